@@ -1,0 +1,194 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureSystemUser, SOURCE_MAIL_USER, type SystemUser } from './system-users.js';
+import { makeTestTls } from './tls-ca.js';
+
+/**
+ * A private Dovecot (Debian's dovecot-imapd + dovecot-pop3d) standing in for the old mail server:
+ * own config and state in a temp dir, 127.0.0.1 only, free ports, IMAP and POP3 in clear and
+ * TLS, passwd-file users, Maildirs owned by a non-root system user. pop3_uidl_format is set per
+ * start (default %v.%u, the Cyrus/Mirapoint scheme) and can be overridden per user.
+ */
+export interface SourceServer {
+  host: string;
+  imapPort: number;
+  imapsPort: number;
+  pop3Port: number;
+  pop3sPort: number;
+  caFile: string;
+  configFile: string;
+  dir: string;
+  mailOwner: SystemUser;
+  /** Adds a login; `settings` become userdb fields, e.g. { pop3_uidl_format: '%u' }. */
+  addUser(name: string, password: string, settings?: Record<string, string>): void;
+  /** The user's Maildir on the source side. */
+  maildirOf(name: string): string;
+  stop(): Promise<void>;
+}
+
+export interface SourceServerOptions {
+  uidlFormat?: string;
+}
+
+const DOVECOT = '/usr/sbin/dovecot';
+
+export async function startSourceServer(options: SourceServerOptions = {}): Promise<SourceServer> {
+  if (!fs.existsSync(DOVECOT)) throw new Error(`${DOVECOT} not found: apt-get install dovecot-imapd dovecot-pop3d (scripts/install-deps.sh does)`);
+  const mailOwner = ensureSystemUser(SOURCE_MAIL_USER);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-dovecot-'));
+  // Dovecot's login and mail processes run as other users and must reach their sockets and mail.
+  fs.chmodSync(dir, 0o755);
+  for (const sub of ['run', 'state', 'home']) fs.mkdirSync(path.join(dir, sub), { mode: 0o755 });
+  const tls = makeTestTls(path.join(dir, 'tls'));
+  const usersFile = path.join(dir, 'users');
+  fs.writeFileSync(usersFile, '', { mode: 0o644 });
+
+  for (let attempt = 1; ; attempt++) {
+    const ports = await freePorts(4);
+    const [imapPort, imapsPort, pop3Port, pop3sPort] = ports as [number, number, number, number];
+    const configFile = path.join(dir, 'dovecot.conf');
+    fs.writeFileSync(configFile, config({ dir, usersFile, tls, mailOwner, ports: { imapPort, imapsPort, pop3Port, pop3sPort }, uidlFormat: options.uidlFormat ?? '%v.%u' }), { mode: 0o644 });
+    const proc = spawn(DOVECOT, ['-F', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      await waitForGreeting(imapPort, proc);
+      await waitForGreeting(pop3Port, proc);
+    } catch (err) {
+      await stopProcess(proc);
+      const log = readLog(dir);
+      if (attempt < 5 && /already in use/i.test(stderr + log)) continue;
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw new Error(`dovecot did not start: ${(err as Error).message}\n${stderr}${log}`);
+    }
+    return {
+      host: '127.0.0.1',
+      imapPort,
+      imapsPort,
+      pop3Port,
+      pop3sPort,
+      caFile: tls.caFile,
+      configFile,
+      dir,
+      mailOwner,
+      addUser(name, password, settings = {}) {
+        if (!/^[a-z0-9._-]+$/i.test(name) || /[:\n]/.test(password)) throw new Error(`bad test user ${name}`);
+        const home = path.join(dir, 'home', name);
+        fs.mkdirSync(home, { mode: 0o700 });
+        fs.chownSync(home, mailOwner.uid, mailOwner.gid);
+        const extra = Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ');
+        fs.appendFileSync(usersFile, `${name}:{PLAIN}${password}::::::${extra}\n`);
+      },
+      maildirOf: (name) => path.join(dir, 'home', name, 'Maildir'),
+      async stop() {
+        await stopProcess(proc);
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+}
+
+function config(c: {
+  dir: string;
+  usersFile: string;
+  tls: { certFile: string; keyFile: string };
+  mailOwner: SystemUser;
+  ports: { imapPort: number; imapsPort: number; pop3Port: number; pop3sPort: number };
+  uidlFormat: string;
+}): string {
+  return `# Written by qmail-import's test scripts; a private instance, not the system's Dovecot.
+instance_name = qmail-import-${path.basename(c.dir)}
+protocols = imap pop3
+listen = 127.0.0.1
+base_dir = ${c.dir}/run
+state_dir = ${c.dir}/state
+log_path = ${c.dir}/dovecot.log
+ssl = yes
+ssl_cert = <${c.tls.certFile}
+ssl_key = <${c.tls.keyFile}
+ssl_dh = </usr/share/dovecot/dh.pem
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:~/Maildir
+first_valid_uid = ${Math.min(c.mailOwner.uid, 100)}
+first_valid_gid = ${Math.min(c.mailOwner.gid, 100)}
+default_internal_user = dovecot
+default_login_user = dovenull
+pop3_uidl_format = ${c.uidlFormat}
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u ${c.usersFile}
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%u ${c.usersFile}
+  default_fields = uid=${c.mailOwner.uid} gid=${c.mailOwner.gid} home=${c.dir}/home/%u
+}
+service imap-login {
+  inet_listener imap {
+    port = ${c.ports.imapPort}
+  }
+  inet_listener imaps {
+    port = ${c.ports.imapsPort}
+    ssl = yes
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = ${c.ports.pop3Port}
+  }
+  inet_listener pop3s {
+    port = ${c.ports.pop3sPort}
+    ssl = yes
+  }
+}
+`;
+}
+
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<net.Server>((resolve) => {
+      const s = net.createServer();
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+async function waitForGreeting(port: number, proc: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`dovecot exited with ${proc.exitCode}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('data', (d) => {
+        s.destroy();
+        resolve(/^(\* OK|\+OK)/.test(d.toString()));
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no greeting on port ${port} within 15 s`);
+}
+
+async function stopProcess(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  await exited;
+}
+
+function readLog(dir: string): string {
+  try {
+    return fs.readFileSync(path.join(dir, 'dovecot.log'), 'utf8').slice(-3000);
+  } catch {
+    return '';
+  }
+}

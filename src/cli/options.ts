@@ -1,0 +1,85 @@
+import fs from 'node:fs';
+import { UsageError } from '../errors.js';
+import type { UserJob } from '../commands/user-job.js';
+import { DEFAULT_PORTS, isLoopback, type Endpoint, type Security } from '../source/endpoint.js';
+import type { UidlMode } from '../uidl/inbox-plan.js';
+import { findQmailPop3d, isExecutable } from '../verify/qmail-pop3d-runner.js';
+
+/** The options shared by import and verify, as yargs hands them over. */
+export interface CommonArgs {
+  host?: string;
+  imapHost?: string;
+  pop3Host?: string;
+  imapPort?: number;
+  pop3Port?: number;
+  security: Security;
+  caFile?: string;
+  insecure: boolean;
+  user: string;
+  passwordFile?: string;
+  maildir: string;
+  owner?: string;
+  uidl: string;
+  folders: string;
+  include?: string;
+  exclude?: string;
+  adminUser?: string;
+  dryRun: boolean;
+  quiet: boolean;
+  qmailPop3d?: string;
+}
+
+const IMPLEMENTED_UIDL: readonly string[] = ['auto', 'formula', 'off'];
+
+/** Checks every option once, before anything runs, and turns them into a job. */
+export function jobFromArgs(args: CommonArgs, env: NodeJS.ProcessEnv, warn: (line: string) => void): UserJob {
+  notYet(args.folders !== 'inbox', `--folders ${args.folders}`);
+  notYet(args.include !== undefined, '--include');
+  notYet(args.exclude !== undefined, '--exclude');
+  notYet(args.adminUser !== undefined, '--admin-user');
+  notYet(!IMPLEMENTED_UIDL.includes(args.uidl), `--uidl ${args.uidl}`);
+  if (!args.maildir.trim()) throw new UsageError('--maildir must not be empty');
+  if (args.qmailPop3d !== undefined && !isExecutable(args.qmailPop3d)) throw new UsageError(`--qmail-pop3d ${args.qmailPop3d}: not an executable file`);
+  const ca = args.caFile === undefined ? undefined : readText(args.caFile, '--ca-file');
+  if (args.insecure) warn('WARNING: --insecure: the source server certificate is not checked; a man in the middle can read passwords and mail');
+  const endpoint = (protocol: 'imap' | 'pop3', host: string | undefined, port: number | undefined): Endpoint => {
+    const h = host ?? args.host;
+    if (!h) throw new UsageError(`no ${protocol.toUpperCase()} host: give --host or --${protocol}-host`);
+    if (args.security === 'none' && !isLoopback(h)) warn(`WARNING: --security none: the password for ${args.user} crosses the network to ${h} in clear text`);
+    return { host: h, port: port ?? DEFAULT_PORTS[protocol][args.security], security: args.security, ca, insecure: args.insecure };
+  };
+  return {
+    user: args.user,
+    password: readPassword(args.passwordFile, env),
+    maildir: args.maildir,
+    imap: endpoint('imap', args.imapHost, args.imapPort),
+    pop3: endpoint('pop3', args.pop3Host, args.pop3Port),
+    uidl: args.uidl as UidlMode,
+    dryRun: args.dryRun,
+    quiet: args.quiet,
+    qmailPop3d: findQmailPop3d(args.qmailPop3d, env.QMAIL_POP3D),
+  };
+}
+
+/** From --password-file (its first line) or QMAIL_IMPORT_PASSWORD: never from argv, where ps shows it. */
+function readPassword(file: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (file !== undefined) {
+    const first = readText(file, '--password-file').split(/\r?\n/)[0] ?? '';
+    if (!first) throw new UsageError(`--password-file ${file}: first line is empty`);
+    return first;
+  }
+  if (env.QMAIL_IMPORT_PASSWORD) return env.QMAIL_IMPORT_PASSWORD;
+  throw new UsageError('no password: give --password-file F or set QMAIL_IMPORT_PASSWORD');
+}
+
+function readText(file: string, option: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${option} ${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+function notYet(given: boolean, what: string): void {
+  if (given) throw new UsageError(`${what}: not implemented yet`);
+}

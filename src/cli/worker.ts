@@ -1,0 +1,23 @@
+import process from 'node:process';
+import { runJob } from '../commands/run-job.js';
+import type { WorkerAnswer, WorkerOrder } from './run-as-owner.js';
+
+// The unprivileged half of a root run: becomes the mailbox owner first, then does the work.
+process.once('message', (order: WorkerOrder) => {
+  void (async () => {
+    let answer: WorkerAnswer;
+    try {
+      // process.initgroups exists on POSIX but is missing from @types/node.
+      const { initgroups, setgid, setuid } = process as NodeJS.Process & { initgroups?: (user: string, gid: number) => void };
+      if (!initgroups || !setgid || !setuid) throw new Error('this platform cannot change user');
+      initgroups(order.owner.name, order.owner.gid);
+      setgid(order.owner.gid);
+      setuid(order.owner.uid);
+      answer = { report: await runJob(order.kind, order.job) };
+    } catch (err) {
+      answer = { error: { type: (err as Error).name, message: (err as Error).message } };
+    }
+    // exit, not just disconnect: a socket some library left open must not keep a batch waiting.
+    process.send?.(answer, () => process.exit(0));
+  })();
+});

@@ -1,0 +1,91 @@
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { countLf } from '../maildir/line-endings.js';
+import { listLikeQmailPop3d, uidlOfName, type MaildirEntry } from '../maildir/pop3d-listing.js';
+import { scanMaildir, type ScannedEntry } from '../maildir/scan.js';
+import type { VerifyReport } from '../report/types.js';
+import { readPop3Listing } from '../source/pop3-client.js';
+import { compareListings, type LocalListed, type SourceListed } from '../verify/compare.js';
+import { runQmailPop3d } from '../verify/qmail-pop3d-runner.js';
+import { credentialsOf, type UserJob } from './user-job.js';
+
+const LF_COUNT_CONCURRENCY = 16;
+
+/**
+ * Compares the source's POP3 listing with qmail-pop3d's listing of the Maildir: the real binary
+ * when there is one, its rules applied to the Maildir otherwise. Changes nothing in the Maildir.
+ */
+export async function verifyUser(job: UserJob): Promise<VerifyReport> {
+  const context: ErrorContext = { user: job.user, folder: 'INBOX' };
+  const listing = await readPop3Listing(job.pop3, credentialsOf(job), context);
+  const sizeByN = new Map(listing.list.map((l) => [l.n, l.size]));
+  const source: SourceListed[] = listing.uidl.map((u) => ({ n: u.n, uidl: u.uidl, size: sizeByN.get(u.n) ?? NaN }));
+
+  const ownerUid = await ownerOf(job.maildir, context);
+  const entries = await scanMaildir(job.maildir, true, context);
+  const model = listLikeQmailPop3d(entries, Math.floor(Date.now() / 1000));
+  const byUidl = new Map(entries.map((e) => [uidlOfName(e.name), e]));
+  const listed = job.qmailPop3d
+    ? await runQmailPop3d(job.qmailPop3d, job.maildir, context).then((run) => {
+        const sizeByN = new Map(run.list.map((l) => [l.n, l.size]));
+        return run.uidl.map((u) => ({ n: u.n, uidl: u.uidl, size: sizeByN.get(u.n) ?? NaN, entry: byUidl.get(u.uidl) }));
+      })
+    : model.messages;
+  const local = await withCrlfSizes(job.maildir, listed, context);
+
+  return {
+    kind: 'verify',
+    user: job.user,
+    maildir: job.maildir,
+    listedBy: job.qmailPop3d ? `qmail-pop3d ${job.qmailPop3d}` : 'model',
+    sourceMessages: source.length,
+    localMessages: local.length,
+    diff: compareListings(source, local),
+    equalMtimes: model.ties.map((group) => group.map((e) => uidlOfName(e.name))),
+    futureMtimes: model.invisible.map((e) => `${e.dir}/${e.name}`),
+    badPermissions: entries.filter((e) => !permissionsOk(e, ownerUid)).map((e) => ({ file: `${e.dir}/${e.name}`, uid: e.uid, mode: e.mode.toString(8).padStart(4, '0') })),
+  };
+}
+
+function permissionsOk(e: ScannedEntry, ownerUid: number): boolean {
+  return e.uid === ownerUid && (e.mode & 0o177) === 0;
+}
+
+async function ownerOf(maildir: string, context: ErrorContext): Promise<number> {
+  try {
+    return (await fs.stat(maildir)).uid;
+  } catch (err) {
+    throw new FolderError(syscallText('stat', maildir, err), { ...context, cause: err });
+  }
+}
+
+/**
+ * qmail-pop3d reports stored (LF) sizes; the source reports CRLF sizes. The CRLF size of a stored
+ * file is its size plus its LF count (qmail-pop3d.md), so each listed file is read once.
+ */
+async function withCrlfSizes(maildir: string, listed: { n: number; uidl: string; size: number; entry?: MaildirEntry }[], context: ErrorContext): Promise<LocalListed[]> {
+  const out: LocalListed[] = new Array(listed.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < listed.length) {
+      const i = next++;
+      const m = listed[i] as (typeof listed)[number];
+      const lines = m.entry ? await countFileLf(path.join(maildir, m.entry.dir, m.entry.name), context) : 0;
+      out[i] = { n: m.n, uidl: m.uidl, sizeCrlf: m.size + lines };
+    }
+  };
+  await Promise.all(Array.from({ length: LF_COUNT_CONCURRENCY }, worker));
+  return out;
+}
+
+async function countFileLf(file: string, context: ErrorContext): Promise<number> {
+  let n = 0;
+  try {
+    for await (const chunk of createReadStream(file)) n += countLf(chunk as Buffer);
+  } catch (err) {
+    throw new FolderError(syscallText('read', file, err), { ...context, cause: err });
+  }
+  return n;
+}

@@ -1,0 +1,72 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { FolderError, MessageError, syscallText, type ErrorContext } from '../errors.js';
+import { CrlfToLf, crlfToLf } from './line-endings.js';
+import { tmpName } from './unique-name.js';
+
+export interface Delivery {
+  /** Target directory and file name, e.g. new/NAME or cur/NAME:2,S. */
+  dir: 'new' | 'cur';
+  file: string;
+  mtimeSec: number;
+  body: Buffer | Readable;
+}
+
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+
+/**
+ * Writes one message as qmail-local does (qmail-pop3d.md): exclusive create in tmp/, write with
+ * LF line ends, fsync, set mtime, close, link() into new/ or cur/, unlink the tmp name. Only a
+ * complete, synced file ever gets a visible name. The caller fsyncs new/ and cur/ once per batch.
+ */
+export async function deliver(maildir: string, d: Delivery, context: ErrorContext): Promise<void> {
+  const tmp = path.join(maildir, 'tmp', tmpName(os.hostname()));
+  const target = path.join(maildir, d.dir, d.file);
+  let step = 'open';
+  let created = false;
+  try {
+    const handle = await fs.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    created = true;
+    try {
+      step = 'write';
+      await writeLf(handle, d.body);
+      step = 'fsync';
+      await handle.sync();
+      // atime stays "now": qmail-pop3d unlinks tmp/ files whose atime is over 36 hours old.
+      step = 'utime';
+      await handle.utimes(new Date(), new Date(d.mtimeSec * 1000));
+    } finally {
+      // close() is checked too: on some file systems quota errors only show up here.
+      await handle.close();
+    }
+    // link, not rename: EEXIST must stop us, not overwrite someone's message.
+    step = 'link';
+    await fs.link(tmp, target);
+  } catch (err) {
+    throw failure(step, step === 'link' ? `${tmp}, ${target}` : tmp, err, context);
+  } finally {
+    if (created) await fs.unlink(tmp).catch(() => undefined);
+  }
+}
+
+async function writeLf(handle: fs.FileHandle, body: Buffer | Readable): Promise<void> {
+  if (Buffer.isBuffer(body)) {
+    await handle.writeFile(crlfToLf(body));
+    return;
+  }
+  // pipeline, not pipe: a connection dropped mid-message must fail the write, not end it short.
+  await pipeline(body, new CrlfToLf(), async (lf: AsyncIterable<Buffer>) => {
+    for await (const chunk of lf) await handle.write(chunk);
+  });
+}
+
+/** A full disk or quota stops the whole folder: every further message would fail the same way. */
+function failure(step: string, where: string, err: unknown, context: ErrorContext): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  const text = syscallText(step, where, err);
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new FolderError(`${text} (disk full or over quota?)`, { ...context, cause: err });
+  return new MessageError(text, { ...context, cause: err });
+}

@@ -1,0 +1,33 @@
+/** IMAP system flags and the Maildir info letters that stand for them (Maildir spec, Dovecot, Courier). */
+const LETTER_BY_FLAG: Record<string, string> = {
+  '\\Draft': 'D',
+  '\\Flagged': 'F',
+  $Forwarded: 'P',
+  '\\Answered': 'R',
+  '\\Seen': 'S',
+  '\\Deleted': 'T',
+};
+
+export interface MaildirFlags {
+  /** Info letters, sorted as the Maildir spec asks ("" when the message has none). */
+  letters: string;
+  /** IMAP flags and keywords a plain Maildir name cannot hold (\Recent is session state, not kept). */
+  dropped: string[];
+}
+
+export function maildirFlagsFromImap(flags: readonly string[]): MaildirFlags {
+  const letters = new Set<string>();
+  const dropped: string[] = [];
+  for (const f of flags) {
+    const letter = LETTER_BY_FLAG[f];
+    if (letter) letters.add(letter);
+    else if (f !== '\\Recent') dropped.push(f);
+  }
+  return { letters: [...letters].sort().join(''), dropped };
+}
+
+/** Where a message goes: new/NAME when it has no flags at all (unseen, as qmail-local delivers),
+ *  otherwise cur/NAME:2,LETTERS so that the flags survive. */
+export function maildirPlacement(name: string, letters: string): { dir: 'new' | 'cur'; file: string } {
+  return letters === '' ? { dir: 'new', file: name } : { dir: 'cur', file: `${name}:2,${letters}` };
+}

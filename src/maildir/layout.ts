@@ -1,0 +1,39 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+
+export const MAILDIR_SUBDIRS = ['tmp', 'new', 'cur'] as const;
+
+/**
+ * Makes sure DIR is a Maildir (tmp/, new/, cur/), creating what is missing with mode 0700, and
+ * refuses any part of it that is a symlink or not a directory: a link planted there could send
+ * our writes elsewhere. Runs as the mailbox owner, so files and dirs are born with the right owner.
+ */
+export async function ensureMaildir(dir: string, context: ErrorContext): Promise<void> {
+  await ensureRealDir(dir, context);
+  for (const sub of MAILDIR_SUBDIRS) await ensureRealDir(path.join(dir, sub), context);
+}
+
+async function ensureRealDir(dir: string, context: ErrorContext): Promise<void> {
+  try {
+    await fs.mkdir(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new FolderError(syscallText('mkdir', dir, err), { ...context, cause: err });
+  }
+  const st = await fs.lstat(dir);
+  if (st.isSymbolicLink()) throw new FolderError(`${dir} is a symlink; refusing to follow it`, context);
+  if (!st.isDirectory()) throw new FolderError(`${dir} is not a directory`, context);
+}
+
+/** Makes the names linked into DIR durable. */
+export async function fsyncDir(dir: string, context: ErrorContext): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+    await handle.sync();
+  } catch (err) {
+    throw new FolderError(syscallText('fsync', dir, err), { ...context, cause: err });
+  } finally {
+    await handle?.close();
+  }
+}

@@ -1,0 +1,38 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import type { MaildirEntry } from './pop3d-listing.js';
+
+export interface ScannedEntry extends MaildirEntry {
+  uid: number;
+  mode: number;
+  isFile: boolean;
+}
+
+/**
+ * Every entry of new/ and cur/ with its stat. `followLinks` stats through symlinks as qmail-pop3d
+ * does (verify's model); the importer uses lstat so a planted link is seen as what it is.
+ */
+export async function scanMaildir(dir: string, followLinks: boolean, context: ErrorContext): Promise<ScannedEntry[]> {
+  const out: ScannedEntry[] = [];
+  for (const sub of ['new', 'cur'] as const) {
+    const subdir = path.join(dir, sub);
+    let names: string[];
+    try {
+      names = await fs.readdir(subdir);
+    } catch (err) {
+      throw new FolderError(syscallText('readdir', subdir, err), { ...context, cause: err });
+    }
+    for (const name of names) {
+      const file = path.join(subdir, name);
+      try {
+        const st = await (followLinks ? fs.stat(file) : fs.lstat(file));
+        out.push({ dir: sub, name, mtimeSec: Math.floor(st.mtimeMs / 1000), size: st.size, uid: st.uid, mode: st.mode & 0o7777, isFile: st.isFile() });
+      } catch (err) {
+        // A file that vanished between readdir and stat (a POP3 client deleting it) is simply gone.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new FolderError(syscallText('stat', file, err), { ...context, cause: err });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,22 @@
+/**
+ * A Maildir "time.unique.host" name that is the same on every run for the same source message,
+ * so a re-run recognises what it already wrote. The host part escapes "/" and ":" as the Maildir
+ * spec asks (\057, \072).
+ */
+export function stableUniqueName(timeSec: number, uidValidity: string, uid: number, host: string): string {
+  return `${timeSec}.V${uidValidity}U${uid}.${escapeHost(host)}`;
+}
+
+let sequence = 0;
+
+/** A fresh tmp/ name, unique across processes and within one (qmail's time.MusecPpid style). */
+export function tmpName(host: string, now: Date = new Date()): string {
+  sequence += 1;
+  const sec = Math.floor(now.getTime() / 1000);
+  const usec = (now.getTime() % 1000) * 1000;
+  return `${sec}.M${usec}P${process.pid}Q${sequence}.${escapeHost(host)}`;
+}
+
+function escapeHost(host: string): string {
+  return host.replaceAll('/', '\\057').replaceAll(':', '\\072');
+}

@@ -1,0 +1,60 @@
+import type { InboxPlan, UnmatchedPop3, UidlMode } from '../uidl/inbox-plan.js';
+import type { ListingDiff } from '../verify/compare.js';
+
+/** What one user's import did (or, with --dry-run, would do). Plain data: printed as JSON as is. */
+export interface ImportReport {
+  kind: 'import';
+  user: string;
+  maildir: string;
+  dryRun: boolean;
+  inbox: {
+    uidValidity: string;
+    formula?: string;
+    uidlMode: UidlMode;
+    imapMessages: number;
+    pop3Messages: number;
+    toWrite: number;
+    alreadyPresent: number;
+    /** Messages whose file name reproduces their source UIDL. */
+    uidlsKept: number;
+    /** Imported, but POP3 clients will download them again. */
+    downloadAgain: { uid: number; uidl?: string; reason: string }[];
+    /** Source POP3 messages not imported: no IMAP message was found for them. */
+    unmatchedPop3: UnmatchedPop3[];
+    /** Flags a Maildir name cannot hold, with how many messages had each. */
+    droppedFlags: Record<string, number>;
+    /** One line per message that could not be written. */
+    errors: string[];
+  };
+  plan?: InboxPlan;
+}
+
+/** What verify found for one user. */
+export interface VerifyReport {
+  kind: 'verify';
+  user: string;
+  maildir: string;
+  /** "qmail-pop3d PATH" when it was run; "model" when its rules were applied without it. */
+  listedBy: string;
+  sourceMessages: number;
+  localMessages: number;
+  diff: ListingDiff;
+  /** UIDLs of listed messages sharing an mtime second: qmail-pop3d may number them either way. */
+  equalMtimes: string[][];
+  /** Files qmail-pop3d does not list yet because their mtime is not in the past. */
+  futureMtimes: string[];
+  /** Files in new/ or cur/ with the wrong owner or a mode more open than 0600. */
+  badPermissions: { file: string; uid: number; mode: string }[];
+}
+
+export type UserReport = ImportReport | VerifyReport;
+
+/** Whether the user's result is complete and consistent (exit 0) or needs attention (exit 1). */
+export function isClean(r: UserReport): boolean {
+  if (r.kind === 'import') {
+    const i = r.inbox;
+    return i.errors.length === 0 && i.downloadAgain.length === 0 && i.unmatchedPop3.length === 0;
+  }
+  const d = r.diff;
+  return d.missing.length + d.extra.length + d.reordered.length + d.sizeDiffers.length + r.equalMtimes.length + r.futureMtimes.length + r.badPermissions.length === 0;
+}

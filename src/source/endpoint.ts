@@ -1,0 +1,35 @@
+import { isIP } from 'node:net';
+
+/** How to reach one protocol of the source server. */
+export type Security = 'tls' | 'starttls' | 'none';
+
+export interface Endpoint {
+  host: string;
+  port: number;
+  security: Security;
+  /** PEM text of extra CAs to trust (a private CA), from --ca-file. */
+  ca?: string;
+  /** Skip certificate verification (--insecure). */
+  insecure: boolean;
+}
+
+export interface Credentials {
+  user: string;
+  password: string;
+}
+
+export const DEFAULT_PORTS = {
+  imap: { tls: 993, starttls: 143, none: 143 },
+  pop3: { tls: 995, starttls: 110, none: 110 },
+} as const;
+
+/** True for 127.0.0.0/8, ::1 and localhost: clear text there never crosses a wire. */
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+export function describeEndpoint(protocol: 'imap' | 'pop3', e: Endpoint): string {
+  return `${protocol} ${e.host}:${e.port}`;
+}

@@ -1,0 +1,127 @@
+import type { Readable } from 'node:stream';
+import { ImapFlow, type ImapFlowError } from 'imapflow';
+import { SourceError, type ErrorContext } from '../errors.js';
+import { FETCH_RANGE_UIDS, INLINE_FETCH_MAX_BYTES, READ_TIMEOUT_MS } from '../limits.js';
+import { describeEndpoint, type Credentials, type Endpoint } from './endpoint.js';
+import { tlsOptions } from './pop3-client.js';
+
+/** What matching and writing need to know of one IMAP message, before any body is read. */
+export interface ImapMessageMeta {
+  uid: number;
+  flags: string[];
+  /** INTERNALDATE in whole seconds since the epoch. */
+  internalDateSec: number;
+  /** RFC822.SIZE: the server's size, with CRLF line ends. */
+  size: number;
+}
+
+export interface FolderSnapshot {
+  path: string;
+  uidValidity: string;
+  messages: ImapMessageMeta[];
+}
+
+/** A message body: small ones come whole from a pipelined range fetch, big ones as a stream. */
+export type MessageBody = { uid: number; buffer: Buffer } | { uid: number; stream: Readable };
+
+export async function openImap(endpoint: Endpoint, creds: Credentials, context: ErrorContext): Promise<ImapFlow> {
+  const peer = describeEndpoint('imap', endpoint);
+  const client = new ImapFlow({
+    host: endpoint.host,
+    port: endpoint.port,
+    secure: endpoint.security === 'tls',
+    doSTARTTLS: endpoint.security === 'starttls' ? true : endpoint.security === 'none' ? false : undefined,
+    tls: tlsOptions(endpoint),
+    auth: { user: creds.user, pass: creds.password },
+    logger: false,
+    socketTimeout: READ_TIMEOUT_MS,
+    disableAutoIdle: true,
+  });
+  // imapflow emits 'error' on a broken connection; without a listener Node would crash the run.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    client.close();
+    const e = err as ImapFlowError;
+    if (e.authenticationFailed) throw new SourceError(`${peer}: login as ${creds.user} refused: ${e.responseText ?? e.message}`, { ...context, cause: err });
+    throw new SourceError(`${peer}: cannot connect: ${e.code ?? e.message}`, { ...context, cause: err });
+  }
+  return client;
+}
+
+/** Opens a folder read-only and lists its messages' metadata in one pipelined FETCH. */
+export async function readFolderSnapshot(client: ImapFlow, path: string, context: ErrorContext): Promise<FolderSnapshot> {
+  const box = await imapCall(() => client.mailboxOpen(path, { readOnly: true }), `cannot open folder ${path}`, context);
+  const messages: ImapMessageMeta[] = [];
+  if (box.exists > 0) {
+    await imapCall(async () => {
+      for await (const m of client.fetch('1:*', { uid: true, flags: true, internalDate: true, size: true })) {
+        if (m.size === undefined || m.internalDate === undefined) {
+          throw new SourceError(`uid ${m.uid}: server sent no RFC822.SIZE or INTERNALDATE`, context);
+        }
+        messages.push({
+          uid: m.uid,
+          flags: [...(m.flags ?? [])],
+          internalDateSec: Math.floor(new Date(m.internalDate).getTime() / 1000),
+          size: m.size,
+        });
+      }
+    }, `cannot list messages of ${path}`, context);
+  }
+  return { path, uidValidity: box.uidValidity.toString(), messages };
+}
+
+/**
+ * Hands every requested body to `take`, in UID order. Small messages come from pipelined UID
+ * range fetches; `take` is awaited inside the fetch loop (imapflow's backpressure), so it must
+ * not run IMAP commands. Messages over INLINE_FETCH_MAX_BYTES are downloaded one by one afterwards
+ * as streams, so no big message is ever one Buffer. Returns the UIDs the server no longer had
+ * (expunged since the listing): the caller reports them, the rest of the folder goes on.
+ */
+export async function fetchBodies(
+  client: ImapFlow,
+  messages: ImapMessageMeta[],
+  take: (body: MessageBody) => Promise<void>,
+  context: ErrorContext,
+): Promise<number[]> {
+  const vanished: number[] = [];
+  const small = messages.filter((m) => m.size <= INLINE_FETCH_MAX_BYTES).map((m) => m.uid);
+  const big = messages.filter((m) => m.size > INLINE_FETCH_MAX_BYTES).map((m) => m.uid);
+  for (let i = 0; i < small.length; i += FETCH_RANGE_UIDS) {
+    const wanted = new Set(small.slice(i, i + FETCH_RANGE_UIDS));
+    const seen = new Set<number>();
+    await imapCall(async () => {
+      for await (const m of client.fetch([...wanted].join(','), { uid: true, source: true }, { uid: true })) {
+        if (!wanted.has(m.uid) || !m.source) continue;
+        seen.add(m.uid);
+        await take({ uid: m.uid, buffer: m.source });
+      }
+    }, 'cannot fetch messages', context);
+    for (const uid of wanted) if (!seen.has(uid)) vanished.push(uid);
+  }
+  for (const uid of big) {
+    const got = await imapCall(() => client.download(String(uid), undefined, { uid: true }), `uid ${uid}: cannot fetch`, context);
+    if (got.content) await take({ uid, stream: got.content });
+    else vanished.push(uid);
+  }
+  return vanished;
+}
+
+export async function closeImap(client: ImapFlow): Promise<void> {
+  try {
+    await client.logout();
+  } catch {
+    client.close();
+  }
+}
+
+async function imapCall<T>(call: () => Promise<T>, what: string, context: ErrorContext): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof SourceError) throw err;
+    const e = err as ImapFlowError;
+    throw new SourceError(`imap: ${what}: ${e.responseText ?? e.code ?? e.message}`, { ...context, cause: err });
+  }
+}

@@ -1,0 +1,104 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { SourceError, type ErrorContext } from '../errors.js';
+import { MAX_POP3_LINE_BYTES, READ_TIMEOUT_MS } from '../limits.js';
+import { describeEndpoint, type Credentials, type Endpoint } from './endpoint.js';
+import { LineReader } from './line-reader.js';
+import { Pop3Session, Pop3ErrReply, type ListEntry, type UidlEntry } from './pop3-session.js';
+
+/** The source's POP3 view of one mailbox: what its POP3 clients have been seeing. */
+export interface Pop3Listing {
+  uidl: UidlEntry[];
+  list: ListEntry[];
+}
+
+/**
+ * Logs in to the source's POP3 service, reads UIDL and LIST, and quits. Sessions are kept short
+ * on purpose: servers time idle POP3 sessions out and some refuse a second login for minutes.
+ */
+export async function readPop3Listing(endpoint: Endpoint, creds: Credentials, context: ErrorContext): Promise<Pop3Listing> {
+  const session = await openPop3(endpoint, creds, context);
+  try {
+    const uidl = await session.session.uidl();
+    const list = await session.session.list();
+    await session.session.command('QUIT');
+    return { uidl, list };
+  } finally {
+    session.socket.destroy();
+  }
+}
+
+interface OpenSession {
+  session: Pop3Session;
+  socket: Duplex;
+}
+
+async function openPop3(endpoint: Endpoint, creds: Credentials, context: ErrorContext): Promise<OpenSession> {
+  const peer = describeEndpoint('pop3', endpoint);
+  let socket: Duplex = await connect(endpoint, peer, context, endpoint.security === 'tls');
+  const reader = new LineReader(socket, READ_TIMEOUT_MS, MAX_POP3_LINE_BYTES);
+  const session = new Pop3Session(reader, (d) => socket.write(d), peer, context);
+  try {
+    await session.greeting();
+    if (endpoint.security === 'starttls') {
+      const caps = await session.capabilities();
+      if (!caps.has('STLS')) throw new SourceError(`${peer}: server does not offer STLS; use --security tls or none`, context);
+      await session.command('STLS');
+      // Anything already buffered was sent before TLS and could be an injected reply.
+      if (reader.pendingBytes > 0) throw new SourceError(`${peer}: data received before the TLS handshake`, context);
+      socket = await upgrade(socket as net.Socket, endpoint, peer, context);
+      reader.attach(socket);
+    }
+    await login(session, creds, peer, context);
+    return { session, socket };
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+}
+
+async function login(session: Pop3Session, creds: Credentials, peer: string, context: ErrorContext): Promise<void> {
+  try {
+    await session.command(`USER ${creds.user}`);
+    await session.command(`PASS ${creds.password}`, 'PASS (password hidden)');
+  } catch (err) {
+    if (err instanceof Pop3ErrReply) {
+      throw new LoginRefused(`${peer}: login as ${creds.user} refused: ${err.serverText || 'no reason given'}`, context);
+    }
+    throw err;
+  }
+}
+
+/** Wrong user or password: the operator must fix credentials, so this is reported distinctly. */
+export class LoginRefused extends SourceError {}
+
+function connect(endpoint: Endpoint, peer: string, context: ErrorContext, implicitTls: boolean): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const fail = (err: Error) => reject(new SourceError(`${peer}: cannot connect: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { ...context, cause: err }));
+    const socket = implicitTls
+      ? tls.connect({ host: endpoint.host, port: endpoint.port, ...tlsOptions(endpoint) }, () => resolve(socket))
+      : net.connect({ host: endpoint.host, port: endpoint.port }, () => resolve(socket));
+    socket.setTimeout(READ_TIMEOUT_MS, () => socket.destroy(new Error('connect timed out')));
+    socket.once('error', fail);
+    socket.once(implicitTls ? 'secureConnect' : 'connect', () => {
+      socket.removeListener('error', fail);
+      socket.setTimeout(0);
+    });
+  });
+}
+
+function upgrade(plain: net.Socket, endpoint: Endpoint, peer: string, context: ErrorContext): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ socket: plain, ...tlsOptions(endpoint) }, () => resolve(socket));
+    socket.once('error', (err) => reject(new SourceError(`${peer}: TLS handshake failed: ${err.message}`, { ...context, cause: err })));
+  });
+}
+
+export function tlsOptions(endpoint: Endpoint): tls.ConnectionOptions {
+  return {
+    servername: net.isIP(endpoint.host) ? undefined : endpoint.host,
+    rejectUnauthorized: !endpoint.insecure,
+    ...(endpoint.ca ? { ca: [...tls.rootCertificates, endpoint.ca] } : {}),
+  };
+}

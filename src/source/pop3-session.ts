@@ -1,0 +1,132 @@
+import { SourceError, type ErrorContext } from '../errors.js';
+import { LineReadError, type LineReader } from './line-reader.js';
+
+/** One line of a POP3 UIDL listing. The UIDL is kept as the server's bytes read as latin1,
+ *  so that any byte survives unchanged for the representability check. */
+export interface UidlEntry {
+  n: number;
+  uidl: string;
+}
+
+/** One line of a POP3 LIST listing, size as the server counts it. */
+export interface ListEntry {
+  n: number;
+  size: number;
+}
+
+/**
+ * The POP3 dialogue over any byte pipe: a TCP/TLS connection to a source server, or the
+ * stdin/stdout of a qmail-pop3d process. send() is the one choke point for outgoing lines.
+ */
+export class Pop3Session {
+  constructor(
+    private readonly reader: LineReader,
+    private readonly write: (data: string) => void,
+    /** Names the peer in every error, e.g. "pop3 mail.example.com:995". */
+    readonly peer: string,
+    private readonly context: ErrorContext = {},
+  ) {}
+
+  /** The first line a POP3 server sends; returns its text after "+OK". */
+  async greeting(): Promise<string> {
+    return this.expectOk('greeting');
+  }
+
+  /** A command with a one-line answer; returns the text after "+OK". */
+  async command(line: string, shown: string = line): Promise<string> {
+    this.send(line);
+    return this.expectOk(shown);
+  }
+
+  /** A command with a multi-line answer: the lines, dot-unstuffed, without the terminator. */
+  async multiline(line: string): Promise<Buffer[]> {
+    await this.command(line);
+    const lines: Buffer[] = [];
+    for (;;) {
+      const raw = await this.read(line);
+      if (raw.length === 1 && raw[0] === 0x2e) return lines;
+      lines.push(raw[0] === 0x2e ? raw.subarray(1) : raw);
+    }
+  }
+
+  async uidl(): Promise<UidlEntry[]> {
+    return parseListing(await this.multiline('UIDL'), 'UIDL', /^(\d+) ([^\r\n]+)$/, (n, rest) => ({ n, uidl: rest }), this.error);
+  }
+
+  async list(): Promise<ListEntry[]> {
+    return parseListing(await this.multiline('LIST'), 'LIST', /^(\d+) (\d+)(?: .*)?$/, (n, rest) => ({ n, size: Number(rest) }), this.error);
+  }
+
+  /** Capabilities from CAPA, upper-cased names with their arguments; empty if the server has no CAPA. */
+  async capabilities(): Promise<Map<string, string>> {
+    let lines: Buffer[];
+    try {
+      lines = await this.multiline('CAPA');
+    } catch (err) {
+      if (err instanceof Pop3ErrReply) return new Map();
+      throw err;
+    }
+    const caps = new Map<string, string>();
+    for (const l of lines) {
+      const [name = '', ...args] = l.toString('latin1').trim().split(/\s+/);
+      if (name) caps.set(name.toUpperCase(), args.join(' '));
+    }
+    return caps;
+  }
+
+  send(line: string): void {
+    // A CR or LF inside a command would let data (a password, a UIDL) smuggle in a second command.
+    if (/[\r\n]/.test(line)) throw this.error(`refusing to send a command containing CR or LF`);
+    this.write(`${line}\r\n`);
+  }
+
+  private async expectOk(what: string): Promise<string> {
+    const line = (await this.read(what)).toString('latin1');
+    if (line === '+OK' || line.startsWith('+OK ')) return line.slice(4);
+    if (line === '-ERR' || line.startsWith('-ERR ')) throw new Pop3ErrReply(`${this.peer}: ${what} refused: ${line}`, this.context, line.slice(5));
+    throw this.error(`malformed answer to ${what}: ${JSON.stringify(line.slice(0, 200))}`);
+  }
+
+  private async read(what: string): Promise<Buffer> {
+    try {
+      return await this.reader.readLine();
+    } catch (err) {
+      if (err instanceof LineReadError) throw this.error(`${what}: ${err.message}`, err);
+      throw err;
+    }
+  }
+
+  private readonly error = (message: string, cause?: unknown): SourceError =>
+    new SourceError(`${this.peer}: ${message}`, { ...this.context, cause });
+}
+
+/** The server answered -ERR: a refusal, not a broken connection. */
+export class Pop3ErrReply extends SourceError {
+  constructor(
+    message: string,
+    context: ErrorContext,
+    readonly serverText: string,
+  ) {
+    super(message, context);
+  }
+}
+
+function parseListing<T extends { n: number }>(
+  lines: Buffer[],
+  command: string,
+  pattern: RegExp,
+  build: (n: number, rest: string) => T,
+  error: (message: string) => SourceError,
+): T[] {
+  const seen = new Set<number>();
+  return lines.map((raw) => {
+    const line = raw.toString('latin1');
+    const m = pattern.exec(line);
+    const n = m ? Number(m[1]) : NaN;
+    if (!m || !Number.isSafeInteger(n) || n < 1 || seen.has(n)) {
+      throw error(`malformed ${command} line: ${JSON.stringify(line.slice(0, 200))}`);
+    }
+    seen.add(n);
+    return build(n, m[2] as string);
+  });
+}
