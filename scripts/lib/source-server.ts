@@ -12,7 +12,8 @@ import { makeTestTls } from './tls-ca.js';
  * TLS, passwd-file users, Maildirs owned by a non-root system user. pop3_uidl_format is set per
  * start (default %v.%u, the Cyrus/Mirapoint scheme) and can be overridden per user.
  */
-export interface SourceServer {
+/** Where a running instance is: plain data, so a vitest global setup can hand it to test files. */
+export interface SourceServerInfo {
   host: string;
   imapPort: number;
   imapsPort: number;
@@ -21,7 +22,9 @@ export interface SourceServer {
   caFile: string;
   configFile: string;
   dir: string;
-  mailOwner: SystemUser;
+}
+
+export interface SourceServer extends SourceServerInfo {
   /** Adds a login; `settings` become userdb fields, e.g. { pop3_uidl_format: '%u' }. */
   addUser(name: string, password: string, settings?: Record<string, string>): void;
   /** The user's Maildir on the source side. */
@@ -43,8 +46,10 @@ export async function startSourceServer(options: SourceServerOptions = {}): Prom
   fs.chmodSync(dir, 0o755);
   for (const sub of ['run', 'state', 'home']) fs.mkdirSync(path.join(dir, sub), { mode: 0o755 });
   const tls = makeTestTls(path.join(dir, 'tls'));
-  const usersFile = path.join(dir, 'users');
-  fs.writeFileSync(usersFile, '', { mode: 0o644 });
+  // One passwd-file per user: Dovecot stats a passwd-file at most once a second, so users added
+  // to one shared file in quick succession would not be seen yet; a new file is read at once.
+  const usersFile = path.join(dir, 'users', '%n');
+  fs.mkdirSync(path.dirname(usersFile), { mode: 0o755 });
 
   for (let attempt = 1; ; attempt++) {
     const ports = await freePorts(4);
@@ -64,31 +69,30 @@ export async function startSourceServer(options: SourceServerOptions = {}): Prom
       fs.rmSync(dir, { recursive: true, force: true });
       throw new Error(`dovecot did not start: ${(err as Error).message}\n${stderr}${log}`);
     }
-    return {
-      host: '127.0.0.1',
-      imapPort,
-      imapsPort,
-      pop3Port,
-      pop3sPort,
-      caFile: tls.caFile,
-      configFile,
-      dir,
-      mailOwner,
-      addUser(name, password, settings = {}) {
-        if (!/^[a-z0-9._-]+$/i.test(name) || /[:\n]/.test(password)) throw new Error(`bad test user ${name}`);
-        const home = path.join(dir, 'home', name);
-        fs.mkdirSync(home, { mode: 0o700 });
-        fs.chownSync(home, mailOwner.uid, mailOwner.gid);
-        const extra = Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ');
-        fs.appendFileSync(usersFile, `${name}:{PLAIN}${password}::::::${extra}\n`);
-      },
-      maildirOf: (name) => path.join(dir, 'home', name, 'Maildir'),
-      async stop() {
-        await stopProcess(proc);
-        fs.rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    const info = { host: '127.0.0.1', imapPort, imapsPort, pop3Port, pop3sPort, caFile: tls.caFile, configFile, dir };
+    return sourceServerHandle(info, async () => {
+      await stopProcess(proc);
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
   }
+}
+
+/** Operations on a running instance; `stop` is a no-op for a handle on someone else's server. */
+export function sourceServerHandle(info: SourceServerInfo, stop: () => Promise<void> = async () => undefined): SourceServer {
+  const mailOwner = ensureSystemUser(SOURCE_MAIL_USER);
+  return {
+    ...info,
+    addUser(name, password, settings = {}) {
+      if (!/^[a-z0-9._-]+$/i.test(name) || /[:\n]/.test(password)) throw new Error(`bad test user ${name}`);
+      const home = path.join(info.dir, 'home', name);
+      fs.mkdirSync(home, { mode: 0o700 });
+      fs.chownSync(home, mailOwner.uid, mailOwner.gid);
+      const extra = Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ');
+      fs.writeFileSync(path.join(info.dir, 'users', name), `${name}:{PLAIN}${password}::::::${extra}\n`, { mode: 0o644 });
+    },
+    maildirOf: (name) => path.join(info.dir, 'home', name, 'Maildir'),
+    stop,
+  };
 }
 
 function config(c: {

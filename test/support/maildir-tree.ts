@@ -1,0 +1,25 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface TreeEntry {
+  path: string;
+  sha256: string;
+  mtimeSec: number;
+  uid: number;
+  mode: number;
+}
+
+/** Every file under tmp/, new/ and cur/ with its content hash, mtime, owner and mode. */
+export function snapshotMaildir(maildir: string): TreeEntry[] {
+  const out: TreeEntry[] = [];
+  for (const sub of ['tmp', 'new', 'cur']) {
+    const dir = path.join(maildir, sub);
+    for (const name of fs.readdirSync(dir).sort()) {
+      const file = path.join(dir, name);
+      const st = fs.lstatSync(file);
+      out.push({ path: `${sub}/${name}`, sha256: createHash('sha256').update(fs.readFileSync(file)).digest('hex'), mtimeSec: Math.floor(st.mtimeMs / 1000), uid: st.uid, mode: st.mode & 0o7777 });
+    }
+  }
+  return out;
+}
