@@ -14,9 +14,12 @@ export abstract class ImportError extends Error {
   readonly folder?: string;
   readonly uid?: number;
   readonly uidl?: string;
+  /** The message without the user/folder/message prefix, for re-wrapping in another class. */
+  readonly detail: string;
 
   constructor(message: string, context: ErrorContext = {}) {
     super(prefix(context) + message, context.cause === undefined ? undefined : { cause: context.cause });
+    this.detail = message;
     this.name = new.target.name;
     this.user = context.user;
     this.folder = context.folder;

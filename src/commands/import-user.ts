@@ -12,7 +12,9 @@ import { Progress } from '../report/progress.js';
 import type { ImportReport } from '../report/types.js';
 import { closeImap, fetchBodies, openImap, readFolderSnapshot, type ImapMessageMeta, type MessageBody } from '../source/imap.js';
 import { readPop3Listing } from '../source/pop3-client.js';
-import { MtimeOrderError, planInbox, type InboxPlan, type PlannedMessage, type Pop3Message } from '../uidl/inbox-plan.js';
+import { joinUidlAndList } from '../source/pop3-session.js';
+import { MtimeOrderError, planInbox, type InboxPlan, type PlannedMessage } from '../uidl/inbox-plan.js';
+import { matchUidls, type Pop3Message } from '../uidl/match.js';
 import { credentialsOf, type UserJob } from './user-job.js';
 
 /**
@@ -25,7 +27,7 @@ export async function importUser(job: UserJob): Promise<ImportReport> {
   const imap = await openImap(job.imap, credentialsOf(job), context);
   try {
     const snapshot = await readFolderSnapshot(imap, 'INBOX', context);
-    const pop3 = job.uidl === 'off' ? [] : await readPop3Messages(job, context);
+    const pop3 = job.uidl === 'off' ? undefined : await readPop3Messages(job, context);
     if (!job.dryRun) await ensureMaildir(job.maildir, context);
     const existingFiles = job.dryRun ? await scanIfPresent(job.maildir, context) : await scanMaildir(job.maildir, false, context);
     const existing = new Map(existingFiles.map((e) => [uidlOfName(e.name), e.mtimeSec]));
@@ -34,7 +36,7 @@ export async function importUser(job: UserJob): Promise<ImportReport> {
       plan = planInbox({
         uidValidity: snapshot.uidValidity,
         imap: snapshot.messages,
-        pop3,
+        matched: pop3 && matchUidls(snapshot.uidValidity, snapshot.messages, pop3),
         existing,
         // Every second a file already holds is taken: no two files may share one (qmail-pop3d.md).
         otherMtimesSec: new Set(existingFiles.map((e) => e.mtimeSec)),
@@ -46,7 +48,7 @@ export async function importUser(job: UserJob): Promise<ImportReport> {
       throw err;
     }
     const errors = job.dryRun ? [] : await writePlanned(imap, job, plan, snapshot.messages, context);
-    return importReport(job, plan, snapshot.messages.length, pop3.length, errors);
+    return importReport(job, plan, snapshot.messages.length, pop3?.length ?? 0, errors);
   } finally {
     await closeImap(imap);
   }
@@ -54,8 +56,7 @@ export async function importUser(job: UserJob): Promise<ImportReport> {
 
 async function readPop3Messages(job: UserJob, context: ErrorContext): Promise<Pop3Message[]> {
   const listing = await readPop3Listing(job.pop3, credentialsOf(job), context);
-  const sizeByN = new Map(listing.list.map((l) => [l.n, l.size]));
-  return listing.uidl.map((u) => ({ n: u.n, uidl: u.uidl, size: sizeByN.get(u.n) ?? NaN }));
+  return joinUidlAndList(listing.uidl, listing.list);
 }
 
 /** A dry run creates nothing, so a Maildir still to be created simply holds nothing yet. */

@@ -7,7 +7,8 @@ import { listLikeQmailPop3d, uidlOfName, type MaildirEntry } from '../maildir/po
 import { scanMaildir, type ScannedEntry } from '../maildir/scan.js';
 import type { VerifyReport } from '../report/types.js';
 import { readPop3Listing } from '../source/pop3-client.js';
-import { compareListings, type LocalListed, type SourceListed } from '../verify/compare.js';
+import { joinUidlAndList } from '../source/pop3-session.js';
+import { compareListings, type LocalListed } from '../verify/compare.js';
 import { runQmailPop3d } from '../verify/qmail-pop3d-runner.js';
 import { credentialsOf, type UserJob } from './user-job.js';
 
@@ -20,18 +21,16 @@ const LF_COUNT_CONCURRENCY = 16;
 export async function verifyUser(job: UserJob): Promise<VerifyReport> {
   const context: ErrorContext = { user: job.user, folder: 'INBOX' };
   const listing = await readPop3Listing(job.pop3, credentialsOf(job), context);
-  const sizeByN = new Map(listing.list.map((l) => [l.n, l.size]));
-  const source: SourceListed[] = listing.uidl.map((u) => ({ n: u.n, uidl: u.uidl, size: sizeByN.get(u.n) ?? NaN }));
+  const source = joinUidlAndList(listing.uidl, listing.list);
 
   const ownerUid = await ownerOf(job.maildir, context);
+  // The binary runs before the scan: should it move files (new/ to cur/) the scan still finds them by UIDL.
+  const run = job.qmailPop3d ? await runQmailPop3d(job.qmailPop3d, job.maildir, context) : undefined;
   const entries = await scanMaildir(job.maildir, true, context);
   const model = listLikeQmailPop3d(entries, Math.floor(Date.now() / 1000));
   const byUidl = new Map(entries.map((e) => [uidlOfName(e.name), e]));
-  const listed = job.qmailPop3d
-    ? await runQmailPop3d(job.qmailPop3d, job.maildir, context).then((run) => {
-        const sizeByN = new Map(run.list.map((l) => [l.n, l.size]));
-        return run.uidl.map((u) => ({ n: u.n, uidl: u.uidl, size: sizeByN.get(u.n) ?? NaN, entry: byUidl.get(u.uidl) }));
-      })
+  const listed = run
+    ? joinUidlAndList(run.uidl, run.list).map((m) => ({ ...m, entry: byUidl.get(m.uidl) }))
     : model.messages;
   const local = await withCrlfSizes(job.maildir, listed, context);
 

@@ -1,4 +1,5 @@
-import type { InboxPlan, UnmatchedPop3, UidlMode } from '../uidl/inbox-plan.js';
+import type { InboxPlan, UidlMode } from '../uidl/inbox-plan.js';
+import type { UnmatchedPop3 } from '../uidl/match.js';
 import type { ListingDiff } from '../verify/compare.js';
 
 /** What one user's import did (or, with --dry-run, would do). Plain data: printed as JSON as is. */

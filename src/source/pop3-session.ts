@@ -14,6 +14,19 @@ export interface ListEntry {
   size: number;
 }
 
+/** A message as a POP3 listing shows it: UIDL and LIST joined by message number. */
+export interface ListedMessage {
+  n: number;
+  uidl: string;
+  size: number;
+}
+
+/** Joins UIDL and LIST answers; a message LIST left out gets size NaN, which no size equals. */
+export function joinUidlAndList(uidl: readonly UidlEntry[], list: readonly ListEntry[]): ListedMessage[] {
+  const sizeByN = new Map(list.map((l) => [l.n, l.size]));
+  return uidl.map((u) => ({ n: u.n, uidl: u.uidl, size: sizeByN.get(u.n) ?? NaN }));
+}
+
 /**
  * The POP3 dialogue over any byte pipe: a TCP/TLS connection to a source server, or the
  * stdin/stdout of a qmail-pop3d process. send() is the one choke point for outgoing lines.

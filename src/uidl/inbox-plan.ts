@@ -2,18 +2,11 @@ import type { ImapMessageMeta } from '../source/imap.js';
 import { maildirFlagsFromImap, maildirPlacement } from '../maildir/flags.js';
 import { assignMtimes, type MtimeSlot } from '../maildir/mtime-order.js';
 import { stableUniqueName } from '../maildir/unique-name.js';
-import { detectFormula } from './formula.js';
+import type { MatchResult, UidlMatch, UnmatchedPop3 } from './match.js';
 import { whyUnrepresentable } from './representable.js';
 
 /** How UIDLs are matched: `off` copies over IMAP only and keeps no UIDL. */
 export type UidlMode = 'auto' | 'formula' | 'off';
-
-export interface Pop3Message {
-  n: number;
-  uidl: string;
-  /** Size the source's POP3 LIST reports (CRLF). */
-  size: number;
-}
 
 export interface PlannedMessage {
   uid: number;
@@ -35,12 +28,6 @@ export interface PlannedMessage {
   downloadAgain?: string;
 }
 
-export interface UnmatchedPop3 {
-  n: number;
-  uidl: string;
-  reason: string;
-}
-
 export interface InboxPlan {
   folder: 'INBOX';
   uidValidity: string;
@@ -55,8 +42,8 @@ export interface InboxPlan {
 export interface InboxPlanInput {
   uidValidity: string;
   imap: readonly ImapMessageMeta[];
-  /** The source's POP3 listing, in its order; empty when UIDLs are off. */
-  pop3: readonly Pop3Message[];
+  /** Which POP3 message is which IMAP message; undefined when UIDLs are off. */
+  matched?: MatchResult;
   /** Files already in the INBOX: name up to ':' → mtime in seconds. */
   existing: ReadonlyMap<string, number>;
   /** Seconds of files that are not part of this plan (other mail in the Maildir). */
@@ -74,35 +61,17 @@ export class MtimeOrderError extends Error {}
  * belongs to, the file name (the UIDL wherever qmail-pop3d can reproduce it), flags and mtime.
  */
 export function planInbox(input: InboxPlanInput): InboxPlan {
-  const byUid = new Map(input.imap.map((m) => [m.uid, m]));
-  const match = detectFormula(input.uidValidity, [...byUid.keys()], input.pop3);
-  const uidByPop3N = match?.uidByPop3N ?? new Map<number, number>();
-
-  const unmatchedPop3: UnmatchedPop3[] = [];
-  const fromPop3 = new Map<number, Pop3Message>();
-  for (const p of input.pop3) {
-    const uid = uidByPop3N.get(p.n);
-    if (uid === undefined) unmatchedPop3.push({ n: p.n, uidl: p.uidl, reason: unmatchedReason(p, match?.formula, input) });
-    else fromPop3.set(uid, p);
-  }
+  const fromPop3 = new Map((input.matched?.matches ?? []).map((m) => [m.uid, m]));
 
   const order = pop3Order(input.imap, fromPop3);
   const usedNames = new Set<string>();
   const drafts = order.map((meta) => {
-    const p = fromPop3.get(meta.uid);
-    const why = p === undefined ? 'not in the source POP3 listing' : whyUnrepresentable(p.uidl) ?? (usedNames.has(p.uidl) ? 'UIDL used by an earlier message too' : undefined);
-    const name = p && !why ? p.uidl : stableUniqueName(meta.internalDateSec, input.uidValidity, meta.uid, input.host);
+    const match = fromPop3.get(meta.uid);
+    const why = !input.matched ? undefined : !match ? 'not in the source POP3 listing' : whyUnrepresentable(match.pop3.uidl) ?? (usedNames.has(match.pop3.uidl) ? 'UIDL used by an earlier message too' : undefined);
+    const name = match && !why ? match.pop3.uidl : stableUniqueName(meta.internalDateSec, input.uidValidity, meta.uid, input.host);
     usedNames.add(name);
     const { letters, dropped } = maildirFlagsFromImap(meta.flags);
-    return {
-      meta,
-      p,
-      name,
-      letters,
-      dropped,
-      why: p === undefined && input.pop3.length === 0 ? undefined : why,
-      existingSec: input.existing.get(name),
-    };
+    return { meta, match, name, letters, dropped, why, existingSec: input.existing.get(name) };
   });
 
   const slots: MtimeSlot[] = drafts.map((d) => ({ wantSec: d.meta.internalDateSec, fixedSec: d.existingSec }));
@@ -111,7 +80,7 @@ export function planInbox(input: InboxPlanInput): InboxPlan {
 
   const messages = drafts.map((d, i): PlannedMessage => ({
     uid: d.meta.uid,
-    ...(d.p ? { pop3N: d.p.n, uidl: d.p.uidl, matchedBy: `formula ${match?.formula}` } : {}),
+    ...(d.match ? { pop3N: d.match.pop3.n, uidl: d.match.pop3.uidl, matchedBy: d.match.matchedBy } : {}),
     name: d.name,
     ...maildirPlacement(d.name, d.letters),
     mtimeSec: mtimes.mtimeSec[i] as number,
@@ -119,15 +88,17 @@ export function planInbox(input: InboxPlanInput): InboxPlan {
     action: d.existingSec === undefined ? 'write' : 'present',
     ...(d.why ? { downloadAgain: d.why } : {}),
   }));
-  return { folder: 'INBOX', uidValidity: input.uidValidity, ...(match ? { formula: match.formula } : {}), messages, unmatchedPop3 };
+  const formula = input.matched?.formula;
+  return { folder: 'INBOX', uidValidity: input.uidValidity, ...(formula ? { formula } : {}), messages, unmatchedPop3: input.matched?.unmatchedPop3 ?? [] };
 }
 
 /**
  * Matched messages in the source's POP3 order; each IMAP-only message goes right after the
  * matched message with the next lower UID, so it sits where the source had it.
  */
-function pop3Order(imap: readonly ImapMessageMeta[], fromPop3: ReadonlyMap<number, Pop3Message>): ImapMessageMeta[] {
-  const matched = imap.filter((m) => fromPop3.has(m.uid)).sort((a, b) => (fromPop3.get(a.uid) as Pop3Message).n - (fromPop3.get(b.uid) as Pop3Message).n);
+function pop3Order(imap: readonly ImapMessageMeta[], fromPop3: ReadonlyMap<number, UidlMatch>): ImapMessageMeta[] {
+  const n = (m: ImapMessageMeta) => (fromPop3.get(m.uid) as UidlMatch).pop3.n;
+  const matched = imap.filter((m) => fromPop3.has(m.uid)).sort((a, b) => n(a) - n(b));
   const after = new Map<number, ImapMessageMeta[]>();
   const sortedMatchedUids = matched.map((m) => m.uid).sort((a, b) => a - b);
   for (const m of imap) {
@@ -151,11 +122,4 @@ function greatestBelow(sorted: readonly number[], limit: number): number | undef
     else hi = mid;
   }
   return lo > 0 ? sorted[lo - 1] : undefined;
-}
-
-function unmatchedReason(p: Pop3Message, formula: string | undefined, input: InboxPlanInput): string {
-  if (formula === undefined) return 'no known UIDL formula explains the source UIDLs';
-  return input.imap.length > 0 && p.n > input.imap.length
-    ? `not explained by formula ${formula}: probably delivered after the IMAP listing; run again`
-    : `not explained by formula ${formula}`;
 }

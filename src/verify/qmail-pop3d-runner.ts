@@ -69,7 +69,7 @@ export async function runQmailPop3d(binary: string, maildir: string, context: Er
       await closed;
     }
     const why = stderr.trim() ? ` (its stderr: ${stderr.trim()})` : '';
-    if (err instanceof SourceError) throw new FolderError(`${err.message}${why}`, { ...context, cause: err });
+    if (err instanceof SourceError) throw new FolderError(`${err.detail}${why}`, { ...context, cause: err });
     throw err;
   }
 }

@@ -8,6 +8,7 @@ import { scanMaildir } from '../../src/maildir/scan.js';
 import { readPop3Listing } from '../../src/source/pop3-client.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
+import { dovecotPop3Command, executable } from '../support/as-owner.js';
 import { snapshotMaildir } from '../support/maildir-tree.js';
 
 const COUNT = 200;
@@ -108,6 +109,26 @@ describe('import then verify one INBOX (source UIDLs %v.%u)', () => {
     const v = await runCli(['verify', ...a.args]);
     expect(v.stderr).toContain(`OK, ${COUNT + 1} of ${COUNT + 1} source UIDLs`);
     expect(v.stderr).toContain('modelled, not run');
+    expect(v.code).toBe(0);
+    expect(snapshotMaildir(a.maildir)).toEqual(before);
+  });
+
+  it('verify runs the POP3 server it is given as the mailbox owner and lists through it', async () => {
+    // Dovecot's pop3 stands in for qmail-pop3d: same UIDLs (%f), but name order and CRLF sizes.
+    const copy = copyMaildir(a, 'Maildir-dovecot');
+    const v = await runCli(['verify', ...withMaildir(a.args, copy), '--qmail-pop3d', executable(dovecotPop3Command(a.owner)), '--json']);
+    const report = JSON.parse(v.stdout).users[0];
+    expect(report.error).toBeUndefined();
+    expect(report.listedBy).toMatch(/^qmail-pop3d \/.*pop3d$/);
+    expect(report.localMessages).toBe(COUNT + 1);
+    expect([report.diff.missing, report.diff.extra]).toEqual([[], []]);
+    expect(v.stderr).not.toContain('modelled');
+  });
+
+  it.skipIf(!process.env.QMAIL_POP3D)(`verify with the real qmail-pop3d (${process.env.QMAIL_POP3D ?? '$QMAIL_POP3D not set: skipped'}) exits 0`, async () => {
+    const before = snapshotMaildir(a.maildir);
+    const v = await runCli(['verify', ...a.args], { QMAIL_POP3D: process.env.QMAIL_POP3D });
+    expect(v.stderr).toContain(`listed by qmail-pop3d ${process.env.QMAIL_POP3D}`);
     expect(v.code).toBe(0);
     expect(snapshotMaildir(a.maildir)).toEqual(before);
   });

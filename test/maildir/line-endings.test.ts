@@ -1,0 +1,31 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { countLf, CrlfToLf, crlfToLf } from '../../src/maildir/line-endings.js';
+
+async function streamed(pieces: Buffer[]): Promise<Buffer> {
+  const out: Buffer[] = [];
+  for await (const chunk of Readable.from(pieces).pipe(new CrlfToLf())) out.push(chunk as Buffer);
+  return Buffer.concat(out);
+}
+
+describe('CRLF to LF', () => {
+  const input = Buffer.from('a\r\nb\rc\r\n\r\nlast\r');
+  const expected = Buffer.from('a\nb\rc\n\nlast\r');
+
+  it('turns CRLF into LF and keeps a lone CR', () => {
+    expect(crlfToLf(input)).toEqual(expected);
+    expect(crlfToLf(Buffer.from('no line end'))).toEqual(Buffer.from('no line end'));
+  });
+
+  it('gives the same bytes when the stream is split at every offset', async () => {
+    for (let cut = 0; cut <= input.length; cut++) {
+      expect(await streamed([input.subarray(0, cut), input.subarray(cut)]), `cut at ${cut}`).toEqual(expected);
+    }
+    expect(await streamed([...input].map((b) => Buffer.from([b])))).toEqual(expected);
+  });
+
+  it('counts LFs', () => {
+    expect(countLf(expected)).toBe(3);
+    expect(countLf(Buffer.alloc(0))).toBe(0);
+  });
+});
