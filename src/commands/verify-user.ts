@@ -79,11 +79,14 @@ async function withCrlfSizes(maildir: string, listed: { n: number; uidl: string;
   return out;
 }
 
+/** NaN for a file the owner may not read: qmail-pop3d could not send it either, and its size
+ *  then matches nothing, so the message is reported (next to its owner or mode). */
 async function countFileLf(file: string, context: ErrorContext): Promise<number> {
   let n = 0;
   try {
     for await (const chunk of createReadStream(file)) n += countLf(chunk as Buffer);
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') return NaN;
     throw new FolderError(syscallText('read', file, err), { ...context, cause: err });
   }
   return n;
