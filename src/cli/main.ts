@@ -80,7 +80,10 @@ async function main(argv: string[]): Promise<number> {
       .command(
         'verify',
         "check that qmail-pop3d lists the Maildir exactly as the source's POP3 did",
-        (y) => sourceOptions(y).option('qmail-pop3d', { type: 'string', describe: 'qmail-pop3d binary (default $QMAIL_POP3D, then /var/qmail/bin/qmail-pop3d)' }),
+        (y) =>
+          sourceOptions(y)
+            .option('qmail-pop3d', { type: 'string', describe: 'qmail-pop3d binary (default $QMAIL_POP3D, then /var/qmail/bin/qmail-pop3d)' })
+            .option('content', { type: 'string', describe: 'also compare the bytes of N sampled messages (or "all") with the source' }),
         async (a) => {
           code = await runCommand('verify', { ...(a as unknown as RunArgs), uidl: 'auto', folders: 'inbox', dryRun: false });
         },

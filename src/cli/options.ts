@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import type { UserJob } from '../commands/user-job.js';
 import { DEFAULT_PORTS, isLoopback, type Endpoint, type Security } from '../source/endpoint.js';
 import type { UidlMode } from '../uidl/inbox-plan.js';
+import type { ContentSample } from '../verify/content.js';
 import { findQmailPop3d, isExecutable } from '../verify/qmail-pop3d-runner.js';
 
 /** The options shared by import and verify, as yargs hands them over. */
@@ -27,6 +28,7 @@ export interface CommonArgs {
   dryRun: boolean;
   quiet: boolean;
   qmailPop3d?: string;
+  content?: string;
 }
 
 const IMPLEMENTED_UIDL: readonly string[] = ['auto', 'formula', 'off'];
@@ -58,6 +60,7 @@ export function jobFromArgs(args: CommonArgs, env: NodeJS.ProcessEnv, warn: (lin
     dryRun: args.dryRun,
     quiet: args.quiet,
     qmailPop3d: findQmailPop3d(args.qmailPop3d, env.QMAIL_POP3D),
+    content: parseContent(args.content),
   };
 }
 
@@ -78,6 +81,13 @@ function readText(file: string, option: string): string {
   } catch (err) {
     throw new UsageError(`${option} ${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+}
+
+function parseContent(value: string | undefined): ContentSample {
+  if (value === undefined) return 0;
+  if (value === 'all') return 'all';
+  if (!/^\d+$/.test(value)) throw new UsageError(`--content ${value}: give a number of messages or "all"`);
+  return Number(value);
 }
 
 function notYet(given: boolean, what: string): void {

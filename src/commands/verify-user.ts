@@ -6,8 +6,9 @@ import { countLf } from '../maildir/line-endings.js';
 import { listLikeQmailPop3d, uidlOfName, type MaildirEntry } from '../maildir/pop3d-listing.js';
 import { scanMaildir, type ScannedEntry } from '../maildir/scan.js';
 import type { VerifyReport } from '../report/types.js';
-import { readPop3Listing } from '../source/pop3-client.js';
-import { joinUidlAndList } from '../source/pop3-session.js';
+import { withPop3Session } from '../source/pop3-client.js';
+import { joinUidlAndList, type ListedMessage } from '../source/pop3-session.js';
+import { hashFile, hashRetr, pickSample } from '../verify/content.js';
 import { compareListings, type LocalListed } from '../verify/compare.js';
 import { runQmailPop3d } from '../verify/qmail-pop3d-runner.js';
 import { credentialsOf, type UserJob } from './user-job.js';
@@ -16,23 +17,31 @@ const LF_COUNT_CONCURRENCY = 16;
 
 /**
  * Compares the source's POP3 listing with qmail-pop3d's listing of the Maildir: the real binary
- * when there is one, its rules applied to the Maildir otherwise. Changes nothing in the Maildir.
+ * when there is one, its rules applied to the Maildir otherwise. With --content, also compares
+ * the bytes of sampled messages. Changes nothing in the Maildir.
  */
 export async function verifyUser(job: UserJob): Promise<VerifyReport> {
   const context: ErrorContext = { user: job.user, folder: 'INBOX' };
-  const listing = await readPop3Listing(job.pop3, credentialsOf(job), context);
-  const source = joinUidlAndList(listing.uidl, listing.list);
-
   const ownerUid = await ownerOf(job.maildir, context);
   // The binary runs before the scan: should it move files (new/ to cur/) the scan still finds them by UIDL.
   const run = job.qmailPop3d ? await runQmailPop3d(job.qmailPop3d, job.maildir, context) : undefined;
   const entries = await scanMaildir(job.maildir, true, context);
   const model = listLikeQmailPop3d(entries, Math.floor(Date.now() / 1000));
   const byUidl = new Map(entries.map((e) => [uidlOfName(e.name), e]));
-  const listed = run
-    ? joinUidlAndList(run.uidl, run.list).map((m) => ({ ...m, entry: byUidl.get(m.uidl) }))
-    : model.messages;
+  const listed = run ? joinUidlAndList(run.uidl, run.list).map((m) => ({ ...m, entry: byUidl.get(m.uidl) })) : model.messages;
   const local = await withCrlfSizes(job.maildir, listed, context);
+
+  const { source, contentDiffers, contentChecked } = await withPop3Session(job.pop3, credentialsOf(job), context, async (session) => {
+    const source = joinUidlAndList(await session.uidl(), await session.list());
+    const common = source.filter((m) => byUidl.has(m.uidl));
+    const sample = job.content ? pickSample(common.length, job.content).map((i) => common[i] as ListedMessage) : [];
+    const contentDiffers: string[] = [];
+    for (const m of sample) {
+      const e = byUidl.get(m.uidl) as MaildirEntry;
+      if ((await hashRetr(session, m.n)) !== (await hashFile(path.join(job.maildir, e.dir, e.name)))) contentDiffers.push(m.uidl);
+    }
+    return { source, contentDiffers, contentChecked: sample.length };
+  });
 
   return {
     kind: 'verify',
@@ -42,6 +51,8 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
     sourceMessages: source.length,
     localMessages: local.length,
     diff: compareListings(source, local),
+    contentChecked,
+    contentDiffers,
     equalMtimes: model.ties.map((group) => group.map((e) => uidlOfName(e.name))),
     futureMtimes: model.invisible.map((e) => `${e.dir}/${e.name}`),
     badPermissions: entries.filter((e) => !permissionsOk(e, ownerUid)).map((e) => ({ file: `${e.dir}/${e.name}`, uid: e.uid, mode: e.mode.toString(8).padStart(4, '0') })),

@@ -25,13 +25,15 @@ function importLines(r: ImportReport): string[] {
 function verifyLines(r: VerifyReport): string[] {
   const d = r.diff;
   const how = r.listedBy === 'model' ? 'modelled, not run: no qmail-pop3d found' : `listed by ${r.listedBy}`;
-  if (isClean(r)) return [`${r.user}: OK, ${d.matched} of ${r.sourceMessages} source UIDLs listed in the same order with the same sizes (${how})`];
+  const content = r.contentChecked > 0 ? `, ${r.contentChecked} compared byte for byte` : '';
+  if (isClean(r)) return [`${r.user}: OK, ${d.matched} of ${r.sourceMessages} source UIDLs listed in the same order with the same sizes${content} (${how})`];
   return [
     `${r.user}: MISMATCH, ${d.matched} of ${r.sourceMessages} source UIDLs found, ${r.localMessages} listed locally (${how})`,
     ...section(r.user, d.missing, 'missing here (POP3 clients lose track of them)', (m) => `source #${m.n} uidl ${JSON.stringify(m.uidl)}`),
     ...section(r.user, d.extra, 'extra here (POP3 clients download them as new)', (m) => `#${m.n} uidl ${JSON.stringify(m.uidl)}`),
     ...section(r.user, d.reordered, 'listed out of the source order', (m) => `uidl ${JSON.stringify(m.uidl)}: source #${m.sourceN}, here #${m.localN}`),
     ...section(r.user, d.sizeDiffers, 'sizes differ after line-end conversion', (m) => `#${m.localN} uidl ${JSON.stringify(m.uidl)}: source ${m.sourceSize}, here ${Number.isNaN(m.localSizeCrlf) ? 'unreadable' : m.localSizeCrlf}`),
+    ...section(r.user, r.contentDiffers, `of ${r.contentChecked} compared messages differ from the source's bytes`, (u) => `uidl ${JSON.stringify(u)}`),
     ...section(r.user, r.equalMtimes, 'groups of messages sharing one mtime second (order unstable)', (g) => g.map((u) => JSON.stringify(u)).join(' ')),
     ...section(r.user, r.futureMtimes, 'files with an mtime not in the past (not listed yet)', (f) => f),
     ...section(r.user, r.badPermissions, 'files with the wrong owner or mode', (p) => `${p.file}: uid ${p.uid} mode ${p.mode}`),

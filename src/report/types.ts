@@ -40,6 +40,10 @@ export interface VerifyReport {
   sourceMessages: number;
   localMessages: number;
   diff: ListingDiff;
+  /** Messages whose bytes were compared with the source's (--content). */
+  contentChecked: number;
+  /** UIDLs of compared messages whose bytes differ from the source's. */
+  contentDiffers: string[];
   /** UIDLs of listed messages sharing an mtime second: qmail-pop3d may number them either way. */
   equalMtimes: string[][];
   /** Files qmail-pop3d does not list yet because their mtime is not in the past. */
@@ -57,5 +61,6 @@ export function isClean(r: UserReport): boolean {
     return i.errors.length === 0 && i.downloadAgain.length === 0 && i.unmatchedPop3.length === 0;
   }
   const d = r.diff;
-  return d.missing.length + d.extra.length + d.reordered.length + d.sizeDiffers.length + r.equalMtimes.length + r.futureMtimes.length + r.badPermissions.length === 0;
+  const problems = [d.missing, d.extra, d.reordered, d.sizeDiffers, r.contentDiffers, r.equalMtimes, r.futureMtimes, r.badPermissions];
+  return problems.every((p) => p.length === 0);
 }

@@ -59,19 +59,19 @@ export class LineReader {
     return this.buf.length;
   }
 
-  /** The next line without its line end. */
-  async readLine(): Promise<Buffer> {
+  /** The next line without its line end; `maxLineBytes` overrides the reader's limit (message content). */
+  async readLine(maxLineBytes = this.maxLineBytes): Promise<Buffer> {
     for (;;) {
       const lf = this.buf.indexOf(0x0a);
       if (lf >= 0) {
-        if (lf > this.maxLineBytes) throw this.tooLong();
+        if (lf > maxLineBytes) throw this.tooLong(maxLineBytes);
         const end = lf > 0 && this.buf[lf - 1] === 0x0d ? lf - 1 : lf;
         const line = this.buf.subarray(0, end);
         this.buf = this.buf.subarray(lf + 1);
         if (this.buf.length <= HIGH_WATER_BYTES) this.stream?.resume();
         return line;
       }
-      if (this.buf.length > this.maxLineBytes) throw this.tooLong();
+      if (this.buf.length > maxLineBytes) throw this.tooLong(maxLineBytes);
       if (this.failure) throw new LineReadError('stream-error', `connection failed: ${this.failure.message}`, { cause: this.failure });
       if (this.ended) throw new LineReadError('eof', 'connection closed by the peer');
       this.stream?.resume();
@@ -97,7 +97,7 @@ export class LineReader {
     this.wake?.();
   }
 
-  private tooLong(): LineReadError {
-    return new LineReadError('too-long', `line longer than ${this.maxLineBytes} bytes`);
+  private tooLong(limit: number): LineReadError {
+    return new LineReadError('too-long', `line longer than ${limit} bytes`);
   }
 }

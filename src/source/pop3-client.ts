@@ -13,19 +13,24 @@ export interface Pop3Listing {
   list: ListEntry[];
 }
 
+/** Logs in to the source's POP3 service, reads UIDL and LIST, and quits. */
+export function readPop3Listing(endpoint: Endpoint, creds: Credentials, context: ErrorContext): Promise<Pop3Listing> {
+  return withPop3Session(endpoint, creds, context, async (s) => ({ uidl: await s.uidl(), list: await s.list() }));
+}
+
 /**
- * Logs in to the source's POP3 service, reads UIDL and LIST, and quits. Sessions are kept short
- * on purpose: servers time idle POP3 sessions out and some refuse a second login for minutes.
+ * One logged-in POP3 session for `work`, ended with QUIT. Callers keep it short on purpose:
+ * servers time idle POP3 sessions out and some refuse a second login for minutes. Nothing here
+ * sends DELE, so QUIT changes nothing on the source.
  */
-export async function readPop3Listing(endpoint: Endpoint, creds: Credentials, context: ErrorContext): Promise<Pop3Listing> {
-  const session = await openPop3(endpoint, creds, context);
+export async function withPop3Session<T>(endpoint: Endpoint, creds: Credentials, context: ErrorContext, work: (session: Pop3Session) => Promise<T>): Promise<T> {
+  const open = await openPop3(endpoint, creds, context);
   try {
-    const uidl = await session.session.uidl();
-    const list = await session.session.list();
-    await session.session.command('QUIT');
-    return { uidl, list };
+    const result = await work(open.session);
+    await open.session.command('QUIT');
+    return result;
   } finally {
-    session.socket.destroy();
+    open.socket.destroy();
   }
 }
 

@@ -53,12 +53,23 @@ export class Pop3Session {
 
   /** A command with a multi-line answer: the lines, dot-unstuffed, without the terminator. */
   async multiline(line: string): Promise<Buffer[]> {
-    await this.command(line);
     const lines: Buffer[] = [];
+    await this.eachLine(line, (l) => {
+      lines.push(l);
+    });
+    return lines;
+  }
+
+  /**
+   * A command with a multi-line answer, one dot-unstuffed line at a time: a message of any size
+   * passes through in bounded memory. `take` is awaited, so a slow consumer slows the reading.
+   */
+  async eachLine(line: string, take: (line: Buffer) => void | Promise<void>, maxLineBytes?: number): Promise<void> {
+    await this.command(line);
     for (;;) {
-      const raw = await this.read(line);
-      if (raw.length === 1 && raw[0] === 0x2e) return lines;
-      lines.push(raw[0] === 0x2e ? raw.subarray(1) : raw);
+      const raw = await this.read(line, maxLineBytes);
+      if (raw.length === 1 && raw[0] === 0x2e) return;
+      await take(raw[0] === 0x2e ? raw.subarray(1) : raw);
     }
   }
 
@@ -100,9 +111,9 @@ export class Pop3Session {
     throw this.error(`malformed answer to ${what}: ${JSON.stringify(line.slice(0, 200))}`);
   }
 
-  private async read(what: string): Promise<Buffer> {
+  private async read(what: string, maxLineBytes?: number): Promise<Buffer> {
     try {
-      return await this.reader.readLine();
+      return await this.reader.readLine(maxLineBytes);
     } catch (err) {
       if (err instanceof LineReadError) throw this.error(`${what}: ${err.message}`, err);
       throw err;

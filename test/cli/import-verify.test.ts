@@ -113,6 +113,26 @@ describe('import then verify one INBOX (source UIDLs %v.%u)', () => {
     expect(snapshotMaildir(a.maildir)).toEqual(before);
   });
 
+  it('verify --content all compares every message byte for byte with the source', async () => {
+    const v = await runCli(['verify', ...a.args, '--content', 'all']);
+    expect(v.stderr).toContain(`${COUNT + 1} compared byte for byte`);
+    expect(v.code).toBe(0);
+  });
+
+  it('verify --content names a message whose bytes changed though its size did not', async () => {
+    const copy = copyMaildir(a, 'Maildir-flipped');
+    const victim = (await pop3dView(copy)).messages[3]!;
+    const file = path.join(copy, victim.entry.dir, victim.entry.name);
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.length - 3] ^= 0x01;
+    fs.writeFileSync(file, bytes);
+    fs.utimesSync(file, new Date(), new Date(victim.entry.mtimeSec * 1000));
+    const v = await runCli(['verify', ...withMaildir(a.args, copy), '--content', 'all', '--json']);
+    expect(v.code).toBe(1);
+    expect(JSON.parse(v.stdout).users[0].contentDiffers).toEqual([victim.uidl]);
+    expect(v.stderr).toContain(`differ from the source's bytes`);
+  });
+
   it('verify runs the POP3 server it is given as the mailbox owner and lists through it', async () => {
     // Dovecot's pop3 stands in for qmail-pop3d: same UIDLs (%f), but name order and CRLF sizes.
     const copy = copyMaildir(a, 'Maildir-dovecot');
