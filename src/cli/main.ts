@@ -2,17 +2,19 @@
 import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ImportError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { JobKind } from '../commands/run-job.js';
 import { renderText } from '../report/text.js';
-import type { UserReport } from '../report/types.js';
-import { EXIT, exitCodeForError, exitCodeForReport } from './exit-codes.js';
-import { jobFromArgs, type CommonArgs } from './options.js';
-import { runAsOwner } from './run-as-owner.js';
+import { batchExitCode, runBatch, runOne, type UserOutcome } from './batch.js';
+import { EXIT } from './exit-codes.js';
+import { jobFromArgs, sharedJobFromArgs, type CommonArgs, type SharedArgs } from './options.js';
+import { readUsersFile } from './users-file.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-function sourceOptions(y: Argv) {
+const warn = (line: string) => process.stderr.write(`qmail-import: ${line}\n`);
+
+function connectionOptions(y: Argv) {
   return y
     .option('host', { type: 'string', describe: 'source server (IMAP and POP3)' })
     .option('imap-host', { type: 'string', describe: 'IMAP server, when not --host' })
@@ -22,39 +24,78 @@ function sourceOptions(y: Argv) {
     .option('security', { choices: ['tls', 'starttls', 'none'] as const, default: 'tls' as const, describe: 'how to protect the connections' })
     .option('ca-file', { type: 'string', describe: 'PEM file of a private CA to trust' })
     .option('insecure', { type: 'boolean', default: false, describe: 'do not check the server certificate (loud warning)' })
-    .option('user', { type: 'string', demandOption: true, describe: 'source login name' })
     .option('password-file', { type: 'string', describe: 'file whose first line is the password (or env QMAIL_IMPORT_PASSWORD)' })
-    .option('admin-user', { type: 'string', describe: 'log in as this admin on behalf of --user' })
-    .option('maildir', { type: 'string', demandOption: true, describe: "the user's Maildir" })
-    .option('owner', { type: 'string', describe: 'USER[:GROUP] to write as when root (default: owner of --maildir)' })
+    .option('admin-user', { type: 'string', describe: 'log in as this admin on behalf of each user' })
+    .option('owner', { type: 'string', describe: 'USER[:GROUP] to write as when root (default: owner of the Maildir)' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON document on stdout' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
-    .option('verbose', { type: 'boolean', default: false, describe: 'more detail on errors' });
+    .option('verbose', { type: 'boolean', default: false, describe: 'list every message in the text report, not the first few' });
 }
 
-async function runCommand(kind: JobKind, args: RunArgs): Promise<number> {
-  const warn = (line: string) => process.stderr.write(`qmail-import: ${line}\n`);
-  let report: UserReport;
-  try {
-    const job = jobFromArgs(args, process.env, warn);
-    if (kind === 'verify' && !job.qmailPop3d) warn('WARNING: no qmail-pop3d found (--qmail-pop3d, $QMAIL_POP3D, /var/qmail/bin/qmail-pop3d): its listing is modelled from its rules, not run');
-    report = await runAsOwner(kind, job, args.owner);
-  } catch (err) {
-    const code = exitCodeForError(err);
-    const message = err instanceof ImportError ? err.message : `internal error: ${(err as Error).message}`;
-    process.stderr.write(`qmail-import: ${message}\n`);
-    if (args.verbose && !(err instanceof ImportError)) process.stderr.write(`${(err as Error).stack}\n`);
-    if (args.json) printJson(kind, code, { user: args.user, error: { type: (err as Error).name, message } });
-    return code;
-  }
-  const code = exitCodeForReport(report);
-  process.stderr.write(renderText(report));
-  if (args.json) printJson(kind, code, report);
-  return code;
+function oneUserOptions(y: Argv) {
+  return connectionOptions(y)
+    .option('user', { type: 'string', demandOption: true, describe: 'source login name' })
+    .option('maildir', { type: 'string', demandOption: true, describe: "the user's Maildir" });
 }
 
-function printJson(command: string, exitCode: number, user: unknown): void {
-  process.stdout.write(`${JSON.stringify({ command, exitCode, users: [user] }, null, 2)}\n`);
+function importOptions(y: Argv) {
+  return y
+    .option('uidl', { choices: ['auto', 'formula', 'size', 'header', 'pop3', 'off'], default: 'auto', describe: 'how to match POP3 UIDLs to IMAP messages' })
+    .option('folders', { choices: ['all', 'inbox'], default: 'inbox', describe: 'which folders to copy' })
+    .option('include', { type: 'string', describe: 'only folders matching this regular expression' })
+    .option('exclude', { type: 'string', describe: 'no folders matching this regular expression' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, write nothing' });
+}
+
+function verifyOptions(y: Argv) {
+  return y
+    .option('qmail-pop3d', { type: 'string', describe: 'qmail-pop3d binary (default $QMAIL_POP3D, then /var/qmail/bin/qmail-pop3d)' })
+    .option('content', { type: 'string', describe: 'also compare the bytes of N sampled messages (or "all") with the source' });
+}
+
+type RunArgs = SharedArgs & { json: boolean; verbose: boolean };
+
+function modelWarning(qmailPop3d: string | undefined, kinds: readonly JobKind[]): void {
+  if (kinds.includes('verify') && !qmailPop3d) warn('WARNING: no qmail-pop3d found (--qmail-pop3d, $QMAIL_POP3D, /var/qmail/bin/qmail-pop3d): its listing is modelled from its rules, not run');
+}
+
+function print(outcome: UserOutcome, verbose: boolean): void {
+  process.stderr.write('report' in outcome ? renderText(outcome.report, verbose) : `qmail-import: ${outcome.error.message}\n`);
+}
+
+function printJson(command: string, exitCode: number, outcomes: UserOutcome[]): void {
+  const users = outcomes.map((o) => ('report' in o ? o.report : { user: o.user, kind: o.kind, error: o.error }));
+  process.stdout.write(`${JSON.stringify({ command, exitCode, users }, null, 2)}\n`);
+}
+
+async function oneUser(kind: JobKind, args: RunArgs & CommonArgs): Promise<number> {
+  const job = jobFromArgs(args, process.env, warn);
+  modelWarning(job.qmailPop3d, [kind]);
+  const outcome = await runOne(kind, job, args.owner);
+  print(outcome, args.verbose);
+  if (args.json) printJson(kind, outcome.exitCode, [outcome]);
+  return outcome.exitCode;
+}
+
+async function batch(args: RunArgs & { users: string; jobs: number; mode: string }): Promise<number> {
+  if (!Number.isInteger(args.jobs) || args.jobs < 1) throw new UsageError('--jobs must be a whole number of at least 1');
+  const kinds: JobKind[] = args.mode === 'both' ? ['import', 'verify'] : [args.mode as JobKind];
+  const users = readUsersFile(args.users, warn);
+  const { shared, password } = sharedJobFromArgs(args, process.env, warn);
+  modelWarning(shared.qmailPop3d, kinds);
+  let finished = 0;
+  const outcomes = await runBatch(users, kinds, shared, password, { jobs: args.jobs, owner: args.owner }, (o) => {
+    if (o.kind === kinds[kinds.length - 1] || 'error' in o) finished += 1;
+    print(o, args.verbose);
+    if (!args.quiet && users.length > 1) process.stderr.write(`qmail-import: ${finished}/${users.length} users done\n`);
+  });
+  const exitCode = batchExitCode(outcomes);
+  const attention = outcomes.filter((o) => o.exitCode !== 0);
+  process.stderr.write(
+    `batch: ${users.length} users, ${new Set(attention.map((o) => o.user)).size} need attention${attention.length ? `: ${attention.map((o) => `${o.user} ${o.kind} exit ${o.exitCode}`).join(', ')}` : ''}\n`,
+  );
+  if (args.json) printJson('batch', exitCode, outcomes);
+  return exitCode;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -63,37 +104,22 @@ async function main(argv: string[]): Promise<number> {
     await yargs(argv)
       .scriptName('qmail-import')
       .usage('$0 <command> [options]')
-      .command(
-        'import',
-        "copy a user's mail into the Maildir, keeping POP3 UIDLs",
-        (y) =>
-          sourceOptions(y)
-            .option('uidl', { choices: ['auto', 'formula', 'size', 'header', 'pop3', 'off'], default: 'auto', describe: 'how to match POP3 UIDLs to IMAP messages' })
-            .option('folders', { choices: ['all', 'inbox'], default: 'inbox', describe: 'which folders to copy' })
-            .option('include', { type: 'string', describe: 'only folders matching this regular expression' })
-            .option('exclude', { type: 'string', describe: 'no folders matching this regular expression' })
-            .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, write nothing' }),
-        async (a) => {
-          code = await runCommand('import', a as unknown as RunArgs);
-        },
-      )
-      .command(
-        'verify',
-        "check that qmail-pop3d lists the Maildir exactly as the source's POP3 did",
-        (y) =>
-          sourceOptions(y)
-            .option('qmail-pop3d', { type: 'string', describe: 'qmail-pop3d binary (default $QMAIL_POP3D, then /var/qmail/bin/qmail-pop3d)' })
-            .option('content', { type: 'string', describe: 'also compare the bytes of N sampled messages (or "all") with the source' }),
-        async (a) => {
-          code = await runCommand('verify', { ...(a as unknown as RunArgs), uidl: 'auto', folders: 'inbox', dryRun: false });
-        },
-      )
+      .command('import', "copy a user's mail into the Maildir, keeping POP3 UIDLs", (y) => importOptions(oneUserOptions(y)), async (a) => {
+        code = await oneUser('import', a as unknown as RunArgs & CommonArgs);
+      })
+      .command('verify', "check that qmail-pop3d lists the Maildir exactly as the source's POP3 did", (y) => verifyOptions(oneUserOptions(y)), async (a) => {
+        code = await oneUser('verify', { ...(a as unknown as RunArgs & CommonArgs), uidl: 'auto', folders: 'inbox', dryRun: false });
+      })
       .command(
         'batch',
-        'import or verify many users from a users file',
-        (y) => y.option('users', { type: 'string', demandOption: true }).option('jobs', { type: 'number', default: 1 }),
-        () => {
-          throw new UsageError('batch: not implemented yet');
+        'import and/or verify every user of a users file (USER:MAILDIR[:PASSWORD] per line)',
+        (y) =>
+          verifyOptions(importOptions(connectionOptions(y)))
+            .option('users', { type: 'string', demandOption: true, describe: 'the users file' })
+            .option('jobs', { type: 'number', default: 1, describe: 'users worked on at once' })
+            .option('mode', { choices: ['import', 'verify', 'both'], default: 'both', describe: 'import, verify, or import then verify each user' }),
+        async (a) => {
+          code = await batch(a as unknown as RunArgs & { users: string; jobs: number; mode: string });
         },
       )
       .demandCommand(1, 'name a command: import, verify or batch')
@@ -108,12 +134,10 @@ async function main(argv: string[]): Promise<number> {
       .parseAsync();
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`usage: qmail-import <import|verify|batch> --user U --maildir DIR [options]; see --help\nqmail-import: ${err.message}\n`);
+    process.stderr.write(`usage: qmail-import <import|verify|batch> [options]; see qmail-import <command> --help\nqmail-import: ${err.message}\n`);
     return EXIT.usage;
   }
   return code;
 }
-
-type RunArgs = CommonArgs & { json: boolean; verbose: boolean };
 
 process.exitCode = await main(hideBin(process.argv));

@@ -6,8 +6,8 @@ import type { UidlMode } from '../uidl/inbox-plan.js';
 import type { ContentSample } from '../verify/content.js';
 import { findQmailPop3d, isExecutable } from '../verify/qmail-pop3d-runner.js';
 
-/** The options shared by import and verify, as yargs hands them over. */
-export interface CommonArgs {
+/** The options every command shares, as yargs hands them over. */
+export interface SharedArgs {
   host?: string;
   imapHost?: string;
   pop3Host?: string;
@@ -16,9 +16,7 @@ export interface CommonArgs {
   security: Security;
   caFile?: string;
   insecure: boolean;
-  user: string;
   passwordFile?: string;
-  maildir: string;
   owner?: string;
   uidl: string;
   folders: string;
@@ -31,29 +29,42 @@ export interface CommonArgs {
   content?: string;
 }
 
+/** import and verify: one user. */
+export interface CommonArgs extends SharedArgs {
+  user: string;
+  maildir: string;
+}
+
+/** What every user's job of one run has in common. */
+export type SharedJob = Omit<UserJob, 'user' | 'password' | 'maildir'>;
+
 const IMPLEMENTED_UIDL: readonly string[] = ['auto', 'formula', 'off'];
 
 /** Checks every option once, before anything runs, and turns them into a job. */
 export function jobFromArgs(args: CommonArgs, env: NodeJS.ProcessEnv, warn: (line: string) => void): UserJob {
+  if (!args.maildir.trim()) throw new UsageError('--maildir must not be empty');
+  const { shared, password } = sharedJobFromArgs(args, env, warn);
+  if (password === undefined) throw new UsageError('no password: give --password-file F or set QMAIL_IMPORT_PASSWORD');
+  return { ...shared, user: args.user, password, maildir: args.maildir };
+}
+
+/** The options that hold for every user of a run, checked once; the password when one was given. */
+export function sharedJobFromArgs(args: SharedArgs, env: NodeJS.ProcessEnv, warn: (line: string) => void): { shared: SharedJob; password?: string } {
   notYet(args.folders !== 'inbox', `--folders ${args.folders}`);
   notYet(args.include !== undefined, '--include');
   notYet(args.exclude !== undefined, '--exclude');
   notYet(args.adminUser !== undefined, '--admin-user');
   notYet(!IMPLEMENTED_UIDL.includes(args.uidl), `--uidl ${args.uidl}`);
-  if (!args.maildir.trim()) throw new UsageError('--maildir must not be empty');
   if (args.qmailPop3d !== undefined && !isExecutable(args.qmailPop3d)) throw new UsageError(`--qmail-pop3d ${args.qmailPop3d}: not an executable file`);
   const ca = args.caFile === undefined ? undefined : readText(args.caFile, '--ca-file');
   if (args.insecure) warn('WARNING: --insecure: the source server certificate is not checked; a man in the middle can read passwords and mail');
   const endpoint = (protocol: 'imap' | 'pop3', host: string | undefined, port: number | undefined): Endpoint => {
     const h = host ?? args.host;
     if (!h) throw new UsageError(`no ${protocol.toUpperCase()} host: give --host or --${protocol}-host`);
-    if (args.security === 'none' && !isLoopback(h)) warn(`WARNING: --security none: the password for ${args.user} crosses the network to ${h} in clear text`);
+    if (args.security === 'none' && !isLoopback(h)) warn(`WARNING: --security none: passwords cross the network to ${h} in clear text`);
     return { host: h, port: port ?? DEFAULT_PORTS[protocol][args.security], security: args.security, ca, insecure: args.insecure };
   };
-  return {
-    user: args.user,
-    password: readPassword(args.passwordFile, env),
-    maildir: args.maildir,
+  const shared: SharedJob = {
     imap: endpoint('imap', args.imapHost, args.imapPort),
     pop3: endpoint('pop3', args.pop3Host, args.pop3Port),
     uidl: args.uidl as UidlMode,
@@ -62,20 +73,20 @@ export function jobFromArgs(args: CommonArgs, env: NodeJS.ProcessEnv, warn: (lin
     qmailPop3d: findQmailPop3d(args.qmailPop3d, env.QMAIL_POP3D),
     content: parseContent(args.content),
   };
+  return { shared, password: readPassword(args.passwordFile, env) };
 }
 
 /** From --password-file (its first line) or QMAIL_IMPORT_PASSWORD: never from argv, where ps shows it. */
-function readPassword(file: string | undefined, env: NodeJS.ProcessEnv): string {
+function readPassword(file: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   if (file !== undefined) {
     const first = readText(file, '--password-file').split(/\r?\n/)[0] ?? '';
     if (!first) throw new UsageError(`--password-file ${file}: first line is empty`);
     return first;
   }
-  if (env.QMAIL_IMPORT_PASSWORD) return env.QMAIL_IMPORT_PASSWORD;
-  throw new UsageError('no password: give --password-file F or set QMAIL_IMPORT_PASSWORD');
+  return env.QMAIL_IMPORT_PASSWORD || undefined;
 }
 
-function readText(file: string, option: string): string {
+export function readText(file: string, option: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {

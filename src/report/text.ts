@@ -3,45 +3,47 @@ import { isClean, type ImportReport, type UserReport, type VerifyReport } from '
 /** How many examples of one kind of difference a text report shows; --json has them all. */
 const SHOWN = 10;
 
-/** The report an administrator reads in ten seconds: one line per user when all is well. */
-export function renderText(r: UserReport): string {
-  return (r.kind === 'import' ? importLines(r) : verifyLines(r)).map((l) => `${l}\n`).join('');
+/** The report an administrator reads in ten seconds: one line per user when all is well.
+ *  `all` lists every item of each kind instead of the first few. */
+export function renderText(r: UserReport, all = false): string {
+  const shown = all ? Infinity : SHOWN;
+  return (r.kind === 'import' ? importLines(r, shown) : verifyLines(r, shown)).map((l) => `${l}\n`).join('');
 }
 
-function importLines(r: ImportReport): string[] {
+function importLines(r: ImportReport, shown: number): string[] {
   const i = r.inbox;
   const verb = r.dryRun ? 'would import' : 'imported';
   const uidls = i.uidlMode === 'off' ? 'UIDLs not kept (--uidl off)' : `${i.uidlsKept} of ${i.pop3Messages} source UIDLs kept${i.formula ? ` (formula ${i.formula})` : ''}`;
   const written = r.dryRun ? i.toWrite : i.toWrite - i.errors.length;
   const lines = [`${r.user}: INBOX ${verb} ${written} of ${i.imapMessages} messages, ${i.alreadyPresent} already there; ${uidls}${r.dryRun ? '; dry run, nothing written' : ''}`];
-  lines.push(...section(r.user, i.downloadAgain, 'imported, but POP3 clients will download again', (m) => `uid ${m.uid}${m.uidl !== undefined ? ` uidl ${JSON.stringify(m.uidl)}` : ''}: ${m.reason}`));
-  lines.push(...section(r.user, i.unmatchedPop3, 'source POP3 messages not imported', (m) => `#${m.n} uidl ${JSON.stringify(m.uidl)}: ${m.reason}`));
-  lines.push(...section(r.user, i.errors, 'messages failed', (e) => e));
+  lines.push(...section(shown, r.user, i.downloadAgain, 'imported, but POP3 clients will download again', (m) => `uid ${m.uid}${m.uidl !== undefined ? ` uidl ${JSON.stringify(m.uidl)}` : ''}: ${m.reason}`));
+  lines.push(...section(shown, r.user, i.unmatchedPop3, 'source POP3 messages not imported', (m) => `#${m.n} uidl ${JSON.stringify(m.uidl)}: ${m.reason}`));
+  lines.push(...section(shown, r.user, i.errors, 'messages failed', (e) => e));
   const dropped = Object.entries(i.droppedFlags);
   if (dropped.length > 0) lines.push(`${r.user}: flags a Maildir cannot hold, left out: ${dropped.map(([f, n]) => `${f} (${n})`).join(', ')}`);
   return lines;
 }
 
-function verifyLines(r: VerifyReport): string[] {
+function verifyLines(r: VerifyReport, shown: number): string[] {
   const d = r.diff;
   const how = r.listedBy === 'model' ? 'modelled, not run: no qmail-pop3d found' : `listed by ${r.listedBy}`;
   const content = r.contentChecked > 0 ? `, ${r.contentChecked} compared byte for byte` : '';
   if (isClean(r)) return [`${r.user}: OK, ${d.matched} of ${r.sourceMessages} source UIDLs listed in the same order with the same sizes${content} (${how})`];
   return [
     `${r.user}: MISMATCH, ${d.matched} of ${r.sourceMessages} source UIDLs found, ${r.localMessages} listed locally (${how})`,
-    ...section(r.user, d.missing, 'missing here (POP3 clients lose track of them)', (m) => `source #${m.n} uidl ${JSON.stringify(m.uidl)}`),
-    ...section(r.user, d.extra, 'extra here (POP3 clients download them as new)', (m) => `#${m.n} uidl ${JSON.stringify(m.uidl)}`),
-    ...section(r.user, d.reordered, 'listed out of the source order', (m) => `uidl ${JSON.stringify(m.uidl)}: source #${m.sourceN}, here #${m.localN}`),
-    ...section(r.user, d.sizeDiffers, 'sizes differ after line-end conversion', (m) => `#${m.localN} uidl ${JSON.stringify(m.uidl)}: source ${m.sourceSize}, here ${Number.isNaN(m.localSizeCrlf) ? 'unreadable' : m.localSizeCrlf}`),
-    ...section(r.user, r.contentDiffers, `of ${r.contentChecked} compared messages differ from the source's bytes`, (u) => `uidl ${JSON.stringify(u)}`),
-    ...section(r.user, r.equalMtimes, 'groups of messages sharing one mtime second (order unstable)', (g) => g.map((u) => JSON.stringify(u)).join(' ')),
-    ...section(r.user, r.futureMtimes, 'files with an mtime not in the past (not listed yet)', (f) => f),
-    ...section(r.user, r.badPermissions, 'files with the wrong owner or mode', (p) => `${p.file}: uid ${p.uid} mode ${p.mode}`),
+    ...section(shown, r.user, d.missing, 'missing here (POP3 clients lose track of them)', (m) => `source #${m.n} uidl ${JSON.stringify(m.uidl)}`),
+    ...section(shown, r.user, d.extra, 'extra here (POP3 clients download them as new)', (m) => `#${m.n} uidl ${JSON.stringify(m.uidl)}`),
+    ...section(shown, r.user, d.reordered, 'listed out of the source order', (m) => `uidl ${JSON.stringify(m.uidl)}: source #${m.sourceN}, here #${m.localN}`),
+    ...section(shown, r.user, d.sizeDiffers, 'sizes differ after line-end conversion', (m) => `#${m.localN} uidl ${JSON.stringify(m.uidl)}: source ${m.sourceSize}, here ${Number.isNaN(m.localSizeCrlf) ? 'unreadable' : m.localSizeCrlf}`),
+    ...section(shown, r.user, r.contentDiffers, `of ${r.contentChecked} compared messages differ from the source's bytes`, (u) => `uidl ${JSON.stringify(u)}`),
+    ...section(shown, r.user, r.equalMtimes, 'groups of messages sharing one mtime second (order unstable)', (g) => g.map((u) => JSON.stringify(u)).join(' ')),
+    ...section(shown, r.user, r.futureMtimes, 'files with an mtime not in the past (not listed yet)', (f) => f),
+    ...section(shown, r.user, r.badPermissions, 'files with the wrong owner or mode', (p) => `${p.file}: uid ${p.uid} mode ${p.mode}`),
   ];
 }
 
-function section<T>(user: string, items: readonly T[], title: string, line: (item: T) => string): string[] {
+function section<T>(shown: number, user: string, items: readonly T[], title: string, line: (item: T) => string): string[] {
   if (items.length === 0) return [];
-  const more = items.length > SHOWN ? [`  … and ${items.length - SHOWN} more (--json lists all)`] : [];
-  return [`${user}: ${items.length} ${title}:`, ...items.slice(0, SHOWN).map((i) => `  ${line(i)}`), ...more];
+  const more = items.length > shown ? [`  … and ${items.length - shown} more (--verbose or --json lists all)`] : [];
+  return [`${user}: ${items.length} ${title}:`, ...items.slice(0, shown).map((i) => `  ${line(i)}`), ...more];
 }

@@ -124,7 +124,7 @@ describe('import then verify one INBOX (source UIDLs %v.%u)', () => {
     const victim = (await pop3dView(copy)).messages[3]!;
     const file = path.join(copy, victim.entry.dir, victim.entry.name);
     const bytes = fs.readFileSync(file);
-    bytes[bytes.length - 3] ^= 0x01;
+    bytes[bytes.length - 3] = (bytes[bytes.length - 3] as number) ^ 0x01;
     fs.writeFileSync(file, bytes);
     fs.utimesSync(file, new Date(), new Date(victim.entry.mtimeSec * 1000));
     const v = await runCli(['verify', ...withMaildir(a.args, copy), '--content', 'all', '--json']);
@@ -206,7 +206,7 @@ describe('import: dry run and refusals', () => {
     [['import', '--user', 'x', '--host', 'h'], 'Missing required argument: maildir'],
     // A password on the command line would show in ps: there is no option for it.
     [['import', '--user', 'x', '--host', 'h', '--maildir', '/tmp/x', '--password', 'secret'], 'Unknown argument: password'],
-    [['batch', '--users', 'f'], 'batch: not implemented yet'],
+    [['batch', '--host', 'h'], 'Missing required argument: users'],
   ])('bad usage %j exits 2 with a usage line', async (args, message) => {
     const r = await runCli(args, { QMAIL_IMPORT_PASSWORD: 'x' });
     expect(r.code).toBe(2);
