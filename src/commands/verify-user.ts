@@ -31,7 +31,7 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
   const listed = run ? joinUidlAndList(run.uidl, run.list).map((m) => ({ ...m, entry: byUidl.get(m.uidl) })) : model.messages;
   const local = await withCrlfSizes(job.maildir, listed, context);
 
-  const { source, contentDiffers, contentChecked } = await withPop3Session(job.pop3, credentialsOf(job), context, async (session) => {
+  const { source, contentDiffers, contentChecked } = await withPop3Session(job.pop3, credentialsOf(job), context, async ({ session }) => {
     const source = joinUidlAndList(await session.uidl(), await session.list());
     const common = source.filter((m) => byUidl.has(m.uidl));
     const sample = job.content ? pickSample(common.length, job.content).map((i) => common[i] as ListedMessage) : [];

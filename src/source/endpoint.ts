@@ -14,8 +14,18 @@ export interface Endpoint {
 }
 
 export interface Credentials {
+  /** Who logs in: the user, or with an admin login the admin. */
   user: string;
   password: string;
+  /** Admin login: the user whose mail is read (SASL PLAIN authorization identity). */
+  authzid?: string;
+  /** POP3: log in with APOP when the greeting offers it (the password never crosses the wire). */
+  apop?: boolean;
+}
+
+/** "alice", or "admin for alice": how errors name a login. */
+export function describeLogin(c: Credentials): string {
+  return c.authzid ? `${c.user} for ${c.authzid}` : c.user;
 }
 
 export const DEFAULT_PORTS = {

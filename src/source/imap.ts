@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { ImapFlow, type ImapFlowError } from 'imapflow';
 import { SourceError, type ErrorContext } from '../errors.js';
 import { FETCH_RANGE_UIDS, INLINE_FETCH_MAX_BYTES, READ_TIMEOUT_MS } from '../limits.js';
-import { describeEndpoint, type Credentials, type Endpoint } from './endpoint.js';
+import { describeEndpoint, describeLogin, type Credentials, type Endpoint } from './endpoint.js';
 import { tlsOptions } from './pop3-client.js';
 
 /** What matching and writing need to know of one IMAP message, before any body is read. */
@@ -32,7 +32,8 @@ export async function openImap(endpoint: Endpoint, creds: Credentials, context: 
     secure: endpoint.security === 'tls',
     doSTARTTLS: endpoint.security === 'starttls' ? true : endpoint.security === 'none' ? false : undefined,
     tls: tlsOptions(endpoint),
-    auth: { user: creds.user, pass: creds.password },
+    // An admin login authenticates as the admin and reads the user's mail (SASL PLAIN authzid).
+    auth: creds.authzid ? { user: creds.user, pass: creds.password, authzid: creds.authzid, loginMethod: 'AUTH=PLAIN' } : { user: creds.user, pass: creds.password },
     logger: false,
     socketTimeout: READ_TIMEOUT_MS,
     disableAutoIdle: true,
@@ -44,7 +45,7 @@ export async function openImap(endpoint: Endpoint, creds: Credentials, context: 
   } catch (err) {
     client.close();
     const e = err as ImapFlowError;
-    if (e.authenticationFailed) throw new SourceError(`${peer}: login as ${creds.user} refused: ${e.responseText ?? e.message}`, { ...context, cause: err });
+    if (e.authenticationFailed) throw new SourceError(`${peer}: login as ${describeLogin(creds)} refused: ${e.responseText ?? e.message}`, { ...context, cause: err });
     throw new SourceError(`${peer}: cannot connect: ${e.code ?? e.message}`, { ...context, cause: err });
   }
   return client;

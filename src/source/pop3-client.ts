@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { SourceError, type ErrorContext } from '../errors.js';
 import { MAX_POP3_LINE_BYTES, READ_TIMEOUT_MS } from '../limits.js';
-import { describeEndpoint, type Credentials, type Endpoint } from './endpoint.js';
+import { describeEndpoint, describeLogin, type Credentials, type Endpoint } from './endpoint.js';
 import { LineReader } from './line-reader.js';
 import { Pop3Session, Pop3ErrReply, type ListEntry, type UidlEntry } from './pop3-session.js';
 
@@ -15,7 +16,14 @@ export interface Pop3Listing {
 
 /** Logs in to the source's POP3 service, reads UIDL and LIST, and quits. */
 export function readPop3Listing(endpoint: Endpoint, creds: Credentials, context: ErrorContext): Promise<Pop3Listing> {
-  return withPop3Session(endpoint, creds, context, async (s) => ({ uidl: await s.uidl(), list: await s.list() }));
+  return withPop3Session(endpoint, creds, context, async ({ session }) => ({ uidl: await session.uidl(), list: await session.list() }));
+}
+
+/** A logged-in POP3 session and what the server offers after login. */
+export interface Pop3Connection {
+  session: Pop3Session;
+  /** The server accepts several commands before their answers (CAPA PIPELINING). */
+  pipelining: boolean;
 }
 
 /**
@@ -23,10 +31,12 @@ export function readPop3Listing(endpoint: Endpoint, creds: Credentials, context:
  * servers time idle POP3 sessions out and some refuse a second login for minutes. Nothing here
  * sends DELE, so QUIT changes nothing on the source.
  */
-export async function withPop3Session<T>(endpoint: Endpoint, creds: Credentials, context: ErrorContext, work: (session: Pop3Session) => Promise<T>): Promise<T> {
+export async function withPop3Session<T>(endpoint: Endpoint, creds: Credentials, context: ErrorContext, work: (connection: Pop3Connection) => Promise<T>): Promise<T> {
   const open = await openPop3(endpoint, creds, context);
   try {
-    const result = await work(open.session);
+    // Capabilities may change with login (RFC 2449), so they are asked for after it.
+    const pipelining = (await open.session.capabilities()).has('PIPELINING');
+    const result = await work({ session: open.session, pipelining });
     await open.session.command('QUIT');
     return result;
   } finally {
@@ -45,7 +55,7 @@ async function openPop3(endpoint: Endpoint, creds: Credentials, context: ErrorCo
   const reader = new LineReader(socket, READ_TIMEOUT_MS, MAX_POP3_LINE_BYTES);
   const session = new Pop3Session(reader, (d) => socket.write(d), peer, context);
   try {
-    await session.greeting();
+    const greeting = await session.greeting();
     if (endpoint.security === 'starttls') {
       const caps = await session.capabilities();
       if (!caps.has('STLS')) throw new SourceError(`${peer}: server does not offer STLS; use --security tls or none`, context);
@@ -55,7 +65,7 @@ async function openPop3(endpoint: Endpoint, creds: Credentials, context: ErrorCo
       socket = await upgrade(socket as net.Socket, endpoint, peer, context);
       reader.attach(socket);
     }
-    await login(session, creds, peer, context);
+    await login(session, greeting, creds, peer, context);
     return { session, socket };
   } catch (err) {
     socket.destroy();
@@ -63,13 +73,24 @@ async function openPop3(endpoint: Endpoint, creds: Credentials, context: ErrorCo
   }
 }
 
-async function login(session: Pop3Session, creds: Credentials, peer: string, context: ErrorContext): Promise<void> {
+/** USER/PASS; APOP when asked for and offered; AUTH PLAIN with an authorization identity for admin logins. */
+async function login(session: Pop3Session, greeting: string, creds: Credentials, peer: string, context: ErrorContext): Promise<void> {
   try {
-    await session.command(`USER ${creds.user}`);
-    await session.command(`PASS ${creds.password}`, 'PASS (password hidden)');
+    if (creds.authzid !== undefined) {
+      const token = Buffer.from(`${creds.authzid}\0${creds.user}\0${creds.password}`).toString('base64');
+      await session.command(`AUTH PLAIN ${token}`, 'AUTH PLAIN (credentials hidden)');
+    } else if (creds.apop) {
+      const stamp = /<[^<>]*>/.exec(greeting)?.[0];
+      if (!stamp) throw new SourceError(`${peer}: APOP asked for, but the greeting offers no timestamp`, context);
+      const digest = createHash('md5').update(stamp + creds.password).digest('hex');
+      await session.command(`APOP ${creds.user} ${digest}`, `APOP ${creds.user} (digest hidden)`);
+    } else {
+      await session.command(`USER ${creds.user}`);
+      await session.command(`PASS ${creds.password}`, 'PASS (password hidden)');
+    }
   } catch (err) {
     if (err instanceof Pop3ErrReply) {
-      throw new LoginRefused(`${peer}: login as ${creds.user} refused: ${err.serverText || 'no reason given'}`, context);
+      throw new LoginRefused(`${peer}: login as ${describeLogin(creds)} refused: ${err.serverText || 'no reason given'}`, context);
     }
     throw err;
   }

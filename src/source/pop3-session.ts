@@ -66,8 +66,37 @@ export class Pop3Session {
    */
   async eachLine(line: string, take: (line: Buffer) => void | Promise<void>, maxLineBytes?: number): Promise<void> {
     await this.command(line);
+    await this.readBody(line, take, maxLineBytes);
+  }
+
+  /**
+   * Several multi-line commands, answered in order. With PIPELINING (RFC 2449) up to `window`
+   * commands go out before the first answer is read, which hides the round trips of many TOPs.
+   * A -ERR for one command (a message deleted meanwhile) is handed to `take`; the rest go on.
+   */
+  async pipelined(commands: readonly string[], pipelining: boolean, take: (i: number, answer: Buffer[] | Pop3ErrReply) => void, window = 32): Promise<void> {
+    const step = pipelining ? window : 1;
+    for (let start = 0; start < commands.length; start += step) {
+      const batch = commands.slice(start, start + step);
+      for (const c of batch) this.send(c);
+      for (const [k, c] of batch.entries()) {
+        try {
+          await this.expectOk(c);
+        } catch (err) {
+          if (!(err instanceof Pop3ErrReply)) throw err;
+          take(start + k, err);
+          continue;
+        }
+        const lines: Buffer[] = [];
+        await this.readBody(c, (l) => void lines.push(l));
+        take(start + k, lines);
+      }
+    }
+  }
+
+  private async readBody(what: string, take: (line: Buffer) => void | Promise<void>, maxLineBytes?: number): Promise<void> {
     for (;;) {
-      const raw = await this.read(line, maxLineBytes);
+      const raw = await this.read(what, maxLineBytes);
       if (raw.length === 1 && raw[0] === 0x2e) return;
       await take(raw[0] === 0x2e ? raw.subarray(1) : raw);
     }
