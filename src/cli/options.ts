@@ -23,6 +23,8 @@ export interface SharedArgs {
   include?: string;
   exclude?: string;
   adminUser?: string;
+  adminPasswordFile?: string;
+  apop: boolean;
   dryRun: boolean;
   quiet: boolean;
   qmailPop3d?: string;
@@ -38,8 +40,6 @@ export interface CommonArgs extends SharedArgs {
 /** What every user's job of one run has in common. */
 export type SharedJob = Omit<UserJob, 'user' | 'password' | 'maildir'>;
 
-const IMPLEMENTED_UIDL: readonly string[] = ['auto', 'formula', 'off'];
-
 /** Checks every option once, before anything runs, and turns them into a job. */
 export function jobFromArgs(args: CommonArgs, env: NodeJS.ProcessEnv, warn: (line: string) => void): UserJob {
   if (!args.maildir.trim()) throw new UsageError('--maildir must not be empty');
@@ -53,8 +53,7 @@ export function sharedJobFromArgs(args: SharedArgs, env: NodeJS.ProcessEnv, warn
   notYet(args.folders !== 'inbox', `--folders ${args.folders}`);
   notYet(args.include !== undefined, '--include');
   notYet(args.exclude !== undefined, '--exclude');
-  notYet(args.adminUser !== undefined, '--admin-user');
-  notYet(!IMPLEMENTED_UIDL.includes(args.uidl), `--uidl ${args.uidl}`);
+  if ((args.adminUser === undefined) !== (args.adminPasswordFile === undefined)) throw new UsageError('--admin-user and --admin-password-file go together');
   if (args.qmailPop3d !== undefined && !isExecutable(args.qmailPop3d)) throw new UsageError(`--qmail-pop3d ${args.qmailPop3d}: not an executable file`);
   const ca = args.caFile === undefined ? undefined : readText(args.caFile, '--ca-file');
   if (args.insecure) warn('WARNING: --insecure: the source server certificate is not checked; a man in the middle can read passwords and mail');
@@ -65,6 +64,8 @@ export function sharedJobFromArgs(args: SharedArgs, env: NodeJS.ProcessEnv, warn
     return { host: h, port: port ?? DEFAULT_PORTS[protocol][args.security], security: args.security, ca, insecure: args.insecure };
   };
   const shared: SharedJob = {
+    ...(args.adminUser ? { admin: args.adminUser } : {}),
+    apop: args.apop,
     imap: endpoint('imap', args.imapHost, args.imapPort),
     pop3: endpoint('pop3', args.pop3Host, args.pop3Port),
     uidl: args.uidl as UidlMode,
@@ -73,17 +74,20 @@ export function sharedJobFromArgs(args: SharedArgs, env: NodeJS.ProcessEnv, warn
     qmailPop3d: findQmailPop3d(args.qmailPop3d, env.QMAIL_POP3D),
     content: parseContent(args.content),
   };
-  return { shared, password: readPassword(args.passwordFile, env) };
+  const password = args.adminPasswordFile !== undefined ? firstLine(args.adminPasswordFile, '--admin-password-file') : readPassword(args.passwordFile, env);
+  return { shared, password };
 }
 
 /** From --password-file (its first line) or QMAIL_IMPORT_PASSWORD: never from argv, where ps shows it. */
 function readPassword(file: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
-  if (file !== undefined) {
-    const first = readText(file, '--password-file').split(/\r?\n/)[0] ?? '';
-    if (!first) throw new UsageError(`--password-file ${file}: first line is empty`);
-    return first;
-  }
+  if (file !== undefined) return firstLine(file, '--password-file');
   return env.QMAIL_IMPORT_PASSWORD || undefined;
+}
+
+function firstLine(file: string, option: string): string {
+  const first = readText(file, option).split(/\r?\n/)[0] ?? '';
+  if (!first) throw new UsageError(`${option} ${file}: first line is empty`);
+  return first;
 }
 
 export function readText(file: string, option: string): string {

@@ -1,25 +1,23 @@
 import os from 'node:os';
-import type { Readable } from 'node:stream';
-import type { ImapFlow } from 'imapflow';
 import path from 'node:path';
+import type { ImapFlow } from 'imapflow';
 import { FolderError, MessageError, type ErrorContext } from '../errors.js';
-import { WRITE_CONCURRENCY } from '../limits.js';
-import { deliver } from '../maildir/deliver.js';
+import { MAX_MESSAGE_LINE_BYTES, WRITE_CONCURRENCY } from '../limits.js';
+import { deliver, type MessageSource } from '../maildir/deliver.js';
 import { ensureMaildir, fsyncDir } from '../maildir/layout.js';
 import { uidlOfName } from '../maildir/pop3d-listing.js';
-import { scanMaildir } from '../maildir/scan.js';
+import { scanMaildir, type ScannedEntry } from '../maildir/scan.js';
 import { Progress } from '../report/progress.js';
 import type { ImportReport } from '../report/types.js';
-import { closeImap, fetchBodies, openImap, readFolderSnapshot, type ImapMessageMeta, type MessageBody } from '../source/imap.js';
-import { readPop3Listing } from '../source/pop3-client.js';
-import { joinUidlAndList } from '../source/pop3-session.js';
+import { closeImap, fetchBodies, openImap, readFolderSnapshot, type FolderSnapshot, type MessageBody } from '../source/imap.js';
+import { withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
 import { MtimeOrderError, planInbox, type InboxPlan, type PlannedMessage } from '../uidl/inbox-plan.js';
-import { matchUidls, type Pop3Message } from '../uidl/match.js';
+import { matchInbox, type InboxMatch } from './match-inbox.js';
 import { credentialsOf, type UserJob } from './user-job.js';
 
 /**
- * One user's import: look at the source (IMAP metadata first, POP3 late and short), plan, then
- * write what the plan says. Runs as the mailbox owner.
+ * One user's import: look at the source (IMAP metadata first, POP3 late and in one short
+ * session), plan, then write what the plan says. Runs as the mailbox owner.
  */
 export async function importUser(job: UserJob): Promise<ImportReport> {
   const context: ErrorContext = { user: job.user, folder: 'INBOX' };
@@ -27,36 +25,44 @@ export async function importUser(job: UserJob): Promise<ImportReport> {
   const imap = await openImap(job.imap, credentialsOf(job), context);
   try {
     const snapshot = await readFolderSnapshot(imap, 'INBOX', context);
-    const pop3 = job.uidl === 'off' ? undefined : await readPop3Messages(job, context);
     if (!job.dryRun) await ensureMaildir(job.maildir, context);
     const existingFiles = job.dryRun ? await scanIfPresent(job.maildir, context) : await scanMaildir(job.maildir, false, context);
-    const existing = new Map(existingFiles.map((e) => [uidlOfName(e.name), e.mtimeSec]));
-    let plan: InboxPlan;
-    try {
-      plan = planInbox({
-        uidValidity: snapshot.uidValidity,
-        imap: snapshot.messages,
-        matched: pop3 && matchUidls(snapshot.uidValidity, snapshot.messages, pop3),
-        existing,
-        // Every second a file already holds is taken: no two files may share one (qmail-pop3d.md).
-        otherMtimesSec: new Set(existingFiles.map((e) => e.mtimeSec)),
-        beforeSec: runStartSec,
-        host: os.hostname(),
-      });
-    } catch (err) {
-      if (err instanceof MtimeOrderError) throw new FolderError(`cannot order messages for qmail-pop3d: ${err.message}`, context);
-      throw err;
+    const errors: string[] = [];
+    // Everything POP3 is needed for (listing, matching evidence, RETR) happens in this one session.
+    const inPop3 = async (pop3?: Pop3Connection) => {
+      const match = pop3 ? await matchInbox(job.uidl, snapshot, pop3, imap, context) : undefined;
+      const plan = makePlan(snapshot, match, existingFiles, runStartSec, context);
+      if (pop3 && !job.dryRun) errors.push(...(await writeViaRetr(pop3, job, plan, context)));
+      return { plan, match };
+    };
+    const { plan, match } = job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
+    if (!job.dryRun) {
+      errors.push(...(await writeFromImap(imap, job, plan, snapshot, context)));
+      for (const dir of ['new', 'cur']) await fsyncDir(path.join(job.maildir, dir), context);
     }
-    const errors = job.dryRun ? [] : await writePlanned(imap, job, plan, snapshot.messages, context);
-    return importReport(job, plan, snapshot.messages.length, pop3?.length ?? 0, errors);
+    return importReport(job, plan, snapshot.messages.length, match?.pop3.length ?? 0, errors);
   } finally {
     await closeImap(imap);
   }
 }
 
-async function readPop3Messages(job: UserJob, context: ErrorContext): Promise<Pop3Message[]> {
-  const listing = await readPop3Listing(job.pop3, credentialsOf(job), context);
-  return joinUidlAndList(listing.uidl, listing.list);
+function makePlan(snapshot: FolderSnapshot, match: InboxMatch | undefined, existingFiles: ScannedEntry[], runStartSec: number, context: ErrorContext): InboxPlan {
+  try {
+    return planInbox({
+      uidValidity: snapshot.uidValidity,
+      imap: match?.copyImap === false ? [] : snapshot.messages,
+      matched: match?.matched,
+      viaRetr: match?.viaRetr,
+      existing: new Map(existingFiles.map((e) => [uidlOfName(e.name), e.mtimeSec])),
+      // Every second a file already holds is taken: no two files may share one (qmail-pop3d.md).
+      otherMtimesSec: new Set(existingFiles.map((e) => e.mtimeSec)),
+      beforeSec: runStartSec,
+      host: os.hostname(),
+    });
+  } catch (err) {
+    if (err instanceof MtimeOrderError) throw new FolderError(`cannot order messages for qmail-pop3d: ${err.message}`, context);
+    throw err;
+  }
 }
 
 /** A dry run creates nothing, so a Maildir still to be created simply holds nothing yet. */
@@ -69,22 +75,30 @@ async function scanIfPresent(maildir: string, context: ErrorContext) {
   }
 }
 
-/** Writes every planned message that is not there yet; returns one line per message that failed. */
-async function writePlanned(imap: ImapFlow, job: UserJob, plan: InboxPlan, metas: ImapMessageMeta[], context: ErrorContext): Promise<string[]> {
-  const toWrite = new Map(plan.messages.filter((m) => m.action === 'write').map((m) => [m.uid, m]));
+/** Writes, one at a time from the open POP3 session, the planned messages only POP3 has. */
+async function writeViaRetr(pop3: Pop3Connection, job: UserJob, plan: InboxPlan, context: ErrorContext): Promise<string[]> {
+  const errors: string[] = [];
+  for (const m of plan.messages) {
+    if (m.source !== 'pop3' || m.action !== 'write') continue;
+    const retr: MessageSource = (write) => pop3.session.eachLine(`RETR ${m.pop3N}`, (line) => write(Buffer.concat([line, LF])), MAX_MESSAGE_LINE_BYTES);
+    await deliverCounted(job.maildir, m, retr, errors, context);
+  }
+  return errors;
+}
+
+const LF = Buffer.from('\n');
+
+/** Writes every planned IMAP message that is not there yet; returns one line per message that failed. */
+async function writeFromImap(imap: ImapFlow, job: UserJob, plan: InboxPlan, snapshot: FolderSnapshot, context: ErrorContext): Promise<string[]> {
+  const toWrite = new Map(plan.messages.filter((m) => m.source === 'imap' && m.action === 'write').map((m) => [m.uid as number, m]));
   const errors: string[] = [];
   const progress = new Progress(`${job.user} INBOX`, !job.quiet);
   const inFlight = new Set<Promise<void>>();
   let done = 0;
   let fatal: unknown;
 
-  const write = async (planned: PlannedMessage, body: Buffer | Readable) => {
-    try {
-      await deliver(job.maildir, { dir: planned.dir, file: planned.file, mtimeSec: planned.mtimeSec, body }, { ...context, uid: planned.uid, uidl: planned.uidl });
-    } catch (err) {
-      if (!(err instanceof MessageError)) throw err;
-      errors.push(err.message);
-    }
+  const write = async (planned: PlannedMessage, body: MessageSource) => {
+    await deliverCounted(job.maildir, planned, body, errors, context);
     done += 1;
     progress.update(done, toWrite.size);
   };
@@ -97,6 +111,7 @@ async function writePlanned(imap: ImapFlow, job: UserJob, plan: InboxPlan, metas
       await write(planned, body.stream);
       return;
     }
+    // Small messages are written concurrently: fsync is the cost, and it overlaps across files.
     const p = write(planned, body.buffer).catch((err) => {
       fatal ??= err;
     });
@@ -105,16 +120,26 @@ async function writePlanned(imap: ImapFlow, job: UserJob, plan: InboxPlan, metas
     if (inFlight.size >= WRITE_CONCURRENCY) await Promise.race(inFlight);
   };
 
-  const vanished = await fetchBodies(imap, metas.filter((m) => toWrite.has(m.uid)), take, context);
+  const vanished = await fetchBodies(imap, snapshot.messages.filter((m) => toWrite.has(m.uid)), take, context);
   await Promise.all(inFlight);
   if (fatal) throw fatal;
   for (const uid of vanished) errors.push(new MessageError('expunged on the source during the import; not copied', { ...context, uid }).message);
-  for (const dir of ['new', 'cur']) await fsyncDir(path.join(job.maildir, dir), context);
   return errors;
 }
 
+/** A message that fails is one report line; anything bigger (a full disk) stops the folder. */
+async function deliverCounted(maildir: string, m: PlannedMessage, body: MessageSource, errors: string[], context: ErrorContext): Promise<void> {
+  try {
+    await deliver(maildir, { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body }, { ...context, uid: m.uid, uidl: m.uidl });
+  } catch (err) {
+    if (!(err instanceof MessageError)) throw err;
+    errors.push(err.message);
+  }
+}
+
 function importReport(job: UserJob, plan: InboxPlan, imapCount: number, pop3Count: number, errors: string[]): ImportReport {
-  const kept = plan.messages.filter((m) => m.uidl !== undefined && m.downloadAgain === undefined).length;
+  const matchedBy: Record<string, number> = {};
+  for (const m of plan.messages) if (m.matchedBy && !m.downloadAgain) matchedBy[m.matchedBy] = (matchedBy[m.matchedBy] ?? 0) + 1;
   return {
     kind: 'import',
     user: job.user,
@@ -128,7 +153,8 @@ function importReport(job: UserJob, plan: InboxPlan, imapCount: number, pop3Coun
       pop3Messages: pop3Count,
       toWrite: plan.messages.filter((m) => m.action === 'write').length,
       alreadyPresent: plan.messages.filter((m) => m.action === 'present').length,
-      uidlsKept: kept,
+      uidlsKept: Object.values(matchedBy).reduce((a, b) => a + b, 0),
+      matchedBy,
       downloadAgain: plan.messages.filter((m) => m.downloadAgain).map((m) => ({ uid: m.uid, uidl: m.uidl, reason: m.downloadAgain as string })),
       unmatchedPop3: plan.unmatchedPop3,
       droppedFlags: countDropped(plan.messages),

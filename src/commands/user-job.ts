@@ -7,7 +7,12 @@ import type { ContentSample } from '../verify/content.js';
 export interface UserJob {
   /** The source login, also what names this user in every report line and error. */
   user: string;
+  /** The user's password, or with `admin` the admin's. */
   password: string;
+  /** Admin login: log in as this admin on behalf of `user` (SASL PLAIN authzid). */
+  admin?: string;
+  /** POP3: log in with APOP where the greeting offers it. */
+  apop: boolean;
   maildir: string;
   imap: Endpoint;
   pop3: Endpoint;
@@ -21,5 +26,5 @@ export interface UserJob {
 }
 
 export function credentialsOf(job: UserJob): Credentials {
-  return { user: job.user, password: job.password };
+  return job.admin ? { user: job.admin, password: job.password, authzid: job.user } : { user: job.user, password: job.password, apop: job.apop };
 }

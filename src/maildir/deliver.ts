@@ -7,12 +7,15 @@ import { FolderError, MessageError, syscallText, type ErrorContext } from '../er
 import { CrlfToLf, crlfToLf } from './line-endings.js';
 import { tmpName } from './unique-name.js';
 
+/** A message body: whole, streamed, or produced line by line by a writer function (POP3 RETR). */
+export type MessageSource = Buffer | Readable | ((write: (chunk: Buffer) => Promise<void>) => Promise<void>);
+
 export interface Delivery {
   /** Target directory and file name, e.g. new/NAME or cur/NAME:2,S. */
   dir: 'new' | 'cur';
   file: string;
   mtimeSec: number;
-  body: Buffer | Readable;
+  body: MessageSource;
 }
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
@@ -52,9 +55,16 @@ export async function deliver(maildir: string, d: Delivery, context: ErrorContex
   }
 }
 
-async function writeLf(handle: fs.FileHandle, body: Buffer | Readable): Promise<void> {
+async function writeLf(handle: fs.FileHandle, body: MessageSource): Promise<void> {
   if (Buffer.isBuffer(body)) {
     await handle.writeFile(crlfToLf(body));
+    return;
+  }
+  if (typeof body === 'function') {
+    // The producer's chunks already end in LF (POP3 lines); each write is awaited: bounded memory.
+    await body(async (chunk) => {
+      await handle.write(chunk);
+    });
     return;
   }
   // pipeline, not pipe: a connection dropped mid-message must fail the write, not end it short.

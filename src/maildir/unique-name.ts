@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * A Maildir "time.unique.host" name that is the same on every run for the same source message,
  * so a re-run recognises what it already wrote. The host part escapes "/" and ":" as the Maildir
@@ -5,6 +7,14 @@
  */
 export function stableUniqueName(timeSec: number, uidValidity: string, uid: number, host: string): string {
   return `${timeSec}.V${uidValidity}U${uid}.${escapeHost(host)}`;
+}
+
+/**
+ * The same for a message known only by its POP3 UIDL (fetched with RETR, UIDL unrepresentable):
+ * derived from the UIDL, so every run gives it the same name. Its time part is 0: there is no date.
+ */
+export function stablePop3Name(uidl: string, host: string): string {
+  return `0.P${createHash('md5').update(uidl, 'latin1').digest('hex')}.${escapeHost(host)}`;
 }
 
 let sequence = 0;

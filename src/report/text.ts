@@ -13,10 +13,11 @@ export function renderText(r: UserReport, all = false): string {
 function importLines(r: ImportReport, shown: number): string[] {
   const i = r.inbox;
   const verb = r.dryRun ? 'would import' : 'imported';
-  const uidls = i.uidlMode === 'off' ? 'UIDLs not kept (--uidl off)' : `${i.uidlsKept} of ${i.pop3Messages} source UIDLs kept${i.formula ? ` (formula ${i.formula})` : ''}`;
+  const how = Object.entries(i.matchedBy).map(([by, n]) => `${by}: ${n}`).join(', ');
+  const uidls = i.uidlMode === 'off' ? 'UIDLs not kept (--uidl off)' : `${i.uidlsKept} of ${i.pop3Messages} source UIDLs kept${how ? ` (${how})` : ''}`;
   const written = r.dryRun ? i.toWrite : i.toWrite - i.errors.length;
   const lines = [`${r.user}: INBOX ${verb} ${written} of ${i.imapMessages} messages, ${i.alreadyPresent} already there; ${uidls}${r.dryRun ? '; dry run, nothing written' : ''}`];
-  lines.push(...section(shown, r.user, i.downloadAgain, 'imported, but POP3 clients will download again', (m) => `uid ${m.uid}${m.uidl !== undefined ? ` uidl ${JSON.stringify(m.uidl)}` : ''}: ${m.reason}`));
+  lines.push(...section(shown, r.user, i.downloadAgain, 'imported, but POP3 clients will download again', (m) => `${m.uid !== undefined ? `uid ${m.uid}` : 'pop3'}${m.uidl !== undefined ? ` uidl ${JSON.stringify(m.uidl)}` : ''}: ${m.reason}`));
   lines.push(...section(shown, r.user, i.unmatchedPop3, 'source POP3 messages not imported', (m) => `#${m.n} uidl ${JSON.stringify(m.uidl)}: ${m.reason}`));
   lines.push(...section(shown, r.user, i.errors, 'messages failed', (e) => e));
   const dropped = Object.entries(i.droppedFlags);

@@ -18,8 +18,10 @@ export interface ImportReport {
     alreadyPresent: number;
     /** Messages whose file name reproduces their source UIDL. */
     uidlsKept: number;
+    /** How many kept UIDLs each strategy matched, e.g. { "formula %v.%u": 190, "header hash": 10 }. */
+    matchedBy: Record<string, number>;
     /** Imported, but POP3 clients will download them again. */
-    downloadAgain: { uid: number; uidl?: string; reason: string }[];
+    downloadAgain: { uid?: number; uidl?: string; reason: string }[];
     /** Source POP3 messages not imported: no IMAP message was found for them. */
     unmatchedPop3: UnmatchedPop3[];
     /** Flags a Maildir name cannot hold, with how many messages had each. */

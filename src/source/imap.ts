@@ -13,6 +13,9 @@ export interface ImapMessageMeta {
   internalDateSec: number;
   /** RFC822.SIZE: the server's size, with CRLF line ends. */
   size: number;
+  /** X-UIDL header, if the message has one (qpopper stored its UIDLs there). */
+  xUidl?: string;
+  messageId?: string;
 }
 
 export interface FolderSnapshot {
@@ -57,7 +60,8 @@ export async function readFolderSnapshot(client: ImapFlow, path: string, context
   const messages: ImapMessageMeta[] = [];
   if (box.exists > 0) {
     await imapCall(async () => {
-      for await (const m of client.fetch('1:*', { uid: true, flags: true, internalDate: true, size: true })) {
+      // The two header fields ride along in the same FETCH: UIDL formulas of the message itself need them.
+      for await (const m of client.fetch('1:*', { uid: true, flags: true, internalDate: true, size: true, headers: ['x-uidl', 'message-id'] })) {
         if (m.size === undefined || m.internalDate === undefined) {
           throw new SourceError(`uid ${m.uid}: server sent no RFC822.SIZE or INTERNALDATE`, context);
         }
@@ -66,6 +70,8 @@ export async function readFolderSnapshot(client: ImapFlow, path: string, context
           flags: [...(m.flags ?? [])],
           internalDateSec: Math.floor(new Date(m.internalDate).getTime() / 1000),
           size: m.size,
+          xUidl: headerField(m.headers, 'x-uidl'),
+          messageId: headerField(m.headers, 'message-id'),
         });
       }
     }, `cannot list messages of ${path}`, context);
@@ -107,6 +113,25 @@ export async function fetchBodies(
     else vanished.push(uid);
   }
   return vanished;
+}
+
+/** The whole header block of each given message (BODY.PEEK[HEADER]), in pipelined UID ranges. */
+export async function fetchHeaderBlocks(client: ImapFlow, uids: readonly number[], context: ErrorContext): Promise<Map<number, Buffer>> {
+  const out = new Map<number, Buffer>();
+  for (let i = 0; i < uids.length; i += FETCH_RANGE_UIDS) {
+    const range = uids.slice(i, i + FETCH_RANGE_UIDS).join(',');
+    await imapCall(async () => {
+      for await (const m of client.fetch(range, { uid: true, headers: true }, { uid: true })) if (m.headers) out.set(m.uid, m.headers);
+    }, 'cannot fetch headers', context);
+  }
+  return out;
+}
+
+/** The value of one header field in a raw header block (first occurrence, unfolded, trimmed). */
+export function headerField(headers: Buffer | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  const m = new RegExp(`^${name}:[ \\t]*(.*(?:\\r?\\n[ \\t].*)*)`, 'im').exec(headers.toString('latin1'));
+  return m ? (m[1] as string).replace(/\r?\n[ \t]+/g, ' ').trim() || undefined : undefined;
 }
 
 export async function closeImap(client: ImapFlow): Promise<void> {

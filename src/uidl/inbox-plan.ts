@@ -1,19 +1,22 @@
 import type { ImapMessageMeta } from '../source/imap.js';
 import { maildirFlagsFromImap, maildirPlacement } from '../maildir/flags.js';
 import { assignMtimes, type MtimeSlot } from '../maildir/mtime-order.js';
-import { stableUniqueName } from '../maildir/unique-name.js';
-import type { MatchResult, UidlMatch, UnmatchedPop3 } from './match.js';
+import { stablePop3Name, stableUniqueName } from '../maildir/unique-name.js';
+import type { MatchResult, Pop3Message, UidlMatch, UnmatchedPop3 } from './match.js';
 import { whyUnrepresentable } from './representable.js';
 
-/** How UIDLs are matched: `off` copies over IMAP only and keeps no UIDL. */
-export type UidlMode = 'auto' | 'formula' | 'off';
+/** How UIDLs are matched (--uidl): auto runs every strategy in turn; off copies over IMAP only. */
+export type UidlMode = 'auto' | 'formula' | 'size' | 'header' | 'pop3' | 'off';
 
 export interface PlannedMessage {
-  uid: number;
-  /** The source POP3 message this is, when matched. */
+  /** Where the bytes come from: the IMAP message, or POP3 RETR for a message IMAP could not be tied to. */
+  source: 'imap' | 'pop3';
+  /** IMAP UID (source imap). */
+  uid?: number;
+  /** The source POP3 message this is, when known. */
   pop3N?: number;
   uidl?: string;
-  /** Evidence that tied the POP3 message to the IMAP one, e.g. "formula %v.%u". */
+  /** Evidence that tied the POP3 message to the IMAP one, e.g. "formula %v.%u", or "pop3 retr". */
   matchedBy?: string;
   /** Maildir name up to the ':' (the UIDL when it is kept). */
   name: string;
@@ -35,15 +38,18 @@ export interface InboxPlan {
   formula?: string;
   /** In the order qmail-pop3d will list them (mtime order). */
   messages: PlannedMessage[];
-  /** Source POP3 messages no IMAP message was found for: not imported by this plan. */
+  /** Source POP3 messages this plan does not import, with the reason. */
   unmatchedPop3: UnmatchedPop3[];
 }
 
 export interface InboxPlanInput {
   uidValidity: string;
+  /** The IMAP INBOX messages to copy (none when the INBOX comes over POP3 alone). */
   imap: readonly ImapMessageMeta[];
   /** Which POP3 message is which IMAP message; undefined when UIDLs are off. */
   matched?: MatchResult;
+  /** Unmatched POP3 messages to fetch with RETR, so they are not lost and keep their UIDL. */
+  viaRetr?: readonly Pop3Message[];
   /** Files already in the INBOX: name up to ':' → mtime in seconds. */
   existing: ReadonlyMap<string, number>;
   /** Seconds of files that are not part of this plan (other mail in the Maildir). */
@@ -56,60 +62,84 @@ export interface InboxPlanInput {
 /** Thrown when the messages cannot be given distinct, ordered mtimes between those already there. */
 export class MtimeOrderError extends Error {}
 
-/**
- * Decides, without any I/O, what the INBOX import will do: which IMAP message each POP3 UIDL
- * belongs to, the file name (the UIDL wherever qmail-pop3d can reproduce it), flags and mtime.
- */
-export function planInbox(input: InboxPlanInput): InboxPlan {
-  const fromPop3 = new Map((input.matched?.matches ?? []).map((m) => [m.uid, m]));
-
-  const order = pop3Order(input.imap, fromPop3);
-  const usedNames = new Set<string>();
-  const drafts = order.map((meta) => {
-    const match = fromPop3.get(meta.uid);
-    const why = !input.matched ? undefined : !match ? 'not in the source POP3 listing' : whyUnrepresentable(match.pop3.uidl) ?? (usedNames.has(match.pop3.uidl) ? 'UIDL used by an earlier message too' : undefined);
-    const name = match && !why ? match.pop3.uidl : stableUniqueName(meta.internalDateSec, input.uidValidity, meta.uid, input.host);
-    usedNames.add(name);
-    const { letters, dropped } = maildirFlagsFromImap(meta.flags);
-    return { meta, match, name, letters, dropped, why, existingSec: input.existing.get(name) };
-  });
-
-  const slots: MtimeSlot[] = drafts.map((d) => ({ wantSec: d.meta.internalDateSec, fixedSec: d.existingSec }));
-  const mtimes = assignMtimes(slots, input.beforeSec, input.otherMtimesSec);
-  if (!mtimes.ok) throw new MtimeOrderError(mtimes.reason);
-
-  const messages = drafts.map((d, i): PlannedMessage => ({
-    uid: d.meta.uid,
-    ...(d.match ? { pop3N: d.match.pop3.n, uidl: d.match.pop3.uidl, matchedBy: d.match.matchedBy } : {}),
-    name: d.name,
-    ...maildirPlacement(d.name, d.letters),
-    mtimeSec: mtimes.mtimeSec[i] as number,
-    droppedFlags: d.dropped,
-    action: d.existingSec === undefined ? 'write' : 'present',
-    ...(d.why ? { downloadAgain: d.why } : {}),
-  }));
-  const formula = input.matched?.formula;
-  return { folder: 'INBOX', uidValidity: input.uidValidity, ...(formula ? { formula } : {}), messages, unmatchedPop3: input.matched?.unmatchedPop3 ?? [] };
+/** One message on its way into the plan. */
+interface Draft {
+  meta?: ImapMessageMeta;
+  pop3?: Pop3Message;
+  matchedBy?: string;
 }
 
 /**
- * Matched messages in the source's POP3 order; each IMAP-only message goes right after the
- * matched message with the next lower UID, so it sits where the source had it.
+ * Decides, without any I/O, what the INBOX import will do: the order (the source's POP3 order),
+ * the file name (the UIDL wherever qmail-pop3d can reproduce it), flags and mtime of each message.
  */
-function pop3Order(imap: readonly ImapMessageMeta[], fromPop3: ReadonlyMap<number, UidlMatch>): ImapMessageMeta[] {
-  const n = (m: ImapMessageMeta) => (fromPop3.get(m.uid) as UidlMatch).pop3.n;
-  const matched = imap.filter((m) => fromPop3.has(m.uid)).sort((a, b) => n(a) - n(b));
-  const after = new Map<number, ImapMessageMeta[]>();
-  const sortedMatchedUids = matched.map((m) => m.uid).sort((a, b) => a - b);
-  for (const m of imap) {
-    if (fromPop3.has(m.uid)) continue;
-    const anchor = greatestBelow(sortedMatchedUids, m.uid) ?? 0;
+export function planInbox(input: InboxPlanInput): InboxPlan {
+  const viaRetr = new Set((input.viaRetr ?? []).map((p) => p.n));
+  const drafts = inPop3Order(input.imap, input.matched?.matches ?? [], input.viaRetr ?? []);
+  const usedNames = new Set<string>();
+  const named = drafts.map((d) => {
+    const why = !input.matched ? undefined : !d.pop3 ? 'not in the source POP3 listing' : whyUnrepresentable(d.pop3.uidl) ?? (usedNames.has(d.pop3.uidl) ? 'UIDL used by an earlier message too' : undefined);
+    const name = d.pop3 && !why ? d.pop3.uidl : uniqueName(d, input);
+    usedNames.add(name);
+    return { ...d, why, name, existingSec: input.existing.get(name) };
+  });
+
+  const slots = wantedSeconds(drafts, input.beforeSec).map((w, i): MtimeSlot => ({ ...w, fixedSec: named[i]?.existingSec }));
+  const mtimes = assignMtimes(slots, input.beforeSec, input.otherMtimesSec);
+  if (!mtimes.ok) throw new MtimeOrderError(mtimes.reason);
+
+  const messages = named.map((d, i): PlannedMessage => {
+    const { letters, dropped } = maildirFlagsFromImap(d.meta?.flags ?? []);
+    return {
+      source: d.meta ? 'imap' : 'pop3',
+      ...(d.meta ? { uid: d.meta.uid } : {}),
+      ...(d.pop3 ? { pop3N: d.pop3.n, uidl: d.pop3.uidl, matchedBy: d.matchedBy } : {}),
+      name: d.name,
+      ...maildirPlacement(d.name, letters),
+      mtimeSec: mtimes.mtimeSec[i] as number,
+      droppedFlags: dropped,
+      action: d.existingSec === undefined ? 'write' : 'present',
+      ...(d.why ? { downloadAgain: d.why } : {}),
+    };
+  });
+  const unmatchedPop3 = (input.matched?.unmatchedPop3 ?? []).filter((u) => !viaRetr.has(u.n));
+  const formula = input.matched?.formula;
+  return { folder: 'INBOX', uidValidity: input.uidValidity, ...(formula ? { formula } : {}), messages, unmatchedPop3 };
+}
+
+/**
+ * POP3 messages (matched or fetched by RETR) in the source's POP3 order; each IMAP-only message
+ * goes right after the matched message with the next lower UID, so it sits where the source had it.
+ */
+function inPop3Order(imap: readonly ImapMessageMeta[], matches: readonly UidlMatch[], viaRetr: readonly Pop3Message[]): Draft[] {
+  const byUid = new Map(imap.map((m) => [m.uid, m]));
+  const pop3Drafts: Draft[] = [
+    ...matches.flatMap((m) => (byUid.has(m.uid) ? [{ meta: byUid.get(m.uid), pop3: m.pop3, matchedBy: m.matchedBy }] : [])),
+    ...viaRetr.map((p) => ({ pop3: p, matchedBy: 'pop3 retr' })),
+  ].sort((a, b) => (a.pop3 as Pop3Message).n - (b.pop3 as Pop3Message).n);
+  const matchedUids = new Set(matches.map((m) => m.uid));
+  const sortedMatchedUids = [...matchedUids].sort((a, b) => a - b);
+  const after = new Map<number, Draft[]>();
+  for (const meta of [...imap].sort((a, b) => a.uid - b.uid)) {
+    if (matchedUids.has(meta.uid)) continue;
+    const anchor = greatestBelow(sortedMatchedUids, meta.uid) ?? 0;
     const group = after.get(anchor);
-    if (group) group.push(m);
-    else after.set(anchor, [m]);
+    if (group) group.push({ meta });
+    else after.set(anchor, [{ meta }]);
   }
-  const bySmallUid = (list: ImapMessageMeta[] = []) => list.sort((a, b) => a.uid - b.uid);
-  return [...bySmallUid(after.get(0)), ...matched.flatMap((m) => [m, ...bySmallUid(after.get(m.uid))])];
+  return [...(after.get(0) ?? []), ...pop3Drafts.flatMap((d) => [d, ...(d.meta ? after.get(d.meta.uid) ?? [] : [])])];
+}
+
+/** INTERNALDATE where there is one; a message known only over POP3 wants its predecessor's second. */
+function wantedSeconds(drafts: readonly Draft[], beforeSec: number): { wantSec: number }[] {
+  const known = drafts.map((d) => d.meta?.internalDateSec);
+  const firstKnown = known.find((k) => k !== undefined) ?? beforeSec - drafts.length - 1;
+  let last = firstKnown;
+  return known.map((k) => ({ wantSec: (last = k ?? last) }));
+}
+
+function uniqueName(d: Draft, input: InboxPlanInput): string {
+  return d.meta ? stableUniqueName(d.meta.internalDateSec, input.uidValidity, d.meta.uid, input.host) : stablePop3Name(d.pop3?.uidl ?? '', input.host);
 }
 
 /** The greatest value in ascending `sorted` that is below `limit`. */

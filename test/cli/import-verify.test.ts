@@ -216,7 +216,7 @@ describe('import: dry run and refusals', () => {
   });
 
   it.each([
-    [['--uidl', 'header'], '--uidl header: not implemented yet'],
+    [['--include', 'Sent'], '--include: not implemented yet'],
     [['--folders', 'all'], '--folders all: not implemented yet'],
     [['--password-file', '/nonexistent/pw'], '--password-file /nonexistent/pw: cannot read: ENOENT'],
   ])('%j exits 2 naming the option, before anything is touched', async (extra, message) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ImapMessageMeta } from '../../src/source/imap.js';
 import { MtimeOrderError, planInbox, type InboxPlanInput } from '../../src/uidl/inbox-plan.js';
-import { matchUidls, type MatchResult } from '../../src/uidl/match.js';
+import { finishMatching, matchByFormula, startMatching, type MatchResult } from '../../src/uidl/match.js';
 
 const V = '1700000000';
 const BEFORE = 1_800_000_000;
@@ -13,6 +13,7 @@ const matchedAs = (uidls: string[], uids: number[]): MatchResult => ({
   matches: pop3(uidls).map((p, i) => ({ uid: uids[i] as number, pop3: p, matchedBy: 'test' })),
   unmatchedPop3: [],
 });
+const matchUidls = (v: string, imap: readonly ImapMessageMeta[], p: ReturnType<typeof pop3>) => finishMatching(matchByFormula(startMatching(imap, p), v));
 const input = (over: Partial<InboxPlanInput>): InboxPlanInput => ({
   uidValidity: V,
   imap: IMAP,
@@ -69,16 +70,16 @@ describe('planInbox', () => {
     expect(plan.messages[1]).toMatchObject({ name: `1750000120.V${V}U2.mx.example`, downloadAgain: 'not in the source POP3 listing' });
   });
 
-  it('reports a POP3 message that has no IMAP message (delivered in between) and imports nothing for it', () => {
+  it('reports a POP3 message that has no IMAP message and imports nothing for it', () => {
     const plan = planInbox(input({ matched: matchUidls(V, IMAP, pop3([1, 2, 3, 4].map((u) => `${V}.${u}`))) }));
     expect(plan.messages).toHaveLength(3);
-    expect(plan.unmatchedPop3).toEqual([{ n: 4, uidl: `${V}.4`, reason: expect.stringContaining('delivered after the IMAP listing') }]);
+    expect(plan.unmatchedPop3).toEqual([{ n: 4, uidl: `${V}.4`, reason: 'no IMAP message found by UIDL formulas' }]);
   });
 
   it('reports every UIDL when no formula explains them', () => {
     const plan = planInbox(input({ matched: matchUidls(V, IMAP, pop3(['opaque1', 'opaque2', 'opaque3'])) }));
     expect(plan.formula).toBeUndefined();
-    expect(plan.unmatchedPop3.map((u) => u.reason)).toEqual(Array(3).fill('no known UIDL formula explains the source UIDLs'));
+    expect(plan.unmatchedPop3.map((u) => u.reason)).toEqual(Array(3).fill('no IMAP message found by UIDL formulas'));
     expect(plan.messages.every((m) => m.downloadAgain === 'not in the source POP3 listing')).toBe(true);
   });
 
@@ -94,6 +95,20 @@ describe('planInbox', () => {
   it('refuses to plan when new messages cannot fit between existing ones', () => {
     const existing = new Map([[`${V}.1`, 1_760_000_000], [`${V}.3`, 1_760_000_001]]);
     expect(() => planInbox(input({ existing }))).toThrow(MtimeOrderError);
+  });
+
+  it('fetches leftover POP3 messages with RETR, in POP3 order, named by their UIDL, after their predecessor', () => {
+    const imap = [meta(1), meta(3)];
+    const listing = pop3([`${V}.1`, 'only-on-pop3', `${V}.3`]);
+    const matched = matchUidls(V, imap, listing);
+    const plan = planInbox(input({ imap, matched, viaRetr: [listing[1]!] }));
+    expect(plan.messages.map((m) => [m.source, m.name, m.matchedBy, m.dir])).toEqual([
+      ['imap', `${V}.1`, 'formula %v.%u', 'new'],
+      ['pop3', 'only-on-pop3', 'pop3 retr', 'new'],
+      ['imap', `${V}.3`, 'formula %v.%u', 'new'],
+    ]);
+    expect(plan.messages.map((m) => m.mtimeSec)).toEqual([1_750_000_060, 1_750_000_061, 1_750_000_180]);
+    expect(plan.unmatchedPop3).toEqual([]);
   });
 
   it('with UIDLs off, names every message normally and flags none as downloaded again', () => {

@@ -1,0 +1,73 @@
+import type { ImapFlow } from 'imapflow';
+import { SourceError, type ErrorContext } from '../errors.js';
+import { hashImapMessage, hashRetr } from '../source/content-hash.js';
+import { fetchHeaderBlocks, type FolderSnapshot } from '../source/imap.js';
+import type { Pop3Connection } from '../source/pop3-client.js';
+import { joinUidlAndList } from '../source/pop3-session.js';
+import { headerHash } from '../uidl/header-hash.js';
+import type { UidlMode } from '../uidl/inbox-plan.js';
+import { finishMatching, matchByEqualKeys, matchByFormula, matchByMessageFields, matchBySize, startMatching, type MatchResult, type MatchState, type Pop3Message } from '../uidl/match.js';
+
+export interface InboxMatch {
+  /** The source's POP3 listing. */
+  pop3: Pop3Message[];
+  matched: MatchResult;
+  /** POP3 messages to fetch with RETR: no IMAP message was tied to them, or --uidl pop3. */
+  viaRetr: Pop3Message[];
+  /** With --uidl pop3 the INBOX comes over POP3 alone and the IMAP INBOX is not copied. */
+  copyImap: boolean;
+}
+
+/**
+ * Ties the source's POP3 messages to IMAP messages with the strategies --uidl allows, cheapest
+ * evidence first (design.md): formulas, then size and order, then header hashes (POP3 TOP and
+ * IMAP headers, for the leftovers only), then content hashes. What POP3 still holds after that is
+ * fetched with RETR, so it is never lost and keeps its UIDL.
+ */
+export async function matchInbox(mode: UidlMode, snapshot: FolderSnapshot, pop3: Pop3Connection, imap: ImapFlow, context: ErrorContext): Promise<InboxMatch> {
+  const listing = joinUidlAndList(await pop3.session.uidl(), await pop3.session.list());
+  if (mode === 'pop3') {
+    return { pop3: listing, matched: finishMatching(startMatching([], listing)), viaRetr: listing, copyImap: false };
+  }
+  const uses = (strategy: UidlMode) => mode === 'auto' || mode === strategy;
+  let s = startMatching(snapshot.messages, listing);
+  if (uses('formula')) s = matchByMessageFields(matchByFormula(s, snapshot.uidValidity));
+  if (uses('size')) s = matchBySize(s);
+  if (uses('header') && bothLeft(s)) {
+    const pop3Keys = await topHeaderHashes(pop3, s.pop3Left);
+    const blocks = await fetchHeaderBlocks(imap, s.imapLeft.map((m) => m.uid), context);
+    s = matchByEqualKeys(s, pop3Keys, new Map([...blocks].map(([uid, b]) => [uid, headerHash(b)])), 'header hash');
+  }
+  if (mode !== 'auto') return { pop3: listing, matched: finishMatching(s), viaRetr: [], copyImap: true };
+  if (bothLeft(s)) {
+    // Last evidence before RETR: the bytes themselves, so a message is not imported twice.
+    const pop3Keys = new Map<number, string>();
+    for (const p of s.pop3Left) pop3Keys.set(p.n, await hashRetr(pop3.session, p.n));
+    const imapKeys = new Map<number, string>();
+    for (const m of s.imapLeft) {
+      const key = await hashImapMessage(imap, m.uid).catch((err: unknown) => {
+        throw new SourceError(`imap: cannot fetch for content matching: ${(err as Error).message}`, { ...context, uid: m.uid, cause: err });
+      });
+      if (key) imapKeys.set(m.uid, key);
+    }
+    s = matchByEqualKeys(s, pop3Keys, imapKeys, 'content hash');
+  }
+  return { pop3: listing, matched: finishMatching(s), viaRetr: s.pop3Left, copyImap: true };
+}
+
+function bothLeft(s: MatchState): boolean {
+  return s.pop3Left.length > 0 && s.imapLeft.length > 0;
+}
+
+/** TOP n 0 for each message, pipelined where the server allows; a message gone meanwhile gets no hash. */
+async function topHeaderHashes(pop3: Pop3Connection, messages: readonly Pop3Message[]): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  await pop3.session.pipelined(
+    messages.map((m) => `TOP ${m.n} 0`),
+    pop3.pipelining,
+    (i, answer) => {
+      if (Array.isArray(answer)) out.set((messages[i] as Pop3Message).n, headerHash(Buffer.from(answer.map((l) => `${l.toString('latin1')}\n`).join(''), 'latin1')));
+    },
+  );
+  return out;
+}
