@@ -10,7 +10,8 @@ import { makeTestTls } from './tls-ca.js';
  * A private Dovecot (Debian's dovecot-imapd + dovecot-pop3d) standing in for the old mail server:
  * own config and state in a temp dir, 127.0.0.1 only, free ports, IMAP and POP3 in clear and
  * TLS, passwd-file users, Maildirs owned by a non-root system user. pop3_uidl_format is set per
- * start (default %v.%u, the Cyrus/Mirapoint scheme) and can be overridden per user.
+ * start (default %v.%u, the Cyrus/Mirapoint scheme): Dovecot 2.3 takes no per-user override of
+ * it, so each UIDL scheme is an instance of its own.
  */
 /** Where a running instance is: plain data, so a vitest global setup can hand it to test files. */
 export interface SourceServerInfo {
@@ -25,8 +26,8 @@ export interface SourceServerInfo {
 }
 
 export interface SourceServer extends SourceServerInfo {
-  /** Adds a login; `settings` become userdb fields, e.g. { pop3_uidl_format: '%u' }. */
-  addUser(name: string, password: string, settings?: Record<string, string>): void;
+  /** Adds a login. */
+  addUser(name: string, password: string): void;
   /** The user's Maildir on the source side. */
   maildirOf(name: string): string;
   stop(): Promise<void>;
@@ -34,7 +35,12 @@ export interface SourceServer extends SourceServerInfo {
 
 export interface SourceServerOptions {
   uidlFormat?: string;
+  /** pop3_reuse_xuidl: a message's X-UIDL header is its UIDL (as qpopper stored them). */
+  reuseXuidl?: boolean;
 }
+
+/** A Dovecot master user: logs in on behalf of any user (SASL PLAIN authzid), as migration admins do. */
+export const SOURCE_ADMIN = { user: 'qi-admin', password: 'qi-admin-secret' };
 
 const DOVECOT = '/usr/sbin/dovecot';
 
@@ -50,12 +56,13 @@ export async function startSourceServer(options: SourceServerOptions = {}): Prom
   // to one shared file in quick succession would not be seen yet; a new file is read at once.
   const usersFile = path.join(dir, 'users', '%n');
   fs.mkdirSync(path.dirname(usersFile), { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'master-users'), `${SOURCE_ADMIN.user}:{PLAIN}${SOURCE_ADMIN.password}\n`, { mode: 0o644 });
 
   for (let attempt = 1; ; attempt++) {
     const ports = await freePorts(4);
     const [imapPort, imapsPort, pop3Port, pop3sPort] = ports as [number, number, number, number];
     const configFile = path.join(dir, 'dovecot.conf');
-    fs.writeFileSync(configFile, config({ dir, usersFile, tls, mailOwner, ports: { imapPort, imapsPort, pop3Port, pop3sPort }, uidlFormat: options.uidlFormat ?? '%v.%u' }), { mode: 0o644 });
+    fs.writeFileSync(configFile, config({ dir, usersFile, tls, mailOwner, ports: { imapPort, imapsPort, pop3Port, pop3sPort }, uidlFormat: options.uidlFormat ?? '%v.%u', reuseXuidl: options.reuseXuidl ?? false }), { mode: 0o644 });
     const proc = spawn(DOVECOT, ['-F', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -82,13 +89,13 @@ export function sourceServerHandle(info: SourceServerInfo, stop: () => Promise<v
   const mailOwner = ensureSystemUser(SOURCE_MAIL_USER);
   return {
     ...info,
-    addUser(name, password, settings = {}) {
+    addUser(name, password) {
       if (!/^[a-z0-9._-]+$/i.test(name) || /[:\n]/.test(password)) throw new Error(`bad test user ${name}`);
       const home = path.join(info.dir, 'home', name);
       fs.mkdirSync(home, { mode: 0o700 });
       fs.chownSync(home, mailOwner.uid, mailOwner.gid);
-      const extra = Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ');
-      fs.writeFileSync(path.join(info.dir, 'users', name), `${name}:{PLAIN}${password}::::::${extra}\n`, { mode: 0o644 });
+      // Empty uid, gid and home: the userdb default_fields fill them in.
+      fs.writeFileSync(path.join(info.dir, 'users', name), `${name}:{PLAIN}${password}::::::\n`, { mode: 0o644 });
     },
     maildirOf: (name) => path.join(info.dir, 'home', name, 'Maildir'),
     stop,
@@ -102,6 +109,7 @@ function config(c: {
   mailOwner: SystemUser;
   ports: { imapPort: number; imapsPort: number; pop3Port: number; pop3sPort: number };
   uidlFormat: string;
+  reuseXuidl: boolean;
 }): string {
   return `# Written by qmail-import's test scripts; a private instance, not the system's Dovecot.
 instance_name = qmail-import-${path.basename(c.dir)}
@@ -122,6 +130,14 @@ first_valid_gid = ${Math.min(c.mailOwner.gid, 100)}
 default_internal_user = dovecot
 default_login_user = dovenull
 pop3_uidl_format = ${c.uidlFormat}
+pop3_reuse_xuidl = ${c.reuseXuidl ? 'yes' : 'no'}
+passdb {
+  driver = passwd-file
+  master = yes
+  args = scheme=PLAIN ${c.dir}/master-users
+  # The user logged in for must exist too.
+  pass = yes
+}
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u ${c.usersFile}

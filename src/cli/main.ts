@@ -124,6 +124,8 @@ async function main(argv: string[]): Promise<number> {
           code = await batch(a as unknown as RunArgs & { users: string; jobs: number; mode: string });
         },
       )
+      // An option given twice takes its last value, as in most tools, instead of becoming a list.
+      .parserConfiguration({ 'duplicate-arguments-array': false })
       .demandCommand(1, 'name a command: import, verify or batch')
       .strict()
       .version(pkg.version)

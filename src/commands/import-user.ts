@@ -80,13 +80,27 @@ async function writeViaRetr(pop3: Pop3Connection, job: UserJob, plan: InboxPlan,
   const errors: string[] = [];
   for (const m of plan.messages) {
     if (m.source !== 'pop3' || m.action !== 'write') continue;
-    const retr: MessageSource = (write) => pop3.session.eachLine(`RETR ${m.pop3N}`, (line) => write(Buffer.concat([line, LF])), MAX_MESSAGE_LINE_BYTES);
+    const retr: MessageSource = async (write) => {
+      // Lines are gathered into larger writes: one write per line would crawl for a big message.
+      let chunks: Buffer[] = [];
+      let size = 0;
+      await pop3.session.eachLine(`RETR ${m.pop3N}`, async (line) => {
+        chunks.push(line, LF);
+        size += line.length + 1;
+        if (size < RETR_WRITE_BYTES) return;
+        await write(Buffer.concat(chunks));
+        chunks = [];
+        size = 0;
+      }, MAX_MESSAGE_LINE_BYTES);
+      if (size > 0) await write(Buffer.concat(chunks));
+    };
     await deliverCounted(job.maildir, m, retr, errors, context);
   }
   return errors;
 }
 
 const LF = Buffer.from('\n');
+const RETR_WRITE_BYTES = 256 * 1024;
 
 /** Writes every planned IMAP message that is not there yet; returns one line per message that failed. */
 async function writeFromImap(imap: ImapFlow, job: UserJob, plan: InboxPlan, snapshot: FolderSnapshot, context: ErrorContext): Promise<string[]> {

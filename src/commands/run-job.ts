@@ -5,7 +5,10 @@ import { verifyUser } from './verify-user.js';
 
 export type JobKind = 'import' | 'verify';
 
-/** The per-user work of each command, run in-process or in the owner's worker process. */
-export function runJob(kind: JobKind, job: UserJob): Promise<UserReport> {
-  return kind === 'import' ? importUser(job) : verifyUser(job);
+/** The per-user work of each command, run in-process or in the owner's worker process; the
+ *  report says how long it took and how much memory the process peaked at. */
+export async function runJob(kind: JobKind, job: UserJob): Promise<UserReport> {
+  const startedMs = Date.now();
+  const report = kind === 'import' ? await importUser(job) : await verifyUser(job);
+  return { ...report, resources: { seconds: (Date.now() - startedMs) / 1000, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) } };
 }

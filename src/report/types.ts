@@ -2,6 +2,12 @@ import type { InboxPlan, UidlMode } from '../uidl/inbox-plan.js';
 import type { UnmatchedPop3 } from '../uidl/match.js';
 import type { ListingDiff } from '../verify/compare.js';
 
+/** Time and memory one user's job took (peak RSS of the process that did the work). */
+export interface Resources {
+  seconds: number;
+  peakRssMiB: number;
+}
+
 /** What one user's import did (or, with --dry-run, would do). Plain data: printed as JSON as is. */
 export interface ImportReport {
   kind: 'import';
@@ -30,6 +36,7 @@ export interface ImportReport {
     errors: string[];
   };
   plan?: InboxPlan;
+  resources?: Resources;
 }
 
 /** What verify found for one user. */
@@ -52,6 +59,7 @@ export interface VerifyReport {
   futureMtimes: string[];
   /** Files in new/ or cur/ with the wrong owner or a mode more open than 0600. */
   badPermissions: { file: string; uid: number; mode: string }[];
+  resources?: Resources;
 }
 
 export type UserReport = ImportReport | VerifyReport;

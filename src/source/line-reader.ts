@@ -21,7 +21,11 @@ const HIGH_WATER_BYTES = 1024 * 1024;
  * socket after STLS.
  */
 export class LineReader {
-  private buf: Buffer = Buffer.alloc(0);
+  /** Received, unread bytes; a line is only copied when it spans chunks. */
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** How many of the leading chunks are known to hold no LF. */
+  private scanned = 0;
   private ended = false;
   private failure?: Error;
   private wake?: () => void;
@@ -40,43 +44,58 @@ export class LineReader {
     this.stream = stream;
     this.ended = false;
     stream.on('data', (chunk: Buffer) => {
-      this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-      if (this.buf.length > HIGH_WATER_BYTES) stream.pause();
-      this.notify();
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+      if (this.buffered > HIGH_WATER_BYTES) stream.pause();
+      this.wake?.();
     });
     stream.on('end', () => {
       this.ended = true;
-      this.notify();
+      this.wake?.();
     });
     stream.on('error', (err) => {
       this.failure = err;
-      this.notify();
+      this.wake?.();
     });
   }
 
   /** Bytes received but not yet read; after STLS any such byte is an injection attempt. */
   get pendingBytes(): number {
-    return this.buf.length;
+    return this.buffered;
   }
 
   /** The next line without its line end; `maxLineBytes` overrides the reader's limit (message content). */
   async readLine(maxLineBytes = this.maxLineBytes): Promise<Buffer> {
     for (;;) {
-      const lf = this.buf.indexOf(0x0a);
-      if (lf >= 0) {
-        if (lf > maxLineBytes) throw this.tooLong(maxLineBytes);
-        const end = lf > 0 && this.buf[lf - 1] === 0x0d ? lf - 1 : lf;
-        const line = this.buf.subarray(0, end);
-        this.buf = this.buf.subarray(lf + 1);
-        if (this.buf.length <= HIGH_WATER_BYTES) this.stream?.resume();
-        return line;
-      }
-      if (this.buf.length > maxLineBytes) throw this.tooLong(maxLineBytes);
+      const line = this.takeLine(maxLineBytes);
+      if (line) return line;
+      if (this.buffered > maxLineBytes) throw this.tooLong(maxLineBytes);
       if (this.failure) throw new LineReadError('stream-error', `connection failed: ${this.failure.message}`, { cause: this.failure });
       if (this.ended) throw new LineReadError('eof', 'connection closed by the peer');
       this.stream?.resume();
       await this.waitForData();
     }
+  }
+
+  private takeLine(maxLineBytes: number): Buffer | undefined {
+    for (let k = this.scanned; k < this.chunks.length; k++) {
+      const chunk = this.chunks[k] as Buffer;
+      const lf = chunk.indexOf(0x0a);
+      if (lf < 0) {
+        this.scanned = k + 1;
+        continue;
+      }
+      const head = this.chunks.slice(0, k);
+      const raw = head.length === 0 ? chunk.subarray(0, lf) : Buffer.concat([...head, chunk.subarray(0, lf)]);
+      if (raw.length > maxLineBytes) throw this.tooLong(maxLineBytes);
+      const rest = chunk.subarray(lf + 1);
+      this.chunks = rest.length > 0 ? [rest, ...this.chunks.slice(k + 1)] : this.chunks.slice(k + 1);
+      this.buffered -= raw.length + 1;
+      this.scanned = 0;
+      if (this.buffered <= HIGH_WATER_BYTES) this.stream?.resume();
+      return raw.length > 0 && raw[raw.length - 1] === 0x0d ? raw.subarray(0, -1) : raw;
+    }
+    return undefined;
   }
 
   private waitForData(): Promise<void> {
@@ -91,10 +110,6 @@ export class LineReader {
         resolve();
       };
     });
-  }
-
-  private notify(): void {
-    this.wake?.();
   }
 
   private tooLong(limit: number): LineReadError {

@@ -28,11 +28,11 @@ export interface Account {
   args: string[];
 }
 
-export async function makeAccount(server: SourceServer, messages: SampleMessage[], settings: Record<string, string> = {}): Promise<Account> {
+export async function makeAccount(server: SourceServer, messages: SampleMessage[]): Promise<Account> {
   counter += 1;
   const user = `u${process.pid}x${counter}`;
   const password = `pw-${user}`;
-  server.addUser(user, password, settings);
+  server.addUser(user, password);
   if (messages.length > 0) await seedMailbox(server, user, password, messages);
   const owner = ensureSystemUser(DEMO_MAILBOX_USER);
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-home-'));
