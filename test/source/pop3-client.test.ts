@@ -29,6 +29,13 @@ describe('readPop3Listing against Dovecot', () => {
     expect(listing.list.map((l) => l.size)).toEqual(a.messages.map((m) => m.raw.length));
   });
 
+  it('logs in with APOP when asked: the password never crosses the wire', async () => {
+    const listing = await readPop3Listing(endpoint('none'), { ...a, apop: true }, {});
+    expect(listing.uidl).toHaveLength(4);
+    const err = await readPop3Listing(endpoint('none'), { user: a.user, password: 'nope', apop: true }, {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LoginRefused);
+  });
+
   it('refuses a wrong password with LoginRefused naming server and user', async () => {
     const err = await readPop3Listing(endpoint('tls'), { user: a.user, password: 'nope' }, { user: a.user }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LoginRefused);

@@ -77,6 +77,16 @@ describe('Pop3Session', () => {
     expect(sent).toEqual(['PASS hunter2\r\n']);
   });
 
+  it('pipelines commands and keeps answers in order, a -ERR for one not stopping the rest', async () => {
+    const reply = '+OK\r\n+OK\r\nSubject: 1\r\n\r\n.\r\n-ERR no such message\r\n+OK\r\nSubject: 3\r\n\r\n.\r\n';
+    const { session, sent } = sessionOver([Buffer.from(reply)]);
+    await session.greeting();
+    const got: string[] = [];
+    await session.pipelined(['TOP 1 0', 'TOP 2 0', 'TOP 3 0'], true, (i, answer) => got.push(`${i}:${Array.isArray(answer) ? answer[0]?.toString() : 'ERR'}`));
+    expect(sent).toEqual(['TOP 1 0\r\n', 'TOP 2 0\r\n', 'TOP 3 0\r\n']);
+    expect(got).toEqual(['0:Subject: 1', '1:ERR', '2:Subject: 3']);
+  });
+
   it('reads CAPA, and takes -ERR to CAPA as "no capabilities"', async () => {
     const a = sessionOver([Buffer.from('+OK\r\n+OK\r\nSTLS\r\nSASL PLAIN LOGIN\r\n.\r\n')]);
     await a.session.greeting();
