@@ -43,9 +43,9 @@ function oneUserOptions(y: Argv) {
 function importOptions(y: Argv) {
   return y
     .option('uidl', { choices: ['auto', 'formula', 'size', 'header', 'pop3', 'off'], default: 'auto', describe: 'how to match POP3 UIDLs to IMAP messages' })
-    .option('folders', { choices: ['all', 'inbox'], default: 'inbox', describe: 'which folders to copy' })
-    .option('include', { type: 'string', describe: 'only folders matching this regular expression' })
-    .option('exclude', { type: 'string', describe: 'no folders matching this regular expression' })
+    .option('folders', { choices: ['all', 'inbox'], default: 'all', describe: 'every folder, or the INBOX alone' })
+    .option('include', { type: 'string', describe: 'only folders (besides INBOX) whose name matches this regular expression' })
+    .option('exclude', { type: 'string', describe: 'no folders whose name matches this regular expression' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, write nothing' });
 }
 

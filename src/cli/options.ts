@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { UserJob } from '../commands/user-job.js';
 import { DEFAULT_PORTS, isLoopback, type Endpoint, type Security } from '../source/endpoint.js';
-import type { UidlMode } from '../uidl/inbox-plan.js';
+import type { UidlMode } from '../plan/inbox.js';
 import type { ContentSample } from '../verify/content.js';
 import { findQmailPop3d, isExecutable } from '../verify/qmail-pop3d-runner.js';
 
@@ -50,9 +50,13 @@ export function jobFromArgs(args: CommonArgs, env: NodeJS.ProcessEnv, warn: (lin
 
 /** The options that hold for every user of a run, checked once; the password when one was given. */
 export function sharedJobFromArgs(args: SharedArgs, env: NodeJS.ProcessEnv, warn: (line: string) => void): { shared: SharedJob; password?: string } {
-  notYet(args.folders !== 'inbox', `--folders ${args.folders}`);
-  notYet(args.include !== undefined, '--include');
-  notYet(args.exclude !== undefined, '--exclude');
+  for (const [option, re] of [['--include', args.include], ['--exclude', args.exclude]] as const) {
+    try {
+      if (re !== undefined) new RegExp(re, 'u');
+    } catch (err) {
+      throw new UsageError(`${option} ${re}: not a regular expression: ${(err as Error).message}`);
+    }
+  }
   if ((args.adminUser === undefined) !== (args.adminPasswordFile === undefined)) throw new UsageError('--admin-user and --admin-password-file go together');
   if (args.qmailPop3d !== undefined && !isExecutable(args.qmailPop3d)) throw new UsageError(`--qmail-pop3d ${args.qmailPop3d}: not an executable file`);
   const ca = args.caFile === undefined ? undefined : readText(args.caFile, '--ca-file');
@@ -69,6 +73,9 @@ export function sharedJobFromArgs(args: SharedArgs, env: NodeJS.ProcessEnv, warn
     imap: endpoint('imap', args.imapHost, args.imapPort),
     pop3: endpoint('pop3', args.pop3Host, args.pop3Port),
     uidl: args.uidl as UidlMode,
+    folders: args.folders as 'all' | 'inbox',
+    ...(args.include !== undefined ? { include: args.include } : {}),
+    ...(args.exclude !== undefined ? { exclude: args.exclude } : {}),
     dryRun: args.dryRun,
     quiet: args.quiet,
     qmailPop3d: findQmailPop3d(args.qmailPop3d, env.QMAIL_POP3D),
@@ -103,8 +110,4 @@ function parseContent(value: string | undefined): ContentSample {
   if (value === 'all') return 'all';
   if (!/^\d+$/.test(value)) throw new UsageError(`--content ${value}: give a number of messages or "all"`);
   return Number(value);
-}
-
-function notYet(given: boolean, what: string): void {
-  if (given) throw new UsageError(`${what}: not implemented yet`);
 }

@@ -1,19 +1,19 @@
 import os from 'node:os';
-import path from 'node:path';
-import type { ImapFlow } from 'imapflow';
-import { FolderError, MessageError, type ErrorContext } from '../errors.js';
-import { MAX_MESSAGE_LINE_BYTES, WRITE_CONCURRENCY } from '../limits.js';
-import { deliver, type MessageSource } from '../maildir/deliver.js';
-import { ensureMaildir, fsyncDir } from '../maildir/layout.js';
+import { FolderError, type ErrorContext } from '../errors.js';
+import { MAX_MESSAGE_LINE_BYTES } from '../limits.js';
+import type { MessageSource } from '../maildir/deliver.js';
+import { ensureMaildir } from '../maildir/layout.js';
 import { uidlOfName } from '../maildir/pop3d-listing.js';
 import { scanMaildir, type ScannedEntry } from '../maildir/scan.js';
-import { Progress } from '../report/progress.js';
-import type { ImportReport } from '../report/types.js';
-import { closeImap, fetchBodies, openImap, readFolderSnapshot, type FolderSnapshot, type MessageBody } from '../source/imap.js';
+import { MtimeOrderError, planInbox, type InboxPlan } from '../plan/inbox.js';
+import { countDropped } from '../plan/message.js';
+import type { FolderReport, ImportReport } from '../report/types.js';
+import { closeImap, openImap, readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
 import { withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
-import { MtimeOrderError, planInbox, type InboxPlan, type PlannedMessage } from '../uidl/inbox-plan.js';
+import { importFolders } from './import-folders.js';
 import { matchInbox, type InboxMatch } from './match-inbox.js';
 import { credentialsOf, type UserJob } from './user-job.js';
+import { deliverCounted, scanIfPresent, writeFromImap } from './write-messages.js';
 
 /**
  * One user's import: look at the source (IMAP metadata first, POP3 late and in one short
@@ -36,11 +36,9 @@ export async function importUser(job: UserJob): Promise<ImportReport> {
       return { plan, match };
     };
     const { plan, match } = job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
-    if (!job.dryRun) {
-      errors.push(...(await writeFromImap(imap, job, plan, snapshot, context)));
-      for (const dir of ['new', 'cur']) await fsyncDir(path.join(job.maildir, dir), context);
-    }
-    return importReport(job, plan, snapshot.messages.length, match?.pop3.length ?? 0, errors);
+    if (!job.dryRun) errors.push(...(await writeFromImap(imap, job.maildir, `${job.user} INBOX`, job.quiet, plan.messages, snapshot.messages, context)));
+    const folders = job.folders === 'all' ? await importFolders(imap, job, runStartSec) : [];
+    return importReport(job, plan, snapshot.messages.length, match?.pop3.length ?? 0, errors, folders);
   } finally {
     await closeImap(imap);
   }
@@ -61,16 +59,6 @@ function makePlan(snapshot: FolderSnapshot, match: InboxMatch | undefined, exist
     });
   } catch (err) {
     if (err instanceof MtimeOrderError) throw new FolderError(`cannot order messages for qmail-pop3d: ${err.message}`, context);
-    throw err;
-  }
-}
-
-/** A dry run creates nothing, so a Maildir still to be created simply holds nothing yet. */
-async function scanIfPresent(maildir: string, context: ErrorContext) {
-  try {
-    return await scanMaildir(maildir, false, context);
-  } catch (err) {
-    if ((err as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT') return [];
     throw err;
   }
 }
@@ -102,56 +90,7 @@ async function writeViaRetr(pop3: Pop3Connection, job: UserJob, plan: InboxPlan,
 const LF = Buffer.from('\n');
 const RETR_WRITE_BYTES = 256 * 1024;
 
-/** Writes every planned IMAP message that is not there yet; returns one line per message that failed. */
-async function writeFromImap(imap: ImapFlow, job: UserJob, plan: InboxPlan, snapshot: FolderSnapshot, context: ErrorContext): Promise<string[]> {
-  const toWrite = new Map(plan.messages.filter((m) => m.source === 'imap' && m.action === 'write').map((m) => [m.uid as number, m]));
-  const errors: string[] = [];
-  const progress = new Progress(`${job.user} INBOX`, !job.quiet);
-  const inFlight = new Set<Promise<void>>();
-  let done = 0;
-  let fatal: unknown;
-
-  const write = async (planned: PlannedMessage, body: MessageSource) => {
-    await deliverCounted(job.maildir, planned, body, errors, context);
-    done += 1;
-    progress.update(done, toWrite.size);
-  };
-
-  const take = async (body: MessageBody): Promise<void> => {
-    if (fatal) throw fatal;
-    const planned = toWrite.get(body.uid);
-    if (!planned) return;
-    if ('stream' in body) {
-      await write(planned, body.stream);
-      return;
-    }
-    // Small messages are written concurrently: fsync is the cost, and it overlaps across files.
-    const p = write(planned, body.buffer).catch((err) => {
-      fatal ??= err;
-    });
-    inFlight.add(p);
-    void p.finally(() => inFlight.delete(p));
-    if (inFlight.size >= WRITE_CONCURRENCY) await Promise.race(inFlight);
-  };
-
-  const vanished = await fetchBodies(imap, snapshot.messages.filter((m) => toWrite.has(m.uid)), take, context);
-  await Promise.all(inFlight);
-  if (fatal) throw fatal;
-  for (const uid of vanished) errors.push(new MessageError('expunged on the source during the import; not copied', { ...context, uid }).message);
-  return errors;
-}
-
-/** A message that fails is one report line; anything bigger (a full disk) stops the folder. */
-async function deliverCounted(maildir: string, m: PlannedMessage, body: MessageSource, errors: string[], context: ErrorContext): Promise<void> {
-  try {
-    await deliver(maildir, { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body }, { ...context, uid: m.uid, uidl: m.uidl });
-  } catch (err) {
-    if (!(err instanceof MessageError)) throw err;
-    errors.push(err.message);
-  }
-}
-
-function importReport(job: UserJob, plan: InboxPlan, imapCount: number, pop3Count: number, errors: string[]): ImportReport {
+function importReport(job: UserJob, plan: InboxPlan, imapCount: number, pop3Count: number, errors: string[], folders: FolderReport[]): ImportReport {
   const matchedBy: Record<string, number> = {};
   for (const m of plan.messages) if (m.matchedBy && !m.downloadAgain) matchedBy[m.matchedBy] = (matchedBy[m.matchedBy] ?? 0) + 1;
   return {
@@ -174,12 +113,7 @@ function importReport(job: UserJob, plan: InboxPlan, imapCount: number, pop3Coun
       droppedFlags: countDropped(plan.messages),
       errors,
     },
+    folders,
     ...(job.dryRun ? { plan } : {}),
   };
-}
-
-function countDropped(messages: PlannedMessage[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const m of messages) for (const f of m.droppedFlags) counts[f] = (counts[f] ?? 0) + 1;
-  return counts;
 }

@@ -5,7 +5,7 @@ import { fetchHeaderBlocks, type FolderSnapshot } from '../source/imap.js';
 import type { Pop3Connection } from '../source/pop3-client.js';
 import { joinUidlAndList } from '../source/pop3-session.js';
 import { headerHash } from '../uidl/header-hash.js';
-import type { UidlMode } from '../uidl/inbox-plan.js';
+import type { UidlMode } from '../plan/inbox.js';
 import { finishMatching, matchByEqualKeys, matchByFormula, matchByMessageFields, matchBySize, startMatching, type MatchResult, type MatchState, type Pop3Message } from '../uidl/match.js';
 
 export interface InboxMatch {

@@ -1,5 +1,5 @@
 import type { Credentials, Endpoint } from '../source/endpoint.js';
-import type { UidlMode } from '../uidl/inbox-plan.js';
+import type { UidlMode } from '../plan/inbox.js';
 import type { ContentSample } from '../verify/content.js';
 
 /** Everything one user's import or verify needs, validated by the CLI; plain data, so it can
@@ -17,6 +17,11 @@ export interface UserJob {
   imap: Endpoint;
   pop3: Endpoint;
   uidl: UidlMode;
+  /** import: every folder, or the INBOX alone. */
+  folders: 'all' | 'inbox';
+  /** import: only folders other than INBOX whose name matches (--include), and none that match --exclude. */
+  include?: string;
+  exclude?: string;
   dryRun: boolean;
   quiet: boolean;
   /** verify: the qmail-pop3d binary to run, if any was found. */

@@ -20,8 +20,26 @@ function importLines(r: ImportReport, shown: number): string[] {
   lines.push(...section(shown, r.user, i.downloadAgain, 'imported, but POP3 clients will download again', (m) => `${m.uid !== undefined ? `uid ${m.uid}` : 'pop3'}${m.uidl !== undefined ? ` uidl ${JSON.stringify(m.uidl)}` : ''}: ${m.reason}`));
   lines.push(...section(shown, r.user, i.unmatchedPop3, 'source POP3 messages not imported', (m) => `#${m.n} uidl ${JSON.stringify(m.uidl)}: ${m.reason}`));
   lines.push(...section(shown, r.user, i.errors, 'messages failed', (e) => e));
-  const dropped = Object.entries(i.droppedFlags);
+  lines.push(...folderLines(r, shown));
+  const droppedCounts: Record<string, number> = { ...i.droppedFlags };
+  for (const f of r.folders) for (const [flag, n] of Object.entries(f.droppedFlags)) droppedCounts[flag] = (droppedCounts[flag] ?? 0) + n;
+  const dropped = Object.entries(droppedCounts);
   if (dropped.length > 0) lines.push(`${r.user}: flags a Maildir cannot hold, left out: ${dropped.map(([f, n]) => `${f} (${n})`).join(', ')}`);
+  return lines;
+}
+
+/** One summary line for all other folders; a line per folder only for problems (or with --verbose). */
+function folderLines(r: ImportReport, shown: number): string[] {
+  if (r.folders.length === 0) return [];
+  const sum = (pick: (f: ImportReport['folders'][number]) => number) => r.folders.reduce((n, f) => n + pick(f), 0);
+  const written = r.dryRun ? sum((f) => f.toWrite) : sum((f) => f.toWrite - f.errors.length);
+  const lines = [`${r.user}: ${r.folders.length} other folders: ${r.dryRun ? 'would import' : 'imported'} ${written} of ${sum((f) => f.imapMessages)} messages, ${sum((f) => f.alreadyPresent)} already there`];
+  for (const f of r.folders) {
+    if (f.error !== undefined) lines.push(`${r.user}: folder ${JSON.stringify(f.name)} not imported: ${f.error}`);
+    else if (f.renamedFrom !== undefined) lines.push(`${r.user}: folder ${JSON.stringify(f.renamedFrom)} stored as ${f.dir} ("." is the Maildir++ level separator)`);
+    else if (shown === Infinity) lines.push(`${r.user}: folder ${JSON.stringify(f.name)} → ${f.dir}: ${f.toWrite} to write, ${f.alreadyPresent} already there`);
+    lines.push(...section(shown, r.user, f.errors, `messages of ${JSON.stringify(f.name)} failed`, (e) => e));
+  }
   return lines;
 }
 

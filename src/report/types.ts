@@ -1,4 +1,4 @@
-import type { InboxPlan, UidlMode } from '../uidl/inbox-plan.js';
+import type { InboxPlan, UidlMode } from '../plan/inbox.js';
 import type { UnmatchedPop3 } from '../uidl/match.js';
 import type { ListingDiff } from '../verify/compare.js';
 
@@ -35,8 +35,27 @@ export interface ImportReport {
     /** One line per message that could not be written. */
     errors: string[];
   };
+  /** Folders other than INBOX, in the source's order. */
+  folders: FolderReport[];
   plan?: InboxPlan;
   resources?: Resources;
+}
+
+/** One folder other than INBOX. */
+export interface FolderReport {
+  /** The source's name, unicode. */
+  name: string;
+  /** The Maildir++ directory, e.g. ".Archive.2019". */
+  dir?: string;
+  /** Set when a "." in the name had to become "_": the name as the source had it. */
+  renamedFrom?: string;
+  imapMessages: number;
+  toWrite: number;
+  alreadyPresent: number;
+  droppedFlags: Record<string, number>;
+  errors: string[];
+  /** Why the folder was not imported at all. */
+  error?: string;
 }
 
 /** What verify found for one user. */
@@ -68,7 +87,8 @@ export type UserReport = ImportReport | VerifyReport;
 export function isClean(r: UserReport): boolean {
   if (r.kind === 'import') {
     const i = r.inbox;
-    return i.errors.length === 0 && i.downloadAgain.length === 0 && i.unmatchedPop3.length === 0;
+    const foldersOk = r.folders.every((f) => f.error === undefined && f.errors.length === 0);
+    return foldersOk && i.errors.length === 0 && i.downloadAgain.length === 0 && i.unmatchedPop3.length === 0;
   }
   const d = r.diff;
   const problems = [d.missing, d.extra, d.reordered, d.sizeDiffers, r.contentDiffers, r.equalMtimes, r.futureMtimes, r.badPermissions];

@@ -24,6 +24,18 @@ export interface FolderSnapshot {
   messages: ImapMessageMeta[];
 }
 
+/** One folder of the source, as LIST tells it. */
+export interface SourceFolder {
+  /** Full name, unicode, with the server's delimiter. */
+  path: string;
+  /** The name's levels, e.g. ["Archive", "2019"]. */
+  parts: string[];
+  /** \Noselect: holds no messages, exists only as a parent. */
+  selectable: boolean;
+  subscribed: boolean;
+  specialUse?: string;
+}
+
 /** A message body: small ones come whole from a pipelined range fetch, big ones as a stream. */
 export type MessageBody = { uid: number; buffer: Buffer } | { uid: number; stream: Readable };
 
@@ -52,6 +64,18 @@ export async function openImap(endpoint: Endpoint, creds: Credentials, context: 
     throw new SourceError(`${peer}: cannot connect: ${e.code ?? e.message}`, { ...context, cause: err });
   }
   return client;
+}
+
+/** Every folder of the account, INBOX included, with its subscription state. */
+export async function listFolders(client: ImapFlow, context: ErrorContext): Promise<SourceFolder[]> {
+  const listed = await imapCall(() => client.list(), 'cannot list folders', context);
+  return listed.map((f) => ({
+    path: f.path,
+    parts: f.delimiter ? f.path.split(f.delimiter) : [f.path],
+    selectable: !f.flags.has('\\Noselect') && !f.flags.has('\\NonExistent'),
+    subscribed: f.subscribed,
+    ...(f.specialUse ? { specialUse: f.specialUse } : {}),
+  }));
 }
 
 /** Opens a folder read-only and lists its messages' metadata in one pipelined FETCH. */

@@ -1,35 +1,14 @@
 import type { ImapMessageMeta } from '../source/imap.js';
-import { maildirFlagsFromImap, maildirPlacement } from '../maildir/flags.js';
 import { assignMtimes, type MtimeSlot } from '../maildir/mtime-order.js';
 import { stablePop3Name, stableUniqueName } from '../maildir/unique-name.js';
-import type { MatchResult, Pop3Message, UidlMatch, UnmatchedPop3 } from './match.js';
-import { whyUnrepresentable } from './representable.js';
+import type { MatchResult, Pop3Message, UidlMatch, UnmatchedPop3 } from '../uidl/match.js';
+import { whyUnrepresentable } from '../uidl/representable.js';
+import { plannedMessage, type PlannedMessage } from './message.js';
+
+export type { PlannedMessage } from './message.js';
 
 /** How UIDLs are matched (--uidl): auto runs every strategy in turn; off copies over IMAP only. */
 export type UidlMode = 'auto' | 'formula' | 'size' | 'header' | 'pop3' | 'off';
-
-export interface PlannedMessage {
-  /** Where the bytes come from: the IMAP message, or POP3 RETR for a message IMAP could not be tied to. */
-  source: 'imap' | 'pop3';
-  /** IMAP UID (source imap). */
-  uid?: number;
-  /** The source POP3 message this is, when known. */
-  pop3N?: number;
-  uidl?: string;
-  /** Evidence that tied the POP3 message to the IMAP one, e.g. "formula %v.%u", or "pop3 retr". */
-  matchedBy?: string;
-  /** Maildir name up to the ':' (the UIDL when it is kept). */
-  name: string;
-  dir: 'new' | 'cur';
-  file: string;
-  mtimeSec: number;
-  /** Source flags a Maildir name cannot hold. */
-  droppedFlags: string[];
-  /** write: not in the Maildir yet; present: a file of that name is already there. */
-  action: 'write' | 'present';
-  /** Set when POP3 clients will download this message again, and why. */
-  downloadAgain?: string;
-}
 
 export interface InboxPlan {
   folder: 'INBOX';
@@ -88,20 +67,13 @@ export function planInbox(input: InboxPlanInput): InboxPlan {
   const mtimes = assignMtimes(slots, input.beforeSec, input.otherMtimesSec);
   if (!mtimes.ok) throw new MtimeOrderError(mtimes.reason);
 
-  const messages = named.map((d, i): PlannedMessage => {
-    const { letters, dropped } = maildirFlagsFromImap(d.meta?.flags ?? []);
-    return {
-      source: d.meta ? 'imap' : 'pop3',
-      ...(d.meta ? { uid: d.meta.uid } : {}),
+  const messages = named.map(
+    (d, i): PlannedMessage => ({
+      ...plannedMessage(d.name, d.meta, mtimes.mtimeSec[i] as number, d.existingSec !== undefined),
       ...(d.pop3 ? { pop3N: d.pop3.n, uidl: d.pop3.uidl, matchedBy: d.matchedBy } : {}),
-      name: d.name,
-      ...maildirPlacement(d.name, letters),
-      mtimeSec: mtimes.mtimeSec[i] as number,
-      droppedFlags: dropped,
-      action: d.existingSec === undefined ? 'write' : 'present',
       ...(d.why ? { downloadAgain: d.why } : {}),
-    };
-  });
+    }),
+  );
   const unmatchedPop3 = (input.matched?.unmatchedPop3 ?? []).filter((u) => !viaRetr.has(u.n));
   const formula = input.matched?.formula;
   return { folder: 'INBOX', uidValidity: input.uidValidity, ...(formula ? { formula } : {}), messages, unmatchedPop3 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ImapMessageMeta } from '../../src/source/imap.js';
-import { MtimeOrderError, planInbox, type InboxPlanInput } from '../../src/uidl/inbox-plan.js';
+import { MtimeOrderError, planInbox, type InboxPlanInput } from '../../src/plan/inbox.js';
 import { finishMatching, matchByFormula, startMatching, type MatchResult } from '../../src/uidl/match.js';
 
 const V = '1700000000';

@@ -1,0 +1,88 @@
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs/promises';
+import type { ImapFlow } from 'imapflow';
+import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { maildirFolderFor } from '../maildir/folder-name.js';
+import { ensureMaildir } from '../maildir/layout.js';
+import { uidlOfName } from '../maildir/pop3d-listing.js';
+import { addSubscriptions } from '../maildir/subscriptions.js';
+import { planFolder } from '../plan/folder.js';
+import { countDropped } from '../plan/message.js';
+import type { FolderReport } from '../report/types.js';
+import { listFolders, readFolderSnapshot, type SourceFolder } from '../source/imap.js';
+import type { UserJob } from './user-job.js';
+import { scanIfPresent, writeFromImap } from './write-messages.js';
+
+/**
+ * Every selectable folder but INBOX, each into its Maildir++ folder, then the subscriptions. A
+ * folder that cannot be mapped or written gets its own error and the others go on; a lost
+ * connection (SourceError) ends the user's import.
+ */
+export async function importFolders(imap: ImapFlow, job: UserJob, runStartSec: number): Promise<FolderReport[]> {
+  const context: ErrorContext = { user: job.user };
+  const folders = (await listFolders(imap, context)).filter((f) => f.selectable && f.path.toUpperCase() !== 'INBOX' && wanted(f, job));
+  const reports: FolderReport[] = [];
+  const dirs = new Map<string, string>();
+  const subscribe: string[] = [];
+  for (const folder of folders) {
+    const mapping = maildirFolderFor(folder.parts);
+    const empty = { name: folder.path, imapMessages: 0, toWrite: 0, alreadyPresent: 0, droppedFlags: {}, errors: [] };
+    if (!mapping.ok) {
+      reports.push({ ...empty, error: `cannot become a Maildir++ folder: name ${mapping.reason}` });
+      continue;
+    }
+    const clash = dirs.get(mapping.dir);
+    if (clash !== undefined) {
+      reports.push({ ...empty, dir: mapping.dir, error: `maps to ${mapping.dir} like folder ${clash}; not imported` });
+      continue;
+    }
+    dirs.set(mapping.dir, folder.path);
+    try {
+      reports.push({ ...(await importFolder(imap, job, folder, mapping.dir, runStartSec)), ...(mapping.renamed ? { renamedFrom: mapping.renamed } : {}) });
+      if (folder.subscribed) subscribe.push(mapping.virtualName);
+    } catch (err) {
+      if (!(err instanceof FolderError)) throw err;
+      reports.push({ ...empty, dir: mapping.dir, error: err.detail });
+    }
+  }
+  if (!job.dryRun) await addSubscriptions(job.maildir, subscribe, context);
+  return reports;
+}
+
+function wanted(f: SourceFolder, job: UserJob): boolean {
+  if (job.include !== undefined && !new RegExp(job.include, 'u').test(f.path)) return false;
+  return job.exclude === undefined || !new RegExp(job.exclude, 'u').test(f.path);
+}
+
+async function importFolder(imap: ImapFlow, job: UserJob, folder: SourceFolder, dirName: string, runStartSec: number): Promise<FolderReport> {
+  const context: ErrorContext = { user: job.user, folder: folder.path };
+  const dir = path.join(job.maildir, dirName);
+  const snapshot = await readFolderSnapshot(imap, folder.path, context);
+  if (!job.dryRun) {
+    await ensureMaildir(dir, context);
+    await markAsFolder(dir, context);
+  }
+  const existing = await scanIfPresent(dir, context);
+  const planned = planFolder({ uidValidity: snapshot.uidValidity, imap: snapshot.messages, existing: new Set(existing.map((e) => uidlOfName(e.name))), beforeSec: runStartSec, host: os.hostname() });
+  const errors = job.dryRun ? [] : await writeFromImap(imap, dir, `${job.user} ${folder.path}`, job.quiet, planned, snapshot.messages, context);
+  return {
+    name: folder.path,
+    dir: dirName,
+    imapMessages: snapshot.messages.length,
+    toWrite: planned.filter((m) => m.action === 'write').length,
+    alreadyPresent: planned.filter((m) => m.action === 'present').length,
+    droppedFlags: countDropped(planned),
+    errors,
+  };
+}
+
+/** The empty `maildirfolder` file Maildir++ readers (Courier's deliverquota, Dovecot) expect in a subfolder. */
+async function markAsFolder(dir: string, context: ErrorContext): Promise<void> {
+  const marker = path.join(dir, 'maildirfolder');
+  try {
+    await (await fs.open(marker, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600)).close();
+  } catch (err) {
+    throw new FolderError(syscallText('create', marker, err), { ...context, cause: err });
+  }
+}

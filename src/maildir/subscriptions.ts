@@ -1,0 +1,61 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { tmpName } from './unique-name.js';
+
+/**
+ * Adds folders to the subscription lists the IMAP servers on a qmail box read: Courier-IMAP's
+ * `courierimapsubscribed` ("INBOX.Sent" per line) and Dovecot's `subscriptions` (written in its
+ * version 1 form, one "Sent" per line, which Dovecot 2.x still reads; a version 2 file, tab
+ * between levels, is read and merged). Names already listed stay; nothing is removed. Each file
+ * is replaced by rename from tmp/, so a reader never sees half of it.
+ */
+export async function addSubscriptions(maildir: string, virtualNames: readonly string[], context: ErrorContext): Promise<void> {
+  if (virtualNames.length === 0) return;
+  await merge(maildir, 'courierimapsubscribed', virtualNames.map((n) => `INBOX.${n}`), (text) => lines(text), context);
+  await merge(maildir, 'subscriptions', virtualNames, readDovecotSubscriptions, context);
+}
+
+function lines(text: string): string[] {
+  return text.split('\n').filter((l) => l !== '');
+}
+
+function readDovecotSubscriptions(text: string): string[] {
+  if (!text.startsWith('V\t')) return lines(text);
+  const body = text.slice(text.indexOf('\n\n') + 2);
+  return lines(body).map((l) => l.replaceAll('\t', '.'));
+}
+
+async function merge(maildir: string, file: string, add: readonly string[], parse: (text: string) => string[], context: ErrorContext): Promise<void> {
+  const target = path.join(maildir, file);
+  let text = '';
+  try {
+    const handle = await fs.open(target, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    try {
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new FolderError(syscallText('open', target, err), { ...context, cause: err });
+  }
+  const known = parse(text);
+  const missing = add.filter((n) => !known.includes(n));
+  if (missing.length === 0) return;
+  const tmp = path.join(maildir, 'tmp', tmpName(os.hostname()));
+  try {
+    const handle = await fs.open(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+    try {
+      await handle.writeFile(`${[...known, ...missing].join('\n')}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    // rename replaces a planted symlink itself; it never writes through it.
+    await fs.rename(tmp, target);
+  } catch (err) {
+    await fs.unlink(tmp).catch(() => undefined);
+    throw new FolderError(syscallText('write', target, err), { ...context, cause: err });
+  }
+}
