@@ -37,6 +37,11 @@ export interface SourceServerOptions {
   uidlFormat?: string;
   /** pop3_reuse_xuidl: a message's X-UIDL header is its UIDL (as qpopper stored them). */
   reuseXuidl?: boolean;
+  /** "/" as hierarchy separator over LAYOUT=fs storage, so folder names may hold "." (as on
+   *  Gmail, Exchange, Cyrus with unixhierarchysep). Default: Dovecot's "." over Maildir++. */
+  slashHierarchy?: boolean;
+  /** Serve this Maildir (every user sees it) as this system user: a destination-side reader. */
+  serveMaildir?: { path: string; owner: string };
 }
 
 /** A Dovecot master user: logs in on behalf of any user (SASL PLAIN authzid), as migration admins do. */
@@ -46,7 +51,7 @@ const DOVECOT = '/usr/sbin/dovecot';
 
 export async function startSourceServer(options: SourceServerOptions = {}): Promise<SourceServer> {
   if (!fs.existsSync(DOVECOT)) throw new Error(`${DOVECOT} not found: apt-get install dovecot-imapd dovecot-pop3d (scripts/install-deps.sh does)`);
-  const mailOwner = ensureSystemUser(SOURCE_MAIL_USER);
+  const mailOwner = ensureSystemUser(options.serveMaildir?.owner ?? SOURCE_MAIL_USER);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-dovecot-'));
   // Dovecot's login and mail processes run as other users and must reach their sockets and mail.
   fs.chmodSync(dir, 0o755);
@@ -62,7 +67,7 @@ export async function startSourceServer(options: SourceServerOptions = {}): Prom
     const ports = await freePorts(4);
     const [imapPort, imapsPort, pop3Port, pop3sPort] = ports as [number, number, number, number];
     const configFile = path.join(dir, 'dovecot.conf');
-    fs.writeFileSync(configFile, config({ dir, usersFile, tls, mailOwner, ports: { imapPort, imapsPort, pop3Port, pop3sPort }, uidlFormat: options.uidlFormat ?? '%v.%u', reuseXuidl: options.reuseXuidl ?? false }), { mode: 0o644 });
+    fs.writeFileSync(configFile, config({ dir, usersFile, tls, mailOwner, ports: { imapPort, imapsPort, pop3Port, pop3sPort }, uidlFormat: options.uidlFormat ?? '%v.%u', reuseXuidl: options.reuseXuidl ?? false, mailLocation: mailLocation(options) }), { mode: 0o644 });
     const proc = spawn(DOVECOT, ['-F', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -110,6 +115,7 @@ function config(c: {
   ports: { imapPort: number; imapsPort: number; pop3Port: number; pop3sPort: number };
   uidlFormat: string;
   reuseXuidl: boolean;
+  mailLocation: string;
 }): string {
   return `# Written by qmail-import's test scripts; a private instance, not the system's Dovecot.
 instance_name = qmail-import-${path.basename(c.dir)}
@@ -124,7 +130,7 @@ ssl_key = <${c.tls.keyFile}
 ssl_dh = </usr/share/dovecot/dh.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login apop
-mail_location = maildir:~/Maildir
+${c.mailLocation}
 first_valid_uid = ${Math.min(c.mailOwner.uid, 100)}
 first_valid_gid = ${Math.min(c.mailOwner.gid, 100)}
 default_internal_user = dovecot
@@ -166,6 +172,12 @@ service pop3-login {
   }
 }
 `;
+}
+
+function mailLocation(o: SourceServerOptions): string {
+  if (o.serveMaildir) return `mail_location = maildir:${o.serveMaildir.path}`;
+  if (o.slashHierarchy) return 'mail_location = maildir:~/Maildir:LAYOUT=fs\nnamespace inbox {\n  inbox = yes\n  separator = /\n}';
+  return 'mail_location = maildir:~/Maildir';
 }
 
 async function freePorts(count: number): Promise<number[]> {

@@ -216,8 +216,8 @@ describe('import: dry run and refusals', () => {
   });
 
   it.each([
-    [['--include', 'Sent'], '--include: not implemented yet'],
-    [['--folders', 'all'], '--folders all: not implemented yet'],
+    [['--include', '(unclosed'], '--include (unclosed: not a regular expression'],
+    [['--admin-user', 'admin'], '--admin-user and --admin-password-file go together'],
     [['--password-file', '/nonexistent/pw'], '--password-file /nonexistent/pw: cannot read: ENOENT'],
   ])('%j exits 2 naming the option, before anything is touched', async (extra, message) => {
     const r = await runCli(['import', '--user', 'x', '--host', '127.0.0.1', '--maildir', '/nonexistent/Maildir', ...extra], { QMAIL_IMPORT_PASSWORD: 'x' });

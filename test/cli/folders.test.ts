@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ImapFlow } from 'imapflow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedFolders, type SeedFolder } from '../../scripts/lib/seed.js';
+import { startSourceServer, type SourceServer } from '../../scripts/lib/source-server.js';
+import { DEMO_MAILBOX_USER } from '../../scripts/lib/system-users.js';
+import { makeAccount, sampleMessages, type Account } from '../support/accounts.js';
+import { runCli } from '../support/cli.js';
+import { snapshotMaildir } from '../support/maildir-tree.js';
+
+/** Per folder: message count and how many messages carry each flag, as an IMAP server reports them. */
+async function folderSummary(host: string, port: number, user: string, pass: string): Promise<Record<string, { count: number; flags: Record<string, number>; subscribed: boolean }>> {
+  const client = new ImapFlow({ host, port, secure: false, doSTARTTLS: false, auth: { user, pass }, logger: false });
+  await client.connect();
+  const out: Record<string, { count: number; flags: Record<string, number>; subscribed: boolean }> = {};
+  try {
+    for (const f of await client.list()) {
+      if (f.flags.has('\\Noselect')) continue;
+      const box = await client.mailboxOpen(f.path, { readOnly: true });
+      const flags: Record<string, number> = {};
+      if (box.exists > 0) for await (const m of client.fetch('1:*', { flags: true })) for (const flag of m.flags ?? []) if (flag !== '\\Recent') flags[flag] = (flags[flag] ?? 0) + 1;
+      // Folder names compared level by level, whatever each server's separator.
+      out[f.path.split(f.delimiter).join('/')] = { count: box.exists, flags, subscribed: f.path.toUpperCase() === 'INBOX' || f.subscribed };
+    }
+  } finally {
+    await client.logout();
+  }
+  return out;
+}
+
+const FOLDERS: SeedFolder[] = [
+  { path: 'INBOX', messages: sampleMessages({ count: 12, seed: 90 }) },
+  { path: 'Sent', messages: sampleMessages({ count: 7, seed: 91 }), subscribed: true },
+  { path: 'Drafts', messages: [{ ...sampleMessages({ count: 1, seed: 92 })[0]!, flags: ['\\Draft'] }], subscribed: true },
+  { path: 'Archive', messages: sampleMessages({ count: 2, seed: 93 }), subscribed: true },
+  { path: 'Archive/2019', messages: sampleMessages({ count: 5, seed: 94 }).map((m, i) => ({ ...m, flags: i % 2 ? ['\\Seen', '\\Flagged'] : ['\\Answered', '\\Seen'] })), subscribed: true },
+  { path: 'Entwürfe 台北', messages: sampleMessages({ count: 3, seed: 95 }), subscribed: true },
+  { path: 'Old Stuff', messages: sampleMessages({ count: 4, seed: 96 }), subscribed: false },
+];
+
+describe('import of a whole account into Maildir++', () => {
+  let source: SourceServer;
+  let reader: SourceServer | undefined;
+  let a: Account;
+  let first: Awaited<ReturnType<typeof runCli>>;
+
+  beforeAll(async () => {
+    source = await startSourceServer({ slashHierarchy: true });
+    a = await makeAccount(source, []);
+    await seedFolders(source, a.user, a.password, FOLDERS);
+    first = await runCli(['import', ...a.args, '--json']);
+  });
+  afterAll(async () => {
+    await reader?.stop();
+    await source.stop();
+  });
+
+  it('creates every folder as Courier and Dovecot name it, with a maildirfolder marker', () => {
+    expect(first.code, first.stderr).toBe(0);
+    const dirs = fs.readdirSync(a.maildir).filter((d) => d.startsWith('.')).sort();
+    expect(dirs).toEqual(['.Archive', '.Archive.2019', '.Drafts', '.Entw&APw-rfe &U,BTFw-', '.Old Stuff', '.Sent']);
+    for (const d of dirs) expect(fs.existsSync(path.join(a.maildir, d, 'maildirfolder'))).toBe(true);
+    expect(first.stderr).toContain('6 other folders: imported 22 of 22 messages');
+  });
+
+  it('a second Dovecot reading the imported Maildir shows the source folders, counts, flags and subscriptions', async () => {
+    reader = await startSourceServer({ serveMaildir: { path: a.maildir, owner: DEMO_MAILBOX_USER } });
+    reader.addUser('reader', 'pw');
+    const got = await folderSummary(reader.host, reader.imapPort, 'reader', 'pw');
+    const want = await folderSummary(source.host, source.imapPort, a.user, a.password);
+    expect(got).toEqual(want);
+  });
+
+  it('writes every file and directory as the mailbox owner, 0600 and 0700', () => {
+    for (const d of fs.readdirSync(a.maildir).filter((x) => x.startsWith('.') && !x.startsWith('.dovecot'))) {
+      const st = fs.statSync(path.join(a.maildir, d));
+      expect([d, st.uid, st.mode & 0o777]).toEqual([d, a.owner.uid, 0o700]);
+      for (const f of snapshotMaildir(path.join(a.maildir, d))) expect([f.path, f.uid, f.mode]).toEqual([f.path, a.owner.uid, 0o600]);
+    }
+  });
+
+  it('a second run imports nothing and changes no message file', async () => {
+    const before = fs.readdirSync(a.maildir).filter((d) => d.startsWith('.A')).flatMap((d) => snapshotMaildir(path.join(a.maildir, d)));
+    const again = await runCli(['import', ...a.args]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('imported 0 of 22 messages, 22 already there');
+    expect(fs.readdirSync(a.maildir).filter((d) => d.startsWith('.A')).flatMap((d) => snapshotMaildir(path.join(a.maildir, d)))).toEqual(before);
+  });
+
+  it('--folders inbox and --exclude leave folders out', async () => {
+    const b = await makeAccount(source, []);
+    await seedFolders(source, b.user, b.password, FOLDERS.slice(0, 3));
+    expect((await runCli(['import', ...b.args, '--folders', 'inbox'])).code).toBe(0);
+    expect(fs.readdirSync(b.maildir).filter((d) => d.startsWith('.'))).toEqual([]);
+    expect((await runCli(['import', ...b.args, '--exclude', '^Dra'])).code).toBe(0);
+    expect(fs.readdirSync(b.maildir).filter((d) => d.startsWith('.'))).toEqual(['.Sent']);
+  });
+
+  it('renames a folder whose name holds a ".", and says so', async () => {
+    const c = await makeAccount(source, []);
+    await seedFolders(source, c.user, c.password, [{ path: 'Project v1.2', messages: sampleMessages({ count: 1, seed: 97 }) }]);
+    const r = await runCli(['import', ...c.args]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('folder "Project v1.2" stored as .Project v1_2');
+    expect(fs.existsSync(path.join(c.maildir, '.Project v1_2', 'maildirfolder'))).toBe(true);
+  });
+});
