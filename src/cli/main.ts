@@ -41,12 +41,16 @@ function oneUserOptions(y: Argv) {
 }
 
 function importOptions(y: Argv) {
-  return y
+  return folderOptions(y)
     .option('uidl', { choices: ['auto', 'formula', 'size', 'header', 'pop3', 'off'], default: 'auto', describe: 'how to match POP3 UIDLs to IMAP messages' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, write nothing' });
+}
+
+function folderOptions(y: Argv) {
+  return y
     .option('folders', { choices: ['all', 'inbox'], default: 'all', describe: 'every folder, or the INBOX alone' })
     .option('include', { type: 'string', describe: 'only folders (besides INBOX) whose name matches this regular expression' })
-    .option('exclude', { type: 'string', describe: 'no folders whose name matches this regular expression' })
-    .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, write nothing' });
+    .option('exclude', { type: 'string', describe: 'no folders whose name matches this regular expression' });
 }
 
 function verifyOptions(y: Argv) {
@@ -109,8 +113,8 @@ async function main(argv: string[]): Promise<number> {
       .command('import', "copy a user's mail into the Maildir, keeping POP3 UIDLs", (y) => importOptions(oneUserOptions(y)), async (a) => {
         code = await oneUser('import', a as unknown as RunArgs & CommonArgs);
       })
-      .command('verify', "check that qmail-pop3d lists the Maildir exactly as the source's POP3 did", (y) => verifyOptions(oneUserOptions(y)), async (a) => {
-        code = await oneUser('verify', { ...(a as unknown as RunArgs & CommonArgs), uidl: 'auto', folders: 'inbox', dryRun: false });
+      .command('verify', "check that qmail-pop3d lists the Maildir exactly as the source's POP3 did", (y) => folderOptions(verifyOptions(oneUserOptions(y))), async (a) => {
+        code = await oneUser('verify', { ...(a as unknown as RunArgs & CommonArgs), uidl: 'auto', dryRun: false });
       })
       .command(
         'batch',

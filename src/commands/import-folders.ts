@@ -11,7 +11,7 @@ import { planFolder } from '../plan/folder.js';
 import { countDropped } from '../plan/message.js';
 import type { FolderReport } from '../report/types.js';
 import { listFolders, readFolderSnapshot, type SourceFolder } from '../source/imap.js';
-import type { UserJob } from './user-job.js';
+import { folderWanted, type UserJob } from './user-job.js';
 import { scanIfPresent, writeFromImap } from './write-messages.js';
 
 /**
@@ -21,7 +21,7 @@ import { scanIfPresent, writeFromImap } from './write-messages.js';
  */
 export async function importFolders(imap: ImapFlow, job: UserJob, runStartSec: number): Promise<FolderReport[]> {
   const context: ErrorContext = { user: job.user };
-  const folders = (await listFolders(imap, context)).filter((f) => f.selectable && f.path.toUpperCase() !== 'INBOX' && wanted(f, job));
+  const folders = (await listFolders(imap, context)).filter((f) => f.selectable && f.path.toUpperCase() !== 'INBOX' && folderWanted(job, f.path));
   const reports: FolderReport[] = [];
   const dirs = new Map<string, string>();
   const subscribe: string[] = [];
@@ -48,11 +48,6 @@ export async function importFolders(imap: ImapFlow, job: UserJob, runStartSec: n
   }
   if (!job.dryRun) await addSubscriptions(job.maildir, subscribe, context);
   return reports;
-}
-
-function wanted(f: SourceFolder, job: UserJob): boolean {
-  if (job.include !== undefined && !new RegExp(job.include, 'u').test(f.path)) return false;
-  return job.exclude === undefined || !new RegExp(job.exclude, 'u').test(f.path);
 }
 
 async function importFolder(imap: ImapFlow, job: UserJob, folder: SourceFolder, dirName: string, runStartSec: number): Promise<FolderReport> {

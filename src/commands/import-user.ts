@@ -1,6 +1,5 @@
 import os from 'node:os';
 import { FolderError, type ErrorContext } from '../errors.js';
-import { MAX_MESSAGE_LINE_BYTES } from '../limits.js';
 import type { MessageSource } from '../maildir/deliver.js';
 import { ensureMaildir } from '../maildir/layout.js';
 import { uidlOfName } from '../maildir/pop3d-listing.js';
@@ -37,7 +36,7 @@ export async function importUser(job: UserJob): Promise<ImportReport> {
     };
     const { plan, match } = job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
     if (!job.dryRun) errors.push(...(await writeFromImap(imap, job.maildir, `${job.user} INBOX`, job.quiet, plan.messages, snapshot.messages, context)));
-    const folders = job.folders === 'all' ? await importFolders(imap, job, runStartSec) : [];
+    const folders = await importFolders(imap, job, runStartSec);
     return importReport(job, plan, snapshot.messages.length, match?.pop3.length ?? 0, errors, folders);
   } finally {
     await closeImap(imap);
@@ -72,14 +71,14 @@ async function writeViaRetr(pop3: Pop3Connection, job: UserJob, plan: InboxPlan,
       // Lines are gathered into larger writes: one write per line would crawl for a big message.
       let chunks: Buffer[] = [];
       let size = 0;
-      await pop3.session.eachLine(`RETR ${m.pop3N}`, async (line) => {
+      await pop3.session.eachMessageLine(m.pop3N as number, async (line) => {
         chunks.push(line, LF);
         size += line.length + 1;
         if (size < RETR_WRITE_BYTES) return;
         await write(Buffer.concat(chunks));
         chunks = [];
         size = 0;
-      }, MAX_MESSAGE_LINE_BYTES);
+      });
       if (size > 0) await write(Buffer.concat(chunks));
     };
     await deliverCounted(job.maildir, m, retr, errors, context);

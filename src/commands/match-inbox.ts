@@ -1,6 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import { SourceError, type ErrorContext } from '../errors.js';
-import { hashImapMessage, hashRetr } from '../source/content-hash.js';
+import { hashImapMessage, hashPop3Message } from '../source/content-hash.js';
 import { fetchHeaderBlocks, type FolderSnapshot } from '../source/imap.js';
 import type { Pop3Connection } from '../source/pop3-client.js';
 import { joinUidlAndList } from '../source/pop3-session.js';
@@ -42,7 +42,7 @@ export async function matchInbox(mode: UidlMode, snapshot: FolderSnapshot, pop3:
   if (bothLeft(s)) {
     // Last evidence before RETR: the bytes themselves, so a message is not imported twice.
     const pop3Keys = new Map<number, string>();
-    for (const p of s.pop3Left) pop3Keys.set(p.n, await hashRetr(pop3.session, p.n));
+    for (const p of s.pop3Left) pop3Keys.set(p.n, await hashPop3Message(pop3.session, p.n));
     const imapKeys = new Map<number, string>();
     for (const m of s.imapLeft) {
       const key = await hashImapMessage(imap, m.uid).catch((err: unknown) => {

@@ -30,6 +30,13 @@ export interface UserJob {
   content: ContentSample;
 }
 
+/** Whether a folder other than INBOX is part of the job (--folders, --include, --exclude). */
+export function folderWanted(job: UserJob, folderPath: string): boolean {
+  if (job.folders !== 'all') return false;
+  if (job.include !== undefined && !new RegExp(job.include, 'u').test(folderPath)) return false;
+  return job.exclude === undefined || !new RegExp(job.exclude, 'u').test(folderPath);
+}
+
 export function credentialsOf(job: UserJob): Credentials {
   return job.admin ? { user: job.admin, password: job.password, authzid: job.user } : { user: job.user, password: job.password, apop: job.apop };
 }

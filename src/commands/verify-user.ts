@@ -8,11 +8,13 @@ import { scanMaildir, type ScannedEntry } from '../maildir/scan.js';
 import type { VerifyReport } from '../report/types.js';
 import { withPop3Session } from '../source/pop3-client.js';
 import { joinUidlAndList, type ListedMessage } from '../source/pop3-session.js';
-import { hashRetr } from '../source/content-hash.js';
+import { hashPop3Message } from '../source/content-hash.js';
 import { hashFile, pickSample } from '../verify/content.js';
 import { compareListings, type LocalListed } from '../verify/compare.js';
 import { runQmailPop3d } from '../verify/qmail-pop3d-runner.js';
-import { credentialsOf, type UserJob } from './user-job.js';
+import { closeImap, openImap } from '../source/imap.js';
+import { checkFolders } from '../verify/folders.js';
+import { credentialsOf, folderWanted, type UserJob } from './user-job.js';
 
 const LF_COUNT_CONCURRENCY = 16;
 
@@ -39,10 +41,13 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
     const contentDiffers: string[] = [];
     for (const m of sample) {
       const e = byUidl.get(m.uidl) as MaildirEntry;
-      if ((await hashRetr(session, m.n)) !== (await hashFile(path.join(job.maildir, e.dir, e.name)))) contentDiffers.push(m.uidl);
+      if ((await hashPop3Message(session, m.n)) !== (await hashFile(path.join(job.maildir, e.dir, e.name)))) contentDiffers.push(m.uidl);
     }
     return { source, contentDiffers, contentChecked: sample.length };
   });
+
+  const imap = await openImap(job.imap, credentialsOf(job), context);
+  const folders = await checkFolders(imap, job.maildir, (p) => folderWanted(job, p), context).finally(() => closeImap(imap));
 
   return {
     kind: 'verify',
@@ -52,6 +57,7 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
     sourceMessages: source.length,
     localMessages: local.length,
     diff: compareListings(source, local),
+    folders,
     contentChecked,
     contentDiffers,
     equalMtimes: model.ties.map((group) => group.map((e) => uidlOfName(e.name))),

@@ -26,6 +26,15 @@ export function maildirFlagsFromImap(flags: readonly string[]): MaildirFlags {
   return { letters: [...letters].sort().join(''), dropped };
 }
 
+/** The IMAP flags a Maildir file name carries in its info part (":2,FS" → \Flagged \Seen). */
+export function imapFlagsFromName(name: string): string[] {
+  const info = /:2,([A-Za-z]*)$/.exec(name)?.[1] ?? '';
+  return Object.entries(LETTER_BY_FLAG).filter(([, letter]) => info.includes(letter)).map(([flag]) => flag);
+}
+
+/** Flags a Maildir name can hold: only these are compared between source and Maildir. */
+export const MAILDIR_FLAGS: readonly string[] = Object.keys(LETTER_BY_FLAG);
+
 /** Where a message goes: new/NAME when it has no flags at all (unseen, as qmail-local delivers),
  *  otherwise cur/NAME:2,LETTERS so that the flags survive. */
 export function maildirPlacement(name: string, letters: string): { dir: 'new' | 'cur'; file: string } {

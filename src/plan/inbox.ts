@@ -87,7 +87,7 @@ function inPop3Order(imap: readonly ImapMessageMeta[], matches: readonly UidlMat
   const byUid = new Map(imap.map((m) => [m.uid, m]));
   const pop3Drafts: Draft[] = [
     ...matches.flatMap((m) => (byUid.has(m.uid) ? [{ meta: byUid.get(m.uid), pop3: m.pop3, matchedBy: m.matchedBy }] : [])),
-    ...viaRetr.map((p) => ({ pop3: p, matchedBy: 'pop3 retr' })),
+    ...viaRetr.map((p) => ({ pop3: p, matchedBy: 'pop3 itself' })),
   ].sort((a, b) => (a.pop3 as Pop3Message).n - (b.pop3 as Pop3Message).n);
   const matchedUids = new Set(matches.map((m) => m.uid));
   const sortedMatchedUids = [...matchedUids].sort((a, b) => a - b);

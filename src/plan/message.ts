@@ -10,7 +10,7 @@ export interface PlannedMessage {
   /** The source POP3 message this is, when known. */
   pop3N?: number;
   uidl?: string;
-  /** Evidence that tied the POP3 message to the IMAP one, e.g. "formula %v.%u", or "pop3 retr". */
+  /** Evidence that tied the POP3 message to the IMAP one, e.g. "formula %v.%u", or "pop3 itself". */
   matchedBy?: string;
   /** Maildir name up to the ':' (the UIDL when it is kept). */
   name: string;

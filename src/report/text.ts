@@ -1,4 +1,4 @@
-import { isClean, type ImportReport, type UserReport, type VerifyReport } from './types.js';
+import { folderDiffers, isClean, type ImportReport, type UserReport, type VerifyReport } from './types.js';
 
 /** How many examples of one kind of difference a text report shows; --json has them all. */
 const SHOWN = 10;
@@ -47,7 +47,8 @@ function verifyLines(r: VerifyReport, shown: number): string[] {
   const d = r.diff;
   const how = r.listedBy === 'model' ? 'modelled, not run: no qmail-pop3d found' : `listed by ${r.listedBy}`;
   const content = r.contentChecked > 0 ? `, ${r.contentChecked} compared byte for byte` : '';
-  if (isClean(r)) return [`${r.user}: OK, ${d.matched} of ${r.sourceMessages} source UIDLs listed in the same order with the same sizes${content} (${how})`];
+  const folders = r.folders.length > 1 ? `; ${r.folders.length} folders with the source's counts and flags` : '';
+  if (isClean(r)) return [`${r.user}: OK, ${d.matched} of ${r.sourceMessages} source UIDLs listed in the same order with the same sizes${content}${folders} (${how})`];
   return [
     `${r.user}: MISMATCH, ${d.matched} of ${r.sourceMessages} source UIDLs found, ${r.localMessages} listed locally (${how})`,
     ...section(shown, r.user, d.missing, 'missing here (POP3 clients lose track of them)', (m) => `source #${m.n} uidl ${JSON.stringify(m.uidl)}`),
@@ -55,6 +56,7 @@ function verifyLines(r: VerifyReport, shown: number): string[] {
     ...section(shown, r.user, d.reordered, 'listed out of the source order', (m) => `uidl ${JSON.stringify(m.uidl)}: source #${m.sourceN}, here #${m.localN}`),
     ...section(shown, r.user, d.sizeDiffers, 'sizes differ after line-end conversion', (m) => `#${m.localN} uidl ${JSON.stringify(m.uidl)}: source ${m.sourceSize}, here ${Number.isNaN(m.localSizeCrlf) ? 'unreadable' : m.localSizeCrlf}`),
     ...section(shown, r.user, r.contentDiffers, `of ${r.contentChecked} compared messages differ from the source's bytes`, (u) => `uidl ${JSON.stringify(u)}`),
+    ...section(shown, r.user, r.folders.filter(folderDiffers), 'folders that differ from the source', (f) => `${JSON.stringify(f.name)} (${f.dir}): ${f.localMessages === undefined ? 'missing' : `${f.localMessages} of ${f.sourceMessages} messages`}${Object.entries(f.flagDiffs).map(([flag, [s, l]]) => `, ${flag} ${l} of ${s}`).join('')}`),
     ...section(shown, r.user, r.equalMtimes, 'groups of messages sharing one mtime second (order unstable)', (g) => g.map((u) => JSON.stringify(u)).join(' ')),
     ...section(shown, r.user, r.futureMtimes, 'files with an mtime not in the past (not listed yet)', (f) => f),
     ...section(shown, r.user, r.badPermissions, 'files with the wrong owner or mode', (p) => `${p.file}: uid ${p.uid} mode ${p.mode}`),

@@ -1,6 +1,7 @@
 import type { InboxPlan, UidlMode } from '../plan/inbox.js';
 import type { UnmatchedPop3 } from '../uidl/match.js';
 import type { ListingDiff } from '../verify/compare.js';
+import type { FolderCheck } from '../verify/folders.js';
 
 /** Time and memory one user's job took (peak RSS of the process that did the work). */
 export interface Resources {
@@ -68,6 +69,8 @@ export interface VerifyReport {
   sourceMessages: number;
   localMessages: number;
   diff: ListingDiff;
+  /** Every compared folder, INBOX included, as an IMAP client on the box will see it. */
+  folders: FolderCheck[];
   /** Messages whose bytes were compared with the source's (--content). */
   contentChecked: number;
   /** UIDLs of compared messages whose bytes differ from the source's. */
@@ -83,6 +86,10 @@ export interface VerifyReport {
 
 export type UserReport = ImportReport | VerifyReport;
 
+export function folderDiffers(f: FolderCheck): boolean {
+  return f.localMessages !== f.sourceMessages || Object.keys(f.flagDiffs).length > 0;
+}
+
 /** Whether the user's result is complete and consistent (exit 0) or needs attention (exit 1). */
 export function isClean(r: UserReport): boolean {
   if (r.kind === 'import') {
@@ -91,6 +98,6 @@ export function isClean(r: UserReport): boolean {
     return foldersOk && i.errors.length === 0 && i.downloadAgain.length === 0 && i.unmatchedPop3.length === 0;
   }
   const d = r.diff;
-  const problems = [d.missing, d.extra, d.reordered, d.sizeDiffers, r.contentDiffers, r.equalMtimes, r.futureMtimes, r.badPermissions];
+  const problems = [d.missing, d.extra, d.reordered, d.sizeDiffers, r.contentDiffers, r.equalMtimes, r.futureMtimes, r.badPermissions, r.folders.filter(folderDiffers)];
   return problems.every((p) => p.length === 0);
 }

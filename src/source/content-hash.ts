@@ -1,18 +1,17 @@
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { ImapFlow } from 'imapflow';
-import { MAX_MESSAGE_LINE_BYTES } from '../limits.js';
 import { CrlfToLf } from '../maildir/line-endings.js';
 import type { Pop3Session } from './pop3-session.js';
 
 /**
  * Content hashes of a message as it would be stored: SHA-256 of its bytes with CRLF line ends
- * made LF. The same message gives the same hash over POP3 RETR, over IMAP, and from its Maildir
+ * made LF. The same message gives the same hash over POP3, over IMAP, and from its Maildir
  * file, so the hash ties a POP3 message to an IMAP one when nothing cheaper did. Both stream.
  */
-export async function hashRetr(session: Pop3Session, n: number): Promise<string> {
+export async function hashPop3Message(session: Pop3Session, n: number): Promise<string> {
   const hash = createHash('sha256');
-  await session.eachLine(`RETR ${n}`, (line) => void hash.update(line).update('\n'), MAX_MESSAGE_LINE_BYTES);
+  await session.eachMessageLine(n, (line) => void hash.update(line).update('\n'));
   return hash.digest('hex');
 }
 

@@ -1,5 +1,9 @@
 import { SourceError, type ErrorContext } from '../errors.js';
+import { MAX_MESSAGE_LINE_BYTES } from '../limits.js';
 import { LineReadError, type LineReader } from './line-reader.js';
+
+/** More body lines than any message has: TOP n WHOLE_MESSAGE_LINES is the whole message. */
+const WHOLE_MESSAGE_LINES = 999_999_999;
 
 /** One line of a POP3 UIDL listing. The UIDL is kept as the server's bytes read as latin1,
  *  so that any byte survives unchanged for the representability check. */
@@ -67,6 +71,21 @@ export class Pop3Session {
   async eachLine(line: string, take: (line: Buffer) => void | Promise<void>, maxLineBytes?: number): Promise<void> {
     await this.command(line);
     await this.readBody(line, take, maxLineBytes);
+  }
+
+  /**
+   * A whole message, one line at a time. TOP with more body lines than any message has comes
+   * first: unlike RETR it leaves the message unseen on servers that share \Seen with IMAP
+   * (Dovecot, Cyrus), so reading the source changes nothing there. RETR where TOP is refused.
+   */
+  async eachMessageLine(n: number, take: (line: Buffer) => void | Promise<void>): Promise<void> {
+    try {
+      await this.command(`TOP ${n} ${WHOLE_MESSAGE_LINES}`);
+    } catch (err) {
+      if (!(err instanceof Pop3ErrReply)) throw err;
+      await this.command(`RETR ${n}`);
+    }
+    await this.readBody(`message ${n}`, take, MAX_MESSAGE_LINE_BYTES);
   }
 
   /**

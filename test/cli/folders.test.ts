@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
@@ -86,6 +87,24 @@ describe('import of a whole account into Maildir++', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('imported 0 of 22 messages, 22 already there');
     expect(fs.readdirSync(a.maildir).filter((d) => d.startsWith('.A')).flatMap((d) => snapshotMaildir(path.join(a.maildir, d)))).toEqual(before);
+  });
+
+  it('verify compares every folder with the source and names one that differs', async () => {
+    const ok = await runCli(['verify', ...a.args]);
+    expect(ok.stderr).toContain('7 folders with the source\'s counts and flags');
+    expect(ok.code, ok.stderr).toBe(0);
+
+    const copy = path.join(path.dirname(a.maildir), 'Maildir-folders-damaged');
+    execFileSync('cp', ['-a', a.maildir, copy]);
+    const sent = path.join(copy, '.Sent', 'cur');
+    fs.unlinkSync(path.join(sent, fs.readdirSync(sent)[0]!));
+    const archive = path.join(copy, '.Archive.2019', 'cur');
+    const flagged = fs.readdirSync(archive).find((f) => f.endsWith(':2,FS'))!;
+    fs.renameSync(path.join(archive, flagged), path.join(archive, flagged.replace(':2,FS', ':2,S')));
+    const bad = await runCli(['verify', ...a.args.map((x) => (x === a.maildir ? copy : x)), '--json']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('"Sent" (.Sent): 6 of 7 messages');
+    expect(bad.stderr).toContain('"Archive/2019" (.Archive.2019): 5 of 5 messages, \\Flagged 1 of 2');
   });
 
   it('--folders inbox and --exclude leave folders out', async () => {

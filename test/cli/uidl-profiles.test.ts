@@ -77,7 +77,7 @@ describe('--uidl strategies alone (source UIDLs %g: no formula)', () => {
   it.each([
     ['size', 'size and order'],
     ['header', 'header hash'],
-    ['pop3', 'pop3 retr'],
+    ['pop3', 'pop3 itself'],
     ['auto', 'size and order'],
   ])('--uidl %s keeps every UIDL (%s)', async (mode, strategy) => {
     const a = await makeAccount(server, sampleMessages({ count: 12, seed: 70 }));
@@ -122,7 +122,7 @@ describe('--uidl strategies alone (source UIDLs %g: no formula)', () => {
     const r = await runCli(['import', ...a.args, '--uidl', 'pop3', '--json', '--security', 'none', '--imap-port', String(server.imapPort), '--pop3-port', String(server.pop3Port)]);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout).users[0];
-    expect(doc.inbox.matchedBy).toEqual({ 'pop3 retr': 1 });
+    expect(doc.inbox.matchedBy).toEqual({ 'pop3 itself': 1 });
     // Measured: about 70 MiB for an empty run, 120 MiB for this one; holding it whole would pass 400.
     expect(doc.resources.peakRssMiB).toBeLessThan(big.length / 2 ** 20 - 40);
     const local = listLikeQmailPop3d(await scanMaildir(a.maildir, true, {}), Math.floor(Date.now() / 1000));

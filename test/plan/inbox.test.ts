@@ -104,7 +104,7 @@ describe('planInbox', () => {
     const plan = planInbox(input({ imap, matched, viaRetr: [listing[1]!] }));
     expect(plan.messages.map((m) => [m.source, m.name, m.matchedBy, m.dir])).toEqual([
       ['imap', `${V}.1`, 'formula %v.%u', 'new'],
-      ['pop3', 'only-on-pop3', 'pop3 retr', 'new'],
+      ['pop3', 'only-on-pop3', 'pop3 itself', 'new'],
       ['imap', `${V}.3`, 'formula %v.%u', 'new'],
     ]);
     expect(plan.messages.map((m) => m.mtimeSec)).toEqual([1_750_000_060, 1_750_000_061, 1_750_000_180]);

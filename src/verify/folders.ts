@@ -1,0 +1,56 @@
+import path from 'node:path';
+import type { ImapFlow } from 'imapflow';
+import type { ErrorContext } from '../errors.js';
+import { imapFlagsFromName, MAILDIR_FLAGS } from '../maildir/flags.js';
+import { maildirFolderFor } from '../maildir/folder-name.js';
+import { scanMaildir } from '../maildir/scan.js';
+import { listFolders, readFolderSnapshot } from '../source/imap.js';
+
+/** One folder compared: message count and, per flag a Maildir can hold, how many messages have it. */
+export interface FolderCheck {
+  name: string;
+  dir: string;
+  sourceMessages: number;
+  /** undefined when the Maildir++ folder does not exist. */
+  localMessages?: number;
+  /** flag → [source count, local count], only where they differ. */
+  flagDiffs: Record<string, [number, number]>;
+}
+
+/**
+ * Compares every selected source folder (INBOX too) with its Maildir folder: what an IMAP client
+ * on the qmail box will show. Folders that cannot be mapped were reported by import; they are
+ * left out here.
+ */
+export async function checkFolders(imap: ImapFlow, maildir: string, wanted: (path: string) => boolean, context: ErrorContext): Promise<FolderCheck[]> {
+  const checks: FolderCheck[] = [];
+  for (const folder of await listFolders(imap, context)) {
+    const isInbox = folder.path.toUpperCase() === 'INBOX';
+    if (!folder.selectable || (!isInbox && !wanted(folder.path))) continue;
+    const mapping = isInbox ? { ok: true as const, dir: '' } : maildirFolderFor(folder.parts);
+    if (!mapping.ok) continue;
+    const snapshot = await readFolderSnapshot(imap, folder.path, { ...context, folder: folder.path });
+    const source = countFlags(snapshot.messages.map((m) => m.flags));
+    const local = await scanMaildir(path.join(maildir, mapping.dir), false, context).then(
+      (entries) => entries.filter((e) => !e.name.startsWith('.')),
+      (err: { cause?: NodeJS.ErrnoException }) => {
+        if (err.cause?.code === 'ENOENT') return undefined;
+        throw err;
+      },
+    );
+    const localFlags = countFlags((local ?? []).map((e) => imapFlagsFromName(e.name)));
+    const flagDiffs: Record<string, [number, number]> = {};
+    for (const flag of MAILDIR_FLAGS) {
+      const pair: [number, number] = [source[flag] ?? 0, localFlags[flag] ?? 0];
+      if (local && pair[0] !== pair[1]) flagDiffs[flag] = pair;
+    }
+    checks.push({ name: folder.path, dir: mapping.dir || '.', sourceMessages: snapshot.messages.length, ...(local ? { localMessages: local.length } : {}), flagDiffs });
+  }
+  return checks;
+}
+
+function countFlags(lists: readonly string[][]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const flags of lists) for (const f of flags) counts[f] = (counts[f] ?? 0) + 1;
+  return counts;
+}
