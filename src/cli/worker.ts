@@ -3,6 +3,10 @@ import { runJob } from '../commands/run-job.js';
 import type { WorkerAnswer, WorkerOrder } from './run-as-owner.js';
 
 // The unprivileged half of a root run: becomes the mailbox owner first, then does the work.
+
+// The parent is gone (killed): stop too, rather than write on with nobody to report to. What was
+// written is complete; a re-run finishes the rest.
+process.once('disconnect', () => process.exit(1));
 process.once('message', (order: WorkerOrder) => {
   void (async () => {
     let answer: WorkerAnswer;

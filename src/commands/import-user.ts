@@ -2,8 +2,9 @@ import os from 'node:os';
 import { FolderError, type ErrorContext } from '../errors.js';
 import type { MessageSource } from '../maildir/deliver.js';
 import { ensureMaildir } from '../maildir/layout.js';
-import { uidlOfName } from '../maildir/pop3d-listing.js';
-import { scanMaildir, type ScannedEntry } from '../maildir/scan.js';
+import { clearOurTmp, lockMaildir } from '../maildir/lock.js';
+import { recordQuotaUse } from '../maildir/quota.js';
+import { existingByName, type ScannedEntry } from '../maildir/scan.js';
 import { MtimeOrderError, planInbox, type InboxPlan } from '../plan/inbox.js';
 import { countDropped } from '../plan/message.js';
 import type { FolderReport, ImportReport } from '../report/types.js';
@@ -12,7 +13,7 @@ import { withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
 import { importFolders } from './import-folders.js';
 import { matchInbox, type InboxMatch } from './match-inbox.js';
 import { credentialsOf, type UserJob } from './user-job.js';
-import { deliverCounted, scanIfPresent, writeFromImap } from './write-messages.js';
+import { deliverCounted, newTally, scanIfPresent, writeFromImap, type WriteTally } from './write-messages.js';
 
 /**
  * One user's import: look at the source (IMAP metadata first, POP3 late and in one short
@@ -22,25 +23,39 @@ export async function importUser(job: UserJob): Promise<ImportReport> {
   const context: ErrorContext = { user: job.user, folder: 'INBOX' };
   const runStartSec = Math.floor(Date.now() / 1000);
   const imap = await openImap(job.imap, credentialsOf(job), context);
+  let release: (() => Promise<void>) | undefined;
   try {
     const snapshot = await readFolderSnapshot(imap, 'INBOX', context);
-    if (!job.dryRun) await ensureMaildir(job.maildir, context);
-    const existingFiles = job.dryRun ? await scanIfPresent(job.maildir, context) : await scanMaildir(job.maildir, false, context);
-    const errors: string[] = [];
-    // Everything POP3 is needed for (listing, matching evidence, RETR) happens in this one session.
+    if (!job.dryRun) {
+      await ensureMaildir(job.maildir, context);
+      release = await lockMaildir(job.maildir, context);
+      await clearOurTmp(job.maildir, context);
+    }
+    const existingFiles = await scanIfPresent(job.maildir, context);
+    const tally = newTally();
+    // Everything POP3 is needed for (listing, matching evidence, fetching) happens in this one session.
     const inPop3 = async (pop3?: Pop3Connection) => {
       const match = pop3 ? await matchInbox(job.uidl, snapshot, pop3, imap, context) : undefined;
       const plan = makePlan(snapshot, match, existingFiles, runStartSec, context);
-      if (pop3 && !job.dryRun) errors.push(...(await writeViaRetr(pop3, job, plan, context)));
+      if (pop3 && !job.dryRun) await writeViaPop3(pop3, job, plan, tally, context);
       return { plan, match };
     };
     const { plan, match } = job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
-    if (!job.dryRun) errors.push(...(await writeFromImap(imap, job.maildir, `${job.user} INBOX`, job.quiet, plan.messages, snapshot.messages, context)));
+    if (!job.dryRun) await writeFromImap(imap, job.maildir, `${job.user} INBOX`, job.quiet, plan.messages, snapshot.messages, tally, context);
     const folders = await importFolders(imap, job, runStartSec);
-    return importReport(job, plan, snapshot.messages.length, match?.pop3.length ?? 0, errors, folders);
+    if (!job.dryRun) {
+      const all = [tally, ...folders.map((f) => f.tally)];
+      await recordQuotaUse(job.maildir, sum(all, (t) => t.bytes), sum(all, (t) => t.messages), context);
+    }
+    return importReport(job, plan, snapshot.messages.length, match?.pop3.length ?? 0, tally, folders.map((f) => f.report));
   } finally {
+    await release?.();
     await closeImap(imap);
   }
+}
+
+function sum<T>(items: readonly T[], pick: (item: T) => number): number {
+  return items.reduce((n, i) => n + pick(i), 0);
 }
 
 function makePlan(snapshot: FolderSnapshot, match: InboxMatch | undefined, existingFiles: ScannedEntry[], runStartSec: number, context: ErrorContext): InboxPlan {
@@ -50,7 +65,7 @@ function makePlan(snapshot: FolderSnapshot, match: InboxMatch | undefined, exist
       imap: match?.copyImap === false ? [] : snapshot.messages,
       matched: match?.matched,
       viaRetr: match?.viaRetr,
-      existing: new Map(existingFiles.map((e) => [uidlOfName(e.name), e.mtimeSec])),
+      existing: existingByName(existingFiles),
       // Every second a file already holds is taken: no two files may share one (qmail-pop3d.md).
       otherMtimesSec: new Set(existingFiles.map((e) => e.mtimeSec)),
       beforeSec: runStartSec,
@@ -63,11 +78,10 @@ function makePlan(snapshot: FolderSnapshot, match: InboxMatch | undefined, exist
 }
 
 /** Writes, one at a time from the open POP3 session, the planned messages only POP3 has. */
-async function writeViaRetr(pop3: Pop3Connection, job: UserJob, plan: InboxPlan, context: ErrorContext): Promise<string[]> {
-  const errors: string[] = [];
+async function writeViaPop3(pop3: Pop3Connection, job: UserJob, plan: InboxPlan, tally: WriteTally, context: ErrorContext): Promise<void> {
   for (const m of plan.messages) {
     if (m.source !== 'pop3' || m.action !== 'write') continue;
-    const retr: MessageSource = async (write) => {
+    const fetch: MessageSource = async (write) => {
       // Lines are gathered into larger writes: one write per line would crawl for a big message.
       let chunks: Buffer[] = [];
       let size = 0;
@@ -81,15 +95,14 @@ async function writeViaRetr(pop3: Pop3Connection, job: UserJob, plan: InboxPlan,
       });
       if (size > 0) await write(Buffer.concat(chunks));
     };
-    await deliverCounted(job.maildir, m, retr, errors, context);
+    await deliverCounted(job.maildir, m, fetch, tally, context);
   }
-  return errors;
 }
 
 const LF = Buffer.from('\n');
 const RETR_WRITE_BYTES = 256 * 1024;
 
-function importReport(job: UserJob, plan: InboxPlan, imapCount: number, pop3Count: number, errors: string[], folders: FolderReport[]): ImportReport {
+function importReport(job: UserJob, plan: InboxPlan, imapCount: number, pop3Count: number, tally: WriteTally, folders: FolderReport[]): ImportReport {
   const matchedBy: Record<string, number> = {};
   for (const m of plan.messages) if (m.matchedBy && !m.downloadAgain) matchedBy[m.matchedBy] = (matchedBy[m.matchedBy] ?? 0) + 1;
   return {
@@ -104,13 +117,14 @@ function importReport(job: UserJob, plan: InboxPlan, imapCount: number, pop3Coun
       imapMessages: imapCount,
       pop3Messages: pop3Count,
       toWrite: plan.messages.filter((m) => m.action === 'write').length,
-      alreadyPresent: plan.messages.filter((m) => m.action === 'present').length,
+      alreadyPresent: plan.messages.filter((m) => m.action !== 'write').length,
       uidlsKept: Object.values(matchedBy).reduce((a, b) => a + b, 0),
       matchedBy,
       downloadAgain: plan.messages.filter((m) => m.downloadAgain).map((m) => ({ uid: m.uid, uidl: m.uidl, reason: m.downloadAgain as string })),
       unmatchedPop3: plan.unmatchedPop3,
       droppedFlags: countDropped(plan.messages),
-      errors,
+      reflagged: tally.reflagged,
+      errors: tally.errors,
     },
     folders,
     ...(job.dryRun ? { plan } : {}),

@@ -25,17 +25,18 @@ const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
  * LF line ends, fsync, set mtime, close, link() into new/ or cur/, unlink the tmp name. Only a
  * complete, synced file ever gets a visible name. The caller fsyncs new/ and cur/ once per batch.
  */
-export async function deliver(maildir: string, d: Delivery, context: ErrorContext): Promise<void> {
+export async function deliver(maildir: string, d: Delivery, context: ErrorContext): Promise<number> {
   const tmp = path.join(maildir, 'tmp', tmpName(os.hostname()));
   const target = path.join(maildir, d.dir, d.file);
   let step = 'open';
   let created = false;
+  let bytes = 0;
   try {
     const handle = await fs.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     created = true;
     try {
       step = 'write';
-      await writeLf(handle, d.body);
+      bytes = await writeLf(handle, d.body);
       step = 'fsync';
       await handle.sync();
       // atime stays "now": qmail-pop3d unlinks tmp/ files whose atime is over 36 hours old.
@@ -48,6 +49,7 @@ export async function deliver(maildir: string, d: Delivery, context: ErrorContex
     // link, not rename: EEXIST must stop us, not overwrite someone's message.
     step = 'link';
     await fs.link(tmp, target);
+    return bytes;
   } catch (err) {
     throw failure(step, step === 'link' ? `${tmp}, ${target}` : tmp, err, context);
   } finally {
@@ -55,22 +57,22 @@ export async function deliver(maildir: string, d: Delivery, context: ErrorContex
   }
 }
 
-async function writeLf(handle: fs.FileHandle, body: MessageSource): Promise<void> {
-  if (Buffer.isBuffer(body)) {
-    await handle.writeFile(crlfToLf(body));
-    return;
-  }
-  if (typeof body === 'function') {
-    // The producer's chunks already end in LF (POP3 lines); each write is awaited: bounded memory.
-    await body(async (chunk) => {
-      await handle.write(chunk);
-    });
-    return;
-  }
+/** Writes the body with LF line ends; returns the bytes written (the stored size). */
+async function writeLf(handle: fs.FileHandle, body: MessageSource): Promise<number> {
+  let bytes = 0;
+  const write = async (chunk: Buffer) => {
+    await handle.write(chunk);
+    bytes += chunk.length;
+  };
+  if (Buffer.isBuffer(body)) await write(crlfToLf(body));
+  // The producer's chunks already end in LF (POP3 lines); each write is awaited: bounded memory.
+  else if (typeof body === 'function') await body(write);
   // pipeline, not pipe: a connection dropped mid-message must fail the write, not end it short.
-  await pipeline(body, new CrlfToLf(), async (lf: AsyncIterable<Buffer>) => {
-    for await (const chunk of lf) await handle.write(chunk);
-  });
+  else
+    await pipeline(body, new CrlfToLf(), async (lf: AsyncIterable<Buffer>) => {
+      for await (const chunk of lf) await write(chunk);
+    });
+  return bytes;
 }
 
 /** A full disk or quota stops the whole folder: every further message would fail the same way. */

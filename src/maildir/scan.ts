@@ -1,12 +1,17 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
-import type { MaildirEntry } from './pop3d-listing.js';
+import { uidlOfName, type MaildirEntry } from './pop3d-listing.js';
 
 export interface ScannedEntry extends MaildirEntry {
   uid: number;
   mode: number;
   isFile: boolean;
+}
+
+/** The files of a scan by name up to ':', as the planners take them. */
+export function existingByName(entries: readonly ScannedEntry[]): Map<string, { dir: 'new' | 'cur'; file: string; mtimeSec: number }> {
+  return new Map(entries.map((e) => [uidlOfName(e.name), { dir: e.dir, file: e.name, mtimeSec: e.mtimeSec }]));
 }
 
 /**

@@ -19,12 +19,15 @@ export function stablePop3Name(uidl: string, host: string): string {
 
 let sequence = 0;
 
+/** Marks our tmp/ files, so a later run (holding the Maildir lock) can clear what a killed one left. */
+export const TMP_MARKER = '_qmail-import';
+
 /** A fresh tmp/ name, unique across processes and within one (qmail's time.MusecPpid style). */
 export function tmpName(host: string, now: Date = new Date()): string {
   sequence += 1;
   const sec = Math.floor(now.getTime() / 1000);
   const usec = (now.getTime() % 1000) * 1000;
-  return `${sec}.M${usec}P${process.pid}Q${sequence}.${escapeHost(host)}`;
+  return `${sec}.M${usec}P${process.pid}Q${sequence}${TMP_MARKER}.${escapeHost(host)}`;
 }
 
 function escapeHost(host: string): string {

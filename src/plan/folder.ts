@@ -1,12 +1,12 @@
 import type { ImapMessageMeta } from '../source/imap.js';
 import { stableUniqueName } from '../maildir/unique-name.js';
-import { plannedMessage, type PlannedMessage } from './message.js';
+import { plannedMessage, type ExistingFile, type PlannedMessage } from './message.js';
 
 export interface FolderPlanInput {
   uidValidity: string;
   imap: readonly ImapMessageMeta[];
-  /** Names (up to ':') already in the folder. */
-  existing: ReadonlySet<string>;
+  /** Files already in the folder, by name up to ':'. */
+  existing: ReadonlyMap<string, ExistingFile>;
   /** mtimes must be earlier than this: a file dated in the future looks wrong to every reader. */
   beforeSec: number;
   host: string;
@@ -21,6 +21,6 @@ export function planFolder(input: FolderPlanInput): PlannedMessage[] {
     .sort((a, b) => a.uid - b.uid)
     .map((meta) => {
       const name = stableUniqueName(meta.internalDateSec, input.uidValidity, meta.uid, input.host);
-      return plannedMessage(name, meta, Math.min(meta.internalDateSec, input.beforeSec - 1), input.existing.has(name));
+      return plannedMessage(name, meta, Math.min(meta.internalDateSec, input.beforeSec - 1), input.existing.get(name));
     });
 }

@@ -3,7 +3,7 @@ import { assignMtimes, type MtimeSlot } from '../maildir/mtime-order.js';
 import { stablePop3Name, stableUniqueName } from '../maildir/unique-name.js';
 import type { MatchResult, Pop3Message, UidlMatch, UnmatchedPop3 } from '../uidl/match.js';
 import { whyUnrepresentable } from '../uidl/representable.js';
-import { plannedMessage, type PlannedMessage } from './message.js';
+import { plannedMessage, type ExistingFile, type PlannedMessage } from './message.js';
 
 export type { PlannedMessage } from './message.js';
 
@@ -29,8 +29,8 @@ export interface InboxPlanInput {
   matched?: MatchResult;
   /** Unmatched POP3 messages to fetch with RETR, so they are not lost and keep their UIDL. */
   viaRetr?: readonly Pop3Message[];
-  /** Files already in the INBOX: name up to ':' → mtime in seconds. */
-  existing: ReadonlyMap<string, number>;
+  /** Files already in the INBOX, by name up to ':'. */
+  existing: ReadonlyMap<string, ExistingFile>;
   /** Seconds of files that are not part of this plan (other mail in the Maildir). */
   otherMtimesSec: ReadonlySet<number>;
   /** Every mtime must be earlier than this (the run's start): qmail-pop3d hides the rest. */
@@ -60,16 +60,16 @@ export function planInbox(input: InboxPlanInput): InboxPlan {
     const why = !input.matched ? undefined : !d.pop3 ? 'not in the source POP3 listing' : whyUnrepresentable(d.pop3.uidl) ?? (usedNames.has(d.pop3.uidl) ? 'UIDL used by an earlier message too' : undefined);
     const name = d.pop3 && !why ? d.pop3.uidl : uniqueName(d, input);
     usedNames.add(name);
-    return { ...d, why, name, existingSec: input.existing.get(name) };
+    return { ...d, why, name, existing: input.existing.get(name) };
   });
 
-  const slots = wantedSeconds(drafts, input.beforeSec).map((w, i): MtimeSlot => ({ ...w, fixedSec: named[i]?.existingSec }));
+  const slots = wantedSeconds(drafts, input.beforeSec).map((w, i): MtimeSlot => ({ ...w, fixedSec: named[i]?.existing?.mtimeSec }));
   const mtimes = assignMtimes(slots, input.beforeSec, input.otherMtimesSec);
   if (!mtimes.ok) throw new MtimeOrderError(mtimes.reason);
 
   const messages = named.map(
     (d, i): PlannedMessage => ({
-      ...plannedMessage(d.name, d.meta, mtimes.mtimeSec[i] as number, d.existingSec !== undefined),
+      ...plannedMessage(d.name, d.meta, mtimes.mtimeSec[i] as number, d.existing),
       ...(d.pop3 ? { pop3N: d.pop3.n, uidl: d.pop3.uidl, matchedBy: d.matchedBy } : {}),
       ...(d.why ? { downloadAgain: d.why } : {}),
     }),

@@ -19,23 +19,42 @@ export interface PlannedMessage {
   mtimeSec: number;
   /** Source flags a Maildir name cannot hold. */
   droppedFlags: string[];
-  /** write: not in the Maildir yet; present: a file of that name is already there. */
-  action: 'write' | 'present';
+  /** write: not in the Maildir yet; present: already there as planned; reflag: there, but the
+   *  source has flags the file lacks, so it is renamed (from `from`) to carry them too. */
+  action: 'write' | 'present' | 'reflag';
+  /** reflag: the file as it is now, e.g. new/NAME. */
+  from?: string;
   /** Set when POP3 clients will download this message again, and why. */
   downloadAgain?: string;
 }
 
-/** The part of a planned message every folder shares: source, file name, flags, mtime, action. */
-export function plannedMessage(name: string, meta: ImapMessageMeta | undefined, mtimeSec: number, present: boolean): PlannedMessage {
-  const { letters, dropped } = maildirFlagsFromImap(meta?.flags ?? []);
+/** A file already in the folder under a planned name. */
+export interface ExistingFile {
+  dir: 'new' | 'cur';
+  file: string;
+  mtimeSec: number;
+}
+
+/**
+ * The part of a planned message every folder shares: source, file name, flags, mtime, action. A
+ * message already there keeps its flags and gains those the source has now (a delta run after
+ * the cutover); a flag is never taken away, as the user may have set it on the new server.
+ */
+export function plannedMessage(name: string, meta: ImapMessageMeta | undefined, mtimeSec: number, existing: ExistingFile | undefined): PlannedMessage {
+  const { letters: sourceLetters, dropped } = maildirFlagsFromImap(meta?.flags ?? []);
+  const kept = existing ? (/:2,([A-Z]*)$/.exec(existing.file)?.[1] ?? '') : '';
+  const letters = [...new Set([...sourceLetters, ...kept])].sort().join('');
+  const placement = maildirPlacement(name, letters);
+  const from = existing ? `${existing.dir}/${existing.file}` : undefined;
   return {
     source: meta ? 'imap' : 'pop3',
     ...(meta ? { uid: meta.uid } : {}),
     name,
-    ...maildirPlacement(name, letters),
+    ...placement,
     mtimeSec,
     droppedFlags: dropped,
-    action: present ? 'present' : 'write',
+    action: !from ? 'write' : from === `${placement.dir}/${placement.file}` ? 'present' : 'reflag',
+    ...(from && from !== `${placement.dir}/${placement.file}` ? { from } : {}),
   };
 }
 

@@ -16,7 +16,8 @@ function importLines(r: ImportReport, shown: number): string[] {
   const how = Object.entries(i.matchedBy).map(([by, n]) => `${by}: ${n}`).join(', ');
   const uidls = i.uidlMode === 'off' ? 'UIDLs not kept (--uidl off)' : `${i.uidlsKept} of ${i.pop3Messages} source UIDLs kept${how ? ` (${how})` : ''}`;
   const written = r.dryRun ? i.toWrite : i.toWrite - i.errors.length;
-  const lines = [`${r.user}: INBOX ${verb} ${written} of ${i.imapMessages} messages, ${i.alreadyPresent} already there; ${uidls}${r.dryRun ? '; dry run, nothing written' : ''}`];
+  const reflagged = i.reflagged ? ` (${i.reflagged} with new flags)` : '';
+  const lines = [`${r.user}: INBOX ${verb} ${written} of ${i.imapMessages} messages, ${i.alreadyPresent} already there${reflagged}; ${uidls}${r.dryRun ? '; dry run, nothing written' : ''}`];
   lines.push(...section(shown, r.user, i.downloadAgain, 'imported, but POP3 clients will download again', (m) => `${m.uid !== undefined ? `uid ${m.uid}` : 'pop3'}${m.uidl !== undefined ? ` uidl ${JSON.stringify(m.uidl)}` : ''}: ${m.reason}`));
   lines.push(...section(shown, r.user, i.unmatchedPop3, 'source POP3 messages not imported', (m) => `#${m.n} uidl ${JSON.stringify(m.uidl)}: ${m.reason}`));
   lines.push(...section(shown, r.user, i.errors, 'messages failed', (e) => e));
@@ -33,7 +34,8 @@ function folderLines(r: ImportReport, shown: number): string[] {
   if (r.folders.length === 0) return [];
   const sum = (pick: (f: ImportReport['folders'][number]) => number) => r.folders.reduce((n, f) => n + pick(f), 0);
   const written = r.dryRun ? sum((f) => f.toWrite) : sum((f) => f.toWrite - f.errors.length);
-  const lines = [`${r.user}: ${r.folders.length} other folders: ${r.dryRun ? 'would import' : 'imported'} ${written} of ${sum((f) => f.imapMessages)} messages, ${sum((f) => f.alreadyPresent)} already there`];
+  const reflagged = sum((f) => f.reflagged);
+  const lines = [`${r.user}: ${r.folders.length} other folders: ${r.dryRun ? 'would import' : 'imported'} ${written} of ${sum((f) => f.imapMessages)} messages, ${sum((f) => f.alreadyPresent)} already there${reflagged ? ` (${reflagged} with new flags)` : ''}`];
   for (const f of r.folders) {
     if (f.error !== undefined) lines.push(`${r.user}: folder ${JSON.stringify(f.name)} not imported: ${f.error}`);
     else if (f.renamedFrom !== undefined) lines.push(`${r.user}: folder ${JSON.stringify(f.renamedFrom)} stored as ${f.dir} ("." is the Maildir++ level separator)`);

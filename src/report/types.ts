@@ -33,6 +33,8 @@ export interface ImportReport {
     unmatchedPop3: UnmatchedPop3[];
     /** Flags a Maildir name cannot hold, with how many messages had each. */
     droppedFlags: Record<string, number>;
+    /** Messages already there that gained flags the source set since the last run. */
+    reflagged: number;
     /** One line per message that could not be written. */
     errors: string[];
   };
@@ -53,6 +55,7 @@ export interface FolderReport {
   imapMessages: number;
   toWrite: number;
   alreadyPresent: number;
+  reflagged: number;
   droppedFlags: Record<string, number>;
   errors: string[];
   /** Why the folder was not imported at all. */

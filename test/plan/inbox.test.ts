@@ -84,7 +84,11 @@ describe('planInbox', () => {
   });
 
   it('keeps messages already in the Maildir as they are and places new ones after them', () => {
-    const plan = planInbox(input({ existing: new Map([[`${V}.1`, 1_760_000_000], [`${V}.2`, 1_760_000_001]]) }));
+    const existing = new Map([
+      [`${V}.1`, { dir: 'new' as const, file: `${V}.1`, mtimeSec: 1_760_000_000 }],
+      [`${V}.2`, { dir: 'cur' as const, file: `${V}.2:2,S`, mtimeSec: 1_760_000_001 }],
+    ]);
+    const plan = planInbox(input({ existing }));
     expect(plan.messages.map((m) => [m.action, m.mtimeSec])).toEqual([
       ['present', 1_760_000_000],
       ['present', 1_760_000_001],
@@ -92,8 +96,25 @@ describe('planInbox', () => {
     ]);
   });
 
+  it('adds flags the source has gained to a message already there, and never takes one away', () => {
+    const existing = new Map([
+      // Unseen when first imported, seen on the source since: moves to cur/ with S.
+      [`${V}.2`, { dir: 'new' as const, file: `${V}.2`, mtimeSec: 1_760_000_001 }],
+      // Answered on the new server, not on the source: keeps R and gains F.
+      [`${V}.3`, { dir: 'cur' as const, file: `${V}.3:2,R`, mtimeSec: 1_760_000_002 }],
+    ]);
+    const plan = planInbox(input({ existing }));
+    expect(plan.messages.slice(1).map((m) => [m.action, m.from, `${m.dir}/${m.file}`])).toEqual([
+      ['reflag', `new/${V}.2`, `cur/${V}.2:2,S`],
+      ['reflag', `cur/${V}.3:2,R`, `cur/${V}.3:2,FR`],
+    ]);
+  });
+
   it('refuses to plan when new messages cannot fit between existing ones', () => {
-    const existing = new Map([[`${V}.1`, 1_760_000_000], [`${V}.3`, 1_760_000_001]]);
+    const existing = new Map([
+      [`${V}.1`, { dir: 'new' as const, file: `${V}.1`, mtimeSec: 1_760_000_000 }],
+      [`${V}.3`, { dir: 'cur' as const, file: `${V}.3:2,F`, mtimeSec: 1_760_000_001 }],
+    ]);
     expect(() => planInbox(input({ existing }))).toThrow(MtimeOrderError);
   });
 
