@@ -93,7 +93,9 @@ async function applyReflags(maildir: string, planned: readonly PlannedMessage[],
 /** A message that fails is one report line; anything bigger (a full disk) stops the folder. */
 export async function deliverCounted(maildir: string, m: PlannedMessage, body: MessageSource, tally: WriteTally, context: ErrorContext): Promise<void> {
   try {
-    tally.bytes += await deliver(maildir, { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body }, { ...context, uid: m.uid, uidl: m.uidl });
+    // Read tally.bytes after the await: writes run concurrently and would otherwise lose updates.
+    const bytes = await deliver(maildir, { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body }, { ...context, uid: m.uid, uidl: m.uidl });
+    tally.bytes += bytes;
     tally.messages += 1;
   } catch (err) {
     if (!(err instanceof MessageError)) throw err;

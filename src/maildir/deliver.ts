@@ -61,7 +61,8 @@ export async function deliver(maildir: string, d: Delivery, context: ErrorContex
 async function writeLf(handle: fs.FileHandle, body: MessageSource): Promise<number> {
   let bytes = 0;
   const write = async (chunk: Buffer) => {
-    await handle.write(chunk);
+    // write() may write less than asked (a full disk, a signal): go on until all of it is written.
+    for (let done = 0; done < chunk.length; ) done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
     bytes += chunk.length;
   };
   if (Buffer.isBuffer(body)) await write(crlfToLf(body));

@@ -1,0 +1,117 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seedFolders } from '../../scripts/lib/seed.js';
+import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
+import { runCli } from '../support/cli.js';
+import { snapshotMaildir, type TreeEntry } from '../support/maildir-tree.js';
+import { ImapFlow } from 'imapflow';
+
+/** Every message file of the Maildir and its folders (names, bytes, mtimes, owner, mode). */
+function allMessages(maildir: string): Record<string, TreeEntry[]> {
+  const out: Record<string, TreeEntry[]> = { INBOX: snapshotMaildir(maildir) };
+  for (const d of fs.readdirSync(maildir).filter((x) => x.startsWith('.') && fs.statSync(path.join(maildir, x)).isDirectory())) out[d] = snapshotMaildir(path.join(maildir, d));
+  return out;
+}
+
+function withMaildir(a: Account, maildir: string): string[] {
+  return a.args.map((x) => (x === a.maildir ? maildir : x));
+}
+
+/** Starts an import and SIGKILLs it, parent and worker alike, after `ms`. */
+function killedImport(args: string[], ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.resolve('dist/src/cli/main.js'), 'import', ...args], { detached: true, stdio: 'ignore' });
+    const timer = setTimeout(() => process.kill(-(child.pid as number), 'SIGKILL'), ms);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+describe('interrupted and repeated imports', () => {
+  let a: Account;
+  beforeAll(async () => {
+    a = await makeAccount(sharedSource(), []);
+    await seedFolders(sharedSource(), a.user, a.password, [
+      { path: 'INBOX', messages: sampleMessages({ count: 150, seed: 100 }) },
+      { path: 'Sent', messages: sampleMessages({ count: 40, seed: 101 }), subscribed: true },
+      { path: 'Archive', messages: sampleMessages({ count: 40, seed: 102 }), subscribed: true },
+    ]);
+  });
+
+  it('killed with -9 at 20 points and run again, ends exactly like an uninterrupted run', async () => {
+    const reference = await runCli(['import', ...a.args]);
+    expect(reference.code, reference.stderr).toBe(0);
+    const interrupted = path.join(path.dirname(a.maildir), 'Maildir-interrupted');
+    let seed = 7;
+    const kills: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      kills.push(200 + (seed % 1800));
+      await killedImport(withMaildir(a, interrupted), kills[i] as number);
+    }
+    const last = await runCli(['import', ...withMaildir(a, interrupted)]);
+    expect(last.code, `${last.stderr}\nkilled after ${kills.join(', ')} ms`).toBe(0);
+    expect(allMessages(interrupted)).toEqual(allMessages(a.maildir));
+    for (const d of Object.keys(allMessages(interrupted))) expect(fs.readdirSync(path.join(interrupted, d === 'INBOX' ? '' : d, 'tmp'))).toEqual([]);
+    expect(fs.existsSync(path.join(interrupted, 'qmail-import.lock'))).toBe(false);
+  });
+
+  it('a delta run brings new messages and new flags, and changes nothing else', async () => {
+    const b = await makeAccount(sharedSource(), sampleMessages({ count: 10, seed: 110 }));
+    await seedFolders(sharedSource(), b.user, b.password, [{ path: 'Sent', messages: sampleMessages({ count: 5, seed: 111 }), subscribed: true }]);
+    expect((await runCli(['import', ...b.args])).code).toBe(0);
+    const before = allMessages(b.maildir);
+
+    const client = new ImapFlow({ host: b.server.host, port: b.server.imapPort, secure: false, doSTARTTLS: false, auth: { user: b.user, pass: b.password }, logger: false });
+    await client.connect();
+    await client.mailboxOpen('INBOX');
+    await client.messageFlagsAdd('1:3', ['\\Seen', '\\Flagged']);
+    await client.append('INBOX', sampleMessages({ count: 1, seed: 112 })[0]!.raw, []);
+    await client.append('Sent', sampleMessages({ count: 1, seed: 113 })[0]!.raw, ['\\Seen']);
+    await client.logout();
+
+    const delta = await runCli(['import', ...b.args, '--json']);
+    expect(delta.code, delta.stderr).toBe(0);
+    const doc = JSON.parse(delta.stdout).users[0];
+    expect([doc.inbox.toWrite, doc.inbox.reflagged, doc.folders[0].toWrite, doc.folders[0].reflagged]).toEqual([1, 3, 1, 0]);
+    const after = allMessages(b.maildir);
+    const unchanged = (t: TreeEntry[]) => t.filter((f) => !f.path.startsWith('tmp/'));
+    // Every file from before is still there, byte for byte with its mtime; the three re-flagged only renamed.
+    const key = (f: TreeEntry) => `${f.path.slice(4).split(':')[0]} ${f.sha256} ${f.mtimeSec}`;
+    expect(unchanged(after.INBOX!).map(key)).toEqual(expect.arrayContaining(unchanged(before.INBOX!).map(key)));
+    expect(unchanged(after.INBOX!).filter((f) => /:2,.*F.*S/.test(f.path))).toHaveLength(3);
+    expect(after['.Sent']).toHaveLength(before['.Sent']!.length + 1);
+    expect(after['.Sent']).toEqual(expect.arrayContaining(before['.Sent']!));
+  });
+
+  it('refuses to run while another import holds the Maildir, and takes over a dead one\'s lock', async () => {
+    const c = await makeAccount(sharedSource(), sampleMessages({ count: 2, seed: 120 }));
+    expect((await runCli(['import', ...c.args])).code).toBe(0);
+    const lock = path.join(c.maildir, 'qmail-import.lock');
+    // This test's own process stands in for a live import.
+    fs.writeFileSync(lock, `${(await import('node:os')).hostname()} ${process.pid}\n`);
+    const busy = await runCli(['import', ...c.args]);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toContain('another qmail-import');
+    fs.writeFileSync(lock, `${(await import('node:os')).hostname()} 999999999\n`);
+    expect((await runCli(['import', ...c.args])).code).toBe(0);
+    expect(fs.existsSync(lock)).toBe(false);
+  });
+
+  it('adds what it imports to a vpopmail maildirsize quota file', async () => {
+    const d = await makeAccount(sharedSource(), sampleMessages({ count: 4, seed: 130 }));
+    fs.mkdirSync(d.maildir, { mode: 0o700 });
+    fs.writeFileSync(path.join(d.maildir, 'maildirsize'), '10000000S,1000C\n0 0\n', { mode: 0o600 });
+    fs.chownSync(d.maildir, d.owner.uid, d.owner.gid);
+    fs.chownSync(path.join(d.maildir, 'maildirsize'), d.owner.uid, d.owner.gid);
+    expect((await runCli(['import', ...d.args])).code).toBe(0);
+    const lines = fs.readFileSync(path.join(d.maildir, 'maildirsize'), 'utf8').trim().split('\n');
+    const stored = snapshotMaildir(d.maildir).filter((f) => !f.path.startsWith('tmp/'));
+    const bytes = stored.reduce((n, f) => n + fs.statSync(path.join(d.maildir, f.path)).size, 0);
+    expect(lines).toEqual(['10000000S,1000C', '0 0', `${bytes} 4`]);
+  });
+});
