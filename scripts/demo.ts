@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sampleMessages } from './lib/sample-mail.js';
-import { seedMailbox } from './lib/seed.js';
+import { seedFolders } from './lib/seed.js';
 import { startSourceServer } from './lib/source-server.js';
 import { DEMO_MAILBOX_USER, ensureSystemUser } from './lib/system-users.js';
 
@@ -19,8 +19,12 @@ const server = await startSourceServer({ uidlFormat: '%v.%u' });
 let status = 1;
 try {
   server.addUser(USER, PASSWORD);
-  console.log(`source: Dovecot on 127.0.0.1 (IMAPS ${server.imapsPort}, POP3S ${server.pop3sPort}), UIDLs %v.%u; seeding ${COUNT} messages for "${USER}"`);
-  await seedMailbox(server, USER, PASSWORD, sampleMessages({ count: COUNT, seed: 7 }));
+  console.log(`source: Dovecot on 127.0.0.1 (IMAPS ${server.imapsPort}, POP3S ${server.pop3sPort}), UIDLs %v.%u; seeding ${COUNT} INBOX messages and two folders for "${USER}"`);
+  await seedFolders(server, USER, PASSWORD, [
+    { path: 'INBOX', messages: sampleMessages({ count: COUNT, seed: 7 }) },
+    { path: 'Sent', messages: sampleMessages({ count: 20, seed: 8 }), subscribed: true },
+    { path: 'Archive.2019', messages: sampleMessages({ count: 15, seed: 9 }), subscribed: true },
+  ]);
 
   const owner = ensureSystemUser(DEMO_MAILBOX_USER);
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'qmail-import-demo-'));
@@ -41,7 +45,7 @@ try {
   fs.rmSync(secrets, { recursive: true, force: true });
   console.log(`\nMaildir: ${maildir} (owner ${DEMO_MAILBOX_USER}); import exit ${imported}, verify exit ${verified}`);
   status = imported === 0 && verified === 0 ? 0 : 1;
-  console.log(status === 0 ? 'demo: OK, every source UIDL reproduced in the source order' : 'demo: FAILED');
+  console.log(status === 0 ? 'demo: OK, every source UIDL reproduced in the source order, every folder with its counts and flags' : 'demo: FAILED');
 } finally {
   await server.stop();
 }
