@@ -116,6 +116,20 @@ describe('import of a whole account into Maildir++', () => {
     expect(fs.readdirSync(b.maildir).filter((d) => d.startsWith('.'))).toEqual(['.Sent']);
   });
 
+  it('does not follow a symlink planted as a folder: that folder is refused, the rest imported', async () => {
+    const e = await makeAccount(source, []);
+    await seedFolders(source, e.user, e.password, FOLDERS.slice(0, 3));
+    const elsewhere = fs.mkdtempSync(path.join(path.dirname(e.maildir), 'elsewhere-'));
+    fs.mkdirSync(e.maildir, { mode: 0o700 });
+    fs.symlinkSync(elsewhere, path.join(e.maildir, '.Sent'));
+    execFileSync('chown', ['-hR', `${e.owner.uid}:${e.owner.gid}`, e.maildir, elsewhere]);
+    const r = await runCli(['import', ...e.args]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/folder "Sent" not imported: .*\.Sent is a symlink; refusing to follow it/);
+    expect(fs.readdirSync(elsewhere)).toEqual([]);
+    expect(fs.readdirSync(path.join(e.maildir, '.Drafts', 'cur'))).toHaveLength(1);
+  });
+
   it('renames a folder whose name holds a ".", and says so', async () => {
     const c = await makeAccount(source, []);
     await seedFolders(source, c.user, c.password, [{ path: 'Project v1.2', messages: sampleMessages({ count: 1, seed: 97 }) }]);
