@@ -10,12 +10,12 @@ export const LOCK_FILE = 'qmail-import.lock';
 
 /**
  * One import per Maildir at a time. The lock is a file in the Maildir root (IMAP servers only take
- * dot-directories for folders) holding "host pid"; a lock whose process is gone on this host is
- * stale and taken over, so a killed run never leaves the Maildir locked. Returns the release.
+ * dot-directories for folders) holding "host pid start-time"; a lock whose process is gone on this
+ * host is stale and taken over, so a killed run never leaves the Maildir locked. Returns the release.
  */
 export async function lockMaildir(maildir: string, context: ErrorContext): Promise<() => Promise<void>> {
   const file = path.join(maildir, LOCK_FILE);
-  const mine = `${os.hostname()} ${process.pid}\n`;
+  const mine = `${os.hostname()} ${process.pid} ${startTicks(process.pid) ?? ''}\n`;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const handle = await fs.open(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
@@ -37,17 +37,24 @@ export async function lockMaildir(maildir: string, context: ErrorContext): Promi
 
 /**
  * Whether the lock's holder still runs. An empty lock is a run killed between creating and writing
- * it. Another host's lock (shared storage) cannot be checked and counts as held. A pid now used
- * by something other than node is a reused pid: stale.
+ * it. Another host's lock (shared storage) cannot be checked and counts as held. The process start
+ * time tells a reused pid from the holder.
  */
 function isAlive(holder: string): boolean {
-  const [host, pid] = holder.trim().split(' ');
+  const [host, pid, started] = holder.trim().split(' ');
   if (!host || !pid || !/^\d+$/.test(pid)) return false;
   if (host !== os.hostname()) return true;
+  const now = startTicks(Number(pid));
+  return now !== undefined && (started === undefined || started === '' || now === started);
+}
+
+/** Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. */
+function startTicks(pid: number): string | undefined {
   try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'node';
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
   } catch {
-    return false;
+    return undefined;
   }
 }
 
