@@ -6,7 +6,7 @@ import { FolderError, syscallText, type ErrorContext } from '../errors.js';
 import { MAILDIR_SUBDIRS } from './layout.js';
 import { TMP_MARKER } from './unique-name.js';
 
-export const LOCK_FILE = 'qmail-import.lock';
+const LOCK_FILE = 'qmail-import.lock';
 
 /**
  * One import per Maildir at a time. The lock is a file in the Maildir root (IMAP servers only take

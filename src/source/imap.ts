@@ -152,7 +152,7 @@ export async function fetchHeaderBlocks(client: ImapFlow, uids: readonly number[
 }
 
 /** The value of one header field in a raw header block (first occurrence, unfolded, trimmed). */
-export function headerField(headers: Buffer | undefined, name: string): string | undefined {
+function headerField(headers: Buffer | undefined, name: string): string | undefined {
   if (!headers) return undefined;
   const m = new RegExp(`^${name}:[ \\t]*(.*(?:\\r?\\n[ \\t].*)*)`, 'im').exec(headers.toString('latin1'));
   return m ? (m[1] as string).replace(/\r?\n[ \t]+/g, ' ').trim() || undefined : undefined;

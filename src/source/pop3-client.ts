@@ -6,18 +6,7 @@ import { SourceError, type ErrorContext } from '../errors.js';
 import { MAX_POP3_LINE_BYTES, READ_TIMEOUT_MS } from '../limits.js';
 import { describeEndpoint, describeLogin, type Credentials, type Endpoint } from './endpoint.js';
 import { LineReader } from './line-reader.js';
-import { Pop3Session, Pop3ErrReply, type ListEntry, type UidlEntry } from './pop3-session.js';
-
-/** The source's POP3 view of one mailbox: what its POP3 clients have been seeing. */
-export interface Pop3Listing {
-  uidl: UidlEntry[];
-  list: ListEntry[];
-}
-
-/** Logs in to the source's POP3 service, reads UIDL and LIST, and quits. */
-export function readPop3Listing(endpoint: Endpoint, creds: Credentials, context: ErrorContext): Promise<Pop3Listing> {
-  return withPop3Session(endpoint, creds, context, async ({ session }) => ({ uidl: await session.uidl(), list: await session.list() }));
-}
+import { Pop3Session, Pop3ErrReply } from './pop3-session.js';
 
 /** A logged-in POP3 session and what the server offers after login. */
 export interface Pop3Connection {

@@ -5,9 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { crlfToLf } from '../../src/maildir/line-endings.js';
 import { listLikeQmailPop3d } from '../../src/maildir/pop3d-listing.js';
 import { scanMaildir } from '../../src/maildir/scan.js';
-import { readPop3Listing } from '../../src/source/pop3-client.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
+import { sourcePop3Listing } from '../support/source-listing.js';
 import { dovecotPop3Command, executable } from '../support/as-owner.js';
 import { snapshotMaildir } from '../support/maildir-tree.js';
 
@@ -17,11 +17,6 @@ const COUNT = 200;
 async function pop3dView(maildir: string) {
   const entries = await scanMaildir(maildir, true, {});
   return listLikeQmailPop3d(entries, Math.floor(Date.now() / 1000));
-}
-
-async function sourceView(a: Account) {
-  const endpoint = { host: a.server.host, port: a.server.pop3Port, security: 'none' as const, insecure: false };
-  return readPop3Listing(endpoint, { user: a.user, password: a.password }, {});
 }
 
 /** A copy of an imported Maildir, same owner, modes and mtimes, to damage without touching the original. */
@@ -52,7 +47,7 @@ describe('import then verify one INBOX (source UIDLs %v.%u)', () => {
   it('reproduces every source UIDL, in the source order, as qmail-pop3d will list them', async () => {
     expect(firstRun.stderr).toContain(`imported ${COUNT + 1} of ${COUNT + 1} messages`);
     expect(firstRun.code).toBe(0);
-    const source = await sourceView(a);
+    const source = await sourcePop3Listing(a);
     const local = await pop3dView(a.maildir);
     expect(local.ties).toEqual([]);
     expect(local.invisible).toEqual([]);
@@ -60,7 +55,7 @@ describe('import then verify one INBOX (source UIDLs %v.%u)', () => {
   });
 
   it('stores LF line ends whose CRLF size equals the source POP3 size, and the same bytes', async () => {
-    const source = await sourceView(a);
+    const source = await sourcePop3Listing(a);
     const local = await pop3dView(a.maildir);
     local.messages.forEach((m, i) => {
       const bytes = fs.readFileSync(path.join(a.maildir, m.entry.dir, m.entry.name));

@@ -5,11 +5,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listLikeQmailPop3d } from '../../src/maildir/pop3d-listing.js';
 import { scanMaildir } from '../../src/maildir/scan.js';
-import { readPop3Listing } from '../../src/source/pop3-client.js';
 import type { SampleMessage } from '../../scripts/lib/sample-mail.js';
 import { SOURCE_ADMIN, startSourceServer, type SourceServer } from '../../scripts/lib/source-server.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
+import { sourcePop3Listing } from '../support/source-listing.js';
 
 /** A message of exactly `size` bytes: equal sizes are what size matching must not trust. */
 function exactSize(i: number, size: number, extraHeader = ''): SampleMessage {
@@ -28,7 +28,7 @@ function hardMailbox(xuidl: boolean): SampleMessage[] {
 }
 
 async function expectQmailPop3dListsSource(a: Account) {
-  const source = await readPop3Listing({ host: a.server.host, port: a.server.pop3Port, security: 'none', insecure: false }, a, {});
+  const source = await sourcePop3Listing(a);
   const local = listLikeQmailPop3d(await scanMaildir(a.maildir, true, {}), Math.floor(Date.now() / 1000));
   expect(local.ties).toEqual([]);
   expect(local.messages.map((m) => m.uidl)).toEqual(source.uidl.map((u) => u.uidl));

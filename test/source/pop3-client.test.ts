@@ -2,10 +2,15 @@ import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SourceError } from '../../src/errors.js';
 import type { Endpoint, Security } from '../../src/source/endpoint.js';
-import { LoginRefused, readPop3Listing } from '../../src/source/pop3-client.js';
+import type { Credentials } from '../../src/source/endpoint.js';
+import { LoginRefused, withPop3Session } from '../../src/source/pop3-client.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 
-describe('readPop3Listing against Dovecot', () => {
+/** Logs in, reads UIDL and LIST, quits. */
+const readPop3Listing = (endpoint: Endpoint, creds: Credentials, context = {}) =>
+  withPop3Session(endpoint, creds, context, async ({ session }) => ({ uidl: await session.uidl(), list: await session.list() }));
+
+describe('withPop3Session against Dovecot', () => {
   let a: Account;
   let ca: string;
   const endpoint = (security: Security, extra: Partial<Endpoint> = {}): Endpoint => ({
