@@ -43,7 +43,8 @@ function oneUserOptions(y: Argv) {
 function importOptions(y: Argv) {
   return folderOptions(y)
     .option('uidl', { choices: ['auto', 'formula', 'size', 'header', 'pop3', 'off'], default: 'auto', describe: 'how to match POP3 UIDLs to IMAP messages' })
-    .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, write nothing' });
+    .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, write nothing' })
+    .option('delete', { type: 'boolean', default: false, describe: 'remove imported messages the source no longer has (default: report them)' });
 }
 
 function folderOptions(y: Argv) {

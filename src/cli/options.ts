@@ -26,6 +26,7 @@ export interface SharedArgs {
   adminPasswordFile?: string;
   apop: boolean;
   dryRun: boolean;
+  delete?: boolean;
   quiet: boolean;
   qmailPop3d?: string;
   content?: string;
@@ -77,6 +78,7 @@ export function sharedJobFromArgs(args: SharedArgs, env: NodeJS.ProcessEnv, warn
     ...(args.include !== undefined ? { include: args.include } : {}),
     ...(args.exclude !== undefined ? { exclude: args.exclude } : {}),
     dryRun: args.dryRun,
+    deleteGone: args.delete ?? false,
     quiet: args.quiet,
     qmailPop3d: findQmailPop3d(args.qmailPop3d, env.QMAIL_POP3D),
     content: parseContent(args.content),

@@ -13,14 +13,14 @@ import { countDropped } from '../plan/message.js';
 import type { FolderReport } from '../report/types.js';
 import { listFolders, readFolderSnapshot, type SourceFolder } from '../source/imap.js';
 import { folderWanted, type UserJob } from './user-job.js';
-import { newTally, scanIfPresent, writeFromImap, type WriteTally } from './write-messages.js';
+import { finishFolder, newTally, scanIfPresent, startFolder, writeFromImap, type JournalState, type WriteTally } from './write-messages.js';
 
 /**
  * Every selectable folder but INBOX, each into its Maildir++ folder, then the subscriptions. A
  * folder that cannot be mapped or written gets its own error and the others go on; a lost
  * connection (SourceError) ends the user's import.
  */
-export async function importFolders(imap: ImapFlow, job: UserJob, runStartSec: number): Promise<{ report: FolderReport; tally: WriteTally }[]> {
+export async function importFolders(imap: ImapFlow, job: UserJob, journal: JournalState, runStartSec: number): Promise<{ report: FolderReport; tally: WriteTally }[]> {
   const context: ErrorContext = { user: job.user };
   const folders = (await listFolders(imap, context)).filter((f) => f.selectable && f.path.toUpperCase() !== 'INBOX' && folderWanted(job, f.path));
   const reports: { report: FolderReport; tally: WriteTally }[] = [];
@@ -41,7 +41,7 @@ export async function importFolders(imap: ImapFlow, job: UserJob, runStartSec: n
     }
     dirs.set(mapping.dir, folder.path);
     try {
-      const done = await importFolder(imap, job, folder, mapping.dir, runStartSec);
+      const done = await importFolder(imap, job, journal, folder, mapping.dir, runStartSec);
       reports.push({ ...done, report: { ...done.report, ...(mapping.renamed ? { renamedFrom: mapping.renamed } : {}) } });
       if (folder.subscribed) subscribe.push(mapping.virtualName);
     } catch (err) {
@@ -53,7 +53,7 @@ export async function importFolders(imap: ImapFlow, job: UserJob, runStartSec: n
   return reports;
 }
 
-async function importFolder(imap: ImapFlow, job: UserJob, folder: SourceFolder, dirName: string, runStartSec: number): Promise<{ report: FolderReport; tally: WriteTally }> {
+async function importFolder(imap: ImapFlow, job: UserJob, journal: JournalState, folder: SourceFolder, dirName: string, runStartSec: number): Promise<{ report: FolderReport; tally: WriteTally }> {
   const context: ErrorContext = { user: job.user, folder: folder.path };
   const dir = path.join(job.maildir, dirName);
   const snapshot = await readFolderSnapshot(imap, folder.path, context);
@@ -66,7 +66,8 @@ async function importFolder(imap: ImapFlow, job: UserJob, folder: SourceFolder, 
   const existing = await scanIfPresent(dir, context);
   const planned = planFolder({ uidValidity: snapshot.uidValidity, imap: snapshot.messages, existing: existingByName(existing), beforeSec: runStartSec, host: os.hostname() });
   const tally = newTally();
-  if (!job.dryRun) await writeFromImap(imap, dir, `${job.user} ${folder.path}`, job.quiet, planned, snapshot.messages, tally, context);
+  const { history, target } = startFolder(journal, dir, folder.path, snapshot.uidValidity, existing, planned);
+  if (target) await writeFromImap(imap, target, `${job.user} ${folder.path}`, job.quiet, planned, snapshot.messages, tally, context);
   const report: FolderReport = {
     name: folder.path,
     dir: dirName,
@@ -76,6 +77,7 @@ async function importFolder(imap: ImapFlow, job: UserJob, folder: SourceFolder, 
     reflagged: tally.reflagged,
     droppedFlags: countDropped(planned),
     errors: tally.errors,
+    history: await finishFolder(dir, history, tally, job.deleteGone, job.dryRun, context),
   };
   return { report, tally };
 }

@@ -7,13 +7,14 @@ import { recordQuotaUse } from '../maildir/quota.js';
 import { existingByName, type ScannedEntry } from '../maildir/scan.js';
 import { MtimeOrderError, planInbox, type InboxPlan } from '../plan/inbox.js';
 import { countDropped } from '../plan/message.js';
-import type { FolderReport, ImportReport } from '../report/types.js';
+import type { FolderReport, HistoryReport, ImportReport } from '../report/types.js';
+import { Journal, readJournal } from '../state/journal.js';
 import { closeImap, openImap, readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
 import { withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
 import { importFolders } from './import-folders.js';
 import { matchInbox, type InboxMatch } from './match-inbox.js';
 import { credentialsOf, type UserJob } from './user-job.js';
-import { deliverCounted, newTally, scanIfPresent, writeFromImap, type WriteTally } from './write-messages.js';
+import { deliverCounted, finishFolder, newTally, scanIfPresent, startFolder, toWriteNow, writeFromImap, type JournalState, type WriteTally, type WriteTarget } from './write-messages.js';
 
 /**
  * One user's import: look at the source (IMAP metadata first, POP3 late and in one short
@@ -24,6 +25,7 @@ export async function importUser(job: UserJob): Promise<ImportReport> {
   const runStartSec = Math.floor(Date.now() / 1000);
   const imap = await openImap(job.imap, credentialsOf(job), context);
   let release: (() => Promise<void>) | undefined;
+  let closeJournal: (() => Promise<void> | undefined) | undefined;
   try {
     const snapshot = await readFolderSnapshot(imap, 'INBOX', context);
     if (!job.dryRun) {
@@ -32,23 +34,28 @@ export async function importUser(job: UserJob): Promise<ImportReport> {
       await clearOurTmp(job.maildir, context);
     }
     const existingFiles = await scanIfPresent(job.maildir, context);
+    const journal: JournalState = { entries: await readJournal(job.maildir, context), ...(job.dryRun ? {} : { journal: await Journal.open(job.maildir, context) }) };
+    closeJournal = () => journal.journal?.close();
     const tally = newTally();
     // Everything POP3 is needed for (listing, matching evidence, fetching) happens in this one session.
     const inPop3 = async (pop3?: Pop3Connection) => {
       const match = pop3 ? await matchInbox(job.uidl, snapshot, pop3, imap, context) : undefined;
       const plan = makePlan(snapshot, match, existingFiles, runStartSec, context);
-      if (pop3 && !job.dryRun) await writeViaPop3(pop3, job, plan, tally, context);
-      return { plan, match };
+      const folder = startFolder(journal, job.maildir, 'INBOX', snapshot.uidValidity, existingFiles, plan.messages);
+      if (pop3 && folder.target) await writeViaPop3(pop3, folder.target, plan, tally, context);
+      return { plan, match, folder };
     };
-    const { plan, match } = job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
-    if (!job.dryRun) await writeFromImap(imap, job.maildir, `${job.user} INBOX`, job.quiet, plan.messages, snapshot.messages, tally, context);
-    const folders = await importFolders(imap, job, runStartSec);
+    const { plan, match, folder } = job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
+    if (folder.target) await writeFromImap(imap, folder.target, `${job.user} INBOX`, job.quiet, plan.messages, snapshot.messages, tally, context);
+    const history = await finishFolder(job.maildir, folder.history, tally, job.deleteGone, job.dryRun, context);
+    const folders = await importFolders(imap, job, journal, runStartSec);
     if (!job.dryRun) {
       const all = [tally, ...folders.map((f) => f.tally)];
       await recordQuotaUse(job.maildir, sum(all, (t) => t.bytes), sum(all, (t) => t.messages), context);
     }
-    return importReport(job, plan, snapshot.messages.length, match?.pop3.length ?? 0, tally, folders.map((f) => f.report));
+    return importReport(job, plan, snapshot.messages.length, match?.pop3.length ?? 0, tally, history, folders.map((f) => f.report));
   } finally {
+    await closeJournal?.();
     await release?.();
     await closeImap(imap);
   }
@@ -78,9 +85,8 @@ function makePlan(snapshot: FolderSnapshot, match: InboxMatch | undefined, exist
 }
 
 /** Writes, one at a time from the open POP3 session, the planned messages only POP3 has. */
-async function writeViaPop3(pop3: Pop3Connection, job: UserJob, plan: InboxPlan, tally: WriteTally, context: ErrorContext): Promise<void> {
-  for (const m of plan.messages) {
-    if (m.source !== 'pop3' || m.action !== 'write') continue;
+async function writeViaPop3(pop3: Pop3Connection, target: WriteTarget, plan: InboxPlan, tally: WriteTally, context: ErrorContext): Promise<void> {
+  for (const m of toWriteNow(plan.messages, target, tally, 'pop3')) {
     const fetch: MessageSource = async (write) => {
       // Lines are gathered into larger writes: one write per line would crawl for a big message.
       let chunks: Buffer[] = [];
@@ -95,14 +101,14 @@ async function writeViaPop3(pop3: Pop3Connection, job: UserJob, plan: InboxPlan,
       });
       if (size > 0) await write(Buffer.concat(chunks));
     };
-    await deliverCounted(job.maildir, m, fetch, tally, context);
+    await deliverCounted(target, m, fetch, tally, context);
   }
 }
 
 const LF = Buffer.from('\n');
 const RETR_WRITE_BYTES = 256 * 1024;
 
-function importReport(job: UserJob, plan: InboxPlan, imapCount: number, pop3Count: number, tally: WriteTally, folders: FolderReport[]): ImportReport {
+function importReport(job: UserJob, plan: InboxPlan, imapCount: number, pop3Count: number, tally: WriteTally, history: HistoryReport, folders: FolderReport[]): ImportReport {
   const matchedBy: Record<string, number> = {};
   for (const m of plan.messages) if (m.matchedBy && !m.downloadAgain) matchedBy[m.matchedBy] = (matchedBy[m.matchedBy] ?? 0) + 1;
   return {
@@ -125,6 +131,7 @@ function importReport(job: UserJob, plan: InboxPlan, imapCount: number, pop3Coun
       droppedFlags: countDropped(plan.messages),
       reflagged: tally.reflagged,
       errors: tally.errors,
+      history,
     },
     folders,
     ...(job.dryRun ? { plan } : {}),

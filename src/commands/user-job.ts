@@ -23,6 +23,8 @@ export interface UserJob {
   include?: string;
   exclude?: string;
   dryRun: boolean;
+  /** import: remove files we imported whose message the source no longer has (--delete). */
+  deleteGone: boolean;
   quiet: boolean;
   /** verify: the qmail-pop3d binary to run, if any was found. */
   qmailPop3d?: string;

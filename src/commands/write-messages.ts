@@ -5,8 +5,10 @@ import { MessageError, syscallText, type ErrorContext } from '../errors.js';
 import { WRITE_CONCURRENCY } from '../limits.js';
 import { deliver, type MessageSource } from '../maildir/deliver.js';
 import { fsyncDir } from '../maildir/layout.js';
-import { scanMaildir } from '../maildir/scan.js';
+import { existingByName, scanMaildir, type ScannedEntry } from '../maildir/scan.js';
 import type { PlannedMessage } from '../plan/message.js';
+import { folderHistory, historyKey, type FolderHistory, type Journal, type JournalEntry } from '../state/journal.js';
+import type { HistoryReport } from '../report/types.js';
 import { Progress } from '../report/progress.js';
 import { fetchBodies, type ImapMessageMeta, type MessageBody } from '../source/imap.js';
 
@@ -26,22 +28,81 @@ export interface WriteTally {
   bytes: number;
   messages: number;
   reflagged: number;
+  /** Renumbered on the source: the earlier file was renamed instead of a second copy written. */
+  movedByContent: number;
+  /** Imported before and deleted on this side since: not brought back. */
+  keptDeleted: number;
 }
 
 export function newTally(): WriteTally {
-  return { errors: [], bytes: 0, messages: 0, reflagged: 0 };
+  return { errors: [], bytes: 0, messages: 0, reflagged: 0, movedByContent: 0, keptDeleted: 0 };
 }
 
-/** Writes every planned IMAP message that is not there yet into `maildir`. */
-export async function writeFromImap(imap: ImapFlow, maildir: string, label: string, quiet: boolean, planned: readonly PlannedMessage[], metas: readonly ImapMessageMeta[], tally: WriteTally, context: ErrorContext): Promise<void> {
-  const toWrite = new Map(planned.filter((m) => m.source === 'imap' && m.action === 'write').map((m) => [m.uid as number, m]));
+/** One folder being written: its Maildir, its journal and what the journal says of it. */
+export interface WriteTarget {
+  maildir: string;
+  folder: string;
+  uidValidity: string;
+  journal: Journal;
+  history: FolderHistory;
+}
+
+/** The journal as one run uses it: what it held at the start, and the writer (none in a dry run). */
+export interface JournalState {
+  entries: readonly JournalEntry[];
+  journal?: Journal;
+}
+
+/**
+ * What the journal implies for a folder about to be written (folderHistory), and where its
+ * messages go. `target` is absent in a dry run: nothing is written.
+ */
+export function startFolder(state: JournalState, maildir: string, folder: string, uidValidity: string, existing: readonly ScannedEntry[], planned: readonly PlannedMessage[]): { history: FolderHistory; target?: WriteTarget } {
+  const history = folderHistory(state.entries, folder, uidValidity, existingByName(existing), new Set(planned.map((m) => m.name)));
+  return { history, ...(state.journal ? { target: { maildir, folder, uidValidity, journal: state.journal, history } } : {}) };
+}
+
+/**
+ * After a folder's writes: what we imported earlier and the source no longer has (the journal's
+ * files no message of this run took), removed with --delete, else only reported.
+ */
+export async function finishFolder(maildir: string, history: FolderHistory, tally: WriteTally, deleteGone: boolean, dryRun: boolean, context: ErrorContext): Promise<HistoryReport> {
+  const gone = [...history.earlier.values()];
+  if (deleteGone && !dryRun) {
+    for (const g of gone) await fs.unlink(path.join(maildir, g.dir, g.file)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') tally.errors.push(new MessageError(syscallText('unlink', `${g.dir}/${g.file}`, err), context).message);
+    });
+  }
+  return {
+    ...(history.uidValidityChangedFrom !== undefined ? { uidValidityChangedFrom: history.uidValidityChangedFrom } : {}),
+    movedByContent: tally.movedByContent,
+    keptDeleted: tally.keptDeleted,
+    goneFromSource: gone.map((g) => `${g.dir}/${g.file}`),
+    goneDeleted: deleteGone && !dryRun,
+  };
+}
+
+/** The planned messages to write now: new ones, less those deleted on this side since we wrote them. */
+export function toWriteNow(planned: readonly PlannedMessage[], target: WriteTarget, tally: WriteTally, source: 'imap' | 'pop3'): PlannedMessage[] {
+  return planned.filter((m) => {
+    if (m.source !== source || m.action !== 'write') return false;
+    if (!target.history.deletedHere.has(historyKey(m))) return true;
+    tally.keptDeleted += 1;
+    return false;
+  });
+}
+
+/** Writes every planned IMAP message that is not there yet into the target folder. */
+export async function writeFromImap(imap: ImapFlow, target: WriteTarget, label: string, quiet: boolean, planned: readonly PlannedMessage[], metas: readonly ImapMessageMeta[], tally: WriteTally, context: ErrorContext): Promise<void> {
+  const maildir = target.maildir;
+  const toWrite = new Map(toWriteNow(planned, target, tally, 'imap').map((m) => [m.uid as number, m]));
   const progress = new Progress(label, !quiet);
   const inFlight = new Set<Promise<void>>();
   let done = 0;
   let fatal: unknown;
 
   const write = async (m: PlannedMessage, body: MessageSource) => {
-    await deliverCounted(maildir, m, body, tally, context);
+    await deliverCounted(target, m, body, tally, context);
     done += 1;
     progress.update(done, toWrite.size);
   };
@@ -69,6 +130,7 @@ export async function writeFromImap(imap: ImapFlow, maildir: string, label: stri
   for (const uid of vanished) tally.errors.push(new MessageError('expunged on the source during the import; not copied', { ...context, uid }).message);
   await applyReflags(maildir, planned, tally, context);
   for (const dir of ['new', 'cur']) await fsyncDir(path.join(maildir, dir), context);
+  await target.journal.sync();
 }
 
 /**
@@ -91,12 +153,22 @@ async function applyReflags(maildir: string, planned: readonly PlannedMessage[],
 }
 
 /** A message that fails is one report line; anything bigger (a full disk) stops the folder. */
-export async function deliverCounted(maildir: string, m: PlannedMessage, body: MessageSource, tally: WriteTally, context: ErrorContext): Promise<void> {
+export async function deliverCounted(target: WriteTarget, m: PlannedMessage, body: MessageSource, tally: WriteTally, context: ErrorContext): Promise<void> {
+  const sameContent = (sha256: string) => {
+    const earlier = target.history.earlier.get(sha256);
+    if (!earlier) return undefined;
+    target.history.earlier.delete(sha256);
+    return path.join(target.maildir, earlier.dir, earlier.file);
+  };
   try {
-    // Read tally.bytes after the await: writes run concurrently and would otherwise lose updates.
-    const bytes = await deliver(maildir, { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body }, { ...context, uid: m.uid, uidl: m.uidl });
-    tally.bytes += bytes;
-    tally.messages += 1;
+    const d = await deliver(target.maildir, { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body, sameContent }, { ...context, uid: m.uid, uidl: m.uidl });
+    // The tally is updated after the await: writes run concurrently and would lose updates otherwise.
+    if (d.moved) tally.movedByContent += 1;
+    else {
+      tally.bytes += d.bytes;
+      tally.messages += 1;
+    }
+    await target.journal.record({ folder: target.folder, uidValidity: target.uidValidity, ...(m.uid !== undefined ? { uid: m.uid } : {}), ...(m.uidl !== undefined ? { uidl: m.uidl } : {}), name: m.name, sha256: d.sha256 });
   } catch (err) {
     if (!(err instanceof MessageError)) throw err;
     tally.errors.push(err.message);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,20 @@ export interface Delivery {
   file: string;
   mtimeSec: number;
   body: MessageSource;
+  /**
+   * An earlier copy of the same bytes under another name (the source renumbered the message):
+   * given the content's SHA-256, the path of that file, which is then moved to the target instead
+   * of linking a second copy.
+   */
+  sameContent?: (sha256: string) => string | undefined;
+}
+
+export interface Delivered {
+  /** Stored (LF) size. */
+  bytes: number;
+  sha256: string;
+  /** The target is an earlier copy, moved there (sameContent), not a new file. */
+  moved: boolean;
 }
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
@@ -25,18 +40,19 @@ const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
  * LF line ends, fsync, set mtime, close, link() into new/ or cur/, unlink the tmp name. Only a
  * complete, synced file ever gets a visible name. The caller fsyncs new/ and cur/ once per batch.
  */
-export async function deliver(maildir: string, d: Delivery, context: ErrorContext): Promise<number> {
+export async function deliver(maildir: string, d: Delivery, context: ErrorContext): Promise<Delivered> {
   const tmp = path.join(maildir, 'tmp', tmpName(os.hostname()));
   const target = path.join(maildir, d.dir, d.file);
   let step = 'open';
+  let where = tmp;
   let created = false;
-  let bytes = 0;
+  let written = { bytes: 0, sha256: '' };
   try {
     const handle = await fs.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     created = true;
     try {
       step = 'write';
-      bytes = await writeLf(handle, d.body);
+      written = await writeLf(handle, d.body);
       step = 'fsync';
       await handle.sync();
       // atime stays "now": qmail-pop3d unlinks tmp/ files whose atime is over 36 hours old.
@@ -46,24 +62,36 @@ export async function deliver(maildir: string, d: Delivery, context: ErrorContex
       // close() is checked too: on some file systems quota errors only show up here.
       await handle.close();
     }
+    const earlier = d.sameContent?.(written.sha256);
+    if (earlier) {
+      // rename, then date it: the earlier copy takes the new name and the planned place in order.
+      step = 'rename';
+      where = `${earlier}, ${target}`;
+      await fs.rename(earlier, target);
+      await fs.lutimes(target, new Date(), new Date(d.mtimeSec * 1000));
+      return { ...written, moved: true };
+    }
     // link, not rename: EEXIST must stop us, not overwrite someone's message.
     step = 'link';
+    where = `${tmp}, ${target}`;
     await fs.link(tmp, target);
-    return bytes;
+    return { ...written, moved: false };
   } catch (err) {
-    throw failure(step, step === 'link' ? `${tmp}, ${target}` : tmp, err, context);
+    throw failure(step, where, err, context);
   } finally {
     if (created) await fs.unlink(tmp).catch(() => undefined);
   }
 }
 
-/** Writes the body with LF line ends; returns the bytes written (the stored size). */
-async function writeLf(handle: fs.FileHandle, body: MessageSource): Promise<number> {
+/** Writes the body with LF line ends; returns the stored size and the SHA-256 of what was stored. */
+async function writeLf(handle: fs.FileHandle, body: MessageSource): Promise<{ bytes: number; sha256: string }> {
   let bytes = 0;
+  const hash = createHash('sha256');
   const write = async (chunk: Buffer) => {
     // write() may write less than asked (a full disk, a signal): go on until all of it is written.
     for (let done = 0; done < chunk.length; ) done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
     bytes += chunk.length;
+    hash.update(chunk);
   };
   if (Buffer.isBuffer(body)) await write(crlfToLf(body));
   // The producer's chunks already end in LF (POP3 lines); each write is awaited: bounded memory.
@@ -73,7 +101,7 @@ async function writeLf(handle: fs.FileHandle, body: MessageSource): Promise<numb
     await pipeline(body, new CrlfToLf(), async (lf: AsyncIterable<Buffer>) => {
       for await (const chunk of lf) await write(chunk);
     });
-  return bytes;
+  return { bytes, sha256: hash.digest('hex') };
 }
 
 /** A full disk or quota stops the whole folder: every further message would fail the same way. */

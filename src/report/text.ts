@@ -1,4 +1,4 @@
-import { folderDiffers, isClean, type ImportReport, type UserReport, type VerifyReport } from './types.js';
+import { folderDiffers, isClean, type HistoryReport, type ImportReport, type UserReport, type VerifyReport } from './types.js';
 
 /** How many examples of one kind of difference a text report shows; --json has them all. */
 const SHOWN = 10;
@@ -21,6 +21,7 @@ function importLines(r: ImportReport, shown: number): string[] {
   lines.push(...section(shown, r.user, i.downloadAgain, 'imported, but POP3 clients will download again', (m) => `${m.uid !== undefined ? `uid ${m.uid}` : 'pop3'}${m.uidl !== undefined ? ` uidl ${JSON.stringify(m.uidl)}` : ''}: ${m.reason}`));
   lines.push(...section(shown, r.user, i.unmatchedPop3, 'source POP3 messages not imported', (m) => `#${m.n} uidl ${JSON.stringify(m.uidl)}: ${m.reason}`));
   lines.push(...section(shown, r.user, i.errors, 'messages failed', (e) => e));
+  lines.push(...historyLines(shown, r.user, 'INBOX', i.history));
   lines.push(...folderLines(r, shown));
   const droppedCounts: Record<string, number> = { ...i.droppedFlags };
   for (const f of r.folders) for (const [flag, n] of Object.entries(f.droppedFlags)) droppedCounts[flag] = (droppedCounts[flag] ?? 0) + n;
@@ -41,7 +42,19 @@ function folderLines(r: ImportReport, shown: number): string[] {
     else if (f.renamedFrom !== undefined) lines.push(`${r.user}: folder ${JSON.stringify(f.renamedFrom)} stored as ${f.dir} ("." is the Maildir++ level separator)`);
     else if (shown === Infinity) lines.push(`${r.user}: folder ${JSON.stringify(f.name)} → ${f.dir}: ${f.toWrite} to write, ${f.alreadyPresent} already there`);
     lines.push(...section(shown, r.user, f.errors, `messages of ${JSON.stringify(f.name)} failed`, (e) => e));
+    if (f.history) lines.push(...historyLines(shown, r.user, f.name, f.history));
   }
+  return lines;
+}
+
+/** What the journal told: a renumbered folder, messages deleted on either side. */
+function historyLines(shown: number, user: string, folder: string, h: HistoryReport): string[] {
+  const lines: string[] = [];
+  const where = JSON.stringify(folder);
+  if (h.uidValidityChangedFrom !== undefined) lines.push(`${user}: ${where}: the source renumbered this folder (UIDVALIDITY changed from ${h.uidValidityChangedFrom}); ${h.movedByContent} messages recognised by content, not copied twice`);
+  if (h.keptDeleted > 0) lines.push(`${user}: ${where}: ${h.keptDeleted} messages deleted here since they were imported, not brought back`);
+  const verb = h.goneDeleted ? 'removed here too (--delete)' : 'kept here (--delete removes them)';
+  lines.push(...section(shown, user, h.goneFromSource, `messages of ${where} no longer on the source, ${verb}`, (f) => f));
   return lines;
 }
 

@@ -9,6 +9,20 @@ export interface Resources {
   peakRssMiB: number;
 }
 
+/** What the journal told about a folder, and what was done with it. */
+export interface HistoryReport {
+  /** The source renumbered the folder since our last run (UIDVALIDITY from → now). */
+  uidValidityChangedFrom?: string;
+  /** Messages the source renumbered whose earlier file was renamed, not copied again. */
+  movedByContent: number;
+  /** Messages imported before and deleted on this side since: not brought back. */
+  keptDeleted: number;
+  /** Files imported earlier whose message the source no longer has. */
+  goneFromSource: string[];
+  /** --delete: those files were removed. */
+  goneDeleted: boolean;
+}
+
 /** What one user's import did (or, with --dry-run, would do). Plain data: printed as JSON as is. */
 export interface ImportReport {
   kind: 'import';
@@ -37,6 +51,7 @@ export interface ImportReport {
     reflagged: number;
     /** One line per message that could not be written. */
     errors: string[];
+    history: HistoryReport;
   };
   /** Folders other than INBOX, in the source's order. */
   folders: FolderReport[];
@@ -58,6 +73,7 @@ export interface FolderReport {
   reflagged: number;
   droppedFlags: Record<string, number>;
   errors: string[];
+  history?: HistoryReport;
   /** Why the folder was not imported at all. */
   error?: string;
 }
