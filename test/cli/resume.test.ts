@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +100,54 @@ describe('interrupted and repeated imports', () => {
     fs.writeFileSync(lock, `${(await import('node:os')).hostname()} 999999999\n`);
     expect((await runCli(['import', ...c.args])).code).toBe(0);
     expect(fs.existsSync(lock)).toBe(false);
+  });
+
+  it('a source that renumbers a folder (new UIDVALIDITY) gets no duplicate: files are recognised by content', async () => {
+    const e = await makeAccount(sharedSource(), sampleMessages({ count: 6, seed: 140 }));
+    await seedFolders(sharedSource(), e.user, e.password, [{ path: 'Sent', messages: sampleMessages({ count: 4, seed: 141 }), subscribed: true }]);
+    expect((await runCli(['import', ...e.args])).code).toBe(0);
+    const before = allMessages(e.maildir);
+    for (const box of ['INBOX', 'Sent']) execFileSync('doveadm', ['-c', e.server.configFile, 'mailbox', 'update', '-u', e.user, '--uid-validity', '4242', box]);
+
+    const r = await runCli(['import', ...e.args, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout).users[0];
+    expect(doc.inbox.history).toMatchObject({ uidValidityChangedFrom: expect.any(String), movedByContent: 6, goneFromSource: [] });
+    expect(doc.folders[0].history).toMatchObject({ movedByContent: 4, goneFromSource: [] });
+    expect(r.stderr).toContain('the source renumbered this folder');
+    const after = allMessages(e.maildir);
+    // Same messages, same bytes, no second copy; INBOX files now carry the new UIDLs.
+    const bytes = (t: TreeEntry[]) => t.map((f) => f.sha256).sort();
+    expect(bytes(after.INBOX!)).toEqual(bytes(before.INBOX!));
+    expect(bytes(after['.Sent']!)).toEqual(bytes(before['.Sent']!));
+    expect(after.INBOX!.every((f) => f.path.includes('/4242.'))).toBe(true);
+    expect((await runCli(['verify', ...e.args])).code).toBe(0);
+  });
+
+  it('reports a message deleted on the source, removes it only with --delete, and does not bring back one deleted here', async () => {
+    const f = await makeAccount(sharedSource(), sampleMessages({ count: 5, seed: 150 }));
+    expect((await runCli(['import', ...f.args])).code).toBe(0);
+    const client = new ImapFlow({ host: f.server.host, port: f.server.imapPort, secure: false, doSTARTTLS: false, auth: { user: f.user, pass: f.password }, logger: false });
+    await client.connect();
+    await client.mailboxOpen('INBOX');
+    await client.messageDelete('2', { uid: true });
+    await client.logout();
+    const here = allMessages(f.maildir).INBOX!.filter((x) => !x.path.startsWith('tmp/'));
+    const deletedHere = here.find((x) => x.path.includes('.4'))!;
+    fs.unlinkSync(path.join(f.maildir, deletedHere.path));
+
+    const report = await runCli(['import', ...f.args, '--json']);
+    expect(report.code, report.stderr).toBe(0);
+    const h = JSON.parse(report.stdout).users[0].inbox.history;
+    expect([h.goneFromSource.length, h.keptDeleted, h.goneDeleted]).toEqual([1, 1, false]);
+    expect(report.stderr).toContain('no longer on the source, kept here (--delete removes them)');
+    expect(fs.existsSync(path.join(f.maildir, deletedHere.path))).toBe(false);
+    expect(fs.existsSync(path.join(f.maildir, h.goneFromSource[0]))).toBe(true);
+
+    const removed = await runCli(['import', ...f.args, '--delete']);
+    expect(removed.code).toBe(0);
+    expect(removed.stderr).toContain('removed here too (--delete)');
+    expect(fs.existsSync(path.join(f.maildir, h.goneFromSource[0]))).toBe(false);
   });
 
   it('adds what it imports to a vpopmail maildirsize quota file', async () => {
