@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { ImportError, UsageError } from '../errors.js';
 import type { JobKind } from '../commands/run-job.js';
 import type { UserJob } from '../commands/user-job.js';
@@ -49,11 +50,20 @@ export async function runBatch(
 /** One user and command: never throws for a user's own trouble, so one user cannot stop the run. */
 export async function runOne(kind: JobKind, job: UserJob, owner: string | undefined): Promise<UserOutcome> {
   try {
-    const report = await runAsOwner(kind, job, owner);
+    const report = await runAsOwner(kind, job.maildirLinkOk ? { ...job, maildir: resolveLink(job.maildir) } : job, owner);
     return { user: job.user, kind, exitCode: exitCodeForReport(report), report };
   } catch (err) {
     const message = err instanceof ImportError ? err.message : `internal error: ${(err as Error).message}`;
     return { user: job.user, kind, exitCode: exitCodeForError(err), error: { type: (err as Error).name, message } };
+  }
+}
+
+/** The Maildir path with a symlink at its end resolved (--allow-symlinked-maildir); unchanged if it does not exist yet. */
+function resolveLink(maildir: string): string {
+  try {
+    return fs.realpathSync(maildir);
+  } catch {
+    return maildir;
   }
 }
 

@@ -29,6 +29,7 @@ function connectionOptions(y: Argv) {
     .option('admin-password-file', { type: 'string', describe: "file whose first line is the admin's password" })
     .option('apop', { type: 'boolean', default: false, describe: 'POP3: log in with APOP (the password never crosses the wire)' })
     .option('owner', { type: 'string', describe: 'USER[:GROUP] to write as when root (default: owner of the Maildir)' })
+    .option('allow-symlinked-maildir', { type: 'boolean', default: false, describe: 'the Maildir path itself may be a symlink (links inside it are still refused)' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON document on stdout' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
     .option('verbose', { type: 'boolean', default: false, describe: 'list every message in the text report, not the first few' });

@@ -27,6 +27,7 @@ export interface SharedArgs {
   apop: boolean;
   dryRun: boolean;
   delete?: boolean;
+  allowSymlinkedMaildir?: boolean;
   quiet: boolean;
   qmailPop3d?: string;
   content?: string;
@@ -79,6 +80,7 @@ export function sharedJobFromArgs(args: SharedArgs, env: NodeJS.ProcessEnv, warn
     ...(args.exclude !== undefined ? { exclude: args.exclude } : {}),
     dryRun: args.dryRun,
     deleteGone: args.delete ?? false,
+    maildirLinkOk: args.allowSymlinkedMaildir ?? false,
     quiet: args.quiet,
     qmailPop3d: findQmailPop3d(args.qmailPop3d, env.QMAIL_POP3D),
     content: parseContent(args.content),

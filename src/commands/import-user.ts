@@ -13,6 +13,7 @@ import { closeImap, openImap, readFolderSnapshot, type FolderSnapshot } from '..
 import { withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
 import { importFolders } from './import-folders.js';
 import { matchInbox, type InboxMatch } from './match-inbox.js';
+import { markNameConflicts } from './name-conflicts.js';
 import { credentialsOf, type UserJob } from './user-job.js';
 import { deliverCounted, finishFolder, newTally, scanIfPresent, startFolder, toWriteNow, writeFromImap, type JournalState, type WriteTally, type WriteTarget } from './write-messages.js';
 
@@ -40,7 +41,8 @@ export async function importUser(job: UserJob): Promise<ImportReport> {
     // Everything POP3 is needed for (listing, matching evidence, fetching) happens in this one session.
     const inPop3 = async (pop3?: Pop3Connection) => {
       const match = pop3 ? await matchInbox(job.uidl, snapshot, pop3, imap, context) : undefined;
-      const plan = makePlan(snapshot, match, existingFiles, runStartSec, context);
+      const ours = new Set(journal.entries.filter((e) => e.folder === 'INBOX').map((e) => e.name));
+      const plan = await markNameConflicts(job.maildir, makePlan(snapshot, match, existingFiles, runStartSec, context), snapshot.messages, ours, context);
       const folder = startFolder(journal, job.maildir, 'INBOX', snapshot.uidValidity, existingFiles, plan.messages);
       if (pop3 && folder.target) await writeViaPop3(pop3, folder.target, plan, tally, context);
       return { plan, match, folder };
@@ -123,7 +125,7 @@ function importReport(job: UserJob, plan: InboxPlan, imapCount: number, pop3Coun
       imapMessages: imapCount,
       pop3Messages: pop3Count,
       toWrite: plan.messages.filter((m) => m.action === 'write').length,
-      alreadyPresent: plan.messages.filter((m) => m.action !== 'write').length,
+      alreadyPresent: plan.messages.filter((m) => m.action === 'present' || m.action === 'reflag').length,
       uidlsKept: Object.values(matchedBy).reduce((a, b) => a + b, 0),
       matchedBy,
       downloadAgain: plan.messages.filter((m) => m.downloadAgain).map((m) => ({ uid: m.uid, uidl: m.uidl, reason: m.downloadAgain as string })),
@@ -131,6 +133,7 @@ function importReport(job: UserJob, plan: InboxPlan, imapCount: number, pop3Coun
       droppedFlags: countDropped(plan.messages),
       reflagged: tally.reflagged,
       errors: tally.errors,
+      conflicts: plan.messages.flatMap((m) => (m.conflict ? [m.conflict] : [])),
       history,
     },
     folders,

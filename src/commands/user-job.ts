@@ -14,6 +14,9 @@ export interface UserJob {
   /** POP3: log in with APOP where the greeting offers it. */
   apop: boolean;
   maildir: string;
+  /** --allow-symlinked-maildir: the Maildir path itself may be a symlink (resolved once, before
+   *  anything is opened); a symlink inside it is still refused. */
+  maildirLinkOk: boolean;
   imap: Endpoint;
   pop3: Endpoint;
   uidl: UidlMode;

@@ -1,8 +1,7 @@
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
-import { countLf } from '../maildir/line-endings.js';
+import { crlfExtra } from '../maildir/line-endings.js';
 import { listLikeQmailPop3d, uidlOfName, type MaildirEntry } from '../maildir/pop3d-listing.js';
 import { scanMaildir, type ScannedEntry } from '../maildir/scan.js';
 import type { VerifyReport } from '../report/types.js';
@@ -89,23 +88,10 @@ async function withCrlfSizes(maildir: string, listed: { n: number; uidl: string;
     while (next < listed.length) {
       const i = next++;
       const m = listed[i] as (typeof listed)[number];
-      const lines = m.entry ? await countFileLf(path.join(maildir, m.entry.dir, m.entry.name), context) : 0;
+      const lines = m.entry ? await crlfExtra(path.join(maildir, m.entry.dir, m.entry.name), context) : 0;
       out[i] = { n: m.n, uidl: m.uidl, sizeCrlf: m.size + lines };
     }
   };
   await Promise.all(Array.from({ length: LF_COUNT_CONCURRENCY }, worker));
   return out;
-}
-
-/** NaN for a file the owner may not read: qmail-pop3d could not send it either, and its size
- *  then matches nothing, so the message is reported (next to its owner or mode). */
-async function countFileLf(file: string, context: ErrorContext): Promise<number> {
-  let n = 0;
-  try {
-    for await (const chunk of createReadStream(file)) n += countLf(chunk as Buffer);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EACCES') return NaN;
-    throw new FolderError(syscallText('read', file, err), { ...context, cause: err });
-  }
-  return n;
 }

@@ -1,4 +1,6 @@
+import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
+import { FolderError, syscallText, type ErrorContext } from '../errors.js';
 
 /** CRLF → LF, as qmail-local stores mail. A lone CR is kept: it is content, not a line end. */
 export function crlfToLf(data: Buffer): Buffer {
@@ -36,5 +38,21 @@ export class CrlfToLf extends Transform {
 export function countLf(data: Buffer): number {
   let n = 0;
   for (let i = data.indexOf(0x0a); i >= 0; i = data.indexOf(0x0a, i + 1)) n += 1;
+  return n;
+}
+
+/**
+ * How many bytes a stored (LF) file grows by as CRLF: its LF count. Streams. NaN for a file this
+ * user may not read: qmail-pop3d could not send it either, and NaN equals no size, so the message
+ * is reported wherever sizes are compared.
+ */
+export async function crlfExtra(file: string, context: ErrorContext): Promise<number> {
+  let n = 0;
+  try {
+    for await (const chunk of createReadStream(file)) n += countLf(chunk as Buffer);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') return NaN;
+    throw new FolderError(syscallText('read', file, err), { ...context, cause: err });
+  }
   return n;
 }

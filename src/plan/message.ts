@@ -21,9 +21,11 @@ export interface PlannedMessage {
   droppedFlags: string[];
   /** write: not in the Maildir yet; present: already there as planned; reflag: there, but the
    *  source has flags the file lacks, so it is renamed (from `from`) to carry them too. */
-  action: 'write' | 'present' | 'reflag';
+  action: 'write' | 'present' | 'reflag' | 'conflict';
   /** reflag: the file as it is now, e.g. new/NAME. */
   from?: string;
+  /** conflict: a file we did not write holds this name with other content; why it is left alone. */
+  conflict?: string;
   /** Set when POP3 clients will download this message again, and why. */
   downloadAgain?: string;
 }

@@ -222,6 +222,39 @@ describe('import: dry run and refusals', () => {
     expect(r.stderr).toContain(message);
   });
 
+  it('leaves a foreign file holding an incoming UIDL name alone when its content differs, and reports it', async () => {
+    const a = await makeAccount(sharedSource(), sampleMessages({ count: 3, seed: 13 }));
+    const plan = JSON.parse((await runCli(['import', ...a.args, '--dry-run', '--json'])).stdout).users[0].plan;
+    const [same, other] = plan.messages as { uid: number; name: string }[];
+    for (const d of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(a.maildir, d), { recursive: true });
+    // The same message, as an earlier rsync of the old Maildir would have left it; and a stranger.
+    fs.writeFileSync(path.join(a.maildir, 'new', same!.name), crlfToLf(a.messages[same!.uid - 1]!.raw));
+    fs.writeFileSync(path.join(a.maildir, 'new', other!.name), 'Subject: not that message\n\n');
+    // Dated as such copies are: when the message came in, leaving room for the third in between.
+    for (const m of [same!, other!]) fs.utimesSync(path.join(a.maildir, 'new', m.name), new Date(), a.messages[m.uid - 1]!.internalDate);
+    execFileSync('chown', ['-R', `${a.owner.uid}:${a.owner.gid}`, a.maildir]);
+    const r = await runCli(['import', ...a.args, '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    const inbox = JSON.parse(r.stdout).users[0].inbox;
+    expect([inbox.toWrite, inbox.alreadyPresent, inbox.conflicts.length]).toEqual([1, 1, 1]);
+    expect(r.stderr).toContain(`another file named ${other!.name} is already there`);
+    expect(fs.readFileSync(path.join(a.maildir, 'new', other!.name), 'utf8')).toBe('Subject: not that message\n\n');
+  });
+
+  it('takes a Maildir path that is a symlink only with --allow-symlinked-maildir', async () => {
+    const a = await makeAccount(sharedSource(), sampleMessages({ count: 2, seed: 14 }));
+    const real = path.join(path.dirname(a.maildir), 'real-Maildir');
+    fs.mkdirSync(real, { mode: 0o700 });
+    fs.chownSync(real, a.owner.uid, a.owner.gid);
+    fs.symlinkSync(real, a.maildir);
+    const refused = await runCli(['import', ...a.args]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('is a symlink; refusing to follow it');
+    const r = await runCli(['import', ...a.args, '--allow-symlinked-maildir']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readdirSync(path.join(real, 'new')).length + fs.readdirSync(path.join(real, 'cur')).length).toBe(2);
+  });
+
   it('refuses a Maildir whose new/ is a symlink, and writes nothing through it', async () => {
     const a = await makeAccount(sharedSource(), sampleMessages({ count: 3, seed: 11 }));
     const elsewhere = fs.mkdtempSync(path.join(path.dirname(a.maildir), 'elsewhere-'));
