@@ -1,15 +1,15 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ImapFlow } from 'imapflow';
-import fs from 'node:fs/promises';
 import { MessageError, syscallText, type ErrorContext } from '../errors.js';
 import { WRITE_CONCURRENCY } from '../limits.js';
 import { deliver, type MessageSource } from '../maildir/deliver.js';
 import { fsyncDir } from '../maildir/layout.js';
 import { existingByName, scanMaildir, type ScannedEntry } from '../maildir/scan.js';
 import type { PlannedMessage } from '../plan/message.js';
-import { folderHistory, historyKey, type FolderHistory, type Journal, type JournalEntry } from '../state/journal.js';
-import type { HistoryReport } from '../report/types.js';
 import { Progress } from '../report/progress.js';
+import type { HistoryReport } from '../report/types.js';
+import { folderHistory, historyKey, type FolderHistory, type Journal, type JournalEntry } from '../state/journal.js';
 import { fetchBodies, type ImapMessageMeta, type MessageBody } from '../source/imap.js';
 
 /** A dry run creates nothing, so a Maildir still to be created simply holds nothing yet. */
