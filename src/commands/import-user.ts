@@ -28,7 +28,7 @@ export async function importUser(job: UserJob): Promise<ImportReport> {
   let release: (() => Promise<void>) | undefined;
   let closeJournal: (() => Promise<void> | undefined) | undefined;
   try {
-    const snapshot = await readFolderSnapshot(imap, 'INBOX', context);
+    const snapshot = await readFolderSnapshot(imap, 'INBOX', context, true);
     if (!job.dryRun) {
       await ensureMaildir(job.maildir, context);
       release = await lockMaildir(job.maildir, context);

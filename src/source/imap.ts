@@ -78,14 +78,15 @@ export async function listFolders(client: ImapFlow, context: ErrorContext): Prom
   }));
 }
 
-/** Opens a folder read-only and lists its messages' metadata in one pipelined FETCH. */
-export async function readFolderSnapshot(client: ImapFlow, path: string, context: ErrorContext): Promise<FolderSnapshot> {
+/** Opens a folder read-only and lists its messages' metadata in one pipelined FETCH (`matchHeaders`: with X-UIDL and Message-ID). */
+export async function readFolderSnapshot(client: ImapFlow, path: string, context: ErrorContext, matchHeaders = false): Promise<FolderSnapshot> {
   const box = await imapCall(() => client.mailboxOpen(path, { readOnly: true }), `cannot open folder ${path}`, context);
   const messages: ImapMessageMeta[] = [];
   if (box.exists > 0) {
     await imapCall(async () => {
-      // The two header fields ride along in the same FETCH: UIDL formulas of the message itself need them.
-      for await (const m of client.fetch('1:*', { uid: true, flags: true, internalDate: true, size: true, headers: ['x-uidl', 'message-id'] })) {
+      // For INBOX matching two header fields ride along in the same FETCH: UIDLs made from the message need them.
+      const headers = matchHeaders ? { headers: ['x-uidl', 'message-id'] } : {};
+      for await (const m of client.fetch('1:*', { uid: true, flags: true, internalDate: true, size: true, ...headers })) {
         if (m.size === undefined || m.internalDate === undefined) {
           throw new SourceError(`uid ${m.uid}: server sent no RFC822.SIZE or INTERNALDATE`, context);
         }
