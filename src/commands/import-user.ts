@@ -1,11 +1,11 @@
 import os from 'node:os';
-import { FolderError, type ErrorContext } from '../errors.js';
+import type { ErrorContext } from '../errors.js';
 import type { MessageSource } from '../maildir/deliver.js';
 import { ensureMaildir } from '../maildir/layout.js';
 import { clearOurTmp, lockMaildir } from '../maildir/lock.js';
 import { recordQuotaUse } from '../maildir/quota.js';
 import { existingByName, type ScannedEntry } from '../maildir/scan.js';
-import { MtimeOrderError, planInbox, type InboxPlan } from '../plan/inbox.js';
+import { planInbox, type InboxPlan } from '../plan/inbox.js';
 import { countDropped } from '../plan/message.js';
 import type { FolderReport, HistoryReport, ImportReport } from '../report/types.js';
 import { Journal, readJournal } from '../state/journal.js';
@@ -42,7 +42,7 @@ export async function importUser(job: UserJob): Promise<ImportReport> {
     const inPop3 = async (pop3?: Pop3Connection) => {
       const match = pop3 ? await matchInbox(job.uidl, snapshot, pop3, imap, context) : undefined;
       const ours = new Set(journal.entries.filter((e) => e.folder === 'INBOX').map((e) => e.name));
-      const plan = await markNameConflicts(job.maildir, makePlan(snapshot, match, existingFiles, runStartSec, context), snapshot.messages, ours, context);
+      const plan = await markNameConflicts(job.maildir, makePlan(snapshot, match, existingFiles, runStartSec), snapshot.messages, ours, context);
       const folder = startFolder(journal, job.maildir, 'INBOX', snapshot.uidValidity, existingFiles, plan.messages);
       if (pop3 && folder.target) await writeViaPop3(pop3, folder.target, plan, tally, context);
       return { plan, match, folder };
@@ -67,9 +67,8 @@ function sum<T>(items: readonly T[], pick: (item: T) => number): number {
   return items.reduce((n, i) => n + pick(i), 0);
 }
 
-function makePlan(snapshot: FolderSnapshot, match: InboxMatch | undefined, existingFiles: ScannedEntry[], runStartSec: number, context: ErrorContext): InboxPlan {
-  try {
-    return planInbox({
+function makePlan(snapshot: FolderSnapshot, match: InboxMatch | undefined, existingFiles: ScannedEntry[], runStartSec: number): InboxPlan {
+  return planInbox({
       uidValidity: snapshot.uidValidity,
       imap: match?.copyImap === false ? [] : snapshot.messages,
       matched: match?.matched,
@@ -80,10 +79,6 @@ function makePlan(snapshot: FolderSnapshot, match: InboxMatch | undefined, exist
       beforeSec: runStartSec,
       host: os.hostname(),
     });
-  } catch (err) {
-    if (err instanceof MtimeOrderError) throw new FolderError(`cannot order messages for qmail-pop3d: ${err.message}`, context);
-    throw err;
-  }
 }
 
 /** Writes, one at a time from the open POP3 session, the planned messages only POP3 has. */
@@ -134,6 +129,7 @@ function importReport(job: UserJob, plan: InboxPlan, imapCount: number, pop3Coun
       reflagged: tally.reflagged,
       errors: tally.errors,
       conflicts: plan.messages.flatMap((m) => (m.conflict ? [m.conflict] : [])),
+      outOfOrder: plan.outOfOrder,
       history,
     },
     folders,

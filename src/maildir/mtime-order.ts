@@ -11,15 +11,22 @@ export interface MtimeSlot {
   fixedSec?: number;
 }
 
-export type MtimeAssignment = { ok: true; mtimeSec: number[] } | { ok: false; reason: string };
+export interface MtimeAssignment {
+  mtimeSec: number[];
+  /** Slots that could not fit between their fixed neighbours: they got the nearest free second
+   *  below, so qmail-pop3d numbers them before a message the source lists first. */
+  outOfOrder: number[];
+}
 
 /**
  * Assigns a second to each slot (in POP3 order). Fixed slots keep theirs; free slots between two
- * fixed ones must fit strictly between them. `takenSec` holds seconds of other files in the
- * Maildir, which free slots avoid so that no two files share a second.
+ * fixed ones go strictly between them where there is room. `takenSec` holds seconds of other
+ * files in the Maildir; no two files ever share a second.
  */
 export function assignMtimes(slots: readonly MtimeSlot[], beforeSec: number, takenSec: ReadonlySet<number> = new Set()): MtimeAssignment {
   const out = slots.map((s) => s.fixedSec ?? NaN);
+  const used = new Set([...takenSec, ...out.filter((t) => !Number.isNaN(t))]);
+  const outOfOrder: number[] = [];
   let start = 0;
   while (start < slots.length) {
     if (slots[start]?.fixedSec !== undefined) {
@@ -34,19 +41,20 @@ export function assignMtimes(slots: readonly MtimeSlot[], beforeSec: number, tak
     let prev = lo;
     for (let i = start; i < end; i++) {
       let t = Math.max((slots[i] as MtimeSlot).wantSec, prev + 1);
-      while (takenSec.has(t)) t += 1;
+      while (used.has(t)) t += 1;
       out[i] = prev = t;
     }
     let next = hi;
     for (let i = end - 1; i >= start; i--) {
       let t = Math.min(out[i] as number, next - 1);
-      while (takenSec.has(t)) t -= 1;
+      while (used.has(t)) t -= 1;
       out[i] = next = t;
     }
-    if ((out[start] as number) <= lo) {
-      return { ok: false, reason: `no free second between existing messages ${start} and ${end + 1} for ${end - start} message(s)` };
+    for (let i = start; i < end; i++) {
+      used.add(out[i] as number);
+      if ((out[i] as number) <= lo) outOfOrder.push(i);
     }
     start = end;
   }
-  return { ok: true, mtimeSec: out };
+  return { mtimeSec: out, outOfOrder };
 }

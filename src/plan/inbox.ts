@@ -19,6 +19,9 @@ export interface InboxPlan {
   messages: PlannedMessage[];
   /** Source POP3 messages this plan does not import, with the reason. */
   unmatchedPop3: UnmatchedPop3[];
+  /** Names of messages that found no free second between the messages already here around them:
+   *  imported, UIDL kept, but qmail-pop3d numbers them out of the source's order. */
+  outOfOrder: string[];
 }
 
 export interface InboxPlanInput {
@@ -37,9 +40,6 @@ export interface InboxPlanInput {
   beforeSec: number;
   host: string;
 }
-
-/** Thrown when the messages cannot be given distinct, ordered mtimes between those already there. */
-export class MtimeOrderError extends Error {}
 
 /** One message on its way into the plan. */
 interface Draft {
@@ -65,7 +65,6 @@ export function planInbox(input: InboxPlanInput): InboxPlan {
 
   const slots = wantedSeconds(drafts, input.beforeSec).map((w, i): MtimeSlot => ({ ...w, fixedSec: named[i]?.existing?.mtimeSec }));
   const mtimes = assignMtimes(slots, input.beforeSec, input.otherMtimesSec);
-  if (!mtimes.ok) throw new MtimeOrderError(mtimes.reason);
 
   const messages = named.map(
     (d, i): PlannedMessage => ({
@@ -76,7 +75,8 @@ export function planInbox(input: InboxPlanInput): InboxPlan {
   );
   const unmatchedPop3 = (input.matched?.unmatchedPop3 ?? []).filter((u) => !viaRetr.has(u.n));
   const formula = input.matched?.formula;
-  return { folder: 'INBOX', uidValidity: input.uidValidity, ...(formula ? { formula } : {}), messages, unmatchedPop3 };
+  const outOfOrder = mtimes.outOfOrder.map((i) => (named[i] as { name: string }).name);
+  return { folder: 'INBOX', uidValidity: input.uidValidity, ...(formula ? { formula } : {}), messages, unmatchedPop3, outOfOrder };
 }
 
 /**

@@ -21,6 +21,7 @@ function importLines(r: ImportReport, shown: number): string[] {
   lines.push(...section(shown, r.user, i.downloadAgain, 'imported, but POP3 clients will download again', (m) => `${m.uid !== undefined ? `uid ${m.uid}` : 'pop3'}${m.uidl !== undefined ? ` uidl ${JSON.stringify(m.uidl)}` : ''}: ${m.reason}`));
   lines.push(...section(shown, r.user, i.unmatchedPop3, 'source POP3 messages not imported', (m) => `#${m.n} uidl ${JSON.stringify(m.uidl)}: ${m.reason}`));
   lines.push(...section(shown, r.user, i.errors, 'messages failed', (e) => e));
+  lines.push(...section(shown, r.user, i.outOfOrder, "messages with no free second in the source's order among those already here: UIDLs kept, numbered out of order", (n) => n));
   lines.push(...section(shown, r.user, i.conflicts, 'UIDL names taken by other files (POP3 clients will see those files)', (c) => c));
   lines.push(...historyLines(shown, r.user, 'INBOX', i.history));
   lines.push(...folderLines(r, shown));

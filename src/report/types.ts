@@ -53,6 +53,8 @@ export interface ImportReport {
     errors: string[];
     /** Files we did not write that hold an incoming UIDL's name with other content: left alone. */
     conflicts: string[];
+    /** Imported with their UIDL, but with no free second in the source's order among the messages here. */
+    outOfOrder: string[];
     history: HistoryReport;
   };
   /** Folders other than INBOX, in the source's order. */
@@ -116,7 +118,7 @@ export function isClean(r: UserReport): boolean {
   if (r.kind === 'import') {
     const i = r.inbox;
     const foldersOk = r.folders.every((f) => f.error === undefined && f.errors.length === 0);
-    return foldersOk && i.errors.length === 0 && i.conflicts.length === 0 && i.downloadAgain.length === 0 && i.unmatchedPop3.length === 0;
+    return foldersOk && i.errors.length === 0 && i.conflicts.length === 0 && i.outOfOrder.length === 0 && i.downloadAgain.length === 0 && i.unmatchedPop3.length === 0;
   }
   const d = r.diff;
   const problems = [d.missing, d.extra, d.reordered, d.sizeDiffers, r.contentDiffers, r.equalMtimes, r.futureMtimes, r.badPermissions, r.folders.filter(folderDiffers)];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ImapMessageMeta } from '../../src/source/imap.js';
-import { MtimeOrderError, planInbox, type InboxPlanInput } from '../../src/plan/inbox.js';
+import { planInbox, type InboxPlanInput } from '../../src/plan/inbox.js';
 import { finishMatching, matchByFormula, startMatching, type MatchResult } from '../../src/uidl/match.js';
 
 const V = '1700000000';
@@ -110,12 +110,15 @@ describe('planInbox', () => {
     ]);
   });
 
-  it('refuses to plan when new messages cannot fit between existing ones', () => {
+  it('imports a message that cannot fit between existing ones anyway, and names it as out of order', () => {
     const existing = new Map([
       [`${V}.1`, { dir: 'new' as const, file: `${V}.1`, mtimeSec: 1_760_000_000 }],
       [`${V}.3`, { dir: 'cur' as const, file: `${V}.3:2,F`, mtimeSec: 1_760_000_001 }],
     ]);
-    expect(() => planInbox(input({ existing }))).toThrow(MtimeOrderError);
+    const plan = planInbox(input({ existing }));
+    expect(plan.messages.map((m) => m.action)).toEqual(['present', 'write', 'present']);
+    expect(plan.outOfOrder).toEqual([`${V}.2`]);
+    expect(new Set(plan.messages.map((m) => m.mtimeSec)).size).toBe(3);
   });
 
   it('fetches leftover POP3 messages with RETR, in POP3 order, named by their UIDL, after their predecessor', () => {
