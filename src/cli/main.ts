@@ -98,10 +98,10 @@ async function batch(args: RunArgs & { users: string; jobs: number; mode: string
     if (!args.quiet && users.length > 1) process.stderr.write(`qmail-import: ${finished}/${users.length} users done\n`);
   });
   const exitCode = batchExitCode(outcomes);
-  const attention = outcomes.filter((o) => o.exitCode !== 0);
-  process.stderr.write(
-    `batch: ${users.length} users, ${new Set(attention.map((o) => o.user)).size} need attention${attention.length ? `: ${attention.map((o) => `${o.user} ${o.kind} exit ${o.exitCode}`).join(', ')}` : ''}\n`,
-  );
+  const attention = outcomes.filter((o) => o.exitCode !== 0).map((o) => `${o.user} ${o.kind} exit ${o.exitCode}`);
+  const named = attention.length > 10 ? [...attention.slice(0, 10), `… ${attention.length - 10} more (--json lists all)`] : attention;
+  const attentionUsers = new Set(outcomes.filter((o) => o.exitCode !== 0).map((o) => o.user)).size;
+  process.stderr.write(`batch: ${users.length} users, ${attentionUsers} need attention${named.length ? `: ${named.join(', ')}` : ''}\n`);
   if (args.json) printJson('batch', exitCode, outcomes);
   return exitCode;
 }
