@@ -145,6 +145,8 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     process.stderr.write(`usage: qmail-import <import|verify|batch> [options]; see qmail-import <command> --help\nqmail-import: ${err.message}\n`);
+    // A script that asked for JSON gets JSON, even when the command line itself was wrong.
+    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ command: argv[0] ?? null, exitCode: EXIT.usage, error: { type: 'UsageError', message: err.message } }, null, 2)}\n`);
     return EXIT.usage;
   }
   return code;

@@ -46,6 +46,20 @@ describe('batch', () => {
     expect(r.stderr).toContain('imported 2 of 2 messages');
   });
 
+  it('--mode verify checks every user without importing, jobs at a time', async () => {
+    const server = sharedSource();
+    const [a, b] = await Promise.all([1, 2].map((i) => makeAccount(server, sampleMessages({ count: 3, seed: 55 + i }))));
+    const conn = ['--host', server.host, '--imap-port', String(server.imapsPort), '--pop3-port', String(server.pop3sPort), '--ca-file', server.caFile];
+    expect((await runCli(['import', ...a!.args])).code).toBe(0);
+    const file = usersFile([`${a!.user}:${a!.maildir}:${a!.password}`, `${b!.user}:${b!.maildir}:${b!.password}`]);
+    const r = await runCli(['batch', '--users', file, '--mode', 'verify', '--jobs', '2', ...conn, '--json', '--quiet']);
+    // b was never imported: its Maildir does not exist, which verify reports for b alone.
+    expect(r.code).toBe(1);
+    const kinds = JSON.parse(r.stdout).users.map((u: { user: string; kind: string; error?: unknown }) => [u.user, u.kind, u.error ? 'error' : 'ok']).sort();
+    expect(kinds).toEqual([[a!.user, 'verify', 'ok'], [b!.user, 'verify', 'error']].sort());
+    expect(fs.existsSync(b!.maildir)).toBe(false);
+  });
+
   it.each([
     [['alice'], 'line 2: expected USER:MAILDIR[:PASSWORD]'],
     [['alice:relative/Maildir:pw'], 'line 2: maildir relative/Maildir is not an absolute path'],

@@ -212,6 +212,12 @@ describe('import: dry run and refusals', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('answers a bad command line with JSON too when --json was asked for', async () => {
+    const r = await runCli(['import', '--user', 'x', '--host', 'h', '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ command: 'import', exitCode: 2, error: { type: 'UsageError', message: 'Missing required argument: maildir' } });
+  });
+
   it.each([
     [['--include', '(unclosed'], '--include (unclosed: not a regular expression'],
     [['--admin-user', 'admin'], '--admin-user and --admin-password-file go together'],
