@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { readOwnFile } from './read-file.js';
 import { tmpName } from './unique-name.js';
 
 /**
@@ -29,18 +30,7 @@ function readDovecotSubscriptions(text: string): string[] {
 
 async function merge(maildir: string, file: string, add: readonly string[], parse: (text: string) => string[], context: ErrorContext): Promise<void> {
   const target = path.join(maildir, file);
-  let text = '';
-  try {
-    const handle = await fs.open(target, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-    try {
-      text = await handle.readFile('utf8');
-    } finally {
-      await handle.close();
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new FolderError(syscallText('open', target, err), { ...context, cause: err });
-  }
-  const known = parse(text);
+  const known = parse(await readOwnFile(target, context));
   const missing = add.filter((n) => !known.includes(n));
   if (missing.length === 0) return;
   const tmp = path.join(maildir, 'tmp', tmpName(os.hostname()));

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { readOwnFile } from '../maildir/read-file.js';
 
 /** One message written: where it came from and which file it became. */
 export interface JournalEntry {
@@ -23,19 +24,7 @@ export interface JournalEntry {
 const JOURNAL_FILE = 'qmail-import.journal';
 
 export async function readJournal(maildir: string, context: ErrorContext): Promise<JournalEntry[]> {
-  const file = path.join(maildir, JOURNAL_FILE);
-  let text: string;
-  try {
-    const handle = await fs.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-    try {
-      text = await handle.readFile('utf8');
-    } finally {
-      await handle.close();
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new FolderError(syscallText('open', file, err), { ...context, cause: err });
-  }
+  const text = await readOwnFile(path.join(maildir, JOURNAL_FILE), context);
   // A line cut short by a crash while appending is the only malformed line there can be: skip it.
   return text.split('\n').flatMap((line) => {
     try {
