@@ -25,5 +25,5 @@ export const MAX_INFO_SUFFIX_BYTES = ':2,DFPRST'.length;
 /** qmail-pop3d's own idle timeout is 20 minutes; our verify session ends long before. */
 export const QMAIL_POP3D_TIMEOUT_MS = 300_000;
 
-/** Longest line accepted inside a message (RETR): long HTML or base64 lines exist, unbounded ones are an attack. */
+/** Longest line accepted inside a message fetched over POP3: long HTML or base64 lines exist, unbounded ones are an attack. */
 export const MAX_MESSAGE_LINE_BYTES = 16 * 1024 * 1024;

@@ -1,4 +1,4 @@
-import { FolderError, MessageError, SourceError, UsageError } from '../errors.js';
+import { SourceError, UsageError } from '../errors.js';
 import { isClean, type UserReport } from '../report/types.js';
 
 /** Exit codes scripts rely on (design.md): the one place that decides them. */
@@ -12,7 +12,7 @@ export const EXIT = {
 export function exitCodeForError(err: unknown): number {
   if (err instanceof UsageError) return EXIT.usage;
   if (err instanceof SourceError) return EXIT.source;
-  if (err instanceof FolderError || err instanceof MessageError) return EXIT.incomplete;
+  // Folder and message errors, and anything unexpected: the run did not finish its job.
   return EXIT.incomplete;
 }
 

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import type { ImapFlow } from 'imapflow';
 import type { ErrorContext } from '../errors.js';
 import type { MessageSource } from '../maildir/deliver.js';
 import { ensureMaildir } from '../maildir/layout.js';
@@ -23,44 +24,52 @@ import { deliverCounted, finishFolder, newTally, scanIfPresent, startFolder, toW
  */
 export async function importUser(job: UserJob): Promise<ImportReport> {
   const context: ErrorContext = { user: job.user, folder: 'INBOX' };
-  const runStartSec = Math.floor(Date.now() / 1000);
   const imap = await openImap(job.imap, credentialsOf(job), context);
-  let release: (() => Promise<void>) | undefined;
-  let closeJournal: (() => Promise<void> | undefined) | undefined;
   try {
     const snapshot = await readFolderSnapshot(imap, 'INBOX', context, true);
-    if (!job.dryRun) {
-      await ensureMaildir(job.maildir, context);
-      release = await lockMaildir(job.maildir, context);
+    if (job.dryRun) return await importAll(imap, job, snapshot, { entries: await readJournal(job.maildir, context) }, context);
+    await ensureMaildir(job.maildir, context);
+    const release = await lockMaildir(job.maildir, context);
+    try {
       await clearOurTmp(job.maildir, context);
+      const entries = await readJournal(job.maildir, context);
+      const journal = await Journal.open(job.maildir, context);
+      try {
+        return await importAll(imap, job, snapshot, { entries, journal }, context);
+      } finally {
+        await journal.close();
+      }
+    } finally {
+      await release();
     }
-    const existingFiles = await scanIfPresent(job.maildir, context);
-    const journal: JournalState = { entries: await readJournal(job.maildir, context), ...(job.dryRun ? {} : { journal: await Journal.open(job.maildir, context) }) };
-    closeJournal = () => journal.journal?.close();
-    const tally = newTally();
-    // Everything POP3 is needed for (listing, matching evidence, fetching) happens in this one session.
-    const inPop3 = async (pop3?: Pop3Connection) => {
-      const match = pop3 ? await matchInbox(job.uidl, snapshot, pop3, imap, context) : undefined;
-      const ours = new Set(journal.entries.filter((e) => e.folder === 'INBOX').map((e) => e.name));
-      const plan = await markNameConflicts(job.maildir, makePlan(snapshot, match, existingFiles, runStartSec), snapshot.messages, ours, context);
-      const folder = startFolder(journal, job.maildir, 'INBOX', snapshot.uidValidity, existingFiles, plan.messages);
-      if (pop3 && folder.target) await writeViaPop3(pop3, folder.target, plan, tally, context);
-      return { plan, match, folder };
-    };
-    const { plan, match, folder } = job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
-    if (folder.target) await writeFromImap(imap, folder.target, `${job.user} INBOX`, job.quiet, plan.messages, snapshot.messages, tally, context);
-    const history = await finishFolder(job.maildir, folder.history, tally, job.deleteGone, job.dryRun, context);
-    const folders = await importFolders(imap, job, journal, runStartSec);
-    if (!job.dryRun) {
-      const all = [tally, ...folders.map((f) => f.tally)];
-      await recordQuotaUse(job.maildir, sum(all, (t) => t.bytes), sum(all, (t) => t.messages), context);
-    }
-    return importReport(job, plan, snapshot.messages.length, match?.pop3.length ?? 0, tally, history, folders.map((f) => f.report));
   } finally {
-    await closeJournal?.();
-    await release?.();
     await closeImap(imap);
   }
+}
+
+/** INBOX, then the other folders, then the quota: everything a run does once the Maildir is ours. */
+async function importAll(imap: ImapFlow, job: UserJob, snapshot: FolderSnapshot, journal: JournalState, context: ErrorContext): Promise<ImportReport> {
+  const runStartSec = Math.floor(Date.now() / 1000);
+  const existingFiles = await scanIfPresent(job.maildir, context);
+  const tally = newTally();
+  // Everything POP3 is needed for (listing, matching evidence, fetching) happens in this one session.
+  const inPop3 = async (pop3?: Pop3Connection) => {
+    const match = pop3 ? await matchInbox(job.uidl, snapshot, pop3, imap, context) : undefined;
+    const ours = new Set(journal.entries.filter((e) => e.folder === 'INBOX').map((e) => e.name));
+    const plan = await markNameConflicts(job.maildir, makePlan(snapshot, match, existingFiles, runStartSec), snapshot.messages, ours, context);
+    const folder = startFolder(journal, job.maildir, 'INBOX', snapshot.uidValidity, existingFiles, plan.messages);
+    if (pop3 && folder.target) await writeViaPop3(pop3, folder.target, plan, tally, context);
+    return { plan, match, folder };
+  };
+  const { plan, match, folder } = job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
+  if (folder.target) await writeFromImap(imap, folder.target, `${job.user} INBOX`, job.quiet, plan.messages, snapshot.messages, tally, context);
+  const history = await finishFolder(job.maildir, folder.history, tally, job.deleteGone, job.dryRun, context);
+  const folders = await importFolders(imap, job, journal, runStartSec);
+  if (!job.dryRun) {
+    const all = [tally, ...folders.map((f) => f.tally)];
+    await recordQuotaUse(job.maildir, sum(all, (t) => t.bytes), sum(all, (t) => t.messages), context);
+  }
+  return importReport(job, plan, snapshot.messages.length, match?.pop3.length ?? 0, tally, history, folders.map((f) => f.report));
 }
 
 function sum<T>(items: readonly T[], pick: (item: T) => number): number {
@@ -72,7 +81,7 @@ function makePlan(snapshot: FolderSnapshot, match: InboxMatch | undefined, exist
       uidValidity: snapshot.uidValidity,
       imap: match?.copyImap === false ? [] : snapshot.messages,
       matched: match?.matched,
-      viaRetr: match?.viaRetr,
+      viaPop3: match?.viaPop3,
       existing: existingByName(existingFiles),
       // Every second a file already holds is taken: no two files may share one (qmail-pop3d.md).
       otherMtimesSec: new Set(existingFiles.map((e) => e.mtimeSec)),
@@ -91,7 +100,7 @@ async function writeViaPop3(pop3: Pop3Connection, target: WriteTarget, plan: Inb
       await pop3.session.eachMessageLine(m.pop3N as number, async (line) => {
         chunks.push(line, LF);
         size += line.length + 1;
-        if (size < RETR_WRITE_BYTES) return;
+        if (size < POP3_WRITE_BYTES) return;
         await write(Buffer.concat(chunks));
         chunks = [];
         size = 0;
@@ -103,7 +112,7 @@ async function writeViaPop3(pop3: Pop3Connection, target: WriteTarget, plan: Inb
 }
 
 const LF = Buffer.from('\n');
-const RETR_WRITE_BYTES = 256 * 1024;
+const POP3_WRITE_BYTES = 256 * 1024;
 
 function importReport(job: UserJob, plan: InboxPlan, imapCount: number, pop3Count: number, tally: WriteTally, history: HistoryReport, folders: FolderReport[]): ImportReport {
   const matchedBy: Record<string, number> = {};

@@ -12,8 +12,8 @@ export interface InboxMatch {
   /** The source's POP3 listing. */
   pop3: Pop3Message[];
   matched: MatchResult;
-  /** POP3 messages to fetch with RETR: no IMAP message was tied to them, or --uidl pop3. */
-  viaRetr: Pop3Message[];
+  /** POP3 messages to fetch over POP3: no IMAP message was tied to them, or --uidl pop3. */
+  viaPop3: Pop3Message[];
   /** With --uidl pop3 the INBOX comes over POP3 alone and the IMAP INBOX is not copied. */
   copyImap: boolean;
 }
@@ -22,12 +22,12 @@ export interface InboxMatch {
  * Ties the source's POP3 messages to IMAP messages with the strategies --uidl allows, cheapest
  * evidence first (design.md): formulas, then size and order, then header hashes (POP3 TOP and
  * IMAP headers, for the leftovers only), then content hashes. What POP3 still holds after that is
- * fetched with RETR, so it is never lost and keeps its UIDL.
+ * fetched over POP3 (TOP, else RETR), so it is never lost and keeps its UIDL.
  */
 export async function matchInbox(mode: UidlMode, snapshot: FolderSnapshot, pop3: Pop3Connection, imap: ImapFlow, context: ErrorContext): Promise<InboxMatch> {
   const listing = joinUidlAndList(await pop3.session.uidl(), await pop3.session.list());
   if (mode === 'pop3') {
-    return { pop3: listing, matched: finishMatching(startMatching([], listing)), viaRetr: listing, copyImap: false };
+    return { pop3: listing, matched: finishMatching(startMatching([], listing)), viaPop3: listing, copyImap: false };
   }
   const uses = (strategy: UidlMode) => mode === 'auto' || mode === strategy;
   let s = startMatching(snapshot.messages, listing);
@@ -38,9 +38,9 @@ export async function matchInbox(mode: UidlMode, snapshot: FolderSnapshot, pop3:
     const blocks = await fetchHeaderBlocks(imap, s.imapLeft.map((m) => m.uid), context);
     s = matchByEqualKeys(s, pop3Keys, new Map([...blocks].map(([uid, b]) => [uid, headerHash(b)])), 'header hash');
   }
-  if (mode !== 'auto') return { pop3: listing, matched: finishMatching(s), viaRetr: [], copyImap: true };
+  if (mode !== 'auto') return { pop3: listing, matched: finishMatching(s), viaPop3: [], copyImap: true };
   if (bothLeft(s)) {
-    // Last evidence before RETR: the bytes themselves, so a message is not imported twice.
+    // Last evidence before fetching over POP3: the bytes themselves, so a message is not imported twice.
     const pop3Keys = new Map<number, string>();
     for (const p of s.pop3Left) pop3Keys.set(p.n, await hashPop3Message(pop3.session, p.n));
     const imapKeys = new Map<number, string>();
@@ -52,7 +52,7 @@ export async function matchInbox(mode: UidlMode, snapshot: FolderSnapshot, pop3:
     }
     s = matchByEqualKeys(s, pop3Keys, imapKeys, 'content hash');
   }
-  return { pop3: listing, matched: finishMatching(s), viaRetr: s.pop3Left, copyImap: true };
+  return { pop3: listing, matched: finishMatching(s), viaPop3: s.pop3Left, copyImap: true };
 }
 
 function bothLeft(s: MatchState): boolean {

@@ -22,7 +22,7 @@ export async function scanIfPresent(maildir: string, context: ErrorContext) {
   }
 }
 
-/** What writing did: one line per message that failed, what was added (for the quota), flags updated. */
+/** What writing did: one line per message that failed, what was added or removed (for the quota), flags updated. */
 export interface WriteTally {
   errors: string[];
   bytes: number;
@@ -68,11 +68,7 @@ export function startFolder(state: JournalState, maildir: string, folder: string
  */
 export async function finishFolder(maildir: string, history: FolderHistory, tally: WriteTally, deleteGone: boolean, dryRun: boolean, context: ErrorContext): Promise<HistoryReport> {
   const gone = [...history.earlier.values()];
-  if (deleteGone && !dryRun) {
-    for (const g of gone) await fs.unlink(path.join(maildir, g.dir, g.file)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') tally.errors.push(new MessageError(syscallText('unlink', `${g.dir}/${g.file}`, err), context).message);
-    });
-  }
+  if (deleteGone && !dryRun) for (const g of gone) await removeGone(path.join(maildir, g.dir, g.file), tally, context);
   return {
     ...(history.uidValidityChangedFrom !== undefined ? { uidValidityChangedFrom: history.uidValidityChangedFrom } : {}),
     movedByContent: tally.movedByContent,
@@ -80,6 +76,18 @@ export async function finishFolder(maildir: string, history: FolderHistory, tall
     goneFromSource: gone.map((g) => `${g.dir}/${g.file}`),
     goneDeleted: deleteGone && !dryRun,
   };
+}
+
+/** Removes one file the source no longer has; its size comes off the quota tally. */
+async function removeGone(file: string, tally: WriteTally, context: ErrorContext): Promise<void> {
+  try {
+    const { size } = await fs.lstat(file);
+    await fs.unlink(file);
+    tally.bytes -= size;
+    tally.messages -= 1;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') tally.errors.push(new MessageError(syscallText('unlink', file, err), context).message);
+  }
 }
 
 /** The planned messages to write now: new ones, less those deleted on this side since we wrote them. */
@@ -124,13 +132,19 @@ export async function writeFromImap(imap: ImapFlow, target: WriteTarget, label: 
     if (inFlight.size >= WRITE_CONCURRENCY) await Promise.race(inFlight);
   };
 
-  const vanished = await fetchBodies(imap, metas.filter((m) => toWrite.has(m.uid)), take, context);
-  await Promise.all(inFlight);
+  let vanished: number[];
+  try {
+    vanished = await fetchBodies(imap, metas.filter((m) => toWrite.has(m.uid)), take, context);
+  } finally {
+    // Even when the connection drops: let the writes under way finish (or fail) before the caller
+    // releases the lock and closes the journal.
+    await Promise.all(inFlight);
+  }
   if (fatal) throw fatal;
   for (const uid of vanished) tally.errors.push(new MessageError('expunged on the source during the import; not copied', { ...context, uid }).message);
   await applyReflags(maildir, planned, tally, context);
   for (const dir of ['new', 'cur']) await fsyncDir(path.join(maildir, dir), context);
-  await target.journal.sync();
+  await target.journal.sync(context);
 }
 
 /**
@@ -168,7 +182,7 @@ export async function deliverCounted(target: WriteTarget, m: PlannedMessage, bod
       tally.bytes += d.bytes;
       tally.messages += 1;
     }
-    await target.journal.record({ folder: target.folder, uidValidity: target.uidValidity, ...(m.uid !== undefined ? { uid: m.uid } : {}), ...(m.uidl !== undefined ? { uidl: m.uidl } : {}), name: m.name, sha256: d.sha256 });
+    await target.journal.record({ folder: target.folder, uidValidity: target.uidValidity, ...(m.uid !== undefined ? { uid: m.uid } : {}), ...(m.uidl !== undefined ? { uidl: m.uidl } : {}), name: m.name, sha256: d.sha256 }, context);
   } catch (err) {
     if (!(err instanceof MessageError)) throw err;
     tally.errors.push(err.message);

@@ -8,7 +8,7 @@ import { FolderError, MessageError, syscallText, type ErrorContext } from '../er
 import { CrlfToLf, crlfToLf } from './line-endings.js';
 import { tmpName } from './unique-name.js';
 
-/** A message body: whole, streamed, or produced line by line by a writer function (POP3 RETR). */
+/** A message body: whole, streamed, or produced line by line by a writer function (a message read over POP3). */
 export type MessageSource = Buffer | Readable | ((write: (chunk: Buffer) => Promise<void>) => Promise<void>);
 
 export interface Delivery {

@@ -3,13 +3,13 @@ import path from 'node:path';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
 
 /**
- * Counts added mail in a Maildir++ quota file (`maildirsize`, kept by vpopmail and
- * deliverquota), the way deliverquota does: one appended "BYTES COUNT" line, which readers add
- * up (and recalculate from scratch once the file grows past 5120 bytes). Without such a file
- * the Maildir has no quota and nothing is written.
+ * Counts added (or, negative, removed) mail in a Maildir++ quota file (`maildirsize`, kept by
+ * vpopmail and deliverquota), the way deliverquota does: one appended "BYTES COUNT" line, which
+ * readers add up (and recalculate from scratch once the file grows past 5120 bytes). Without
+ * such a file the Maildir has no quota and nothing is written.
  */
 export async function recordQuotaUse(maildir: string, bytes: number, messages: number, context: ErrorContext): Promise<void> {
-  if (messages === 0) return;
+  if (messages === 0 && bytes === 0) return;
   const file = path.join(maildir, 'maildirsize');
   let handle: fs.FileHandle;
   try {

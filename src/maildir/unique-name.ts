@@ -10,7 +10,7 @@ export function stableUniqueName(timeSec: number, uidValidity: string, uid: numb
 }
 
 /**
- * The same for a message known only by its POP3 UIDL (fetched with RETR, UIDL unrepresentable):
+ * The same for a message known only by its POP3 UIDL (fetched over POP3, UIDL unrepresentable):
  * derived from the UIDL, so every run gives it the same name. Its time part is 0: there is no date.
  */
 export function stablePop3Name(uidl: string, host: string): string {

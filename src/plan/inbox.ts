@@ -30,8 +30,8 @@ export interface InboxPlanInput {
   imap: readonly ImapMessageMeta[];
   /** Which POP3 message is which IMAP message; undefined when UIDLs are off. */
   matched?: MatchResult;
-  /** Unmatched POP3 messages to fetch with RETR, so they are not lost and keep their UIDL. */
-  viaRetr?: readonly Pop3Message[];
+  /** Unmatched POP3 messages to fetch over POP3, so they are not lost and keep their UIDL. */
+  viaPop3?: readonly Pop3Message[];
   /** Files already in the INBOX, by name up to ':'. */
   existing: ReadonlyMap<string, ExistingFile>;
   /** Seconds of files that are not part of this plan (other mail in the Maildir). */
@@ -53,8 +53,8 @@ interface Draft {
  * the file name (the UIDL wherever qmail-pop3d can reproduce it), flags and mtime of each message.
  */
 export function planInbox(input: InboxPlanInput): InboxPlan {
-  const viaRetr = new Set((input.viaRetr ?? []).map((p) => p.n));
-  const drafts = inPop3Order(input.imap, input.matched?.matches ?? [], input.viaRetr ?? []);
+  const viaPop3 = new Set((input.viaPop3 ?? []).map((p) => p.n));
+  const drafts = inPop3Order(input.imap, input.matched?.matches ?? [], input.viaPop3 ?? []);
   const usedNames = new Set<string>();
   const named = drafts.map((d) => {
     const why = !input.matched ? undefined : !d.pop3 ? 'not in the source POP3 listing' : whyUnrepresentable(d.pop3.uidl) ?? (usedNames.has(d.pop3.uidl) ? 'UIDL used by an earlier message too' : undefined);
@@ -73,21 +73,21 @@ export function planInbox(input: InboxPlanInput): InboxPlan {
       ...(d.why ? { downloadAgain: d.why } : {}),
     }),
   );
-  const unmatchedPop3 = (input.matched?.unmatchedPop3 ?? []).filter((u) => !viaRetr.has(u.n));
+  const unmatchedPop3 = (input.matched?.unmatchedPop3 ?? []).filter((u) => !viaPop3.has(u.n));
   const formula = input.matched?.formula;
   const outOfOrder = mtimes.outOfOrder.map((i) => (named[i] as { name: string }).name);
   return { folder: 'INBOX', uidValidity: input.uidValidity, ...(formula ? { formula } : {}), messages, unmatchedPop3, outOfOrder };
 }
 
 /**
- * POP3 messages (matched or fetched by RETR) in the source's POP3 order; each IMAP-only message
+ * POP3 messages (matched, or fetched over POP3) in the source's POP3 order; each IMAP-only message
  * goes right after the matched message with the next lower UID, so it sits where the source had it.
  */
-function inPop3Order(imap: readonly ImapMessageMeta[], matches: readonly UidlMatch[], viaRetr: readonly Pop3Message[]): Draft[] {
+function inPop3Order(imap: readonly ImapMessageMeta[], matches: readonly UidlMatch[], viaPop3: readonly Pop3Message[]): Draft[] {
   const byUid = new Map(imap.map((m) => [m.uid, m]));
   const pop3Drafts: Draft[] = [
     ...matches.flatMap((m) => (byUid.has(m.uid) ? [{ meta: byUid.get(m.uid), pop3: m.pop3, matchedBy: m.matchedBy }] : [])),
-    ...viaRetr.map((p) => ({ pop3: p, matchedBy: 'pop3 itself' })),
+    ...viaPop3.map((p) => ({ pop3: p, matchedBy: 'pop3 itself' })),
   ].sort((a, b) => (a.pop3 as Pop3Message).n - (b.pop3 as Pop3Message).n);
   const matchedUids = new Set(matches.map((m) => m.uid));
   const sortedMatchedUids = [...matchedUids].sort((a, b) => a - b);

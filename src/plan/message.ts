@@ -3,7 +3,7 @@ import { maildirFlagsFromImap, maildirPlacement } from '../maildir/flags.js';
 
 /** One message of a folder's plan: where its bytes come from and the file it becomes. */
 export interface PlannedMessage {
-  /** Where the bytes come from: the IMAP message, or POP3 RETR for a message IMAP could not be tied to. */
+  /** Where the bytes come from: the IMAP message, or POP3 for a message IMAP could not be tied to. */
   source: 'imap' | 'pop3';
   /** IMAP UID (source imap). */
   uid?: number;

@@ -36,24 +36,32 @@ export async function readJournal(maildir: string, context: ErrorContext): Promi
 }
 
 export class Journal {
-  private constructor(private readonly handle: fs.FileHandle) {}
+  private constructor(
+    private readonly handle: fs.FileHandle,
+    private readonly file: string,
+  ) {}
 
   static async open(maildir: string, context: ErrorContext): Promise<Journal> {
     const file = path.join(maildir, JOURNAL_FILE);
     try {
-      return new Journal(await fs.open(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600));
+      return new Journal(await fs.open(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600), file);
     } catch (err) {
       throw new FolderError(syscallText('open', file, err), { ...context, cause: err });
     }
   }
 
-  /** One line, one write() in append mode: lines of concurrent writers never interleave. */
-  async record(entry: JournalEntry): Promise<void> {
-    await this.handle.write(`${JSON.stringify(entry)}\n`);
+  /** One line, one write() in append mode: lines of concurrent writers never interleave. A full
+   *  disk here stops the folder; the message itself is already complete and kept. */
+  async record(entry: JournalEntry, context: ErrorContext): Promise<void> {
+    await this.handle.write(`${JSON.stringify(entry)}\n`).catch((err: unknown) => {
+      throw new FolderError(syscallText('write', this.file, err), { ...context, cause: err });
+    });
   }
 
-  async sync(): Promise<void> {
-    await this.handle.sync();
+  async sync(context: ErrorContext): Promise<void> {
+    await this.handle.sync().catch((err: unknown) => {
+      throw new FolderError(syscallText('fsync', this.file, err), { ...context, cause: err });
+    });
   }
 
   async close(): Promise<void> {

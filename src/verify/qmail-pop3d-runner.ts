@@ -61,7 +61,10 @@ export async function runQmailPop3d(binary: string, maildir: string, context: Er
     const uidl = await session.uidl();
     const list = await session.list();
     child.stdin.end();
+    // qmail-pop3d exits at EOF; one that does not is ended, not waited for forever.
+    const stuck = setTimeout(() => child.kill('SIGKILL'), QMAIL_POP3D_TIMEOUT_MS);
     await closed;
+    clearTimeout(stuck);
     return { uidl, list };
   } catch (err) {
     if (started) {

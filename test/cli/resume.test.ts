@@ -144,10 +144,16 @@ describe('interrupted and repeated imports', () => {
     expect(fs.existsSync(path.join(f.maildir, deletedHere.path))).toBe(false);
     expect(fs.existsSync(path.join(f.maildir, h.goneFromSource[0]))).toBe(true);
 
+    // vpopmail's quota file learns of the removal: one negative line.
+    const quota = path.join(f.maildir, 'maildirsize');
+    fs.writeFileSync(quota, '10000000S,1000C\n', { mode: 0o600 });
+    fs.chownSync(quota, f.owner.uid, f.owner.gid);
+    const goneSize = fs.statSync(path.join(f.maildir, h.goneFromSource[0])).size;
     const removed = await runCli(['import', ...f.args, '--delete']);
     expect(removed.code).toBe(0);
     expect(removed.stderr).toContain('removed here too (--delete)');
     expect(fs.existsSync(path.join(f.maildir, h.goneFromSource[0]))).toBe(false);
+    expect(fs.readFileSync(quota, 'utf8')).toBe(`10000000S,1000C\n${-goneSize} -1\n`);
   });
 
   it('adds what it imports to a vpopmail maildirsize quota file', async () => {

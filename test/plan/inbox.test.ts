@@ -121,11 +121,11 @@ describe('planInbox', () => {
     expect(new Set(plan.messages.map((m) => m.mtimeSec)).size).toBe(3);
   });
 
-  it('fetches leftover POP3 messages with RETR, in POP3 order, named by their UIDL, after their predecessor', () => {
+  it('fetches leftover messages over POP3, in POP3 order, named by their UIDL, after their predecessor', () => {
     const imap = [meta(1), meta(3)];
     const listing = pop3([`${V}.1`, 'only-on-pop3', `${V}.3`]);
     const matched = matchUidls(V, imap, listing);
-    const plan = planInbox(input({ imap, matched, viaRetr: [listing[1]!] }));
+    const plan = planInbox(input({ imap, matched, viaPop3: [listing[1]!] }));
     expect(plan.messages.map((m) => [m.source, m.name, m.matchedBy, m.dir])).toEqual([
       ['imap', `${V}.1`, 'formula %v.%u', 'new'],
       ['pop3', 'only-on-pop3', 'pop3 itself', 'new'],
