@@ -46,7 +46,7 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
   });
 
   const imap = await openImap(job.imap, credentialsOf(job), context);
-  const folders = await checkFolders(imap, job.maildir, (p) => folderWanted(job, p), context).finally(() => closeImap(imap));
+  const folders = await checkFolders(imap, job.maildir, entries, (p) => folderWanted(job, p), context).finally(() => closeImap(imap));
 
   return {
     kind: 'verify',

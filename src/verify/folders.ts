@@ -3,7 +3,7 @@ import type { ImapFlow } from 'imapflow';
 import type { ErrorContext } from '../errors.js';
 import { imapFlagsFromName, MAILDIR_FLAGS } from '../maildir/flags.js';
 import { maildirFolderFor } from '../maildir/folder-name.js';
-import { scanMaildir } from '../maildir/scan.js';
+import { scanMaildir, type ScannedEntry } from '../maildir/scan.js';
 import { listFolders, readFolderSnapshot } from '../source/imap.js';
 
 /** One folder compared: message count and, per flag a Maildir can hold, how many messages have it. */
@@ -22,7 +22,7 @@ export interface FolderCheck {
  * on the qmail box will show. Folders that cannot be mapped were reported by import; they are
  * left out here.
  */
-export async function checkFolders(imap: ImapFlow, maildir: string, wanted: (path: string) => boolean, context: ErrorContext): Promise<FolderCheck[]> {
+export async function checkFolders(imap: ImapFlow, maildir: string, inbox: readonly ScannedEntry[], wanted: (path: string) => boolean, context: ErrorContext): Promise<FolderCheck[]> {
   const checks: FolderCheck[] = [];
   for (const folder of await listFolders(imap, context)) {
     const isInbox = folder.path.toUpperCase() === 'INBOX';
@@ -31,13 +31,12 @@ export async function checkFolders(imap: ImapFlow, maildir: string, wanted: (pat
     if (!mapping.ok) continue;
     const snapshot = await readFolderSnapshot(imap, folder.path, { ...context, folder: folder.path });
     const source = countFlags(snapshot.messages.map((m) => m.flags));
-    const local = await scanMaildir(path.join(maildir, mapping.dir), false, context).then(
-      (entries) => entries.filter((e) => !e.name.startsWith('.')),
-      (err: { cause?: NodeJS.ErrnoException }) => {
-        if (err.cause?.code === 'ENOENT') return undefined;
-        throw err;
-      },
-    );
+    // INBOX was scanned already for its POP3 listing; each other folder is scanned once here.
+    const scanned = isInbox ? inbox : await scanMaildir(path.join(maildir, mapping.dir), false, context).catch((err: { cause?: NodeJS.ErrnoException }) => {
+      if (err.cause?.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    const local = scanned?.filter((e) => !e.name.startsWith('.'));
     const localFlags = countFlags((local ?? []).map((e) => imapFlagsFromName(e.name)));
     const flagDiffs: Record<string, [number, number]> = {};
     for (const flag of MAILDIR_FLAGS) {
