@@ -19,7 +19,9 @@ const server = await startSourceServer({ uidlFormat: '%v.%u' });
 let status = 1;
 try {
   server.addUser(USER, PASSWORD);
-  console.log(`source: Dovecot on 127.0.0.1 (IMAPS ${server.imapsPort}, POP3S ${server.pop3sPort}), UIDLs %v.%u; seeding ${COUNT} INBOX messages and two folders for "${USER}"`);
+  console.log(
+    `source: Dovecot on 127.0.0.1 (IMAPS ${server.imapsPort}, POP3S ${server.pop3sPort}), UIDLs %v.%u; seeding ${COUNT} INBOX messages and two folders for "${USER}"`,
+  );
   await seedFolders(server, USER, PASSWORD, [
     { path: 'INBOX', messages: sampleMessages({ count: COUNT, seed: 7 }) },
     { path: 'Sent', messages: sampleMessages({ count: 20, seed: 8 }), subscribed: true },
@@ -35,7 +37,24 @@ try {
   const passwordFile = path.join(secrets, 'password');
   fs.writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
 
-  const common = ['--host', server.host, '--imap-port', String(server.imapsPort), '--pop3-port', String(server.pop3sPort), '--security', 'tls', '--ca-file', server.caFile, '--user', USER, '--password-file', passwordFile, '--maildir', maildir];
+  const common = [
+    '--host',
+    server.host,
+    '--imap-port',
+    String(server.imapsPort),
+    '--pop3-port',
+    String(server.pop3sPort),
+    '--security',
+    'tls',
+    '--ca-file',
+    server.caFile,
+    '--user',
+    USER,
+    '--password-file',
+    passwordFile,
+    '--maildir',
+    maildir,
+  ];
   const run = (args: string[]) => {
     console.log(`\n$ qmail-import ${args.join(' ')}`);
     return spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit' }).status;
@@ -45,7 +64,11 @@ try {
   fs.rmSync(secrets, { recursive: true, force: true });
   console.log(`\nMaildir: ${maildir} (owner ${DEMO_MAILBOX_USER}); import exit ${imported}, verify exit ${verified}`);
   status = imported === 0 && verified === 0 ? 0 : 1;
-  console.log(status === 0 ? 'demo: OK, every source UIDL reproduced in the source order, every folder with its counts and flags' : 'demo: FAILED');
+  console.log(
+    status === 0
+      ? 'demo: OK, every source UIDL reproduced in the source order, every folder with its counts and flags'
+      : 'demo: FAILED',
+  );
 } finally {
   await server.stop();
 }

@@ -41,7 +41,11 @@ export class FolderError extends ImportError {}
 export class MessageError extends ImportError {}
 
 function prefix(c: ErrorContext): string {
-  const parts = [c.user, c.folder, c.uidl !== undefined ? `uidl ${c.uidl}` : c.uid !== undefined ? `uid ${c.uid}` : undefined];
+  const parts = [
+    c.user,
+    c.folder,
+    c.uidl !== undefined ? `uidl ${c.uidl}` : c.uid !== undefined ? `uid ${c.uid}` : undefined,
+  ];
   const head = parts.filter((p) => p !== undefined).join(' ');
   return head ? `${head}: ` : '';
 }

@@ -9,12 +9,18 @@ import type { SampleMessage } from './sample-mail.js';
  * would take longer than what is measured. Dovecot numbers such files in name order, which the
  * zero-padded names make the order given here.
  */
-export function writeMaildirFiles(maildir: string, messages: readonly SampleMessage[], owner: { uid: number; gid: number }): void {
+export function writeMaildirFiles(
+  maildir: string,
+  messages: readonly SampleMessage[],
+  owner: { uid: number; gid: number },
+): void {
   for (const d of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(maildir, d), { recursive: true });
   messages.forEach((m, i) => {
     const sec = Math.floor(m.internalDate.getTime() / 1000);
     const name = `${sec}.M${String(i).padStart(7, '0')}.bench`;
-    const file = m.flags.includes('\\Seen') ? path.join(maildir, 'cur', `${name}:2,S`) : path.join(maildir, 'new', name);
+    const file = m.flags.includes('\\Seen')
+      ? path.join(maildir, 'cur', `${name}:2,S`)
+      : path.join(maildir, 'new', name);
     fs.writeFileSync(file, m.raw.toString('latin1').replaceAll('\r\n', '\n'), 'latin1');
     fs.utimesSync(file, m.internalDate, m.internalDate);
   });

@@ -34,8 +34,16 @@ export function sampleMessages(o: SampleOptions): SampleMessage[] {
   return Array.from({ length: o.count }, (_, i) => {
     // Every tenth message shares its predecessor's second, as bursts of mail do.
     if (i % 10 !== 9) dateSec += 1 + Math.floor(random() * 7200);
-    const flags = [...(random() < 0.35 ? ['\\Seen'] : []), ...(random() < 0.05 ? ['\\Flagged'] : []), ...(random() < 0.05 ? ['\\Answered', '\\Seen'] : [])];
-    return { raw: message(i, sizes[i % sizes.length] as number, dateSec), flags: [...new Set(flags)], internalDate: new Date(dateSec * 1000) };
+    const flags = [
+      ...(random() < 0.35 ? ['\\Seen'] : []),
+      ...(random() < 0.05 ? ['\\Flagged'] : []),
+      ...(random() < 0.05 ? ['\\Answered', '\\Seen'] : []),
+    ];
+    return {
+      raw: message(i, sizes[i % sizes.length] as number, dateSec),
+      flags: [...new Set(flags)],
+      internalDate: new Date(dateSec * 1000),
+    };
   });
 }
 

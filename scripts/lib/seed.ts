@@ -10,13 +10,31 @@ export interface SeedFolder {
 }
 
 /** APPENDs messages, with their flags and INTERNALDATEs, to a folder of a source server user. */
-export async function seedMailbox(server: SourceServer, user: string, password: string, messages: readonly SampleMessage[], folder = 'INBOX'): Promise<void> {
+export async function seedMailbox(
+  server: SourceServer,
+  user: string,
+  password: string,
+  messages: readonly SampleMessage[],
+  folder = 'INBOX',
+): Promise<void> {
   await seedFolders(server, user, password, [{ path: folder, messages }]);
 }
 
 /** Creates folders (subscribed or not) and APPENDs their messages. */
-export async function seedFolders(server: SourceServer, user: string, password: string, folders: readonly SeedFolder[]): Promise<void> {
-  const client = new ImapFlow({ host: server.host, port: server.imapPort, secure: false, doSTARTTLS: false, auth: { user, pass: password }, logger: false });
+export async function seedFolders(
+  server: SourceServer,
+  user: string,
+  password: string,
+  folders: readonly SeedFolder[],
+): Promise<void> {
+  const client = new ImapFlow({
+    host: server.host,
+    port: server.imapPort,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user, pass: password },
+    logger: false,
+  });
   await client.connect();
   try {
     for (const f of folders) {

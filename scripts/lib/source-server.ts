@@ -50,7 +50,8 @@ export const SOURCE_ADMIN = { user: 'qi-admin', password: 'qi-admin-secret' };
 const DOVECOT = '/usr/sbin/dovecot';
 
 export async function startSourceServer(options: SourceServerOptions = {}): Promise<SourceServer> {
-  if (!fs.existsSync(DOVECOT)) throw new Error(`${DOVECOT} not found: apt-get install dovecot-imapd dovecot-pop3d (scripts/install-deps.sh does)`);
+  if (!fs.existsSync(DOVECOT))
+    throw new Error(`${DOVECOT} not found: apt-get install dovecot-imapd dovecot-pop3d (scripts/install-deps.sh does)`);
   const mailOwner = ensureSystemUser(options.serveMaildir?.owner ?? SOURCE_MAIL_USER);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-dovecot-'));
   // Dovecot's login and mail processes run as other users and must reach their sockets and mail.
@@ -61,13 +62,28 @@ export async function startSourceServer(options: SourceServerOptions = {}): Prom
   // to one shared file in quick succession would not be seen yet; a new file is read at once.
   const usersFile = path.join(dir, 'users', '%n');
   fs.mkdirSync(path.dirname(usersFile), { mode: 0o755 });
-  fs.writeFileSync(path.join(dir, 'master-users'), `${SOURCE_ADMIN.user}:{PLAIN}${SOURCE_ADMIN.password}\n`, { mode: 0o644 });
+  fs.writeFileSync(path.join(dir, 'master-users'), `${SOURCE_ADMIN.user}:{PLAIN}${SOURCE_ADMIN.password}\n`, {
+    mode: 0o644,
+  });
 
   for (let attempt = 1; ; attempt++) {
     const ports = await freePorts(4);
     const [imapPort, imapsPort, pop3Port, pop3sPort] = ports as [number, number, number, number];
     const configFile = path.join(dir, 'dovecot.conf');
-    fs.writeFileSync(configFile, config({ dir, usersFile, tls, mailOwner, ports: { imapPort, imapsPort, pop3Port, pop3sPort }, uidlFormat: options.uidlFormat ?? '%v.%u', reuseXuidl: options.reuseXuidl ?? false, mailLocation: mailLocation(options) }), { mode: 0o644 });
+    fs.writeFileSync(
+      configFile,
+      config({
+        dir,
+        usersFile,
+        tls,
+        mailOwner,
+        ports: { imapPort, imapsPort, pop3Port, pop3sPort },
+        uidlFormat: options.uidlFormat ?? '%v.%u',
+        reuseXuidl: options.reuseXuidl ?? false,
+        mailLocation: mailLocation(options),
+      }),
+      { mode: 0o644 },
+    );
     const proc = spawn(DOVECOT, ['-F', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -90,7 +106,10 @@ export async function startSourceServer(options: SourceServerOptions = {}): Prom
 }
 
 /** Operations on a running instance; `stop` is a no-op for a handle on someone else's server. */
-export function sourceServerHandle(info: SourceServerInfo, stop: () => Promise<void> = async () => undefined): SourceServer {
+export function sourceServerHandle(
+  info: SourceServerInfo,
+  stop: () => Promise<void> = async () => undefined,
+): SourceServer {
   const mailOwner = ensureSystemUser(SOURCE_MAIL_USER);
   return {
     ...info,
@@ -176,16 +195,21 @@ service pop3-login {
 
 function mailLocation(o: SourceServerOptions): string {
   if (o.serveMaildir) return `mail_location = maildir:${o.serveMaildir.path}`;
-  if (o.slashHierarchy) return 'mail_location = maildir:~/Maildir:LAYOUT=fs\nnamespace inbox {\n  inbox = yes\n  separator = /\n}';
+  if (o.slashHierarchy)
+    return 'mail_location = maildir:~/Maildir:LAYOUT=fs\nnamespace inbox {\n  inbox = yes\n  separator = /\n}';
   return 'mail_location = maildir:~/Maildir';
 }
 
 async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<net.Server>((resolve) => {
-      const s = net.createServer();
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<net.Server>((resolve) => {
+          const s = net.createServer();
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));

@@ -14,7 +14,20 @@ export interface SystemUser {
 export function ensureSystemUser(name: string): SystemUser {
   const existing = getent(name);
   if (existing) return existing;
-  execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', name], { stdio: 'inherit' });
+  execFileSync(
+    'useradd',
+    [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--home-dir',
+      '/nonexistent',
+      '--shell',
+      '/usr/sbin/nologin',
+      name,
+    ],
+    { stdio: 'inherit' },
+  );
   const created = getent(name);
   if (!created) throw new Error(`useradd ${name} did not create the user`);
   return created;

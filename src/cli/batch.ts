@@ -9,7 +9,9 @@ import { runAsOwner } from './run-as-owner.js';
 import type { UserLine } from './users-file.js';
 
 /** One user's outcome in a run: a report per command, or the error that stopped it. */
-export type UserOutcome = { user: string; kind: JobKind; exitCode: number } & ({ report: UserReport } | { error: { type: string; message: string } });
+export type UserOutcome = { user: string; kind: JobKind; exitCode: number } & (
+  { report: UserReport } | { error: { type: string; message: string } }
+);
 
 /**
  * Runs `kinds` (import, verify, or import then verify) for every user, `jobs` users at a time,
@@ -25,14 +27,22 @@ export async function runBatch(
   done: (outcome: UserOutcome) => void,
 ): Promise<UserOutcome[]> {
   const missing = users.find((u) => u.password === undefined && defaultPassword === undefined);
-  if (missing) throw new UsageError(`line ${missing.line} (${missing.user}) gives no password, and there is no --password-file or QMAIL_IMPORT_PASSWORD`);
+  if (missing)
+    throw new UsageError(
+      `line ${missing.line} (${missing.user}) gives no password, and there is no --password-file or QMAIL_IMPORT_PASSWORD`,
+    );
   const outcomes: UserOutcome[][] = new Array(users.length);
   let next = 0;
   const worker = async () => {
     while (next < users.length) {
       const i = next++;
       const u = users[i] as UserLine;
-      const job: UserJob = { ...shared, user: u.user, maildir: u.maildir, password: (u.password ?? defaultPassword) as string };
+      const job: UserJob = {
+        ...shared,
+        user: u.user,
+        maildir: u.maildir,
+        password: (u.password ?? defaultPassword) as string,
+      };
       outcomes[i] = [];
       for (const kind of kinds) {
         const outcome = await runOne(kind, job, options.owner);
@@ -50,7 +60,11 @@ export async function runBatch(
 /** One user and command: never throws for a user's own trouble, so one user cannot stop the run. */
 export async function runOne(kind: JobKind, job: UserJob, owner: string | undefined): Promise<UserOutcome> {
   try {
-    const report = await runAsOwner(kind, job.maildirLinkOk ? { ...job, maildir: resolveLink(job.maildir) } : job, owner);
+    const report = await runAsOwner(
+      kind,
+      job.maildirLinkOk ? { ...job, maildir: resolveLink(job.maildir) } : job,
+      owner,
+    );
     return { user: job.user, kind, exitCode: exitCodeForReport(report), report };
   } catch (err) {
     const message = err instanceof ImportError ? err.message : `internal error: ${(err as Error).message}`;

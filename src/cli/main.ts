@@ -21,18 +21,44 @@ function connectionOptions(y: Argv) {
     .option('pop3-host', { type: 'string', describe: 'POP3 server, when not --host' })
     .option('imap-port', { type: 'number', describe: 'default 993 with tls, else 143' })
     .option('pop3-port', { type: 'number', describe: 'default 995 with tls, else 110' })
-    .option('security', { choices: ['tls', 'starttls', 'none'] as const, default: 'tls' as const, describe: 'how to protect the connections' })
+    .option('security', {
+      choices: ['tls', 'starttls', 'none'] as const,
+      default: 'tls' as const,
+      describe: 'how to protect the connections',
+    })
     .option('ca-file', { type: 'string', describe: 'PEM file of a private CA to trust' })
-    .option('insecure', { type: 'boolean', default: false, describe: 'do not check the server certificate (loud warning)' })
-    .option('password-file', { type: 'string', describe: 'file whose first line is the password (or env QMAIL_IMPORT_PASSWORD)' })
-    .option('admin-user', { type: 'string', describe: 'log in as this admin on behalf of each user (SASL PLAIN authzid)' })
+    .option('insecure', {
+      type: 'boolean',
+      default: false,
+      describe: 'do not check the server certificate (loud warning)',
+    })
+    .option('password-file', {
+      type: 'string',
+      describe: 'file whose first line is the password (or env QMAIL_IMPORT_PASSWORD)',
+    })
+    .option('admin-user', {
+      type: 'string',
+      describe: 'log in as this admin on behalf of each user (SASL PLAIN authzid)',
+    })
     .option('admin-password-file', { type: 'string', describe: "file whose first line is the admin's password" })
-    .option('apop', { type: 'boolean', default: false, describe: 'POP3: log in with APOP (the password never crosses the wire)' })
+    .option('apop', {
+      type: 'boolean',
+      default: false,
+      describe: 'POP3: log in with APOP (the password never crosses the wire)',
+    })
     .option('owner', { type: 'string', describe: 'USER[:GROUP] to write as when root (default: owner of the Maildir)' })
-    .option('allow-symlinked-maildir', { type: 'boolean', default: false, describe: 'the Maildir path itself may be a symlink (links inside it are still refused)' })
+    .option('allow-symlinked-maildir', {
+      type: 'boolean',
+      default: false,
+      describe: 'the Maildir path itself may be a symlink (links inside it are still refused)',
+    })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON document on stdout' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
-    .option('verbose', { type: 'boolean', default: false, describe: 'list every message in the text report, not the first few' });
+    .option('verbose', {
+      type: 'boolean',
+      default: false,
+      describe: 'list every message in the text report, not the first few',
+    });
 }
 
 function oneUserOptions(y: Argv) {
@@ -43,32 +69,54 @@ function oneUserOptions(y: Argv) {
 
 function importOptions(y: Argv) {
   return folderOptions(y)
-    .option('uidl', { choices: ['auto', 'formula', 'size', 'header', 'pop3', 'off'], default: 'auto', describe: 'how to match POP3 UIDLs to IMAP messages' })
+    .option('uidl', {
+      choices: ['auto', 'formula', 'size', 'header', 'pop3', 'off'],
+      default: 'auto',
+      describe: 'how to match POP3 UIDLs to IMAP messages',
+    })
     .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, write nothing' })
-    .option('delete', { type: 'boolean', default: false, describe: 'remove imported messages the source no longer has (default: report them)' });
+    .option('delete', {
+      type: 'boolean',
+      default: false,
+      describe: 'remove imported messages the source no longer has (default: report them)',
+    });
 }
 
 function folderOptions(y: Argv) {
   return y
     .option('folders', { choices: ['all', 'inbox'], default: 'all', describe: 'every folder, or the INBOX alone' })
-    .option('include', { type: 'string', describe: 'only folders (besides INBOX) whose name matches this regular expression' })
+    .option('include', {
+      type: 'string',
+      describe: 'only folders (besides INBOX) whose name matches this regular expression',
+    })
     .option('exclude', { type: 'string', describe: 'no folders whose name matches this regular expression' });
 }
 
 function verifyOptions(y: Argv) {
   return y
-    .option('qmail-pop3d', { type: 'string', describe: 'qmail-pop3d binary (default $QMAIL_POP3D, then /var/qmail/bin/qmail-pop3d)' })
-    .option('content', { type: 'string', describe: 'also compare the bytes of N sampled messages (or "all") with the source' });
+    .option('qmail-pop3d', {
+      type: 'string',
+      describe: 'qmail-pop3d binary (default $QMAIL_POP3D, then /var/qmail/bin/qmail-pop3d)',
+    })
+    .option('content', {
+      type: 'string',
+      describe: 'also compare the bytes of N sampled messages (or "all") with the source',
+    });
 }
 
 type RunArgs = SharedArgs & { json: boolean; verbose: boolean };
 
 function modelWarning(qmailPop3d: string | undefined, kinds: readonly JobKind[]): void {
-  if (kinds.includes('verify') && !qmailPop3d) warn('WARNING: no qmail-pop3d found (--qmail-pop3d, $QMAIL_POP3D, /var/qmail/bin/qmail-pop3d): its listing is modelled from its rules, not run');
+  if (kinds.includes('verify') && !qmailPop3d)
+    warn(
+      'WARNING: no qmail-pop3d found (--qmail-pop3d, $QMAIL_POP3D, /var/qmail/bin/qmail-pop3d): its listing is modelled from its rules, not run',
+    );
 }
 
 function print(outcome: UserOutcome, verbose: boolean): void {
-  process.stderr.write('report' in outcome ? renderText(outcome.report, verbose) : `qmail-import: ${outcome.error.message}\n`);
+  process.stderr.write(
+    'report' in outcome ? renderText(outcome.report, verbose) : `qmail-import: ${outcome.error.message}\n`,
+  );
 }
 
 function printJson(command: string, exitCode: number, outcomes: UserOutcome[]): void {
@@ -86,7 +134,8 @@ async function oneUser(kind: JobKind, args: RunArgs & CommonArgs): Promise<numbe
 }
 
 async function batch(args: RunArgs & { users: string; jobs: number; mode: string }): Promise<number> {
-  if (!Number.isInteger(args.jobs) || args.jobs < 1) throw new UsageError('--jobs must be a whole number of at least 1');
+  if (!Number.isInteger(args.jobs) || args.jobs < 1)
+    throw new UsageError('--jobs must be a whole number of at least 1');
   const kinds: JobKind[] = args.mode === 'both' ? ['import', 'verify'] : [args.mode as JobKind];
   const users = readUsersFile(args.users, warn);
   const { shared, password } = sharedJobFromArgs(args, process.env, warn);
@@ -99,9 +148,14 @@ async function batch(args: RunArgs & { users: string; jobs: number; mode: string
   });
   const exitCode = batchExitCode(outcomes);
   const attention = outcomes.filter((o) => o.exitCode !== 0).map((o) => `${o.user} ${o.kind} exit ${o.exitCode}`);
-  const named = attention.length > 10 ? [...attention.slice(0, 10), `… ${attention.length - 10} more (--json lists all)`] : attention;
+  const named =
+    attention.length > 10
+      ? [...attention.slice(0, 10), `… ${attention.length - 10} more (--json lists all)`]
+      : attention;
   const attentionUsers = new Set(outcomes.filter((o) => o.exitCode !== 0).map((o) => o.user)).size;
-  process.stderr.write(`batch: ${users.length} users, ${attentionUsers} need attention${named.length ? `: ${named.join(', ')}` : ''}\n`);
+  process.stderr.write(
+    `batch: ${users.length} users, ${attentionUsers} need attention${named.length ? `: ${named.join(', ')}` : ''}\n`,
+  );
   if (args.json) printJson('batch', exitCode, outcomes);
   return exitCode;
 }
@@ -112,12 +166,22 @@ async function main(argv: string[]): Promise<number> {
     await yargs(argv)
       .scriptName('qmail-import')
       .usage('$0 <command> [options]')
-      .command('import', "copy a user's mail into the Maildir, keeping POP3 UIDLs", (y) => importOptions(oneUserOptions(y)), async (a) => {
-        code = await oneUser('import', a as unknown as RunArgs & CommonArgs);
-      })
-      .command('verify', "check that qmail-pop3d lists the Maildir exactly as the source's POP3 did", (y) => folderOptions(verifyOptions(oneUserOptions(y))), async (a) => {
-        code = await oneUser('verify', { ...(a as unknown as RunArgs & CommonArgs), uidl: 'auto', dryRun: false });
-      })
+      .command(
+        'import',
+        "copy a user's mail into the Maildir, keeping POP3 UIDLs",
+        (y) => importOptions(oneUserOptions(y)),
+        async (a) => {
+          code = await oneUser('import', a as unknown as RunArgs & CommonArgs);
+        },
+      )
+      .command(
+        'verify',
+        "check that qmail-pop3d lists the Maildir exactly as the source's POP3 did",
+        (y) => folderOptions(verifyOptions(oneUserOptions(y))),
+        async (a) => {
+          code = await oneUser('verify', { ...(a as unknown as RunArgs & CommonArgs), uidl: 'auto', dryRun: false });
+        },
+      )
       .command(
         'batch',
         'import and/or verify every user of a users file (USER:MAILDIR[:PASSWORD] per line)',
@@ -125,7 +189,11 @@ async function main(argv: string[]): Promise<number> {
           verifyOptions(importOptions(connectionOptions(y)))
             .option('users', { type: 'string', demandOption: true, describe: 'the users file' })
             .option('jobs', { type: 'number', default: 1, describe: 'users worked on at once' })
-            .option('mode', { choices: ['import', 'verify', 'both'], default: 'both', describe: 'import, verify, or import then verify each user' }),
+            .option('mode', {
+              choices: ['import', 'verify', 'both'],
+              default: 'both',
+              describe: 'import, verify, or import then verify each user',
+            }),
         async (a) => {
           code = await batch(a as unknown as RunArgs & { users: string; jobs: number; mode: string });
         },
@@ -144,9 +212,14 @@ async function main(argv: string[]): Promise<number> {
       .parseAsync();
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`usage: qmail-import <import|verify|batch> [options]; see qmail-import <command> --help\nqmail-import: ${err.message}\n`);
+    process.stderr.write(
+      `usage: qmail-import <import|verify|batch> [options]; see qmail-import <command> --help\nqmail-import: ${err.message}\n`,
+    );
     // A script that asked for JSON gets JSON, even when the command line itself was wrong.
-    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ command: argv[0] ?? null, exitCode: EXIT.usage, error: { type: 'UsageError', message: err.message } }, null, 2)}\n`);
+    if (argv.includes('--json'))
+      process.stdout.write(
+        `${JSON.stringify({ command: argv[0] ?? null, exitCode: EXIT.usage, error: { type: 'UsageError', message: err.message } }, null, 2)}\n`,
+      );
     return EXIT.usage;
   }
   return code;

@@ -51,23 +51,42 @@ export function jobFromArgs(args: CommonArgs, env: NodeJS.ProcessEnv, warn: (lin
 }
 
 /** The options that hold for every user of a run, checked once; the password when one was given. */
-export function sharedJobFromArgs(args: SharedArgs, env: NodeJS.ProcessEnv, warn: (line: string) => void): { shared: SharedJob; password?: string } {
-  for (const [option, re] of [['--include', args.include], ['--exclude', args.exclude]] as const) {
+export function sharedJobFromArgs(
+  args: SharedArgs,
+  env: NodeJS.ProcessEnv,
+  warn: (line: string) => void,
+): { shared: SharedJob; password?: string } {
+  for (const [option, re] of [
+    ['--include', args.include],
+    ['--exclude', args.exclude],
+  ] as const) {
     try {
       if (re !== undefined) new RegExp(re, 'u');
     } catch (err) {
       throw new UsageError(`${option} ${re}: not a regular expression: ${(err as Error).message}`);
     }
   }
-  if ((args.adminUser === undefined) !== (args.adminPasswordFile === undefined)) throw new UsageError('--admin-user and --admin-password-file go together');
-  if (args.qmailPop3d !== undefined && !isExecutable(args.qmailPop3d)) throw new UsageError(`--qmail-pop3d ${args.qmailPop3d}: not an executable file`);
+  if ((args.adminUser === undefined) !== (args.adminPasswordFile === undefined))
+    throw new UsageError('--admin-user and --admin-password-file go together');
+  if (args.qmailPop3d !== undefined && !isExecutable(args.qmailPop3d))
+    throw new UsageError(`--qmail-pop3d ${args.qmailPop3d}: not an executable file`);
   const ca = args.caFile === undefined ? undefined : readText(args.caFile, '--ca-file');
-  if (args.insecure) warn('WARNING: --insecure: the source server certificate is not checked; a man in the middle can read passwords and mail');
+  if (args.insecure)
+    warn(
+      'WARNING: --insecure: the source server certificate is not checked; a man in the middle can read passwords and mail',
+    );
   const endpoint = (protocol: 'imap' | 'pop3', host: string | undefined, port: number | undefined): Endpoint => {
     const h = host ?? args.host;
     if (!h) throw new UsageError(`no ${protocol.toUpperCase()} host: give --host or --${protocol}-host`);
-    if (args.security === 'none' && !isLoopback(h)) warn(`WARNING: --security none: passwords cross the network to ${h} in clear text`);
-    return { host: h, port: port ?? DEFAULT_PORTS[protocol][args.security], security: args.security, ca, insecure: args.insecure };
+    if (args.security === 'none' && !isLoopback(h))
+      warn(`WARNING: --security none: passwords cross the network to ${h} in clear text`);
+    return {
+      host: h,
+      port: port ?? DEFAULT_PORTS[protocol][args.security],
+      security: args.security,
+      ca,
+      insecure: args.insecure,
+    };
   };
   const shared: SharedJob = {
     ...(args.adminUser ? { admin: args.adminUser } : {}),
@@ -85,7 +104,10 @@ export function sharedJobFromArgs(args: SharedArgs, env: NodeJS.ProcessEnv, warn
     qmailPop3d: findQmailPop3d(args.qmailPop3d, env.QMAIL_POP3D),
     content: parseContent(args.content),
   };
-  const password = args.adminPasswordFile !== undefined ? firstLine(args.adminPasswordFile, '--admin-password-file') : readPassword(args.passwordFile, env);
+  const password =
+    args.adminPasswordFile !== undefined
+      ? firstLine(args.adminPasswordFile, '--admin-password-file')
+      : readPassword(args.passwordFile, env);
   return { shared, password };
 }
 
@@ -105,7 +127,9 @@ export function readText(file: string, option: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`${option} ${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(
+      `${option} ${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 

@@ -18,16 +18,25 @@ export function resolveOwner(spec: string | undefined, maildir: string): Owner {
   if (spec) {
     const [userPart = '', groupPart] = spec.split(':');
     const user = lookup('passwd', userPart, `--owner: no such user ${userPart}`);
-    const gid = groupPart ? Number(lookup('group', groupPart, `--owner: no such group ${groupPart}`)[2]) : Number(user[3]);
+    const gid = groupPart
+      ? Number(lookup('group', groupPart, `--owner: no such group ${groupPart}`)[2])
+      : Number(user[3]);
     return checked({ name: user[0] as string, uid: Number(user[2]), gid });
   }
   const st = statExisting(maildir);
-  const user = lookup('passwd', String(st.uid), `${maildir} is owned by uid ${st.uid}, which has no passwd entry; pass --owner`);
+  const user = lookup(
+    'passwd',
+    String(st.uid),
+    `${maildir} is owned by uid ${st.uid}, which has no passwd entry; pass --owner`,
+  );
   return checked({ name: user[0] as string, uid: st.uid, gid: st.gid });
 }
 
 function checked(owner: Owner): Owner {
-  if (owner.uid === 0) throw new UsageError(`refusing to write mail as root (owner ${owner.name}); chown the Maildir to the mail user or pass --owner`);
+  if (owner.uid === 0)
+    throw new UsageError(
+      `refusing to write mail as root (owner ${owner.name}); chown the Maildir to the mail user or pass --owner`,
+    );
   return owner;
 }
 
@@ -37,7 +46,8 @@ function statExisting(maildir: string): fs.Stats {
     try {
       return fs.statSync(candidate);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`cannot stat ${candidate}: ${(err as NodeJS.ErrnoException).code}`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new UsageError(`cannot stat ${candidate}: ${(err as NodeJS.ErrnoException).code}`);
     }
   }
   throw new UsageError(`neither ${dir} nor its parent exists; create the user's home first`);

@@ -32,20 +32,33 @@ export async function runAsOwner(kind: JobKind, job: UserJob, ownerSpec: string 
 function inWorker(order: WorkerOrder): Promise<WorkerAnswer> {
   const env = { ...process.env };
   delete env.QMAIL_IMPORT_PASSWORD;
-  const child = fork(fileURLToPath(new URL('./worker.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env });
+  const child = fork(fileURLToPath(new URL('./worker.js', import.meta.url)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env,
+  });
   return new Promise((resolve, reject) => {
     let answer: WorkerAnswer | undefined;
     child.on('message', (m) => (answer = m as WorkerAnswer));
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (answer) resolve(answer);
-      else reject(new FolderError(`worker for ${order.job.user} ended without an answer (${signal ?? `exit ${code}`})`, { user: order.job.user }));
+      else
+        reject(
+          new FolderError(`worker for ${order.job.user} ended without an answer (${signal ?? `exit ${code}`})`, {
+            user: order.job.user,
+          }),
+        );
     });
     child.send(order);
   });
 }
 
-const ERROR_TYPES: Record<string, new (message: string) => ImportError> = { UsageError, SourceError, FolderError, MessageError };
+const ERROR_TYPES: Record<string, new (message: string) => ImportError> = {
+  UsageError,
+  SourceError,
+  FolderError,
+  MessageError,
+};
 
 /** The worker's error as the same class here, so exit codes come out the same as in-process. */
 function reviveError(e: { type: string; message: string }): Error {

@@ -27,10 +27,13 @@ export function readUsersFile(file: string, warn: (line: string) => void): UserL
     const second = first < 0 ? -1 : raw.indexOf(':', first + 1);
     const user = first < 0 ? raw : raw.slice(0, first);
     const maildir = first < 0 ? '' : second < 0 ? raw.slice(first + 1) : raw.slice(first + 1, second);
-    if (!user.trim() || !maildir.trim()) throw new UsageError(`--users ${file} line ${line}: expected USER:MAILDIR[:PASSWORD]`);
-    if (!maildir.startsWith('/')) throw new UsageError(`--users ${file} line ${line}: maildir ${maildir} is not an absolute path`);
+    if (!user.trim() || !maildir.trim())
+      throw new UsageError(`--users ${file} line ${line}: expected USER:MAILDIR[:PASSWORD]`);
+    if (!maildir.startsWith('/'))
+      throw new UsageError(`--users ${file} line ${line}: maildir ${maildir} is not an absolute path`);
     const earlier = seen.get(maildir);
-    if (earlier !== undefined) throw new UsageError(`--users ${file} line ${line}: maildir ${maildir} already named on line ${earlier}`);
+    if (earlier !== undefined)
+      throw new UsageError(`--users ${file} line ${line}: maildir ${maildir} already named on line ${earlier}`);
     seen.set(maildir, line);
     users.push({ user, maildir, ...(second < 0 ? {} : { password: raw.slice(second + 1) }), line });
   });

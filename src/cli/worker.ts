@@ -12,7 +12,9 @@ process.once('message', (order: WorkerOrder) => {
     let answer: WorkerAnswer;
     try {
       // process.initgroups exists on POSIX but is missing from @types/node.
-      const { initgroups, setgid, setuid } = process as NodeJS.Process & { initgroups?: (user: string, gid: number) => void };
+      const { initgroups, setgid, setuid } = process as NodeJS.Process & {
+        initgroups?: (user: string, gid: number) => void;
+      };
       if (!initgroups || !setgid || !setuid) throw new Error('this platform cannot change user');
       initgroups(order.owner.name, order.owner.gid);
       setgid(order.owner.gid);

@@ -13,23 +13,46 @@ import { countDropped } from '../plan/message.js';
 import type { FolderReport } from '../report/types.js';
 import { listFolders, readFolderSnapshot, type SourceFolder } from '../source/imap.js';
 import { folderWanted, type UserJob } from './user-job.js';
-import { finishFolder, newTally, scanIfPresent, startFolder, writeFromImap, type JournalState, type WriteTally } from './write-messages.js';
+import {
+  finishFolder,
+  newTally,
+  scanIfPresent,
+  startFolder,
+  writeFromImap,
+  type JournalState,
+  type WriteTally,
+} from './write-messages.js';
 
 /**
  * Every selectable folder but INBOX, each into its Maildir++ folder, then the subscriptions. A
  * folder that cannot be mapped or written gets its own error and the others go on; a lost
  * connection (SourceError) ends the user's import.
  */
-export async function importFolders(imap: ImapFlow, job: UserJob, journal: JournalState, runStartSec: number): Promise<{ report: FolderReport; tally: WriteTally }[]> {
+export async function importFolders(
+  imap: ImapFlow,
+  job: UserJob,
+  journal: JournalState,
+  runStartSec: number,
+): Promise<{ report: FolderReport; tally: WriteTally }[]> {
   const context: ErrorContext = { user: job.user };
-  const folders = (await listFolders(imap, context)).filter((f) => f.selectable && f.path.toUpperCase() !== 'INBOX' && folderWanted(job, f.path));
+  const folders = (await listFolders(imap, context)).filter(
+    (f) => f.selectable && f.path.toUpperCase() !== 'INBOX' && folderWanted(job, f.path),
+  );
   const reports: { report: FolderReport; tally: WriteTally }[] = [];
   const failed = (report: FolderReport) => reports.push({ report, tally: newTally() });
   const dirs = new Map<string, string>();
   const subscribe: string[] = [];
   for (const folder of folders) {
     const mapping = maildirFolderFor(folder.parts);
-    const empty = { name: folder.path, imapMessages: 0, toWrite: 0, alreadyPresent: 0, reflagged: 0, droppedFlags: {}, errors: [] };
+    const empty = {
+      name: folder.path,
+      imapMessages: 0,
+      toWrite: 0,
+      alreadyPresent: 0,
+      reflagged: 0,
+      droppedFlags: {},
+      errors: [],
+    };
     if (!mapping.ok) {
       failed({ ...empty, error: `cannot become a Maildir++ folder: name ${mapping.reason}` });
       continue;
@@ -42,7 +65,10 @@ export async function importFolders(imap: ImapFlow, job: UserJob, journal: Journ
     dirs.set(mapping.dir, folder.path);
     try {
       const done = await importFolder(imap, job, journal, folder, mapping.dir, runStartSec);
-      reports.push({ ...done, report: { ...done.report, ...(mapping.renamed ? { renamedFrom: mapping.renamed } : {}) } });
+      reports.push({
+        ...done,
+        report: { ...done.report, ...(mapping.renamed ? { renamedFrom: mapping.renamed } : {}) },
+      });
       if (folder.subscribed) subscribe.push(mapping.virtualName);
     } catch (err) {
       if (!(err instanceof FolderError)) throw err;
@@ -53,7 +79,14 @@ export async function importFolders(imap: ImapFlow, job: UserJob, journal: Journ
   return reports;
 }
 
-async function importFolder(imap: ImapFlow, job: UserJob, journal: JournalState, folder: SourceFolder, dirName: string, runStartSec: number): Promise<{ report: FolderReport; tally: WriteTally }> {
+async function importFolder(
+  imap: ImapFlow,
+  job: UserJob,
+  journal: JournalState,
+  folder: SourceFolder,
+  dirName: string,
+  runStartSec: number,
+): Promise<{ report: FolderReport; tally: WriteTally }> {
   const context: ErrorContext = { user: job.user, folder: folder.path };
   const dir = path.join(job.maildir, dirName);
   const snapshot = await readFolderSnapshot(imap, folder.path, context);
@@ -64,10 +97,26 @@ async function importFolder(imap: ImapFlow, job: UserJob, journal: JournalState,
     await clearOurTmp(dir, context);
   }
   const existing = await scanIfPresent(dir, context);
-  const planned = planFolder({ uidValidity: snapshot.uidValidity, imap: snapshot.messages, existing: existingByName(existing), beforeSec: runStartSec, host: os.hostname() });
+  const planned = planFolder({
+    uidValidity: snapshot.uidValidity,
+    imap: snapshot.messages,
+    existing: existingByName(existing),
+    beforeSec: runStartSec,
+    host: os.hostname(),
+  });
   const tally = newTally();
   const { history, target } = startFolder(journal, dir, folder.path, snapshot.uidValidity, existing, planned);
-  if (target) await writeFromImap(imap, target, `${job.user} ${folder.path}`, job.quiet, planned, snapshot.messages, tally, context);
+  if (target)
+    await writeFromImap(
+      imap,
+      target,
+      `${job.user} ${folder.path}`,
+      job.quiet,
+      planned,
+      snapshot.messages,
+      tally,
+      context,
+    );
   const report: FolderReport = {
     name: folder.path,
     dir: dirName,
@@ -86,7 +135,9 @@ async function importFolder(imap: ImapFlow, job: UserJob, journal: JournalState,
 async function markAsFolder(dir: string, context: ErrorContext): Promise<void> {
   const marker = path.join(dir, 'maildirfolder');
   try {
-    await (await fs.open(marker, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600)).close();
+    await (
+      await fs.open(marker, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600)
+    ).close();
   } catch (err) {
     throw new FolderError(syscallText('create', marker, err), { ...context, cause: err });
   }

@@ -6,7 +6,17 @@ import type { Pop3Connection } from '../source/pop3-client.js';
 import { joinUidlAndList } from '../source/pop3-session.js';
 import { headerHash } from '../uidl/header-hash.js';
 import type { UidlMode } from '../plan/inbox.js';
-import { finishMatching, matchByEqualKeys, matchByFormula, matchByMessageFields, matchBySize, startMatching, type MatchResult, type MatchState, type Pop3Message } from '../uidl/match.js';
+import {
+  finishMatching,
+  matchByEqualKeys,
+  matchByFormula,
+  matchByMessageFields,
+  matchBySize,
+  startMatching,
+  type MatchResult,
+  type MatchState,
+  type Pop3Message,
+} from '../uidl/match.js';
 
 export interface InboxMatch {
   /** The source's POP3 listing. */
@@ -24,7 +34,13 @@ export interface InboxMatch {
  * IMAP headers, for the leftovers only), then content hashes. What POP3 still holds after that is
  * fetched over POP3 (TOP, else RETR), so it is never lost and keeps its UIDL.
  */
-export async function matchInbox(mode: UidlMode, snapshot: FolderSnapshot, pop3: Pop3Connection, imap: ImapFlow, context: ErrorContext): Promise<InboxMatch> {
+export async function matchInbox(
+  mode: UidlMode,
+  snapshot: FolderSnapshot,
+  pop3: Pop3Connection,
+  imap: ImapFlow,
+  context: ErrorContext,
+): Promise<InboxMatch> {
   const listing = joinUidlAndList(await pop3.session.uidl(), await pop3.session.list());
   if (mode === 'pop3') {
     return { pop3: listing, matched: finishMatching(startMatching([], listing)), viaPop3: listing, copyImap: false };
@@ -35,7 +51,11 @@ export async function matchInbox(mode: UidlMode, snapshot: FolderSnapshot, pop3:
   if (uses('size')) s = matchBySize(s);
   if (uses('header') && bothLeft(s)) {
     const pop3Keys = await topHeaderHashes(pop3, s.pop3Left);
-    const blocks = await fetchHeaderBlocks(imap, s.imapLeft.map((m) => m.uid), context);
+    const blocks = await fetchHeaderBlocks(
+      imap,
+      s.imapLeft.map((m) => m.uid),
+      context,
+    );
     s = matchByEqualKeys(s, pop3Keys, new Map([...blocks].map(([uid, b]) => [uid, headerHash(b)])), 'header hash');
   }
   if (mode !== 'auto') return { pop3: listing, matched: finishMatching(s), viaPop3: [], copyImap: true };
@@ -46,7 +66,11 @@ export async function matchInbox(mode: UidlMode, snapshot: FolderSnapshot, pop3:
     const imapKeys = new Map<number, string>();
     for (const m of s.imapLeft) {
       const key = await hashImapMessage(imap, m.uid).catch((err: unknown) => {
-        throw new SourceError(`imap: cannot fetch for content matching: ${(err as Error).message}`, { ...context, uid: m.uid, cause: err });
+        throw new SourceError(`imap: cannot fetch for content matching: ${(err as Error).message}`, {
+          ...context,
+          uid: m.uid,
+          cause: err,
+        });
       });
       if (key) imapKeys.set(m.uid, key);
     }
@@ -66,7 +90,11 @@ async function topHeaderHashes(pop3: Pop3Connection, messages: readonly Pop3Mess
     messages.map((m) => `TOP ${m.n} 0`),
     pop3.pipelining,
     (i, answer) => {
-      if (Array.isArray(answer)) out.set((messages[i] as Pop3Message).n, headerHash(Buffer.from(answer.map((l) => `${l.toString('latin1')}\n`).join(''), 'latin1')));
+      if (Array.isArray(answer))
+        out.set(
+          (messages[i] as Pop3Message).n,
+          headerHash(Buffer.from(answer.map((l) => `${l.toString('latin1')}\n`).join(''), 'latin1')),
+        );
     },
   );
   return out;

@@ -12,7 +12,13 @@ import type { ImapMessageMeta } from '../source/imap.js';
  * there; otherwise it is a conflict: left exactly as it is, never overwritten or renamed, and
  * reported. Only such foreign files are read.
  */
-export async function markNameConflicts(maildir: string, plan: InboxPlan, metas: readonly ImapMessageMeta[], ours: ReadonlySet<string>, context: ErrorContext): Promise<InboxPlan> {
+export async function markNameConflicts(
+  maildir: string,
+  plan: InboxPlan,
+  metas: readonly ImapMessageMeta[],
+  ours: ReadonlySet<string>,
+  context: ErrorContext,
+): Promise<InboxPlan> {
   const sizeOf = new Map(metas.map((m) => [m.uid, m.size]));
   const messages: PlannedMessage[] = [];
   for (const m of plan.messages) {
@@ -28,7 +34,15 @@ export async function markNameConflicts(maildir: string, plan: InboxPlan, metas:
     } catch (err) {
       throw new FolderError(syscallText('stat', file, err), { ...context, cause: err });
     }
-    messages.push(crlfSize === sourceSize ? m : { ...m, action: 'conflict', conflict: `another file named ${m.name} is already there (${crlfSize} bytes with CRLF, the source's message ${sourceSize}); left as it is` });
+    messages.push(
+      crlfSize === sourceSize
+        ? m
+        : {
+            ...m,
+            action: 'conflict',
+            conflict: `another file named ${m.name} is already there (${crlfSize} bytes with CRLF, the source's message ${sourceSize}); left as it is`,
+          },
+    );
   }
   return { ...plan, messages };
 }

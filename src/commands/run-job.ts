@@ -10,5 +10,11 @@ export type JobKind = 'import' | 'verify';
 export async function runJob(kind: JobKind, job: UserJob): Promise<UserReport> {
   const startedMs = Date.now();
   const report = kind === 'import' ? await importUser(job) : await verifyUser(job);
-  return { ...report, resources: { seconds: (Date.now() - startedMs) / 1000, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) } };
+  return {
+    ...report,
+    resources: {
+      seconds: (Date.now() - startedMs) / 1000,
+      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    },
+  };
 }

@@ -43,5 +43,7 @@ export function folderWanted(job: UserJob, folderPath: string): boolean {
 }
 
 export function credentialsOf(job: UserJob): Credentials {
-  return job.admin ? { user: job.admin, password: job.password, authzid: job.user } : { user: job.user, password: job.password, apop: job.apop };
+  return job.admin
+    ? { user: job.admin, password: job.password, authzid: job.user }
+    : { user: job.user, password: job.password, apop: job.apop };
 }

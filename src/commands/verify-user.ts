@@ -30,23 +30,33 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
   const entries = await scanMaildir(job.maildir, true, context);
   const model = listLikeQmailPop3d(entries, Math.floor(Date.now() / 1000));
   const byUidl = new Map(entries.map((e) => [uidlOfName(e.name), e]));
-  const listed = run ? joinUidlAndList(run.uidl, run.list).map((m) => ({ ...m, entry: byUidl.get(m.uidl) })) : model.messages;
+  const listed = run
+    ? joinUidlAndList(run.uidl, run.list).map((m) => ({ ...m, entry: byUidl.get(m.uidl) }))
+    : model.messages;
   const local = await withCrlfSizes(job.maildir, listed, context);
 
-  const { source, contentDiffers, contentChecked } = await withPop3Session(job.pop3, credentialsOf(job), context, async ({ session }) => {
-    const source = joinUidlAndList(await session.uidl(), await session.list());
-    const common = source.filter((m) => byUidl.has(m.uidl));
-    const sample = job.content ? pickSample(common.length, job.content).map((i) => common[i] as ListedMessage) : [];
-    const contentDiffers: string[] = [];
-    for (const m of sample) {
-      const e = byUidl.get(m.uidl) as MaildirEntry;
-      if ((await hashPop3Message(session, m.n)) !== (await hashFile(path.join(job.maildir, e.dir, e.name)))) contentDiffers.push(m.uidl);
-    }
-    return { source, contentDiffers, contentChecked: sample.length };
-  });
+  const { source, contentDiffers, contentChecked } = await withPop3Session(
+    job.pop3,
+    credentialsOf(job),
+    context,
+    async ({ session }) => {
+      const source = joinUidlAndList(await session.uidl(), await session.list());
+      const common = source.filter((m) => byUidl.has(m.uidl));
+      const sample = job.content ? pickSample(common.length, job.content).map((i) => common[i] as ListedMessage) : [];
+      const contentDiffers: string[] = [];
+      for (const m of sample) {
+        const e = byUidl.get(m.uidl) as MaildirEntry;
+        if ((await hashPop3Message(session, m.n)) !== (await hashFile(path.join(job.maildir, e.dir, e.name))))
+          contentDiffers.push(m.uidl);
+      }
+      return { source, contentDiffers, contentChecked: sample.length };
+    },
+  );
 
   const imap = await openImap(job.imap, credentialsOf(job), context);
-  const folders = await checkFolders(imap, job.maildir, entries, (p) => folderWanted(job, p), context).finally(() => closeImap(imap));
+  const folders = await checkFolders(imap, job.maildir, entries, (p) => folderWanted(job, p), context).finally(() =>
+    closeImap(imap),
+  );
 
   return {
     kind: 'verify',
@@ -61,7 +71,9 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
     contentDiffers,
     equalMtimes: model.ties.map((group) => group.map((e) => uidlOfName(e.name))),
     futureMtimes: model.invisible.map((e) => `${e.dir}/${e.name}`),
-    badPermissions: entries.filter((e) => !permissionsOk(e, ownerUid)).map((e) => ({ file: `${e.dir}/${e.name}`, uid: e.uid, mode: e.mode.toString(8).padStart(4, '0') })),
+    badPermissions: entries
+      .filter((e) => !permissionsOk(e, ownerUid))
+      .map((e) => ({ file: `${e.dir}/${e.name}`, uid: e.uid, mode: e.mode.toString(8).padStart(4, '0') })),
   };
 }
 
@@ -81,7 +93,11 @@ async function ownerOf(maildir: string, context: ErrorContext): Promise<number> 
  * qmail-pop3d reports stored (LF) sizes; the source reports CRLF sizes. The CRLF size of a stored
  * file is its size plus its LF count (qmail-pop3d.md), so each listed file is read once.
  */
-async function withCrlfSizes(maildir: string, listed: { n: number; uidl: string; size: number; entry?: MaildirEntry }[], context: ErrorContext): Promise<LocalListed[]> {
+async function withCrlfSizes(
+  maildir: string,
+  listed: { n: number; uidl: string; size: number; entry?: MaildirEntry }[],
+  context: ErrorContext,
+): Promise<LocalListed[]> {
   const out: LocalListed[] = new Array(listed.length);
   let next = 0;
   const worker = async () => {

@@ -57,16 +57,39 @@ export interface JournalState {
  * What the journal implies for a folder about to be written (folderHistory), and where its
  * messages go. `target` is absent in a dry run: nothing is written.
  */
-export function startFolder(state: JournalState, maildir: string, folder: string, uidValidity: string, existing: readonly ScannedEntry[], planned: readonly PlannedMessage[]): { history: FolderHistory; target?: WriteTarget } {
-  const history = folderHistory(state.entries, folder, uidValidity, existingByName(existing), new Set(planned.map((m) => m.name)));
-  return { history, ...(state.journal ? { target: { maildir, folder, uidValidity, journal: state.journal, history } } : {}) };
+export function startFolder(
+  state: JournalState,
+  maildir: string,
+  folder: string,
+  uidValidity: string,
+  existing: readonly ScannedEntry[],
+  planned: readonly PlannedMessage[],
+): { history: FolderHistory; target?: WriteTarget } {
+  const history = folderHistory(
+    state.entries,
+    folder,
+    uidValidity,
+    existingByName(existing),
+    new Set(planned.map((m) => m.name)),
+  );
+  return {
+    history,
+    ...(state.journal ? { target: { maildir, folder, uidValidity, journal: state.journal, history } } : {}),
+  };
 }
 
 /**
  * After a folder's writes: what we imported earlier and the source no longer has (the journal's
  * files no message of this run took), removed with --delete, else only reported.
  */
-export async function finishFolder(maildir: string, history: FolderHistory, tally: WriteTally, deleteGone: boolean, dryRun: boolean, context: ErrorContext): Promise<HistoryReport> {
+export async function finishFolder(
+  maildir: string,
+  history: FolderHistory,
+  tally: WriteTally,
+  deleteGone: boolean,
+  dryRun: boolean,
+  context: ErrorContext,
+): Promise<HistoryReport> {
   const gone = [...history.earlier.values()];
   if (deleteGone && !dryRun) for (const g of gone) await removeGone(path.join(maildir, g.dir, g.file), tally, context);
   return {
@@ -86,12 +109,18 @@ async function removeGone(file: string, tally: WriteTally, context: ErrorContext
     tally.bytes -= size;
     tally.messages -= 1;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') tally.errors.push(new MessageError(syscallText('unlink', file, err), context).message);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      tally.errors.push(new MessageError(syscallText('unlink', file, err), context).message);
   }
 }
 
 /** The planned messages to write now: new ones, less those deleted on this side since we wrote them. */
-export function toWriteNow(planned: readonly PlannedMessage[], target: WriteTarget, tally: WriteTally, source: 'imap' | 'pop3'): PlannedMessage[] {
+export function toWriteNow(
+  planned: readonly PlannedMessage[],
+  target: WriteTarget,
+  tally: WriteTally,
+  source: 'imap' | 'pop3',
+): PlannedMessage[] {
   return planned.filter((m) => {
     if (m.source !== source || m.action !== 'write') return false;
     if (!target.history.deletedHere.has(historyKey(m))) return true;
@@ -101,7 +130,16 @@ export function toWriteNow(planned: readonly PlannedMessage[], target: WriteTarg
 }
 
 /** Writes every planned IMAP message that is not there yet into the target folder. */
-export async function writeFromImap(imap: ImapFlow, target: WriteTarget, label: string, quiet: boolean, planned: readonly PlannedMessage[], metas: readonly ImapMessageMeta[], tally: WriteTally, context: ErrorContext): Promise<void> {
+export async function writeFromImap(
+  imap: ImapFlow,
+  target: WriteTarget,
+  label: string,
+  quiet: boolean,
+  planned: readonly PlannedMessage[],
+  metas: readonly ImapMessageMeta[],
+  tally: WriteTally,
+  context: ErrorContext,
+): Promise<void> {
   const maildir = target.maildir;
   const toWrite = new Map(toWriteNow(planned, target, tally, 'imap').map((m) => [m.uid as number, m]));
   const progress = new Progress(label, !quiet);
@@ -134,14 +172,22 @@ export async function writeFromImap(imap: ImapFlow, target: WriteTarget, label: 
 
   let vanished: number[];
   try {
-    vanished = await fetchBodies(imap, metas.filter((m) => toWrite.has(m.uid)), take, context);
+    vanished = await fetchBodies(
+      imap,
+      metas.filter((m) => toWrite.has(m.uid)),
+      take,
+      context,
+    );
   } finally {
     // Even when the connection drops: let the writes under way finish (or fail) before the caller
     // releases the lock and closes the journal.
     await Promise.all(inFlight);
   }
   if (fatal) throw fatal;
-  for (const uid of vanished) tally.errors.push(new MessageError('expunged on the source during the import; not copied', { ...context, uid }).message);
+  for (const uid of vanished)
+    tally.errors.push(
+      new MessageError('expunged on the source during the import; not copied', { ...context, uid }).message,
+    );
   await applyReflags(maildir, planned, tally, context);
   for (const dir of ['new', 'cur']) await fsyncDir(path.join(maildir, dir), context);
   await target.journal.sync(context);
@@ -151,7 +197,12 @@ export async function writeFromImap(imap: ImapFlow, target: WriteTarget, label: 
  * Renames the messages whose flags grew on the source (plan: reflag). A rename inside the Maildir
  * keeps the mtime, and qmail-pop3d's UIDL is the name up to ':', which does not change.
  */
-async function applyReflags(maildir: string, planned: readonly PlannedMessage[], tally: WriteTally, context: ErrorContext): Promise<void> {
+async function applyReflags(
+  maildir: string,
+  planned: readonly PlannedMessage[],
+  tally: WriteTally,
+  context: ErrorContext,
+): Promise<void> {
   for (const m of planned) {
     if (m.action !== 'reflag' || !m.from) continue;
     const from = path.join(maildir, m.from);
@@ -161,13 +212,26 @@ async function applyReflags(maildir: string, planned: readonly PlannedMessage[],
       tally.reflagged += 1;
     } catch (err) {
       // Gone meanwhile (a POP3 client deleted it): nothing to flag.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') tally.errors.push(new MessageError(syscallText('rename', `${m.from}, ${m.dir}/${m.file}`, err), { ...context, uid: m.uid, uidl: m.uidl }).message);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        tally.errors.push(
+          new MessageError(syscallText('rename', `${m.from}, ${m.dir}/${m.file}`, err), {
+            ...context,
+            uid: m.uid,
+            uidl: m.uidl,
+          }).message,
+        );
     }
   }
 }
 
 /** A message that fails is one report line; anything bigger (a full disk) stops the folder. */
-export async function deliverCounted(target: WriteTarget, m: PlannedMessage, body: MessageSource, tally: WriteTally, context: ErrorContext): Promise<void> {
+export async function deliverCounted(
+  target: WriteTarget,
+  m: PlannedMessage,
+  body: MessageSource,
+  tally: WriteTally,
+  context: ErrorContext,
+): Promise<void> {
   const sameContent = (sha256: string) => {
     const earlier = target.history.earlier.get(sha256);
     if (!earlier) return undefined;
@@ -175,14 +239,28 @@ export async function deliverCounted(target: WriteTarget, m: PlannedMessage, bod
     return path.join(target.maildir, earlier.dir, earlier.file);
   };
   try {
-    const d = await deliver(target.maildir, { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body, sameContent }, { ...context, uid: m.uid, uidl: m.uidl });
+    const d = await deliver(
+      target.maildir,
+      { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body, sameContent },
+      { ...context, uid: m.uid, uidl: m.uidl },
+    );
     // The tally is updated after the await: writes run concurrently and would lose updates otherwise.
     if (d.moved) tally.movedByContent += 1;
     else {
       tally.bytes += d.bytes;
       tally.messages += 1;
     }
-    await target.journal.record({ folder: target.folder, uidValidity: target.uidValidity, ...(m.uid !== undefined ? { uid: m.uid } : {}), ...(m.uidl !== undefined ? { uidl: m.uidl } : {}), name: m.name, sha256: d.sha256 }, context);
+    await target.journal.record(
+      {
+        folder: target.folder,
+        uidValidity: target.uidValidity,
+        ...(m.uid !== undefined ? { uid: m.uid } : {}),
+        ...(m.uidl !== undefined ? { uidl: m.uidl } : {}),
+        name: m.name,
+        sha256: d.sha256,
+      },
+      context,
+    );
   } catch (err) {
     if (!(err instanceof MessageError)) throw err;
     tally.errors.push(err.message);

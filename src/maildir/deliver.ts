@@ -89,7 +89,8 @@ async function writeLf(handle: fs.FileHandle, body: MessageSource): Promise<{ by
   const hash = createHash('sha256');
   const write = async (chunk: Buffer) => {
     // write() may write less than asked (a full disk, a signal): go on until all of it is written.
-    for (let done = 0; done < chunk.length; ) done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
+    for (let done = 0; done < chunk.length;)
+      done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
     bytes += chunk.length;
     hash.update(chunk);
   };
@@ -108,6 +109,7 @@ async function writeLf(handle: fs.FileHandle, body: MessageSource): Promise<{ by
 function failure(step: string, where: string, err: unknown, context: ErrorContext): Error {
   const code = (err as NodeJS.ErrnoException).code;
   const text = syscallText(step, where, err);
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new FolderError(`${text} (disk full or over quota?)`, { ...context, cause: err });
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new FolderError(`${text} (disk full or over quota?)`, { ...context, cause: err });
   return new MessageError(text, { ...context, cause: err });
 }

@@ -29,7 +29,9 @@ export function maildirFlagsFromImap(flags: readonly string[]): MaildirFlags {
 /** The IMAP flags a Maildir file name carries in its info part (":2,FS" → \Flagged \Seen). */
 export function imapFlagsFromName(name: string): string[] {
   const info = /:2,([A-Za-z]*)$/.exec(name)?.[1] ?? '';
-  return Object.entries(LETTER_BY_FLAG).filter(([, letter]) => info.includes(letter)).map(([flag]) => flag);
+  return Object.entries(LETTER_BY_FLAG)
+    .filter(([, letter]) => info.includes(letter))
+    .map(([flag]) => flag);
 }
 
 /** Flags a Maildir name can hold: only these are compared between source and Maildir. */

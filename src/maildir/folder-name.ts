@@ -3,7 +3,8 @@
  * store them: ".Sent", ".Archive.2019", with "." between levels and each name in IMAP modified
  * UTF-7 (RFC 3501 5.1.3).
  */
-export type FolderMapping = { ok: true; dir: string; virtualName: string; renamed?: string } | { ok: false; reason: string };
+export type FolderMapping =
+  { ok: true; dir: string; virtualName: string; renamed?: string } | { ok: false; reason: string };
 
 /**
  * `parts` are the folder's levels (unicode), e.g. ["Archive", "2019"]. A "." inside a level would
@@ -12,9 +13,11 @@ export type FolderMapping = { ok: true; dir: string; virtualName: string; rename
  */
 export function maildirFolderFor(parts: readonly string[]): FolderMapping {
   const levels = parts[0]?.toUpperCase() === 'INBOX' && parts.length > 1 ? parts.slice(1) : parts;
-  if (levels.length === 0 || (levels.length === 1 && levels[0]?.toUpperCase() === 'INBOX')) return { ok: false, reason: 'is the INBOX' };
+  if (levels.length === 0 || (levels.length === 1 && levels[0]?.toUpperCase() === 'INBOX'))
+    return { ok: false, reason: 'is the INBOX' };
   for (const level of levels) {
-    if (level === '' || level === '.' || level === '..') return { ok: false, reason: `has an empty, "." or ".." level` };
+    if (level === '' || level === '.' || level === '..')
+      return { ok: false, reason: `has an empty, "." or ".." level` };
     if (level.includes('/')) return { ok: false, reason: 'contains "/"' };
     if (/[\x00-\x1f\x7f]/.test(level)) return { ok: false, reason: 'contains a control character' };
   }

@@ -18,7 +18,8 @@ async function ensureRealDir(dir: string, context: ErrorContext): Promise<void> 
   try {
     await fs.mkdir(dir, { mode: 0o700 });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new FolderError(syscallText('mkdir', dir, err), { ...context, cause: err });
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw new FolderError(syscallText('mkdir', dir, err), { ...context, cause: err });
   }
   const st = await fs.lstat(dir);
   if (st.isSymbolicLink()) throw new FolderError(`${dir} is a symlink; refusing to follow it`, context);

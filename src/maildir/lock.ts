@@ -18,17 +18,26 @@ export async function lockMaildir(maildir: string, context: ErrorContext): Promi
   const mine = `${os.hostname()} ${process.pid} ${startTicks(process.pid) ?? ''}\n`;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const handle = await fs.open(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+      const handle = await fs.open(
+        file,
+        fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
+        0o600,
+      );
       await handle.writeFile(mine);
       await handle.close();
       return async () => {
         await fs.unlink(file).catch(() => undefined);
       };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new FolderError(syscallText('create', file, err), { ...context, cause: err });
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new FolderError(syscallText('create', file, err), { ...context, cause: err });
     }
     const holder = await fs.readFile(file, 'utf8').catch(() => '');
-    if (isAlive(holder)) throw new FolderError(`another qmail-import (${holder.trim() || 'unknown'}) is working on ${maildir}; try again when it is done`, context);
+    if (isAlive(holder))
+      throw new FolderError(
+        `another qmail-import (${holder.trim() || 'unknown'}) is working on ${maildir}; try again when it is done`,
+        context,
+      );
     // Stale: its process is gone. Remove it only if it is still the same stale lock.
     if ((await fs.readFile(file, 'utf8').catch(() => '')) === holder) await fs.unlink(file).catch(() => undefined);
   }
@@ -71,7 +80,8 @@ export async function clearOurTmp(maildir: string, context: ErrorContext): Promi
       await fs.unlink(path.join(tmp, name));
       removed += 1;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new FolderError(syscallText('unlink', path.join(tmp, name), err), { ...context, cause: err });
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new FolderError(syscallText('unlink', path.join(tmp, name), err), { ...context, cause: err });
     }
   }
   return removed;

@@ -23,7 +23,11 @@ export interface MtimeAssignment {
  * fixed ones go strictly between them where there is room. `takenSec` holds seconds of other
  * files in the Maildir; no two files ever share a second.
  */
-export function assignMtimes(slots: readonly MtimeSlot[], beforeSec: number, takenSec: ReadonlySet<number> = new Set()): MtimeAssignment {
+export function assignMtimes(
+  slots: readonly MtimeSlot[],
+  beforeSec: number,
+  takenSec: ReadonlySet<number> = new Set(),
+): MtimeAssignment {
   const out = slots.map((s) => s.fixedSec ?? NaN);
   const used = new Set([...takenSec, ...out.filter((t) => !Number.isNaN(t))]);
   const outOfOrder: number[] = [];

@@ -36,9 +36,14 @@ export function listLikeQmailPop3d(entries: readonly MaildirEntry[], nowSec: num
     (e.mtimeSec < nowSec ? visible : invisible).push(e);
   }
   // The real heap order among ties is unknowable; new/ before cur/, then name, keeps the model stable.
-  visible.sort((a, b) => a.mtimeSec - b.mtimeSec || (a.dir === b.dir ? 0 : a.dir === 'new' ? -1 : 1) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  visible.sort(
+    (a, b) =>
+      a.mtimeSec - b.mtimeSec ||
+      (a.dir === b.dir ? 0 : a.dir === 'new' ? -1 : 1) ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
   const ties: MaildirEntry[][] = [];
-  for (let i = 0; i < visible.length; ) {
+  for (let i = 0; i < visible.length;) {
     let j = i + 1;
     while (j < visible.length && visible[j]?.mtimeSec === visible[i]?.mtimeSec) j += 1;
     if (j - i > 1) ties.push(visible.slice(i, j));

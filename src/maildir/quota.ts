@@ -8,7 +8,12 @@ import { FolderError, syscallText, type ErrorContext } from '../errors.js';
  * readers add up (and recalculate from scratch once the file grows past 5120 bytes). Without
  * such a file the Maildir has no quota and nothing is written.
  */
-export async function recordQuotaUse(maildir: string, bytes: number, messages: number, context: ErrorContext): Promise<void> {
+export async function recordQuotaUse(
+  maildir: string,
+  bytes: number,
+  messages: number,
+  context: ErrorContext,
+): Promise<void> {
   if (messages === 0 && bytes === 0) return;
   const file = path.join(maildir, 'maildirsize');
   let handle: fs.FileHandle;

@@ -10,7 +10,9 @@ export interface ScannedEntry extends MaildirEntry {
 }
 
 /** The files of a scan by name up to ':', as the planners take them. */
-export function existingByName(entries: readonly ScannedEntry[]): Map<string, { dir: 'new' | 'cur'; file: string; mtimeSec: number }> {
+export function existingByName(
+  entries: readonly ScannedEntry[],
+): Map<string, { dir: 'new' | 'cur'; file: string; mtimeSec: number }> {
   return new Map(entries.map((e) => [uidlOfName(e.name), { dir: e.dir, file: e.name, mtimeSec: e.mtimeSec }]));
 }
 
@@ -32,10 +34,19 @@ export async function scanMaildir(dir: string, followLinks: boolean, context: Er
       const file = path.join(subdir, name);
       try {
         const st = await (followLinks ? fs.stat(file) : fs.lstat(file));
-        out.push({ dir: sub, name, mtimeSec: Math.floor(st.mtimeMs / 1000), size: st.size, uid: st.uid, mode: st.mode & 0o7777, isFile: st.isFile() });
+        out.push({
+          dir: sub,
+          name,
+          mtimeSec: Math.floor(st.mtimeMs / 1000),
+          size: st.size,
+          uid: st.uid,
+          mode: st.mode & 0o7777,
+          isFile: st.isFile(),
+        });
       } catch (err) {
         // A file that vanished between readdir and stat (a POP3 client deleting it) is simply gone.
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new FolderError(syscallText('stat', file, err), { ...context, cause: err });
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+          throw new FolderError(syscallText('stat', file, err), { ...context, cause: err });
       }
     }
   }

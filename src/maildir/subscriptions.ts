@@ -12,9 +12,19 @@ import { tmpName } from './unique-name.js';
  * between levels, is read and merged). Names already listed stay; nothing is removed. Each file
  * is replaced by rename from tmp/, so a reader never sees half of it.
  */
-export async function addSubscriptions(maildir: string, virtualNames: readonly string[], context: ErrorContext): Promise<void> {
+export async function addSubscriptions(
+  maildir: string,
+  virtualNames: readonly string[],
+  context: ErrorContext,
+): Promise<void> {
   if (virtualNames.length === 0) return;
-  await merge(maildir, 'courierimapsubscribed', virtualNames.map((n) => `INBOX.${n}`), (text) => lines(text), context);
+  await merge(
+    maildir,
+    'courierimapsubscribed',
+    virtualNames.map((n) => `INBOX.${n}`),
+    (text) => lines(text),
+    context,
+  );
   await merge(maildir, 'subscriptions', virtualNames, readDovecotSubscriptions, context);
 }
 
@@ -28,14 +38,24 @@ function readDovecotSubscriptions(text: string): string[] {
   return lines(body).map((l) => l.replaceAll('\t', '.'));
 }
 
-async function merge(maildir: string, file: string, add: readonly string[], parse: (text: string) => string[], context: ErrorContext): Promise<void> {
+async function merge(
+  maildir: string,
+  file: string,
+  add: readonly string[],
+  parse: (text: string) => string[],
+  context: ErrorContext,
+): Promise<void> {
   const target = path.join(maildir, file);
   const known = parse(await readOwnFile(target, context));
   const missing = add.filter((n) => !known.includes(n));
   if (missing.length === 0) return;
   const tmp = path.join(maildir, 'tmp', tmpName(os.hostname()));
   try {
-    const handle = await fs.open(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+    const handle = await fs.open(
+      tmp,
+      fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
+      0o600,
+    );
     try {
       await handle.writeFile(`${[...known, ...missing].join('\n')}\n`);
       await handle.sync();

@@ -57,36 +57,55 @@ export function planInbox(input: InboxPlanInput): InboxPlan {
   const drafts = inPop3Order(input.imap, input.matched?.matches ?? [], input.viaPop3 ?? []);
   const usedNames = new Set<string>();
   const named = drafts.map((d) => {
-    const why = !input.matched ? undefined : !d.pop3 ? 'not in the source POP3 listing' : whyUnrepresentable(d.pop3.uidl) ?? (usedNames.has(d.pop3.uidl) ? 'UIDL used by an earlier message too' : undefined);
+    const why = !input.matched
+      ? undefined
+      : !d.pop3
+        ? 'not in the source POP3 listing'
+        : (whyUnrepresentable(d.pop3.uidl) ??
+          (usedNames.has(d.pop3.uidl) ? 'UIDL used by an earlier message too' : undefined));
     const name = d.pop3 && !why ? d.pop3.uidl : uniqueName(d, input);
     usedNames.add(name);
     return { ...d, why, name, existing: input.existing.get(name) };
   });
 
-  const slots = wantedSeconds(drafts, input.beforeSec).map((w, i): MtimeSlot => ({ ...w, fixedSec: named[i]?.existing?.mtimeSec }));
+  const slots = wantedSeconds(drafts, input.beforeSec).map((w, i): MtimeSlot => ({
+    ...w,
+    fixedSec: named[i]?.existing?.mtimeSec,
+  }));
   const mtimes = assignMtimes(slots, input.beforeSec, input.otherMtimesSec);
 
-  const messages = named.map(
-    (d, i): PlannedMessage => ({
-      ...plannedMessage(d.name, d.meta, mtimes.mtimeSec[i] as number, d.existing),
-      ...(d.pop3 ? { pop3N: d.pop3.n, uidl: d.pop3.uidl, matchedBy: d.matchedBy } : {}),
-      ...(d.why ? { downloadAgain: d.why } : {}),
-    }),
-  );
+  const messages = named.map((d, i): PlannedMessage => ({
+    ...plannedMessage(d.name, d.meta, mtimes.mtimeSec[i] as number, d.existing),
+    ...(d.pop3 ? { pop3N: d.pop3.n, uidl: d.pop3.uidl, matchedBy: d.matchedBy } : {}),
+    ...(d.why ? { downloadAgain: d.why } : {}),
+  }));
   const unmatchedPop3 = (input.matched?.unmatchedPop3 ?? []).filter((u) => !viaPop3.has(u.n));
   const formula = input.matched?.formula;
   const outOfOrder = mtimes.outOfOrder.map((i) => (named[i] as { name: string }).name);
-  return { folder: 'INBOX', uidValidity: input.uidValidity, ...(formula ? { formula } : {}), messages, unmatchedPop3, outOfOrder };
+  return {
+    folder: 'INBOX',
+    uidValidity: input.uidValidity,
+    ...(formula ? { formula } : {}),
+    messages,
+    unmatchedPop3,
+    outOfOrder,
+  };
 }
 
 /**
  * POP3 messages (matched, or fetched over POP3) in the source's POP3 order; each IMAP-only message
  * goes right after the matched message with the next lower UID, so it sits where the source had it.
  */
-function inPop3Order(imap: readonly ImapMessageMeta[], matches: readonly UidlMatch[], viaPop3: readonly Pop3Message[]): Draft[] {
+function inPop3Order(
+  imap: readonly ImapMessageMeta[],
+  matches: readonly UidlMatch[],
+  viaPop3: readonly Pop3Message[],
+): Draft[] {
   const byUid = new Map(imap.map((m) => [m.uid, m]));
   const pop3Drafts: Draft[] = [
-    ...matches.flatMap((m) => (byUid.has(m.uid) ? [{ meta: byUid.get(m.uid), pop3: m.pop3, matchedBy: m.matchedBy }] : [])),
+    ...matches.flatMap((m) =>
+      byUid.has(m.uid) ? [{ meta: byUid.get(m.uid), pop3: m.pop3, matchedBy: m.matchedBy }] : [],
+    ),
     ...viaPop3.map((p) => ({ pop3: p, matchedBy: 'pop3 itself' })),
   ].sort((a, b) => (a.pop3 as Pop3Message).n - (b.pop3 as Pop3Message).n);
   const matchedUids = new Set(matches.map((m) => m.uid));
@@ -99,7 +118,7 @@ function inPop3Order(imap: readonly ImapMessageMeta[], matches: readonly UidlMat
     if (group) group.push({ meta });
     else after.set(anchor, [{ meta }]);
   }
-  return [...(after.get(0) ?? []), ...pop3Drafts.flatMap((d) => [d, ...(d.meta ? after.get(d.meta.uid) ?? [] : [])])];
+  return [...(after.get(0) ?? []), ...pop3Drafts.flatMap((d) => [d, ...(d.meta ? (after.get(d.meta.uid) ?? []) : [])])];
 }
 
 /** INTERNALDATE where there is one; a message known only over POP3 wants its predecessor's second. */
@@ -111,7 +130,9 @@ function wantedSeconds(drafts: readonly Draft[], beforeSec: number): { wantSec: 
 }
 
 function uniqueName(d: Draft, input: InboxPlanInput): string {
-  return d.meta ? stableUniqueName(d.meta.internalDateSec, input.uidValidity, d.meta.uid, input.host) : stablePop3Name(d.pop3?.uidl ?? '', input.host);
+  return d.meta
+    ? stableUniqueName(d.meta.internalDateSec, input.uidValidity, d.meta.uid, input.host)
+    : stablePop3Name(d.pop3?.uidl ?? '', input.host);
 }
 
 /** The greatest value in ascending `sorted` that is below `limit`. */

@@ -42,7 +42,12 @@ export interface ExistingFile {
  * message already there keeps its flags and gains those the source has now (a delta run after
  * the cutover); a flag is never taken away, as the user may have set it on the new server.
  */
-export function plannedMessage(name: string, meta: ImapMessageMeta | undefined, mtimeSec: number, existing: ExistingFile | undefined): PlannedMessage {
+export function plannedMessage(
+  name: string,
+  meta: ImapMessageMeta | undefined,
+  mtimeSec: number,
+  existing: ExistingFile | undefined,
+): PlannedMessage {
   const { letters: sourceLetters, dropped } = maildirFlagsFromImap(meta?.flags ?? []);
   const kept = existing ? (/:2,([A-Z]*)$/.exec(existing.file)?.[1] ?? '') : '';
   const letters = [...new Set([...sourceLetters, ...kept])].sort().join('');

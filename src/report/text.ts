@@ -1,4 +1,11 @@
-import { folderDiffers, isClean, type HistoryReport, type ImportReport, type UserReport, type VerifyReport } from './types.js';
+import {
+  folderDiffers,
+  isClean,
+  type HistoryReport,
+  type ImportReport,
+  type UserReport,
+  type VerifyReport,
+} from './types.js';
 
 /** How many examples of one kind of difference a text report shows; --json has them all. */
 const SHOWN = 10;
@@ -13,22 +20,66 @@ export function renderText(r: UserReport, all = false): string {
 function importLines(r: ImportReport, shown: number): string[] {
   const i = r.inbox;
   const verb = r.dryRun ? 'would import' : 'imported';
-  const how = Object.entries(i.matchedBy).map(([by, n]) => `${by}: ${n}`).join(', ');
-  const uidls = i.uidlMode === 'off' ? 'UIDLs not kept (--uidl off)' : `${i.uidlsKept} of ${i.pop3Messages} source UIDLs kept${how ? ` (${how})` : ''}`;
+  const how = Object.entries(i.matchedBy)
+    .map(([by, n]) => `${by}: ${n}`)
+    .join(', ');
+  const uidls =
+    i.uidlMode === 'off'
+      ? 'UIDLs not kept (--uidl off)'
+      : `${i.uidlsKept} of ${i.pop3Messages} source UIDLs kept${how ? ` (${how})` : ''}`;
   const written = r.dryRun ? i.toWrite : i.toWrite - i.errors.length;
   const reflagged = i.reflagged ? ` (${i.reflagged} with new flags)` : '';
-  const lines = [`${r.user}: INBOX ${verb} ${written} of ${i.imapMessages} messages, ${i.alreadyPresent} already there${reflagged}; ${uidls}${r.dryRun ? '; dry run, nothing written' : ''}`];
-  lines.push(...section(shown, r.user, i.downloadAgain, 'imported, but POP3 clients will download again', (m) => `${m.uid !== undefined ? `uid ${m.uid}` : 'pop3'}${m.uidl !== undefined ? ` uidl ${JSON.stringify(m.uidl)}` : ''}: ${m.reason}`));
-  lines.push(...section(shown, r.user, i.unmatchedPop3, 'source POP3 messages not imported', (m) => `#${m.n} uidl ${JSON.stringify(m.uidl)}: ${m.reason}`));
+  const lines = [
+    `${r.user}: INBOX ${verb} ${written} of ${i.imapMessages} messages, ${i.alreadyPresent} already there${reflagged}; ${uidls}${r.dryRun ? '; dry run, nothing written' : ''}`,
+  ];
+  lines.push(
+    ...section(
+      shown,
+      r.user,
+      i.downloadAgain,
+      'imported, but POP3 clients will download again',
+      (m) =>
+        `${m.uid !== undefined ? `uid ${m.uid}` : 'pop3'}${m.uidl !== undefined ? ` uidl ${JSON.stringify(m.uidl)}` : ''}: ${m.reason}`,
+    ),
+  );
+  lines.push(
+    ...section(
+      shown,
+      r.user,
+      i.unmatchedPop3,
+      'source POP3 messages not imported',
+      (m) => `#${m.n} uidl ${JSON.stringify(m.uidl)}: ${m.reason}`,
+    ),
+  );
   lines.push(...section(shown, r.user, i.errors, 'messages failed', (e) => e));
-  lines.push(...section(shown, r.user, i.outOfOrder, "messages with no free second in the source's order among those already here: UIDLs kept, numbered out of order", (n) => n));
-  lines.push(...section(shown, r.user, i.conflicts, 'UIDL names taken by other files (POP3 clients will see those files)', (c) => c));
+  lines.push(
+    ...section(
+      shown,
+      r.user,
+      i.outOfOrder,
+      "messages with no free second in the source's order among those already here: UIDLs kept, numbered out of order",
+      (n) => n,
+    ),
+  );
+  lines.push(
+    ...section(
+      shown,
+      r.user,
+      i.conflicts,
+      'UIDL names taken by other files (POP3 clients will see those files)',
+      (c) => c,
+    ),
+  );
   lines.push(...historyLines(shown, r.user, 'INBOX', i.history));
   lines.push(...folderLines(r, shown));
   const droppedCounts: Record<string, number> = { ...i.droppedFlags };
-  for (const f of r.folders) for (const [flag, n] of Object.entries(f.droppedFlags)) droppedCounts[flag] = (droppedCounts[flag] ?? 0) + n;
+  for (const f of r.folders)
+    for (const [flag, n] of Object.entries(f.droppedFlags)) droppedCounts[flag] = (droppedCounts[flag] ?? 0) + n;
   const dropped = Object.entries(droppedCounts);
-  if (dropped.length > 0) lines.push(`${r.user}: flags a Maildir cannot hold, left out: ${dropped.map(([f, n]) => `${f} (${n})`).join(', ')}`);
+  if (dropped.length > 0)
+    lines.push(
+      `${r.user}: flags a Maildir cannot hold, left out: ${dropped.map(([f, n]) => `${f} (${n})`).join(', ')}`,
+    );
   return lines;
 }
 
@@ -38,11 +89,19 @@ function folderLines(r: ImportReport, shown: number): string[] {
   const sum = (pick: (f: ImportReport['folders'][number]) => number) => r.folders.reduce((n, f) => n + pick(f), 0);
   const written = r.dryRun ? sum((f) => f.toWrite) : sum((f) => f.toWrite - f.errors.length);
   const reflagged = sum((f) => f.reflagged);
-  const lines = [`${r.user}: ${r.folders.length} other folders: ${r.dryRun ? 'would import' : 'imported'} ${written} of ${sum((f) => f.imapMessages)} messages, ${sum((f) => f.alreadyPresent)} already there${reflagged ? ` (${reflagged} with new flags)` : ''}`];
+  const lines = [
+    `${r.user}: ${r.folders.length} other folders: ${r.dryRun ? 'would import' : 'imported'} ${written} of ${sum((f) => f.imapMessages)} messages, ${sum((f) => f.alreadyPresent)} already there${reflagged ? ` (${reflagged} with new flags)` : ''}`,
+  ];
   for (const f of r.folders) {
     if (f.error !== undefined) lines.push(`${r.user}: folder ${JSON.stringify(f.name)} not imported: ${f.error}`);
-    else if (f.renamedFrom !== undefined) lines.push(`${r.user}: folder ${JSON.stringify(f.renamedFrom)} stored as ${f.dir} ("." is the Maildir++ level separator)`);
-    else if (shown === Infinity) lines.push(`${r.user}: folder ${JSON.stringify(f.name)} → ${f.dir}: ${f.toWrite} to write, ${f.alreadyPresent} already there`);
+    else if (f.renamedFrom !== undefined)
+      lines.push(
+        `${r.user}: folder ${JSON.stringify(f.renamedFrom)} stored as ${f.dir} ("." is the Maildir++ level separator)`,
+      );
+    else if (shown === Infinity)
+      lines.push(
+        `${r.user}: folder ${JSON.stringify(f.name)} → ${f.dir}: ${f.toWrite} to write, ${f.alreadyPresent} already there`,
+      );
     lines.push(...section(shown, r.user, f.errors, `messages of ${JSON.stringify(f.name)} failed`, (e) => e));
     if (f.history) lines.push(...historyLines(shown, r.user, f.name, f.history));
   }
@@ -53,10 +112,16 @@ function folderLines(r: ImportReport, shown: number): string[] {
 function historyLines(shown: number, user: string, folder: string, h: HistoryReport): string[] {
   const lines: string[] = [];
   const where = JSON.stringify(folder);
-  if (h.uidValidityChangedFrom !== undefined) lines.push(`${user}: ${where}: the source renumbered this folder (UIDVALIDITY changed from ${h.uidValidityChangedFrom}); ${h.movedByContent} messages recognised by content, not copied twice`);
-  if (h.keptDeleted > 0) lines.push(`${user}: ${where}: ${h.keptDeleted} messages deleted here since they were imported, not brought back`);
+  if (h.uidValidityChangedFrom !== undefined)
+    lines.push(
+      `${user}: ${where}: the source renumbered this folder (UIDVALIDITY changed from ${h.uidValidityChangedFrom}); ${h.movedByContent} messages recognised by content, not copied twice`,
+    );
+  if (h.keptDeleted > 0)
+    lines.push(`${user}: ${where}: ${h.keptDeleted} messages deleted here since they were imported, not brought back`);
   const verb = h.goneDeleted ? 'removed here too (--delete)' : 'kept here (--delete removes them)';
-  lines.push(...section(shown, user, h.goneFromSource, `messages of ${where} no longer on the source, ${verb}`, (f) => f));
+  lines.push(
+    ...section(shown, user, h.goneFromSource, `messages of ${where} no longer on the source, ${verb}`, (f) => f),
+  );
   return lines;
 }
 
@@ -65,22 +130,81 @@ function verifyLines(r: VerifyReport, shown: number): string[] {
   const how = r.listedBy === 'model' ? 'modelled, not run: no qmail-pop3d found' : `listed by ${r.listedBy}`;
   const content = r.contentChecked > 0 ? `, ${r.contentChecked} compared byte for byte` : '';
   const folders = r.folders.length > 1 ? `; ${r.folders.length} folders with the source's counts and flags` : '';
-  if (isClean(r)) return [`${r.user}: OK, ${d.matched} of ${r.sourceMessages} source UIDLs listed in the same order with the same sizes${content}${folders} (${how})`];
+  if (isClean(r))
+    return [
+      `${r.user}: OK, ${d.matched} of ${r.sourceMessages} source UIDLs listed in the same order with the same sizes${content}${folders} (${how})`,
+    ];
   return [
     `${r.user}: MISMATCH, ${d.matched} of ${r.sourceMessages} source UIDLs found, ${r.localMessages} listed locally (${how})`,
-    ...section(shown, r.user, d.missing, 'missing here (POP3 clients lose track of them)', (m) => `source #${m.n} uidl ${JSON.stringify(m.uidl)}`),
-    ...section(shown, r.user, d.extra, 'extra here (POP3 clients download them as new)', (m) => `#${m.n} uidl ${JSON.stringify(m.uidl)}`),
-    ...section(shown, r.user, d.reordered, 'listed out of the source order', (m) => `uidl ${JSON.stringify(m.uidl)}: source #${m.sourceN}, here #${m.localN}`),
-    ...section(shown, r.user, d.sizeDiffers, 'sizes differ after line-end conversion', (m) => `#${m.localN} uidl ${JSON.stringify(m.uidl)}: source ${m.sourceSize}, here ${Number.isNaN(m.localSizeCrlf) ? 'unreadable' : m.localSizeCrlf}`),
-    ...section(shown, r.user, r.contentDiffers, `of ${r.contentChecked} compared messages differ from the source's bytes`, (u) => `uidl ${JSON.stringify(u)}`),
-    ...section(shown, r.user, r.folders.filter(folderDiffers), 'folders that differ from the source', (f) => `${JSON.stringify(f.name)} (${f.dir}): ${f.localMessages === undefined ? 'missing' : `${f.localMessages} of ${f.sourceMessages} messages`}${Object.entries(f.flagDiffs).map(([flag, [s, l]]) => `, ${flag} ${l} of ${s}`).join('')}`),
-    ...section(shown, r.user, r.equalMtimes, 'groups of messages sharing one mtime second (order unstable)', (g) => g.map((u) => JSON.stringify(u)).join(' ')),
+    ...section(
+      shown,
+      r.user,
+      d.missing,
+      'missing here (POP3 clients lose track of them)',
+      (m) => `source #${m.n} uidl ${JSON.stringify(m.uidl)}`,
+    ),
+    ...section(
+      shown,
+      r.user,
+      d.extra,
+      'extra here (POP3 clients download them as new)',
+      (m) => `#${m.n} uidl ${JSON.stringify(m.uidl)}`,
+    ),
+    ...section(
+      shown,
+      r.user,
+      d.reordered,
+      'listed out of the source order',
+      (m) => `uidl ${JSON.stringify(m.uidl)}: source #${m.sourceN}, here #${m.localN}`,
+    ),
+    ...section(
+      shown,
+      r.user,
+      d.sizeDiffers,
+      'sizes differ after line-end conversion',
+      (m) =>
+        `#${m.localN} uidl ${JSON.stringify(m.uidl)}: source ${m.sourceSize}, here ${Number.isNaN(m.localSizeCrlf) ? 'unreadable' : m.localSizeCrlf}`,
+    ),
+    ...section(
+      shown,
+      r.user,
+      r.contentDiffers,
+      `of ${r.contentChecked} compared messages differ from the source's bytes`,
+      (u) => `uidl ${JSON.stringify(u)}`,
+    ),
+    ...section(
+      shown,
+      r.user,
+      r.folders.filter(folderDiffers),
+      'folders that differ from the source',
+      (f) =>
+        `${JSON.stringify(f.name)} (${f.dir}): ${f.localMessages === undefined ? 'missing' : `${f.localMessages} of ${f.sourceMessages} messages`}${Object.entries(
+          f.flagDiffs,
+        )
+          .map(([flag, [s, l]]) => `, ${flag} ${l} of ${s}`)
+          .join('')}`,
+    ),
+    ...section(shown, r.user, r.equalMtimes, 'groups of messages sharing one mtime second (order unstable)', (g) =>
+      g.map((u) => JSON.stringify(u)).join(' '),
+    ),
     ...section(shown, r.user, r.futureMtimes, 'files with an mtime not in the past (not listed yet)', (f) => f),
-    ...section(shown, r.user, r.badPermissions, 'files with the wrong owner or mode', (p) => `${p.file}: uid ${p.uid} mode ${p.mode}`),
+    ...section(
+      shown,
+      r.user,
+      r.badPermissions,
+      'files with the wrong owner or mode',
+      (p) => `${p.file}: uid ${p.uid} mode ${p.mode}`,
+    ),
   ];
 }
 
-function section<T>(shown: number, user: string, items: readonly T[], title: string, line: (item: T) => string): string[] {
+function section<T>(
+  shown: number,
+  user: string,
+  items: readonly T[],
+  title: string,
+  line: (item: T) => string,
+): string[] {
   if (items.length === 0) return [];
   const more = items.length > shown ? [`  … and ${items.length - shown} more (--verbose or --json lists all)`] : [];
   return [`${user}: ${items.length} ${title}:`, ...items.slice(0, shown).map((i) => `  ${line(i)}`), ...more];

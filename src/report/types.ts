@@ -118,9 +118,26 @@ export function isClean(r: UserReport): boolean {
   if (r.kind === 'import') {
     const i = r.inbox;
     const foldersOk = r.folders.every((f) => f.error === undefined && f.errors.length === 0);
-    return foldersOk && i.errors.length === 0 && i.conflicts.length === 0 && i.outOfOrder.length === 0 && i.downloadAgain.length === 0 && i.unmatchedPop3.length === 0;
+    return (
+      foldersOk &&
+      i.errors.length === 0 &&
+      i.conflicts.length === 0 &&
+      i.outOfOrder.length === 0 &&
+      i.downloadAgain.length === 0 &&
+      i.unmatchedPop3.length === 0
+    );
   }
   const d = r.diff;
-  const problems = [d.missing, d.extra, d.reordered, d.sizeDiffers, r.contentDiffers, r.equalMtimes, r.futureMtimes, r.badPermissions, r.folders.filter(folderDiffers)];
+  const problems = [
+    d.missing,
+    d.extra,
+    d.reordered,
+    d.sizeDiffers,
+    r.contentDiffers,
+    r.equalMtimes,
+    r.futureMtimes,
+    r.badPermissions,
+    r.folders.filter(folderDiffers),
+  ];
   return problems.every((p) => p.length === 0);
 }

@@ -48,7 +48,9 @@ export async function openImap(endpoint: Endpoint, creds: Credentials, context: 
     doSTARTTLS: endpoint.security === 'starttls' ? true : endpoint.security === 'none' ? false : undefined,
     tls: tlsOptions(endpoint),
     // An admin login authenticates as the admin and reads the user's mail (SASL PLAIN authzid).
-    auth: creds.authzid ? { user: creds.user, pass: creds.password, authzid: creds.authzid, loginMethod: 'AUTH=PLAIN' } : { user: creds.user, pass: creds.password },
+    auth: creds.authzid
+      ? { user: creds.user, pass: creds.password, authzid: creds.authzid, loginMethod: 'AUTH=PLAIN' }
+      : { user: creds.user, pass: creds.password },
     logger: false,
     socketTimeout: READ_TIMEOUT_MS,
     disableAutoIdle: true,
@@ -60,7 +62,11 @@ export async function openImap(endpoint: Endpoint, creds: Credentials, context: 
   } catch (err) {
     client.close();
     const e = err as ImapFlowError;
-    if (e.authenticationFailed) throw new SourceError(`${peer}: login as ${describeLogin(creds)} refused: ${e.responseText ?? e.message}`, { ...context, cause: err });
+    if (e.authenticationFailed)
+      throw new SourceError(`${peer}: login as ${describeLogin(creds)} refused: ${e.responseText ?? e.message}`, {
+        ...context,
+        cause: err,
+      });
     throw new SourceError(`${peer}: cannot connect: ${e.code ?? e.message}`, { ...context, cause: err });
   }
   return client;
@@ -79,27 +85,42 @@ export async function listFolders(client: ImapFlow, context: ErrorContext): Prom
 }
 
 /** Opens a folder read-only and lists its messages' metadata in one pipelined FETCH (`matchHeaders`: with X-UIDL and Message-ID). */
-export async function readFolderSnapshot(client: ImapFlow, path: string, context: ErrorContext, matchHeaders = false): Promise<FolderSnapshot> {
+export async function readFolderSnapshot(
+  client: ImapFlow,
+  path: string,
+  context: ErrorContext,
+  matchHeaders = false,
+): Promise<FolderSnapshot> {
   const box = await imapCall(() => client.mailboxOpen(path, { readOnly: true }), `cannot open folder ${path}`, context);
   const messages: ImapMessageMeta[] = [];
   if (box.exists > 0) {
-    await imapCall(async () => {
-      // For INBOX matching two header fields ride along in the same FETCH: UIDLs made from the message need them.
-      const headers = matchHeaders ? { headers: ['x-uidl', 'message-id'] } : {};
-      for await (const m of client.fetch('1:*', { uid: true, flags: true, internalDate: true, size: true, ...headers })) {
-        if (m.size === undefined || m.internalDate === undefined) {
-          throw new SourceError(`uid ${m.uid}: server sent no RFC822.SIZE or INTERNALDATE`, context);
+    await imapCall(
+      async () => {
+        // For INBOX matching two header fields ride along in the same FETCH: UIDLs made from the message need them.
+        const headers = matchHeaders ? { headers: ['x-uidl', 'message-id'] } : {};
+        for await (const m of client.fetch('1:*', {
+          uid: true,
+          flags: true,
+          internalDate: true,
+          size: true,
+          ...headers,
+        })) {
+          if (m.size === undefined || m.internalDate === undefined) {
+            throw new SourceError(`uid ${m.uid}: server sent no RFC822.SIZE or INTERNALDATE`, context);
+          }
+          messages.push({
+            uid: m.uid,
+            flags: [...(m.flags ?? [])],
+            internalDateSec: Math.floor(new Date(m.internalDate).getTime() / 1000),
+            size: m.size,
+            xUidl: headerField(m.headers, 'x-uidl'),
+            messageId: headerField(m.headers, 'message-id'),
+          });
         }
-        messages.push({
-          uid: m.uid,
-          flags: [...(m.flags ?? [])],
-          internalDateSec: Math.floor(new Date(m.internalDate).getTime() / 1000),
-          size: m.size,
-          xUidl: headerField(m.headers, 'x-uidl'),
-          messageId: headerField(m.headers, 'message-id'),
-        });
-      }
-    }, `cannot list messages of ${path}`, context);
+      },
+      `cannot list messages of ${path}`,
+      context,
+    );
   }
   return { path, uidValidity: box.uidValidity.toString(), messages };
 }
@@ -123,17 +144,25 @@ export async function fetchBodies(
   for (let i = 0; i < small.length; i += FETCH_RANGE_UIDS) {
     const wanted = new Set(small.slice(i, i + FETCH_RANGE_UIDS));
     const seen = new Set<number>();
-    await imapCall(async () => {
-      for await (const m of client.fetch([...wanted].join(','), { uid: true, source: true }, { uid: true })) {
-        if (!wanted.has(m.uid) || !m.source) continue;
-        seen.add(m.uid);
-        await take({ uid: m.uid, buffer: m.source });
-      }
-    }, 'cannot fetch messages', context);
+    await imapCall(
+      async () => {
+        for await (const m of client.fetch([...wanted].join(','), { uid: true, source: true }, { uid: true })) {
+          if (!wanted.has(m.uid) || !m.source) continue;
+          seen.add(m.uid);
+          await take({ uid: m.uid, buffer: m.source });
+        }
+      },
+      'cannot fetch messages',
+      context,
+    );
     for (const uid of wanted) if (!seen.has(uid)) vanished.push(uid);
   }
   for (const uid of big) {
-    const got = await imapCall(() => client.download(String(uid), undefined, { uid: true }), `uid ${uid}: cannot fetch`, context);
+    const got = await imapCall(
+      () => client.download(String(uid), undefined, { uid: true }),
+      `uid ${uid}: cannot fetch`,
+      context,
+    );
     if (got.content) await take({ uid, stream: got.content });
     else vanished.push(uid);
   }
@@ -141,13 +170,22 @@ export async function fetchBodies(
 }
 
 /** The whole header block of each given message (BODY.PEEK[HEADER]), in pipelined UID ranges. */
-export async function fetchHeaderBlocks(client: ImapFlow, uids: readonly number[], context: ErrorContext): Promise<Map<number, Buffer>> {
+export async function fetchHeaderBlocks(
+  client: ImapFlow,
+  uids: readonly number[],
+  context: ErrorContext,
+): Promise<Map<number, Buffer>> {
   const out = new Map<number, Buffer>();
   for (let i = 0; i < uids.length; i += FETCH_RANGE_UIDS) {
     const range = uids.slice(i, i + FETCH_RANGE_UIDS).join(',');
-    await imapCall(async () => {
-      for await (const m of client.fetch(range, { uid: true, headers: true }, { uid: true })) if (m.headers) out.set(m.uid, m.headers);
-    }, 'cannot fetch headers', context);
+    await imapCall(
+      async () => {
+        for await (const m of client.fetch(range, { uid: true, headers: true }, { uid: true }))
+          if (m.headers) out.set(m.uid, m.headers);
+      },
+      'cannot fetch headers',
+      context,
+    );
   }
   return out;
 }

@@ -70,7 +70,8 @@ export class LineReader {
       const line = this.takeLine(maxLineBytes);
       if (line) return line;
       if (this.buffered > maxLineBytes) throw this.tooLong(maxLineBytes);
-      if (this.failure) throw new LineReadError('stream-error', `connection failed: ${this.failure.message}`, { cause: this.failure });
+      if (this.failure)
+        throw new LineReadError('stream-error', `connection failed: ${this.failure.message}`, { cause: this.failure });
       if (this.ended) throw new LineReadError('eof', 'connection closed by the peer');
       this.stream?.resume();
       await this.waitForData();

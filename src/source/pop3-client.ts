@@ -20,7 +20,12 @@ export interface Pop3Connection {
  * servers time idle POP3 sessions out and some refuse a second login for minutes. Nothing here
  * sends DELE, so QUIT changes nothing on the source.
  */
-export async function withPop3Session<T>(endpoint: Endpoint, creds: Credentials, context: ErrorContext, work: (connection: Pop3Connection) => Promise<T>): Promise<T> {
+export async function withPop3Session<T>(
+  endpoint: Endpoint,
+  creds: Credentials,
+  context: ErrorContext,
+  work: (connection: Pop3Connection) => Promise<T>,
+): Promise<T> {
   const open = await openPop3(endpoint, creds, context);
   try {
     // Capabilities may change with login (RFC 2449), so they are asked for after it.
@@ -47,7 +52,8 @@ async function openPop3(endpoint: Endpoint, creds: Credentials, context: ErrorCo
     const greeting = await session.greeting();
     if (endpoint.security === 'starttls') {
       const caps = await session.capabilities();
-      if (!caps.has('STLS')) throw new SourceError(`${peer}: server does not offer STLS; use --security tls or none`, context);
+      if (!caps.has('STLS'))
+        throw new SourceError(`${peer}: server does not offer STLS; use --security tls or none`, context);
       await session.command('STLS');
       // Anything already buffered was sent before TLS and could be an injected reply.
       if (reader.pendingBytes > 0) throw new SourceError(`${peer}: data received before the TLS handshake`, context);
@@ -63,7 +69,13 @@ async function openPop3(endpoint: Endpoint, creds: Credentials, context: ErrorCo
 }
 
 /** USER/PASS; APOP when asked for and offered; AUTH PLAIN with an authorization identity for admin logins. */
-async function login(session: Pop3Session, greeting: string, creds: Credentials, peer: string, context: ErrorContext): Promise<void> {
+async function login(
+  session: Pop3Session,
+  greeting: string,
+  creds: Credentials,
+  peer: string,
+  context: ErrorContext,
+): Promise<void> {
   try {
     if (creds.authzid !== undefined) {
       const token = Buffer.from(`${creds.authzid}\0${creds.user}\0${creds.password}`).toString('base64');
@@ -71,7 +83,9 @@ async function login(session: Pop3Session, greeting: string, creds: Credentials,
     } else if (creds.apop) {
       const stamp = /<[^<>]*>/.exec(greeting)?.[0];
       if (!stamp) throw new SourceError(`${peer}: APOP asked for, but the greeting offers no timestamp`, context);
-      const digest = createHash('md5').update(stamp + creds.password).digest('hex');
+      const digest = createHash('md5')
+        .update(stamp + creds.password)
+        .digest('hex');
       await session.command(`APOP ${creds.user} ${digest}`, `APOP ${creds.user} (digest hidden)`);
     } else {
       await session.command(`USER ${creds.user}`);
@@ -79,7 +93,10 @@ async function login(session: Pop3Session, greeting: string, creds: Credentials,
     }
   } catch (err) {
     if (err instanceof Pop3ErrReply) {
-      throw new LoginRefused(`${peer}: login as ${describeLogin(creds)} refused: ${err.serverText || 'no reason given'}`, context);
+      throw new LoginRefused(
+        `${peer}: login as ${describeLogin(creds)} refused: ${err.serverText || 'no reason given'}`,
+        context,
+      );
     }
     throw err;
   }
@@ -90,7 +107,13 @@ export class LoginRefused extends SourceError {}
 
 function connect(endpoint: Endpoint, peer: string, context: ErrorContext, implicitTls: boolean): Promise<Duplex> {
   return new Promise((resolve, reject) => {
-    const fail = (err: Error) => reject(new SourceError(`${peer}: cannot connect: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { ...context, cause: err }));
+    const fail = (err: Error) =>
+      reject(
+        new SourceError(`${peer}: cannot connect: ${(err as NodeJS.ErrnoException).code ?? err.message}`, {
+          ...context,
+          cause: err,
+        }),
+      );
     const socket = implicitTls
       ? tls.connect({ host: endpoint.host, port: endpoint.port, ...tlsOptions(endpoint) }, () => resolve(socket))
       : net.connect({ host: endpoint.host, port: endpoint.port }, () => resolve(socket));
@@ -106,7 +129,9 @@ function connect(endpoint: Endpoint, peer: string, context: ErrorContext, implic
 function upgrade(plain: net.Socket, endpoint: Endpoint, peer: string, context: ErrorContext): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect({ socket: plain, ...tlsOptions(endpoint) }, () => resolve(socket));
-    socket.once('error', (err) => reject(new SourceError(`${peer}: TLS handshake failed: ${err.message}`, { ...context, cause: err })));
+    socket.once('error', (err) =>
+      reject(new SourceError(`${peer}: TLS handshake failed: ${err.message}`, { ...context, cause: err })),
+    );
   });
 }
 

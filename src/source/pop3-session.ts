@@ -93,7 +93,12 @@ export class Pop3Session {
    * commands go out before the first answer is read, which hides the round trips of many TOPs.
    * A -ERR for one command (a message deleted meanwhile) is handed to `take`; the rest go on.
    */
-  async pipelined(commands: readonly string[], pipelining: boolean, take: (i: number, answer: Buffer[] | Pop3ErrReply) => void, window = 32): Promise<void> {
+  async pipelined(
+    commands: readonly string[],
+    pipelining: boolean,
+    take: (i: number, answer: Buffer[] | Pop3ErrReply) => void,
+    window = 32,
+  ): Promise<void> {
     const step = pipelining ? window : 1;
     for (let start = 0; start < commands.length; start += step) {
       const batch = commands.slice(start, start + step);
@@ -113,7 +118,11 @@ export class Pop3Session {
     }
   }
 
-  private async readBody(what: string, take: (line: Buffer) => void | Promise<void>, maxLineBytes?: number): Promise<void> {
+  private async readBody(
+    what: string,
+    take: (line: Buffer) => void | Promise<void>,
+    maxLineBytes?: number,
+  ): Promise<void> {
     for (;;) {
       const raw = await this.read(what, maxLineBytes);
       if (raw.length === 1 && raw[0] === 0x2e) return;
@@ -122,11 +131,23 @@ export class Pop3Session {
   }
 
   async uidl(): Promise<UidlEntry[]> {
-    return parseListing(await this.multiline('UIDL'), 'UIDL', /^(\d+) ([^\r\n]+)$/, (n, rest) => ({ n, uidl: rest }), this.error);
+    return parseListing(
+      await this.multiline('UIDL'),
+      'UIDL',
+      /^(\d+) ([^\r\n]+)$/,
+      (n, rest) => ({ n, uidl: rest }),
+      this.error,
+    );
   }
 
   async list(): Promise<ListEntry[]> {
-    return parseListing(await this.multiline('LIST'), 'LIST', /^(\d+) (\d+)(?: .*)?$/, (n, rest) => ({ n, size: Number(rest) }), this.error);
+    return parseListing(
+      await this.multiline('LIST'),
+      'LIST',
+      /^(\d+) (\d+)(?: .*)?$/,
+      (n, rest) => ({ n, size: Number(rest) }),
+      this.error,
+    );
   }
 
   /** Capabilities from CAPA, upper-cased names with their arguments; empty if the server has no CAPA. */
@@ -155,7 +176,8 @@ export class Pop3Session {
   private async expectOk(what: string): Promise<string> {
     const line = (await this.read(what)).toString('latin1');
     if (line === '+OK' || line.startsWith('+OK ')) return line.slice(4);
-    if (line === '-ERR' || line.startsWith('-ERR ')) throw new Pop3ErrReply(`${this.peer}: ${what} refused: ${line}`, this.context, line.slice(5));
+    if (line === '-ERR' || line.startsWith('-ERR '))
+      throw new Pop3ErrReply(`${this.peer}: ${what} refused: ${line}`, this.context, line.slice(5));
     throw this.error(`malformed answer to ${what}: ${JSON.stringify(line.slice(0, 200))}`);
   }
 

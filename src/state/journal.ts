@@ -44,7 +44,14 @@ export class Journal {
   static async open(maildir: string, context: ErrorContext): Promise<Journal> {
     const file = path.join(maildir, JOURNAL_FILE);
     try {
-      return new Journal(await fs.open(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600), file);
+      return new Journal(
+        await fs.open(
+          file,
+          fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW,
+          0o600,
+        ),
+        file,
+      );
     } catch (err) {
       throw new FolderError(syscallText('open', file, err), { ...context, cause: err });
     }
@@ -70,7 +77,10 @@ export class Journal {
 }
 
 /** What the journal says about one folder now: its last UIDVALIDITY and the files we wrote there. */
-export function journalOf(entries: readonly JournalEntry[], folder: string): { uidValidity?: string; byName: Map<string, JournalEntry> } {
+export function journalOf(
+  entries: readonly JournalEntry[],
+  folder: string,
+): { uidValidity?: string; byName: Map<string, JournalEntry> } {
   const mine = entries.filter((e) => e.folder === folder);
   return { uidValidity: mine[mine.length - 1]?.uidValidity, byName: new Map(mine.map((e) => [e.name, e])) };
 }
@@ -107,5 +117,9 @@ export function folderHistory(
     if (file && !plannedNames.has(e.name)) earlier.set(e.sha256, file);
     if (!file && e.uidValidity === uidValidity) deletedHere.add(historyKey(e));
   }
-  return { ...(last !== undefined && last !== uidValidity ? { uidValidityChangedFrom: last } : {}), earlier, deletedHere };
+  return {
+    ...(last !== undefined && last !== uidValidity ? { uidValidityChangedFrom: last } : {}),
+    earlier,
+    deletedHere,
+  };
 }

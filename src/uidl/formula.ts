@@ -36,7 +36,11 @@ export interface FormulaMatch {
  * only claims a UIDL when it yields exactly that string for an existing UID; the rest stays
  * unexplained for the caller to report, never guessed.
  */
-export function detectFormula(uidValidity: string, uids: readonly number[], pop3: readonly { n: number; uidl: string }[]): FormulaMatch | undefined {
+export function detectFormula(
+  uidValidity: string,
+  uids: readonly number[],
+  pop3: readonly { n: number; uidl: string }[],
+): FormulaMatch | undefined {
   let best: FormulaMatch | undefined;
   for (const f of FORMULAS) {
     const uidByUidl = new Map(uids.map((u) => [f.uidlOf(uidValidity, u), u]));

@@ -4,7 +4,19 @@ import { createHash } from 'node:crypto';
  * Headers that servers add, rewrite or drop per access protocol, so they differ between POP3 TOP
  * and IMAP BODY[HEADER] of the same message (the list of Dovecot's pop3-migration plugin).
  */
-const VOLATILE = new Set(['status', 'x-status', 'x-uid', 'x-uidl', 'x-imap', 'x-imapbase', 'x-keywords', 'content-length', 'return-path', 'x-message-flag', 'x-yahoo-newman-property']);
+const VOLATILE = new Set([
+  'status',
+  'x-status',
+  'x-uid',
+  'x-uidl',
+  'x-imap',
+  'x-imapbase',
+  'x-keywords',
+  'content-length',
+  'return-path',
+  'x-message-flag',
+  'x-yahoo-newman-property',
+]);
 
 const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
 

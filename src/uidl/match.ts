@@ -53,7 +53,11 @@ export function startMatching(imap: readonly ImapMessageMeta[], pop3: readonly P
 
 /** A UIDL formula over (UIDVALIDITY, UID), detected from the data. */
 export function matchByFormula(state: MatchState, uidValidity: string): MatchState {
-  const found = detectFormula(uidValidity, state.imapLeft.map((m) => m.uid), state.pop3Left);
+  const found = detectFormula(
+    uidValidity,
+    state.imapLeft.map((m) => m.uid),
+    state.pop3Left,
+  );
   const next = { ...state, tried: [...state.tried, 'UIDL formulas'] };
   if (!found) return next;
   const indexOfUid = new Map(state.imapLeft.map((m, j) => [m.uid, j]));
@@ -83,7 +87,10 @@ export function matchByMessageFields(state: MatchState): MatchState {
 
 /** Size + order (size-order.ts). */
 export function matchBySize(state: MatchState): MatchState {
-  const pairs = matchBySizeAndOrder(state.pop3Left.map((p) => p.size), state.imapLeft.map((m) => m.size));
+  const pairs = matchBySizeAndOrder(
+    state.pop3Left.map((p) => p.size),
+    state.imapLeft.map((m) => m.size),
+  );
   return take({ ...state, tried: [...state.tried, 'size and order'] }, pairs, 'size and order');
 }
 
@@ -91,7 +98,12 @@ export function matchBySize(state: MatchState): MatchState {
  * Equal keys (header hashes, content hashes) paired in order: the k-th POP3 message with a key
  * goes with the k-th IMAP message with the same key. Messages without a key stay unmatched.
  */
-export function matchByEqualKeys(state: MatchState, pop3Key: ReadonlyMap<number, string>, imapKey: ReadonlyMap<number, string>, label: string): MatchState {
+export function matchByEqualKeys(
+  state: MatchState,
+  pop3Key: ReadonlyMap<number, string>,
+  imapKey: ReadonlyMap<number, string>,
+  label: string,
+): MatchState {
   const queues = new Map<string, number[]>();
   state.imapLeft.forEach((m, i) => {
     const key = imapKey.get(m.uid);
@@ -121,7 +133,14 @@ function take(state: MatchState, pairs: readonly [number, number][], matchedBy: 
   const imapTaken = new Set(pairs.map(([, j]) => j));
   return {
     ...state,
-    matches: [...state.matches, ...pairs.map(([i, j]) => ({ uid: (state.imapLeft[j] as ImapMessageMeta).uid, pop3: state.pop3Left[i] as Pop3Message, matchedBy }))],
+    matches: [
+      ...state.matches,
+      ...pairs.map(([i, j]) => ({
+        uid: (state.imapLeft[j] as ImapMessageMeta).uid,
+        pop3: state.pop3Left[i] as Pop3Message,
+        matchedBy,
+      })),
+    ],
     pop3Left: state.pop3Left.filter((_, i) => !pop3Taken.has(i)),
     imapLeft: state.imapLeft.filter((_, j) => !imapTaken.has(j)),
   };

@@ -13,7 +13,10 @@ export interface MessageFields {
 export const MESSAGE_FORMULAS: readonly { name: string; uidlsOf(f: MessageFields): string[] }[] = [
   { name: 'X-UIDL header', uidlsOf: (f) => (f.xUidl ? [f.xUidl] : []) },
   { name: 'Message-ID', uidlsOf: (f) => (f.messageId ? [f.messageId, f.messageId.replace(/^<(.*)>$/, '$1')] : []) },
-  { name: 'MD5 of Message-ID', uidlsOf: (f) => (f.messageId ? [md5(f.messageId), md5(f.messageId.replace(/^<(.*)>$/, '$1'))] : []) },
+  {
+    name: 'MD5 of Message-ID',
+    uidlsOf: (f) => (f.messageId ? [md5(f.messageId), md5(f.messageId.replace(/^<(.*)>$/, '$1'))] : []),
+  },
 ];
 
 function md5(s: string): string {

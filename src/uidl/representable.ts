@@ -12,6 +12,7 @@ export function whyUnrepresentable(uidl: string): string | undefined {
   if (uidl.includes(':')) return 'contains ":" (qmail-pop3d cuts the name there)';
   if (/[\x00-\x20\x7f]/.test(uidl)) return 'contains a space or control character';
   if (/[^\x21-\x7e]/.test(uidl)) return 'contains a byte outside printable ASCII';
-  if (Buffer.byteLength(uidl, 'latin1') + MAX_INFO_SUFFIX_BYTES > NAME_MAX_BYTES) return `longer than a file name can be (${uidl.length} bytes)`;
+  if (Buffer.byteLength(uidl, 'latin1') + MAX_INFO_SUFFIX_BYTES > NAME_MAX_BYTES)
+    return `longer than a file name can be (${uidl.length} bytes)`;
   return undefined;
 }

@@ -40,7 +40,8 @@ export function compareListings(source: readonly SourceListed[], local: readonly
   commonSource.forEach((s, i) => {
     const l = localByUidl.get(s.uidl) as LocalListed;
     if (commonLocal[i]?.uidl !== s.uidl) reordered.push({ uidl: s.uidl, sourceN: s.n, localN: l.n });
-    if (l.sizeCrlf !== s.size) sizeDiffers.push({ uidl: s.uidl, localN: l.n, sourceSize: s.size, localSizeCrlf: l.sizeCrlf });
+    if (l.sizeCrlf !== s.size)
+      sizeDiffers.push({ uidl: s.uidl, localN: l.n, sourceSize: s.size, localSizeCrlf: l.sizeCrlf });
   });
   return { matched: commonSource.length, missing, extra, reordered, sizeDiffers };
 }

@@ -22,7 +22,13 @@ export interface FolderCheck {
  * on the qmail box will show. Folders that cannot be mapped were reported by import; they are
  * left out here.
  */
-export async function checkFolders(imap: ImapFlow, maildir: string, inbox: readonly ScannedEntry[], wanted: (path: string) => boolean, context: ErrorContext): Promise<FolderCheck[]> {
+export async function checkFolders(
+  imap: ImapFlow,
+  maildir: string,
+  inbox: readonly ScannedEntry[],
+  wanted: (path: string) => boolean,
+  context: ErrorContext,
+): Promise<FolderCheck[]> {
   const checks: FolderCheck[] = [];
   for (const folder of await listFolders(imap, context)) {
     const isInbox = folder.path.toUpperCase() === 'INBOX';
@@ -32,10 +38,14 @@ export async function checkFolders(imap: ImapFlow, maildir: string, inbox: reado
     const snapshot = await readFolderSnapshot(imap, folder.path, { ...context, folder: folder.path });
     const source = countFlags(snapshot.messages.map((m) => m.flags));
     // INBOX was scanned already for its POP3 listing; each other folder is scanned once here.
-    const scanned = isInbox ? inbox : await scanMaildir(path.join(maildir, mapping.dir), false, context).catch((err: { cause?: NodeJS.ErrnoException }) => {
-      if (err.cause?.code === 'ENOENT') return undefined;
-      throw err;
-    });
+    const scanned = isInbox
+      ? inbox
+      : await scanMaildir(path.join(maildir, mapping.dir), false, context).catch(
+          (err: { cause?: NodeJS.ErrnoException }) => {
+            if (err.cause?.code === 'ENOENT') return undefined;
+            throw err;
+          },
+        );
     const local = scanned?.filter((e) => !e.name.startsWith('.'));
     const localFlags = countFlags((local ?? []).map((e) => imapFlagsFromName(e.name)));
     const flagDiffs: Record<string, [number, number]> = {};
@@ -43,7 +53,13 @@ export async function checkFolders(imap: ImapFlow, maildir: string, inbox: reado
       const pair: [number, number] = [source[flag] ?? 0, localFlags[flag] ?? 0];
       if (local && pair[0] !== pair[1]) flagDiffs[flag] = pair;
     }
-    checks.push({ name: folder.path, dir: mapping.dir || '.', sourceMessages: snapshot.messages.length, ...(local ? { localMessages: local.length } : {}), flagDiffs });
+    checks.push({
+      name: folder.path,
+      dir: mapping.dir || '.',
+      sourceMessages: snapshot.messages.length,
+      ...(local ? { localMessages: local.length } : {}),
+      flagDiffs,
+    });
   }
   return checks;
 }

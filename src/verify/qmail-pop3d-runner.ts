@@ -38,7 +38,11 @@ export async function runQmailPop3d(binary: string, maildir: string, context: Er
   const absolute = path.resolve(maildir);
   const child = spawn(binary, [absolute], {
     cwd: path.dirname(absolute),
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: path.dirname(absolute), ...(context.user ? { USER: context.user } : {}) },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: path.dirname(absolute),
+      ...(context.user ? { USER: context.user } : {}),
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -47,7 +51,12 @@ export async function runQmailPop3d(binary: string, maildir: string, context: Er
   const failedToStart = new Promise<never>((_resolve, reject) =>
     child.once('error', (err) => {
       started = false;
-      reject(new FolderError(`cannot run ${binary}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { ...context, cause: err }));
+      reject(
+        new FolderError(`cannot run ${binary}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, {
+          ...context,
+          cause: err,
+        }),
+      );
     }),
   );
   failedToStart.catch(() => undefined);

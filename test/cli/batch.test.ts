@@ -14,13 +14,35 @@ function usersFile(lines: string[]): string {
 describe('batch', () => {
   it('imports and verifies every user, goes on past a failing one, and exits with the worst code', async () => {
     const server = sharedSource();
-    const [a, b, c] = await Promise.all([1, 2, 3].map((i) => makeAccount(server, sampleMessages({ count: 5 + i, seed: 40 + i }))));
-    const file = usersFile([`${a!.user}:${a!.maildir}:${a!.password}`, `${b!.user}:${b!.maildir}:wrong-password`, '', `${c!.user}:${c!.maildir}:${c!.password}`]);
-    const conn = ['--host', server.host, '--imap-port', String(server.imapsPort), '--pop3-port', String(server.pop3sPort), '--ca-file', server.caFile];
+    const [a, b, c] = await Promise.all(
+      [1, 2, 3].map((i) => makeAccount(server, sampleMessages({ count: 5 + i, seed: 40 + i }))),
+    );
+    const file = usersFile([
+      `${a!.user}:${a!.maildir}:${a!.password}`,
+      `${b!.user}:${b!.maildir}:wrong-password`,
+      '',
+      `${c!.user}:${c!.maildir}:${c!.password}`,
+    ]);
+    const conn = [
+      '--host',
+      server.host,
+      '--imap-port',
+      String(server.imapsPort),
+      '--pop3-port',
+      String(server.pop3sPort),
+      '--ca-file',
+      server.caFile,
+    ];
     const r = await runCli(['batch', '--users', file, '--jobs', '2', ...conn, '--json', '--quiet']);
     expect(r.code, r.stderr).toBe(3);
     const doc = JSON.parse(r.stdout);
-    const got = doc.users.map((u: { user: string; kind: string; error?: { message: string } }) => [u.user, u.kind, u.error ? 'error' : 'ok']).sort();
+    const got = doc.users
+      .map((u: { user: string; kind: string; error?: { message: string } }) => [
+        u.user,
+        u.kind,
+        u.error ? 'error' : 'ok',
+      ])
+      .sort();
     expect(got).toEqual(
       [
         [a!.user, 'import', 'ok'],
@@ -33,37 +55,78 @@ describe('batch', () => {
     expect(r.stderr).toContain(`${b!.user} INBOX: imap 127.0.0.1:${server.imapsPort}: login as ${b!.user} refused`);
     expect(r.stderr).toContain(`batch: 3 users, 1 need attention: ${b!.user} import exit 3`);
     expect(r.stderr).not.toContain('wrong-password');
-    expect(fs.readdirSync(path.join(c!.maildir, 'new')).length + fs.readdirSync(path.join(c!.maildir, 'cur')).length).toBe(8);
+    expect(
+      fs.readdirSync(path.join(c!.maildir, 'new')).length + fs.readdirSync(path.join(c!.maildir, 'cur')).length,
+    ).toBe(8);
     expect(fs.existsSync(b!.maildir)).toBe(false);
   });
 
   it('takes the password from --password-file for lines without one', async () => {
     const server = sharedSource();
     const a = await makeAccount(server, sampleMessages({ count: 2, seed: 50 }));
-    const conn = ['--host', server.host, '--imap-port', String(server.imapsPort), '--pop3-port', String(server.pop3sPort), '--ca-file', server.caFile];
-    const r = await runCli(['batch', '--users', usersFile([`${a.user}:${a.maildir}`]), '--mode', 'import', '--password-file', a.passwordFile, ...conn]);
+    const conn = [
+      '--host',
+      server.host,
+      '--imap-port',
+      String(server.imapsPort),
+      '--pop3-port',
+      String(server.pop3sPort),
+      '--ca-file',
+      server.caFile,
+    ];
+    const r = await runCli([
+      'batch',
+      '--users',
+      usersFile([`${a.user}:${a.maildir}`]),
+      '--mode',
+      'import',
+      '--password-file',
+      a.passwordFile,
+      ...conn,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('imported 2 of 2 messages');
   });
 
   it('--mode verify checks every user without importing, jobs at a time', async () => {
     const server = sharedSource();
-    const [a, b] = await Promise.all([1, 2].map((i) => makeAccount(server, sampleMessages({ count: 3, seed: 55 + i }))));
-    const conn = ['--host', server.host, '--imap-port', String(server.imapsPort), '--pop3-port', String(server.pop3sPort), '--ca-file', server.caFile];
+    const [a, b] = await Promise.all(
+      [1, 2].map((i) => makeAccount(server, sampleMessages({ count: 3, seed: 55 + i }))),
+    );
+    const conn = [
+      '--host',
+      server.host,
+      '--imap-port',
+      String(server.imapsPort),
+      '--pop3-port',
+      String(server.pop3sPort),
+      '--ca-file',
+      server.caFile,
+    ];
     expect((await runCli(['import', ...a!.args])).code).toBe(0);
     const file = usersFile([`${a!.user}:${a!.maildir}:${a!.password}`, `${b!.user}:${b!.maildir}:${b!.password}`]);
     const r = await runCli(['batch', '--users', file, '--mode', 'verify', '--jobs', '2', ...conn, '--json', '--quiet']);
     // b was never imported: its Maildir does not exist, which verify reports for b alone.
     expect(r.code).toBe(1);
-    const kinds = JSON.parse(r.stdout).users.map((u: { user: string; kind: string; error?: unknown }) => [u.user, u.kind, u.error ? 'error' : 'ok']).sort();
-    expect(kinds).toEqual([[a!.user, 'verify', 'ok'], [b!.user, 'verify', 'error']].sort());
+    const kinds = JSON.parse(r.stdout)
+      .users.map((u: { user: string; kind: string; error?: unknown }) => [u.user, u.kind, u.error ? 'error' : 'ok'])
+      .sort();
+    expect(kinds).toEqual(
+      [
+        [a!.user, 'verify', 'ok'],
+        [b!.user, 'verify', 'error'],
+      ].sort(),
+    );
     expect(fs.existsSync(b!.maildir)).toBe(false);
   });
 
   it.each([
     [['alice'], 'line 2: expected USER:MAILDIR[:PASSWORD]'],
     [['alice:relative/Maildir:pw'], 'line 2: maildir relative/Maildir is not an absolute path'],
-    [['alice:/tmp/qi-same/Maildir:pw', 'bob:/tmp/qi-same/Maildir:pw'], 'line 3: maildir /tmp/qi-same/Maildir already named on line 2'],
+    [
+      ['alice:/tmp/qi-same/Maildir:pw', 'bob:/tmp/qi-same/Maildir:pw'],
+      'line 3: maildir /tmp/qi-same/Maildir already named on line 2',
+    ],
     [['alice:/tmp/qi-nopw/Maildir'], 'line 2 (alice) gives no password'],
   ])('refuses users file %j with exit 2 before touching anyone', async (lines, message) => {
     const r = await runCli(['batch', '--users', usersFile(lines), '--host', '127.0.0.1']);

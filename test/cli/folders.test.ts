@@ -11,7 +11,12 @@ import { runCli } from '../support/cli.js';
 import { snapshotMaildir } from '../support/maildir-tree.js';
 
 /** Per folder: message count and how many messages carry each flag, as an IMAP server reports them. */
-async function folderSummary(host: string, port: number, user: string, pass: string): Promise<Record<string, { count: number; flags: Record<string, number>; subscribed: boolean }>> {
+async function folderSummary(
+  host: string,
+  port: number,
+  user: string,
+  pass: string,
+): Promise<Record<string, { count: number; flags: Record<string, number>; subscribed: boolean }>> {
   const client = new ImapFlow({ host, port, secure: false, doSTARTTLS: false, auth: { user, pass }, logger: false });
   await client.connect();
   const out: Record<string, { count: number; flags: Record<string, number>; subscribed: boolean }> = {};
@@ -20,9 +25,15 @@ async function folderSummary(host: string, port: number, user: string, pass: str
       if (f.flags.has('\\Noselect')) continue;
       const box = await client.mailboxOpen(f.path, { readOnly: true });
       const flags: Record<string, number> = {};
-      if (box.exists > 0) for await (const m of client.fetch('1:*', { flags: true })) for (const flag of m.flags ?? []) if (flag !== '\\Recent') flags[flag] = (flags[flag] ?? 0) + 1;
+      if (box.exists > 0)
+        for await (const m of client.fetch('1:*', { flags: true }))
+          for (const flag of m.flags ?? []) if (flag !== '\\Recent') flags[flag] = (flags[flag] ?? 0) + 1;
       // Folder names compared level by level, whatever each server's separator.
-      out[f.path.split(f.delimiter).join('/')] = { count: box.exists, flags, subscribed: f.path.toUpperCase() === 'INBOX' || f.subscribed };
+      out[f.path.split(f.delimiter).join('/')] = {
+        count: box.exists,
+        flags,
+        subscribed: f.path.toUpperCase() === 'INBOX' || f.subscribed,
+      };
     }
   } finally {
     await client.logout();
@@ -33,9 +44,20 @@ async function folderSummary(host: string, port: number, user: string, pass: str
 const FOLDERS: SeedFolder[] = [
   { path: 'INBOX', messages: sampleMessages({ count: 12, seed: 90 }) },
   { path: 'Sent', messages: sampleMessages({ count: 7, seed: 91 }), subscribed: true },
-  { path: 'Drafts', messages: [{ ...sampleMessages({ count: 1, seed: 92 })[0]!, flags: ['\\Draft'] }], subscribed: true },
+  {
+    path: 'Drafts',
+    messages: [{ ...sampleMessages({ count: 1, seed: 92 })[0]!, flags: ['\\Draft'] }],
+    subscribed: true,
+  },
   { path: 'Archive', messages: sampleMessages({ count: 2, seed: 93 }), subscribed: true },
-  { path: 'Archive/2019', messages: sampleMessages({ count: 5, seed: 94 }).map((m, i) => ({ ...m, flags: i % 2 ? ['\\Seen', '\\Flagged'] : ['\\Answered', '\\Seen'] })), subscribed: true },
+  {
+    path: 'Archive/2019',
+    messages: sampleMessages({ count: 5, seed: 94 }).map((m, i) => ({
+      ...m,
+      flags: i % 2 ? ['\\Seen', '\\Flagged'] : ['\\Answered', '\\Seen'],
+    })),
+    subscribed: true,
+  },
   { path: 'Entwürfe 台北', messages: sampleMessages({ count: 3, seed: 95 }), subscribed: true },
   { path: 'Old Stuff', messages: sampleMessages({ count: 4, seed: 96 }), subscribed: false },
 ];
@@ -59,7 +81,10 @@ describe('import of a whole account into Maildir++', () => {
 
   it('creates every folder as Courier and Dovecot name it, with a maildirfolder marker', () => {
     expect(first.code, first.stderr).toBe(0);
-    const dirs = fs.readdirSync(a.maildir).filter((d) => d.startsWith('.')).sort();
+    const dirs = fs
+      .readdirSync(a.maildir)
+      .filter((d) => d.startsWith('.'))
+      .sort();
     expect(dirs).toEqual(['.Archive', '.Archive.2019', '.Drafts', '.Entw&APw-rfe &U,BTFw-', '.Old Stuff', '.Sent']);
     for (const d of dirs) expect(fs.existsSync(path.join(a.maildir, d, 'maildirfolder'))).toBe(true);
     expect(first.stderr).toContain('6 other folders: imported 22 of 22 messages');
@@ -77,21 +102,30 @@ describe('import of a whole account into Maildir++', () => {
     for (const d of fs.readdirSync(a.maildir).filter((x) => x.startsWith('.') && !x.startsWith('.dovecot'))) {
       const st = fs.statSync(path.join(a.maildir, d));
       expect([d, st.uid, st.mode & 0o777]).toEqual([d, a.owner.uid, 0o700]);
-      for (const f of snapshotMaildir(path.join(a.maildir, d))) expect([f.path, f.uid, f.mode]).toEqual([f.path, a.owner.uid, 0o600]);
+      for (const f of snapshotMaildir(path.join(a.maildir, d)))
+        expect([f.path, f.uid, f.mode]).toEqual([f.path, a.owner.uid, 0o600]);
     }
   });
 
   it('a second run imports nothing and changes no message file', async () => {
-    const before = fs.readdirSync(a.maildir).filter((d) => d.startsWith('.A')).flatMap((d) => snapshotMaildir(path.join(a.maildir, d)));
+    const before = fs
+      .readdirSync(a.maildir)
+      .filter((d) => d.startsWith('.A'))
+      .flatMap((d) => snapshotMaildir(path.join(a.maildir, d)));
     const again = await runCli(['import', ...a.args]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('imported 0 of 22 messages, 22 already there');
-    expect(fs.readdirSync(a.maildir).filter((d) => d.startsWith('.A')).flatMap((d) => snapshotMaildir(path.join(a.maildir, d)))).toEqual(before);
+    expect(
+      fs
+        .readdirSync(a.maildir)
+        .filter((d) => d.startsWith('.A'))
+        .flatMap((d) => snapshotMaildir(path.join(a.maildir, d))),
+    ).toEqual(before);
   });
 
   it('verify compares every folder with the source and names one that differs', async () => {
     const ok = await runCli(['verify', ...a.args]);
-    expect(ok.stderr).toContain('7 folders with the source\'s counts and flags');
+    expect(ok.stderr).toContain("7 folders with the source's counts and flags");
     expect(ok.code, ok.stderr).toBe(0);
 
     const copy = path.join(path.dirname(a.maildir), 'Maildir-folders-damaged');
@@ -132,7 +166,9 @@ describe('import of a whole account into Maildir++', () => {
 
   it('renames a folder whose name holds a ".", and says so', async () => {
     const c = await makeAccount(source, []);
-    await seedFolders(source, c.user, c.password, [{ path: 'Project v1.2', messages: sampleMessages({ count: 1, seed: 97 }) }]);
+    await seedFolders(source, c.user, c.password, [
+      { path: 'Project v1.2', messages: sampleMessages({ count: 1, seed: 97 }) },
+    ]);
     const r = await runCli(['import', ...c.args]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('folder "Project v1.2" stored as .Project v1_2');

@@ -72,13 +72,16 @@ describe('import then verify one INBOX (source UIDLs %v.%u)', () => {
     const files = snapshotMaildir(a.maildir);
     const seen = a.messages.filter((m) => m.flags.includes('\\Seen')).length;
     expect(files.filter((f) => /^cur\/.*:2,[A-Z]*S/.test(f.path))).toHaveLength(seen);
-    expect(files.filter((f) => f.path.startsWith('new/'))).toHaveLength(a.messages.filter((m) => m.flags.length === 0).length);
+    expect(files.filter((f) => f.path.startsWith('new/'))).toHaveLength(
+      a.messages.filter((m) => m.flags.length === 0).length,
+    );
   });
 
   it('creates every file as the mailbox owner, mode 0600, and leaves nothing in tmp/', () => {
     const files = snapshotMaildir(a.maildir);
     expect(files.filter((f) => f.path.startsWith('tmp/'))).toEqual([]);
-    for (const f of files) expect({ path: f.path, uid: f.uid, mode: f.mode }).toEqual({ path: f.path, uid: a.owner.uid, mode: 0o600 });
+    for (const f of files)
+      expect({ path: f.path, uid: f.uid, mode: f.mode }).toEqual({ path: f.path, uid: a.owner.uid, mode: 0o600 });
     for (const d of ['', 'tmp', 'new', 'cur']) {
       const st = fs.statSync(path.join(a.maildir, d));
       expect([st.uid, st.mode & 0o777]).toEqual([a.owner.uid, 0o700]);
@@ -88,7 +91,13 @@ describe('import then verify one INBOX (source UIDLs %v.%u)', () => {
   it('reports in JSON on stdout what it did', () => {
     const doc = JSON.parse(firstRun.stdout);
     expect(doc.exitCode).toBe(0);
-    expect(doc.users[0].inbox).toMatchObject({ formula: '%v.%u', uidlsKept: COUNT + 1, toWrite: COUNT + 1, alreadyPresent: 0, errors: [] });
+    expect(doc.users[0].inbox).toMatchObject({
+      formula: '%v.%u',
+      uidlsKept: COUNT + 1,
+      toWrite: COUNT + 1,
+      alreadyPresent: 0,
+      errors: [],
+    });
   });
 
   it('a second run imports nothing and changes nothing', async () => {
@@ -133,7 +142,13 @@ describe('import then verify one INBOX (source UIDLs %v.%u)', () => {
   it('verify runs the POP3 server it is given as the mailbox owner and lists through it', async () => {
     // Dovecot's pop3 stands in for qmail-pop3d: same UIDLs (%f), but name order and CRLF sizes.
     const copy = copyMaildir(a, 'Maildir-dovecot');
-    const v = await runCli(['verify', ...withMaildir(a.args, copy), '--qmail-pop3d', executable(dovecotPop3Command(a.owner)), '--json']);
+    const v = await runCli([
+      'verify',
+      ...withMaildir(a.args, copy),
+      '--qmail-pop3d',
+      executable(dovecotPop3Command(a.owner)),
+      '--json',
+    ]);
     const report = JSON.parse(v.stdout).users[0];
     expect(report.error).toBeUndefined();
     expect(report.listedBy).toMatch(/^qmail-pop3d \/.*pop3d$/);
@@ -142,13 +157,16 @@ describe('import then verify one INBOX (source UIDLs %v.%u)', () => {
     expect(v.stderr).not.toContain('modelled');
   });
 
-  it.skipIf(!process.env.QMAIL_POP3D)(`verify with the real qmail-pop3d (${process.env.QMAIL_POP3D ?? '$QMAIL_POP3D not set: skipped'}) exits 0`, async () => {
-    const before = snapshotMaildir(a.maildir);
-    const v = await runCli(['verify', ...a.args], { QMAIL_POP3D: process.env.QMAIL_POP3D });
-    expect(v.stderr).toContain(`listed by qmail-pop3d ${process.env.QMAIL_POP3D}`);
-    expect(v.code).toBe(0);
-    expect(snapshotMaildir(a.maildir)).toEqual(before);
-  });
+  it.skipIf(!process.env.QMAIL_POP3D)(
+    `verify with the real qmail-pop3d (${process.env.QMAIL_POP3D ?? '$QMAIL_POP3D not set: skipped'}) exits 0`,
+    async () => {
+      const before = snapshotMaildir(a.maildir);
+      const v = await runCli(['verify', ...a.args], { QMAIL_POP3D: process.env.QMAIL_POP3D });
+      expect(v.stderr).toContain(`listed by qmail-pop3d ${process.env.QMAIL_POP3D}`);
+      expect(v.code).toBe(0);
+      expect(snapshotMaildir(a.maildir)).toEqual(before);
+    },
+  );
 
   it('verify exits 1 naming the UIDL of a removed file', async () => {
     const copy = copyMaildir(a, 'Maildir-removed');
@@ -182,7 +200,9 @@ describe('import: dry run and refusals', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('would import 5 of 5 messages');
     const plan = JSON.parse(r.stdout).users[0].plan;
-    expect(plan.messages.map((m: { name: string }) => m.name)).toEqual(plan.messages.map((m: { uidl: string }) => m.uidl));
+    expect(plan.messages.map((m: { name: string }) => m.name)).toEqual(
+      plan.messages.map((m: { uidl: string }) => m.uidl),
+    );
     expect(fs.existsSync(a.maildir)).toBe(false);
   });
 
@@ -202,7 +222,10 @@ describe('import: dry run and refusals', () => {
     [['import', '--user', 'x', '--host', 'h', '--maildir', '/tmp/x', '--bogus'], 'Unknown argument: bogus'],
     [['import', '--user', 'x', '--host', 'h'], 'Missing required argument: maildir'],
     // A password on the command line would show in ps: there is no option for it.
-    [['import', '--user', 'x', '--host', 'h', '--maildir', '/tmp/x', '--password', 'secret'], 'Unknown argument: password'],
+    [
+      ['import', '--user', 'x', '--host', 'h', '--maildir', '/tmp/x', '--password', 'secret'],
+      'Unknown argument: password',
+    ],
     [['batch', '--host', 'h'], 'Missing required argument: users'],
   ])('bad usage %j exits 2 with a usage line', async (args, message) => {
     const r = await runCli(args, { QMAIL_IMPORT_PASSWORD: 'x' });
@@ -215,7 +238,11 @@ describe('import: dry run and refusals', () => {
   it('answers a bad command line with JSON too when --json was asked for', async () => {
     const r = await runCli(['import', '--user', 'x', '--host', 'h', '--json']);
     expect(r.code).toBe(2);
-    expect(JSON.parse(r.stdout)).toMatchObject({ command: 'import', exitCode: 2, error: { type: 'UsageError', message: 'Missing required argument: maildir' } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      command: 'import',
+      exitCode: 2,
+      error: { type: 'UsageError', message: 'Missing required argument: maildir' },
+    });
   });
 
   it.each([
@@ -223,7 +250,10 @@ describe('import: dry run and refusals', () => {
     [['--admin-user', 'admin'], '--admin-user and --admin-password-file go together'],
     [['--password-file', '/nonexistent/pw'], '--password-file /nonexistent/pw: cannot read: ENOENT'],
   ])('%j exits 2 naming the option, before anything is touched', async (extra, message) => {
-    const r = await runCli(['import', '--user', 'x', '--host', '127.0.0.1', '--maildir', '/nonexistent/Maildir', ...extra], { QMAIL_IMPORT_PASSWORD: 'x' });
+    const r = await runCli(
+      ['import', '--user', 'x', '--host', '127.0.0.1', '--maildir', '/nonexistent/Maildir', ...extra],
+      { QMAIL_IMPORT_PASSWORD: 'x' },
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
   });
@@ -237,7 +267,8 @@ describe('import: dry run and refusals', () => {
     fs.writeFileSync(path.join(a.maildir, 'new', same!.name), crlfToLf(a.messages[same!.uid - 1]!.raw));
     fs.writeFileSync(path.join(a.maildir, 'new', other!.name), 'Subject: not that message\n\n');
     // Dated as such copies are: when the message came in, leaving room for the third in between.
-    for (const m of [same!, other!]) fs.utimesSync(path.join(a.maildir, 'new', m.name), new Date(), a.messages[m.uid - 1]!.internalDate);
+    for (const m of [same!, other!])
+      fs.utimesSync(path.join(a.maildir, 'new', m.name), new Date(), a.messages[m.uid - 1]!.internalDate);
     execFileSync('chown', ['-R', `${a.owner.uid}:${a.owner.gid}`, a.maildir]);
     const r = await runCli(['import', ...a.args, '--json']);
     expect(r.code, r.stderr).toBe(1);
@@ -274,4 +305,3 @@ describe('import: dry run and refusals', () => {
     expect(fs.readdirSync(elsewhere)).toEqual([]);
   });
 });
-

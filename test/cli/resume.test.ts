@@ -11,7 +11,10 @@ import { ImapFlow } from 'imapflow';
 /** Every message file of the Maildir and its folders (names, bytes, mtimes, owner, mode). */
 function allMessages(maildir: string): Record<string, TreeEntry[]> {
   const out: Record<string, TreeEntry[]> = { INBOX: snapshotMaildir(maildir) };
-  for (const d of fs.readdirSync(maildir).filter((x) => x.startsWith('.') && fs.statSync(path.join(maildir, x)).isDirectory())) out[d] = snapshotMaildir(path.join(maildir, d));
+  for (const d of fs
+    .readdirSync(maildir)
+    .filter((x) => x.startsWith('.') && fs.statSync(path.join(maildir, x)).isDirectory()))
+    out[d] = snapshotMaildir(path.join(maildir, d));
   return out;
 }
 
@@ -22,7 +25,10 @@ function withMaildir(a: Account, maildir: string): string[] {
 /** Starts an import and SIGKILLs it, parent and worker alike, after `ms`. */
 function killedImport(args: string[], ms: number): Promise<void> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.resolve('dist/src/cli/main.js'), 'import', ...args], { detached: true, stdio: 'ignore' });
+    const child = spawn(process.execPath, [path.resolve('dist/src/cli/main.js'), 'import', ...args], {
+      detached: true,
+      stdio: 'ignore',
+    });
     const timer = setTimeout(() => process.kill(-(child.pid as number), 'SIGKILL'), ms);
     child.on('exit', () => {
       clearTimeout(timer);
@@ -56,17 +62,27 @@ describe('interrupted and repeated imports', () => {
     const last = await runCli(['import', ...withMaildir(a, interrupted)]);
     expect(last.code, `${last.stderr}\nkilled after ${kills.join(', ')} ms`).toBe(0);
     expect(allMessages(interrupted)).toEqual(allMessages(a.maildir));
-    for (const d of Object.keys(allMessages(interrupted))) expect(fs.readdirSync(path.join(interrupted, d === 'INBOX' ? '' : d, 'tmp'))).toEqual([]);
+    for (const d of Object.keys(allMessages(interrupted)))
+      expect(fs.readdirSync(path.join(interrupted, d === 'INBOX' ? '' : d, 'tmp'))).toEqual([]);
     expect(fs.existsSync(path.join(interrupted, 'qmail-import.lock'))).toBe(false);
   });
 
   it('a delta run brings new messages and new flags, and changes nothing else', async () => {
     const b = await makeAccount(sharedSource(), sampleMessages({ count: 10, seed: 110 }));
-    await seedFolders(sharedSource(), b.user, b.password, [{ path: 'Sent', messages: sampleMessages({ count: 5, seed: 111 }), subscribed: true }]);
+    await seedFolders(sharedSource(), b.user, b.password, [
+      { path: 'Sent', messages: sampleMessages({ count: 5, seed: 111 }), subscribed: true },
+    ]);
     expect((await runCli(['import', ...b.args])).code).toBe(0);
     const before = allMessages(b.maildir);
 
-    const client = new ImapFlow({ host: b.server.host, port: b.server.imapPort, secure: false, doSTARTTLS: false, auth: { user: b.user, pass: b.password }, logger: false });
+    const client = new ImapFlow({
+      host: b.server.host,
+      port: b.server.imapPort,
+      secure: false,
+      doSTARTTLS: false,
+      auth: { user: b.user, pass: b.password },
+      logger: false,
+    });
     await client.connect();
     await client.mailboxOpen('INBOX');
     await client.messageFlagsAdd('1:3', ['\\Seen', '\\Flagged']);
@@ -77,7 +93,9 @@ describe('interrupted and repeated imports', () => {
     const delta = await runCli(['import', ...b.args, '--json']);
     expect(delta.code, delta.stderr).toBe(0);
     const doc = JSON.parse(delta.stdout).users[0];
-    expect([doc.inbox.toWrite, doc.inbox.reflagged, doc.folders[0].toWrite, doc.folders[0].reflagged]).toEqual([1, 3, 1, 0]);
+    expect([doc.inbox.toWrite, doc.inbox.reflagged, doc.folders[0].toWrite, doc.folders[0].reflagged]).toEqual([
+      1, 3, 1, 0,
+    ]);
     const after = allMessages(b.maildir);
     const unchanged = (t: TreeEntry[]) => t.filter((f) => !f.path.startsWith('tmp/'));
     // Every file from before is still there, byte for byte with its mtime; the three re-flagged only renamed.
@@ -88,7 +106,7 @@ describe('interrupted and repeated imports', () => {
     expect(after['.Sent']).toEqual(expect.arrayContaining(before['.Sent']!));
   });
 
-  it('refuses to run while another import holds the Maildir, and takes over a dead one\'s lock', async () => {
+  it("refuses to run while another import holds the Maildir, and takes over a dead one's lock", async () => {
     const c = await makeAccount(sharedSource(), sampleMessages({ count: 2, seed: 120 }));
     expect((await runCli(['import', ...c.args])).code).toBe(0);
     const lock = path.join(c.maildir, 'qmail-import.lock');
@@ -104,15 +122,32 @@ describe('interrupted and repeated imports', () => {
 
   it('a source that renumbers a folder (new UIDVALIDITY) gets no duplicate: files are recognised by content', async () => {
     const e = await makeAccount(sharedSource(), sampleMessages({ count: 6, seed: 140 }));
-    await seedFolders(sharedSource(), e.user, e.password, [{ path: 'Sent', messages: sampleMessages({ count: 4, seed: 141 }), subscribed: true }]);
+    await seedFolders(sharedSource(), e.user, e.password, [
+      { path: 'Sent', messages: sampleMessages({ count: 4, seed: 141 }), subscribed: true },
+    ]);
     expect((await runCli(['import', ...e.args])).code).toBe(0);
     const before = allMessages(e.maildir);
-    for (const box of ['INBOX', 'Sent']) execFileSync('doveadm', ['-c', e.server.configFile, 'mailbox', 'update', '-u', e.user, '--uid-validity', '4242', box]);
+    for (const box of ['INBOX', 'Sent'])
+      execFileSync('doveadm', [
+        '-c',
+        e.server.configFile,
+        'mailbox',
+        'update',
+        '-u',
+        e.user,
+        '--uid-validity',
+        '4242',
+        box,
+      ]);
 
     const r = await runCli(['import', ...e.args, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout).users[0];
-    expect(doc.inbox.history).toMatchObject({ uidValidityChangedFrom: expect.any(String), movedByContent: 6, goneFromSource: [] });
+    expect(doc.inbox.history).toMatchObject({
+      uidValidityChangedFrom: expect.any(String),
+      movedByContent: 6,
+      goneFromSource: [],
+    });
     expect(doc.folders[0].history).toMatchObject({ movedByContent: 4, goneFromSource: [] });
     expect(r.stderr).toContain('the source renumbered this folder');
     const after = allMessages(e.maildir);
@@ -127,7 +162,14 @@ describe('interrupted and repeated imports', () => {
   it('reports a message deleted on the source, removes it only with --delete, and does not bring back one deleted here', async () => {
     const f = await makeAccount(sharedSource(), sampleMessages({ count: 5, seed: 150 }));
     expect((await runCli(['import', ...f.args])).code).toBe(0);
-    const client = new ImapFlow({ host: f.server.host, port: f.server.imapPort, secure: false, doSTARTTLS: false, auth: { user: f.user, pass: f.password }, logger: false });
+    const client = new ImapFlow({
+      host: f.server.host,
+      port: f.server.imapPort,
+      secure: false,
+      doSTARTTLS: false,
+      auth: { user: f.user, pass: f.password },
+      logger: false,
+    });
     await client.connect();
     await client.mailboxOpen('INBOX');
     await client.messageDelete('2', { uid: true });

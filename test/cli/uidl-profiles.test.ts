@@ -15,13 +15,21 @@ import { sourcePop3Listing } from '../support/source-listing.js';
 function exactSize(i: number, size: number, extraHeader = ''): SampleMessage {
   const head = `From: a@old.example\r\nSubject: same size ${i}\r\nMessage-ID: <same-${i}@old.example>\r\n${extraHeader}\r\n`;
   const body = `${'y'.repeat(size - head.length - 2)}\r\n`;
-  return { raw: Buffer.from(head + body), flags: i % 2 ? ['\\Seen'] : [], internalDate: new Date(Date.UTC(2025, 0, 1, 0, 0, i)) };
+  return {
+    raw: Buffer.from(head + body),
+    flags: i % 2 ? ['\\Seen'] : [],
+    internalDate: new Date(Date.UTC(2025, 0, 1, 0, 0, i)),
+  };
 }
 
 /** Mixed mail plus the hard cases: four equal-sized neighbours and an exact duplicate pair. */
 function hardMailbox(xuidl: boolean): SampleMessage[] {
-  const xh = (i: number) => (xuidl && i % 3 !== 0 ? `X-UIDL: ${(0x5eed0000 + i).toString(16).padStart(32, 'a')}\r\n` : '');
-  const base = sampleMessages({ count: 24, seed: 61 }).map((m, i) => ({ ...m, raw: Buffer.concat([Buffer.from(xh(i)), m.raw]) }));
+  const xh = (i: number) =>
+    xuidl && i % 3 !== 0 ? `X-UIDL: ${(0x5eed0000 + i).toString(16).padStart(32, 'a')}\r\n` : '';
+  const base = sampleMessages({ count: 24, seed: 61 }).map((m, i) => ({
+    ...m,
+    raw: Buffer.concat([Buffer.from(xh(i)), m.raw]),
+  }));
   const same = [1, 2, 3, 4].map((i) => exactSize(i, 3000, xh(100 + i)));
   const dup = exactSize(9, 4100);
   return [...base.slice(0, 10), ...same, dup, { ...dup }, ...base.slice(10)];
@@ -97,7 +105,11 @@ describe('--uidl strategies alone (source UIDLs %g: no formula)', () => {
   });
 
   it('--uidl size alone leaves equal-sized neighbours unmatched, reports them, exits 1, and imports the rest', async () => {
-    const a = await makeAccount(server, [...sampleMessages({ count: 3, seed: 72 }), exactSize(1, 2000), exactSize(2, 2000)]);
+    const a = await makeAccount(server, [
+      ...sampleMessages({ count: 3, seed: 72 }),
+      exactSize(1, 2000),
+      exactSize(2, 2000),
+    ]);
     const r = await runCli(['import', ...a.args, '--uidl', 'size', '--json']);
     expect(r.code).toBe(1);
     const inbox = JSON.parse(r.stdout).users[0].inbox;
@@ -119,7 +131,19 @@ describe('--uidl strategies alone (source UIDLs %g: no formula)', () => {
     const home = fs.statSync(path.dirname(srcMaildir));
     execFileSync('chown', ['-R', `${home.uid}:${home.gid}`, srcMaildir]);
     // Plain POP3 on loopback: TLS adds some 60 MiB of its own buffers, which is not what this measures.
-    const r = await runCli(['import', ...a.args, '--uidl', 'pop3', '--json', '--security', 'none', '--imap-port', String(server.imapPort), '--pop3-port', String(server.pop3Port)]);
+    const r = await runCli([
+      'import',
+      ...a.args,
+      '--uidl',
+      'pop3',
+      '--json',
+      '--security',
+      'none',
+      '--imap-port',
+      String(server.imapPort),
+      '--pop3-port',
+      String(server.pop3Port),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout).users[0];
     expect(doc.inbox.matchedBy).toEqual({ 'pop3 itself': 1 });
@@ -136,11 +160,25 @@ describe('admin login', () => {
     const adminPassword = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qi-admin-')), 'pw');
     fs.writeFileSync(adminPassword, `${SOURCE_ADMIN.password}\n`, { mode: 0o600 });
     const args = a.args.filter((x, i) => x !== '--password-file' && a.args[i - 1] !== '--password-file');
-    const r = await runCli(['import', ...args, '--admin-user', SOURCE_ADMIN.user, '--admin-password-file', adminPassword]);
+    const r = await runCli([
+      'import',
+      ...args,
+      '--admin-user',
+      SOURCE_ADMIN.user,
+      '--admin-password-file',
+      adminPassword,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('imported 4 of 4 messages');
     fs.writeFileSync(adminPassword, 'wrong\n');
-    const refused = await runCli(['import', ...args, '--admin-user', SOURCE_ADMIN.user, '--admin-password-file', adminPassword]);
+    const refused = await runCli([
+      'import',
+      ...args,
+      '--admin-user',
+      SOURCE_ADMIN.user,
+      '--admin-password-file',
+      adminPassword,
+    ]);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toContain(`login as ${SOURCE_ADMIN.user} for ${a.user} refused`);
   });

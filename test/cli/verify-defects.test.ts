@@ -19,7 +19,12 @@ interface Defect {
 
 interface VerifyJson {
   listedBy: string;
-  diff: { missing: { uidl: string }[]; extra: { uidl: string }[]; reordered: { uidl: string }[]; sizeDiffers: { uidl: string }[] };
+  diff: {
+    missing: { uidl: string }[];
+    extra: { uidl: string }[];
+    reordered: { uidl: string }[];
+    sizeDiffers: { uidl: string }[];
+  };
   equalMtimes: string[][];
   futureMtimes: string[];
   badPermissions: { file: string }[];
@@ -57,7 +62,8 @@ const DEFECTS: Defect[] = [
   {
     name: 'two mtimes made equal',
     inject: (d, l) => (setMtime(fileOf(d, l[7]!), l[6]!.entry.mtimeSec), `${l[6]!.uidl} ${l[7]!.uidl}`),
-    expectInReport: (r, pair) => expect(r.equalMtimes.map((g) => [...g].sort().join(' '))).toContain(pair.split(' ').sort().join(' ')),
+    expectInReport: (r, pair) =>
+      expect(r.equalMtimes.map((g) => [...g].sort().join(' '))).toContain(pair.split(' ').sort().join(' ')),
   },
   {
     name: 'an mtime in the future',

@@ -18,7 +18,11 @@ const ls = (sub: string) => fs.readdirSync(path.join(maildir, sub));
 
 describe('deliver', () => {
   it('writes a complete message with LF line ends, mode 0600 and the planned mtime, and nothing stays in tmp/', async () => {
-    await deliver(maildir, { dir: 'cur', file: 'uidl1:2,S', mtimeSec: MTIME, body: Buffer.from('Subject: a\r\n\r\nbody\r\n') }, {});
+    await deliver(
+      maildir,
+      { dir: 'cur', file: 'uidl1:2,S', mtimeSec: MTIME, body: Buffer.from('Subject: a\r\n\r\nbody\r\n') },
+      {},
+    );
     const file = path.join(maildir, 'cur', 'uidl1:2,S');
     expect(fs.readFileSync(file, 'utf8')).toBe('Subject: a\n\nbody\n');
     const st = fs.statSync(file);
@@ -34,7 +38,11 @@ describe('deliver', () => {
 
   it('never overwrites an existing message: EEXIST is an error naming the message', async () => {
     fs.writeFileSync(path.join(maildir, 'new', 'taken'), 'theirs');
-    const err = await deliver(maildir, { dir: 'new', file: 'taken', mtimeSec: MTIME, body: Buffer.from('ours') }, { user: 'alice', folder: 'INBOX', uidl: 'taken' }).catch((e: unknown) => e);
+    const err = await deliver(
+      maildir,
+      { dir: 'new', file: 'taken', mtimeSec: MTIME, body: Buffer.from('ours') },
+      { user: 'alice', folder: 'INBOX', uidl: 'taken' },
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MessageError);
     expect((err as Error).message).toMatch(/^alice INBOX uidl taken: link\(.*new\/taken\) failed: EEXIST$/);
     expect(fs.readFileSync(path.join(maildir, 'new', 'taken'), 'utf8')).toBe('theirs');
@@ -48,7 +56,9 @@ describe('deliver', () => {
         this.destroy(new Error('socket hang up'));
       },
     });
-    await expect(deliver(maildir, { dir: 'new', file: 'half', mtimeSec: MTIME, body: dropping }, {})).rejects.toBeInstanceOf(MessageError);
+    await expect(
+      deliver(maildir, { dir: 'new', file: 'half', mtimeSec: MTIME, body: dropping }, {}),
+    ).rejects.toBeInstanceOf(MessageError);
     expect([ls('new'), ls('cur'), ls('tmp')]).toEqual([[], [], []]);
   });
 });

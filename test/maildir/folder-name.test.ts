@@ -15,8 +15,16 @@ describe('encodeMutf7 (RFC 3501 5.1.3)', () => {
 describe('maildirFolderFor', () => {
   it('maps levels to a Maildir++ directory', () => {
     expect(maildirFolderFor(['Sent'])).toEqual({ ok: true, dir: '.Sent', virtualName: 'Sent' });
-    expect(maildirFolderFor(['Archive', '2019'])).toEqual({ ok: true, dir: '.Archive.2019', virtualName: 'Archive.2019' });
-    expect(maildirFolderFor(['Entwürfe', 'Alt Kram'])).toEqual({ ok: true, dir: '.Entw&APw-rfe.Alt Kram', virtualName: 'Entw&APw-rfe.Alt Kram' });
+    expect(maildirFolderFor(['Archive', '2019'])).toEqual({
+      ok: true,
+      dir: '.Archive.2019',
+      virtualName: 'Archive.2019',
+    });
+    expect(maildirFolderFor(['Entwürfe', 'Alt Kram'])).toEqual({
+      ok: true,
+      dir: '.Entw&APw-rfe.Alt Kram',
+      virtualName: 'Entw&APw-rfe.Alt Kram',
+    });
   });
 
   it('drops the INBOX. prefix of Courier-style namespaces', () => {
@@ -25,7 +33,12 @@ describe('maildirFolderFor', () => {
   });
 
   it('renames a dot inside a level, and says so', () => {
-    expect(maildirFolderFor(['Project v1.2'])).toEqual({ ok: true, dir: '.Project v1_2', virtualName: 'Project v1_2', renamed: 'Project v1.2' });
+    expect(maildirFolderFor(['Project v1.2'])).toEqual({
+      ok: true,
+      dir: '.Project v1_2',
+      virtualName: 'Project v1_2',
+      renamed: 'Project v1.2',
+    });
   });
 
   it.each([[['..']], [['a', '']], [['a/b']], [['bad\nname']], [['.']]])('refuses %j', (parts) => {

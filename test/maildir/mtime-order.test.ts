@@ -32,7 +32,16 @@ describe('assignMtimes', () => {
   });
 
   it('keeps existing messages where they are and fits new ones between them', () => {
-    const r = assignMtimes([{ wantSec: 0, fixedSec: 100 }, { wantSec: 50 }, { wantSec: 300 }, { wantSec: 0, fixedSec: 200 }, { wantSec: 10 }], BEFORE);
+    const r = assignMtimes(
+      [
+        { wantSec: 0, fixedSec: 100 },
+        { wantSec: 50 },
+        { wantSec: 300 },
+        { wantSec: 0, fixedSec: 200 },
+        { wantSec: 10 },
+      ],
+      BEFORE,
+    );
     expect(r).toEqual({ outOfOrder: [], mtimeSec: [100, 101, 199, 200, 201] });
   });
 
@@ -41,7 +50,16 @@ describe('assignMtimes', () => {
   });
 
   it('with no room between two existing messages, still gives distinct seconds and names what is out of order', () => {
-    const r = assignMtimes([{ wantSec: 90 }, { wantSec: 0, fixedSec: 100 }, { wantSec: 100 }, { wantSec: 100 }, { wantSec: 0, fixedSec: 102 }], BEFORE);
+    const r = assignMtimes(
+      [
+        { wantSec: 90 },
+        { wantSec: 0, fixedSec: 100 },
+        { wantSec: 100 },
+        { wantSec: 100 },
+        { wantSec: 0, fixedSec: 102 },
+      ],
+      BEFORE,
+    );
     expect(r.mtimeSec).toEqual([90, 100, 99, 101, 102]);
     expect(r.outOfOrder).toEqual([2]);
     expect(new Set(r.mtimeSec).size).toBe(5);

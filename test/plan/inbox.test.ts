@@ -5,7 +5,12 @@ import { finishMatching, matchByFormula, startMatching, type MatchResult } from 
 
 const V = '1700000000';
 const BEFORE = 1_800_000_000;
-const meta = (uid: number, flags: string[] = [], internalDateSec = 1_750_000_000 + uid * 60): ImapMessageMeta => ({ uid, flags, internalDateSec, size: 1000 + uid });
+const meta = (uid: number, flags: string[] = [], internalDateSec = 1_750_000_000 + uid * 60): ImapMessageMeta => ({
+  uid,
+  flags,
+  internalDateSec,
+  size: 1000 + uid,
+});
 const IMAP = [meta(1), meta(2, ['\\Seen']), meta(3, ['\\Flagged', '$Label1'])];
 const pop3 = (uidls: string[]) => uidls.map((uidl, i) => ({ n: i + 1, uidl, size: 0 }));
 /** Matches as a strategy that is not a formula would hand them over: UIDL i+1 belongs to uids[i]. */
@@ -13,7 +18,8 @@ const matchedAs = (uidls: string[], uids: number[]): MatchResult => ({
   matches: pop3(uidls).map((p, i) => ({ uid: uids[i] as number, pop3: p, matchedBy: 'test' })),
   unmatchedPop3: [],
 });
-const matchUidls = (v: string, imap: readonly ImapMessageMeta[], p: ReturnType<typeof pop3>) => finishMatching(matchByFormula(startMatching(imap, p), v));
+const matchUidls = (v: string, imap: readonly ImapMessageMeta[], p: ReturnType<typeof pop3>) =>
+  finishMatching(matchByFormula(startMatching(imap, p), v));
 const input = (over: Partial<InboxPlanInput>): InboxPlanInput => ({
   uidValidity: V,
   imap: IMAP,
@@ -67,7 +73,10 @@ describe('planInbox', () => {
     const imap = [meta(1), meta(2), meta(3), meta(4)];
     const plan = planInbox(input({ imap, matched: matchUidls(V, imap, pop3([1, 3, 4].map((u) => `${V}.${u}`))) }));
     expect(plan.messages.map((m) => m.uid)).toEqual([1, 2, 3, 4]);
-    expect(plan.messages[1]).toMatchObject({ name: `1750000120.V${V}U2.mx.example`, downloadAgain: 'not in the source POP3 listing' });
+    expect(plan.messages[1]).toMatchObject({
+      name: `1750000120.V${V}U2.mx.example`,
+      downloadAgain: 'not in the source POP3 listing',
+    });
   });
 
   it('reports a POP3 message that has no IMAP message and imports nothing for it', () => {
@@ -137,7 +146,9 @@ describe('planInbox', () => {
 
   it('with UIDLs off, names every message normally and flags none as downloaded again', () => {
     const plan = planInbox(input({ matched: undefined }));
-    expect(plan.messages.map((m) => m.name)).toEqual([1, 2, 3].map((u) => `${1_750_000_000 + u * 60}.V${V}U${u}.mx.example`));
+    expect(plan.messages.map((m) => m.name)).toEqual(
+      [1, 2, 3].map((u) => `${1_750_000_000 + u * 60}.V${V}U${u}.mx.example`),
+    );
     expect(plan.messages.some((m) => m.downloadAgain)).toBe(false);
   });
 });

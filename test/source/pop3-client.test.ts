@@ -8,7 +8,10 @@ import { makeAccount, sampleMessages, sharedSource, type Account } from '../supp
 
 /** Logs in, reads UIDL and LIST, quits. */
 const readPop3Listing = (endpoint: Endpoint, creds: Credentials, context = {}) =>
-  withPop3Session(endpoint, creds, context, async ({ session }) => ({ uidl: await session.uidl(), list: await session.list() }));
+  withPop3Session(endpoint, creds, context, async ({ session }) => ({
+    uidl: await session.uidl(),
+    list: await session.list(),
+  }));
 
 describe('withPop3Session against Dovecot', () => {
   let a: Account;
@@ -37,12 +40,16 @@ describe('withPop3Session against Dovecot', () => {
   it('logs in with APOP when asked: the password never crosses the wire', async () => {
     const listing = await readPop3Listing(endpoint('none'), { ...a, apop: true }, {});
     expect(listing.uidl).toHaveLength(4);
-    const err = await readPop3Listing(endpoint('none'), { user: a.user, password: 'nope', apop: true }, {}).catch((e: unknown) => e);
+    const err = await readPop3Listing(endpoint('none'), { user: a.user, password: 'nope', apop: true }, {}).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(LoginRefused);
   });
 
   it('refuses a wrong password with LoginRefused naming server and user', async () => {
-    const err = await readPop3Listing(endpoint('tls'), { user: a.user, password: 'nope' }, { user: a.user }).catch((e: unknown) => e);
+    const err = await readPop3Listing(endpoint('tls'), { user: a.user, password: 'nope' }, { user: a.user }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(LoginRefused);
     expect((err as Error).message).toContain(`pop3 127.0.0.1:${a.server.pop3sPort}: login as ${a.user} refused`);
     expect((err as Error).message).not.toContain('nope');

@@ -8,7 +8,9 @@ import { Pop3Session } from '../../src/source/pop3-session.js';
 function sessionOver(pieces: Buffer[], timeoutMs = 2000) {
   const stream = new PassThrough();
   const sent: string[] = [];
-  const session = new Pop3Session(new LineReader(stream, timeoutMs, 1024), (d) => sent.push(d), 'pop3 test:110', { user: 'alice' });
+  const session = new Pop3Session(new LineReader(stream, timeoutMs, 1024), (d) => sent.push(d), 'pop3 test:110', {
+    user: 'alice',
+  });
   (async () => {
     for (const p of pieces) {
       stream.write(p);
@@ -18,7 +20,9 @@ function sessionOver(pieces: Buffer[], timeoutMs = 2000) {
   return { session, sent, stream };
 }
 
-const REPLIES = Buffer.from('+OK\r\n+OK 2 messages\r\n1 1700000000.1\r\n2 1700000000.2\r\n.\r\n+OK\r\nSubject: x\r\n\r\n..leading dot\r\n...\r\n.\r\n');
+const REPLIES = Buffer.from(
+  '+OK\r\n+OK 2 messages\r\n1 1700000000.1\r\n2 1700000000.2\r\n.\r\n+OK\r\nSubject: x\r\n\r\n..leading dot\r\n...\r\n.\r\n',
+);
 
 describe('Pop3Session', () => {
   it('reads a multi-line answer split at every byte offset, unstuffing dots', async () => {
@@ -82,7 +86,9 @@ describe('Pop3Session', () => {
     const { session, sent } = sessionOver([Buffer.from(reply)]);
     await session.greeting();
     const got: string[] = [];
-    await session.pipelined(['TOP 1 0', 'TOP 2 0', 'TOP 3 0'], true, (i, answer) => got.push(`${i}:${Array.isArray(answer) ? answer[0]?.toString() : 'ERR'}`));
+    await session.pipelined(['TOP 1 0', 'TOP 2 0', 'TOP 3 0'], true, (i, answer) =>
+      got.push(`${i}:${Array.isArray(answer) ? answer[0]?.toString() : 'ERR'}`),
+    );
     expect(sent).toEqual(['TOP 1 0\r\n', 'TOP 2 0\r\n', 'TOP 3 0\r\n']);
     expect(got).toEqual(['0:Subject: 1', '1:ERR', '2:Subject: 3']);
   });
@@ -90,7 +96,12 @@ describe('Pop3Session', () => {
   it('reads CAPA, and takes -ERR to CAPA as "no capabilities"', async () => {
     const a = sessionOver([Buffer.from('+OK\r\n+OK\r\nSTLS\r\nSASL PLAIN LOGIN\r\n.\r\n')]);
     await a.session.greeting();
-    expect(await a.session.capabilities()).toEqual(new Map([['STLS', ''], ['SASL', 'PLAIN LOGIN']]));
+    expect(await a.session.capabilities()).toEqual(
+      new Map([
+        ['STLS', ''],
+        ['SASL', 'PLAIN LOGIN'],
+      ]),
+    );
     const b = sessionOver([Buffer.from('+OK\r\n-ERR unknown command\r\n')]);
     await b.session.greeting();
     expect(await b.session.capabilities()).toEqual(new Map());

@@ -41,7 +41,23 @@ export async function makeAccount(server: SourceServer, messages: SampleMessage[
   const passwordFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qi-secret-')), 'password');
   fs.writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
   const maildir = path.join(home, 'Maildir');
-  const args = ['--host', server.host, '--imap-port', String(server.imapsPort), '--pop3-port', String(server.pop3sPort), '--ca-file', server.caFile, '--user', user, '--password-file', passwordFile, '--maildir', maildir, '--quiet'];
+  const args = [
+    '--host',
+    server.host,
+    '--imap-port',
+    String(server.imapsPort),
+    '--pop3-port',
+    String(server.pop3sPort),
+    '--ca-file',
+    server.caFile,
+    '--user',
+    user,
+    '--password-file',
+    passwordFile,
+    '--maildir',
+    maildir,
+    '--quiet',
+  ];
   return { server, user, password, passwordFile, maildir, owner, messages, args };
 }
 

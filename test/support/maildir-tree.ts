@@ -18,7 +18,13 @@ export function snapshotMaildir(maildir: string): TreeEntry[] {
     for (const name of fs.readdirSync(dir).sort()) {
       const file = path.join(dir, name);
       const st = fs.lstatSync(file);
-      out.push({ path: `${sub}/${name}`, sha256: createHash('sha256').update(fs.readFileSync(file)).digest('hex'), mtimeSec: Math.floor(st.mtimeMs / 1000), uid: st.uid, mode: st.mode & 0o7777 });
+      out.push({
+        path: `${sub}/${name}`,
+        sha256: createHash('sha256').update(fs.readFileSync(file)).digest('hex'),
+        mtimeSec: Math.floor(st.mtimeMs / 1000),
+        uid: st.uid,
+        mode: st.mode & 0o7777,
+      });
     }
   }
   return out;

@@ -12,7 +12,10 @@ describe('detectFormula', () => {
     ['%v-%u', UIDS.map((u) => `${V}-${u}`)],
     // Dovecot's default prints lower-case hex, UID first.
     ['%08xu%08xv', UIDS.map((u) => u.toString(16).padStart(8, '0') + Number(V).toString(16).padStart(8, '0'))],
-    ['%08Xv%08Xu', UIDS.map((u) => (Number(V).toString(16).padStart(8, '0') + u.toString(16).padStart(8, '0')).toUpperCase())],
+    [
+      '%08Xv%08Xu',
+      UIDS.map((u) => (Number(V).toString(16).padStart(8, '0') + u.toString(16).padStart(8, '0')).toUpperCase()),
+    ],
   ])('recognises %s and maps every message to its UID', (name, uidls) => {
     const m = detectFormula(V, UIDS, pop3(uidls));
     expect(m?.formula).toBe(name);

@@ -2,10 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { whyUnrepresentable } from '../../src/uidl/representable.js';
 
 describe('whyUnrepresentable', () => {
-  it.each(['1700000000.17', '0000001a5f3e2b10', 'UID17-1234', '1795458917.M430569P10295.vm,S=17812,W=18119', '<abc@example.com>', 'x'.repeat(70)])(
-    'accepts %s',
-    (uidl) => expect(whyUnrepresentable(uidl)).toBeUndefined(),
-  );
+  it.each([
+    '1700000000.17',
+    '0000001a5f3e2b10',
+    'UID17-1234',
+    '1795458917.M430569P10295.vm,S=17812,W=18119',
+    '<abc@example.com>',
+    'x'.repeat(70),
+  ])('accepts %s', (uidl) => expect(whyUnrepresentable(uidl)).toBeUndefined());
 
   it.each([
     ['', /empty/],

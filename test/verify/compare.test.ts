@@ -6,7 +6,13 @@ const loc = (uidls: string[], sizeCrlf = 100) => uidls.map((uidl, i) => ({ n: i 
 
 describe('compareListings', () => {
   it('finds nothing to report when both sides list the same UIDLs, order and sizes', () => {
-    expect(compareListings(src(['a', 'b', 'c']), loc(['a', 'b', 'c']))).toEqual({ matched: 3, missing: [], extra: [], reordered: [], sizeDiffers: [] });
+    expect(compareListings(src(['a', 'b', 'c']), loc(['a', 'b', 'c']))).toEqual({
+      matched: 3,
+      missing: [],
+      extra: [],
+      reordered: [],
+      sizeDiffers: [],
+    });
   });
 
   it('names missing and extra messages without calling the rest reordered', () => {
@@ -27,6 +33,8 @@ describe('compareListings', () => {
   it('names a message whose size differs after line-end conversion', () => {
     const local = loc(['a', 'b']);
     local[1]!.sizeCrlf = 99;
-    expect(compareListings(src(['a', 'b']), local).sizeDiffers).toEqual([{ uidl: 'b', localN: 2, sourceSize: 100, localSizeCrlf: 99 }]);
+    expect(compareListings(src(['a', 'b']), local).sizeDiffers).toEqual([
+      { uidl: 'b', localN: 2, sourceSize: 100, localSizeCrlf: 99 },
+    ]);
   });
 });

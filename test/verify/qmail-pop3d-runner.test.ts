@@ -65,17 +65,22 @@ describe('runQmailPop3d against a real POP3 process on stdin/stdout (Dovecot pop
   });
 
   it('reports a binary that does not exist', async () => {
-    await expect(runQmailPop3d('/nonexistent/qmail-pop3d', maildir, {})).rejects.toThrow(/cannot run \/nonexistent\/qmail-pop3d: ENOENT/);
+    await expect(runQmailPop3d('/nonexistent/qmail-pop3d', maildir, {})).rejects.toThrow(
+      /cannot run \/nonexistent\/qmail-pop3d: ENOENT/,
+    );
   });
 });
 
-describe.skipIf(!process.env.QMAIL_POP3D)(`runQmailPop3d against $QMAIL_POP3D (${process.env.QMAIL_POP3D ?? 'not set: skipped'})`, () => {
-  it('lists exactly what the model of its rules says, and leaves the Maildir unchanged', async () => {
-    const before = snapshotMaildir(maildir);
-    const run = await runQmailPop3d(ownerWrapper(owner, process.env.QMAIL_POP3D as string), maildir, {});
-    const model = listLikeQmailPop3d(await scanMaildir(maildir, true, {}), Math.floor(Date.now() / 1000));
-    expect(run.uidl).toEqual(model.messages.map((m) => ({ n: m.n, uidl: m.uidl })));
-    expect(run.list).toEqual(model.messages.map((m) => ({ n: m.n, size: m.size })));
-    expect(snapshotMaildir(maildir)).toEqual(before);
-  });
-});
+describe.skipIf(!process.env.QMAIL_POP3D)(
+  `runQmailPop3d against $QMAIL_POP3D (${process.env.QMAIL_POP3D ?? 'not set: skipped'})`,
+  () => {
+    it('lists exactly what the model of its rules says, and leaves the Maildir unchanged', async () => {
+      const before = snapshotMaildir(maildir);
+      const run = await runQmailPop3d(ownerWrapper(owner, process.env.QMAIL_POP3D as string), maildir, {});
+      const model = listLikeQmailPop3d(await scanMaildir(maildir, true, {}), Math.floor(Date.now() / 1000));
+      expect(run.uidl).toEqual(model.messages.map((m) => ({ n: m.n, uidl: m.uidl })));
+      expect(run.list).toEqual(model.messages.map((m) => ({ n: m.n, size: m.size })));
+      expect(snapshotMaildir(maildir)).toEqual(before);
+    });
+  },
+);
