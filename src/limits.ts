@@ -16,6 +16,13 @@ export const FETCH_RANGE_UIDS = 500;
 /** Message writes in flight at once: fsync is the cost, and it overlaps well across files. */
 export const WRITE_CONCURRENCY = 32;
 
+/** Messages linked between two directory fsyncs (each followed by their journal lines): one
+ *  fsync per batch, not per message, and a bounded list of lines waiting. */
+export const JOURNAL_BATCH = 500;
+
+/** A message read over POP3 comes line by line; lines are gathered into writes of this size. */
+export const POP3_WRITE_BYTES = 256 * 1024;
+
 /** Longest file name Linux file systems take (NAME_MAX). */
 export const NAME_MAX_BYTES = 255;
 

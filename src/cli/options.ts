@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { UserJob } from '../commands/user-job.js';
 import { DEFAULT_PORTS, isLoopback, type Endpoint, type Security } from '../source/endpoint.js';
-import type { UidlMode } from '../plan/inbox.js';
+import type { UidlMode } from '../uidl/mode.js';
 import type { ContentSample } from '../verify/content.js';
 import { findQmailPop3d, isExecutable } from '../verify/qmail-pop3d-runner.js';
 

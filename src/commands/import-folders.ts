@@ -6,22 +6,31 @@ import { FolderError, syscallText, type ErrorContext } from '../errors.js';
 import { maildirFolderFor } from '../maildir/folder-name.js';
 import { ensureMaildir } from '../maildir/layout.js';
 import { clearOurTmp } from '../maildir/lock.js';
-import { existingByName } from '../maildir/scan.js';
+import { existingByName, scanIfPresent } from '../maildir/scan.js';
 import { addSubscriptions } from '../maildir/subscriptions.js';
 import { planFolder } from '../plan/folder.js';
+import { folderHistory } from '../plan/history.js';
 import { countDropped } from '../plan/message.js';
+import { Progress } from '../report/progress.js';
+import { folderCounts } from '../report/folder-counts.js';
 import type { FolderReport } from '../report/types.js';
+import type { JournalEntry, Journal } from '../state/journal.js';
 import { listFolders, readFolderSnapshot, type SourceFolder } from '../source/imap.js';
+import { copyFromImap } from './copy-messages.js';
+import { FolderWriteSession, type FolderOutcome } from './folder-write.js';
 import { folderWanted, type UserJob } from './user-job.js';
-import {
-  finishFolder,
-  newTally,
-  scanIfPresent,
-  startFolder,
-  writeFromImap,
-  type JournalState,
-  type WriteTally,
-} from './write-messages.js';
+
+/** The journal as one run uses it: what it held at the start, and the writer (none in a dry run). */
+export interface JournalState {
+  entries: readonly JournalEntry[];
+  journal?: Journal;
+}
+
+/** One folder's report, and what its writing added to the Maildir (for the quota). */
+export interface FolderResult {
+  report: FolderReport;
+  outcome?: FolderOutcome;
+}
 
 /**
  * Every selectable folder but INBOX, each into its Maildir++ folder, then the subscriptions. A
@@ -33,50 +42,55 @@ export async function importFolders(
   job: UserJob,
   journal: JournalState,
   runStartSec: number,
-): Promise<{ report: FolderReport; tally: WriteTally }[]> {
+): Promise<FolderResult[]> {
   const context: ErrorContext = { user: job.user };
   const folders = (await listFolders(imap, context)).filter(
     (f) => f.selectable && f.path.toUpperCase() !== 'INBOX' && folderWanted(job, f.path),
   );
-  const reports: { report: FolderReport; tally: WriteTally }[] = [];
-  const failed = (report: FolderReport) => reports.push({ report, tally: newTally() });
+  const results: FolderResult[] = [];
   const dirs = new Map<string, string>();
   const subscribe: string[] = [];
   for (const folder of folders) {
     const mapping = maildirFolderFor(folder.parts);
-    const empty = {
-      name: folder.path,
-      imapMessages: 0,
-      toWrite: 0,
-      alreadyPresent: 0,
-      reflagged: 0,
-      droppedFlags: {},
-      errors: [],
-    };
+    const failed = (error: string, dir?: string) =>
+      results.push({ report: { ...emptyReport(folder.path), ...(dir ? { dir } : {}), error } });
     if (!mapping.ok) {
-      failed({ ...empty, error: `cannot become a Maildir++ folder: name ${mapping.reason}` });
+      failed(`cannot become a Maildir++ folder: name ${mapping.reason}`);
       continue;
     }
     const clash = dirs.get(mapping.dir);
     if (clash !== undefined) {
-      failed({ ...empty, dir: mapping.dir, error: `maps to ${mapping.dir} like folder ${clash}; not imported` });
+      failed(`maps to ${mapping.dir} like folder ${clash}; not imported`, mapping.dir);
       continue;
     }
     dirs.set(mapping.dir, folder.path);
     try {
       const done = await importFolder(imap, job, journal, folder, mapping.dir, runStartSec);
-      reports.push({
+      results.push({
         ...done,
         report: { ...done.report, ...(mapping.renamed ? { renamedFrom: mapping.renamed } : {}) },
       });
       if (folder.subscribed) subscribe.push(mapping.virtualName);
     } catch (err) {
       if (!(err instanceof FolderError)) throw err;
-      failed({ ...empty, dir: mapping.dir, error: err.detail });
+      failed(err.detail, mapping.dir);
     }
   }
   if (!job.dryRun) await addSubscriptions(job.maildir, subscribe, context);
-  return reports;
+  return results;
+}
+
+function emptyReport(name: string): FolderReport {
+  return {
+    name,
+    imapMessages: 0,
+    toWrite: 0,
+    written: 0,
+    alreadyPresent: 0,
+    reflagged: 0,
+    droppedFlags: {},
+    errors: [],
+  };
 }
 
 async function importFolder(
@@ -86,49 +100,44 @@ async function importFolder(
   folder: SourceFolder,
   dirName: string,
   runStartSec: number,
-): Promise<{ report: FolderReport; tally: WriteTally }> {
+): Promise<FolderResult> {
   const context: ErrorContext = { user: job.user, folder: folder.path };
   const dir = path.join(job.maildir, dirName);
   const snapshot = await readFolderSnapshot(imap, folder.path, context);
-  if (!job.dryRun) {
+  if (journal.journal) {
     await ensureMaildir(dir, context);
     await markAsFolder(dir, context);
     // The Maildir's lock, taken by importUser, covers its folders.
     await clearOurTmp(dir, context);
   }
-  const existing = await scanIfPresent(dir, context);
-  const planned = planFolder({
+  const existing = existingByName((await scanIfPresent(dir, context)) ?? []);
+  const facts = {
     uidValidity: snapshot.uidValidity,
+    existing,
+    history: folderHistory(journal.entries, folder.path, snapshot.uidValidity, existing),
+  };
+  const plan = planFolder({
+    folder: folder.path,
+    facts,
     imap: snapshot.messages,
-    existing: existingByName(existing),
     beforeSec: runStartSec,
     host: os.hostname(),
   });
-  const tally = newTally();
-  const { history, target } = startFolder(journal, dir, folder.path, snapshot.uidValidity, existing, planned);
-  if (target)
-    await writeFromImap(
-      imap,
-      target,
-      `${job.user} ${folder.path}`,
-      job.quiet,
-      planned,
-      snapshot.messages,
-      tally,
-      context,
-    );
+  let outcome: FolderOutcome | undefined;
+  if (journal.journal) {
+    const session = await FolderWriteSession.begin(dir, plan, journal.journal, context);
+    const progress = new Progress(`${job.user} ${folder.path}`, !job.quiet);
+    await session.during(() => copyFromImap(imap, session, plan.messages, snapshot.messages, progress, context));
+    outcome = await session.finish(job.deleteGone);
+  }
   const report: FolderReport = {
     name: folder.path,
     dir: dirName,
     imapMessages: snapshot.messages.length,
-    toWrite: planned.filter((m) => m.action === 'write').length,
-    alreadyPresent: planned.filter((m) => m.action !== 'write').length,
-    reflagged: tally.reflagged,
-    droppedFlags: countDropped(planned),
-    errors: tally.errors,
-    history: await finishFolder(dir, history, tally, job.deleteGone, job.dryRun, context),
+    ...folderCounts(plan, outcome),
+    droppedFlags: countDropped(plan.messages),
   };
-  return { report, tally };
+  return { report, ...(outcome ? { outcome } : {}) };
 }
 
 /** The empty `maildirfolder` file Maildir++ readers (Courier's deliverquota, Dovecot) expect in a subfolder. */

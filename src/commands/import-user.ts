@@ -1,33 +1,26 @@
 import os from 'node:os';
+import path from 'node:path';
 import type { ImapFlow } from 'imapflow';
 import type { ErrorContext } from '../errors.js';
-import type { MessageSource } from '../maildir/deliver.js';
+import { crlfExtra } from '../maildir/line-endings.js';
 import { ensureMaildir } from '../maildir/layout.js';
 import { clearOurTmp, lockMaildir } from '../maildir/lock.js';
 import { recordQuotaUse } from '../maildir/quota.js';
-import { existingByName, type ScannedEntry } from '../maildir/scan.js';
+import { existingByName, scanIfPresent, type ScannedEntry } from '../maildir/scan.js';
+import { folderHistory } from '../plan/history.js';
 import { planInbox, type InboxPlan } from '../plan/inbox.js';
-import { countDropped } from '../plan/message.js';
-import type { FolderReport, HistoryReport, ImportReport } from '../report/types.js';
+import { countDropped, type FolderFacts } from '../plan/message.js';
+import { folderCounts } from '../report/folder-counts.js';
+import { Progress } from '../report/progress.js';
+import type { FolderReport, ImportReport } from '../report/types.js';
 import { Journal, readJournal } from '../state/journal.js';
 import { closeImap, openImap, readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
 import { withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
-import { importFolders } from './import-folders.js';
+import { copyFromImap, copyFromPop3 } from './copy-messages.js';
+import { FolderWriteSession, type FolderOutcome } from './folder-write.js';
+import { importFolders, type JournalState } from './import-folders.js';
 import { matchInbox, type InboxMatch } from './match-inbox.js';
-import { markNameConflicts } from './name-conflicts.js';
 import { credentialsOf, type UserJob } from './user-job.js';
-import {
-  deliverCounted,
-  finishFolder,
-  newTally,
-  scanIfPresent,
-  startFolder,
-  toWriteNow,
-  writeFromImap,
-  type JournalState,
-  type WriteTally,
-  type WriteTarget,
-} from './write-messages.js';
 
 /**
  * One user's import: look at the source (IMAP metadata first, POP3 late and in one short
@@ -68,118 +61,93 @@ async function importAll(
   context: ErrorContext,
 ): Promise<ImportReport> {
   const runStartSec = Math.floor(Date.now() / 1000);
-  const existingFiles = await scanIfPresent(job.maildir, context);
-  const tally = newTally();
+  const scanned = (await scanIfPresent(job.maildir, context)) ?? [];
+  const existing = existingByName(scanned);
+  const history = folderHistory(journal.entries, 'INBOX', snapshot.uidValidity, existing);
   // Everything POP3 is needed for (listing, matching evidence, fetching) happens in this one session.
   const inPop3 = async (pop3?: Pop3Connection) => {
-    const match = pop3 ? await matchInbox(job.uidl, snapshot, pop3, imap, context) : undefined;
-    const ours = new Set(journal.entries.filter((e) => e.folder === 'INBOX').map((e) => e.name));
-    const plan = await markNameConflicts(
-      job.maildir,
-      makePlan(snapshot, match, existingFiles, runStartSec),
-      snapshot.messages,
-      ours,
-      context,
-    );
-    const folder = startFolder(journal, job.maildir, 'INBOX', snapshot.uidValidity, existingFiles, plan.messages);
-    if (pop3 && folder.target) await writeViaPop3(pop3, folder.target, plan, tally, context);
-    return { plan, match, folder };
+    const match = pop3 ? await matchInbox(job.uidl, snapshot, pop3, imap, history.recordOf, context) : undefined;
+    const facts: FolderFacts = {
+      uidValidity: snapshot.uidValidity,
+      existing,
+      history,
+      foreignCrlfSize: await foreignCrlfSizes(job.maildir, scanned, match, history.recordOf, context),
+    };
+    const plan = makePlan(snapshot, match, facts, scanned, runStartSec);
+    const session = journal.journal && (await FolderWriteSession.begin(job.maildir, plan, journal.journal, context));
+    if (pop3 && session) await session.during(() => copyFromPop3(pop3, session, plan.messages));
+    return { plan, match, session };
   };
-  const { plan, match, folder } =
+  const { plan, match, session } =
     job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
-  if (folder.target)
-    await writeFromImap(
-      imap,
-      folder.target,
-      `${job.user} INBOX`,
-      job.quiet,
-      plan.messages,
-      snapshot.messages,
-      tally,
-      context,
-    );
-  const history = await finishFolder(job.maildir, folder.history, tally, job.deleteGone, job.dryRun, context);
-  const folders = await importFolders(imap, job, journal, runStartSec);
-  if (!job.dryRun) {
-    const all = [tally, ...folders.map((f) => f.tally)];
-    await recordQuotaUse(
-      job.maildir,
-      sum(all, (t) => t.bytes),
-      sum(all, (t) => t.messages),
-      context,
-    );
+  let outcome: FolderOutcome | undefined;
+  if (session) {
+    const progress = new Progress(`${job.user} INBOX`, !job.quiet);
+    await session.during(() => copyFromImap(imap, session, plan.messages, snapshot.messages, progress, context));
+    outcome = await session.finish(job.deleteGone);
+    await recordQuotaUse(job.maildir, outcome.bytes, outcome.messages, context);
   }
+  const folders = await importFolders(imap, job, journal, runStartSec);
+  for (const f of folders)
+    if (f.outcome) await recordQuotaUse(job.maildir, f.outcome.bytes, f.outcome.messages, context);
   return importReport(
     job,
     plan,
     snapshot.messages.length,
     match?.pop3.length ?? 0,
-    tally,
-    history,
+    outcome,
     folders.map((f) => f.report),
   );
 }
 
-function sum<T>(items: readonly T[], pick: (item: T) => number): number {
-  return items.reduce((n, i) => n + pick(i), 0);
+/**
+ * CRLF sizes of the INBOX files we did not write that bear a name the source's POP3 listing has:
+ * the plan takes such a file as that message when the sizes agree, else leaves it alone as a
+ * conflict. Only those files are read.
+ */
+async function foreignCrlfSizes(
+  maildir: string,
+  scanned: readonly ScannedEntry[],
+  match: InboxMatch | undefined,
+  ours: ReadonlyMap<string, unknown>,
+  context: ErrorContext,
+): Promise<Map<string, number>> {
+  const uidls = new Set(match?.pop3.map((p) => p.uidl));
+  const sizes = new Map<string, number>();
+  for (const [name, e] of existingByName(scanned)) {
+    if (!uidls.has(name) || ours.has(name)) continue;
+    const file = path.join(maildir, e.dir, e.file);
+    const entry = scanned.find((s) => s.dir === e.dir && s.name === e.file) as ScannedEntry;
+    sizes.set(name, entry.size + (await crlfExtra(file, context)));
+  }
+  return sizes;
 }
 
 function makePlan(
   snapshot: FolderSnapshot,
   match: InboxMatch | undefined,
-  existingFiles: ScannedEntry[],
+  facts: FolderFacts,
+  scanned: readonly ScannedEntry[],
   runStartSec: number,
 ): InboxPlan {
   return planInbox({
-    uidValidity: snapshot.uidValidity,
+    facts,
     imap: match?.copyImap === false ? [] : snapshot.messages,
     matched: match?.matched,
     viaPop3: match?.viaPop3,
-    existing: existingByName(existingFiles),
-    // Every second a file already holds is taken: no two files may share one (qmail-pop3d.md).
-    otherMtimesSec: new Set(existingFiles.map((e) => e.mtimeSec)),
+    // Every second a file already holds is taken: no two files may share one (docs/qmail-pop3d.md).
+    otherMtimesSec: new Set(scanned.map((e) => e.mtimeSec)),
     beforeSec: runStartSec,
     host: os.hostname(),
   });
 }
-
-/** Writes, one at a time from the open POP3 session, the planned messages only POP3 has. */
-async function writeViaPop3(
-  pop3: Pop3Connection,
-  target: WriteTarget,
-  plan: InboxPlan,
-  tally: WriteTally,
-  context: ErrorContext,
-): Promise<void> {
-  for (const m of toWriteNow(plan.messages, target, tally, 'pop3')) {
-    const fetch: MessageSource = async (write) => {
-      // Lines are gathered into larger writes: one write per line would crawl for a big message.
-      let chunks: Buffer[] = [];
-      let size = 0;
-      await pop3.session.eachMessageLine(m.pop3N as number, async (line) => {
-        chunks.push(line, LF);
-        size += line.length + 1;
-        if (size < POP3_WRITE_BYTES) return;
-        await write(Buffer.concat(chunks));
-        chunks = [];
-        size = 0;
-      });
-      if (size > 0) await write(Buffer.concat(chunks));
-    };
-    await deliverCounted(target, m, fetch, tally, context);
-  }
-}
-
-const LF = Buffer.from('\n');
-const POP3_WRITE_BYTES = 256 * 1024;
 
 function importReport(
   job: UserJob,
   plan: InboxPlan,
   imapCount: number,
   pop3Count: number,
-  tally: WriteTally,
-  history: HistoryReport,
+  outcome: FolderOutcome | undefined,
   folders: FolderReport[],
 ): ImportReport {
   const matchedBy: Record<string, number> = {};
@@ -196,20 +164,17 @@ function importReport(
       uidlMode: job.uidl,
       imapMessages: imapCount,
       pop3Messages: pop3Count,
-      toWrite: plan.messages.filter((m) => m.action === 'write').length,
-      alreadyPresent: plan.messages.filter((m) => m.action === 'present' || m.action === 'reflag').length,
+      ...folderCounts(plan, outcome),
       uidlsKept: Object.values(matchedBy).reduce((a, b) => a + b, 0),
       matchedBy,
+      sharedUidls: plan.sharedUidls,
       downloadAgain: plan.messages
         .filter((m) => m.downloadAgain)
         .map((m) => ({ uid: m.uid, uidl: m.uidl, reason: m.downloadAgain as string })),
       unmatchedPop3: plan.unmatchedPop3,
       droppedFlags: countDropped(plan.messages),
-      reflagged: tally.reflagged,
-      errors: tally.errors,
       conflicts: plan.messages.flatMap((m) => (m.conflict ? [m.conflict] : [])),
       outOfOrder: plan.outOfOrder,
-      history,
     },
     folders,
     ...(job.dryRun ? { plan } : {}),

@@ -5,7 +5,10 @@ import { fetchHeaderBlocks, type FolderSnapshot } from '../source/imap.js';
 import type { Pop3Connection } from '../source/pop3-client.js';
 import { joinUidlAndList } from '../source/pop3-session.js';
 import { headerHash } from '../uidl/header-hash.js';
-import type { UidlMode } from '../plan/inbox.js';
+import type { UidlMode } from '../uidl/mode.js';
+import type { Pop3Message } from '../message-records.js';
+import type { JournalEntry } from '../state/journal.js';
+import { settledUidls } from '../uidl/settled.js';
 import {
   finishMatching,
   matchByEqualKeys,
@@ -15,7 +18,6 @@ import {
   startMatching,
   type MatchResult,
   type MatchState,
-  type Pop3Message,
 } from '../uidl/match.js';
 
 export interface InboxMatch {
@@ -30,7 +32,7 @@ export interface InboxMatch {
 
 /**
  * Ties the source's POP3 messages to IMAP messages with the strategies --uidl allows, cheapest
- * evidence first (design.md): formulas, then size and order, then header hashes (POP3 TOP and
+ * evidence first (docs/matching.md): formulas, then size and order, then header hashes (POP3 TOP and
  * IMAP headers, for the leftovers only), then content hashes. What POP3 still holds after that is
  * fetched over POP3 (TOP, else RETR), so it is never lost and keeps its UIDL.
  */
@@ -39,6 +41,7 @@ export async function matchInbox(
   snapshot: FolderSnapshot,
   pop3: Pop3Connection,
   imap: ImapFlow,
+  earlier: ReadonlyMap<string, JournalEntry>,
   context: ErrorContext,
 ): Promise<InboxMatch> {
   const listing = joinUidlAndList(await pop3.session.uidl(), await pop3.session.list());
@@ -46,7 +49,9 @@ export async function matchInbox(
     return { pop3: listing, matched: finishMatching(startMatching([], listing)), viaPop3: listing, copyImap: false };
   }
   const uses = (strategy: UidlMode) => mode === 'auto' || mode === strategy;
-  let s = startMatching(snapshot.messages, listing);
+  // What an earlier run matched and wrote is not matched again (a delta costs no evidence).
+  const settled = settledUidls(listing, snapshot.messages, earlier, snapshot.uidValidity);
+  let s = startMatching(snapshot.messages, listing, settled);
   if (uses('formula')) s = matchByMessageFields(matchByFormula(s, snapshot.uidValidity));
   if (uses('size')) s = matchBySize(s);
   if (uses('header') && bothLeft(s)) {
@@ -58,7 +63,7 @@ export async function matchInbox(
     );
     s = matchByEqualKeys(s, pop3Keys, new Map([...blocks].map(([uid, b]) => [uid, headerHash(b)])), 'header hash');
   }
-  if (mode !== 'auto') return { pop3: listing, matched: finishMatching(s), viaPop3: [], copyImap: true };
+  if (mode !== 'auto') return { pop3: listing, matched: finishMatching(s), viaPop3: settled.pop3Only, copyImap: true };
   if (bothLeft(s)) {
     // Last evidence before fetching over POP3: the bytes themselves, so a message is not imported twice.
     const pop3Keys = new Map<number, string>();
@@ -76,7 +81,7 @@ export async function matchInbox(
     }
     s = matchByEqualKeys(s, pop3Keys, imapKeys, 'content hash');
   }
-  return { pop3: listing, matched: finishMatching(s), viaPop3: s.pop3Left, copyImap: true };
+  return { pop3: listing, matched: finishMatching(s), viaPop3: [...settled.pop3Only, ...s.pop3Left], copyImap: true };
 }
 
 function bothLeft(s: MatchState): boolean {

@@ -1,5 +1,5 @@
 import type { Credentials, Endpoint } from '../source/endpoint.js';
-import type { UidlMode } from '../plan/inbox.js';
+import type { UidlMode } from '../uidl/mode.js';
 import type { ContentSample } from '../verify/content.js';
 
 /** Everything one user's import or verify needs, validated by the CLI; plain data, so it can

@@ -6,7 +6,8 @@ import { listLikeQmailPop3d, uidlOfName, type MaildirEntry } from '../maildir/po
 import { scanMaildir, type ScannedEntry } from '../maildir/scan.js';
 import type { VerifyReport } from '../report/types.js';
 import { withPop3Session } from '../source/pop3-client.js';
-import { joinUidlAndList, type ListedMessage } from '../source/pop3-session.js';
+import type { Pop3Message } from '../message-records.js';
+import { joinUidlAndList } from '../source/pop3-session.js';
 import { hashPop3Message } from '../source/content-hash.js';
 import { hashFile, pickSample } from '../verify/content.js';
 import { compareListings, type LocalListed } from '../verify/compare.js';
@@ -42,7 +43,7 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
     async ({ session }) => {
       const source = joinUidlAndList(await session.uidl(), await session.list());
       const common = source.filter((m) => byUidl.has(m.uidl));
-      const sample = job.content ? pickSample(common.length, job.content).map((i) => common[i] as ListedMessage) : [];
+      const sample = job.content ? pickSample(common.length, job.content).map((i) => common[i] as Pop3Message) : [];
       const contentDiffers: string[] = [];
       for (const m of sample) {
         const e = byUidl.get(m.uidl) as MaildirEntry;
@@ -95,7 +96,7 @@ async function ownerOf(maildir: string, context: ErrorContext): Promise<number> 
  */
 async function withCrlfSizes(
   maildir: string,
-  listed: { n: number; uidl: string; size: number; entry?: MaildirEntry }[],
+  listed: (Pop3Message & { entry?: MaildirEntry })[],
   context: ErrorContext,
 ): Promise<LocalListed[]> {
   const out: LocalListed[] = new Array(listed.length);

@@ -26,9 +26,15 @@ export function maildirFlagsFromImap(flags: readonly string[]): MaildirFlags {
   return { letters: [...letters].sort().join(''), dropped };
 }
 
+/** The letters of a Maildir file name's info part (":2,FS" → "FS"; "" without one). Lower-case
+ *  letters are kept: Dovecot writes keywords as a–z. */
+export function infoLetters(name: string): string {
+  return /:2,([A-Za-z]*)$/.exec(name)?.[1] ?? '';
+}
+
 /** The IMAP flags a Maildir file name carries in its info part (":2,FS" → \Flagged \Seen). */
 export function imapFlagsFromName(name: string): string[] {
-  const info = /:2,([A-Za-z]*)$/.exec(name)?.[1] ?? '';
+  const info = infoLetters(name);
   return Object.entries(LETTER_BY_FLAG)
     .filter(([, letter]) => info.includes(letter))
     .map(([flag]) => flag);
@@ -38,7 +44,8 @@ export function imapFlagsFromName(name: string): string[] {
 export const MAILDIR_FLAGS: readonly string[] = Object.keys(LETTER_BY_FLAG);
 
 /** Where a message goes: new/NAME when it has no flags at all (unseen, as qmail-local delivers),
- *  otherwise cur/NAME:2,LETTERS so that the flags survive. */
-export function maildirPlacement(name: string, letters: string): { dir: 'new' | 'cur'; file: string } {
-  return letters === '' ? { dir: 'new', file: name } : { dir: 'cur', file: `${name}:2,${letters}` };
+ *  otherwise cur/NAME:2,LETTERS so that the flags survive. A file already in cur/ stays there:
+ *  an IMAP server moved it when a client saw it. */
+export function maildirPlacement(name: string, letters: string, inCur = false): { dir: 'new' | 'cur'; file: string } {
+  return letters === '' && !inCur ? { dir: 'new', file: name } : { dir: 'cur', file: `${name}:2,${letters}` };
 }

@@ -52,3 +52,13 @@ export async function scanMaildir(dir: string, followLinks: boolean, context: Er
   }
   return out;
 }
+
+/** A scan of a Maildir that may not exist yet (a dry run creates nothing): then it holds nothing. */
+export async function scanIfPresent(dir: string, context: ErrorContext): Promise<ScannedEntry[] | undefined> {
+  try {
+    return await scanMaildir(dir, false, context);
+  } catch (err) {
+    if ((err as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT') return undefined;
+    throw err;
+  }
+}

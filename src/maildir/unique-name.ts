@@ -10,11 +10,27 @@ export function stableUniqueName(timeSec: number, uidValidity: string, uid: numb
 }
 
 /**
- * The same for a message known only by its POP3 UIDL (fetched over POP3, UIDL unrepresentable):
- * derived from the UIDL, so every run gives it the same name. Its time part is 0: there is no date.
+ * The same for a message known only by its POP3 UIDL (fetched over POP3, UIDL unrepresentable or
+ * shared): derived from the UIDL and which of the messages sharing it this is, so every run gives
+ * it the same name. Its time part is 0: there is no date.
  */
-export function stablePop3Name(uidl: string, host: string): string {
-  return `0.P${createHash('md5').update(uidl, 'latin1').digest('hex')}.${escapeHost(host)}`;
+export function stablePop3Name(uidl: string, occurrence: number, host: string): string {
+  const copy = occurrence > 0 ? `N${occurrence}` : '';
+  return `0.P${md5Hex(uidl)}${copy}.${escapeHost(host)}`;
+}
+
+/**
+ * Where an earlier file of ours goes when the name it has is wanted by another message (a source
+ * that renumbered handed its UIDL on): derived from its journal record, so a re-run after a crash
+ * picks the same name, and never a name a message of today's numbering would get.
+ */
+export function stableParkedName(record: { uidValidity: string; uid?: number; uidl?: string }, host: string): string {
+  const id = record.uid !== undefined ? `U${record.uid}` : `P${md5Hex(record.uidl ?? '')}`;
+  return `0.X${record.uidValidity}${id}.${escapeHost(host)}`;
+}
+
+function md5Hex(text: string): string {
+  return createHash('md5').update(text, 'latin1').digest('hex');
 }
 
 let sequence = 0;

@@ -1,12 +1,30 @@
-import type { ImapMessageMeta } from '../source/imap.js';
-import { stableUniqueName } from '../maildir/unique-name.js';
-import { plannedMessage, type ExistingFile, type PlannedMessage } from './message.js';
+import type { ImapMessageMeta } from '../message-records.js';
+import { stableParkedName, stableUniqueName } from '../maildir/unique-name.js';
+import {
+  earlierFiles,
+  fateOf,
+  plannedMessage,
+  type EarlierFile,
+  type FolderFacts,
+  type PlannedMessage,
+} from './message.js';
+
+/** What one folder's import will do, decided before any body is read. Plain data. */
+export interface FolderPlan {
+  folder: string;
+  uidValidity: string;
+  /** Every source message, with its action. */
+  messages: PlannedMessage[];
+  /** Our earlier files no planned message is (docs/journal.md). */
+  earlier: EarlierFile[];
+  /** The source renumbered the folder since our last run (UIDVALIDITY from → now). */
+  uidValidityChangedFrom?: string;
+}
 
 export interface FolderPlanInput {
-  uidValidity: string;
+  folder: string;
+  facts: FolderFacts;
   imap: readonly ImapMessageMeta[];
-  /** Files already in the folder, by name up to ':'. */
-  existing: ReadonlyMap<string, ExistingFile>;
   /** mtimes must be earlier than this: a file dated in the future looks wrong to every reader. */
   beforeSec: number;
   host: string;
@@ -16,11 +34,26 @@ export interface FolderPlanInput {
  * A folder other than INBOX: no POP3 client sees it, so names are standard unique Maildir names
  * (stable across runs, so a re-run recognises what is there) and mtime is the INTERNALDATE.
  */
-export function planFolder(input: FolderPlanInput): PlannedMessage[] {
-  return [...input.imap]
+export function planFolder(input: FolderPlanInput): FolderPlan {
+  const { facts } = input;
+  const messages = [...input.imap]
     .sort((a, b) => a.uid - b.uid)
     .map((meta) => {
-      const name = stableUniqueName(meta.internalDateSec, input.uidValidity, meta.uid, input.host);
-      return plannedMessage(name, meta, Math.min(meta.internalDateSec, input.beforeSec - 1), input.existing.get(name));
+      const name = stableUniqueName(meta.internalDateSec, facts.uidValidity, meta.uid, input.host);
+      const fate = fateOf({ name, uid: meta.uid, size: meta.size }, facts);
+      return plannedMessage(name, meta, meta.size, Math.min(meta.internalDateSec, input.beforeSec - 1), fate);
     });
+  return folderPlan(input.folder, facts, messages, input.host);
+}
+
+/** The parts of a plan every folder shares, once its messages are decided. */
+export function folderPlan(folder: string, facts: FolderFacts, messages: PlannedMessage[], host: string): FolderPlan {
+  const changed = facts.history.uidValidityChangedFrom;
+  return {
+    folder,
+    uidValidity: facts.uidValidity,
+    messages,
+    earlier: earlierFiles(messages, facts, (r) => stableParkedName(r, host)),
+    ...(changed !== undefined ? { uidValidityChangedFrom: changed } : {}),
+  };
 }

@@ -1,39 +1,40 @@
-import type { ImapMessageMeta } from '../source/imap.js';
+import type { ImapMessageMeta, Pop3Message } from '../message-records.js';
 import { assignMtimes, type MtimeSlot } from '../maildir/mtime-order.js';
 import { stablePop3Name, stableUniqueName } from '../maildir/unique-name.js';
-import type { MatchResult, Pop3Message, UidlMatch, UnmatchedPop3 } from '../uidl/match.js';
+import type { MatchResult, UidlMatch, UnmatchedPop3 } from '../uidl/match.js';
 import { whyUnrepresentable } from '../uidl/representable.js';
-import { plannedMessage, type ExistingFile, type PlannedMessage } from './message.js';
+import { folderPlan, type FolderPlan } from './folder.js';
+import {
+  fateOf,
+  plannedMessage,
+  type ExistingFile,
+  type Fate,
+  type FolderFacts,
+  type PlannedMessage,
+} from './message.js';
 
-export type { PlannedMessage } from './message.js';
-
-/** How UIDLs are matched (--uidl): auto runs every strategy in turn; off copies over IMAP only. */
-export type UidlMode = 'auto' | 'formula' | 'size' | 'header' | 'pop3' | 'off';
-
-export interface InboxPlan {
+export interface InboxPlan extends FolderPlan {
   folder: 'INBOX';
-  uidValidity: string;
   /** The UIDL formula that explained the source's UIDLs, if any. */
   formula?: string;
-  /** In the order qmail-pop3d will list them (mtime order). */
-  messages: PlannedMessage[];
   /** Source POP3 messages this plan does not import, with the reason. */
   unmatchedPop3: UnmatchedPop3[];
   /** Names of messages that found no free second between the messages already here around them:
    *  imported, UIDL kept, but qmail-pop3d numbers them out of the source's order. */
   outOfOrder: string[];
+  /** Source messages whose UIDL another source message has too: qmail-pop3d lists each name once,
+   *  so only the first keeps it. */
+  sharedUidls: number;
 }
 
 export interface InboxPlanInput {
-  uidValidity: string;
+  facts: FolderFacts;
   /** The IMAP INBOX messages to copy (none when the INBOX comes over POP3 alone). */
   imap: readonly ImapMessageMeta[];
   /** Which POP3 message is which IMAP message; undefined when UIDLs are off. */
   matched?: MatchResult;
   /** Unmatched POP3 messages to fetch over POP3, so they are not lost and keep their UIDL. */
   viaPop3?: readonly Pop3Message[];
-  /** Files already in the INBOX, by name up to ':'. */
-  existing: ReadonlyMap<string, ExistingFile>;
   /** Seconds of files that are not part of this plan (other mail in the Maildir). */
   otherMtimesSec: ReadonlySet<number>;
   /** Every mtime must be earlier than this (the run's start): qmail-pop3d hides the rest. */
@@ -50,46 +51,77 @@ interface Draft {
 
 /**
  * Decides, without any I/O, what the INBOX import will do: the order (the source's POP3 order),
- * the file name (the UIDL wherever qmail-pop3d can reproduce it), flags and mtime of each message.
+ * the file name (the UIDL wherever qmail-pop3d can reproduce it), flags, mtime and action of each
+ * message.
  */
 export function planInbox(input: InboxPlanInput): InboxPlan {
+  const { facts } = input;
   const viaPop3 = new Set((input.viaPop3 ?? []).map((p) => p.n));
   const drafts = inPop3Order(input.imap, input.matched?.matches ?? [], input.viaPop3 ?? []);
-  const usedNames = new Set<string>();
-  const named = drafts.map((d) => {
-    const why = !input.matched
-      ? undefined
-      : !d.pop3
-        ? 'not in the source POP3 listing'
-        : (whyUnrepresentable(d.pop3.uidl) ??
-          (usedNames.has(d.pop3.uidl) ? 'UIDL used by an earlier message too' : undefined));
-    const name = d.pop3 && !why ? d.pop3.uidl : uniqueName(d, input);
-    usedNames.add(name);
-    return { ...d, why, name, existing: input.existing.get(name) };
-  });
+  const named = nameAll(drafts, input);
+  const fates = named.map((d) => fateOf({ ...d, uid: d.meta?.uid, uidl: d.pop3?.uidl }, facts));
 
   const slots = wantedSeconds(drafts, input.beforeSec).map((w, i): MtimeSlot => ({
     ...w,
-    fixedSec: named[i]?.existing?.mtimeSec,
+    fixedSec: keptFile(fates[i] as Fate)?.mtimeSec,
   }));
   const mtimes = assignMtimes(slots, input.beforeSec, input.otherMtimesSec);
 
   const messages = named.map((d, i): PlannedMessage => ({
-    ...plannedMessage(d.name, d.meta, mtimes.mtimeSec[i] as number, d.existing),
+    ...plannedMessage(d.name, d.meta, d.size, mtimes.mtimeSec[i] as number, fates[i] as Fate),
     ...(d.pop3 ? { pop3N: d.pop3.n, uidl: d.pop3.uidl, matchedBy: d.matchedBy } : {}),
     ...(d.why ? { downloadAgain: d.why } : {}),
   }));
-  const unmatchedPop3 = (input.matched?.unmatchedPop3 ?? []).filter((u) => !viaPop3.has(u.n));
-  const formula = input.matched?.formula;
-  const outOfOrder = mtimes.outOfOrder.map((i) => (named[i] as { name: string }).name);
+  const uidlCount = new Map<string, number>();
+  for (const d of drafts) if (d.pop3) uidlCount.set(d.pop3.uidl, (uidlCount.get(d.pop3.uidl) ?? 0) + 1);
   return {
+    ...folderPlan('INBOX', facts, messages, input.host),
     folder: 'INBOX',
-    uidValidity: input.uidValidity,
-    ...(formula ? { formula } : {}),
-    messages,
-    unmatchedPop3,
-    outOfOrder,
+    ...(input.matched?.formula ? { formula: input.matched.formula } : {}),
+    unmatchedPop3: (input.matched?.unmatchedPop3 ?? []).filter((u) => !viaPop3.has(u.n)),
+    outOfOrder: mtimes.outOfOrder.map((i) => (named[i] as { name: string }).name),
+    sharedUidls: [...uidlCount.values()].filter((n) => n > 1).reduce((a, b) => a + b, 0),
   };
+}
+
+/** The file a message already has and keeps (its place in time is fixed). */
+function keptFile(fate: Fate): ExistingFile | undefined {
+  return fate.kind === 'there' || fate.kind === 'conflict' ? fate.file : undefined;
+}
+
+/**
+ * Names every message, each with a name of its own: its UIDL where qmail-pop3d can list it under
+ * that name (representable, and the first message with it), else a stable unique Maildir name and
+ * the reason POP3 clients will download it again.
+ */
+function nameAll(
+  drafts: readonly Draft[],
+  input: InboxPlanInput,
+): (Draft & { name: string; size: number; why?: string })[] {
+  const used = new Set<string>();
+  const occurrences = new Map<string, number>();
+  return drafts.map((d) => {
+    const why = input.matched ? whyUidlNotKept(d, used) : undefined;
+    let name = d.pop3 && !why ? d.pop3.uidl : undefined;
+    if (name === undefined) {
+      const k = d.pop3 ? (occurrences.get(d.pop3.uidl) ?? 0) : 0;
+      if (d.pop3) occurrences.set(d.pop3.uidl, k + 1);
+      name = d.meta
+        ? stableUniqueName(d.meta.internalDateSec, input.facts.uidValidity, d.meta.uid, input.host)
+        : stablePop3Name(d.pop3?.uidl ?? '', k, input.host);
+    }
+    used.add(name);
+    return { ...d, name, size: d.meta?.size ?? d.pop3?.size ?? NaN, ...(why ? { why } : {}) };
+  });
+}
+
+function whyUidlNotKept(d: Draft, used: ReadonlySet<string>): string | undefined {
+  if (!d.pop3) return 'not in the source POP3 listing';
+  const why = whyUnrepresentable(d.pop3.uidl);
+  if (why) return why;
+  return used.has(d.pop3.uidl)
+    ? 'UIDL shared with another source message: qmail-pop3d lists each name once'
+    : undefined;
 }
 
 /**
@@ -127,12 +159,6 @@ function wantedSeconds(drafts: readonly Draft[], beforeSec: number): { wantSec: 
   const firstKnown = known.find((k) => k !== undefined) ?? beforeSec - drafts.length - 1;
   let last = firstKnown;
   return known.map((k) => ({ wantSec: (last = k ?? last) }));
-}
-
-function uniqueName(d: Draft, input: InboxPlanInput): string {
-  return d.meta
-    ? stableUniqueName(d.meta.internalDateSec, input.uidValidity, d.meta.uid, input.host)
-    : stablePop3Name(d.pop3?.uidl ?? '', input.host);
 }
 
 /** The greatest value in ascending `sorted` that is below `limit`. */

@@ -1,5 +1,7 @@
-import type { ImapMessageMeta } from '../source/imap.js';
-import { maildirFlagsFromImap, maildirPlacement } from '../maildir/flags.js';
+import type { ImapMessageMeta } from '../message-records.js';
+import { infoLetters, maildirFlagsFromImap, maildirPlacement } from '../maildir/flags.js';
+import type { JournalEntry } from '../state/journal.js';
+import { historyKey, recordIdentifies, type FolderHistory } from './history.js';
 
 /** One message of a folder's plan: where its bytes come from and the file it becomes. */
 export interface PlannedMessage {
@@ -10,6 +12,8 @@ export interface PlannedMessage {
   /** The source POP3 message this is, when known. */
   pop3N?: number;
   uidl?: string;
+  /** The size the source announced (RFC822.SIZE, or POP3 LIST for a message only POP3 has). */
+  size: number;
   /** Evidence that tied the POP3 message to the IMAP one, e.g. "formula %v.%u", or "pop3 itself". */
   matchedBy?: string;
   /** Maildir name up to the ':' (the UIDL when it is kept). */
@@ -19,12 +23,16 @@ export interface PlannedMessage {
   mtimeSec: number;
   /** Source flags a Maildir name cannot hold. */
   droppedFlags: string[];
-  /** write: not in the Maildir yet; present: already there as planned; reflag: there, but the
-   *  source has flags the file lacks, so it is renamed (from `from`) to carry them too. */
-  action: 'write' | 'present' | 'reflag' | 'conflict';
+  /**
+   * write: not in the Maildir yet; present: already there as planned; reflag: there, but the
+   * source has flags the file lacks, so it is renamed (from `from`) to carry them too; conflict: a
+   * file we did not write holds the name with other content, left alone; deleted-here: we wrote it
+   * before and it was deleted on this side since, so it is not brought back.
+   */
+  action: 'write' | 'present' | 'reflag' | 'conflict' | 'deleted-here';
   /** reflag: the file as it is now, e.g. new/NAME. */
   from?: string;
-  /** conflict: a file we did not write holds this name with other content; why it is left alone. */
+  /** conflict: why the file holding this name is left alone. */
   conflict?: string;
   /** Set when POP3 clients will download this message again, and why. */
   downloadAgain?: string;
@@ -37,32 +45,104 @@ export interface ExistingFile {
   mtimeSec: number;
 }
 
+/** A file we wrote earlier that no planned message is: renamed when an incoming message has its
+ *  bytes (the source renumbered), else gone from the source. */
+export interface EarlierFile {
+  dir: 'new' | 'cur';
+  file: string;
+  record: JournalEntry;
+  /** Its name is wanted by a message to write: it moves out of the way to this name first. */
+  parkAs?: string;
+}
+
+/** What a folder holds now, as the planners take it. */
+export interface FolderFacts {
+  uidValidity: string;
+  /** Files in the folder, by name up to ':'. */
+  existing: ReadonlyMap<string, ExistingFile>;
+  history: FolderHistory;
+  /** INBOX only: CRLF sizes of files we did not write that hold an incoming UIDL's name. Other
+   *  folders' names carry UIDVALIDITY and UID, so a file with such a name is that message. */
+  foreignCrlfSize?: ReadonlyMap<string, number>;
+}
+
+/** What becomes of one incoming message, decided from the folder's facts alone. */
+export type Fate =
+  | { kind: 'new' }
+  | { kind: 'there'; file: ExistingFile }
+  | { kind: 'deleted-here' }
+  | { kind: 'conflict'; file: ExistingFile; why: string };
+
+export function fateOf(m: { name: string; uid?: number; uidl?: string; size: number }, facts: FolderFacts): Fate {
+  const file = facts.existing.get(m.name);
+  const record = facts.history.recordOf.get(m.name);
+  if (file && record && recordIdentifies(record, m, facts.uidValidity)) return { kind: 'there', file };
+  if (facts.history.deletedHere.has(historyKey(m))) return { kind: 'deleted-here' };
+  // Our own earlier file under this name is another message: it moves aside (EarlierFile.parkAs).
+  if (!file || record) return { kind: 'new' };
+  const crlf = facts.foreignCrlfSize?.get(m.name);
+  if (crlf === undefined || crlf === m.size) return { kind: 'there', file };
+  return {
+    kind: 'conflict',
+    file,
+    why: `another file named ${m.name} is already there (${crlf} bytes with CRLF, the source's message ${m.size}); left as it is`,
+  };
+}
+
 /**
  * The part of a planned message every folder shares: source, file name, flags, mtime, action. A
- * message already there keeps its flags and gains those the source has now (a delta run after
- * the cutover); a flag is never taken away, as the user may have set it on the new server.
+ * message already there keeps its flags and its place and gains those the source has now (a delta
+ * run after the cutover); a flag is never taken away, as the user may have set it on the new
+ * server, and a file an IMAP client moved to cur/ never goes back to new/.
  */
 export function plannedMessage(
   name: string,
   meta: ImapMessageMeta | undefined,
+  size: number,
   mtimeSec: number,
-  existing: ExistingFile | undefined,
+  fate: Fate,
 ): PlannedMessage {
   const { letters: sourceLetters, dropped } = maildirFlagsFromImap(meta?.flags ?? []);
-  const kept = existing ? (/:2,([A-Z]*)$/.exec(existing.file)?.[1] ?? '') : '';
+  const kept = fate.kind === 'there' ? infoLetters(fate.file.file) : '';
   const letters = [...new Set([...sourceLetters, ...kept])].sort().join('');
-  const placement = maildirPlacement(name, letters);
-  const from = existing ? `${existing.dir}/${existing.file}` : undefined;
-  return {
-    source: meta ? 'imap' : 'pop3',
+  const placement = maildirPlacement(name, letters, fate.kind === 'there' && fate.file.dir === 'cur');
+  const base = {
+    source: meta ? ('imap' as const) : ('pop3' as const),
     ...(meta ? { uid: meta.uid } : {}),
+    size,
     name,
     ...placement,
     mtimeSec,
     droppedFlags: dropped,
-    action: !from ? 'write' : from === `${placement.dir}/${placement.file}` ? 'present' : 'reflag',
-    ...(from && from !== `${placement.dir}/${placement.file}` ? { from } : {}),
   };
+  if (fate.kind === 'new' || fate.kind === 'deleted-here')
+    return { ...base, action: fate.kind === 'new' ? 'write' : 'deleted-here' };
+  const from = `${fate.file.dir}/${fate.file.file}`;
+  if (fate.kind === 'conflict')
+    return { ...base, dir: fate.file.dir, file: fate.file.file, action: 'conflict', conflict: fate.why };
+  return from === `${placement.dir}/${placement.file}`
+    ? { ...base, action: 'present' }
+    : { ...base, action: 'reflag', from };
+}
+
+/**
+ * Our earlier files that no planned message is, each once (copies are messages too). Those whose
+ * name a message to write needs are moved aside first, to a name made from their journal record.
+ */
+export function earlierFiles(
+  messages: readonly PlannedMessage[],
+  facts: FolderFacts,
+  parkedName: (r: JournalEntry) => string,
+): EarlierFile[] {
+  const claimed = new Set(messages.filter((m) => m.action === 'present' || m.action === 'reflag').map((m) => m.name));
+  const wanted = new Set(messages.filter((m) => m.action === 'write').map((m) => m.name));
+  const out: EarlierFile[] = [];
+  for (const [name, record] of facts.history.recordOf) {
+    const file = facts.existing.get(name);
+    if (!file || claimed.has(name)) continue;
+    out.push({ dir: file.dir, file: file.file, record, ...(wanted.has(name) ? { parkAs: parkedName(record) } : {}) });
+  }
+  return out;
 }
 
 /** Flags a Maildir name cannot hold, with how many messages had each. */

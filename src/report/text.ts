@@ -27,11 +27,16 @@ function importLines(r: ImportReport, shown: number): string[] {
     i.uidlMode === 'off'
       ? 'UIDLs not kept (--uidl off)'
       : `${i.uidlsKept} of ${i.pop3Messages} source UIDLs kept${how ? ` (${how})` : ''}`;
-  const written = r.dryRun ? i.toWrite : i.toWrite - i.errors.length;
+  const written = r.dryRun ? i.toWrite : i.written;
   const reflagged = i.reflagged ? ` (${i.reflagged} with new flags)` : '';
+  const renamed = i.history.movedByContent ? `, ${i.history.movedByContent} renamed from earlier files` : '';
   const lines = [
-    `${r.user}: INBOX ${verb} ${written} of ${i.imapMessages} messages, ${i.alreadyPresent} already there${reflagged}; ${uidls}${r.dryRun ? '; dry run, nothing written' : ''}`,
+    `${r.user}: INBOX ${verb} ${written} of ${i.imapMessages} messages${renamed}, ${i.alreadyPresent} already there${reflagged}; ${uidls}${r.dryRun ? '; dry run, nothing written' : ''}`,
   ];
+  if (i.sharedUidls > 0)
+    lines.push(
+      `${r.user}: ${i.sharedUidls} source messages share a UIDL with another: qmail-pop3d lists each name once, so POP3 clients see the others as new`,
+    );
   lines.push(
     ...section(
       shown,
@@ -87,7 +92,7 @@ function importLines(r: ImportReport, shown: number): string[] {
 function folderLines(r: ImportReport, shown: number): string[] {
   if (r.folders.length === 0) return [];
   const sum = (pick: (f: ImportReport['folders'][number]) => number) => r.folders.reduce((n, f) => n + pick(f), 0);
-  const written = r.dryRun ? sum((f) => f.toWrite) : sum((f) => f.toWrite - f.errors.length);
+  const written = r.dryRun ? sum((f) => f.toWrite) : sum((f) => f.written);
   const reflagged = sum((f) => f.reflagged);
   const lines = [
     `${r.user}: ${r.folders.length} other folders: ${r.dryRun ? 'would import' : 'imported'} ${written} of ${sum((f) => f.imapMessages)} messages, ${sum((f) => f.alreadyPresent)} already there${reflagged ? ` (${reflagged} with new flags)` : ''}`,

@@ -1,4 +1,5 @@
-import type { InboxPlan, UidlMode } from '../plan/inbox.js';
+import type { InboxPlan } from '../plan/inbox.js';
+import type { UidlMode } from '../uidl/mode.js';
 import type { UnmatchedPop3 } from '../uidl/match.js';
 import type { ListingDiff } from '../verify/compare.js';
 import type { FolderCheck } from '../verify/folders.js';
@@ -35,12 +36,16 @@ export interface ImportReport {
     uidlMode: UidlMode;
     imapMessages: number;
     pop3Messages: number;
+    /** Messages the plan writes, and how many of them were linked as new files. */
     toWrite: number;
+    written: number;
     alreadyPresent: number;
     /** Messages whose file name reproduces their source UIDL. */
     uidlsKept: number;
     /** How many kept UIDLs each strategy matched, e.g. { "formula %v.%u": 190, "header hash": 10 }. */
     matchedBy: Record<string, number>;
+    /** Source messages whose UIDL another source message has too (only the first keeps it). */
+    sharedUidls: number;
     /** Imported, but POP3 clients will download them again. */
     downloadAgain: { uid?: number; uidl?: string; reason: string }[];
     /** Source POP3 messages not imported: no IMAP message was found for them. */
@@ -73,6 +78,7 @@ export interface FolderReport {
   renamedFrom?: string;
   imapMessages: number;
   toWrite: number;
+  written: number;
   alreadyPresent: number;
   reflagged: number;
   droppedFlags: Record<string, number>;

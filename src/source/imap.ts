@@ -1,22 +1,10 @@
 import type { Readable } from 'node:stream';
 import { ImapFlow, type ImapFlowError } from 'imapflow';
 import { SourceError, type ErrorContext } from '../errors.js';
+import type { ImapMessageMeta } from '../message-records.js';
 import { FETCH_RANGE_UIDS, INLINE_FETCH_MAX_BYTES, READ_TIMEOUT_MS } from '../limits.js';
 import { describeEndpoint, describeLogin, type Credentials, type Endpoint } from './endpoint.js';
 import { tlsOptions } from './pop3-client.js';
-
-/** What matching and writing need to know of one IMAP message, before any body is read. */
-export interface ImapMessageMeta {
-  uid: number;
-  flags: string[];
-  /** INTERNALDATE in whole seconds since the epoch. */
-  internalDateSec: number;
-  /** RFC822.SIZE: the server's size, with CRLF line ends. */
-  size: number;
-  /** X-UIDL header, if the message has one (qpopper stored its UIDLs there). */
-  xUidl?: string;
-  messageId?: string;
-}
 
 export interface FolderSnapshot {
   path: string;

@@ -1,5 +1,6 @@
 import { SourceError, type ErrorContext } from '../errors.js';
 import { MAX_MESSAGE_LINE_BYTES } from '../limits.js';
+import type { Pop3Message } from '../message-records.js';
 import { LineReadError, type LineReader } from './line-reader.js';
 
 /** More body lines than any message has: TOP n WHOLE_MESSAGE_LINES is the whole message. */
@@ -18,15 +19,8 @@ export interface ListEntry {
   size: number;
 }
 
-/** A message as a POP3 listing shows it: UIDL and LIST joined by message number. */
-export interface ListedMessage {
-  n: number;
-  uidl: string;
-  size: number;
-}
-
 /** Joins UIDL and LIST answers; a message LIST left out gets size NaN, which no size equals. */
-export function joinUidlAndList(uidl: readonly UidlEntry[], list: readonly ListEntry[]): ListedMessage[] {
+export function joinUidlAndList(uidl: readonly UidlEntry[], list: readonly ListEntry[]): Pop3Message[] {
   const sizeByN = new Map(list.map((l) => [l.n, l.size]));
   return uidl.map((u) => ({ n: u.n, uidl: u.uidl, size: sizeByN.get(u.n) ?? NaN }));
 }

@@ -13,6 +13,8 @@ export interface JournalEntry {
   name: string;
   /** SHA-256 of the stored bytes: the message's identity when the source renumbers it. */
   sha256: string;
+  /** The size the source announced for it (absent in journals of older versions). */
+  size?: number;
 }
 
 /**
@@ -74,52 +76,4 @@ export class Journal {
   async close(): Promise<void> {
     await this.handle.close().catch(() => undefined);
   }
-}
-
-/** What the journal says about one folder now: its last UIDVALIDITY and the files we wrote there. */
-export function journalOf(
-  entries: readonly JournalEntry[],
-  folder: string,
-): { uidValidity?: string; byName: Map<string, JournalEntry> } {
-  const mine = entries.filter((e) => e.folder === folder);
-  return { uidValidity: mine[mine.length - 1]?.uidValidity, byName: new Map(mine.map((e) => [e.name, e])) };
-}
-
-/** What the journal implies for one folder in this run. */
-export interface FolderHistory {
-  /** The UIDVALIDITY the folder had when we last wrote to it, when that differs from now. */
-  uidValidityChangedFrom?: string;
-  /** Files we wrote earlier that this run's plan no longer names, by content: a renumbered
-   *  message reuses its file; what is left at the end is gone from the source. */
-  earlier: Map<string, { dir: 'new' | 'cur'; file: string }>;
-  /** Messages we wrote before (same UIDVALIDITY) whose file is gone: deleted on this side, not to be brought back. */
-  deletedHere: Set<string>;
-}
-
-/** The key a message has in deletedHere: its UID, or its UIDL when it came over POP3 alone. */
-export function historyKey(m: { uid?: number; uidl?: string }): string {
-  return m.uid !== undefined ? `uid ${m.uid}` : `uidl ${m.uidl}`;
-}
-
-export function folderHistory(
-  entries: readonly JournalEntry[],
-  folder: string,
-  uidValidity: string,
-  existing: ReadonlyMap<string, { dir: 'new' | 'cur'; file: string }>,
-  plannedNames: ReadonlySet<string>,
-): FolderHistory {
-  const mine = entries.filter((e) => e.folder === folder);
-  const last = mine[mine.length - 1]?.uidValidity;
-  const earlier = new Map<string, { dir: 'new' | 'cur'; file: string }>();
-  const deletedHere = new Set<string>();
-  for (const e of mine) {
-    const file = existing.get(e.name);
-    if (file && !plannedNames.has(e.name)) earlier.set(e.sha256, file);
-    if (!file && e.uidValidity === uidValidity) deletedHere.add(historyKey(e));
-  }
-  return {
-    ...(last !== undefined && last !== uidValidity ? { uidValidityChangedFrom: last } : {}),
-    earlier,
-    deletedHere,
-  };
 }

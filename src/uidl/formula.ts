@@ -1,3 +1,4 @@
+import type { Pop3Message } from '../message-records.js';
 /**
  * UIDL formulas of real servers: the UIDL as a function of (UIDVALIDITY, UID), in the notation of
  * Dovecot's pop3_uidl_format (design.md, "UIDL formats in the wild"). Hex formulas are tried in
@@ -39,7 +40,7 @@ export interface FormulaMatch {
 export function detectFormula(
   uidValidity: string,
   uids: readonly number[],
-  pop3: readonly { n: number; uidl: string }[],
+  pop3: readonly Pick<Pop3Message, 'n' | 'uidl'>[],
 ): FormulaMatch | undefined {
   let best: FormulaMatch | undefined;
   for (const f of FORMULAS) {

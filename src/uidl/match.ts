@@ -1,14 +1,8 @@
-import type { ImapMessageMeta } from '../source/imap.js';
+import type { ImapMessageMeta, Pop3Message } from '../message-records.js';
 import { detectFormula } from './formula.js';
 import { MESSAGE_FORMULAS } from './message-formula.js';
+import type { Settled } from './settled.js';
 import { matchBySizeAndOrder } from './size-order.js';
-
-export interface Pop3Message {
-  n: number;
-  uidl: string;
-  /** Size the source's POP3 LIST reports (CRLF). */
-  size: number;
-}
 
 /** One POP3 message tied to one IMAP message, and the evidence that tied them. */
 export interface UidlMatch {
@@ -47,8 +41,20 @@ export interface MatchState {
   tried: string[];
 }
 
-export function startMatching(imap: readonly ImapMessageMeta[], pop3: readonly Pop3Message[]): MatchState {
-  return { matches: [], pop3Left: [...pop3], imapLeft: [...imap].sort((a, b) => a.uid - b.uid), tried: [] };
+/** The leftovers to match: everything, less what an earlier run settled (uidl/settled.ts). */
+export function startMatching(
+  imap: readonly ImapMessageMeta[],
+  pop3: readonly Pop3Message[],
+  settled: Settled = { matches: [], pop3Only: [] },
+): MatchState {
+  const doneN = new Set([...settled.matches.map((m) => m.pop3.n), ...settled.pop3Only.map((p) => p.n)]);
+  const doneUid = new Set(settled.matches.map((m) => m.uid));
+  return {
+    matches: [...settled.matches],
+    pop3Left: pop3.filter((p) => !doneN.has(p.n)),
+    imapLeft: imap.filter((m) => !doneUid.has(m.uid)).sort((a, b) => a.uid - b.uid),
+    tried: [],
+  };
 }
 
 /** A UIDL formula over (UIDVALIDITY, UID), detected from the data. */

@@ -3,7 +3,7 @@ import type { ImapFlow } from 'imapflow';
 import type { ErrorContext } from '../errors.js';
 import { imapFlagsFromName, MAILDIR_FLAGS } from '../maildir/flags.js';
 import { maildirFolderFor } from '../maildir/folder-name.js';
-import { scanMaildir, type ScannedEntry } from '../maildir/scan.js';
+import { scanIfPresent, type ScannedEntry } from '../maildir/scan.js';
 import { listFolders, readFolderSnapshot } from '../source/imap.js';
 
 /** One folder compared: message count and, per flag a Maildir can hold, how many messages have it. */
@@ -38,14 +38,7 @@ export async function checkFolders(
     const snapshot = await readFolderSnapshot(imap, folder.path, { ...context, folder: folder.path });
     const source = countFlags(snapshot.messages.map((m) => m.flags));
     // INBOX was scanned already for its POP3 listing; each other folder is scanned once here.
-    const scanned = isInbox
-      ? inbox
-      : await scanMaildir(path.join(maildir, mapping.dir), false, context).catch(
-          (err: { cause?: NodeJS.ErrnoException }) => {
-            if (err.cause?.code === 'ENOENT') return undefined;
-            throw err;
-          },
-        );
+    const scanned = isInbox ? inbox : await scanIfPresent(path.join(maildir, mapping.dir), context);
     const local = scanned?.filter((e) => !e.name.startsWith('.'));
     const localFlags = countFlags((local ?? []).map((e) => imapFlagsFromName(e.name)));
     const flagDiffs: Record<string, [number, number]> = {};

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ImapMessageMeta } from '../../src/source/imap.js';
+import type { ImapMessageMeta } from '../../src/message-records.js';
+import { folderHistory } from '../../src/plan/history.js';
 import { planInbox, type InboxPlanInput } from '../../src/plan/inbox.js';
+import type { ExistingFile } from '../../src/plan/message.js';
+import type { JournalEntry } from '../../src/state/journal.js';
 import { finishMatching, matchByFormula, startMatching, type MatchResult } from '../../src/uidl/match.js';
 
 const V = '1700000000';
@@ -20,14 +23,35 @@ const matchedAs = (uidls: string[], uids: number[]): MatchResult => ({
 });
 const matchUidls = (v: string, imap: readonly ImapMessageMeta[], p: ReturnType<typeof pop3>) =>
   finishMatching(matchByFormula(startMatching(imap, p), v));
-const input = (over: Partial<InboxPlanInput>): InboxPlanInput => ({
-  uidValidity: V,
+type Over = Partial<Omit<InboxPlanInput, 'facts'>> & {
+  existing?: Map<string, ExistingFile>;
+  records?: JournalEntry[];
+  foreignCrlfSize?: Map<string, number>;
+};
+const input = ({ existing = new Map(), records = [], foreignCrlfSize, ...over }: Over): InboxPlanInput => ({
+  facts: {
+    uidValidity: V,
+    existing,
+    history: folderHistory(records, 'INBOX', V, existing),
+    ...(foreignCrlfSize ? { foreignCrlfSize } : {}),
+  },
   imap: IMAP,
   matched: matchUidls(V, over.imap ?? IMAP, pop3([1, 2, 3].map((u) => `${V}.${u}`))),
-  existing: new Map(),
   otherMtimesSec: new Set(),
   beforeSec: BEFORE,
   host: 'mx.example',
+  ...over,
+});
+const file = (name: string, mtimeSec: number, dir: 'new' | 'cur' = 'new', info = ''): [string, ExistingFile] => [
+  name,
+  { dir, file: `${name}${info}`, mtimeSec },
+];
+const record = (name: string, uid: number | undefined, over: Partial<JournalEntry> = {}): JournalEntry => ({
+  folder: 'INBOX',
+  uidValidity: V,
+  ...(uid !== undefined ? { uid } : {}),
+  name,
+  sha256: `sha-${name}`,
   ...over,
 });
 
@@ -64,7 +88,7 @@ describe('planInbox', () => {
     const plan = planInbox(input({ matched: matchedAs(['same', 'same', 'other'], [1, 2, 3]) }));
     expect(plan.messages.map((m) => [m.name, m.downloadAgain])).toEqual([
       ['same', undefined],
-      [`1750000120.V${V}U2.mx.example`, 'UIDL used by an earlier message too'],
+      [`1750000120.V${V}U2.mx.example`, expect.stringContaining('UIDL shared')],
       ['other', undefined],
     ]);
   });
@@ -150,5 +174,60 @@ describe('planInbox', () => {
       [1, 2, 3].map((u) => `${1_750_000_000 + u * 60}.V${V}U${u}.mx.example`),
     );
     expect(plan.messages.some((m) => m.downloadAgain)).toBe(false);
+  });
+
+  it('takes a file we wrote as the incoming message only when the journal says it is that message', () => {
+    // A %u source renumbered: UIDL "1" now belongs to another message than the one we wrote under it.
+    const imap = [meta(1), meta(2)];
+    const existing = new Map([file('1', 1_760_000_000), file('2', 1_760_000_001), file('3', 1_760_000_002)]);
+    const records = ['1', '2', '3'].map((n) => record(n, Number(n), { uidValidity: 'old', uidl: n }));
+    const plan = planInbox(input({ imap, existing, records, matched: matchedAs(['1', '2'], [1, 2]) }));
+    expect(plan.messages.map((m) => [m.name, m.action])).toEqual([
+      ['1', 'write'],
+      ['2', 'write'],
+    ]);
+    // Every earlier file counts, each once; those whose names are needed move aside first.
+    expect(plan.earlier.map((e) => [e.file, e.parkAs])).toEqual([
+      ['1', '0.XoldU1.mx.example'],
+      ['2', '0.XoldU2.mx.example'],
+      ['3', undefined],
+    ]);
+    expect(plan.uidValidityChangedFrom).toBe('old');
+  });
+
+  it('keeps a message we wrote and the user deleted here out, and counts it apart', () => {
+    const plan = planInbox(input({ records: [record(`${V}.2`, 2)] }));
+    expect(plan.messages.map((m) => m.action)).toEqual(['write', 'deleted-here', 'write']);
+  });
+
+  it('leaves a file we did not write alone when its size differs from the message its name is', () => {
+    const existing = new Map([file(`${V}.1`, 1_760_000_000), file(`${V}.2`, 1_760_000_001)]);
+    const foreignCrlfSize = new Map([
+      [`${V}.1`, 1001],
+      [`${V}.2`, 5],
+    ]);
+    const plan = planInbox(input({ existing, foreignCrlfSize }));
+    expect(plan.messages.map((m) => m.action)).toEqual(['present', 'conflict', 'write']);
+    expect(plan.messages[1]?.conflict).toContain('5 bytes with CRLF');
+  });
+
+  it('gives every message its own name when source messages share a UIDL, and counts them', () => {
+    const listing = [
+      { n: 1, uidl: 'same', size: 10 },
+      { n: 2, uidl: 'same', size: 11 },
+      { n: 3, uidl: 'same', size: 12 },
+    ];
+    const plan = planInbox(input({ imap: [], matched: finishMatching(startMatching([], listing)), viaPop3: listing }));
+    const names = plan.messages.map((m) => m.name);
+    expect(names[0]).toBe('same');
+    expect(new Set(names).size).toBe(3);
+    expect(plan.messages.slice(1).every((m) => m.downloadAgain?.includes('shared'))).toBe(true);
+    expect(plan.sharedUidls).toBe(3);
+  });
+
+  it('never moves a file an IMAP client moved to cur/ back to new/', () => {
+    const existing = new Map([file(`${V}.1`, 1_760_000_000, 'cur', ':2,')]);
+    const plan = planInbox(input({ existing, records: [record(`${V}.1`, 1)] }));
+    expect(plan.messages[0]).toMatchObject({ action: 'present', dir: 'cur', file: `${V}.1:2,` });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ImapMessageMeta } from '../../src/source/imap.js';
+import type { ImapMessageMeta } from '../../src/message-records.js';
 import {
   finishMatching,
   matchByEqualKeys,

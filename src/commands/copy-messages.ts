@@ -1,0 +1,82 @@
+import type { ImapFlow } from 'imapflow';
+import { MessageError, type ErrorContext } from '../errors.js';
+import { POP3_WRITE_BYTES, WRITE_CONCURRENCY } from '../limits.js';
+import type { MessageSource } from '../maildir/deliver.js';
+import type { ImapMessageMeta } from '../message-records.js';
+import type { PlannedMessage } from '../plan/message.js';
+import { Progress } from '../report/progress.js';
+import { fetchBodies } from '../source/imap.js';
+import type { Pop3Connection } from '../source/pop3-client.js';
+import { TaskPool } from '../task-pool.js';
+import type { FolderWriteSession } from './folder-write.js';
+
+/** The planned messages whose bytes still have to come from `source`. */
+export function toCopy(messages: readonly PlannedMessage[], source: 'imap' | 'pop3'): PlannedMessage[] {
+  return messages.filter((m) => m.action === 'write' && m.source === source);
+}
+
+/**
+ * Hands every planned IMAP message to the session, small ones from pipelined range fetches and
+ * written concurrently (fsync is the cost, and it overlaps across files), big ones streamed.
+ */
+export async function copyFromImap(
+  imap: ImapFlow,
+  session: FolderWriteSession,
+  planned: readonly PlannedMessage[],
+  metas: readonly ImapMessageMeta[],
+  progress: Progress,
+  context: ErrorContext,
+): Promise<void> {
+  const byUid = new Map(toCopy(planned, 'imap').map((m) => [m.uid as number, m]));
+  const pool = new TaskPool(WRITE_CONCURRENCY);
+  let done = 0;
+  const write = async (m: PlannedMessage, body: MessageSource) => {
+    await session.write(m, body);
+    progress.update((done += 1), byUid.size);
+  };
+  let vanished: number[];
+  try {
+    vanished = await fetchBodies(
+      imap,
+      metas.filter((m) => byUid.has(m.uid)),
+      async (body) => {
+        const m = byUid.get(body.uid);
+        if (!m) return;
+        // A stream is read inside the fetch loop (it is the connection); a buffer can wait its turn.
+        if ('stream' in body) await write(m, body.stream);
+        else await pool.run(() => write(m, body.buffer));
+      },
+      context,
+    );
+  } finally {
+    await pool.settle();
+  }
+  for (const uid of vanished)
+    session.fail(new MessageError('expunged on the source during the import; not copied', { ...context, uid }));
+}
+
+/** Writes, one at a time from the open POP3 session, the planned messages only POP3 has. */
+export async function copyFromPop3(
+  pop3: Pop3Connection,
+  session: FolderWriteSession,
+  planned: readonly PlannedMessage[],
+): Promise<void> {
+  for (const m of toCopy(planned, 'pop3')) {
+    await session.write(m, async (write) => {
+      // Lines are gathered into larger writes: one write per line would crawl for a big message.
+      let chunks: Buffer[] = [];
+      let size = 0;
+      await pop3.session.eachMessageLine(m.pop3N as number, async (line) => {
+        chunks.push(line, LF);
+        size += line.length + 1;
+        if (size < POP3_WRITE_BYTES) return;
+        await write(Buffer.concat(chunks));
+        chunks = [];
+        size = 0;
+      });
+      if (size > 0) await write(Buffer.concat(chunks));
+    });
+  }
+}
+
+const LF = Buffer.from('\n');

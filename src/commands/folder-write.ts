@@ -1,0 +1,218 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { FolderError, MessageError, syscallText, type ErrorContext } from '../errors.js';
+import { deliver, type MessageSource } from '../maildir/deliver.js';
+import { JOURNAL_BATCH } from '../limits.js';
+import { fsyncDir } from '../maildir/layout.js';
+import type { FolderPlan } from '../plan/folder.js';
+import type { PlannedMessage } from '../plan/message.js';
+import type { Journal, JournalEntry } from '../state/journal.js';
+
+/** What writing one folder did; the plan says the rest. */
+export interface FolderOutcome {
+  /** Messages linked under their planned name. */
+  written: number;
+  /** Messages whose bytes an earlier file of ours already held: that file was renamed instead. */
+  renamedByContent: number;
+  reflagged: number;
+  /** One line per message that could not be written or renamed. */
+  errors: string[];
+  /** Earlier files of ours no source message is any more (dir/file). */
+  goneFromSource: string[];
+  /** --delete: those files were removed. */
+  goneDeleted: boolean;
+  /** Added (negative: removed) stored bytes and messages, for the quota. */
+  bytes: number;
+  messages: number;
+}
+
+/**
+ * One folder being written, the way Dovecot's save context works (docs/write-path.md): begin()
+ * moves aside our earlier files whose names today's messages need, write() stores one message
+ * (from IMAP or POP3 alike), finish() reflags, settles what the source no longer has, fsyncs
+ * the directories that changed once and syncs the journal. Its state is its own.
+ */
+export class FolderWriteSession {
+  /** Our earlier files by content hash, each taken at most once (copies are messages too). */
+  private readonly pool = new Map<string, { rel: string; record: JournalEntry }[]>();
+  private readonly changedDirs = new Set<'new' | 'cur'>();
+  /** Journal lines of messages linked since the directories were last fsynced. */
+  private readonly pending: JournalEntry[] = [];
+  private publishing: Promise<void> = Promise.resolve();
+  private readonly outcome: FolderOutcome = {
+    written: 0,
+    renamedByContent: 0,
+    reflagged: 0,
+    errors: [],
+    goneFromSource: [],
+    goneDeleted: false,
+    bytes: 0,
+    messages: 0,
+  };
+
+  private constructor(
+    private readonly dir: string,
+    private readonly plan: FolderPlan,
+    private readonly journal: Journal,
+    private readonly context: ErrorContext,
+  ) {}
+
+  static async begin(
+    dir: string,
+    plan: FolderPlan,
+    journal: Journal,
+    context: ErrorContext,
+  ): Promise<FolderWriteSession> {
+    const session = new FolderWriteSession(dir, plan, journal, context);
+    for (const e of plan.earlier) {
+      let rel = `${e.dir}/${e.file}`;
+      if (e.parkAs !== undefined) rel = await session.park(rel, e.parkAs, e.record);
+      const copies = session.pool.get(e.record.sha256) ?? [];
+      copies.push({ rel, record: e.record });
+      session.pool.set(e.record.sha256, copies);
+    }
+    return session;
+  }
+
+  /** Stores one planned message; a message that fails is one report line, a full disk stops the folder. */
+  async write(m: PlannedMessage, body: MessageSource): Promise<void> {
+    const context = { ...this.context, uid: m.uid, uidl: m.uidl };
+    const sameContent = (sha256: string) => {
+      const earlier = this.pool.get(sha256)?.shift();
+      return earlier && path.join(this.dir, earlier.rel);
+    };
+    try {
+      const d = await deliver(this.dir, { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body, sameContent }, context);
+      // Counted after the await: writes run concurrently.
+      this.changedDirs.add(m.dir);
+      if (d.moved) this.outcome.renamedByContent += 1;
+      else {
+        this.outcome.written += 1;
+        this.outcome.bytes += d.bytes;
+        this.outcome.messages += 1;
+      }
+      this.pending.push(this.entry({ uid: m.uid, uidl: m.uidl, name: m.name, sha256: d.sha256, size: m.size }));
+      if (this.pending.length >= JOURNAL_BATCH) await this.publish();
+    } catch (err) {
+      if (!(err instanceof MessageError)) throw err;
+      this.outcome.errors.push(err.message);
+    }
+  }
+
+  /** A message that could not even be fetched: one report line, like a failed write. */
+  fail(err: MessageError): void {
+    this.outcome.errors.push(err.message);
+  }
+
+  /** After every message was written: flags, what the source no longer has, durability. */
+  async finish(deleteGone: boolean): Promise<FolderOutcome> {
+    for (const m of this.plan.messages) if (m.action === 'reflag' && m.from) await this.reflag(m, m.from);
+    const gone = [...this.pool.values()].flat();
+    this.outcome.goneFromSource = gone.map((g) => g.rel);
+    if (deleteGone) {
+      for (const g of gone) await this.remove(g.rel);
+      this.outcome.goneDeleted = true;
+    }
+    await this.sync();
+    return this.outcome;
+  }
+
+  /**
+   * Runs writes into this session (a fetch loop over IMAP or POP3). When they fail part-way, what
+   * was linked is still made durable and nothing else is settled; the failure goes on up.
+   */
+  async during(writes: () => Promise<void>): Promise<void> {
+    try {
+      await writes();
+    } catch (err) {
+      await this.sync().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async sync(): Promise<void> {
+    await this.publish();
+    await this.journal.sync(this.context);
+  }
+
+  /**
+   * The directories first, then the journal lines of what they now hold: a journal line must
+   * never outlive its file's name after a power loss, or the next run would take the message as
+   * deleted here (docs/write-path.md). Publishing runs one at a time.
+   */
+  private publish(): Promise<void> {
+    this.publishing = this.publishing.then(async () => {
+      const lines = this.pending.splice(0);
+      const dirs = [...this.changedDirs];
+      this.changedDirs.clear();
+      for (const sub of dirs) await fsyncDir(path.join(this.dir, sub), this.context);
+      for (const line of lines) await this.journal.record(line, this.context);
+    });
+    return this.publishing;
+  }
+
+  private entry(what: Omit<JournalEntry, 'folder' | 'uidValidity'>): JournalEntry {
+    const { uid, uidl, size, ...rest } = what;
+    return {
+      folder: this.plan.folder,
+      uidValidity: this.plan.uidValidity,
+      ...(uid !== undefined ? { uid } : {}),
+      ...(uidl !== undefined ? { uidl } : {}),
+      ...(size !== undefined && Number.isFinite(size) ? { size } : {}),
+      ...rest,
+    };
+  }
+
+  /**
+   * Moves an earlier file of ours out of a name another message needs. The journal learns the new
+   * name first, so a crash in between leaves a record the next run simply does not find.
+   */
+  private async park(rel: string, parkAs: string, record: JournalEntry): Promise<string> {
+    const sub = rel.slice(0, 3) as 'new' | 'cur';
+    const info = rel.includes(':') ? rel.slice(rel.indexOf(':')) : '';
+    const to = `${sub}/${parkAs}${info}`;
+    await this.journal.record({ ...record, name: parkAs }, this.context);
+    await this.journal.sync(this.context);
+    try {
+      await fs.rename(path.join(this.dir, rel), path.join(this.dir, to));
+    } catch (err) {
+      throw new FolderError(syscallText('rename', `${rel}, ${to}`, err), { ...this.context, cause: err });
+    }
+    this.changedDirs.add(sub);
+    return to;
+  }
+
+  /**
+   * A rename inside the Maildir keeps the mtime, and qmail-pop3d's UIDL is the name up to ':',
+   * which does not change.
+   */
+  private async reflag(m: PlannedMessage, from: string): Promise<void> {
+    const to = `${m.dir}/${m.file}`;
+    try {
+      await fs.rename(path.join(this.dir, from), path.join(this.dir, to));
+      this.outcome.reflagged += 1;
+      this.changedDirs.add(m.dir);
+    } catch (err) {
+      // Gone meanwhile (a POP3 client deleted it): nothing to flag.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.outcome.errors.push(
+          new MessageError(syscallText('rename', `${from}, ${to}`, err), { ...this.context, uid: m.uid, uidl: m.uidl })
+            .message,
+        );
+    }
+  }
+
+  private async remove(rel: string): Promise<void> {
+    const file = path.join(this.dir, rel);
+    try {
+      const { size } = await fs.lstat(file);
+      await fs.unlink(file);
+      this.outcome.bytes -= size;
+      this.outcome.messages -= 1;
+      this.changedDirs.add(rel.slice(0, 3) as 'new' | 'cur');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.outcome.errors.push(new MessageError(syscallText('unlink', file, err), this.context).message);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import type { JournalEntry } from '../state/journal.js';
+import type { ExistingFile } from './message.js';
+
+/**
+ * What the journal says of one folder in this run (docs/journal.md). Pure: the caller hands in
+ * the journal's entries and the files the folder holds now.
+ */
+export interface FolderHistory {
+  /** The UIDVALIDITY the folder had when we last wrote to it, when that differs from now. */
+  uidValidityChangedFrom?: string;
+  /** The newest record of each file name we wrote that is still there. */
+  recordOf: ReadonlyMap<string, JournalEntry>;
+  /** Messages we wrote under this UIDVALIDITY whose file is gone: deleted on this side, not to be brought back. */
+  deletedHere: ReadonlySet<string>;
+}
+
+/** The identity a message has in deletedHere: its UID, or its UIDL when it came over POP3 alone. */
+export function historyKey(m: { uid?: number; uidl?: string }): string {
+  return m.uid !== undefined ? `uid ${m.uid}` : `uidl ${m.uidl}`;
+}
+
+export function folderHistory(
+  entries: readonly JournalEntry[],
+  folder: string,
+  uidValidity: string,
+  existing: ReadonlyMap<string, ExistingFile>,
+): FolderHistory {
+  const mine = entries.filter((e) => e.folder === folder);
+  const last = mine[mine.length - 1]?.uidValidity;
+  const recordOf = new Map<string, JournalEntry>();
+  const gone = new Set<string>();
+  const stillHere = new Set<string>();
+  for (const e of mine) {
+    if (existing.has(e.name)) recordOf.set(e.name, e);
+    if (e.uidValidity !== uidValidity) continue;
+    (existing.has(e.name) ? stillHere : gone).add(historyKey(e));
+  }
+  // A message renamed since (by content, or out of a name another message needed) is still here.
+  const deletedHere = new Set([...gone].filter((k) => !stillHere.has(k)));
+  return {
+    ...(last !== undefined && last !== uidValidity ? { uidValidityChangedFrom: last } : {}),
+    recordOf,
+    deletedHere,
+  };
+}
+
+/**
+ * Whether the file we wrote under a name holds the incoming message: a name alone proves nothing
+ * (a source that renumbers hands old UIDLs to other messages), the journal's record must say so.
+ */
+export function recordIdentifies(
+  record: JournalEntry,
+  m: { uid?: number; uidl?: string; size?: number },
+  uidValidity: string,
+): boolean {
+  if (record.uidValidity !== uidValidity) return false;
+  // The size too: a server that renumbers without changing UIDVALIDITY breaks IMAP's promise.
+  if (record.size !== undefined && record.size !== m.size) return false;
+  return m.uid !== undefined ? record.uid === m.uid : record.uidl === m.uidl;
+}

@@ -1,0 +1,35 @@
+import type { FolderOutcome } from '../commands/folder-write.js';
+import type { FolderPlan } from '../plan/folder.js';
+import type { HistoryReport } from './types.js';
+
+/** A folder's numbers as both reports print them: decided by the plan, done by the write session
+ *  (absent in a dry run, where nothing is done). Each message is counted once. */
+export interface FolderCounts {
+  /** Messages the plan writes. */
+  toWrite: number;
+  /** Of those, linked as new files. */
+  written: number;
+  /** Already there as planned, or there with flags to add. */
+  alreadyPresent: number;
+  reflagged: number;
+  errors: string[];
+  history: HistoryReport;
+}
+
+export function folderCounts(plan: FolderPlan, outcome: FolderOutcome | undefined): FolderCounts {
+  const count = (...actions: string[]) => plan.messages.filter((m) => actions.includes(m.action)).length;
+  return {
+    toWrite: count('write'),
+    written: outcome?.written ?? 0,
+    alreadyPresent: count('present', 'reflag'),
+    reflagged: outcome?.reflagged ?? 0,
+    errors: outcome?.errors ?? [],
+    history: {
+      ...(plan.uidValidityChangedFrom !== undefined ? { uidValidityChangedFrom: plan.uidValidityChangedFrom } : {}),
+      movedByContent: outcome?.renamedByContent ?? 0,
+      keptDeleted: count('deleted-here'),
+      goneFromSource: outcome?.goneFromSource ?? plan.earlier.map((e) => `${e.dir}/${e.file}`),
+      goneDeleted: outcome?.goneDeleted ?? false,
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import type { ImapMessageMeta, Pop3Message } from '../message-records.js';
+import type { JournalEntry } from '../state/journal.js';
+import type { UidlMatch } from './match.js';
+
+/** POP3 messages an earlier run already matched and wrote, so a delta does not match them again. */
+export interface Settled {
+  /** Tied to their IMAP message by an earlier run. */
+  matches: UidlMatch[];
+  /** Written from POP3 by an earlier run (no IMAP message was theirs). */
+  pop3Only: Pop3Message[];
+}
+
+/**
+ * A UIDL is settled when a file of ours carries it as its name and the journal's record of that
+ * file says which message it is: the same UIDVALIDITY, the same UIDL, and the same announced size
+ * (for a message tied to IMAP, the IMAP message still there with that size). A UIDL several
+ * source messages share is never settled: which of them the file is needs evidence again.
+ */
+export function settledUidls(
+  listing: readonly Pop3Message[],
+  imap: readonly ImapMessageMeta[],
+  recordOf: ReadonlyMap<string, JournalEntry>,
+  uidValidity: string,
+): Settled {
+  const byUid = new Map(imap.map((m) => [m.uid, m]));
+  const count = new Map<string, number>();
+  for (const p of listing) count.set(p.uidl, (count.get(p.uidl) ?? 0) + 1);
+  const settled: Settled = { matches: [], pop3Only: [] };
+  for (const p of listing) {
+    const r = recordOf.get(p.uidl);
+    if (!r || count.get(p.uidl) !== 1 || r.uidValidity !== uidValidity || r.uidl !== p.uidl) continue;
+    if (r.uid === undefined) {
+      if (r.size === p.size) settled.pop3Only.push(p);
+    } else if (r.size !== undefined && byUid.get(r.uid)?.size === r.size) {
+      settled.matches.push({ uid: r.uid, pop3: p, matchedBy: 'an earlier run' });
+    }
+  }
+  return settled;
+}
