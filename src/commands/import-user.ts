@@ -136,7 +136,7 @@ function makePlan(
     matched: match?.matched,
     viaPop3: match?.viaPop3,
     existing: existingByName(existingFiles),
-    // Every second a file already holds is taken: no two files may share one (qmail-pop3d.md).
+    // Every second a file already holds is taken: no two files may share one (docs/qmail-pop3d.md).
     otherMtimesSec: new Set(existingFiles.map((e) => e.mtimeSec)),
     beforeSec: runStartSec,
     host: os.hostname(),

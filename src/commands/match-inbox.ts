@@ -30,7 +30,7 @@ export interface InboxMatch {
 
 /**
  * Ties the source's POP3 messages to IMAP messages with the strategies --uidl allows, cheapest
- * evidence first (design.md): formulas, then size and order, then header hashes (POP3 TOP and
+ * evidence first (docs/matching.md): formulas, then size and order, then header hashes (POP3 TOP and
  * IMAP headers, for the leftovers only), then content hashes. What POP3 still holds after that is
  * fetched over POP3 (TOP, else RETR), so it is never lost and keeps its UIDL.
  */
