@@ -1,7 +1,7 @@
 import { SourceError, UsageError } from '../errors.js';
 import { isClean, type UserReport } from '../report/types.js';
 
-/** Exit codes scripts rely on (design.md): the one place that decides them. */
+/** Exit codes scripts rely on (man/qmail-import.8, EXIT CODES): the one place that decides them. */
 export const EXIT = {
   ok: 0,
   incomplete: 1,

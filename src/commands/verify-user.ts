@@ -92,7 +92,7 @@ async function ownerOf(maildir: string, context: ErrorContext): Promise<number> 
 
 /**
  * qmail-pop3d reports stored (LF) sizes; the source reports CRLF sizes. The CRLF size of a stored
- * file is its size plus its LF count (qmail-pop3d.md), so each listed file is read once.
+ * file is its size plus its LF count (docs/qmail-pop3d.md), so each listed file is read once.
  */
 async function withCrlfSizes(
   maildir: string,

@@ -36,7 +36,7 @@ export interface Delivered {
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
 
 /**
- * Writes one message as qmail-local does (qmail-pop3d.md): exclusive create in tmp/, write with
+ * Writes one message as qmail-local does (docs/write-path.md): exclusive create in tmp/, write with
  * LF line ends, fsync, set mtime, close, link() into new/ or cur/, unlink the tmp name. Only a
  * complete, synced file ever gets a visible name. The caller fsyncs new/ and cur/ once per batch.
  */

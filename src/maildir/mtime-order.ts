@@ -1,5 +1,5 @@
 /**
- * INBOX mtimes for qmail-pop3d (qmail-pop3d.md): it numbers messages by mtime in whole seconds,
+ * INBOX mtimes for qmail-pop3d (docs/qmail-pop3d.md): it numbers messages by mtime in whole seconds,
  * breaks ties arbitrarily and hides files whose mtime is not in the past. So every message gets
  * its own second, strictly increasing in the source's POP3 order, as close to its INTERNALDATE
  * as that allows, and below `beforeSec`.

@@ -1,5 +1,5 @@
 /**
- * qmail-pop3d's listing of a Maildir, by its rules (qmail-pop3d.md), as a pure function: the
+ * qmail-pop3d's listing of a Maildir, by its rules (docs/qmail-pop3d.md), as a pure function: the
  * model verify falls back on when no qmail-pop3d binary exists, and what tests assert through.
  */
 export interface MaildirEntry {

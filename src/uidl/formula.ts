@@ -1,7 +1,7 @@
 import type { Pop3Message } from '../message-records.js';
 /**
  * UIDL formulas of real servers: the UIDL as a function of (UIDVALIDITY, UID), in the notation of
- * Dovecot's pop3_uidl_format (design.md, "UIDL formats in the wild"). Hex formulas are tried in
+ * Dovecot's pop3_uidl_format (docs/matching.md, "UIDL shapes seen on real servers"). Hex formulas are tried in
  * both cases because Dovecot prints %X in lower case while other servers print upper case.
  */
 export interface UidlFormula {

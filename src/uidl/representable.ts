@@ -3,7 +3,7 @@ import { MAX_INFO_SUFFIX_BYTES, NAME_MAX_BYTES } from '../limits.js';
 /**
  * Why qmail-pop3d could not show this UIDL, or undefined when a Maildir file name reproduces it
  * byte for byte. qmail-pop3d's UIDL is the file name up to the first ':' and it escapes nothing
- * (qmail-pop3d.md), so the name must be a plain, visible, single path component.
+ * (docs/qmail-pop3d.md), so the name must be a plain, visible, single path component.
  */
 export function whyUnrepresentable(uidl: string): string | undefined {
   if (uidl.length === 0) return 'empty UIDL';

@@ -9,7 +9,7 @@ const e = (dir: 'new' | 'cur', name: string, mtimeSec: number, size = 100): Mail
   size,
 });
 
-describe('listLikeQmailPop3d (qmail-pop3d.md rules)', () => {
+describe('listLikeQmailPop3d (docs/qmail-pop3d.md rules)', () => {
   it('numbers messages by mtime, from new/ and cur/ alike, UIDL cut at the first colon', () => {
     const l = listLikeQmailPop3d(
       [e('cur', 'b:2,S', NOW - 10), e('new', 'c', NOW - 5), e('cur', 'a:2,RS', NOW - 20), e('new', 'x:y:z', NOW - 1)],
