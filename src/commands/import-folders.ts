@@ -3,7 +3,8 @@ import path from 'node:path';
 import fs from 'node:fs/promises';
 import type { ImapFlow } from 'imapflow';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
-import { maildirFolderFor } from '../maildir/folder-name.js';
+import { folderNameEncodingOf, maildirFolderFor } from '../maildir/folder-name.js';
+import { writeImapUidState } from '../maildir/imap-uid-state.js';
 import { ensureMaildir } from '../maildir/layout.js';
 import { clearOurTmp } from '../maildir/lock.js';
 import { existingByName } from '../maildir/scan.js';
@@ -12,6 +13,7 @@ import { planFolder } from '../plan/folder.js';
 import { countDropped } from '../plan/message.js';
 import type { FolderReport } from '../report/types.js';
 import { listFolders, readFolderSnapshot, type SourceFolder } from '../source/imap.js';
+import { imapUidStateOf } from './imap-uid-input.js';
 import { folderWanted, type UserJob } from './user-job.js';
 import {
   finishFolder,
@@ -43,7 +45,7 @@ export async function importFolders(
   const dirs = new Map<string, string>();
   const subscribe: string[] = [];
   for (const folder of folders) {
-    const mapping = maildirFolderFor(folder.parts);
+    const mapping = maildirFolderFor(folder.parts, folderNameEncodingOf(job.imapServer));
     const empty = {
       name: folder.path,
       imapMessages: 0,
@@ -128,6 +130,9 @@ async function importFolder(
     errors: tally.errors,
     history: await finishFolder(dir, history, tally, job.deleteGone, job.dryRun, context),
   };
+  // After the folder's last write: the box's IMAP server's UID list (docs/imap-uids.md).
+  const uidState = imapUidStateOf(journal.entries, folder.path, snapshot, planned);
+  if (!job.dryRun) report.imapUids = await writeImapUidState(job.maildir, dir, job.imapServer, uidState, context);
   return { report, tally };
 }
 

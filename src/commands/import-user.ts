@@ -2,6 +2,8 @@ import os from 'node:os';
 import type { ImapFlow } from 'imapflow';
 import type { ErrorContext } from '../errors.js';
 import type { MessageSource } from '../maildir/deliver.js';
+import { resolveImapServer } from '../maildir/imap-server.js';
+import { writeImapUidState } from '../maildir/imap-uid-state.js';
 import { ensureMaildir } from '../maildir/layout.js';
 import { clearOurTmp, lockMaildir } from '../maildir/lock.js';
 import { recordQuotaUse } from '../maildir/quota.js';
@@ -12,6 +14,7 @@ import type { FolderReport, HistoryReport, ImportReport } from '../report/types.
 import { Journal, readJournal } from '../state/journal.js';
 import { closeImap, openImap, readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
 import { withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
+import { imapUidStateOf } from './imap-uid-input.js';
 import { importFolders } from './import-folders.js';
 import { matchInbox, type InboxMatch } from './match-inbox.js';
 import { markNameConflicts } from './name-conflicts.js';
@@ -34,6 +37,11 @@ import {
  * session), plan, then write what the plan says. Runs as the mailbox owner.
  */
 export async function importUser(job: UserJob): Promise<ImportReport> {
+  const imapServer = resolveImapServer(job.imapServer, job.maildir);
+  return { ...(await importUserAs({ ...job, imapServer: imapServer.server })), imapServer };
+}
+
+async function importUserAs(job: UserJob): Promise<ImportReport> {
   const context: ErrorContext = { user: job.user, folder: 'INBOX' };
   const imap = await openImap(job.imap, credentialsOf(job), context);
   try {
@@ -99,6 +107,10 @@ async function importAll(
       context,
     );
   const history = await finishFolder(job.maildir, folder.history, tally, job.deleteGone, job.dryRun, context);
+  const uidState = imapUidStateOf(journal.entries, 'INBOX', snapshot, plan.messages);
+  const imapUids = job.dryRun
+    ? undefined
+    : await writeImapUidState(job.maildir, job.maildir, job.imapServer, uidState, context);
   const folders = await importFolders(imap, job, journal, runStartSec);
   if (!job.dryRun) {
     const all = [tally, ...folders.map((f) => f.tally)];
@@ -109,7 +121,7 @@ async function importAll(
       context,
     );
   }
-  return importReport(
+  const report = importReport(
     job,
     plan,
     snapshot.messages.length,
@@ -118,6 +130,8 @@ async function importAll(
     history,
     folders.map((f) => f.report),
   );
+  if (imapUids) report.inbox.imapUids = imapUids;
+  return report;
 }
 
 function sum<T>(items: readonly T[], pick: (item: T) => number): number {

@@ -49,7 +49,8 @@ export function plannedMessage(
   existing: ExistingFile | undefined,
 ): PlannedMessage {
   const { letters: sourceLetters, dropped } = maildirFlagsFromImap(meta?.flags ?? []);
-  const kept = existing ? (/:2,([A-Z]*)$/.exec(existing.file)?.[1] ?? '') : '';
+  // Lower-case letters are Dovecot's keywords (docs/imap-uids.md): kept like flags.
+  const kept = existing ? (/:2,([A-Za-z]*)$/.exec(existing.file)?.[1] ?? '') : '';
   const letters = [...new Set([...sourceLetters, ...kept])].sort().join('');
   const placement = maildirPlacement(name, letters);
   const from = existing ? `${existing.dir}/${existing.file}` : undefined;

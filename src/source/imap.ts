@@ -21,6 +21,8 @@ export interface ImapMessageMeta {
 export interface FolderSnapshot {
   path: string;
   uidValidity: string;
+  /** The UID the source will give its next message (0 when it did not say). */
+  uidNext: number;
   messages: ImapMessageMeta[];
 }
 
@@ -122,7 +124,7 @@ export async function readFolderSnapshot(
       context,
     );
   }
-  return { path, uidValidity: box.uidValidity.toString(), messages };
+  return { path, uidValidity: box.uidValidity.toString(), uidNext: box.uidNext ?? 0, messages };
 }
 
 /**
