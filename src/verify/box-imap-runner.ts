@@ -32,7 +32,8 @@ export async function viewWithDovecotImap(
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'qmail-import-imap-'));
   try {
     const control = path.join(home, 'control');
-    for (const f of folders) await copyControl(path.join(maildir, f.dir), path.join(control, f.dir));
+    // With a CONTROL directory of its own, Dovecot keeps INBOX's list in .INBOX there.
+    for (const f of folders) await copyControl(path.join(maildir, f.dir), path.join(control, f.dir || '.INBOX'));
     const conf = path.join(home, 'imap.conf');
     await fs.writeFile(conf, 'protocols = imap\nssl = no\nlog_path = /dev/null\n', { mode: 0o600 });
     const location = `maildir:${path.resolve(maildir)}:INDEX=MEMORY:CONTROL=${control}`;
