@@ -34,3 +34,17 @@ export const QMAIL_POP3D_TIMEOUT_MS = 300_000;
 
 /** Longest line accepted inside a message fetched over POP3: long HTML or base64 lines exist, unbounded ones are an attack. */
 export const MAX_MESSAGE_LINE_BYTES = 16 * 1024 * 1024;
+
+/** A dotlock of the box's IMAP server (dovecot-uidlist.lock, Courier's tmp/courier.lock) older than
+ *  this is stale: both servers override theirs after 120 s, so a lock that old holds nothing. */
+export const IMAP_SERVER_LOCK_STALE_SEC = 120;
+
+/** How long we wait for the box's IMAP server to release its lock before giving the folder up:
+ *  past the stale age, so a crashed server's lock is always taken over within it. */
+export const IMAP_SERVER_LOCK_WAIT_MS = (IMAP_SERVER_LOCK_STALE_SEC + 5) * 1000;
+
+/** Dovecot keeps at most 26 keywords per Maildir folder, one letter a–z each (maildir-keywords.c). */
+export const DOVECOT_MAX_KEYWORDS = 26;
+
+/** verify's run of the box's IMAP server on a Maildir: a few commands per folder, long done by then. */
+export const BOX_IMAP_TIMEOUT_MS = 300_000;

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { IMAP_SERVER_CHOICES } from '../maildir/imap-server.js';
 import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -89,7 +90,13 @@ function folderOptions(y: Argv) {
       type: 'string',
       describe: 'only folders (besides INBOX) whose name matches this regular expression',
     })
-    .option('exclude', { type: 'string', describe: 'no folders whose name matches this regular expression' });
+    .option('exclude', { type: 'string', describe: 'no folders whose name matches this regular expression' })
+    .option('imap-server', {
+      choices: IMAP_SERVER_CHOICES,
+      default: 'auto',
+      describe:
+        "the box's IMAP server, whose UID lists keep the source's UIDs (auto: its files in the Maildir, else the one installed)",
+    });
 }
 
 function verifyOptions(y: Argv) {

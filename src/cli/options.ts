@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import type { UserJob } from '../commands/user-job.js';
 import { DEFAULT_PORTS, isLoopback, type Endpoint, type Security } from '../source/endpoint.js';
 import type { UidlMode } from '../uidl/mode.js';
+import type { ImapServerChoice } from '../maildir/imap-server.js';
 import type { ContentSample } from '../verify/content.js';
 import { findQmailPop3d, isExecutable } from '../verify/qmail-pop3d-runner.js';
 
@@ -31,6 +32,7 @@ export interface SharedArgs {
   quiet: boolean;
   qmailPop3d?: string;
   content?: string;
+  imapServer?: string;
 }
 
 /** import and verify: one user. */
@@ -103,6 +105,7 @@ export function sharedJobFromArgs(
     quiet: args.quiet,
     qmailPop3d: findQmailPop3d(args.qmailPop3d, env.QMAIL_POP3D),
     content: parseContent(args.content),
+    imapServer: (args.imapServer ?? 'auto') as ImapServerChoice,
   };
   const password =
     args.adminPasswordFile !== undefined

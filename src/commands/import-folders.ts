@@ -3,7 +3,7 @@ import path from 'node:path';
 import fs from 'node:fs/promises';
 import type { ImapFlow } from 'imapflow';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
-import { maildirFolderFor } from '../maildir/folder-name.js';
+import { folderNameEncodingOf, maildirFolderFor } from '../maildir/folder-name.js';
 import { ensureMaildir } from '../maildir/layout.js';
 import { clearOurTmp } from '../maildir/lock.js';
 import { existingByName, scanIfPresent } from '../maildir/scan.js';
@@ -18,6 +18,7 @@ import type { JournalEntry, Journal } from '../state/journal.js';
 import { listFolders, readFolderSnapshot, type SourceFolder } from '../source/imap.js';
 import { copyFromImap } from './copy-messages.js';
 import { FolderWriteSession, type FolderOutcome } from './folder-write.js';
+import { keepImapUids } from './imap-uid-input.js';
 import { folderWanted, type UserJob } from './user-job.js';
 
 /** The journal as one run uses it: what it held at the start, and the writer (none in a dry run). */
@@ -51,7 +52,7 @@ export async function importFolders(
   const dirs = new Map<string, string>();
   const subscribe: string[] = [];
   for (const folder of folders) {
-    const mapping = maildirFolderFor(folder.parts);
+    const mapping = maildirFolderFor(folder.parts, folderNameEncodingOf(job.imapServer));
     const failed = (error: string, dir?: string) =>
       results.push({ report: { ...emptyReport(folder.path), ...(dir ? { dir } : {}), error } });
     if (!mapping.ok) {
@@ -130,12 +131,14 @@ async function importFolder(
     await session.during(() => copyFromImap(imap, session, plan.messages, snapshot.messages, progress, context));
     outcome = await session.finish(job.deleteGone);
   }
+  const imapUids = outcome && (await keepImapUids(job, dir, snapshot, plan, journal.entries, context));
   const report: FolderReport = {
     name: folder.path,
     dir: dirName,
     imapMessages: snapshot.messages.length,
     ...folderCounts(plan, outcome),
     droppedFlags: countDropped(plan.messages),
+    ...(imapUids ? { imapUids } : {}),
   };
   return { report, ...(outcome ? { outcome } : {}) };
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ImapFlow } from 'imapflow';
 import type { ErrorContext } from '../errors.js';
 import { crlfExtra } from '../maildir/line-endings.js';
+import { resolveImapServer } from '../maildir/imap-server.js';
 import { ensureMaildir } from '../maildir/layout.js';
 import { clearOurTmp, lockMaildir } from '../maildir/lock.js';
 import { recordQuotaUse } from '../maildir/quota.js';
@@ -18,6 +19,7 @@ import { closeImap, openImap, readFolderSnapshot, type FolderSnapshot } from '..
 import { withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
 import { copyFromImap, copyFromPop3 } from './copy-messages.js';
 import { FolderWriteSession, type FolderOutcome } from './folder-write.js';
+import { keepImapUids } from './imap-uid-input.js';
 import { importFolders, type JournalState } from './import-folders.js';
 import { matchInbox, type InboxMatch } from './match-inbox.js';
 import { credentialsOf, type UserJob } from './user-job.js';
@@ -27,6 +29,11 @@ import { credentialsOf, type UserJob } from './user-job.js';
  * session), plan, then write what the plan says. Runs as the mailbox owner.
  */
 export async function importUser(job: UserJob): Promise<ImportReport> {
+  const imapServer = resolveImapServer(job.imapServer, job.maildir);
+  return { ...(await importUserAs({ ...job, imapServer: imapServer.server })), imapServer };
+}
+
+async function importUserAs(job: UserJob): Promise<ImportReport> {
   const context: ErrorContext = { user: job.user, folder: 'INBOX' };
   const imap = await openImap(job.imap, credentialsOf(job), context);
   try {
@@ -87,10 +94,11 @@ async function importAll(
     outcome = await session.finish(job.deleteGone);
     await recordQuotaUse(job.maildir, outcome.bytes, outcome.messages, context);
   }
+  const imapUids = session && (await keepImapUids(job, job.maildir, snapshot, plan, journal.entries, context));
   const folders = await importFolders(imap, job, journal, runStartSec);
   for (const f of folders)
     if (f.outcome) await recordQuotaUse(job.maildir, f.outcome.bytes, f.outcome.messages, context);
-  return importReport(
+  const report = importReport(
     job,
     plan,
     snapshot.messages.length,
@@ -98,6 +106,8 @@ async function importAll(
     outcome,
     folders.map((f) => f.report),
   );
+  if (imapUids) report.inbox.imapUids = imapUids;
+  return report;
 }
 
 /**

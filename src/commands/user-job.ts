@@ -1,5 +1,6 @@
 import type { Credentials, Endpoint } from '../source/endpoint.js';
 import type { UidlMode } from '../uidl/mode.js';
+import type { ImapServerChoice } from '../maildir/imap-server.js';
 import type { ContentSample } from '../verify/content.js';
 
 /** Everything one user's import or verify needs, validated by the CLI; plain data, so it can
@@ -33,6 +34,8 @@ export interface UserJob {
   qmailPop3d?: string;
   /** verify: how many messages to compare byte for byte with the source (0: none). */
   content: ContentSample;
+  /** The box's IMAP server (import: whose UID lists are written; verify: which is run), or auto. */
+  imapServer: ImapServerChoice;
 }
 
 /** Whether a folder other than INBOX is part of the job (--folders, --include, --exclude). */

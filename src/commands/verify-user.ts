@@ -14,6 +14,7 @@ import { compareListings, type LocalListed } from '../verify/compare.js';
 import { runQmailPop3d } from '../verify/qmail-pop3d-runner.js';
 import { closeImap, openImap } from '../source/imap.js';
 import { checkFolders } from '../verify/folders.js';
+import { checkImapUids } from '../verify/imap-uids.js';
 import { credentialsOf, folderWanted, type UserJob } from './user-job.js';
 
 const LF_COUNT_CONCURRENCY = 16;
@@ -55,9 +56,11 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
   );
 
   const imap = await openImap(job.imap, credentialsOf(job), context);
-  const folders = await checkFolders(imap, job.maildir, entries, (p) => folderWanted(job, p), context).finally(() =>
-    closeImap(imap),
-  );
+  const wanted = (p: string) => folderWanted(job, p);
+  const { folders, imapUids } = await (async () => ({
+    folders: await checkFolders(imap, job.maildir, entries, wanted, context),
+    imapUids: await checkImapUids(imap, job.maildir, job.imapServer, wanted, context),
+  }))().finally(() => closeImap(imap));
 
   return {
     kind: 'verify',
@@ -68,6 +71,7 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
     localMessages: local.length,
     diff: compareListings(source, local),
     folders,
+    imapUids,
     contentChecked,
     contentDiffers,
     equalMtimes: model.ties.map((group) => group.map((e) => uidlOfName(e.name))),

@@ -1,9 +1,7 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import type { ErrorContext } from '../errors.js';
 import { readOwnFile } from './read-file.js';
-import { tmpName } from './unique-name.js';
+import { replaceFile } from './replace-file.js';
 
 /**
  * Adds folders to the subscription lists the IMAP servers on a qmail box read: Courier-IMAP's
@@ -49,23 +47,5 @@ async function merge(
   const known = parse(await readOwnFile(target, context));
   const missing = add.filter((n) => !known.includes(n));
   if (missing.length === 0) return;
-  const tmp = path.join(maildir, 'tmp', tmpName(os.hostname()));
-  try {
-    const handle = await fs.open(
-      tmp,
-      fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
-      0o600,
-    );
-    try {
-      await handle.writeFile(`${[...known, ...missing].join('\n')}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    // rename replaces a planted symlink itself; it never writes through it.
-    await fs.rename(tmp, target);
-  } catch (err) {
-    await fs.unlink(tmp).catch(() => undefined);
-    throw new FolderError(syscallText('write', target, err), { ...context, cause: err });
-  }
+  await replaceFile(maildir, target, `${[...known, ...missing].join('\n')}\n`, context);
 }

@@ -103,6 +103,7 @@ export function plannedMessage(
   fate: Fate,
 ): PlannedMessage {
   const { letters: sourceLetters, dropped } = maildirFlagsFromImap(meta?.flags ?? []);
+  // Lower-case letters are Dovecot's keywords (docs/imap-uids.md): kept like flags.
   const kept = fate.kind === 'there' ? infoLetters(fate.file.file) : '';
   const letters = [...new Set([...sourceLetters, ...kept])].sort().join('');
   const placement = maildirPlacement(name, letters, fate.kind === 'there' && fate.file.dir === 'cur');

@@ -1,3 +1,4 @@
+import { importImapUidLines, verifyImapUidLines } from './imap-uids-text.js';
 import {
   folderDiffers,
   isClean,
@@ -77,6 +78,7 @@ function importLines(r: ImportReport, shown: number): string[] {
   );
   lines.push(...historyLines(shown, r.user, 'INBOX', i.history));
   lines.push(...folderLines(r, shown));
+  lines.push(...importImapUidLines(r));
   const droppedCounts: Record<string, number> = { ...i.droppedFlags };
   for (const f of r.folders)
     for (const [flag, n] of Object.entries(f.droppedFlags)) droppedCounts[flag] = (droppedCounts[flag] ?? 0) + n;
@@ -131,6 +133,10 @@ function historyLines(shown: number, user: string, folder: string, h: HistoryRep
 }
 
 function verifyLines(r: VerifyReport, shown: number): string[] {
+  return [...pop3VerifyLines(r, shown), ...verifyImapUidLines(r, shown)];
+}
+
+function pop3VerifyLines(r: VerifyReport, shown: number): string[] {
   const d = r.diff;
   const how = r.listedBy === 'model' ? 'modelled, not run: no qmail-pop3d found' : `listed by ${r.listedBy}`;
   const content = r.contentChecked > 0 ? `, ${r.contentChecked} compared byte for byte` : '';

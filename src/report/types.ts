@@ -1,8 +1,11 @@
+import type { ImapServer } from '../maildir/imap-server.js';
+import type { ImapUidOutcome } from '../maildir/imap-uid-state.js';
 import type { InboxPlan } from '../plan/inbox.js';
 import type { UidlMode } from '../uidl/mode.js';
 import type { UnmatchedPop3 } from '../uidl/match.js';
 import type { ListingDiff } from '../verify/compare.js';
 import type { FolderCheck } from '../verify/folders.js';
+import type { ImapUidCheck } from '../verify/imap-uids.js';
 
 /** Time and memory one user's job took (peak RSS of the process that did the work). */
 export interface Resources {
@@ -61,7 +64,10 @@ export interface ImportReport {
     /** Imported with their UIDL, but with no free second in the source's order among the messages here. */
     outOfOrder: string[];
     history: HistoryReport;
+    imapUids?: ImapUidOutcome;
   };
+  /** The box's IMAP server whose UID lists were written, and how it was chosen. */
+  imapServer?: { server: ImapServer; because: string };
   /** Folders other than INBOX, in the source's order. */
   folders: FolderReport[];
   plan?: InboxPlan;
@@ -84,6 +90,8 @@ export interface FolderReport {
   droppedFlags: Record<string, number>;
   errors: string[];
   history?: HistoryReport;
+  /** The box's IMAP server's UID list for the folder (docs/imap-uids.md). */
+  imapUids?: ImapUidOutcome;
   /** Why the folder was not imported at all. */
   error?: string;
 }
@@ -100,6 +108,8 @@ export interface VerifyReport {
   diff: ListingDiff;
   /** Every compared folder, INBOX included, as an IMAP client on the box will see it. */
   folders: FolderCheck[];
+  /** The box's IMAP server run on the Maildir: UIDVALIDITY, UIDs and flags against the source's. */
+  imapUids?: ImapUidCheck;
   /** Messages whose bytes were compared with the source's (--content). */
   contentChecked: number;
   /** UIDLs of compared messages whose bytes differ from the source's. */
@@ -144,6 +154,7 @@ export function isClean(r: UserReport): boolean {
     r.futureMtimes,
     r.badPermissions,
     r.folders.filter(folderDiffers),
+    r.imapUids?.differences ?? [],
   ];
   return problems.every((p) => p.length === 0);
 }

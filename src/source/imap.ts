@@ -9,6 +9,8 @@ import { tlsOptions } from './pop3-client.js';
 export interface FolderSnapshot {
   path: string;
   uidValidity: string;
+  /** The UID the source will give its next message (0 when it did not say). */
+  uidNext: number;
   messages: ImapMessageMeta[];
 }
 
@@ -110,7 +112,7 @@ export async function readFolderSnapshot(
       context,
     );
   }
-  return { path, uidValidity: box.uidValidity.toString(), messages };
+  return { path, uidValidity: box.uidValidity.toString(), uidNext: box.uidNext ?? 0, messages };
 }
 
 /**

@@ -1,0 +1,43 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { IMAP_SERVER_LOCK_STALE_SEC, IMAP_SERVER_LOCK_WAIT_MS } from '../limits.js';
+
+const POLL_MS = 200;
+
+/**
+ * Runs `work` holding an IMAP server's dotlock: the lock file created exclusively (what Dovecot's
+ * file_dotlock_create and Courier's ll_dotlock do with link()), holding "pid:host" as Dovecot's
+ * do. A lock older than IMAP_SERVER_LOCK_STALE_SEC is stale and overridden, as both servers do;
+ * a live one is waited for, up to IMAP_SERVER_LOCK_WAIT_MS.
+ */
+export async function withDotlock<T>(lockFile: string, work: () => Promise<T>, context: ErrorContext): Promise<T> {
+  const deadline = Date.now() + IMAP_SERVER_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const handle = await fs.open(
+        lockFile,
+        fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
+        0o600,
+      );
+      await handle.writeFile(`${process.pid}:${os.hostname()}`).finally(() => handle.close());
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new FolderError(syscallText('create', lockFile, err), { ...context, cause: err });
+    }
+    const st = await fs.lstat(lockFile).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > IMAP_SERVER_LOCK_STALE_SEC * 1000) {
+      await fs.unlink(lockFile).catch(() => undefined);
+      continue;
+    }
+    if (Date.now() > deadline)
+      throw new FolderError(`${lockFile} is held by the IMAP server; try again when it is done`, context);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  try {
+    return await work();
+  } finally {
+    await fs.unlink(lockFile).catch(() => undefined);
+  }
+}

@@ -1,0 +1,175 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedFolders, type SeedFolder } from '../../scripts/lib/seed.js';
+import { startSourceServer, type SourceServer } from '../../scripts/lib/source-server.js';
+import { DEMO_MAILBOX_USER } from '../../scripts/lib/system-users.js';
+import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
+import { runCli } from '../support/cli.js';
+
+// Real IMAP clients with offline state (mbsync from Debian's isync, offlineimap3) synced from the
+// source, then pointed at a real Dovecot serving the imported Maildir: they must notice nothing.
+const HAVE_CLIENTS = ['/usr/bin/mbsync', '/usr/bin/offlineimap'].every((p) => fs.existsSync(p));
+
+const FOLDERS: SeedFolder[] = [
+  {
+    path: 'INBOX',
+    messages: sampleMessages({ count: 8, seed: 170 }).map((m, i) => ({
+      ...m,
+      flags: i === 2 ? ['\\Seen', '$Forwarded'] : i === 5 ? ['$Junk'] : m.flags,
+    })),
+  },
+  { path: 'Sent', messages: sampleMessages({ count: 5, seed: 171 }), subscribed: true },
+  { path: 'Entwürfe', messages: sampleMessages({ count: 2, seed: 172 }), subscribed: true },
+  { path: 'Empty', messages: [], subscribed: true },
+];
+
+/** Every message file under a client's local Maildir tree, by path (flags are in the names). */
+function localFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\/(cur|new)\/[^/]+$/.test(p)) out.push(path.relative(root, p));
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+/** A client's local side and the far server it syncs with; `point` rewrites its config for a server. */
+interface Client {
+  name: string;
+  local: string;
+  point(host: { port: number; caFile: string }): void;
+  sync(): { code: number | null; output: string };
+}
+
+function mbsync(a: Account, work: string): Client {
+  const local = path.join(work, 'mbsync');
+  fs.mkdirSync(local);
+  const rc = path.join(work, 'mbsyncrc');
+  return {
+    name: 'mbsync',
+    local,
+    point: ({ port, caFile }) =>
+      fs.writeFileSync(
+        rc,
+        `IMAPAccount far\nHost localhost\nPort ${port}\nUser ${a.user}\nPassCmd "cat ${a.passwordFile}"\nSSLType IMAPS\nCertificateFile ${caFile}\n\n` +
+          `IMAPStore far\nAccount far\n\nMaildirStore near\nPath ${local}/\nInbox ${local}/INBOX\nSubFolders Verbatim\n\n` +
+          `Channel c\nFar :far:\nNear :near:\nPatterns *\nCreate Near\nSync All\nExpunge None\nSyncState *\n`,
+      ),
+    sync: () => run('mbsync', ['-c', rc, '-a']),
+  };
+}
+
+function offlineimap(a: Account, work: string): Client {
+  const local = path.join(work, 'offlineimap');
+  fs.mkdirSync(local);
+  const rc = path.join(work, 'offlineimaprc');
+  return {
+    name: 'offlineimap',
+    local,
+    point: ({ port, caFile }) =>
+      fs.writeFileSync(
+        rc,
+        `[general]\naccounts = a\nmetadata = ${work}/offlineimap-meta\n\n[Account a]\nlocalrepository = near\nremoterepository = far\n\n` +
+          `[Repository near]\ntype = Maildir\nlocalfolders = ${local}\n\n` +
+          `[Repository far]\ntype = IMAP\nremotehost = localhost\nremoteport = ${port}\nremoteuser = ${a.user}\nremotepassfile = ${a.passwordFile}\n` +
+          `ssl = yes\nsslcacertfile = ${caFile}\n`,
+      ),
+    sync: () => run('offlineimap', ['-c', rc, '-o', '-u', 'basic']),
+  };
+}
+
+function run(cmd: string, args: string[]): { code: number | null; output: string } {
+  const r = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { PATH: process.env.PATH, HOME: os.tmpdir() },
+  });
+  return { code: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+/** A message arriving on the box after the import, as qmail-local delivers it: tmp/, then new/. */
+function deliverAsQmailLocal(maildir: string, owner: { uid: number; gid: number }): void {
+  const name = `${Math.floor(Date.now() / 1000)}.P${process.pid}.box`;
+  const tmp = path.join(maildir, 'tmp', name);
+  fs.writeFileSync(tmp, 'From: late@example\nSubject: after the cutover\n\nhello\n', { mode: 0o600 });
+  fs.chownSync(tmp, owner.uid, owner.gid);
+  fs.linkSync(tmp, path.join(maildir, 'new', name));
+  fs.unlinkSync(tmp);
+}
+
+describe.skipIf(!HAVE_CLIENTS)('IMAP clients with offline state moved from the source to the box (Dovecot)', () => {
+  let a: Account;
+  let box: SourceServer;
+  let work: string;
+  let clients: Client[];
+  const source = sharedSource();
+
+  beforeAll(async () => {
+    a = await makeAccount(source, []);
+    await seedFolders(source, a.user, a.password, FOLDERS);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-clients-'));
+    clients = [mbsync(a, work), offlineimap(a, work)];
+    for (const c of clients) {
+      c.point({ port: source.imapsPort, caFile: source.caFile });
+      const r = c.sync();
+      expect(r.code, `${c.name} from the source: ${r.output}`).toBe(0);
+    }
+    const imported = await runCli(['import', ...a.args, '--imap-server', 'dovecot']);
+    expect(imported.code, imported.stderr).toBe(0);
+    box = await startSourceServer({ serveMaildir: { path: a.maildir, owner: DEMO_MAILBOX_USER } });
+    box.addUser(a.user, a.password);
+  }, 120_000);
+
+  afterAll(async () => {
+    await box?.stop();
+  });
+
+  it('verify runs Dovecot on the Maildir and finds UIDVALIDITY, UIDs and flags as on the source', async () => {
+    const r = await runCli(['verify', ...a.args, '--imap-server', 'dovecot', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const check = JSON.parse(r.stdout).users[0].imapUids;
+    expect(check).toMatchObject({ server: 'dovecot', folders: 4, differences: [] });
+  });
+
+  it('verify names the folder and UID of a tampered UID list', async () => {
+    const copy = path.join(path.dirname(a.maildir), 'tampered');
+    execFileSync('cp', ['-a', a.maildir, copy]);
+    const list = path.join(copy, '.Sent', 'dovecot-uidlist');
+    // The last message now claims a UID the source never gave it.
+    const text = fs.readFileSync(list, 'utf8').replace(/\n5 :/, '\n4000 :');
+    fs.writeFileSync(list, text.replace(/ N\d+ /, ' N4001 '));
+    const r = await runCli(['verify', ...a.args.map((x) => (x === a.maildir ? copy : x)), '--imap-server', 'dovecot']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Sent uid 5: not on the box under this UID/);
+  });
+
+  it('mbsync and offlineimap, pointed at the box: exit 0, no UIDVALIDITY complaint, nothing downloaded, flags unchanged', () => {
+    for (const c of clients) {
+      const before = localFiles(c.local);
+      c.point({ port: box.imapsPort, caFile: box.caFile });
+      const r = c.sync();
+      expect(r.code, `${c.name}: ${r.output}`).toBe(0);
+      expect(r.output, c.name).not.toMatch(/UIDVALIDITY|uid validity/i);
+      expect(localFiles(c.local), c.name).toEqual(before);
+    }
+  });
+
+  it('a message delivered on the box afterwards is fetched exactly once by each client', () => {
+    deliverAsQmailLocal(a.maildir, a.owner);
+    for (const c of clients) {
+      const before = localFiles(c.local);
+      expect(c.sync().code).toBe(0);
+      const added = localFiles(c.local).filter((f) => !before.includes(f));
+      expect(added, c.name).toHaveLength(1);
+      expect(c.sync().code).toBe(0);
+      expect(localFiles(c.local).length, c.name).toBe(before.length + 1);
+    }
+  });
+});
