@@ -80,6 +80,11 @@ function importOptions(y: Argv) {
       type: 'boolean',
       default: false,
       describe: 'remove imported messages the source no longer has (default: report them)',
+    })
+    .option('full', {
+      type: 'boolean',
+      default: false,
+      describe: 'read every folder, even those whose STATUS is as the last complete run saw it',
     });
 }
 

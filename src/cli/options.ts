@@ -28,6 +28,7 @@ export interface SharedArgs {
   apop: boolean;
   dryRun: boolean;
   delete?: boolean;
+  full?: boolean;
   allowSymlinkedMaildir?: boolean;
   quiet: boolean;
   qmailPop3d?: string;
@@ -101,6 +102,7 @@ export function sharedJobFromArgs(
     ...(args.exclude !== undefined ? { exclude: args.exclude } : {}),
     dryRun: args.dryRun,
     deleteGone: args.delete ?? false,
+    full: args.full ?? false,
     maildirLinkOk: args.allowSymlinkedMaildir ?? false,
     quiet: args.quiet,
     qmailPop3d: findQmailPop3d(args.qmailPop3d, env.QMAIL_POP3D),

@@ -5,6 +5,7 @@ import type { ImapFlow } from 'imapflow';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
 import { folderNameEncodingOf, maildirFolderFor } from '../maildir/folder-name.js';
 import { ensureMaildir } from '../maildir/layout.js';
+import { recordQuotaUse } from '../maildir/quota.js';
 import { clearOurTmp } from '../maildir/lock.js';
 import { existingByName, scanIfPresent } from '../maildir/scan.js';
 import { addSubscriptions } from '../maildir/subscriptions.js';
@@ -15,22 +16,25 @@ import { Progress } from '../report/progress.js';
 import { folderCounts } from '../report/folder-counts.js';
 import type { FolderReport } from '../report/types.js';
 import type { JournalEntry, Journal } from '../state/journal.js';
-import { listFolders, readFolderSnapshot, type SourceFolder } from '../source/imap.js';
+import { readFolderSnapshot, type SourceFolder } from '../source/imap.js';
+import { unchangedSince, type FolderMark, type FolderStatus } from '../state/folder-marks.js';
 import { copyFromImap } from './copy-messages.js';
 import { FolderWriteSession, type FolderOutcome } from './folder-write.js';
 import { keepImapUids } from './imap-uid-input.js';
 import { folderWanted, type UserJob } from './user-job.js';
 
-/** The journal as one run uses it: what it held at the start, and the writer (none in a dry run). */
-export interface JournalState {
+/** What the Maildir's own records held at the start of the run, and the journal's writer (none in a dry run). */
+export interface RunState {
   entries: readonly JournalEntry[];
   journal?: Journal;
+  /** Folders the last complete runs read cleanly, with their STATUS then. */
+  marks: ReadonlyMap<string, FolderMark>;
 }
 
-/** One folder's report, and what its writing added to the Maildir (for the quota). */
+/** One folder's report, and its STATUS when this run listed it. */
 export interface FolderResult {
   report: FolderReport;
-  outcome?: FolderOutcome;
+  status?: FolderStatus;
 }
 
 /**
@@ -41,13 +45,12 @@ export interface FolderResult {
 export async function importFolders(
   imap: ImapFlow,
   job: UserJob,
-  journal: JournalState,
+  run: RunState,
   runStartSec: number,
+  listed: readonly SourceFolder[],
 ): Promise<FolderResult[]> {
   const context: ErrorContext = { user: job.user };
-  const folders = (await listFolders(imap, context)).filter(
-    (f) => f.selectable && f.path.toUpperCase() !== 'INBOX' && folderWanted(job, f.path),
-  );
+  const folders = listed.filter((f) => f.selectable && f.path.toUpperCase() !== 'INBOX' && folderWanted(job, f.path));
   const results: FolderResult[] = [];
   const dirs = new Map<string, string>();
   const subscribe: string[] = [];
@@ -65,13 +68,18 @@ export async function importFolders(
       continue;
     }
     dirs.set(mapping.dir, folder.path);
+    if (folder.subscribed) subscribe.push(mapping.virtualName);
+    const renamed = mapping.renamed ? { renamedFrom: mapping.renamed } : {};
+    const mark = run.marks.get(folder.path);
+    if (mark && unchangedSince(mark, folder.status)) {
+      const n = mark.messages;
+      const report = { ...emptyReport(folder.path), dir: mapping.dir, imapMessages: n, alreadyPresent: n };
+      results.push({ report: { ...report, ...renamed, unchanged: true } });
+      continue;
+    }
     try {
-      const done = await importFolder(imap, job, journal, folder, mapping.dir, runStartSec);
-      results.push({
-        ...done,
-        report: { ...done.report, ...(mapping.renamed ? { renamedFrom: mapping.renamed } : {}) },
-      });
-      if (folder.subscribed) subscribe.push(mapping.virtualName);
+      const report = await importFolder(imap, job, run, folder, mapping.dir, runStartSec);
+      results.push({ report: { ...report, ...renamed }, ...(folder.status ? { status: folder.status } : {}) });
     } catch (err) {
       if (!(err instanceof FolderError)) throw err;
       failed(err.detail, mapping.dir);
@@ -97,15 +105,15 @@ function emptyReport(name: string): FolderReport {
 async function importFolder(
   imap: ImapFlow,
   job: UserJob,
-  journal: JournalState,
+  run: RunState,
   folder: SourceFolder,
   dirName: string,
   runStartSec: number,
-): Promise<FolderResult> {
+): Promise<FolderReport> {
   const context: ErrorContext = { user: job.user, folder: folder.path };
   const dir = path.join(job.maildir, dirName);
   const snapshot = await readFolderSnapshot(imap, folder.path, context);
-  if (journal.journal) {
+  if (run.journal) {
     await ensureMaildir(dir, context);
     await markAsFolder(dir, context);
     // The Maildir's lock, taken by importUser, covers its folders.
@@ -115,7 +123,7 @@ async function importFolder(
   const facts = {
     uidValidity: snapshot.uidValidity,
     existing,
-    history: folderHistory(journal.entries, folder.path, snapshot.uidValidity, existing),
+    history: folderHistory(run.entries, folder.path, snapshot.uidValidity, existing),
   };
   const plan = planFolder({
     folder: folder.path,
@@ -125,14 +133,15 @@ async function importFolder(
     host: os.hostname(),
   });
   let outcome: FolderOutcome | undefined;
-  if (journal.journal) {
-    const session = await FolderWriteSession.begin(dir, plan, journal.journal, context);
+  if (run.journal) {
+    const session = await FolderWriteSession.begin(dir, plan, run.journal, context);
     const progress = new Progress(`${job.user} ${folder.path}`, !job.quiet);
     await session.during(() => copyFromImap(imap, session, plan.messages, snapshot.messages, progress, context));
     outcome = await session.finish(job.deleteGone);
+    await recordQuotaUse(job.maildir, outcome.bytes, outcome.messages, context);
   }
-  const imapUids = outcome && (await keepImapUids(job, dir, snapshot, plan, journal.entries, context));
-  const report: FolderReport = {
+  const imapUids = outcome && (await keepImapUids(job, dir, snapshot, plan, run.entries, context));
+  return {
     name: folder.path,
     dir: dirName,
     imapMessages: snapshot.messages.length,
@@ -140,7 +149,6 @@ async function importFolder(
     droppedFlags: countDropped(plan.messages),
     ...(imapUids ? { imapUids } : {}),
   };
-  return { report, ...(outcome ? { outcome } : {}) };
 }
 
 /** The empty `maildirfolder` file Maildir++ readers (Courier's deliverquota, Dovecot) expect in a subfolder. */

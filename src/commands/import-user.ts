@@ -1,32 +1,20 @@
-import os from 'node:os';
-import path from 'node:path';
 import type { ImapFlow } from 'imapflow';
 import type { ErrorContext } from '../errors.js';
-import { crlfExtra } from '../maildir/line-endings.js';
 import { resolveImapServer } from '../maildir/imap-server.js';
 import { ensureMaildir } from '../maildir/layout.js';
 import { clearOurTmp, lockMaildir } from '../maildir/lock.js';
-import { recordQuotaUse } from '../maildir/quota.js';
-import { existingByName, scanIfPresent, type ScannedEntry } from '../maildir/scan.js';
-import { folderHistory } from '../plan/history.js';
-import { planInbox, type InboxPlan } from '../plan/inbox.js';
-import { countDropped, type FolderFacts } from '../plan/message.js';
-import { folderCounts } from '../report/folder-counts.js';
-import { Progress } from '../report/progress.js';
-import type { FolderReport, ImportReport } from '../report/types.js';
+import { folderClean, inboxClean, type HistoryReport, type InboxReport, type ImportReport } from '../report/types.js';
+import { readMarks, unchangedSince, writeMarks, type FolderMark } from '../state/folder-marks.js';
 import { Journal, readJournal } from '../state/journal.js';
-import { closeImap, openImap, readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
-import { withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
-import { copyFromImap, copyFromPop3 } from './copy-messages.js';
-import { FolderWriteSession, type FolderOutcome } from './folder-write.js';
-import { keepImapUids } from './imap-uid-input.js';
-import { importFolders, type JournalState } from './import-folders.js';
-import { matchInbox, type InboxMatch } from './match-inbox.js';
+import { closeImap, listFolders, openImap, type SourceFolder } from '../source/imap.js';
+import { importFolders, type FolderResult, type RunState } from './import-folders.js';
+import { importInbox, unchangedInbox } from './import-inbox.js';
 import { credentialsOf, type UserJob } from './user-job.js';
 
 /**
- * One user's import: look at the source (IMAP metadata first, POP3 late and in one short
- * session), plan, then write what the plan says. Runs as the mailbox owner.
+ * One user's import: look at the source (the folder list with each folder's STATUS first), then
+ * the INBOX and every other folder that changed since the last complete run. Runs as the mailbox
+ * owner.
  */
 export async function importUser(job: UserJob): Promise<ImportReport> {
   const imapServer = resolveImapServer(job.imapServer, job.maildir);
@@ -34,12 +22,16 @@ export async function importUser(job: UserJob): Promise<ImportReport> {
 }
 
 async function importUserAs(job: UserJob): Promise<ImportReport> {
-  const context: ErrorContext = { user: job.user, folder: 'INBOX' };
+  const context: ErrorContext = { user: job.user };
   const imap = await openImap(job.imap, credentialsOf(job), context);
   try {
-    const snapshot = await readFolderSnapshot(imap, 'INBOX', context, true);
+    const listed = await listFolders(imap, context, true);
+    const marks = async () => (job.full ? new Map<string, FolderMark>() : await readMarks(job.maildir, context));
     if (job.dryRun)
-      return await importAll(imap, job, snapshot, { entries: await readJournal(job.maildir, context) }, context);
+      return await importAll(imap, job, listed, {
+        entries: await readJournal(job.maildir, context),
+        marks: await marks(),
+      });
     await ensureMaildir(job.maildir, context);
     const release = await lockMaildir(job.maildir, context);
     try {
@@ -47,7 +39,7 @@ async function importUserAs(job: UserJob): Promise<ImportReport> {
       const entries = await readJournal(job.maildir, context);
       const journal = await Journal.open(job.maildir, context);
       try {
-        return await importAll(imap, job, snapshot, { entries, journal }, context);
+        return await importAll(imap, job, listed, { entries, journal, marks: await marks() });
       } finally {
         await journal.close();
       }
@@ -59,134 +51,53 @@ async function importUserAs(job: UserJob): Promise<ImportReport> {
   }
 }
 
-/** INBOX, then the other folders, then the quota: everything a run does once the Maildir is ours. */
-async function importAll(
-  imap: ImapFlow,
-  job: UserJob,
-  snapshot: FolderSnapshot,
-  journal: JournalState,
-  context: ErrorContext,
-): Promise<ImportReport> {
+/** INBOX, then the other folders, then the marks: everything a run does once the Maildir is ours. */
+async function importAll(imap: ImapFlow, job: UserJob, listed: SourceFolder[], run: RunState): Promise<ImportReport> {
   const runStartSec = Math.floor(Date.now() / 1000);
-  const scanned = (await scanIfPresent(job.maildir, context)) ?? [];
-  const existing = existingByName(scanned);
-  const history = folderHistory(journal.entries, 'INBOX', snapshot.uidValidity, existing);
-  // Everything POP3 is needed for (listing, matching evidence, fetching) happens in this one session.
-  const inPop3 = async (pop3?: Pop3Connection) => {
-    const match = pop3 ? await matchInbox(job.uidl, snapshot, pop3, imap, history.recordOf, context) : undefined;
-    const facts: FolderFacts = {
-      uidValidity: snapshot.uidValidity,
-      existing,
-      history,
-      foreignCrlfSize: await foreignCrlfSizes(job.maildir, scanned, match, history.recordOf, context),
-    };
-    const plan = makePlan(snapshot, match, facts, scanned, runStartSec);
-    const session = journal.journal && (await FolderWriteSession.begin(job.maildir, plan, journal.journal, context));
-    if (pop3 && session) await session.during(() => copyFromPop3(pop3, session, plan.messages));
-    return { plan, match, session };
-  };
-  const { plan, match, session } =
-    job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
-  let outcome: FolderOutcome | undefined;
-  if (session) {
-    const progress = new Progress(`${job.user} INBOX`, !job.quiet);
-    await session.during(() => copyFromImap(imap, session, plan.messages, snapshot.messages, progress, context));
-    outcome = await session.finish(job.deleteGone);
-    await recordQuotaUse(job.maildir, outcome.bytes, outcome.messages, context);
-  }
-  const imapUids = session && (await keepImapUids(job, job.maildir, snapshot, plan, journal.entries, context));
-  const folders = await importFolders(imap, job, journal, runStartSec);
-  for (const f of folders)
-    if (f.outcome) await recordQuotaUse(job.maildir, f.outcome.bytes, f.outcome.messages, context);
-  const report = importReport(
-    job,
-    plan,
-    snapshot.messages.length,
-    match?.pop3.length ?? 0,
-    outcome,
-    folders.map((f) => f.report),
-  );
-  if (imapUids) report.inbox.imapUids = imapUids;
-  return report;
-}
-
-/**
- * CRLF sizes of the INBOX files we did not write that bear a name the source's POP3 listing has:
- * the plan takes such a file as that message when the sizes agree, else leaves it alone as a
- * conflict. Only those files are read.
- */
-async function foreignCrlfSizes(
-  maildir: string,
-  scanned: readonly ScannedEntry[],
-  match: InboxMatch | undefined,
-  ours: ReadonlyMap<string, unknown>,
-  context: ErrorContext,
-): Promise<Map<string, number>> {
-  const uidls = new Set(match?.pop3.map((p) => p.uidl));
-  const sizes = new Map<string, number>();
-  for (const [name, e] of existingByName(scanned)) {
-    if (!uidls.has(name) || ours.has(name)) continue;
-    const file = path.join(maildir, e.dir, e.file);
-    const entry = scanned.find((s) => s.dir === e.dir && s.name === e.file) as ScannedEntry;
-    sizes.set(name, entry.size + (await crlfExtra(file, context)));
-  }
-  return sizes;
-}
-
-function makePlan(
-  snapshot: FolderSnapshot,
-  match: InboxMatch | undefined,
-  facts: FolderFacts,
-  scanned: readonly ScannedEntry[],
-  runStartSec: number,
-): InboxPlan {
-  return planInbox({
-    facts,
-    imap: match?.copyImap === false ? [] : snapshot.messages,
-    matched: match?.matched,
-    viaPop3: match?.viaPop3,
-    // Every second a file already holds is taken: no two files may share one (docs/qmail-pop3d.md).
-    otherMtimesSec: new Set(scanned.map((e) => e.mtimeSec)),
-    beforeSec: runStartSec,
-    host: os.hostname(),
-  });
-}
-
-function importReport(
-  job: UserJob,
-  plan: InboxPlan,
-  imapCount: number,
-  pop3Count: number,
-  outcome: FolderOutcome | undefined,
-  folders: FolderReport[],
-): ImportReport {
-  const matchedBy: Record<string, number> = {};
-  for (const m of plan.messages)
-    if (m.matchedBy && !m.downloadAgain) matchedBy[m.matchedBy] = (matchedBy[m.matchedBy] ?? 0) + 1;
+  const inboxStatus = listed.find((f) => f.path.toUpperCase() === 'INBOX')?.status;
+  const inboxMark = run.marks.get('INBOX');
+  const done =
+    inboxMark && unchangedSince(inboxMark, inboxStatus)
+      ? { inbox: unchangedInbox(job, inboxMark) }
+      : await importInbox(imap, job, run, runStartSec);
+  const folders = await importFolders(imap, job, run, runStartSec, listed);
+  if (run.journal)
+    await writeMarks(job.maildir, nextMarks(run.marks, inboxStatus, done.inbox, folders), { user: job.user });
   return {
     kind: 'import',
     user: job.user,
     maildir: job.maildir,
     dryRun: job.dryRun,
-    inbox: {
-      uidValidity: plan.uidValidity,
-      formula: plan.formula,
-      uidlMode: job.uidl,
-      imapMessages: imapCount,
-      pop3Messages: pop3Count,
-      ...folderCounts(plan, outcome),
-      uidlsKept: Object.values(matchedBy).reduce((a, b) => a + b, 0),
-      matchedBy,
-      sharedUidls: plan.sharedUidls,
-      downloadAgain: plan.messages
-        .filter((m) => m.downloadAgain)
-        .map((m) => ({ uid: m.uid, uidl: m.uidl, reason: m.downloadAgain as string })),
-      unmatchedPop3: plan.unmatchedPop3,
-      droppedFlags: countDropped(plan.messages),
-      conflicts: plan.messages.flatMap((m) => (m.conflict ? [m.conflict] : [])),
-      outOfOrder: plan.outOfOrder,
-    },
-    folders,
-    ...(job.dryRun ? { plan } : {}),
+    inbox: done.inbox,
+    folders: folders.map((f) => f.report),
+    ...(job.dryRun && 'plan' in done ? { plan: done.plan } : {}),
   };
+}
+
+/**
+ * The marks for the next run: a folder done completely and cleanly now is marked with the STATUS
+ * it had before this run read it (mail that came in since changes STATUS, so it is read next
+ * time); any other folder this run read loses its mark.
+ */
+function nextMarks(
+  marks: ReadonlyMap<string, FolderMark>,
+  inboxStatus: SourceFolder['status'],
+  inbox: InboxReport,
+  folders: readonly FolderResult[],
+): Map<string, FolderMark> {
+  const next = new Map(marks);
+  const mark = (name: string, clean: boolean, status: SourceFolder['status'], extra: Partial<FolderMark> = {}) => {
+    if (clean && status) next.set(name, { ...status, ...extra });
+    else next.delete(name);
+  };
+  // Files kept although the source deleted them wait for a --delete: that run must read the folder.
+  const settled = (h: HistoryReport | undefined) => !h || h.goneFromSource.length === 0 || h.goneDeleted;
+  if (!inbox.unchanged)
+    mark('INBOX', inboxClean(inbox) && settled(inbox.history), inboxStatus, {
+      pop3Messages: inbox.pop3Messages,
+      uidlsKept: inbox.uidlsKept,
+    });
+  for (const f of folders)
+    if (!f.report.unchanged) mark(f.report.name, folderClean(f.report) && settled(f.report.history), f.status);
+  return next;
 }

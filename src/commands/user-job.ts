@@ -29,6 +29,8 @@ export interface UserJob {
   dryRun: boolean;
   /** import: remove files we imported whose message the source no longer has (--delete). */
   deleteGone: boolean;
+  /** import: read every folder, even one whose STATUS matches the last complete run's (--full). */
+  full: boolean;
   quiet: boolean;
   /** verify: the qmail-pop3d binary to run, if any was found. */
   qmailPop3d?: string;

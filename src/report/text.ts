@@ -32,7 +32,9 @@ function importLines(r: ImportReport, shown: number): string[] {
   const reflagged = i.reflagged ? ` (${i.reflagged} with new flags)` : '';
   const renamed = i.history.movedByContent ? `, ${i.history.movedByContent} renamed from earlier files` : '';
   const lines = [
-    `${r.user}: INBOX ${verb} ${written} of ${i.imapMessages} messages${renamed}, ${i.alreadyPresent} already there${reflagged}; ${uidls}${r.dryRun ? '; dry run, nothing written' : ''}`,
+    i.unchanged
+      ? `${r.user}: INBOX unchanged since the last complete run (STATUS), ${i.imapMessages} messages there; ${uidls}`
+      : `${r.user}: INBOX ${verb} ${written} of ${i.imapMessages} messages${renamed}, ${i.alreadyPresent} already there${reflagged}; ${uidls}${r.dryRun ? '; dry run, nothing written' : ''}`,
   ];
   if (i.sharedUidls > 0)
     lines.push(
@@ -96,8 +98,9 @@ function folderLines(r: ImportReport, shown: number): string[] {
   const sum = (pick: (f: ImportReport['folders'][number]) => number) => r.folders.reduce((n, f) => n + pick(f), 0);
   const written = r.dryRun ? sum((f) => f.toWrite) : sum((f) => f.written);
   const reflagged = sum((f) => f.reflagged);
+  const unchanged = r.folders.filter((f) => f.unchanged).length;
   const lines = [
-    `${r.user}: ${r.folders.length} other folders: ${r.dryRun ? 'would import' : 'imported'} ${written} of ${sum((f) => f.imapMessages)} messages, ${sum((f) => f.alreadyPresent)} already there${reflagged ? ` (${reflagged} with new flags)` : ''}`,
+    `${r.user}: ${r.folders.length} other folders${unchanged ? ` (${unchanged} unchanged since the last complete run)` : ''}: ${r.dryRun ? 'would import' : 'imported'} ${written} of ${sum((f) => f.imapMessages)} messages, ${sum((f) => f.alreadyPresent)} already there${reflagged ? ` (${reflagged} with new flags)` : ''}`,
   ];
   for (const f of r.folders) {
     if (f.error !== undefined) lines.push(`${r.user}: folder ${JSON.stringify(f.name)} not imported: ${f.error}`);

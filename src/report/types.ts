@@ -33,45 +33,49 @@ export interface ImportReport {
   user: string;
   maildir: string;
   dryRun: boolean;
-  inbox: {
-    uidValidity: string;
-    formula?: string;
-    uidlMode: UidlMode;
-    imapMessages: number;
-    pop3Messages: number;
-    /** Messages the plan writes, and how many of them were linked as new files. */
-    toWrite: number;
-    written: number;
-    alreadyPresent: number;
-    /** Messages whose file name reproduces their source UIDL. */
-    uidlsKept: number;
-    /** How many kept UIDLs each strategy matched, e.g. { "formula %v.%u": 190, "header hash": 10 }. */
-    matchedBy: Record<string, number>;
-    /** Source messages whose UIDL another source message has too (only the first keeps it). */
-    sharedUidls: number;
-    /** Imported, but POP3 clients will download them again. */
-    downloadAgain: { uid?: number; uidl?: string; reason: string }[];
-    /** Source POP3 messages not imported: no IMAP message was found for them. */
-    unmatchedPop3: UnmatchedPop3[];
-    /** Flags a Maildir name cannot hold, with how many messages had each. */
-    droppedFlags: Record<string, number>;
-    /** Messages already there that gained flags the source set since the last run. */
-    reflagged: number;
-    /** One line per message that could not be written. */
-    errors: string[];
-    /** Files we did not write that hold an incoming UIDL's name with other content: left alone. */
-    conflicts: string[];
-    /** Imported with their UIDL, but with no free second in the source's order among the messages here. */
-    outOfOrder: string[];
-    history: HistoryReport;
-    imapUids?: ImapUidOutcome;
-  };
-  /** The box's IMAP server whose UID lists were written, and how it was chosen. */
+  inbox: InboxReport; /** The box's IMAP server whose UID lists were written, and how it was chosen. */
   imapServer?: { server: ImapServer; because: string };
   /** Folders other than INBOX, in the source's order. */
   folders: FolderReport[];
   plan?: InboxPlan;
   resources?: Resources;
+}
+
+/** What one user's INBOX import did. */
+export interface InboxReport {
+  uidValidity: string;
+  formula?: string;
+  uidlMode: UidlMode;
+  imapMessages: number;
+  pop3Messages: number;
+  /** Messages the plan writes, and how many of them were linked as new files. */
+  toWrite: number;
+  written: number;
+  alreadyPresent: number;
+  /** Messages whose file name reproduces their source UIDL. */
+  uidlsKept: number;
+  /** How many kept UIDLs each strategy matched, e.g. { "formula %v.%u": 190, "header hash": 10 }. */
+  matchedBy: Record<string, number>;
+  /** Source messages whose UIDL another source message has too (only the first keeps it). */
+  sharedUidls: number;
+  /** Imported, but POP3 clients will download them again. */
+  downloadAgain: { uid?: number; uidl?: string; reason: string }[];
+  /** Source POP3 messages not imported: no IMAP message was found for them. */
+  unmatchedPop3: UnmatchedPop3[];
+  /** Flags a Maildir name cannot hold, with how many messages had each. */
+  droppedFlags: Record<string, number>;
+  /** Messages already there that gained flags the source set since the last run. */
+  reflagged: number;
+  /** One line per message that could not be written. */
+  errors: string[];
+  /** Files we did not write that hold an incoming UIDL's name with other content: left alone. */
+  conflicts: string[];
+  /** Imported with their UIDL, but with no free second in the source's order among the messages here. */
+  outOfOrder: string[];
+  history: HistoryReport;
+  imapUids?: ImapUidOutcome;
+  /** Not read this run: STATUS matched what the last complete, clean run saw. */
+  unchanged?: boolean;
 }
 
 /** One folder other than INBOX. */
@@ -94,6 +98,8 @@ export interface FolderReport {
   imapUids?: ImapUidOutcome;
   /** Why the folder was not imported at all. */
   error?: string;
+  /** Not read this run: STATUS matched what the last complete, clean run saw. */
+  unchanged?: boolean;
 }
 
 /** What verify found for one user. */
@@ -129,20 +135,25 @@ export function folderDiffers(f: FolderCheck): boolean {
   return f.localMessages !== f.sourceMessages || Object.keys(f.flagDiffs).length > 0;
 }
 
+/** A folder imported completely, with nothing to report. */
+export function folderClean(f: FolderReport): boolean {
+  return f.error === undefined && f.errors.length === 0;
+}
+
+/** The INBOX imported completely, every UIDL kept, nothing to report. */
+export function inboxClean(i: InboxReport): boolean {
+  return (
+    i.errors.length === 0 &&
+    i.conflicts.length === 0 &&
+    i.outOfOrder.length === 0 &&
+    i.downloadAgain.length === 0 &&
+    i.unmatchedPop3.length === 0
+  );
+}
+
 /** Whether the user's result is complete and consistent (exit 0) or needs attention (exit 1). */
 export function isClean(r: UserReport): boolean {
-  if (r.kind === 'import') {
-    const i = r.inbox;
-    const foldersOk = r.folders.every((f) => f.error === undefined && f.errors.length === 0);
-    return (
-      foldersOk &&
-      i.errors.length === 0 &&
-      i.conflicts.length === 0 &&
-      i.outOfOrder.length === 0 &&
-      i.downloadAgain.length === 0 &&
-      i.unmatchedPop3.length === 0
-    );
-  }
+  if (r.kind === 'import') return inboxClean(r.inbox) && r.folders.every(folderClean);
   const d = r.diff;
   const problems = [
     d.missing,

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { ImapFlow, type ImapFlowError } from 'imapflow';
 import { SourceError, type ErrorContext } from '../errors.js';
 import type { ImapMessageMeta } from '../message-records.js';
+import type { FolderStatus } from '../state/folder-marks.js';
 import { FETCH_RANGE_UIDS, INLINE_FETCH_MAX_BYTES, READ_TIMEOUT_MS } from '../limits.js';
 import { describeEndpoint, describeLogin, type Credentials, type Endpoint } from './endpoint.js';
 import { tlsOptions } from './pop3-client.js';
@@ -23,7 +24,8 @@ export interface SourceFolder {
   /** \Noselect: holds no messages, exists only as a parent. */
   selectable: boolean;
   subscribed: boolean;
-  specialUse?: string;
+  /** Asked for by listFolders(…, true): what STATUS says of it now. */
+  status?: FolderStatus;
 }
 
 /** A message body: small ones come whole from a pipelined range fetch, big ones as a stream. */
@@ -63,14 +65,29 @@ export async function openImap(endpoint: Endpoint, creds: Credentials, context: 
 }
 
 /** Every folder of the account, INBOX included, with its subscription state. */
-export async function listFolders(client: ImapFlow, context: ErrorContext): Promise<SourceFolder[]> {
-  const listed = await imapCall(() => client.list(), 'cannot list folders', context);
+export async function listFolders(
+  client: ImapFlow,
+  context: ErrorContext,
+  withStatus = false,
+): Promise<SourceFolder[]> {
+  // With LIST-STATUS one round trip tells every folder's counts; imapflow falls back to STATUS.
+  const statusQuery = { messages: true, uidNext: true, uidValidity: true, highestModseq: true };
+  const listed = await imapCall(() => client.list(withStatus ? { statusQuery } : {}), 'cannot list folders', context);
   return listed.map((f) => ({
     path: f.path,
     parts: f.delimiter ? f.path.split(f.delimiter) : [f.path],
     selectable: !f.flags.has('\\Noselect') && !f.flags.has('\\NonExistent'),
     subscribed: f.subscribed,
-    ...(f.specialUse ? { specialUse: f.specialUse } : {}),
+    ...(f.status?.uidValidity !== undefined && f.status.uidNext !== undefined && f.status.messages !== undefined
+      ? {
+          status: {
+            uidValidity: f.status.uidValidity.toString(),
+            uidNext: f.status.uidNext,
+            messages: f.status.messages,
+            ...(f.status.highestModseq !== undefined ? { highestModseq: f.status.highestModseq.toString() } : {}),
+          },
+        }
+      : {}),
   }));
 }
 

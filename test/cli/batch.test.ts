@@ -52,7 +52,7 @@ describe('batch', () => {
         [c!.user, 'verify', 'ok'],
       ].sort(),
     );
-    expect(r.stderr).toContain(`${b!.user} INBOX: imap 127.0.0.1:${server.imapsPort}: login as ${b!.user} refused`);
+    expect(r.stderr).toContain(`${b!.user}: imap 127.0.0.1:${server.imapsPort}: login as ${b!.user} refused`);
     expect(r.stderr).toContain(`batch: 3 users, 1 need attention: ${b!.user} import exit 3`);
     expect(r.stderr).not.toContain('wrong-password');
     expect(

@@ -102,9 +102,18 @@ describe('import then verify one INBOX (source UIDLs %v.%u)', () => {
 
   it('a second run imports nothing and changes nothing', async () => {
     const before = snapshotMaildir(a.maildir);
-    const again = await runCli(['import', ...a.args]);
+    const again = await runCli(['import', ...a.args, '--full']);
     expect(again.code).toBe(0);
     expect(again.stderr).toContain(`imported 0 of ${COUNT + 1} messages, ${COUNT + 1} already there`);
+    expect(snapshotMaildir(a.maildir)).toEqual(before);
+  });
+
+  it('a run after nothing changed at the source reads no folder again: STATUS says so', async () => {
+    const before = snapshotMaildir(a.maildir);
+    const again = await runCli(['import', ...a.args, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    const inbox = JSON.parse(again.stdout).users[0].inbox;
+    expect(inbox).toMatchObject({ unchanged: true, written: 0, alreadyPresent: COUNT + 1, uidlsKept: COUNT + 1 });
     expect(snapshotMaildir(a.maildir)).toEqual(before);
   });
 

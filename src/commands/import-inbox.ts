@@ -1,0 +1,162 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { ImapFlow } from 'imapflow';
+import type { ErrorContext } from '../errors.js';
+import { crlfExtra } from '../maildir/line-endings.js';
+import { recordQuotaUse } from '../maildir/quota.js';
+import { uidlOfName } from '../maildir/pop3d-listing.js';
+import { existingByName, scanIfPresent, type ScannedEntry } from '../maildir/scan.js';
+import { folderHistory } from '../plan/history.js';
+import { planInbox, type InboxPlan } from '../plan/inbox.js';
+import { countDropped, type FolderFacts } from '../plan/message.js';
+import { folderCounts } from '../report/folder-counts.js';
+import { Progress } from '../report/progress.js';
+import type { InboxReport } from '../report/types.js';
+import type { FolderMark } from '../state/folder-marks.js';
+import { readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
+import { withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
+import { copyFromImap, copyFromPop3 } from './copy-messages.js';
+import { FolderWriteSession, type FolderOutcome } from './folder-write.js';
+import { keepImapUids } from './imap-uid-input.js';
+import type { RunState } from './import-folders.js';
+import { matchInbox, type InboxMatch } from './match-inbox.js';
+import { credentialsOf, type UserJob } from './user-job.js';
+
+/**
+ * The INBOX: IMAP metadata first, then one short POP3 session for everything POP3 is needed for
+ * (listing, matching evidence, messages only POP3 has), then the IMAP bodies, into one write session.
+ */
+export async function importInbox(
+  imap: ImapFlow,
+  job: UserJob,
+  run: RunState,
+  runStartSec: number,
+): Promise<{ inbox: InboxReport; plan: InboxPlan }> {
+  const context: ErrorContext = { user: job.user, folder: 'INBOX' };
+  const snapshot = await readFolderSnapshot(imap, 'INBOX', context, true);
+  const scanned = (await scanIfPresent(job.maildir, context)) ?? [];
+  const existing = existingByName(scanned);
+  const history = folderHistory(run.entries, 'INBOX', snapshot.uidValidity, existing);
+  const inPop3 = async (pop3?: Pop3Connection) => {
+    const match = pop3 ? await matchInbox(job.uidl, snapshot, pop3, imap, history.recordOf, context) : undefined;
+    const facts: FolderFacts = {
+      uidValidity: snapshot.uidValidity,
+      existing,
+      history,
+      foreignCrlfSize: await foreignCrlfSizes(job.maildir, scanned, match, history.recordOf, context),
+    };
+    const plan = makePlan(snapshot, match, facts, scanned, runStartSec);
+    const session = run.journal && (await FolderWriteSession.begin(job.maildir, plan, run.journal, context));
+    if (pop3 && session) await session.during(() => copyFromPop3(pop3, session, plan.messages));
+    return { plan, match, session };
+  };
+  const { plan, match, session } =
+    job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
+  let outcome: FolderOutcome | undefined;
+  if (session) {
+    const progress = new Progress(`${job.user} INBOX`, !job.quiet);
+    await session.during(() => copyFromImap(imap, session, plan.messages, snapshot.messages, progress, context));
+    outcome = await session.finish(job.deleteGone);
+    await recordQuotaUse(job.maildir, outcome.bytes, outcome.messages, context);
+  }
+  const imapUids = session && (await keepImapUids(job, job.maildir, snapshot, plan, run.entries, context));
+  const inbox = inboxReport(job, plan, snapshot.messages.length, match?.pop3.length ?? 0, outcome);
+  return { inbox: imapUids ? { ...inbox, imapUids } : inbox, plan };
+}
+
+/** The report of an INBOX a run skipped because STATUS matched its mark: what that run found. */
+export function unchangedInbox(job: UserJob, mark: FolderMark): InboxReport {
+  const kept = mark.uidlsKept ?? 0;
+  return {
+    uidValidity: mark.uidValidity,
+    uidlMode: job.uidl,
+    imapMessages: mark.messages,
+    pop3Messages: mark.pop3Messages ?? 0,
+    toWrite: 0,
+    written: 0,
+    alreadyPresent: mark.messages,
+    uidlsKept: kept,
+    matchedBy: kept ? { 'an earlier run': kept } : {},
+    sharedUidls: 0,
+    downloadAgain: [],
+    unmatchedPop3: [],
+    droppedFlags: {},
+    reflagged: 0,
+    errors: [],
+    conflicts: [],
+    outOfOrder: [],
+    history: { movedByContent: 0, keptDeleted: 0, goneFromSource: [], goneDeleted: false },
+    unchanged: true,
+  };
+}
+
+/**
+ * CRLF sizes of the INBOX files we did not write that bear a name the source's POP3 listing has:
+ * the plan takes such a file as that message when the sizes agree, else leaves it alone as a
+ * conflict. Only those files are read.
+ */
+async function foreignCrlfSizes(
+  maildir: string,
+  scanned: readonly ScannedEntry[],
+  match: InboxMatch | undefined,
+  ours: ReadonlyMap<string, unknown>,
+  context: ErrorContext,
+): Promise<Map<string, number>> {
+  const uidls = new Set(match?.pop3.map((p) => p.uidl));
+  const sizes = new Map<string, number>();
+  for (const e of scanned) {
+    const name = uidlOfName(e.name);
+    if (!uidls.has(name) || ours.has(name)) continue;
+    sizes.set(name, e.size + (await crlfExtra(path.join(maildir, e.dir, e.name), context)));
+  }
+  return sizes;
+}
+
+function makePlan(
+  snapshot: FolderSnapshot,
+  match: InboxMatch | undefined,
+  facts: FolderFacts,
+  scanned: readonly ScannedEntry[],
+  runStartSec: number,
+): InboxPlan {
+  return planInbox({
+    facts,
+    imap: match?.copyImap === false ? [] : snapshot.messages,
+    matched: match?.matched,
+    viaPop3: match?.viaPop3,
+    // Every second a file already holds is taken: no two files may share one (docs/qmail-pop3d.md).
+    otherMtimesSec: new Set(scanned.map((e) => e.mtimeSec)),
+    beforeSec: runStartSec,
+    host: os.hostname(),
+  });
+}
+
+function inboxReport(
+  job: UserJob,
+  plan: InboxPlan,
+  imapCount: number,
+  pop3Count: number,
+  outcome: FolderOutcome | undefined,
+): InboxReport {
+  const matchedBy: Record<string, number> = {};
+  for (const m of plan.messages)
+    if (m.matchedBy && !m.downloadAgain) matchedBy[m.matchedBy] = (matchedBy[m.matchedBy] ?? 0) + 1;
+  return {
+    uidValidity: plan.uidValidity,
+    formula: plan.formula,
+    uidlMode: job.uidl,
+    imapMessages: imapCount,
+    pop3Messages: pop3Count,
+    ...folderCounts(plan, outcome),
+    uidlsKept: Object.values(matchedBy).reduce((a, b) => a + b, 0),
+    matchedBy,
+    sharedUidls: plan.sharedUidls,
+    downloadAgain: plan.messages
+      .filter((m) => m.downloadAgain)
+      .map((m) => ({ uid: m.uid, uidl: m.uidl, reason: m.downloadAgain as string })),
+    unmatchedPop3: plan.unmatchedPop3,
+    droppedFlags: countDropped(plan.messages),
+    conflicts: plan.messages.flatMap((m) => (m.conflict ? [m.conflict] : [])),
+    outOfOrder: plan.outOfOrder,
+  };
+}
