@@ -127,6 +127,17 @@ describe('FolderWriteSession', () => {
     );
   });
 
+  it('writes the message as a new file when the earlier copy with its bytes was deleted meanwhile', async () => {
+    const text = 'Subject: same\n\nbody\n';
+    const session = await begin(plan([message(1)], [earlier('new/a', 7, text)]));
+    fs.unlinkSync(at('new/a'));
+    await session.write(message(1), body(text));
+    const outcome = await session.finish(false);
+    expect([ls('new'), read('new/n1'), outcome.errors]).toEqual([['n1'], text, []]);
+    expect(outcome).toMatchObject({ written: 1, renamedByContent: 0, messages: 1 });
+    expect((await lines()).map((l) => l.name)).toEqual(['n1']);
+  });
+
   it('reflags a message already there at finish, keeping bytes and mtime; one gone meanwhile is no error', async () => {
     put('new/n4', 'Subject: four\n\n', MTIME);
     const reflag = message(4, { action: 'reflag', from: 'new/n4', dir: 'cur', file: 'n4:2,FS' });

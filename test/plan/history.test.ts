@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { folderHistory, historyKey, recordIdentifies } from '../../src/plan/history.js';
 import type { ExistingFile } from '../../src/plan/message.js';
-import type { JournalEntry } from '../../src/state/journal.js';
+import { journalEntry, TEST_UIDVALIDITY } from '../support/journal-entry.js';
 
-const V = '1700000000';
+const V = TEST_UIDVALIDITY;
 const OLD_V = '1600000000';
-const entry = (name: string, over: Partial<JournalEntry> = {}): JournalEntry => ({
-  folder: 'INBOX',
-  uidValidity: V,
-  name,
-  sha256: `sha-${name}`,
-  ...over,
-});
 const here = (...names: string[]): Map<string, ExistingFile> =>
   new Map(names.map((n) => [n, { dir: 'new', file: n, mtimeSec: 1 }]));
 
@@ -24,10 +17,10 @@ describe('historyKey', () => {
 
 describe('folderHistory', () => {
   it('keeps the newest record of each name still there, and only of this folder', () => {
-    const first = entry('a', { uid: 1, sha256: 'old' });
-    const newer = entry('a', { uid: 1, sha256: 'new' });
+    const first = journalEntry('a', { uid: 1, sha256: 'old' });
+    const newer = journalEntry('a', { uid: 1, sha256: 'new' });
     const h = folderHistory(
-      [first, entry('b', { uid: 2 }), newer, entry('a', { folder: 'Sent', uid: 9, sha256: 'sent' })],
+      [first, journalEntry('b', { uid: 2 }), newer, journalEntry('a', { folder: 'Sent', uid: 9, sha256: 'sent' })],
       'INBOX',
       V,
       here('a'),
@@ -38,7 +31,11 @@ describe('folderHistory', () => {
 
   it('takes a message we wrote whose file is gone as deleted here, under this UIDVALIDITY only', () => {
     const h = folderHistory(
-      [entry('a', { uid: 1 }), entry('p', { uidl: 'p' }), entry('x', { uid: 5, uidValidity: OLD_V })],
+      [
+        journalEntry('a', { uid: 1 }),
+        journalEntry('p', { uidl: 'p' }),
+        journalEntry('x', { uid: 5, uidValidity: OLD_V }),
+      ],
       'INBOX',
       V,
       here(),
@@ -47,22 +44,29 @@ describe('folderHistory', () => {
   });
 
   it('does not take a message renamed since (its record under a new name is there) as deleted', () => {
-    const h = folderHistory([entry('old-name', { uid: 3 }), entry('parked', { uid: 3 })], 'INBOX', V, here('parked'));
+    const h = folderHistory(
+      [journalEntry('old-name', { uid: 3 }), journalEntry('parked', { uid: 3 })],
+      'INBOX',
+      V,
+      here('parked'),
+    );
     expect([...h.deletedHere]).toEqual([]);
     expect(h.recordOf.get('parked')?.uid).toBe(3);
   });
 
   it('says the source renumbered when our last write was under another UIDVALIDITY', () => {
-    const renumbered = folderHistory([entry('a', { uid: 1, uidValidity: OLD_V })], 'INBOX', V, here('a'));
+    const renumbered = folderHistory([journalEntry('a', { uid: 1, uidValidity: OLD_V })], 'INBOX', V, here('a'));
     expect(renumbered.uidValidityChangedFrom).toBe(OLD_V);
     expect([...renumbered.deletedHere]).toEqual([]);
-    expect(folderHistory([entry('a', { uid: 1 })], 'INBOX', V, here('a')).uidValidityChangedFrom).toBeUndefined();
+    expect(
+      folderHistory([journalEntry('a', { uid: 1 })], 'INBOX', V, here('a')).uidValidityChangedFrom,
+    ).toBeUndefined();
     expect(folderHistory([], 'INBOX', V, here()).uidValidityChangedFrom).toBeUndefined();
   });
 });
 
 describe('recordIdentifies', () => {
-  const record = entry('1700000000.4', { uid: 4, uidl: '1700000000.4', size: 1200 });
+  const record = journalEntry('1700000000.4', { uid: 4, uidl: '1700000000.4', size: 1200 });
 
   it('is the message when UIDVALIDITY, UID and size agree', () => {
     expect(recordIdentifies(record, { uid: 4, uidl: 'whatever', size: 1200 }, V)).toBe(true);
@@ -86,7 +90,7 @@ describe('recordIdentifies', () => {
   });
 
   it('compares the UIDL for a message that came over POP3 alone', () => {
-    const pop3Only = entry('u1', { uidl: 'u1', size: 300 });
+    const pop3Only = journalEntry('u1', { uidl: 'u1', size: 300 });
     expect(recordIdentifies(pop3Only, { uidl: 'u1', size: 300 }, V)).toBe(true);
     expect(recordIdentifies(pop3Only, { uidl: 'u2', size: 300 }, V)).toBe(false);
   });

@@ -10,16 +10,10 @@ import {
   type PlannedMessage,
 } from '../../src/plan/message.js';
 import type { JournalEntry } from '../../src/state/journal.js';
+import { journalEntry, TEST_UIDVALIDITY } from '../support/journal-entry.js';
 
-const V = '1700000000';
+const V = TEST_UIDVALIDITY;
 const MTIME = 1_750_000_000;
-const record = (name: string, over: Partial<JournalEntry> = {}): JournalEntry => ({
-  folder: 'INBOX',
-  uidValidity: V,
-  name,
-  sha256: `sha-${name}`,
-  ...over,
-});
 const file = (name: string, dir: 'new' | 'cur' = 'new', info = ''): [string, ExistingFile] => [
   name,
   { dir, file: `${name}${info}`, mtimeSec: MTIME },
@@ -50,17 +44,17 @@ describe('fateOf', () => {
   });
 
   it('finds a message there when our record of the file says it is that message', () => {
-    const f = facts([file('a')], [record('a', { uid: 1, size: 10 })]);
+    const f = facts([file('a')], [journalEntry('a', { uid: 1, size: 10 })]);
     expect(fateOf({ name: 'a', uid: 1, size: 10 }, f)).toMatchObject({ kind: 'there', file: { file: 'a' } });
   });
 
   it('writes anew when our file under the name is another message (the source renumbered)', () => {
-    const f = facts([file('a')], [record('a', { uid: 1, size: 10 })]);
+    const f = facts([file('a')], [journalEntry('a', { uid: 1, size: 10 })]);
     expect(fateOf({ name: 'a', uid: 2, size: 10 }, f)).toEqual({ kind: 'new' });
   });
 
   it('does not bring back a message we wrote that was deleted here since', () => {
-    const f = facts([], [record('a', { uid: 1, size: 10 })]);
+    const f = facts([], [journalEntry('a', { uid: 1, size: 10 })]);
     expect(fateOf({ name: 'a', uid: 1, size: 10 }, f)).toEqual({ kind: 'deleted-here' });
   });
 
@@ -99,47 +93,33 @@ describe('plannedMessage', () => {
     expect([m.source, m.uid, m.dir, m.file]).toEqual(['pop3', undefined, 'new', 'p']);
   });
 
-  it('is present when the file there already has the flags, and reflags when the source added one', () => {
-    const there = { kind: 'there' as const, file: file('a', 'cur', ':2,S')[1] };
-    expect(placeOf(plannedMessage('a', meta(1, ['\\Seen']), 1000, MTIME, there))).toEqual([
-      'present',
+  /** What becomes of message uid 1 named "a" whose file is already there as dir/a + info. */
+  const thereAs = (dir: 'new' | 'cur', info: string, flags: string[]) => {
+    const m = plannedMessage('a', meta(1, flags), 1000, MTIME, { kind: 'there', file: file('a', dir, info)[1] });
+    return `${m.action} ${m.dir}/${m.file}${m.from ? ` from ${m.from}` : ''}`;
+  };
+  it.each<[string, 'new' | 'cur', string, string[], string]>([
+    ['is present when the file already has the flags', 'cur', ':2,S', ['\\Seen'], 'present cur/a:2,S'],
+    ['is reflagged when the source added one', 'cur', ':2,S', ['\\Answered'], 'reflag cur/a:2,RS from cur/a:2,S'],
+    ['never loses a flag the source no longer has', 'cur', ':2,S', [], 'present cur/a:2,S'],
+    ['never goes from cur/ back to new/', 'cur', ':2,', [], 'present cur/a:2,'],
+    ['stays in new/ while unflagged', 'new', '', [], 'present new/a'],
+    [
+      'moves from new/ to cur/ when the source has flags for it now',
+      'new',
+      '',
+      ['\\Seen'],
+      'reflag cur/a:2,S from new/a',
+    ],
+    [
+      "keeps Dovecot's lower-case keyword letters",
       'cur',
-      'a:2,S',
-      undefined,
-    ]);
-    expect(placeOf(plannedMessage('a', meta(1, ['\\Answered']), 1000, MTIME, there))).toEqual([
-      'reflag',
-      'cur',
-      'a:2,RS',
-      'cur/a:2,S',
-    ]);
-  });
-
-  it('never takes a flag away, nor moves a file from cur/ back to new/', () => {
-    const seen = { kind: 'there' as const, file: file('a', 'cur', ':2,S')[1] };
-    expect(placeOf(plannedMessage('a', meta(1), 1000, MTIME, seen))).toEqual(['present', 'cur', 'a:2,S', undefined]);
-    const noInfo = { kind: 'there' as const, file: file('a', 'cur', ':2,')[1] };
-    expect(placeOf(plannedMessage('a', meta(1), 1000, MTIME, noInfo))).toEqual(['present', 'cur', 'a:2,', undefined]);
-  });
-
-  it('moves a file still in new/ to cur/ when the source has flags for it now', () => {
-    const unseen = { kind: 'there' as const, file: file('a')[1] };
-    expect(placeOf(plannedMessage('a', meta(1, ['\\Seen']), 1000, MTIME, unseen))).toEqual([
-      'reflag',
-      'cur',
-      'a:2,S',
-      'new/a',
-    ]);
-  });
-
-  it("keeps Dovecot's lower-case keyword letters when it adds the source's flags", () => {
-    const keyworded = { kind: 'there' as const, file: file('a', 'cur', ':2,Sab')[1] };
-    expect(placeOf(plannedMessage('a', meta(1, ['\\Flagged']), 1000, MTIME, keyworded))).toEqual([
-      'reflag',
-      'cur',
-      'a:2,FSab',
-      'cur/a:2,Sab',
-    ]);
+      ':2,Sab',
+      ['\\Flagged'],
+      'reflag cur/a:2,FSab from cur/a:2,Sab',
+    ],
+  ])('a message already there %s', (_what, dir, info, flags, expected) => {
+    expect(thereAs(dir, info, flags)).toBe(expected);
   });
 
   it('leaves a conflicting file where and as it is, and does not write a deleted-here message', () => {
@@ -161,12 +141,12 @@ describe('earlierFiles', () => {
     const f = facts(
       [file('kept'), file('copy1'), file('copy2', 'cur', ':2,S'), file('wanted'), file('foreign')],
       [
-        record('kept', { uid: 1 }),
-        record('copy1', { uid: 2, sha256: 'same' }),
-        record('copy2', { uid: 3, sha256: 'same' }),
-        record('copy2', { uid: 3, sha256: 'same' }),
-        record('wanted', { uid: 4 }),
-        record('gone', { uid: 5 }),
+        journalEntry('kept', { uid: 1 }),
+        journalEntry('copy1', { uid: 2, sha256: 'same' }),
+        journalEntry('copy2', { uid: 3, sha256: 'same' }),
+        journalEntry('copy2', { uid: 3, sha256: 'same' }),
+        journalEntry('wanted', { uid: 4 }),
+        journalEntry('gone', { uid: 5 }),
       ],
     );
     const out = earlierFiles([planned('kept', 'present'), planned('wanted', 'write')], f, park);
@@ -178,7 +158,7 @@ describe('earlierFiles', () => {
   });
 
   it('does not list a file a reflagged message is', () => {
-    const f = facts([file('r')], [record('r', { uid: 1 })]);
+    const f = facts([file('r')], [journalEntry('r', { uid: 1 })]);
     expect(earlierFiles([planned('r', 'reflag')], f, park)).toEqual([]);
   });
 });
