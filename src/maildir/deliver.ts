@@ -67,9 +67,10 @@ export async function deliver(maildir: string, d: Delivery, context: ErrorContex
       // rename, then date it: the earlier copy takes the new name and the planned place in order.
       step = 'rename';
       where = `${earlier}, ${target}`;
-      await fs.rename(earlier, target);
-      await fs.lutimes(target, new Date(), new Date(d.mtimeSec * 1000));
-      return { ...written, moved: true };
+      if (await renameUnlessGone(earlier, target)) {
+        await fs.lutimes(target, new Date(), new Date(d.mtimeSec * 1000));
+        return { ...written, moved: true };
+      }
     }
     // link, not rename: EEXIST must stop us, not overwrite someone's message.
     step = 'link';
@@ -81,6 +82,17 @@ export async function deliver(maildir: string, d: Delivery, context: ErrorContex
   } finally {
     if (created) await fs.unlink(tmp).catch(() => undefined);
   }
+}
+
+/** false when `from` is gone (a POP3 client deleted it meanwhile): the caller links its own copy. */
+async function renameUnlessGone(from: string, to: string): Promise<boolean> {
+  return fs.rename(from, to).then(
+    () => true,
+    (err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    },
+  );
 }
 
 /** Writes the body with LF line ends; returns the stored size and the SHA-256 of what was stored. */
