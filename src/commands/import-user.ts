@@ -13,6 +13,7 @@ import { Journal, readJournal } from '../state/journal.js';
 import { closeImap, openImap, readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
 import { withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
 import { importFolders } from './import-folders.js';
+import type { Pop3Message } from '../uidl/match.js';
 import { matchInbox, type InboxMatch } from './match-inbox.js';
 import { markNameConflicts } from './name-conflicts.js';
 import { credentialsOf, type UserJob } from './user-job.js';
@@ -82,7 +83,7 @@ async function importAll(
       context,
     );
     const folder = startFolder(journal, job.maildir, 'INBOX', snapshot.uidValidity, existingFiles, plan.messages);
-    if (pop3 && folder.target) await writeViaPop3(pop3, folder.target, plan, tally, context);
+    if (pop3 && folder.target && match) await writeViaPop3(pop3, folder.target, plan, match.pop3, tally, context);
     return { plan, match, folder };
   };
   const { plan, match, folder } =
@@ -148,22 +149,29 @@ async function writeViaPop3(
   pop3: Pop3Connection,
   target: WriteTarget,
   plan: InboxPlan,
+  listing: readonly Pop3Message[],
   tally: WriteTally,
   context: ErrorContext,
 ): Promise<void> {
+  const listSize = new Map(listing.map((p) => [p.n, p.size]));
   for (const m of toWriteNow(plan.messages, target, tally, 'pop3')) {
     const fetch: MessageSource = async (write) => {
       // Lines are gathered into larger writes: one write per line would crawl for a big message.
       let chunks: Buffer[] = [];
       let size = 0;
-      await pop3.session.eachMessageLine(m.pop3N as number, async (line) => {
-        chunks.push(line, LF);
-        size += line.length + 1;
-        if (size < POP3_WRITE_BYTES) return;
-        await write(Buffer.concat(chunks));
-        chunks = [];
-        size = 0;
-      });
+      await pop3.session.eachMessageLine(
+        m.pop3N as number,
+        listSize.get(m.pop3N as number) ?? NaN,
+        async (line, lineEnd) => {
+          chunks.push(line);
+          if (lineEnd) chunks.push(LF);
+          size += line.length + 1;
+          if (size < POP3_WRITE_BYTES) return;
+          await write(Buffer.concat(chunks));
+          chunks = [];
+          size = 0;
+        },
+      );
       if (size > 0) await write(Buffer.concat(chunks));
     };
     await deliverCounted(target, m, fetch, tally, context);

@@ -46,7 +46,7 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
       const contentDiffers: string[] = [];
       for (const m of sample) {
         const e = byUidl.get(m.uidl) as MaildirEntry;
-        if ((await hashPop3Message(session, m.n)) !== (await hashFile(path.join(job.maildir, e.dir, e.name))))
+        if ((await hashPop3Message(session, m.n, m.size)) !== (await hashFile(path.join(job.maildir, e.dir, e.name))))
           contentDiffers.push(m.uidl);
       }
       return { source, contentDiffers, contentChecked: sample.length };
