@@ -11,7 +11,7 @@ import { countDropped } from '../plan/message.js';
 import type { FolderReport, HistoryReport, ImportReport } from '../report/types.js';
 import { Journal, readJournal } from '../state/journal.js';
 import { closeImap, openImap, readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
-import { withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
+import { RefusedAfterLogin, withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
 import { importFolders } from './import-folders.js';
 import type { Pop3Message } from '../uidl/match.js';
 import { matchInbox, type InboxMatch } from './match-inbox.js';
@@ -84,22 +84,36 @@ async function importAll(
     );
     const folder = startFolder(journal, job.maildir, 'INBOX', snapshot.uidValidity, existingFiles, plan.messages);
     if (pop3 && folder.target && match) await writeViaPop3(pop3, folder.target, plan, match.pop3, tally, context);
-    return { plan, match, folder };
+    return { plan, match, folder, readWithRetr: pop3?.session.retrReads ?? 0 };
   };
-  const { plan, match, folder } =
-    job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
-  if (folder.target)
-    await writeFromImap(
-      imap,
-      folder.target,
-      `${job.user} INBOX`,
-      job.quiet,
-      plan.messages,
-      snapshot.messages,
-      tally,
-      context,
-    );
-  const history = await finishFolder(job.maildir, folder.history, tally, job.deleteGone, job.dryRun, context);
+  const inbox = await (
+    job.uidl === 'off' ? inPop3() : withPop3Session(job.pop3, credentialsOf(job), context, inPop3)
+  ).catch((err: unknown) => {
+    // The INBOX alone cannot be done; the account's other folders still can.
+    if (!(err instanceof RefusedAfterLogin)) throw err;
+    return err;
+  });
+  let inboxReport: Parameters<typeof importReport>[1];
+  if (inbox instanceof RefusedAfterLogin) {
+    const plan = makePlan({ ...snapshot, messages: [] }, undefined, existingFiles, runStartSec);
+    const history = { movedByContent: 0, keptDeleted: 0, goneFromSource: [], goneDeleted: false };
+    inboxReport = { plan, pop3Count: 0, history, readWithRetr: 0, error: inbox.detail };
+  } else {
+    const { plan, match, folder, readWithRetr } = inbox;
+    if (folder.target)
+      await writeFromImap(
+        imap,
+        folder.target,
+        `${job.user} INBOX`,
+        job.quiet,
+        plan.messages,
+        snapshot.messages,
+        tally,
+        context,
+      );
+    const history = await finishFolder(job.maildir, folder.history, tally, job.deleteGone, job.dryRun, context);
+    inboxReport = { plan, pop3Count: match?.pop3.length ?? 0, history, readWithRetr };
+  }
   const folders = await importFolders(imap, job, journal, runStartSec);
   if (!job.dryRun) {
     const all = [tally, ...folders.map((f) => f.tally)];
@@ -112,11 +126,9 @@ async function importAll(
   }
   return importReport(
     job,
-    plan,
+    inboxReport,
     snapshot.messages.length,
-    match?.pop3.length ?? 0,
     tally,
-    history,
     folders.map((f) => f.report),
   );
 }
@@ -183,13 +195,12 @@ const POP3_WRITE_BYTES = 256 * 1024;
 
 function importReport(
   job: UserJob,
-  plan: InboxPlan,
+  inbox: { plan: InboxPlan; pop3Count: number; history: HistoryReport; readWithRetr: number; error?: string },
   imapCount: number,
-  pop3Count: number,
   tally: WriteTally,
-  history: HistoryReport,
   folders: FolderReport[],
 ): ImportReport {
+  const { plan, pop3Count, history, readWithRetr, error } = inbox;
   const matchedBy: Record<string, number> = {};
   for (const m of plan.messages)
     if (m.matchedBy && !m.downloadAgain) matchedBy[m.matchedBy] = (matchedBy[m.matchedBy] ?? 0) + 1;
@@ -215,6 +226,8 @@ function importReport(
       droppedFlags: countDropped(plan.messages),
       reflagged: tally.reflagged,
       errors: tally.errors,
+      readWithRetr,
+      ...(error ? { error } : {}),
       conflicts: plan.messages.flatMap((m) => (m.conflict ? [m.conflict] : [])),
       outOfOrder: plan.outOfOrder,
       history,

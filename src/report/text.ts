@@ -29,6 +29,7 @@ function importLines(r: ImportReport, shown: number): string[] {
       : `${i.uidlsKept} of ${i.pop3Messages} source UIDLs kept${how ? ` (${how})` : ''}`;
   const written = r.dryRun ? i.toWrite : i.toWrite - i.errors.length;
   const reflagged = i.reflagged ? ` (${i.reflagged} with new flags)` : '';
+  if (i.error !== undefined) return [`${r.user}: INBOX not imported: ${i.error}`, ...folderLines(r, shown)];
   const lines = [
     `${r.user}: INBOX ${verb} ${written} of ${i.imapMessages} messages, ${i.alreadyPresent} already there${reflagged}; ${uidls}${r.dryRun ? '; dry run, nothing written' : ''}`,
   ];
@@ -52,6 +53,10 @@ function importLines(r: ImportReport, shown: number): string[] {
     ),
   );
   lines.push(...section(shown, r.user, i.errors, 'messages failed', (e) => e));
+  if (i.readWithRetr > 0)
+    lines.push(
+      `${r.user}: ${i.readWithRetr} messages read over POP3 with RETR (TOP's size disagreed with LIST, or the message is too big to check first): RETR may have set \\Seen on them at the source`,
+    );
   lines.push(
     ...section(
       shown,

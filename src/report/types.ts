@@ -51,6 +51,10 @@ export interface ImportReport {
     reflagged: number;
     /** One line per message that could not be written. */
     errors: string[];
+    /** Messages read over POP3 with RETR (TOP disagreed with LIST, or too big to check first): RETR may set \Seen at the source. */
+    readWithRetr: number;
+    /** Why the INBOX was not imported at all (the other folders were). */
+    error?: string;
     /** Files we did not write that hold an incoming UIDL's name with other content: left alone. */
     conflicts: string[];
     /** Imported with their UIDL, but with no free second in the source's order among the messages here. */
@@ -120,6 +124,7 @@ export function isClean(r: UserReport): boolean {
     const foldersOk = r.folders.every((f) => f.error === undefined && f.errors.length === 0);
     return (
       foldersOk &&
+      i.error === undefined &&
       i.errors.length === 0 &&
       i.conflicts.length === 0 &&
       i.outOfOrder.length === 0 &&
