@@ -183,7 +183,7 @@ function verifyLines(r: VerifyReport, shown: number): string[] {
       r.folders.filter(folderDiffers),
       'folders that differ from the source',
       (f) =>
-        `${JSON.stringify(f.name)} (${f.dir}): ${f.localMessages === undefined ? 'missing' : `${f.localMessages} of ${f.sourceMessages} messages`}${Object.entries(
+        `${JSON.stringify(f.name)} (${f.dir}): ${f.error !== undefined ? `not compared: ${f.error}` : f.localMessages === undefined ? 'missing' : `${f.localMessages} of ${f.sourceMessages} messages`}${Object.entries(
           f.flagDiffs,
         )
           .map(([flag, [s, l]]) => `, ${flag} ${l} of ${s}`)

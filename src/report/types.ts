@@ -114,7 +114,7 @@ export interface VerifyReport {
 export type UserReport = ImportReport | VerifyReport;
 
 export function folderDiffers(f: FolderCheck): boolean {
-  return f.localMessages !== f.sourceMessages || Object.keys(f.flagDiffs).length > 0;
+  return f.error !== undefined || f.localMessages !== f.sourceMessages || Object.keys(f.flagDiffs).length > 0;
 }
 
 /** Whether the user's result is complete and consistent (exit 0) or needs attention (exit 1). */

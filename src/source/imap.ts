@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { ImapFlow, type ImapFlowError } from 'imapflow';
-import { SourceError, type ErrorContext } from '../errors.js';
+import { FolderError, SourceError, type ErrorContext } from '../errors.js';
 import { FETCH_RANGE_UIDS, INLINE_FETCH_MAX_BYTES, READ_TIMEOUT_MS } from '../limits.js';
 import { describeEndpoint, describeLogin, type Credentials, type Endpoint } from './endpoint.js';
 import { tlsOptions } from './pop3-client.js';
@@ -78,10 +78,16 @@ export async function listFolders(client: ImapFlow, context: ErrorContext): Prom
   return listed.map((f) => ({
     path: f.path,
     parts: f.delimiter ? f.path.split(f.delimiter) : [f.path],
-    selectable: !f.flags.has('\\Noselect') && !f.flags.has('\\NonExistent'),
+    selectable: isSelectable(f.flags),
     subscribed: f.subscribed,
     ...(f.specialUse ? { specialUse: f.specialUse } : {}),
   }));
+}
+
+/** Mailbox attributes are case-insensitive (RFC 3501): real servers send `\NoSelect` too. */
+function isSelectable(flags: ReadonlySet<string>): boolean {
+  const lower = new Set([...flags].map((f) => f.toLowerCase()));
+  return !lower.has('\\noselect') && !lower.has('\\nonexistent');
 }
 
 /** Opens a folder read-only and lists its messages' metadata in one pipelined FETCH (`matchHeaders`: with X-UIDL and Message-ID). */
@@ -205,12 +211,20 @@ export async function closeImap(client: ImapFlow): Promise<void> {
   }
 }
 
+/**
+ * Runs one IMAP call. A NO or BAD answer is the server refusing this folder or these messages
+ * (a folder it lists but cannot open): the folder's error, and the others go on. Anything else
+ * (a dropped connection) is the source's.
+ */
 async function imapCall<T>(call: () => Promise<T>, what: string, context: ErrorContext): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (err instanceof SourceError) throw err;
+    if (err instanceof SourceError || err instanceof FolderError) throw err;
     const e = err as ImapFlowError;
-    throw new SourceError(`imap: ${what}: ${e.responseText ?? e.code ?? e.message}`, { ...context, cause: err });
+    const text = `imap: ${what}: ${e.responseText ?? e.code ?? e.message}`;
+    if (e.responseStatus === 'NO' || e.responseStatus === 'BAD')
+      throw new FolderError(`${text} (server answered ${e.responseStatus})`, { ...context, cause: err });
+    throw new SourceError(text, { ...context, cause: err });
   }
 }

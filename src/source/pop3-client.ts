@@ -114,10 +114,11 @@ export class LoginRefused extends SourceError {}
  */
 export class RefusedAfterLogin extends FolderError {
   constructor(err: Pop3ErrReply, context: ErrorContext) {
-    super(
-      `${err.detail} after a successful login; the INBOX cannot be listed over POP3, so its UIDLs cannot be kept`,
-      { ...context, folder: 'INBOX', cause: err },
-    );
+    super(`${err.detail} after a successful login; the INBOX cannot be listed over POP3, so its UIDLs cannot be kept`, {
+      ...context,
+      folder: 'INBOX',
+      cause: err,
+    });
   }
 }
 
