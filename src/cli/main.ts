@@ -89,7 +89,12 @@ function folderOptions(y: Argv) {
       type: 'string',
       describe: 'only folders (besides INBOX) whose name matches this regular expression',
     })
-    .option('exclude', { type: 'string', describe: 'no folders whose name matches this regular expression' });
+    .option('exclude', { type: 'string', describe: 'no folders whose name matches this regular expression' })
+    .option('namespaces', {
+      choices: ['personal', 'all'],
+      default: 'personal',
+      describe: "the user's own folders, or also other users' and shared folders the login can read",
+    });
 }
 
 function verifyOptions(y: Argv) {

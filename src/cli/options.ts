@@ -22,6 +22,7 @@ export interface SharedArgs {
   folders: string;
   include?: string;
   exclude?: string;
+  namespaces: string;
   adminUser?: string;
   adminPasswordFile?: string;
   apop: boolean;
@@ -97,6 +98,7 @@ export function sharedJobFromArgs(
     folders: args.folders as 'all' | 'inbox',
     ...(args.include !== undefined ? { include: args.include } : {}),
     ...(args.exclude !== undefined ? { exclude: args.exclude } : {}),
+    namespaces: args.namespaces as 'personal' | 'all',
     dryRun: args.dryRun,
     deleteGone: args.delete ?? false,
     maildirLinkOk: args.allowSymlinkedMaildir ?? false,

@@ -12,7 +12,7 @@ import { planFolder } from '../plan/folder.js';
 import { countDropped } from '../plan/message.js';
 import type { FolderReport } from '../report/types.js';
 import { listFolders, readFolderSnapshot, type SourceFolder } from '../source/imap.js';
-import { folderWanted, type UserJob } from './user-job.js';
+import { folderWanted, outsideNamespaces, type UserJob } from './user-job.js';
 import {
   finishFolder,
   newTally,
@@ -35,24 +35,21 @@ export async function importFolders(
   runStartSec: number,
 ): Promise<{ report: FolderReport; tally: WriteTally }[]> {
   const context: ErrorContext = { user: job.user };
-  const folders = (await listFolders(imap, context)).filter(
+  const wanted = (await listFolders(imap, context)).filter(
     (f) => f.selectable && f.path.toUpperCase() !== 'INBOX' && folderWanted(job, f.path),
   );
   const reports: { report: FolderReport; tally: WriteTally }[] = [];
   const failed = (report: FolderReport) => reports.push({ report, tally: newTally() });
+  const folders = wanted.filter((f) => {
+    const skipped = outsideNamespaces(job, f);
+    if (skipped) failed({ ...emptyReport(f.path), skipped });
+    return !skipped;
+  });
   const dirs = new Map<string, string>();
   const subscribe: string[] = [];
   for (const folder of folders) {
     const mapping = maildirFolderFor(folder.parts);
-    const empty = {
-      name: folder.path,
-      imapMessages: 0,
-      toWrite: 0,
-      alreadyPresent: 0,
-      reflagged: 0,
-      droppedFlags: {},
-      errors: [],
-    };
+    const empty = emptyReport(folder.path);
     if (!mapping.ok) {
       failed({ ...empty, error: `cannot become a Maildir++ folder: name ${mapping.reason}` });
       continue;
@@ -129,6 +126,10 @@ async function importFolder(
     history: await finishFolder(dir, history, tally, job.deleteGone, job.dryRun, context),
   };
   return { report, tally };
+}
+
+function emptyReport(name: string): FolderReport {
+  return { name, imapMessages: 0, toWrite: 0, alreadyPresent: 0, reflagged: 0, droppedFlags: {}, errors: [] };
 }
 
 /** The empty `maildirfolder` file Maildir++ readers (Courier's deliverquota, Dovecot) expect in a subfolder. */

@@ -13,7 +13,7 @@ import { compareListings, type LocalListed } from '../verify/compare.js';
 import { runQmailPop3d } from '../verify/qmail-pop3d-runner.js';
 import { closeImap, openImap } from '../source/imap.js';
 import { checkFolders } from '../verify/folders.js';
-import { credentialsOf, folderWanted, type UserJob } from './user-job.js';
+import { credentialsOf, folderWanted, outsideNamespaces, type UserJob } from './user-job.js';
 
 const LF_COUNT_CONCURRENCY = 16;
 
@@ -54,9 +54,13 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
   );
 
   const imap = await openImap(job.imap, credentialsOf(job), context);
-  const folders = await checkFolders(imap, job.maildir, entries, (p) => folderWanted(job, p), context).finally(() =>
-    closeImap(imap),
-  );
+  const folders = await checkFolders(
+    imap,
+    job.maildir,
+    entries,
+    (f) => folderWanted(job, f.path) && !outsideNamespaces(job, f),
+    context,
+  ).finally(() => closeImap(imap));
 
   return {
     kind: 'verify',

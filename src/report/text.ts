@@ -99,6 +99,7 @@ function folderLines(r: ImportReport, shown: number): string[] {
   ];
   for (const f of r.folders) {
     if (f.error !== undefined) lines.push(`${r.user}: folder ${JSON.stringify(f.name)} not imported: ${f.error}`);
+    else if (f.skipped !== undefined) lines.push(`${r.user}: folder ${JSON.stringify(f.name)}: ${f.skipped}`);
     else if (f.renamedFrom !== undefined)
       lines.push(
         `${r.user}: folder ${JSON.stringify(f.renamedFrom)} stored as ${f.dir} ("." is the Maildir++ level separator)`,

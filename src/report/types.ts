@@ -84,6 +84,8 @@ export interface FolderReport {
   history?: HistoryReport;
   /** Why the folder was not imported at all. */
   error?: string;
+  /** Why the folder was left out on purpose (not the user's own namespace). */
+  skipped?: string;
 }
 
 /** What verify found for one user. */

@@ -34,6 +34,8 @@ export interface SourceFolder {
   selectable: boolean;
   subscribed: boolean;
   specialUse?: string;
+  /** The NAMESPACE the folder is in: the user's own, other users', or shared (RFC 2342). */
+  namespace: 'personal' | 'other' | 'shared';
 }
 
 /** A message body: small ones come whole from a pipelined range fetch, big ones as a stream. */
@@ -79,9 +81,24 @@ export async function listFolders(client: ImapFlow, context: ErrorContext): Prom
     path: f.path,
     parts: f.delimiter ? f.path.split(f.delimiter) : [f.path],
     selectable: isSelectable(f.flags),
+    namespace: namespaceOf(client, f.path),
     subscribed: f.subscribed,
     ...(f.specialUse ? { specialUse: f.specialUse } : {}),
   }));
+}
+
+/** The namespace whose prefix is the longest one the path starts with (the personal prefix is often ""). */
+function namespaceOf(client: ImapFlow, folderPath: string): SourceFolder['namespace'] {
+  const ns = client.namespaces;
+  let best: { kind: SourceFolder['namespace']; length: number } = { kind: 'personal', length: -1 };
+  for (const kind of ['personal', 'other', 'shared'] as const)
+    for (const { prefix } of ns?.[kind] || [])
+      if (
+        prefix.length > best.length &&
+        (folderPath.startsWith(prefix) || `${folderPath}${prefix.slice(-1)}` === prefix)
+      )
+        best = { kind, length: prefix.length };
+  return best.kind;
 }
 
 /** Mailbox attributes are case-insensitive (RFC 3501): real servers send `\NoSelect` too. */

@@ -4,7 +4,7 @@ import { FolderError, type ErrorContext } from '../errors.js';
 import { imapFlagsFromName, MAILDIR_FLAGS } from '../maildir/flags.js';
 import { maildirFolderFor } from '../maildir/folder-name.js';
 import { scanMaildir, type ScannedEntry } from '../maildir/scan.js';
-import { listFolders, readFolderSnapshot } from '../source/imap.js';
+import { listFolders, readFolderSnapshot, type SourceFolder } from '../source/imap.js';
 
 /** One folder compared: message count and, per flag a Maildir can hold, how many messages have it. */
 export interface FolderCheck {
@@ -28,13 +28,13 @@ export async function checkFolders(
   imap: ImapFlow,
   maildir: string,
   inbox: readonly ScannedEntry[],
-  wanted: (path: string) => boolean,
+  wanted: (folder: SourceFolder) => boolean,
   context: ErrorContext,
 ): Promise<FolderCheck[]> {
   const checks: FolderCheck[] = [];
   for (const folder of await listFolders(imap, context)) {
     const isInbox = folder.path.toUpperCase() === 'INBOX';
-    if (!folder.selectable || (!isInbox && !wanted(folder.path))) continue;
+    if (!folder.selectable || (!isInbox && !wanted(folder))) continue;
     const mapping = isInbox ? { ok: true as const, dir: '' } : maildirFolderFor(folder.parts);
     if (!mapping.ok) continue;
     const snapshot = await readFolderSnapshot(imap, folder.path, { ...context, folder: folder.path }).catch(
