@@ -45,7 +45,7 @@ async function pop3Proxy(quirks: Pop3Quirks): Promise<number> {
   return p.port;
 }
 
-/** Dovecot's own POP3 view (no proxy): UIDL → the bytes TOP gives (its TOP and RETR agree; TOP leaves \\Seen alone), LF line ends, final CRLF as LIST says. */
+/** Dovecot's own POP3 view (no proxy): UIDL → the bytes TOP gives (its TOP and RETR agree; TOP leaves \Seen alone), LF line ends, final CRLF as LIST says. */
 async function sourceBytesByUidl(a: Account): Promise<Map<string, string>> {
   const endpoint = { host: server.host, port: server.pop3Port, security: 'none' as const, insecure: false };
   return withPop3Session(endpoint, { user: a.user, password: a.password }, {}, async ({ session }) => {
