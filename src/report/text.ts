@@ -55,7 +55,7 @@ function importLines(r: ImportReport, shown: number): string[] {
   lines.push(...section(shown, r.user, i.errors, 'messages failed', (e) => e));
   if (i.readWithRetr > 0)
     lines.push(
-      `${r.user}: ${i.readWithRetr} messages read over POP3 with RETR (TOP's size disagreed with LIST, or the message is too big to check first): RETR may have set \\Seen on them at the source`,
+      `${r.user}: ${i.readWithRetr} messages read over POP3 with RETR (TOP's size disagreed with LIST, or the message was too big to hold while checking it): RETR may have set \\Seen on them at the source`,
     );
   lines.push(
     ...section(

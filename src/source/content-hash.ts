@@ -12,11 +12,16 @@ import type { Pop3Session } from './pop3-session.js';
  * its LIST size, pop3-session.ts).
  */
 export async function hashPop3Message(session: Pop3Session, n: number, listSize: number): Promise<string> {
-  const hash = createHash('sha256');
-  await session.eachMessageLine(n, listSize, (line, lineEnd) => {
-    hash.update(line);
-    if (lineEnd) hash.update('\n');
-  });
+  let hash = createHash('sha256');
+  await session.eachMessageLine(
+    n,
+    listSize,
+    (line, lineEnd) => {
+      hash.update(line);
+      if (lineEnd) hash.update('\n');
+    },
+    () => (hash = createHash('sha256')),
+  );
   return hash.digest('hex');
 }
 

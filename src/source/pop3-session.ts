@@ -82,7 +82,8 @@ export class Pop3Session {
    * comes first: unlike RETR it leaves the message unseen on servers that share \Seen with IMAP
    * (Dovecot, Cyrus). Its answer is held (up to TOP_CHECK_MAX_BYTES) and used only when its CRLF
    * byte count equals the LIST size: some servers' TOP carries one more empty line than RETR.
-   * Otherwise, and for bigger messages, RETR. A server ends a message that has no final line end
+   * Otherwise RETR; a bigger message is streamed from TOP only to a consumer that can `restart`
+   * (a hash), else read with RETR. A server ends a message that has no final line end
    * with an added CRLF; the LIST size tells (docs/faults.md): two bytes more than LIST, and the
    * last line is given without its end. Returns the command that was used.
    */
@@ -90,15 +91,38 @@ export class Pop3Session {
     n: number,
     listSize: number,
     take: (line: Buffer, lineEnd: boolean) => void | Promise<void>,
+    restart?: () => void,
   ): Promise<'TOP' | 'RETR'> {
-    const held = listSize <= TOP_CHECK_MAX_BYTES ? await this.topIfListAgrees(n, listSize) : undefined;
-    if (held) {
-      for (const line of held) await take(line, true);
-      return 'TOP';
+    if (listSize <= TOP_CHECK_MAX_BYTES) {
+      const held = await this.topIfListAgrees(n, listSize);
+      if (held) {
+        for (const line of held) await take(line, true);
+        return 'TOP';
+      }
+    } else if (restart) {
+      // A consumer that can start over (a hash) gets a big message streamed from TOP, and RETR only if TOP was off.
+      if ((await this.streamMessage(`TOP ${n} ${WHOLE_MESSAGE_LINES}`, n, listSize, take)) === listSize) return 'TOP';
+      restart();
     }
-    await this.command(`RETR ${n}`);
     this.retrReads += 1;
-    // Each line is handed on when the next one arrives: only at the end is it known whether the last one had a line end.
+    await this.streamMessage(`RETR ${n}`, n, listSize, take);
+    return 'RETR';
+  }
+
+  /** Streams one message answer, each line handed on when the next arrives (only at the end is it known
+   *  whether the last one had a line end). Returns the answer's CRLF byte count; NaN when refused. */
+  private async streamMessage(
+    command: string,
+    n: number,
+    listSize: number,
+    take: (line: Buffer, lineEnd: boolean) => void | Promise<void>,
+  ): Promise<number> {
+    try {
+      await this.command(command);
+    } catch (err) {
+      if (!(err instanceof Pop3ErrReply) || command.startsWith('RETR')) throw err;
+      return NaN;
+    }
     let last: Buffer | undefined;
     let crlfBytes = 0;
     await this.readBody(
@@ -111,7 +135,7 @@ export class Pop3Session {
       MAX_MESSAGE_LINE_BYTES,
     );
     if (last) await take(last, crlfBytes !== listSize + 2);
-    return 'RETR';
+    return crlfBytes;
   }
 
   /** TOP n WHOLE: its lines when their CRLF byte count is the LIST size; undefined when refused or not. */
