@@ -10,6 +10,10 @@ export const READ_TIMEOUT_MS = 120_000;
  *  bigger ones are streamed to their tmp/ file so a 200 MB message never becomes one Buffer. */
 export const INLINE_FETCH_MAX_BYTES = 4 * 1024 * 1024;
 
+/** A message read over POP3 up to this size is read with TOP and held until its size is checked against
+ *  LIST (TOP leaves it unseen); a bigger one is read with RETR, streamed, so memory stays bounded. */
+export const TOP_CHECK_MAX_BYTES = INLINE_FETCH_MAX_BYTES;
+
 /** UIDs per pipelined IMAP body fetch: enough to hide round trips, few enough to keep commands short. */
 export const FETCH_RANGE_UIDS = 500;
 

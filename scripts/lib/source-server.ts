@@ -40,6 +40,9 @@ export interface SourceServerOptions {
   /** "/" as hierarchy separator over LAYOUT=fs storage, so folder names may hold "." (as on
    *  Gmail, Exchange, Cyrus with unixhierarchysep). Default: Dovecot's "." over Maildir++. */
   slashHierarchy?: boolean;
+  /** A public namespace "Public." (RFC 2342 shared namespace) beside each user's own: folders
+   *  every user can read that are not theirs. Its mail is in `publicMaildir`. */
+  publicNamespace?: boolean;
   /** Serve this Maildir (every user sees it) as this system user: a destination-side reader. */
   serveMaildir?: { path: string; owner: string };
 }
@@ -57,6 +60,10 @@ export async function startSourceServer(options: SourceServerOptions = {}): Prom
   // Dovecot's login and mail processes run as other users and must reach their sockets and mail.
   fs.chmodSync(dir, 0o755);
   for (const sub of ['run', 'state', 'home']) fs.mkdirSync(path.join(dir, sub), { mode: 0o755 });
+  if (options.publicNamespace) {
+    fs.mkdirSync(path.join(dir, 'public'), { mode: 0o755 });
+    fs.chownSync(path.join(dir, 'public'), mailOwner.uid, mailOwner.gid);
+  }
   const tls = makeTestTls(path.join(dir, 'tls'));
   // One passwd-file per user: Dovecot stats a passwd-file at most once a second, so users added
   // to one shared file in quick succession would not be seen yet; a new file is read at once.
@@ -80,7 +87,7 @@ export async function startSourceServer(options: SourceServerOptions = {}): Prom
         ports: { imapPort, imapsPort, pop3Port, pop3sPort },
         uidlFormat: options.uidlFormat ?? '%v.%u',
         reuseXuidl: options.reuseXuidl ?? false,
-        mailLocation: mailLocation(options),
+        mailLocation: mailLocation(options, dir),
       }),
       { mode: 0o644 },
     );
@@ -193,8 +200,23 @@ service pop3-login {
 `;
 }
 
-function mailLocation(o: SourceServerOptions): string {
+function mailLocation(o: SourceServerOptions, dir: string): string {
   if (o.serveMaildir) return `mail_location = maildir:${o.serveMaildir.path}`;
+  if (o.publicNamespace)
+    return `mail_location = maildir:~/Maildir
+namespace inbox {
+  inbox = yes
+  separator = .
+  prefix =
+}
+namespace public {
+  type = public
+  separator = .
+  prefix = Public.
+  location = maildir:${dir}/public
+  subscriptions = no
+  list = yes
+}`;
   if (o.slashHierarchy)
     return 'mail_location = maildir:~/Maildir:LAYOUT=fs\nnamespace inbox {\n  inbox = yes\n  separator = /\n}';
   return 'mail_location = maildir:~/Maildir';

@@ -101,6 +101,11 @@ function folderOptions(y: Argv) {
       default: 'auto',
       describe:
         "the box's IMAP server, whose UID lists keep the source's UIDs (auto: its files in the Maildir, else the one installed)",
+    })
+    .option('namespaces', {
+      choices: ['personal', 'all'],
+      default: 'personal',
+      describe: "the user's own folders, or also other users' and shared folders the login can read",
     });
 }
 

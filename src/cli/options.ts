@@ -23,6 +23,7 @@ export interface SharedArgs {
   folders: string;
   include?: string;
   exclude?: string;
+  namespaces?: string;
   adminUser?: string;
   adminPasswordFile?: string;
   apop: boolean;
@@ -100,6 +101,7 @@ export function sharedJobFromArgs(
     folders: args.folders as 'all' | 'inbox',
     ...(args.include !== undefined ? { include: args.include } : {}),
     ...(args.exclude !== undefined ? { exclude: args.exclude } : {}),
+    namespaces: (args.namespaces ?? 'personal') as 'personal' | 'all',
     dryRun: args.dryRun,
     deleteGone: args.delete ?? false,
     full: args.full ?? false,

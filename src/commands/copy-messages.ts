@@ -66,8 +66,10 @@ export async function copyFromPop3(
       // Lines are gathered into larger writes: one write per line would crawl for a big message.
       let chunks: Buffer[] = [];
       let size = 0;
-      await pop3.session.eachMessageLine(m.pop3N as number, async (line) => {
-        chunks.push(line, LF);
+      // LIST's size tells whether the message's last line had an end of its own (docs/matching.md).
+      await pop3.session.eachMessageLine(m.pop3N as number, m.size, async (line, lineEnd) => {
+        chunks.push(line);
+        if (lineEnd) chunks.push(LF);
         size += line.length + 1;
         if (size < POP3_WRITE_BYTES) return;
         await write(Buffer.concat(chunks));

@@ -21,6 +21,8 @@ export interface FolderOutcome {
   goneFromSource: string[];
   /** --delete: those files were removed. */
   goneDeleted: boolean;
+  /** Each message stored this run (written or renamed), by name: its size counted with CRLF. */
+  crlfSizes: Map<string, number>;
   /** Added (negative: removed) stored bytes and messages, for the quota. */
   bytes: number;
   messages: number;
@@ -46,6 +48,7 @@ export class FolderWriteSession {
     errors: [],
     goneFromSource: [],
     goneDeleted: false,
+    crlfSizes: new Map(),
     bytes: 0,
     messages: 0,
   };
@@ -85,6 +88,7 @@ export class FolderWriteSession {
       const d = await deliver(this.dir, { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body, sameContent }, context);
       // Counted after the await: writes run concurrently.
       this.changedDirs.add(m.dir);
+      this.outcome.crlfSizes.set(m.name, d.bytes + d.lines);
       if (d.moved) this.outcome.renamedByContent += 1;
       else {
         this.outcome.written += 1;

@@ -21,7 +21,7 @@ import { unchangedSince, type FolderMark, type FolderStatus } from '../state/fol
 import { copyFromImap } from './copy-messages.js';
 import { FolderWriteSession, type FolderOutcome } from './folder-write.js';
 import { keepImapUids } from './imap-uid-input.js';
-import { folderWanted, type UserJob } from './user-job.js';
+import { folderWanted, outsideNamespaces, type UserJob } from './user-job.js';
 
 /** What the Maildir's own records held at the start of the run, and the journal's writer (none in a dry run). */
 export interface RunState {
@@ -50,8 +50,13 @@ export async function importFolders(
   listed: readonly SourceFolder[],
 ): Promise<FolderResult[]> {
   const context: ErrorContext = { user: job.user };
-  const folders = listed.filter((f) => f.selectable && f.path.toUpperCase() !== 'INBOX' && folderWanted(job, f.path));
   const results: FolderResult[] = [];
+  const folders = listed.filter((f) => {
+    if (!f.selectable || f.path.toUpperCase() === 'INBOX' || !folderWanted(job, f.path)) return false;
+    const skipped = outsideNamespaces(job, f);
+    if (skipped) results.push({ report: { ...emptyReport(f.path), skipped } });
+    return !skipped;
+  });
   const dirs = new Map<string, string>();
   const subscribe: string[] = [];
   for (const folder of folders) {

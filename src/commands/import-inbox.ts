@@ -14,10 +14,11 @@ import { Progress } from '../report/progress.js';
 import type { InboxReport } from '../report/types.js';
 import type { FolderMark } from '../state/folder-marks.js';
 import { readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
-import { withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
+import { RefusedAfterLogin, withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
 import { copyFromImap, copyFromPop3 } from './copy-messages.js';
 import { FolderWriteSession, type FolderOutcome } from './folder-write.js';
 import { keepImapUids } from './imap-uid-input.js';
+import { checkWrittenSizes, describeSizeMismatch } from '../verify/written-sizes.js';
 import type { RunState } from './import-folders.js';
 import { matchInbox, type InboxMatch } from './match-inbox.js';
 import { credentialsOf, type UserJob } from './user-job.js';
@@ -48,10 +49,24 @@ export async function importInbox(
     const plan = makePlan(snapshot, match, facts, scanned, runStartSec);
     const session = run.journal && (await FolderWriteSession.begin(job.maildir, plan, run.journal, context));
     if (pop3 && session) await session.during(() => copyFromPop3(pop3, session, plan.messages));
-    return { plan, match, session };
+    return { plan, match, session, readWithRetr: pop3?.session.retrReads ?? 0 };
   };
-  const { plan, match, session } =
-    job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
+  const done = await (
+    job.uidl === 'off' ? inPop3() : withPop3Session(job.pop3, credentialsOf(job), context, inPop3)
+  ).catch((err: unknown) => {
+    // The INBOX alone cannot be done; the account's other folders still can.
+    if (!(err instanceof RefusedAfterLogin)) throw err;
+    return err;
+  });
+  if (done instanceof RefusedAfterLogin) {
+    const facts = { uidValidity: snapshot.uidValidity, existing, history: { ...history, recordOf: new Map() } };
+    const plan = makePlan({ ...snapshot, messages: [] }, undefined, facts, scanned, runStartSec);
+    return {
+      inbox: { ...inboxReport(job, plan, snapshot.messages.length, 0, undefined, 0), error: done.detail },
+      plan,
+    };
+  }
+  const { plan, match, session, readWithRetr } = done;
   let outcome: FolderOutcome | undefined;
   if (session) {
     const progress = new Progress(`${job.user} INBOX`, !job.quiet);
@@ -60,7 +75,10 @@ export async function importInbox(
     await recordQuotaUse(job.maildir, outcome.bytes, outcome.messages, context);
   }
   const imapUids = session && (await keepImapUids(job, job.maildir, snapshot, plan, run.entries, context));
-  const inbox = inboxReport(job, plan, snapshot.messages.length, match?.pop3.length ?? 0, outcome);
+  const inbox = inboxReport(job, plan, snapshot.messages.length, match?.pop3.length ?? 0, outcome, readWithRetr);
+  // Each file named by a UIDL must have the size POP3 gives that UIDL: else it may be another message.
+  const sizeMismatches = checkWrittenSizes(plan.messages, match?.pop3 ?? [], outcome?.crlfSizes ?? new Map());
+  if (sizeMismatches.length > 0) inbox.sizeMismatches = sizeMismatches.map(describeSizeMismatch);
   return { inbox: imapUids ? { ...inbox, imapUids } : inbox, plan };
 }
 
@@ -85,6 +103,7 @@ export function unchangedInbox(job: UserJob, mark: FolderMark): InboxReport {
     errors: [],
     conflicts: [],
     outOfOrder: [],
+    readWithRetr: 0,
     history: { movedByContent: 0, keptDeleted: 0, goneFromSource: [], goneDeleted: false },
     unchanged: true,
   };
@@ -137,6 +156,7 @@ function inboxReport(
   imapCount: number,
   pop3Count: number,
   outcome: FolderOutcome | undefined,
+  readWithRetr: number,
 ): InboxReport {
   const matchedBy: Record<string, number> = {};
   for (const m of plan.messages)
@@ -158,5 +178,6 @@ function inboxReport(
     droppedFlags: countDropped(plan.messages),
     conflicts: plan.messages.flatMap((m) => (m.conflict ? [m.conflict] : [])),
     outOfOrder: plan.outOfOrder,
+    readWithRetr,
   };
 }

@@ -33,8 +33,9 @@ export interface InboxMatch {
 /**
  * Ties the source's POP3 messages to IMAP messages with the strategies --uidl allows, cheapest
  * evidence first (docs/matching.md): formulas, then size and order, then header hashes (POP3 TOP and
- * IMAP headers, for the leftovers only), then content hashes. What POP3 still holds after that is
- * fetched over POP3 (TOP, else RETR), so it is never lost and keeps its UIDL.
+ * IMAP headers, for the leftovers only), then content hashes. Messages sharing a key are told
+ * apart by size, then content; what POP3 still holds after that (never decided by position) is
+ * fetched over POP3, so it is never lost, keeps its UIDL and holds the bytes POP3 clients saw.
  */
 export async function matchInbox(
   mode: UidlMode,
@@ -61,13 +62,14 @@ export async function matchInbox(
       s.imapLeft.map((m) => m.uid),
       context,
     );
-    s = matchByEqualKeys(s, pop3Keys, new Map([...blocks].map(([uid, b]) => [uid, headerHash(b)])), 'header hash');
+    const imapKeys = new Map([...blocks].map(([uid, b]) => [uid, headerHash(b)]));
+    s = matchByEqualKeys(s, pop3Keys, imapKeys, 'header hash', false);
   }
   if (mode !== 'auto') return { pop3: listing, matched: finishMatching(s), viaPop3: settled.pop3Only, copyImap: true };
   if (bothLeft(s)) {
     // Last evidence before fetching over POP3: the bytes themselves, so a message is not imported twice.
     const pop3Keys = new Map<number, string>();
-    for (const p of s.pop3Left) pop3Keys.set(p.n, await hashPop3Message(pop3.session, p.n));
+    for (const p of s.pop3Left) pop3Keys.set(p.n, await hashPop3Message(pop3.session, p.n, p.size));
     const imapKeys = new Map<number, string>();
     for (const m of s.imapLeft) {
       const key = await hashImapMessage(imap, m.uid).catch((err: unknown) => {
@@ -79,7 +81,7 @@ export async function matchInbox(
       });
       if (key) imapKeys.set(m.uid, key);
     }
-    s = matchByEqualKeys(s, pop3Keys, imapKeys, 'content hash');
+    s = matchByEqualKeys(s, pop3Keys, imapKeys, 'content hash', true);
   }
   return { pop3: listing, matched: finishMatching(s), viaPop3: [...settled.pop3Only, ...s.pop3Left], copyImap: true };
 }

@@ -1,6 +1,7 @@
 import type { Credentials, Endpoint } from '../source/endpoint.js';
 import type { UidlMode } from '../uidl/mode.js';
 import type { ImapServerChoice } from '../maildir/imap-server.js';
+import type { SourceFolder } from '../source/imap.js';
 import type { ContentSample } from '../verify/content.js';
 
 /** Everything one user's import or verify needs, validated by the CLI; plain data, so it can
@@ -26,6 +27,8 @@ export interface UserJob {
   /** import: only folders other than INBOX whose name matches (--include), and none that match --exclude. */
   include?: string;
   exclude?: string;
+  /** import and verify: the personal namespace alone, or also other users' and shared folders (--namespaces). */
+  namespaces: 'personal' | 'all';
   dryRun: boolean;
   /** import: remove files we imported whose message the source no longer has (--delete). */
   deleteGone: boolean;
@@ -45,6 +48,13 @@ export function folderWanted(job: UserJob, folderPath: string): boolean {
   if (job.folders !== 'all') return false;
   if (job.include !== undefined && !new RegExp(job.include, 'u').test(folderPath)) return false;
   return job.exclude === undefined || !new RegExp(job.exclude, 'u').test(folderPath);
+}
+
+/** Why a folder outside the personal namespace is left out, or undefined when it is taken. */
+export function outsideNamespaces(job: UserJob, folder: SourceFolder): string | undefined {
+  if (job.namespaces === 'all' || folder.namespace === 'personal') return undefined;
+  const whose = folder.namespace === 'other' ? "another user's folder" : 'a shared folder';
+  return `${whose} (${folder.namespace} namespace), not the user's own: skipped (--namespaces all takes it)`;
 }
 
 export function credentialsOf(job: UserJob): Credentials {

@@ -12,10 +12,10 @@ import { hashPop3Message } from '../source/content-hash.js';
 import { hashFile, pickSample } from '../verify/content.js';
 import { compareListings, type LocalListed } from '../verify/compare.js';
 import { runQmailPop3d } from '../verify/qmail-pop3d-runner.js';
-import { closeImap, openImap } from '../source/imap.js';
+import { closeImap, openImap, type SourceFolder } from '../source/imap.js';
 import { checkFolders } from '../verify/folders.js';
 import { checkImapUids } from '../verify/imap-uids.js';
-import { credentialsOf, folderWanted, type UserJob } from './user-job.js';
+import { credentialsOf, folderWanted, outsideNamespaces, type UserJob } from './user-job.js';
 
 const LF_COUNT_CONCURRENCY = 16;
 
@@ -48,7 +48,7 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
       const contentDiffers: string[] = [];
       for (const m of sample) {
         const e = byUidl.get(m.uidl) as MaildirEntry;
-        if ((await hashPop3Message(session, m.n)) !== (await hashFile(path.join(job.maildir, e.dir, e.name))))
+        if ((await hashPop3Message(session, m.n, m.size)) !== (await hashFile(path.join(job.maildir, e.dir, e.name))))
           contentDiffers.push(m.uidl);
       }
       return { source, contentDiffers, contentChecked: sample.length };
@@ -56,7 +56,7 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
   );
 
   const imap = await openImap(job.imap, credentialsOf(job), context);
-  const wanted = (p: string) => folderWanted(job, p);
+  const wanted = (f: SourceFolder) => folderWanted(job, f.path) && !outsideNamespaces(job, f);
   const { folders, imapUids } = await (async () => ({
     folders: await checkFolders(imap, job.maildir, entries, wanted, context),
     imapUids: await checkImapUids(imap, job.maildir, job.imapServer, wanted, context),

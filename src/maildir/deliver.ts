@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FolderError, MessageError, syscallText, type ErrorContext } from '../errors.js';
-import { CrlfToLf, crlfToLf } from './line-endings.js';
+import { CrlfToLf, countLf, crlfToLf } from './line-endings.js';
 import { tmpName } from './unique-name.js';
 
 /** A message body: whole, streamed, or produced line by line by a writer function (a message read over POP3). */
@@ -28,6 +28,8 @@ export interface Delivery {
 export interface Delivered {
   /** Stored (LF) size. */
   bytes: number;
+  /** Line ends stored: with `bytes`, the size a POP3 server counts (CRLF). */
+  lines: number;
   sha256: string;
   /** The target is an earlier copy, moved there (sameContent), not a new file. */
   moved: boolean;
@@ -46,7 +48,7 @@ export async function deliver(maildir: string, d: Delivery, context: ErrorContex
   let step = 'open';
   let where = tmp;
   let created = false;
-  let written = { bytes: 0, sha256: '' };
+  let written = { bytes: 0, lines: 0, sha256: '' };
   try {
     const handle = await fs.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     created = true;
@@ -96,14 +98,19 @@ async function renameUnlessGone(from: string, to: string): Promise<boolean> {
 }
 
 /** Writes the body with LF line ends; returns the stored size and the SHA-256 of what was stored. */
-async function writeLf(handle: fs.FileHandle, body: MessageSource): Promise<{ bytes: number; sha256: string }> {
+async function writeLf(
+  handle: fs.FileHandle,
+  body: MessageSource,
+): Promise<{ bytes: number; lines: number; sha256: string }> {
   let bytes = 0;
+  let lines = 0;
   const hash = createHash('sha256');
   const write = async (chunk: Buffer) => {
     // write() may write less than asked (a full disk, a signal): go on until all of it is written.
     for (let done = 0; done < chunk.length;)
       done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
     bytes += chunk.length;
+    lines += countLf(chunk);
     hash.update(chunk);
   };
   if (Buffer.isBuffer(body)) await write(crlfToLf(body));
@@ -114,7 +121,7 @@ async function writeLf(handle: fs.FileHandle, body: MessageSource): Promise<{ by
     await pipeline(body, new CrlfToLf(), async (lf: AsyncIterable<Buffer>) => {
       for await (const chunk of lf) await write(chunk);
     });
-  return { bytes, sha256: hash.digest('hex') };
+  return { bytes, lines, sha256: hash.digest('hex') };
 }
 
 /** A full disk or quota stops the whole folder: every further message would fail the same way. */

@@ -31,6 +31,7 @@ function importLines(r: ImportReport, shown: number): string[] {
   const written = r.dryRun ? i.toWrite : i.written;
   const reflagged = i.reflagged ? ` (${i.reflagged} with new flags)` : '';
   const renamed = i.history.movedByContent ? `, ${i.history.movedByContent} renamed from earlier files` : '';
+  if (i.error !== undefined) return [`${r.user}: INBOX not imported: ${i.error}`, ...folderLines(r, shown)];
   const lines = [
     i.unchanged
       ? `${r.user}: INBOX unchanged since the last complete run (STATUS), ${i.imapMessages} messages there; ${uidls}`
@@ -60,6 +61,11 @@ function importLines(r: ImportReport, shown: number): string[] {
     ),
   );
   lines.push(...section(shown, r.user, i.errors, 'messages failed', (e) => e));
+  lines.push(...section(shown, r.user, i.sizeMismatches ?? [], 'files whose size is not what POP3 lists', (e) => e));
+  if (i.readWithRetr > 0)
+    lines.push(
+      `${r.user}: ${i.readWithRetr} messages read over POP3 with RETR (TOP's size disagreed with LIST, or the message was too big to hold while checking it): RETR may have set \\Seen on them at the source`,
+    );
   lines.push(
     ...section(
       shown,
@@ -104,6 +110,7 @@ function folderLines(r: ImportReport, shown: number): string[] {
   ];
   for (const f of r.folders) {
     if (f.error !== undefined) lines.push(`${r.user}: folder ${JSON.stringify(f.name)} not imported: ${f.error}`);
+    else if (f.skipped !== undefined) lines.push(`${r.user}: folder ${JSON.stringify(f.name)}: ${f.skipped}`);
     else if (f.renamedFrom !== undefined)
       lines.push(
         `${r.user}: folder ${JSON.stringify(f.renamedFrom)} stored as ${f.dir} ("." is the Maildir++ level separator)`,
@@ -192,7 +199,7 @@ function pop3VerifyLines(r: VerifyReport, shown: number): string[] {
       r.folders.filter(folderDiffers),
       'folders that differ from the source',
       (f) =>
-        `${JSON.stringify(f.name)} (${f.dir}): ${f.localMessages === undefined ? 'missing' : `${f.localMessages} of ${f.sourceMessages} messages`}${Object.entries(
+        `${JSON.stringify(f.name)} (${f.dir}): ${f.error !== undefined ? `not compared: ${f.error}` : f.localMessages === undefined ? 'missing' : `${f.localMessages} of ${f.sourceMessages} messages`}${Object.entries(
           f.flagDiffs,
         )
           .map(([flag, [s, l]]) => `, ${flag} ${l} of ${s}`)

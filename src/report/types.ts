@@ -33,7 +33,8 @@ export interface ImportReport {
   user: string;
   maildir: string;
   dryRun: boolean;
-  inbox: InboxReport; /** The box's IMAP server whose UID lists were written, and how it was chosen. */
+  inbox: InboxReport;
+  /** The box's IMAP server whose UID lists were written, and how it was chosen. */
   imapServer?: { server: ImapServer; because: string };
   /** Folders other than INBOX, in the source's order. */
   folders: FolderReport[];
@@ -68,6 +69,12 @@ export interface InboxReport {
   reflagged: number;
   /** One line per message that could not be written. */
   errors: string[];
+  /** Messages read over POP3 with RETR (TOP disagreed with LIST, or too big to check first): RETR may set \Seen at the source. */
+  readWithRetr: number;
+  /** Why the INBOX was not imported at all (the other folders were). */
+  error?: string;
+  /** Files named by a UIDL whose CRLF size is not the source's POP3 LIST size for it. */
+  sizeMismatches?: string[];
   /** Files we did not write that hold an incoming UIDL's name with other content: left alone. */
   conflicts: string[];
   /** Imported with their UIDL, but with no free second in the source's order among the messages here. */
@@ -100,6 +107,8 @@ export interface FolderReport {
   error?: string;
   /** Not read this run: STATUS matched what the last complete, clean run saw. */
   unchanged?: boolean;
+  /** Why the folder was left out on purpose (not the user's own namespace). */
+  skipped?: string;
 }
 
 /** What verify found for one user. */
@@ -132,7 +141,7 @@ export interface VerifyReport {
 export type UserReport = ImportReport | VerifyReport;
 
 export function folderDiffers(f: FolderCheck): boolean {
-  return f.localMessages !== f.sourceMessages || Object.keys(f.flagDiffs).length > 0;
+  return f.error !== undefined || f.localMessages !== f.sourceMessages || Object.keys(f.flagDiffs).length > 0;
 }
 
 /** A folder imported completely, with nothing to report. */
@@ -143,6 +152,8 @@ export function folderClean(f: FolderReport): boolean {
 /** The INBOX imported completely, every UIDL kept, nothing to report. */
 export function inboxClean(i: InboxReport): boolean {
   return (
+    i.error === undefined &&
+    (i.sizeMismatches ?? []).length === 0 &&
     i.errors.length === 0 &&
     i.conflicts.length === 0 &&
     i.outOfOrder.length === 0 &&

@@ -7,11 +7,21 @@ import type { Pop3Session } from './pop3-session.js';
 /**
  * Content hashes of a message as it would be stored: SHA-256 of its bytes with CRLF line ends
  * made LF. The same message gives the same hash over POP3, over IMAP, and from its Maildir
- * file, so the hash ties a POP3 message to an IMAP one when nothing cheaper did. Both stream.
+ * file, so the hash ties a POP3 message to an IMAP one when nothing cheaper did. Both stream. A
+ * message without a final line end hashes without one on both sides (the POP3 view is told by
+ * its LIST size, pop3-session.ts).
  */
-export async function hashPop3Message(session: Pop3Session, n: number): Promise<string> {
-  const hash = createHash('sha256');
-  await session.eachMessageLine(n, (line) => void hash.update(line).update('\n'));
+export async function hashPop3Message(session: Pop3Session, n: number, listSize: number): Promise<string> {
+  let hash = createHash('sha256');
+  await session.eachMessageLine(
+    n,
+    listSize,
+    (line, lineEnd) => {
+      hash.update(line);
+      if (lineEnd) hash.update('\n');
+    },
+    () => (hash = createHash('sha256')),
+  );
   return hash.digest('hex');
 }
 

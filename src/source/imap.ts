@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { ImapFlow, type ImapFlowError } from 'imapflow';
-import { SourceError, type ErrorContext } from '../errors.js';
+import { FolderError, SourceError, type ErrorContext } from '../errors.js';
 import type { ImapMessageMeta } from '../message-records.js';
 import type { FolderStatus } from '../state/folder-marks.js';
 import { FETCH_RANGE_UIDS, INLINE_FETCH_MAX_BYTES, READ_TIMEOUT_MS } from '../limits.js';
@@ -26,6 +26,8 @@ export interface SourceFolder {
   subscribed: boolean;
   /** Asked for by listFolders(…, true): what STATUS says of it now. */
   status?: FolderStatus;
+  /** The NAMESPACE the folder is in: the user's own, other users', or shared (RFC 2342). */
+  namespace: 'personal' | 'other' | 'shared';
 }
 
 /** A message body: small ones come whole from a pipelined range fetch, big ones as a stream. */
@@ -76,7 +78,8 @@ export async function listFolders(
   return listed.map((f) => ({
     path: f.path,
     parts: f.delimiter ? f.path.split(f.delimiter) : [f.path],
-    selectable: !f.flags.has('\\Noselect') && !f.flags.has('\\NonExistent'),
+    selectable: isSelectable(f.flags),
+    namespace: namespaceOf(client, f.path),
     subscribed: f.subscribed,
     ...(f.status?.uidValidity !== undefined && f.status.uidNext !== undefined && f.status.messages !== undefined
       ? {
@@ -89,6 +92,26 @@ export async function listFolders(
         }
       : {}),
   }));
+}
+
+/** The namespace whose prefix is the longest one the path starts with (the personal prefix is often ""). */
+function namespaceOf(client: ImapFlow, folderPath: string): SourceFolder['namespace'] {
+  const ns = client.namespaces;
+  let best: { kind: SourceFolder['namespace']; length: number } = { kind: 'personal', length: -1 };
+  for (const kind of ['personal', 'other', 'shared'] as const)
+    for (const { prefix } of ns?.[kind] || [])
+      if (
+        prefix.length > best.length &&
+        (folderPath.startsWith(prefix) || `${folderPath}${prefix.slice(-1)}` === prefix)
+      )
+        best = { kind, length: prefix.length };
+  return best.kind;
+}
+
+/** Mailbox attributes are case-insensitive (RFC 3501): real servers send `\NoSelect` too. */
+function isSelectable(flags: ReadonlySet<string>): boolean {
+  const lower = new Set([...flags].map((f) => f.toLowerCase()));
+  return !lower.has('\\noselect') && !lower.has('\\nonexistent');
 }
 
 /** Opens a folder read-only and lists its messages' metadata in one pipelined FETCH (`matchHeaders`: with X-UIDL and Message-ID). */
@@ -212,12 +235,20 @@ export async function closeImap(client: ImapFlow): Promise<void> {
   }
 }
 
+/**
+ * Runs one IMAP call. A NO or BAD answer is the server refusing this folder or these messages
+ * (a folder it lists but cannot open): the folder's error, and the others go on. Anything else
+ * (a dropped connection) is the source's.
+ */
 async function imapCall<T>(call: () => Promise<T>, what: string, context: ErrorContext): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (err instanceof SourceError) throw err;
+    if (err instanceof SourceError || err instanceof FolderError) throw err;
     const e = err as ImapFlowError;
-    throw new SourceError(`imap: ${what}: ${e.responseText ?? e.code ?? e.message}`, { ...context, cause: err });
+    const text = `imap: ${what}: ${e.responseText ?? e.code ?? e.message}`;
+    if (e.responseStatus === 'NO' || e.responseStatus === 'BAD')
+      throw new FolderError(`${text} (server answered ${e.responseStatus})`, { ...context, cause: err });
+    throw new SourceError(text, { ...context, cause: err });
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { SourceError, type ErrorContext } from '../errors.js';
+import { FolderError, SourceError, type ErrorContext } from '../errors.js';
 import { MAX_POP3_LINE_BYTES, READ_TIMEOUT_MS } from '../limits.js';
 import { describeEndpoint, describeLogin, type Credentials, type Endpoint } from './endpoint.js';
 import { LineReader } from './line-reader.js';
@@ -30,7 +30,9 @@ export async function withPop3Session<T>(
   try {
     // Capabilities may change with login (RFC 2449), so they are asked for after it.
     const pipelining = (await open.session.capabilities()).has('PIPELINING');
-    const result = await work({ session: open.session, pipelining });
+    const result = await work({ session: open.session, pipelining }).catch((err: unknown) => {
+      throw err instanceof Pop3ErrReply ? new RefusedAfterLogin(err, context) : err;
+    });
     await open.session.command('QUIT');
     return result;
   } finally {
@@ -104,6 +106,21 @@ async function login(
 
 /** Wrong user or password: the operator must fix credentials, so this is reported distinctly. */
 export class LoginRefused extends SourceError {}
+
+/**
+ * A -ERR after a successful login (a server that refuses every command because one message is
+ * damaged): not a refused login, and not the whole account's failure. The INBOX cannot be listed
+ * over POP3, so its UIDLs cannot be kept: that is the INBOX's error; other folders go on.
+ */
+export class RefusedAfterLogin extends FolderError {
+  constructor(err: Pop3ErrReply, context: ErrorContext) {
+    super(`${err.detail} after a successful login; the INBOX cannot be listed over POP3, so its UIDLs cannot be kept`, {
+      ...context,
+      folder: 'INBOX',
+      cause: err,
+    });
+  }
+}
 
 function connect(endpoint: Endpoint, peer: string, context: ErrorContext, implicitTls: boolean): Promise<Duplex> {
   return new Promise((resolve, reject) => {

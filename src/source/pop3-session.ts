@@ -1,5 +1,5 @@
 import { SourceError, type ErrorContext } from '../errors.js';
-import { MAX_MESSAGE_LINE_BYTES } from '../limits.js';
+import { MAX_MESSAGE_LINE_BYTES, TOP_CHECK_MAX_BYTES } from '../limits.js';
 import type { Pop3Message } from '../message-records.js';
 import { LineReadError, type LineReader } from './line-reader.js';
 
@@ -30,6 +30,9 @@ export function joinUidlAndList(uidl: readonly UidlEntry[], list: readonly ListE
  * stdin/stdout of a qmail-pop3d process. send() is the one choke point for outgoing lines.
  */
 export class Pop3Session {
+  /** Messages read with RETR in this session (RETR may set \Seen at the source). */
+  retrReads = 0;
+
   constructor(
     private readonly reader: LineReader,
     private readonly write: (data: string) => void,
@@ -68,18 +71,87 @@ export class Pop3Session {
   }
 
   /**
-   * A whole message, one line at a time. TOP with more body lines than any message has comes
-   * first: unlike RETR it leaves the message unseen on servers that share \Seen with IMAP
-   * (Dovecot, Cyrus), so reading the source changes nothing there. RETR where TOP is refused.
+   * A whole message, one line at a time, as a POP3 client gets it; `lineEnd` says whether the line
+   * ends in a line end (all but, maybe, the last). TOP with more body lines than any message has
+   * comes first: unlike RETR it leaves the message unseen on servers that share \Seen with IMAP
+   * (Dovecot, Cyrus). Its answer is held (up to TOP_CHECK_MAX_BYTES) and used only when its CRLF
+   * byte count equals the LIST size: some servers' TOP carries one more empty line than RETR.
+   * Otherwise RETR; a bigger message is streamed from TOP only to a consumer that can `restart`
+   * (a hash), else read with RETR. A server ends a message that has no final line end
+   * with an added CRLF; the LIST size tells (docs/faults.md): two bytes more than LIST, and the
+   * last line is given without its end. Returns the command that was used.
    */
-  async eachMessageLine(n: number, take: (line: Buffer) => void | Promise<void>): Promise<void> {
+  async eachMessageLine(
+    n: number,
+    listSize: number,
+    take: (line: Buffer, lineEnd: boolean) => void | Promise<void>,
+    restart?: () => void,
+  ): Promise<'TOP' | 'RETR'> {
+    if (listSize <= TOP_CHECK_MAX_BYTES) {
+      const held = await this.topIfListAgrees(n, listSize);
+      if (held) {
+        for (const line of held) await take(line, true);
+        return 'TOP';
+      }
+    } else if (restart) {
+      // A consumer that can start over (a hash) gets a big message streamed from TOP, and RETR only if TOP was off.
+      if ((await this.streamMessage(`TOP ${n} ${WHOLE_MESSAGE_LINES}`, n, listSize, take)) === listSize) return 'TOP';
+      restart();
+    }
+    this.retrReads += 1;
+    await this.streamMessage(`RETR ${n}`, n, listSize, take);
+    return 'RETR';
+  }
+
+  /** Streams one message answer, each line handed on when the next arrives (only at the end is it known
+   *  whether the last one had a line end). Returns the answer's CRLF byte count; NaN when refused. */
+  private async streamMessage(
+    command: string,
+    n: number,
+    listSize: number,
+    take: (line: Buffer, lineEnd: boolean) => void | Promise<void>,
+  ): Promise<number> {
+    try {
+      await this.command(command);
+    } catch (err) {
+      if (!(err instanceof Pop3ErrReply) || command.startsWith('RETR')) throw err;
+      return NaN;
+    }
+    let last: Buffer | undefined;
+    let crlfBytes = 0;
+    await this.readBody(
+      `message ${n}`,
+      async (line) => {
+        if (last) await take(last, true);
+        last = line;
+        crlfBytes += line.length + 2;
+      },
+      MAX_MESSAGE_LINE_BYTES,
+    );
+    if (last) await take(last, crlfBytes !== listSize + 2);
+    return crlfBytes;
+  }
+
+  /** TOP n WHOLE: its lines when their CRLF byte count is the LIST size; undefined when refused or not. */
+  private async topIfListAgrees(n: number, listSize: number): Promise<Buffer[] | undefined> {
     try {
       await this.command(`TOP ${n} ${WHOLE_MESSAGE_LINES}`);
     } catch (err) {
       if (!(err instanceof Pop3ErrReply)) throw err;
-      await this.command(`RETR ${n}`);
+      return undefined;
     }
-    await this.readBody(`message ${n}`, take, MAX_MESSAGE_LINE_BYTES);
+    const lines: Buffer[] = [];
+    let crlfBytes = 0;
+    // Read to the end in any case (the session must stay in step); keep no more than the LIST size allows.
+    await this.readBody(
+      `message ${n}`,
+      (line) => {
+        crlfBytes += line.length + 2;
+        if (crlfBytes <= listSize) lines.push(line);
+      },
+      MAX_MESSAGE_LINE_BYTES,
+    );
+    return crlfBytes === listSize ? lines : undefined;
   }
 
   /**

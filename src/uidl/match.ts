@@ -2,6 +2,7 @@ import type { ImapMessageMeta, Pop3Message } from '../message-records.js';
 import { detectFormula } from './formula.js';
 import { MESSAGE_FORMULAS } from './message-formula.js';
 import type { Settled } from './settled.js';
+import { groupByKeys, pairWithinGroups } from './key-groups.js';
 import { matchBySizeAndOrder } from './size-order.js';
 
 /** One POP3 message tied to one IMAP message, and the evidence that tied them. */
@@ -27,8 +28,10 @@ export interface MatchResult {
 
 /**
  * Matching in steps, cheapest evidence first; each step only looks at what the earlier ones left.
- * Pure: evidence that needs I/O (header or content hashes) is fetched by the caller for the
- * leftovers only and handed in.
+ * No step ties a POP3 message to an IMAP message that another candidate explains equally well:
+ * inside a group sharing a key, size and then content decide, position only between
+ * byte-identical messages (key-groups.ts, docs/matching.md). Pure: evidence that needs I/O (header
+ * or content hashes) is fetched by the caller for the leftovers only and handed in.
  */
 export interface MatchState {
   formula?: string;
@@ -39,6 +42,8 @@ export interface MatchState {
   imapLeft: ImapMessageMeta[];
   /** The steps taken, for the reason given to what stays unmatched. */
   tried: string[];
+  /** POP3 message number → the step that found several IMAP messages fitting it equally well. */
+  undecided: Map<number, string>;
 }
 
 /** The leftovers to match: everything, less what an earlier run settled (uidl/settled.ts). */
@@ -54,10 +59,11 @@ export function startMatching(
     pop3Left: pop3.filter((p) => !doneN.has(p.n)),
     imapLeft: imap.filter((m) => !doneUid.has(m.uid)).sort((a, b) => a.uid - b.uid),
     tried: [],
+    undecided: new Map(),
   };
 }
 
-/** A UIDL formula over (UIDVALIDITY, UID), detected from the data. */
+/** A UIDL formula over (UIDVALIDITY, UID), detected from the data; POP3 messages sharing a UIDL are told apart by size. */
 export function matchByFormula(state: MatchState, uidValidity: string): MatchState {
   const found = detectFormula(
     uidValidity,
@@ -66,28 +72,23 @@ export function matchByFormula(state: MatchState, uidValidity: string): MatchSta
   );
   const next = { ...state, tried: [...state.tried, 'UIDL formulas'] };
   if (!found) return next;
-  const indexOfUid = new Map(state.imapLeft.map((m, j) => [m.uid, j]));
-  const pairs = state.pop3Left.flatMap((p, i) => {
-    const j = indexOfUid.get(found.uidByPop3N.get(p.n) ?? NaN);
-    return j === undefined ? [] : [[i, j] as [number, number]];
-  });
-  return { ...take(next, pairs, `formula ${found.formula}`), formula: found.formula };
+  const label = `formula ${found.formula}`;
+  const pop3Keys = state.pop3Left.map((p) => keyList(found.uidByPop3N.get(p.n)));
+  const imapKeys = state.imapLeft.map((m) => [String(m.uid)]);
+  return { ...pairByKeys(next, pop3Keys, imapKeys, label, false), formula: found.formula };
 }
 
-/** UIDLs taken from the message: X-UIDL header, Message-ID, MD5 of Message-ID. Ambiguous values are left alone. */
+/** UIDLs taken from the message: X-UIDL header, Message-ID, MD5 of Message-ID. */
 export function matchByMessageFields(state: MatchState): MatchState {
   let s: MatchState = { ...state, tried: [...state.tried, 'X-UIDL and Message-ID'] };
-  for (const f of MESSAGE_FORMULAS) {
-    const owners = new Map<string, number[]>();
-    s.imapLeft.forEach((m, i) => {
-      for (const uidl of new Set(f.uidlsOf(m))) pushTo(owners, uidl, i);
-    });
-    const pairs = s.pop3Left.flatMap((p, i) => {
-      const at = owners.get(p.uidl);
-      return at?.length === 1 ? [[i, at[0] as number] as [number, number]] : [];
-    });
-    s = take(s, uniquePairs(pairs), f.name);
-  }
+  for (const f of MESSAGE_FORMULAS)
+    s = pairByKeys(
+      s,
+      s.pop3Left.map((p) => [p.uidl]),
+      s.imapLeft.map((m) => f.uidlsOf(m)),
+      f.name,
+      false,
+    );
   return s;
 }
 
@@ -101,26 +102,24 @@ export function matchBySize(state: MatchState): MatchState {
 }
 
 /**
- * Equal keys (header hashes, content hashes) paired in order: the k-th POP3 message with a key
- * goes with the k-th IMAP message with the same key. Messages without a key stay unmatched.
+ * Equal keys (header hashes, content hashes): messages sharing a key are paired by size, and in
+ * order only when `identical` (the key is a content hash: the bytes are the same, so the pairing
+ * does not matter). Messages without a key stay unmatched.
  */
 export function matchByEqualKeys(
   state: MatchState,
   pop3Key: ReadonlyMap<number, string>,
   imapKey: ReadonlyMap<number, string>,
   label: string,
+  identical: boolean,
 ): MatchState {
-  const queues = new Map<string, number[]>();
-  state.imapLeft.forEach((m, i) => {
-    const key = imapKey.get(m.uid);
-    if (key !== undefined) pushTo(queues, key, i);
-  });
-  const pairs: [number, number][] = [];
-  state.pop3Left.forEach((p, i) => {
-    const j = queues.get(pop3Key.get(p.n) ?? '')?.shift();
-    if (j !== undefined) pairs.push([i, j]);
-  });
-  return take({ ...state, tried: [...state.tried, label] }, pairs, label);
+  return pairByKeys(
+    { ...state, tried: [...state.tried, label] },
+    state.pop3Left.map((p) => keyList(pop3Key.get(p.n))),
+    state.imapLeft.map((m) => keyList(imapKey.get(m.uid))),
+    label,
+    identical,
+  );
 }
 
 export function finishMatching(state: MatchState): MatchResult {
@@ -128,8 +127,36 @@ export function finishMatching(state: MatchState): MatchResult {
   return {
     ...(state.formula ? { formula: state.formula } : {}),
     matches: state.matches,
-    unmatchedPop3: state.pop3Left.map((p) => ({ n: p.n, uidl: p.uidl, reason: `no IMAP message found by ${how}` })),
+    unmatchedPop3: state.pop3Left.map((p) => {
+      const step = state.undecided.get(p.n);
+      const reason = step
+        ? `several IMAP messages fit it equally well (${step}, same size); none is taken on position alone`
+        : `no IMAP message found by ${how}`;
+      return { n: p.n, uidl: p.uidl, reason };
+    }),
   };
+}
+
+function keyList(key: string | number | undefined): string[] {
+  return key === undefined ? [] : [String(key)];
+}
+
+function pairByKeys(
+  state: MatchState,
+  pop3Keys: readonly (readonly string[])[],
+  imapKeys: readonly (readonly string[])[],
+  label: string,
+  identical: boolean,
+): MatchState {
+  const { pairs, undecided } = pairWithinGroups(
+    groupByKeys(pop3Keys, imapKeys),
+    state.pop3Left.map((p) => p.size),
+    state.imapLeft.map((m) => m.size),
+    identical,
+  );
+  const marked = new Map(state.undecided);
+  for (const i of undecided) marked.set((state.pop3Left[i] as Pop3Message).n, label);
+  return take({ ...state, undecided: marked }, pairs, label);
 }
 
 /** Moves the [pop3Index, imapIndex] pairs from the leftovers to the matches. */
@@ -150,17 +177,4 @@ function take(state: MatchState, pairs: readonly [number, number][], matchedBy: 
     pop3Left: state.pop3Left.filter((_, i) => !pop3Taken.has(i)),
     imapLeft: state.imapLeft.filter((_, j) => !imapTaken.has(j)),
   };
-}
-
-function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
-
-/** Drops pairs that claim an IMAP message another pair claims too. */
-function uniquePairs(pairs: [number, number][]): [number, number][] {
-  const count = new Map<number, number>();
-  for (const [, j] of pairs) count.set(j, (count.get(j) ?? 0) + 1);
-  return pairs.filter(([, j]) => count.get(j) === 1);
 }

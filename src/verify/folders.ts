@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { ImapFlow } from 'imapflow';
-import type { ErrorContext } from '../errors.js';
+import { FolderError, type ErrorContext } from '../errors.js';
 import { imapFlagsFromName, MAILDIR_FLAGS } from '../maildir/flags.js';
 import { maildirFolderFor } from '../maildir/folder-name.js';
 import { scanIfPresent, type ScannedEntry } from '../maildir/scan.js';
-import { listFolders, readFolderSnapshot } from '../source/imap.js';
+import { listFolders, readFolderSnapshot, type SourceFolder } from '../source/imap.js';
 
 /** One folder compared: message count and, per flag a Maildir can hold, how many messages have it. */
 export interface FolderCheck {
@@ -15,6 +15,8 @@ export interface FolderCheck {
   localMessages?: number;
   /** flag → [source count, local count], only where they differ. */
   flagDiffs: Record<string, [number, number]>;
+  /** The source refused to open or list this folder (NO/BAD): it could not be compared. */
+  error?: string;
 }
 
 /**
@@ -26,16 +28,31 @@ export async function checkFolders(
   imap: ImapFlow,
   maildir: string,
   inbox: readonly ScannedEntry[],
-  wanted: (path: string) => boolean,
+  wanted: (folder: SourceFolder) => boolean,
   context: ErrorContext,
 ): Promise<FolderCheck[]> {
   const checks: FolderCheck[] = [];
   for (const folder of await listFolders(imap, context)) {
     const isInbox = folder.path.toUpperCase() === 'INBOX';
-    if (!folder.selectable || (!isInbox && !wanted(folder.path))) continue;
+    if (!folder.selectable || (!isInbox && !wanted(folder))) continue;
     const mapping = isInbox ? { ok: true as const, dir: '' } : maildirFolderFor(folder.parts);
     if (!mapping.ok) continue;
-    const snapshot = await readFolderSnapshot(imap, folder.path, { ...context, folder: folder.path });
+    const snapshot = await readFolderSnapshot(imap, folder.path, { ...context, folder: folder.path }).catch(
+      (err: unknown) => {
+        if (!(err instanceof FolderError)) throw err;
+        return err;
+      },
+    );
+    if (snapshot instanceof FolderError) {
+      checks.push({
+        name: folder.path,
+        dir: mapping.dir || '.',
+        sourceMessages: 0,
+        flagDiffs: {},
+        error: snapshot.detail,
+      });
+      continue;
+    }
     const source = countFlags(snapshot.messages.map((m) => m.flags));
     // INBOX was scanned already for its POP3 listing; each other folder is scanned once here.
     const scanned = isInbox ? inbox : await scanIfPresent(path.join(maildir, mapping.dir), context);

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import type { ImapFlow } from 'imapflow';
-import type { ErrorContext } from '../errors.js';
+import { FolderError, type ErrorContext } from '../errors.js';
 import { folderNameEncodingOf, maildirFolderFor } from '../maildir/folder-name.js';
 import { resolveImapServer, type ImapServer, type ImapServerChoice } from '../maildir/imap-server.js';
-import { listFolders, readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
+import { listFolders, readFolderSnapshot, type FolderSnapshot, type SourceFolder } from '../source/imap.js';
 import { DOVECOT_IMAP, viewWithDovecotImap, type BoxFolderView } from './box-imap-runner.js';
 
 /** What an IMAP client with offline state would find changed between the source and the box. */
@@ -26,7 +26,7 @@ export async function checkImapUids(
   imap: ImapFlow,
   maildir: string,
   choice: ImapServerChoice,
-  wanted: (path: string) => boolean,
+  wanted: (folder: SourceFolder) => boolean,
   context: ErrorContext,
 ): Promise<ImapUidCheck> {
   const { server } = resolveImapServer(choice, maildir);
@@ -37,12 +37,19 @@ export async function checkImapUids(
   const folders: { imapName: string; dir: string; snapshot: FolderSnapshot }[] = [];
   for (const folder of await listFolders(imap, context)) {
     const isInbox = folder.path.toUpperCase() === 'INBOX';
-    if (!folder.selectable || (!isInbox && !wanted(folder.path))) continue;
+    if (!folder.selectable || (!isInbox && !wanted(folder))) continue;
     const mapping = isInbox
       ? { ok: true as const, dir: '', virtualName: 'INBOX' }
       : maildirFolderFor(folder.parts, folderNameEncodingOf(server));
     if (!mapping.ok) continue;
-    const snapshot = await readFolderSnapshot(imap, folder.path, { ...context, folder: folder.path });
+    // A folder the server refuses to open is reported by the folder check; here it is left out.
+    const snapshot = await readFolderSnapshot(imap, folder.path, { ...context, folder: folder.path }).catch(
+      (err: unknown) => {
+        if (err instanceof FolderError) return undefined;
+        throw err;
+      },
+    );
+    if (!snapshot) continue;
     folders.push({ imapName: mapping.virtualName, dir: mapping.dir, snapshot });
   }
   const views = await viewWithDovecotImap(DOVECOT_IMAP, maildir, folders, context);

@@ -49,7 +49,8 @@ const PROFILES = [
   // Dovecot prints %X in lower case, as real UW-IMAP and Dovecot UIDLs are.
   { format: '%08Xv%08Xu', strategies: ['formula %08xv%08xu'] },
   { format: '%08Xu%08Xv', strategies: ['formula %08xu%08xv'] },
-  { format: '%g', strategies: ['size and order', 'header hash'] },
+  // The exact duplicate pair shares headers and size: only its content (identical) decides, never position.
+  { format: '%g', strategies: ['size and order', 'header hash', 'content hash'] },
   { format: '%v.%u', xuidl: true, strategies: ['formula %v.%u', 'X-UIDL header'] },
 ];
 

@@ -57,6 +57,7 @@ describe('folderCounts', () => {
       reflagged: 1,
       errors: ['alice Archive uid 6: link failed'],
       goneFromSource: [],
+      crlfSizes: new Map(),
       goneDeleted: true,
       bytes: 10,
       messages: 1,

@@ -35,6 +35,7 @@ const importReport = (inbox: Partial<ImportReport['inbox']> = {}, folders = [fol
     errors: [],
     conflicts: [],
     outOfOrder: [],
+    readWithRetr: 0,
     history: { movedByContent: 0, keptDeleted: 2, goneFromSource: ['new/x'], goneDeleted: false },
     ...inbox,
   },

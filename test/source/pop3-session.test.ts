@@ -106,4 +106,39 @@ describe('Pop3Session', () => {
     await b.session.greeting();
     expect(await b.session.capabilities()).toEqual(new Map());
   });
+
+  describe('eachMessageLine: the bytes a POP3 client gets', () => {
+    const read = async (reply: string, listSize: number) => {
+      const { session, sent } = sessionOver([Buffer.from(`+OK\r\n${reply}`)]);
+      await session.greeting();
+      let text = '';
+      const used = await session.eachMessageLine(1, listSize, (line, lineEnd) => {
+        text += line.toString() + (lineEnd ? '\n' : '');
+      });
+      return { text, used, sent, retrReads: session.retrReads };
+    };
+
+    it('takes TOP when its byte count is the LIST size', async () => {
+      const r = await read('+OK\r\nSubject: a\r\n\r\nbody\r\n.\r\n', 20);
+      expect(r).toEqual({ text: 'Subject: a\n\nbody\n', used: 'TOP', sent: ['TOP 1 999999999\r\n'], retrReads: 0 });
+    });
+
+    it('reads with RETR when TOP carries an extra empty line that LIST does not count', async () => {
+      const top = '+OK\r\nSubject: a\r\n\r\n\r\nbody\r\n.\r\n';
+      const r = await read(`${top}+OK\r\nSubject: a\r\n\r\nbody\r\n.\r\n`, 20);
+      expect(r).toEqual({
+        text: 'Subject: a\n\nbody\n',
+        used: 'RETR',
+        sent: ['TOP 1 999999999\r\n', 'RETR 1\r\n'],
+        retrReads: 1,
+      });
+    });
+
+    it('gives the last line without a line end when the server added the CRLF (LIST is 2 bytes less)', async () => {
+      const answer = '+OK\r\nSubject: a\r\n\r\nno end\r\n.\r\n';
+      const r = await read(answer + answer, 20);
+      expect(r.text).toBe('Subject: a\n\nno end');
+      expect(r.used).toBe('RETR');
+    });
+  });
 });

@@ -21,11 +21,12 @@ const pop = (n: number, uidl: string, size = 0) => ({ n, uidl, size });
 const pairs = (s: ReturnType<typeof startMatching>) => s.matches.map((m) => [m.pop3.n, m.uid, m.matchedBy]);
 
 describe('matchBySizeAndOrder', () => {
-  it('trusts positions whose size differs from both neighbours', () => {
+  it('trusts only sizes no other leftover has: equal sizes anywhere could be swapped', () => {
     expect(matchBySizeAndOrder([10, 20, 20, 30], [10, 20, 20, 30])).toEqual([
       [0, 0],
       [3, 3],
     ]);
+    expect(matchBySizeAndOrder([10, 20, 10], [10, 20, 10])).toEqual([[1, 1]]);
   });
 
   it('trusts nothing when counts or any size differ', () => {
@@ -60,6 +61,7 @@ describe('matching steps', () => {
         [4, 'h4'],
       ]),
       'header hash',
+      false,
     );
     expect(pairs(s).slice(2)).toEqual([
       [3, 3, 'header hash'],
@@ -68,28 +70,76 @@ describe('matching steps', () => {
     expect(finishMatching(s).unmatchedPop3).toEqual([]);
   });
 
-  it('pairs equal keys in order, and says what was tried for what stays unmatched', () => {
-    let s = startMatching([meta(5, 1), meta(6, 1)], [pop(1, 'a'), pop(2, 'b'), pop(3, 'c')]);
+  it('never pairs equal header hashes by position: equal sizes stay undecided and say why', () => {
+    let s = startMatching([meta(5, 1), meta(6, 1)], [pop(1, 'a', 1), pop(2, 'b', 1), pop(3, 'c', 1)]);
+    const dup = (keys: number[]) => new Map(keys.map((k) => [k, 'dup']));
+    s = matchByEqualKeys(s, dup([1, 2, 3]), dup([5, 6]), 'header hash', false);
+    expect(pairs(s)).toEqual([]);
+    expect(finishMatching(s).unmatchedPop3.map((u) => [u.n, u.reason])).toEqual(
+      [1, 2, 3].map((n) => [
+        n,
+        'several IMAP messages fit it equally well (header hash, same size); none is taken on position alone',
+      ]),
+    );
+  });
+
+  it('POP3 order unlike UID order: equal headers of different sizes pair by size, not position', () => {
+    // POP3 lists the bigger one first; UID order has the smaller one first.
+    let s = startMatching([meta(10, 500), meta(11, 700)], [pop(1, 'x', 700), pop(2, 'y', 500)]);
+    const same = (keys: number[]) => new Map(keys.map((k) => [k, 'h']));
+    s = matchBySize(s);
+    expect(s.matches).toEqual([]);
+    s = matchByEqualKeys(s, same([1, 2]), same([10, 11]), 'header hash', false);
+    expect(pairs(s)).toEqual([
+      [1, 11, 'header hash'],
+      [2, 10, 'header hash'],
+    ]);
+  });
+
+  it('equal headers and sizes but different bodies: the content hash decides, never the order', () => {
+    let s = startMatching([meta(10, 500), meta(11, 500)], [pop(1, 'x', 500), pop(2, 'y', 500)]);
+    const same = (keys: number[]) => new Map(keys.map((k) => [k, 'h']));
+    s = matchByEqualKeys(s, same([1, 2]), same([10, 11]), 'header hash', false);
+    expect(s.matches).toEqual([]);
     s = matchByEqualKeys(
       s,
       new Map([
-        [1, 'dup'],
-        [2, 'dup'],
-        [3, 'dup'],
+        [1, 'body-B'],
+        [2, 'body-A'],
       ]),
       new Map([
-        [5, 'dup'],
-        [6, 'dup'],
+        [10, 'body-A'],
+        [11, 'body-B'],
       ]),
-      'header hash',
+      'content hash',
+      true,
     );
     expect(pairs(s)).toEqual([
-      [1, 5, 'header hash'],
-      [2, 6, 'header hash'],
+      [1, 11, 'content hash'],
+      [2, 10, 'content hash'],
     ]);
-    expect(finishMatching(s).unmatchedPop3).toEqual([
-      { n: 3, uidl: 'c', reason: 'no IMAP message found by header hash' },
+  });
+
+  it('true duplicates (same bytes) pair in order; a copy POP3 has once more stays for POP3 itself', () => {
+    let s = startMatching([meta(10, 500), meta(11, 500)], [pop(1, 'x', 500), pop(2, 'y', 500), pop(3, 'z', 500)]);
+    const same = (keys: number[]) => new Map(keys.map((k) => [k, 'bytes']));
+    s = matchByEqualKeys(s, same([1, 2, 3]), same([10, 11]), 'content hash', true);
+    expect(pairs(s)).toEqual([
+      [1, 10, 'content hash'],
+      [2, 11, 'content hash'],
     ]);
+    expect(s.pop3Left.map((p) => p.n)).toEqual([3]);
+  });
+
+  it('two POP3 messages sharing a formula UIDL are told apart by size, or left alone', () => {
+    const imap = [meta(1, 100), meta(2, 200)];
+    let s = matchByFormula(startMatching(imap, [pop(1, '1', 300), pop(2, '1', 100), pop(3, '2', 200)]), '9');
+    expect(pairs(s)).toEqual([
+      [2, 1, 'formula %u'],
+      [3, 2, 'formula %u'],
+    ]);
+    s = matchByFormula(startMatching(imap, [pop(1, '1', 100), pop(2, '1', 100)]), '9');
+    expect(pairs(s)).toEqual([]);
   });
 
   it('matches a Message-ID UIDL with or without brackets, and leaves a Message-ID two messages share', () => {

@@ -1,0 +1,75 @@
+/**
+ * POP3 and IMAP leftovers that share one key (a UIDL a formula yields, a Message-ID, a header or
+ * content hash), as indices into the matching state's leftovers.
+ */
+export interface KeyGroup {
+  pop3: number[];
+  imap: number[];
+}
+
+/** What pairing inside the groups decided: index pairs [pop3Index, imapIndex], and the POP3
+ *  messages that several IMAP messages fit equally well (left for stronger evidence). */
+export interface GroupPairing {
+  pairs: [number, number][];
+  undecided: number[];
+}
+
+/**
+ * Pairs inside each group by further evidence, never by position alone (docs/matching.md):
+ * - one message on each side: the key decides;
+ * - otherwise the size (POP3 LIST against IMAP RFC822.SIZE): a size exactly one member on each
+ *   side has decides that pair;
+ * - what is left pairs in order only when the key says the bytes are identical (`identical`:
+ *   a content hash), since then the pairing changes nothing; else it stays undecided.
+ * An IMAP message that two groups claim is left out of both.
+ */
+export function pairWithinGroups(
+  groups: Iterable<KeyGroup>,
+  pop3Sizes: readonly number[],
+  imapSizes: readonly number[],
+  identical: boolean,
+): GroupPairing {
+  const pairs: [number, number][] = [];
+  const undecided: number[] = [];
+  for (const g of groups) {
+    if (g.pop3.length === 0 || g.imap.length === 0) continue;
+    if (g.pop3.length === 1 && g.imap.length === 1) {
+      pairs.push([g.pop3[0] as number, g.imap[0] as number]);
+      continue;
+    }
+    const bySize = new Map<number, KeyGroup>();
+    const sizeGroup = (size: number) => bySize.get(size) ?? bySize.set(size, { pop3: [], imap: [] }).get(size)!;
+    for (const i of g.pop3) sizeGroup(pop3Sizes[i] as number).pop3.push(i);
+    for (const j of g.imap) sizeGroup(imapSizes[j] as number).imap.push(j);
+    for (const s of bySize.values()) {
+      if (s.pop3.length === 1 && s.imap.length === 1) pairs.push([s.pop3[0] as number, s.imap[0] as number]);
+      else if (identical) s.pop3.slice(0, s.imap.length).forEach((i, k) => pairs.push([i, s.imap[k] as number]));
+      else if (s.imap.length > 0) undecided.push(...s.pop3);
+    }
+  }
+  // A message two groups pair (an IMAP message with two Message-ID forms) is decided by neither.
+  const pop3Claims = countOf(pairs.map(([i]) => i));
+  const imapClaims = countOf(pairs.map(([, j]) => j));
+  const unique = pairs.filter(([i, j]) => pop3Claims.get(i) === 1 && imapClaims.get(j) === 1);
+  const paired = new Set(unique.map(([i]) => i));
+  const contested = pairs.filter(([i]) => !paired.has(i)).map(([i]) => i);
+  return { pairs: unique, undecided: [...new Set([...undecided, ...contested])].filter((i) => !paired.has(i)) };
+}
+
+function countOf(values: readonly number[]): Map<number, number> {
+  const count = new Map<number, number>();
+  for (const v of values) count.set(v, (count.get(v) ?? 0) + 1);
+  return count;
+}
+
+/** Groups by key: `pop3Keys[i]` / `imapKeys[j]` list the keys of each leftover (none, one or several). */
+export function groupByKeys(
+  pop3Keys: readonly (readonly string[])[],
+  imapKeys: readonly (readonly string[])[],
+): KeyGroup[] {
+  const groups = new Map<string, KeyGroup>();
+  const group = (key: string) => groups.get(key) ?? groups.set(key, { pop3: [], imap: [] }).get(key)!;
+  pop3Keys.forEach((keys, i) => new Set(keys).forEach((k) => group(k).pop3.push(i)));
+  imapKeys.forEach((keys, j) => new Set(keys).forEach((k) => group(k).imap.push(j)));
+  return [...groups.values()];
+}

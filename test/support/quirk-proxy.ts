@@ -1,0 +1,134 @@
+import net from 'node:net';
+
+/**
+ * A small proxy on 127.0.0.1 in front of the real Dovecot that shows one quirk of another real
+ * server by rewriting or reordering one kind of answer; everything else passes as Dovecot sent it.
+ * POP3 is relayed one command at a time (PIPELINING is taken out of CAPA so answers stay in step).
+ */
+export interface Pop3Quirks {
+  /** POP3 message numbers as the proxy lists them: client number k is Dovecot's order[k-1]. */
+  order?: number[];
+  /** Rewrites the lines of one multi-line answer (dot-unstuffing is not needed for the tests' mail). */
+  rewrite?: (command: string, lines: string[]) => string[];
+  /** After a successful PASS, every command but QUIT gets this -ERR text. */
+  errAfterLogin?: string;
+}
+
+export interface Proxy {
+  port: number;
+  close(): Promise<void>;
+}
+
+const MULTILINE = /^(CAPA|UIDL|LIST|TOP|RETR)$/i;
+
+export async function startPop3Proxy(upstreamPort: number, quirks: Pop3Quirks): Promise<Proxy> {
+  return listen((client) => {
+    const server = net.connect(upstreamPort, '127.0.0.1');
+    const fromServer = lineQueue(server);
+    const fromClient = lineQueue(client);
+    const close = () => {
+      client.destroy();
+      server.destroy();
+    };
+    client.on('error', close);
+    server.on('error', close);
+    void (async () => {
+      client.write(`${await fromServer.next()}\r\n`);
+      let loggedIn = false;
+      for (;;) {
+        const line = await fromClient.next();
+        if (line === undefined) return close();
+        const [verb = '', ...args] = line.split(' ');
+        if (loggedIn && quirks.errAfterLogin && verb.toUpperCase() !== 'QUIT') {
+          client.write(`-ERR ${quirks.errAfterLogin}\r\n`);
+          continue;
+        }
+        const toServer = (n: string) => String(quirks.order?.[Number(n) - 1] ?? n);
+        server.write(
+          `${[verb, ...(args.length && /^\d+$/.test(args[0]!) ? [toServer(args[0]!), ...args.slice(1)] : args)].join(' ')}\r\n`,
+        );
+        const status = (await fromServer.next()) ?? '';
+        if (verb.toUpperCase() === 'PASS' && status.startsWith('+OK')) loggedIn = true;
+        const multi = status.startsWith('+OK') && MULTILINE.test(verb) && !(/^(UIDL|LIST)$/i.test(verb) && args.length);
+        let lines: string[] = [];
+        if (multi)
+          for (let l = await fromServer.next(); l !== '.' && l !== undefined; l = await fromServer.next())
+            lines.push(l);
+        if (/^CAPA$/i.test(verb)) lines = lines.filter((l) => !/^PIPELINING/i.test(l));
+        if (/^(UIDL|LIST)$/i.test(verb) && quirks.order) lines = renumber(lines, quirks.order);
+        if (quirks.rewrite && multi) lines = quirks.rewrite(line, lines);
+        client.write([status, ...(multi ? [...lines, '.'] : [])].map((l) => `${l}\r\n`).join(''));
+        if (verb.toUpperCase() === 'QUIT') return close();
+      }
+    })().catch(close);
+  });
+}
+
+/** Relays IMAP as a byte stream, with `rewrite` applied to what the server sends (small answers: LIST). */
+export async function startImapProxy(upstreamPort: number, rewrite: (text: string) => string): Promise<Proxy> {
+  return listen((client) => {
+    const server = net.connect(upstreamPort, '127.0.0.1');
+    const close = () => {
+      client.destroy();
+      server.destroy();
+    };
+    client.on('error', close).on('close', close).pipe(server);
+    server.on('error', close).on('close', close);
+    server.on('data', (d: Buffer) => client.write(Buffer.from(rewrite(d.toString('latin1')), 'latin1')));
+  });
+}
+
+function renumber(lines: string[], order: number[]): string[] {
+  const byServerN = new Map(lines.map((l) => [Number(l.split(' ')[0]), l.slice(l.indexOf(' ') + 1)]));
+  return order.map((serverN, k) => `${k + 1} ${byServerN.get(serverN)}`);
+}
+
+function listen(handle: (client: net.Socket) => void): Promise<Proxy> {
+  const sockets = new Set<net.Socket>();
+  const srv = net.createServer((c) => {
+    sockets.add(c);
+    c.on('close', () => sockets.delete(c));
+    handle(c);
+  });
+  return new Promise((resolve) =>
+    srv.listen(0, '127.0.0.1', () =>
+      resolve({
+        port: (srv.address() as net.AddressInfo).port,
+        close: () =>
+          new Promise((r) => {
+            for (const s of sockets) s.destroy();
+            srv.close(() => r());
+          }),
+      }),
+    ),
+  );
+}
+
+/** CRLF lines from a socket, one at a time; undefined at its end. */
+function lineQueue(socket: net.Socket): { next(): Promise<string | undefined> } {
+  let buffer = '';
+  let ended = false;
+  let wake: (() => void) | undefined;
+  socket.on('data', (d: Buffer) => {
+    buffer += d.toString('latin1');
+    wake?.();
+  });
+  socket.on('close', () => {
+    ended = true;
+    wake?.();
+  });
+  return {
+    async next() {
+      for (;;) {
+        const i = buffer.indexOf('\r\n');
+        if (i >= 0) {
+          const line = buffer.slice(0, i);
+          buffer = buffer.slice(i + 2);
+          return line;
+        }
+        if (ended) return undefined;
+        await new Promise<void>((r) => (wake = r));
+      }
+    },
+  };
+}
