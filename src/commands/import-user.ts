@@ -82,7 +82,10 @@ async function importAll(
       context,
     );
     const folder = startFolder(journal, job.maildir, 'INBOX', snapshot.uidValidity, existingFiles, plan.messages);
-    if (pop3 && folder.target) await writeViaPop3(pop3, folder.target, plan, tally, context);
+    if (pop3 && folder.target) {
+      const listed = new Map(match?.pop3.map((l) => [l.n, l.size]));
+      await writeViaPop3(pop3, folder.target, plan, listed, tally, context);
+    }
     return { plan, match, folder };
   };
   const { plan, match, folder } =
@@ -148,6 +151,7 @@ async function writeViaPop3(
   pop3: Pop3Connection,
   target: WriteTarget,
   plan: InboxPlan,
+  listedSize: ReadonlyMap<number, number>,
   tally: WriteTally,
   context: ErrorContext,
 ): Promise<void> {
@@ -166,7 +170,7 @@ async function writeViaPop3(
       });
       if (size > 0) await write(Buffer.concat(chunks));
     };
-    await deliverCounted(target, m, fetch, tally, context);
+    await deliverCounted(target, m, fetch, tally, context, listedSize.get(m.pop3N as number));
   }
 }
 

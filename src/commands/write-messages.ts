@@ -147,8 +147,8 @@ export async function writeFromImap(
   let done = 0;
   let fatal: unknown;
 
-  const write = async (m: PlannedMessage, body: MessageSource) => {
-    await deliverCounted(target, m, body, tally, context);
+  const write = async (m: PlannedMessage, body: MessageSource, size: number) => {
+    await deliverCounted(target, m, body, tally, context, size);
     done += 1;
     progress.update(done, toWrite.size);
   };
@@ -158,11 +158,11 @@ export async function writeFromImap(
     const m = toWrite.get(body.uid);
     if (!m) return;
     if ('stream' in body) {
-      await write(m, body.stream);
+      await write(m, body.stream, body.size);
       return;
     }
     // Small messages are written concurrently: fsync is the cost, and it overlaps across files.
-    const p = write(m, body.buffer).catch((err) => {
+    const p = write(m, body.buffer, body.size).catch((err) => {
       fatal ??= err;
     });
     inFlight.add(p);
@@ -231,6 +231,7 @@ export async function deliverCounted(
   body: MessageSource,
   tally: WriteTally,
   context: ErrorContext,
+  expectedSize?: number,
 ): Promise<void> {
   const sameContent = (sha256: string) => {
     const earlier = target.history.earlier.get(sha256);
@@ -241,7 +242,7 @@ export async function deliverCounted(
   try {
     const d = await deliver(
       target.maildir,
-      { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body, sameContent },
+      { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body, sameContent, expectedSize },
       { ...context, uid: m.uid, uidl: m.uidl },
     );
     // The tally is updated after the await: writes run concurrently and would lose updates otherwise.

@@ -1,8 +1,15 @@
 import type { Readable } from 'node:stream';
 import { ImapFlow, type ImapFlowError } from 'imapflow';
 import { SourceError, type ErrorContext } from '../errors.js';
-import { FETCH_RANGE_UIDS, INLINE_FETCH_MAX_BYTES, READ_TIMEOUT_MS } from '../limits.js';
-import { describeEndpoint, describeLogin, type Credentials, type Endpoint } from './endpoint.js';
+import {
+  FETCH_RANGE_UIDS,
+  INLINE_FETCH_MAX_BYTES,
+  MAX_IMAP_LINE_BYTES,
+  MAX_IMAP_LITERAL_BYTES,
+  MAX_IMAP_RESPONSE_BYTES,
+} from '../limits.js';
+import { describeEndpoint, describeLogin, timeoutOf, type Credentials, type Endpoint } from './endpoint.js';
+import { imapFailure, namedDownload, watchLink } from './imap-link.js';
 import { tlsOptions } from './pop3-client.js';
 
 /** What matching and writing need to know of one IMAP message, before any body is read. */
@@ -36,8 +43,9 @@ export interface SourceFolder {
   specialUse?: string;
 }
 
-/** A message body: small ones come whole from a pipelined range fetch, big ones as a stream. */
-export type MessageBody = { uid: number; buffer: Buffer } | { uid: number; stream: Readable };
+/** A message body: small ones come whole from a pipelined range fetch, big ones as a stream;
+ *  `size` is the RFC822.SIZE the server announced, which the bytes received must match. */
+export type MessageBody = { uid: number; size: number } & ({ buffer: Buffer } | { stream: Readable });
 
 export async function openImap(endpoint: Endpoint, creds: Credentials, context: ErrorContext): Promise<ImapFlow> {
   const peer = describeEndpoint('imap', endpoint);
@@ -52,11 +60,16 @@ export async function openImap(endpoint: Endpoint, creds: Credentials, context: 
       ? { user: creds.user, pass: creds.password, authzid: creds.authzid, loginMethod: 'AUTH=PLAIN' }
       : { user: creds.user, pass: creds.password },
     logger: false,
-    socketTimeout: READ_TIMEOUT_MS,
+    socketTimeout: timeoutOf(endpoint),
+    greetingTimeout: timeoutOf(endpoint),
+    connectionTimeout: timeoutOf(endpoint),
+    maxLineLength: MAX_IMAP_LINE_BYTES,
+    maxLiteralSize: MAX_IMAP_LITERAL_BYTES,
+    maxResponseSize: MAX_IMAP_RESPONSE_BYTES,
     disableAutoIdle: true,
   });
   // imapflow emits 'error' on a broken connection; without a listener Node would crash the run.
-  client.on('error', () => undefined);
+  watchLink(client, peer, timeoutOf(endpoint));
   try {
     await client.connect();
   } catch (err) {
@@ -67,14 +80,14 @@ export async function openImap(endpoint: Endpoint, creds: Credentials, context: 
         ...context,
         cause: err,
       });
-    throw new SourceError(`${peer}: cannot connect: ${e.code ?? e.message}`, { ...context, cause: err });
+    throw imapFailure(client, 'cannot connect', err, context);
   }
   return client;
 }
 
 /** Every folder of the account, INBOX included, with its subscription state. */
 export async function listFolders(client: ImapFlow, context: ErrorContext): Promise<SourceFolder[]> {
-  const listed = await imapCall(() => client.list(), 'cannot list folders', context);
+  const listed = await imapCall(client, () => client.list(), 'cannot list folders', context);
   return listed.map((f) => ({
     path: f.path,
     parts: f.delimiter ? f.path.split(f.delimiter) : [f.path],
@@ -91,10 +104,16 @@ export async function readFolderSnapshot(
   context: ErrorContext,
   matchHeaders = false,
 ): Promise<FolderSnapshot> {
-  const box = await imapCall(() => client.mailboxOpen(path, { readOnly: true }), `cannot open folder ${path}`, context);
+  const box = await imapCall(
+    client,
+    () => client.mailboxOpen(path, { readOnly: true }),
+    `cannot open folder ${path}`,
+    context,
+  );
   const messages: ImapMessageMeta[] = [];
   if (box.exists > 0) {
     await imapCall(
+      client,
       async () => {
         // For INBOX matching two header fields ride along in the same FETCH: UIDLs made from the message need them.
         const headers = matchHeaders ? { headers: ['x-uidl', 'message-id'] } : {};
@@ -139,17 +158,19 @@ export async function fetchBodies(
   context: ErrorContext,
 ): Promise<number[]> {
   const vanished: number[] = [];
+  const sizeOf = new Map(messages.map((m) => [m.uid, m.size]));
   const small = messages.filter((m) => m.size <= INLINE_FETCH_MAX_BYTES).map((m) => m.uid);
   const big = messages.filter((m) => m.size > INLINE_FETCH_MAX_BYTES).map((m) => m.uid);
   for (let i = 0; i < small.length; i += FETCH_RANGE_UIDS) {
     const wanted = new Set(small.slice(i, i + FETCH_RANGE_UIDS));
     const seen = new Set<number>();
     await imapCall(
+      client,
       async () => {
         for await (const m of client.fetch([...wanted].join(','), { uid: true, source: true }, { uid: true })) {
           if (!wanted.has(m.uid) || !m.source) continue;
           seen.add(m.uid);
-          await take({ uid: m.uid, buffer: m.source });
+          await take({ uid: m.uid, size: sizeOf.get(m.uid) as number, buffer: m.source });
         }
       },
       'cannot fetch messages',
@@ -159,11 +180,13 @@ export async function fetchBodies(
   }
   for (const uid of big) {
     const got = await imapCall(
+      client,
       () => client.download(String(uid), undefined, { uid: true }),
       `uid ${uid}: cannot fetch`,
       context,
     );
-    if (got.content) await take({ uid, stream: got.content });
+    if (got.content)
+      await take({ uid, size: sizeOf.get(uid) as number, stream: namedDownload(client, got.content, uid, context) });
     else vanished.push(uid);
   }
   return vanished;
@@ -179,6 +202,7 @@ export async function fetchHeaderBlocks(
   for (let i = 0; i < uids.length; i += FETCH_RANGE_UIDS) {
     const range = uids.slice(i, i + FETCH_RANGE_UIDS).join(',');
     await imapCall(
+      client,
       async () => {
         for await (const m of client.fetch(range, { uid: true, headers: true }, { uid: true }))
           if (m.headers) out.set(m.uid, m.headers);
@@ -205,12 +229,12 @@ export async function closeImap(client: ImapFlow): Promise<void> {
   }
 }
 
-async function imapCall<T>(call: () => Promise<T>, what: string, context: ErrorContext): Promise<T> {
+async function imapCall<T>(client: ImapFlow, call: () => Promise<T>, what: string, context: ErrorContext): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (err instanceof SourceError) throw err;
-    const e = err as ImapFlowError;
-    throw new SourceError(`imap: ${what}: ${e.responseText ?? e.code ?? e.message}`, { ...context, cause: err });
+    // imapFailure passes our own errors on as they are: a full disk met while writing inside a
+    // fetch loop is a local FolderError, not the server's fault.
+    throw imapFailure(client, what, err, context);
   }
 }

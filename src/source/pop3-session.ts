@@ -1,5 +1,11 @@
 import { SourceError, type ErrorContext } from '../errors.js';
-import { MAX_MESSAGE_LINE_BYTES } from '../limits.js';
+import {
+  MAX_MESSAGE_LINE_BYTES,
+  MAX_POP3_CAPA_BYTES,
+  MAX_POP3_HEADER_BYTES,
+  MAX_POP3_LISTING_BYTES,
+  MAX_POP3_LISTING_LINES,
+} from '../limits.js';
 import { LineReadError, type LineReader } from './line-reader.js';
 
 /** More body lines than any message has: TOP n WHOLE_MESSAGE_LINES is the whole message. */
@@ -17,6 +23,14 @@ export interface ListEntry {
   n: number;
   size: number;
 }
+
+/** How much of one multi-line answer is taken into memory; more is a broken or hostile server. */
+export interface AnswerCap {
+  bytes: number;
+  lines: number;
+}
+
+const LISTING_CAP: AnswerCap = { bytes: MAX_POP3_LISTING_BYTES, lines: MAX_POP3_LISTING_LINES };
 
 /** A message as a POP3 listing shows it: UIDL and LIST joined by message number. */
 export interface ListedMessage {
@@ -55,22 +69,23 @@ export class Pop3Session {
     return this.expectOk(shown);
   }
 
-  /** A command with a multi-line answer: the lines, dot-unstuffed, without the terminator. */
-  async multiline(line: string): Promise<Buffer[]> {
+  /** A command with a multi-line answer: the lines, dot-unstuffed, without the terminator, up to `cap`. */
+  async multiline(line: string, cap: AnswerCap = LISTING_CAP): Promise<Buffer[]> {
+    await this.command(line);
+    return this.collect(line, cap);
+  }
+
+  /** The lines of one multi-line answer; an answer over `cap` fails by name before it fills memory. */
+  private async collect(what: string, cap: AnswerCap): Promise<Buffer[]> {
     const lines: Buffer[] = [];
-    await this.eachLine(line, (l) => {
+    let bytes = 0;
+    await this.readBody(what, (l) => {
+      bytes += l.length + 2;
+      if (bytes > cap.bytes || lines.length >= cap.lines)
+        throw this.error(`answer to ${what} longer than ${cap.bytes} bytes or ${cap.lines} lines; refused`);
       lines.push(l);
     });
     return lines;
-  }
-
-  /**
-   * A command with a multi-line answer, one dot-unstuffed line at a time: a message of any size
-   * passes through in bounded memory. `take` is awaited, so a slow consumer slows the reading.
-   */
-  async eachLine(line: string, take: (line: Buffer) => void | Promise<void>, maxLineBytes?: number): Promise<void> {
-    await this.command(line);
-    await this.readBody(line, take, maxLineBytes);
   }
 
   /**
@@ -79,13 +94,15 @@ export class Pop3Session {
    * (Dovecot, Cyrus), so reading the source changes nothing there. RETR where TOP is refused.
    */
   async eachMessageLine(n: number, take: (line: Buffer) => void | Promise<void>): Promise<void> {
+    let step = `TOP ${n}`;
     try {
       await this.command(`TOP ${n} ${WHOLE_MESSAGE_LINES}`);
     } catch (err) {
       if (!(err instanceof Pop3ErrReply)) throw err;
-      await this.command(`RETR ${n}`);
+      step = `RETR ${n}`;
+      await this.command(step);
     }
-    await this.readBody(`message ${n}`, take, MAX_MESSAGE_LINE_BYTES);
+    await this.readBody(`${step} (message body)`, take, MAX_MESSAGE_LINE_BYTES);
   }
 
   /**
@@ -111,9 +128,7 @@ export class Pop3Session {
           take(start + k, err);
           continue;
         }
-        const lines: Buffer[] = [];
-        await this.readBody(c, (l) => void lines.push(l));
-        take(start + k, lines);
+        take(start + k, await this.collect(c, { bytes: MAX_POP3_HEADER_BYTES, lines: MAX_POP3_LISTING_LINES }));
       }
     }
   }
@@ -154,7 +169,7 @@ export class Pop3Session {
   async capabilities(): Promise<Map<string, string>> {
     let lines: Buffer[];
     try {
-      lines = await this.multiline('CAPA');
+      lines = await this.multiline('CAPA', { bytes: MAX_POP3_CAPA_BYTES, lines: MAX_POP3_CAPA_BYTES });
     } catch (err) {
       if (err instanceof Pop3ErrReply) return new Map();
       throw err;
