@@ -50,6 +50,9 @@ export function joinUidlAndList(uidl: readonly UidlEntry[], list: readonly ListE
  * stdin/stdout of a qmail-pop3d process. send() is the one choke point for outgoing lines.
  */
 export class Pop3Session {
+  /** Set when an answer was left unread half-way: what it answered. */
+  private abandoned?: string;
+
   constructor(
     private readonly reader: LineReader,
     private readonly write: (data: string) => void,
@@ -141,7 +144,14 @@ export class Pop3Session {
     for (;;) {
       const raw = await this.read(what, maxLineBytes);
       if (raw.length === 1 && raw[0] === 0x2e) return;
-      await take(raw[0] === 0x2e ? raw.subarray(1) : raw);
+      try {
+        await take(raw[0] === 0x2e ? raw.subarray(1) : raw);
+      } catch (err) {
+        // The rest of this answer is still coming (a message longer than LIST said may never end):
+        // the session cannot read another answer.
+        this.abandoned = what;
+        throw err;
+      }
     }
   }
 
@@ -183,6 +193,8 @@ export class Pop3Session {
   }
 
   send(line: string): void {
+    if (this.abandoned !== undefined)
+      throw this.error(`cannot send ${line.split(' ')[0]}: the answer to ${this.abandoned} was left unread`);
     // A CR or LF inside a command would let data (a password, a UIDL) smuggle in a second command.
     if (/[\r\n]/.test(line)) throw this.error(`refusing to send a command containing CR or LF`);
     this.write(`${line}\r\n`);
