@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
-import { startProxy, type Fault, type Proxy } from '../support/proxy.js';
+import { startProxy, type Fault } from '../support/proxy.js';
 import { startScriptedPop3 } from '../support/scripted-pop3.js';
 
 // Secrets (docs/faults.md): the password never shows in ps (parent or worker argv), in the
