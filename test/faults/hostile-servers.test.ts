@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import tls from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { makeBadCerts } from '../support/bad-certs.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { faultOutcome } from '../support/fault-outcome.js';
@@ -166,115 +165,8 @@ describe('malformed and hostile IMAP servers', () => {
 
 describe('TLS certificates the source must not be trusted with', () => {
   let dir: string;
-  const openssl = (...args: string[]) =>
-    execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-
   beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-certs-'));
-    openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=hostile CA',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.pem',
-    );
-    // Self-signed for the right address, but nobody's CA.
-    fs.writeFileSync(path.join(dir, 'ip.cnf'), 'subjectAltName=IP:127.0.0.1\n');
-    openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      'untrusted.key',
-      '-out',
-      'untrusted.pem',
-    );
-    // Signed by the trusted CA, for another host.
-    openssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=mail.example.org',
-      '-keyout',
-      'wrong-host.key',
-      '-out',
-      'wrong-host.csr',
-    );
-    fs.writeFileSync(path.join(dir, 'host.cnf'), 'subjectAltName=DNS:mail.example.org\n');
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      'wrong-host.csr',
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-extfile',
-      'host.cnf',
-      '-out',
-      'wrong-host.pem',
-    );
-    // Signed by the trusted CA for the right address, but expired in 2020.
-    openssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-keyout',
-      'expired.key',
-      '-out',
-      'expired.csr',
-    );
-    fs.writeFileSync(path.join(dir, 'index.txt'), '');
-    fs.writeFileSync(path.join(dir, 'serial'), '1000\n');
-    fs.writeFileSync(
-      path.join(dir, 'ca.cnf'),
-      '[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n[ext]\nsubjectAltName=IP:127.0.0.1\n',
-    );
-    openssl(
-      'ca',
-      '-batch',
-      '-config',
-      'ca.cnf',
-      '-cert',
-      'ca.pem',
-      '-keyfile',
-      'ca.key',
-      '-extensions',
-      'ext',
-      '-startdate',
-      '20200101000000Z',
-      '-enddate',
-      '20200102000000Z',
-      '-in',
-      'expired.csr',
-      '-out',
-      'expired.pem',
-    );
+    dir = makeBadCerts();
   });
 
   for (const [name, error] of [
