@@ -3,8 +3,34 @@
 /** A POP3 or IMAP reply line longer than this is a broken or hostile server (RFC 1939 allows 512). */
 export const MAX_POP3_LINE_BYTES = 64 * 1024;
 
-/** No single read from a server may stall longer than this; a dead link must not hang a batch run. */
+/** No single read from a server may stall longer than this (default of --timeout); a dead link must not hang a batch run. */
 export const READ_TIMEOUT_MS = 120_000;
+
+/** An IMAP connection waiting while POP3 works is sent a NOOP this often (a fraction of the read
+ *  timeout): idle, it would hit our own read timeout and the server's autologout. */
+export const IMAP_KEEPALIVE_FRACTION = 0.4;
+
+/** Longest IMAP response line outside literals (imapflow's maxLineLength; its default is 1 GiB):
+ *  FETCH, LIST and CAPABILITY lines are far shorter; a server that never ends a line is refused. */
+export const MAX_IMAP_LINE_BYTES = 1024 * 1024;
+
+/** Longest IMAP literal taken into memory (imapflow's maxLiteralSize): we ask for whole bodies only
+ *  up to INLINE_FETCH_MAX_BYTES and for bigger ones in download chunks, so anything far beyond
+ *  that is a lying server, refused before it fills memory. */
+export const MAX_IMAP_LITERAL_BYTES = 16 * 1024 * 1024;
+
+/** One IMAP response in all (imapflow's maxResponseSize): above the literal cap, as imapflow asks. */
+export const MAX_IMAP_RESPONSE_BYTES = 2 * MAX_IMAP_LITERAL_BYTES;
+
+/** A POP3 UIDL or LIST answer in all: 70-byte UIDLs (RFC 1939's maximum) for 800,000 messages
+ *  fit; a server whose answer never ends is refused before it fills memory. */
+export const MAX_POP3_LISTING_BYTES = 64 * 1024 * 1024;
+
+/** Lines of one POP3 UIDL or LIST answer: each line costs an object as well as its bytes. */
+export const MAX_POP3_LISTING_LINES = 1_000_000;
+
+/** A POP3 CAPA answer in all: a dozen short lines in practice. */
+export const MAX_POP3_CAPA_BYTES = 64 * 1024;
 
 /** Messages up to this size come in pipelined range fetches (held whole in memory one at a time);
  *  bigger ones are streamed to their tmp/ file so a 200 MB message never becomes one Buffer. */
@@ -13,6 +39,10 @@ export const INLINE_FETCH_MAX_BYTES = 4 * 1024 * 1024;
 /** A message read over POP3 up to this size is read with TOP and held until its size is checked against
  *  LIST (TOP leaves it unseen); a bigger one is read with RETR, streamed, so memory stays bounded. */
 export const TOP_CHECK_MAX_BYTES = INLINE_FETCH_MAX_BYTES;
+
+/** How far a TOP answer may run past the LIST size before it is taken as a message that never ends
+ *  (some servers' TOP carries an empty line more than RETR: a few bytes, not kilobytes). */
+export const TOP_EXTRA_MAX_BYTES = 64 * 1024;
 
 /** UIDs per pipelined IMAP body fetch: enough to hide round trips, few enough to keep commands short. */
 export const FETCH_RANGE_UIDS = 500;
@@ -52,3 +82,6 @@ export const DOVECOT_MAX_KEYWORDS = 26;
 
 /** verify's run of the box's IMAP server on a Maildir: a few commands per folder, long done by then. */
 export const BOX_IMAP_TIMEOUT_MS = 300_000;
+
+/** One answer read whole for matching (a header block, TOP n 0): as big as a literal we take whole. */
+export const MAX_POP3_HEADER_BYTES = MAX_IMAP_LITERAL_BYTES;

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import type { JobKind } from '../commands/run-job.js';
 import { renderText } from '../report/text.js';
 import { batchExitCode, runBatch, runOne, type UserOutcome } from './batch.js';
+import { READ_TIMEOUT_MS } from '../limits.js';
 import { EXIT } from './exit-codes.js';
 import { jobFromArgs, sharedJobFromArgs, type CommonArgs, type SharedArgs } from './options.js';
 import { readUsersFile } from './users-file.js';
@@ -26,6 +27,11 @@ function connectionOptions(y: Argv) {
       choices: ['tls', 'starttls', 'none'] as const,
       default: 'tls' as const,
       describe: 'how to protect the connections',
+    })
+    .option('timeout', {
+      type: 'number',
+      default: READ_TIMEOUT_MS / 1000,
+      describe: 'seconds a server may stay silent (greeting, handshake, an answer) before the step fails',
     })
     .option('ca-file', { type: 'string', describe: 'PEM file of a private CA to trust' })
     .option('insecure', {

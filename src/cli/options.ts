@@ -17,6 +17,7 @@ export interface SharedArgs {
   security: Security;
   caFile?: string;
   insecure: boolean;
+  timeout: number;
   passwordFile?: string;
   owner?: string;
   uidl: string;
@@ -74,6 +75,7 @@ export function sharedJobFromArgs(
     throw new UsageError('--admin-user and --admin-password-file go together');
   if (args.qmailPop3d !== undefined && !isExecutable(args.qmailPop3d))
     throw new UsageError(`--qmail-pop3d ${args.qmailPop3d}: not an executable file`);
+  if (!(args.timeout > 0)) throw new UsageError(`--timeout ${args.timeout}: give a number of seconds above 0`);
   const ca = args.caFile === undefined ? undefined : readText(args.caFile, '--ca-file');
   if (args.insecure)
     warn(
@@ -90,6 +92,7 @@ export function sharedJobFromArgs(
       security: args.security,
       ca,
       insecure: args.insecure,
+      timeoutMs: args.timeout * 1000,
     };
   };
   const shared: SharedJob = {

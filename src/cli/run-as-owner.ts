@@ -1,13 +1,14 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { FolderError, ImportError, MessageError, SourceError, UsageError } from '../errors.js';
+import { FolderError } from '../errors.js';
 import { runJob, type JobKind } from '../commands/run-job.js';
 import type { UserJob } from '../commands/user-job.js';
 import type { UserReport } from '../report/types.js';
 import { resolveOwner, type Owner } from './owner.js';
+import { errorFromWire, type WireError } from './worker-error.js';
 
-/** What the worker sends back: a report, or an error reduced to its class and text. */
-export type WorkerAnswer = { report: UserReport } | { error: { type: string; message: string } };
+/** What the worker sends back: a report, or its error with class, context and causes (worker-error.ts). */
+export type WorkerAnswer = { report: UserReport } | { error: WireError };
 
 /** What the parent sends the worker: the job (with the password: never in argv or env) and whom to become. */
 export interface WorkerOrder {
@@ -26,7 +27,7 @@ export async function runAsOwner(kind: JobKind, job: UserJob, ownerSpec: string 
   const owner = resolveOwner(ownerSpec, job.maildir);
   const answer = await inWorker({ kind, job, owner });
   if ('report' in answer) return answer.report;
-  throw reviveError(answer.error);
+  throw errorFromWire(answer.error);
 }
 
 function inWorker(order: WorkerOrder): Promise<WorkerAnswer> {
@@ -51,17 +52,4 @@ function inWorker(order: WorkerOrder): Promise<WorkerAnswer> {
     });
     child.send(order);
   });
-}
-
-const ERROR_TYPES: Record<string, new (message: string) => ImportError> = {
-  UsageError,
-  SourceError,
-  FolderError,
-  MessageError,
-};
-
-/** The worker's error as the same class here, so exit codes come out the same as in-process. */
-function reviveError(e: { type: string; message: string }): Error {
-  const Type = ERROR_TYPES[e.type];
-  return Type ? new Type(e.message) : new Error(e.message);
 }

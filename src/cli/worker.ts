@@ -1,6 +1,7 @@
 import process from 'node:process';
 import { runJob } from '../commands/run-job.js';
 import type { WorkerAnswer, WorkerOrder } from './run-as-owner.js';
+import { errorToWire } from './worker-error.js';
 
 // The unprivileged half of a root run: becomes the mailbox owner first, then does the work.
 
@@ -21,7 +22,7 @@ process.once('message', (order: WorkerOrder) => {
       setuid(order.owner.uid);
       answer = { report: await runJob(order.kind, order.job) };
     } catch (err) {
-      answer = { error: { type: (err as Error).name, message: (err as Error).message } };
+      answer = { error: errorToWire(err) };
     }
     // exit, not just disconnect: a socket some library left open must not keep a batch waiting.
     process.send?.(answer, () => process.exit(0));

@@ -85,7 +85,13 @@ export class FolderWriteSession {
       return earlier && path.join(this.dir, earlier.rel);
     };
     try {
-      const d = await deliver(this.dir, { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body, sameContent }, context);
+      // Checked against what the source announced before it gets a name (docs/write-path.md).
+      const expectedSize = Number.isFinite(m.size) ? m.size : undefined;
+      const d = await deliver(
+        this.dir,
+        { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body, sameContent, expectedSize },
+        context,
+      );
       // Counted after the await: writes run concurrently.
       this.changedDirs.add(m.dir);
       this.outcome.crlfSizes.set(m.name, d.bytes + d.lines);

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { FolderError, MessageError, syscallText, type ErrorContext } from '../errors.js';
-import { CrlfToLf, countLf, crlfToLf } from './line-endings.js';
+import { FolderError, ImportError, MessageError, syscallText, type ErrorContext } from '../errors.js';
+import { countLf, CrlfToLf, crlfToLf } from './line-endings.js';
 import { tmpName } from './unique-name.js';
 
 /** A message body: whole, streamed, or produced line by line by a writer function (a message read over POP3). */
@@ -23,6 +23,13 @@ export interface Delivery {
    * of linking a second copy.
    */
   sameContent?: (sha256: string) => string | undefined;
+  /**
+   * The size the server announced (IMAP RFC822.SIZE, POP3 LIST), counted on the bytes received,
+   * before CRLF becomes LF; for a line producer (POP3) in CRLF terms, or in LF terms as
+   * qmail-pop3d-like servers count. A body that ends short or runs long is this message's
+   * error, found before anything is linked; a long one is cut off as soon as it overruns.
+   */
+  expectedSize?: number;
 }
 
 export interface Delivered {
@@ -54,7 +61,7 @@ export async function deliver(maildir: string, d: Delivery, context: ErrorContex
     created = true;
     try {
       step = 'write';
-      written = await writeLf(handle, d.body);
+      written = await writeLf(handle, d.body, d.expectedSize, context);
       step = 'fsync';
       await handle.sync();
       // atime stays "now": qmail-pop3d unlinks tmp/ files whose atime is over 36 hours old.
@@ -101,34 +108,86 @@ async function renameUnlessGone(from: string, to: string): Promise<boolean> {
 async function writeLf(
   handle: fs.FileHandle,
   body: MessageSource,
+  expectedSize: number | undefined,
+  context: ErrorContext,
 ): Promise<{ bytes: number; lines: number; sha256: string }> {
+  const lineProducer = typeof body === 'function';
   let bytes = 0;
-  let lines = 0;
+  let lfs = 0;
   const hash = createHash('sha256');
   const write = async (chunk: Buffer) => {
+    if (lineProducer) {
+      // + 1: the line end a server adds to a last line that had none.
+      if (expectedSize !== undefined && bytes + chunk.length > expectedSize + 1)
+        throw sizeError('over', expectedSize, context);
+    }
     // write() may write less than asked (a full disk, a signal): go on until all of it is written.
     for (let done = 0; done < chunk.length;)
       done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
     bytes += chunk.length;
-    lines += countLf(chunk);
+    lfs += countLf(chunk);
     hash.update(chunk);
   };
-  if (Buffer.isBuffer(body)) await write(crlfToLf(body));
+  const received = new ReceivedBytes(expectedSize, context);
+  if (Buffer.isBuffer(body)) {
+    received.add(body.length);
+    await write(crlfToLf(body));
+  }
   // The producer's chunks already end in LF (POP3 lines); each write is awaited: bounded memory.
-  else if (typeof body === 'function') await body(write);
+  else if (lineProducer) await body(write);
   // pipeline, not pipe: a connection dropped mid-message must fail the write, not end it short.
   else
-    await pipeline(body, new CrlfToLf(), async (lf: AsyncIterable<Buffer>) => {
+    await pipeline(body, received, new CrlfToLf(), async (lf: AsyncIterable<Buffer>) => {
       for await (const chunk of lf) await write(chunk);
     });
-  return { bytes, lines, sha256: hash.digest('hex') };
+  if (expectedSize !== undefined) {
+    // A line producer's size is CRLF (or LF) terms, give or take the line end a server adds
+    // before the terminator to a message whose last line had none (RFC 1939).
+    const got = lineProducer ? bytes + lfs : received.bytes;
+    const ok = lineProducer ? [got, got - 2, bytes, bytes - 1].includes(expectedSize) : got === expectedSize;
+    if (!ok) throw sizeError(got < expectedSize ? got : 'over', expectedSize, context);
+  }
+  return { bytes, lines: lfs, sha256: hash.digest('hex') };
 }
 
-/** A full disk or quota stops the whole folder: every further message would fail the same way. */
+/** Counts the raw bytes of a streamed body, and stops it as soon as it runs past the announced size. */
+class ReceivedBytes extends Transform {
+  bytes = 0;
+
+  constructor(
+    private readonly expected: number | undefined,
+    private readonly context: ErrorContext,
+  ) {
+    super();
+  }
+
+  add(n: number): void {
+    this.bytes += n;
+    if (this.expected !== undefined && this.bytes > this.expected) throw sizeError('over', this.expected, this.context);
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    try {
+      this.add(chunk.length);
+      done(null, chunk);
+    } catch (err) {
+      done(err as Error);
+    }
+  }
+}
+
+function sizeError(got: number | 'over', expected: number, context: ErrorContext): MessageError {
+  const what = got === 'over' ? `more than the ${expected} bytes` : `${got} of the ${expected} bytes`;
+  return new MessageError(`received ${what} the server announced; not stored`, context);
+}
+
+/** A full disk, quota or file size limit stops the whole folder: further messages would fail the same way. */
 function failure(step: string, where: string, err: unknown, context: ErrorContext): Error {
+  // The body's own errors (a size that does not match, a connection lost) say what they are.
+  if (err instanceof ImportError) return err;
   const code = (err as NodeJS.ErrnoException).code;
   const text = syscallText(step, where, err);
-  if (code === 'ENOSPC' || code === 'EDQUOT')
-    return new FolderError(`${text} (disk full or over quota?)`, { ...context, cause: err });
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG')
+    return new FolderError(`${text} (disk full, over quota or over the file size limit?)`, { ...context, cause: err });
   return new MessageError(text, { ...context, cause: err });
 }

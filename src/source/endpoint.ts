@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { READ_TIMEOUT_MS } from '../limits.js';
 
 /** How to reach one protocol of the source server. */
 export type Security = 'tls' | 'starttls' | 'none';
@@ -11,6 +12,8 @@ export interface Endpoint {
   ca?: string;
   /** Skip certificate verification (--insecure). */
   insecure: boolean;
+  /** --timeout: a server silent this long mid-answer (or a handshake this slow) ends the step; default READ_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
 
 export interface Credentials {
@@ -42,4 +45,9 @@ export function isLoopback(host: string): boolean {
 
 export function describeEndpoint(protocol: 'imap' | 'pop3', e: Endpoint): string {
   return `${protocol} ${e.host}:${e.port}`;
+}
+
+/** How long this endpoint may stay silent while we wait for it. */
+export function timeoutOf(e: Endpoint): number {
+  return e.timeoutMs ?? READ_TIMEOUT_MS;
 }

@@ -3,8 +3,15 @@ import { ImapFlow, type ImapFlowError } from 'imapflow';
 import { FolderError, SourceError, type ErrorContext } from '../errors.js';
 import type { ImapMessageMeta } from '../message-records.js';
 import type { FolderStatus } from '../state/folder-marks.js';
-import { FETCH_RANGE_UIDS, INLINE_FETCH_MAX_BYTES, READ_TIMEOUT_MS } from '../limits.js';
-import { describeEndpoint, describeLogin, type Credentials, type Endpoint } from './endpoint.js';
+import {
+  FETCH_RANGE_UIDS,
+  INLINE_FETCH_MAX_BYTES,
+  MAX_IMAP_LINE_BYTES,
+  MAX_IMAP_LITERAL_BYTES,
+  MAX_IMAP_RESPONSE_BYTES,
+} from '../limits.js';
+import { describeEndpoint, describeLogin, timeoutOf, type Credentials, type Endpoint } from './endpoint.js';
+import { imapFailure, namedDownload, watchLink } from './imap-link.js';
 import { tlsOptions } from './pop3-client.js';
 
 export interface FolderSnapshot {
@@ -30,8 +37,9 @@ export interface SourceFolder {
   namespace: 'personal' | 'other' | 'shared';
 }
 
-/** A message body: small ones come whole from a pipelined range fetch, big ones as a stream. */
-export type MessageBody = { uid: number; buffer: Buffer } | { uid: number; stream: Readable };
+/** A message body: small ones come whole from a pipelined range fetch, big ones as a stream;
+ *  `size` is the RFC822.SIZE the server announced, which the bytes received must match. */
+export type MessageBody = { uid: number; size: number } & ({ buffer: Buffer } | { stream: Readable });
 
 export async function openImap(endpoint: Endpoint, creds: Credentials, context: ErrorContext): Promise<ImapFlow> {
   const peer = describeEndpoint('imap', endpoint);
@@ -46,11 +54,16 @@ export async function openImap(endpoint: Endpoint, creds: Credentials, context: 
       ? { user: creds.user, pass: creds.password, authzid: creds.authzid, loginMethod: 'AUTH=PLAIN' }
       : { user: creds.user, pass: creds.password },
     logger: false,
-    socketTimeout: READ_TIMEOUT_MS,
+    socketTimeout: timeoutOf(endpoint),
+    greetingTimeout: timeoutOf(endpoint),
+    connectionTimeout: timeoutOf(endpoint),
+    maxLineLength: MAX_IMAP_LINE_BYTES,
+    maxLiteralSize: MAX_IMAP_LITERAL_BYTES,
+    maxResponseSize: MAX_IMAP_RESPONSE_BYTES,
     disableAutoIdle: true,
   });
   // imapflow emits 'error' on a broken connection; without a listener Node would crash the run.
-  client.on('error', () => undefined);
+  watchLink(client, peer, timeoutOf(endpoint));
   try {
     await client.connect();
   } catch (err) {
@@ -61,7 +74,7 @@ export async function openImap(endpoint: Endpoint, creds: Credentials, context: 
         ...context,
         cause: err,
       });
-    throw new SourceError(`${peer}: cannot connect: ${e.code ?? e.message}`, { ...context, cause: err });
+    throw imapFailure(client, 'cannot connect', err, context);
   }
   return client;
 }
@@ -74,7 +87,12 @@ export async function listFolders(
 ): Promise<SourceFolder[]> {
   // With LIST-STATUS one round trip tells every folder's counts; imapflow falls back to STATUS.
   const statusQuery = { messages: true, uidNext: true, uidValidity: true, highestModseq: true };
-  const listed = await imapCall(() => client.list(withStatus ? { statusQuery } : {}), 'cannot list folders', context);
+  const listed = await imapCall(
+    client,
+    () => client.list(withStatus ? { statusQuery } : {}),
+    'cannot list folders',
+    context,
+  );
   return listed.map((f) => ({
     path: f.path,
     parts: f.delimiter ? f.path.split(f.delimiter) : [f.path],
@@ -121,10 +139,16 @@ export async function readFolderSnapshot(
   context: ErrorContext,
   matchHeaders = false,
 ): Promise<FolderSnapshot> {
-  const box = await imapCall(() => client.mailboxOpen(path, { readOnly: true }), `cannot open folder ${path}`, context);
+  const box = await imapCall(
+    client,
+    () => client.mailboxOpen(path, { readOnly: true }),
+    `cannot open folder ${path}`,
+    context,
+  );
   const messages: ImapMessageMeta[] = [];
   if (box.exists > 0) {
     await imapCall(
+      client,
       async () => {
         // For INBOX matching two header fields ride along in the same FETCH: UIDLs made from the message need them.
         const headers = matchHeaders ? { headers: ['x-uidl', 'message-id'] } : {};
@@ -169,17 +193,19 @@ export async function fetchBodies(
   context: ErrorContext,
 ): Promise<number[]> {
   const vanished: number[] = [];
+  const sizeOf = new Map(messages.map((m) => [m.uid, m.size]));
   const small = messages.filter((m) => m.size <= INLINE_FETCH_MAX_BYTES).map((m) => m.uid);
   const big = messages.filter((m) => m.size > INLINE_FETCH_MAX_BYTES).map((m) => m.uid);
   for (let i = 0; i < small.length; i += FETCH_RANGE_UIDS) {
     const wanted = new Set(small.slice(i, i + FETCH_RANGE_UIDS));
     const seen = new Set<number>();
     await imapCall(
+      client,
       async () => {
         for await (const m of client.fetch([...wanted].join(','), { uid: true, source: true }, { uid: true })) {
           if (!wanted.has(m.uid) || !m.source) continue;
           seen.add(m.uid);
-          await take({ uid: m.uid, buffer: m.source });
+          await take({ uid: m.uid, size: sizeOf.get(m.uid) as number, buffer: m.source });
         }
       },
       'cannot fetch messages',
@@ -189,11 +215,13 @@ export async function fetchBodies(
   }
   for (const uid of big) {
     const got = await imapCall(
+      client,
       () => client.download(String(uid), undefined, { uid: true }),
       `uid ${uid}: cannot fetch`,
       context,
     );
-    if (got.content) await take({ uid, stream: got.content });
+    if (got.content)
+      await take({ uid, size: sizeOf.get(uid) as number, stream: namedDownload(client, got.content, uid, context) });
     else vanished.push(uid);
   }
   return vanished;
@@ -209,6 +237,7 @@ export async function fetchHeaderBlocks(
   for (let i = 0; i < uids.length; i += FETCH_RANGE_UIDS) {
     const range = uids.slice(i, i + FETCH_RANGE_UIDS).join(',');
     await imapCall(
+      client,
       async () => {
         for await (const m of client.fetch(range, { uid: true, headers: true }, { uid: true }))
           if (m.headers) out.set(m.uid, m.headers);
@@ -238,17 +267,22 @@ export async function closeImap(client: ImapFlow): Promise<void> {
 /**
  * Runs one IMAP call. A NO or BAD answer is the server refusing this folder or these messages
  * (a folder it lists but cannot open): the folder's error, and the others go on. Anything else
- * (a dropped connection) is the source's.
+ * (a dropped connection, a stall) is the source's; our own errors pass as they are: a full disk
+ * met while writing inside a fetch loop is local, not the server's fault.
  */
-async function imapCall<T>(call: () => Promise<T>, what: string, context: ErrorContext): Promise<T> {
+async function imapCall<T>(client: ImapFlow, call: () => Promise<T>, what: string, context: ErrorContext): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (err instanceof SourceError || err instanceof FolderError) throw err;
     const e = err as ImapFlowError;
-    const text = `imap: ${what}: ${e.responseText ?? e.code ?? e.message}`;
     if (e.responseStatus === 'NO' || e.responseStatus === 'BAD')
-      throw new FolderError(`${text} (server answered ${e.responseStatus})`, { ...context, cause: err });
-    throw new SourceError(text, { ...context, cause: err });
+      throw new FolderError(
+        `imap: ${what}: ${e.responseText ?? e.code ?? e.message} (server answered ${e.responseStatus})`,
+        {
+          ...context,
+          cause: err,
+        },
+      );
+    throw imapFailure(client, what, err, context);
   }
 }

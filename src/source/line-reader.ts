@@ -103,7 +103,7 @@ export class LineReader {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.wake = undefined;
-        reject(new LineReadError('timeout', `no answer within ${Math.round(this.timeoutMs / 1000)} s`));
+        reject(new LineReadError('timeout', `stalled: no answer within ${this.timeoutMs / 1000} s`));
       }, this.timeoutMs);
       this.wake = () => {
         clearTimeout(timer);

@@ -3,8 +3,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { FolderError, SourceError, type ErrorContext } from '../errors.js';
-import { MAX_POP3_LINE_BYTES, READ_TIMEOUT_MS } from '../limits.js';
-import { describeEndpoint, describeLogin, type Credentials, type Endpoint } from './endpoint.js';
+import { MAX_POP3_LINE_BYTES } from '../limits.js';
+import { describeEndpoint, describeLogin, timeoutOf, type Credentials, type Endpoint } from './endpoint.js';
 import { LineReader } from './line-reader.js';
 import { Pop3Session, Pop3ErrReply } from './pop3-session.js';
 
@@ -48,7 +48,7 @@ interface OpenSession {
 async function openPop3(endpoint: Endpoint, creds: Credentials, context: ErrorContext): Promise<OpenSession> {
   const peer = describeEndpoint('pop3', endpoint);
   let socket: Duplex = await connect(endpoint, peer, context, endpoint.security === 'tls');
-  const reader = new LineReader(socket, READ_TIMEOUT_MS, MAX_POP3_LINE_BYTES);
+  const reader = new LineReader(socket, timeoutOf(endpoint), MAX_POP3_LINE_BYTES);
   const session = new Pop3Session(reader, (d) => socket.write(d), peer, context);
   try {
     const greeting = await session.greeting();
@@ -134,7 +134,11 @@ function connect(endpoint: Endpoint, peer: string, context: ErrorContext, implic
     const socket = implicitTls
       ? tls.connect({ host: endpoint.host, port: endpoint.port, ...tlsOptions(endpoint) }, () => resolve(socket))
       : net.connect({ host: endpoint.host, port: endpoint.port }, () => resolve(socket));
-    socket.setTimeout(READ_TIMEOUT_MS, () => socket.destroy(new Error('connect timed out')));
+    socket.setTimeout(timeoutOf(endpoint), () =>
+      socket.destroy(
+        new Error(`stalled: no ${implicitTls ? 'TLS handshake' : 'connection'} within ${timeoutOf(endpoint) / 1000} s`),
+      ),
+    );
     socket.once('error', fail);
     socket.once(implicitTls ? 'secureConnect' : 'connect', () => {
       socket.removeListener('error', fail);
@@ -143,12 +147,21 @@ function connect(endpoint: Endpoint, peer: string, context: ErrorContext, implic
   });
 }
 
+/** STLS: the TLS handshake over the plain socket, bounded like every other wait. */
 function upgrade(plain: net.Socket, endpoint: Endpoint, peer: string, context: ErrorContext): Promise<Duplex> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ socket: plain, ...tlsOptions(endpoint) }, () => resolve(socket));
-    socket.once('error', (err) =>
-      reject(new SourceError(`${peer}: TLS handshake failed: ${err.message}`, { ...context, cause: err })),
+    const timer = setTimeout(
+      () => socket.destroy(new Error(`stalled: no TLS handshake within ${timeoutOf(endpoint) / 1000} s`)),
+      timeoutOf(endpoint),
     );
+    const socket = tls.connect({ socket: plain, ...tlsOptions(endpoint) }, () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new SourceError(`${peer}: STLS: TLS handshake failed: ${err.message}`, { ...context, cause: err }));
+    });
   });
 }
 

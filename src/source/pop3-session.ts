@@ -1,5 +1,13 @@
 import { SourceError, type ErrorContext } from '../errors.js';
-import { MAX_MESSAGE_LINE_BYTES, TOP_CHECK_MAX_BYTES } from '../limits.js';
+import {
+  MAX_MESSAGE_LINE_BYTES,
+  MAX_POP3_CAPA_BYTES,
+  MAX_POP3_HEADER_BYTES,
+  MAX_POP3_LISTING_BYTES,
+  MAX_POP3_LISTING_LINES,
+  TOP_CHECK_MAX_BYTES,
+  TOP_EXTRA_MAX_BYTES,
+} from '../limits.js';
 import type { Pop3Message } from '../message-records.js';
 import { LineReadError, type LineReader } from './line-reader.js';
 
@@ -19,6 +27,14 @@ export interface ListEntry {
   size: number;
 }
 
+/** How much of one multi-line answer is taken into memory; more is a broken or hostile server. */
+export interface AnswerCap {
+  bytes: number;
+  lines: number;
+}
+
+const LISTING_CAP: AnswerCap = { bytes: MAX_POP3_LISTING_BYTES, lines: MAX_POP3_LISTING_LINES };
+
 /** Joins UIDL and LIST answers; a message LIST left out gets size NaN, which no size equals. */
 export function joinUidlAndList(uidl: readonly UidlEntry[], list: readonly ListEntry[]): Pop3Message[] {
   const sizeByN = new Map(list.map((l) => [l.n, l.size]));
@@ -32,6 +48,8 @@ export function joinUidlAndList(uidl: readonly UidlEntry[], list: readonly ListE
 export class Pop3Session {
   /** Messages read with RETR in this session (RETR may set \Seen at the source). */
   retrReads = 0;
+  /** Set when an answer was left unread half-way: what it answered. */
+  private abandoned?: string;
 
   constructor(
     private readonly reader: LineReader,
@@ -52,22 +70,23 @@ export class Pop3Session {
     return this.expectOk(shown);
   }
 
-  /** A command with a multi-line answer: the lines, dot-unstuffed, without the terminator. */
-  async multiline(line: string): Promise<Buffer[]> {
+  /** A command with a multi-line answer: the lines, dot-unstuffed, without the terminator, up to `cap`. */
+  async multiline(line: string, cap: AnswerCap = LISTING_CAP): Promise<Buffer[]> {
+    await this.command(line);
+    return this.collect(line, cap);
+  }
+
+  /** The lines of one multi-line answer; an answer over `cap` fails by name before it fills memory. */
+  private async collect(what: string, cap: AnswerCap): Promise<Buffer[]> {
     const lines: Buffer[] = [];
-    await this.eachLine(line, (l) => {
+    let bytes = 0;
+    await this.readBody(what, (l) => {
+      bytes += l.length + 2;
+      if (bytes > cap.bytes || lines.length >= cap.lines)
+        throw this.error(`answer to ${what} longer than ${cap.bytes} bytes or ${cap.lines} lines; refused`);
       lines.push(l);
     });
     return lines;
-  }
-
-  /**
-   * A command with a multi-line answer, one dot-unstuffed line at a time: a message of any size
-   * passes through in bounded memory. `take` is awaited, so a slow consumer slows the reading.
-   */
-  async eachLine(line: string, take: (line: Buffer) => void | Promise<void>, maxLineBytes?: number): Promise<void> {
-    await this.command(line);
-    await this.readBody(line, take, maxLineBytes);
   }
 
   /**
@@ -120,7 +139,7 @@ export class Pop3Session {
     let last: Buffer | undefined;
     let crlfBytes = 0;
     await this.readBody(
-      `message ${n}`,
+      `${command.split(' ')[0]} ${n} (message body)`,
       async (line) => {
         if (last) await take(last, true);
         last = line;
@@ -142,11 +161,14 @@ export class Pop3Session {
     }
     const lines: Buffer[] = [];
     let crlfBytes = 0;
-    // Read to the end in any case (the session must stay in step); keep no more than the LIST size allows.
+    // Read to the end (the session must stay in step), keeping no more than the LIST size allows; an
+    // answer far past LIST (a message that may never end) is refused and leaves the session unusable.
     await this.readBody(
-      `message ${n}`,
+      `TOP ${n} (message body)`,
       (line) => {
         crlfBytes += line.length + 2;
+        if (crlfBytes > listSize + TOP_EXTRA_MAX_BYTES)
+          throw this.error(`TOP ${n}: answer longer than the ${listSize} bytes LIST said; refused`);
         if (crlfBytes <= listSize) lines.push(line);
       },
       MAX_MESSAGE_LINE_BYTES,
@@ -177,9 +199,7 @@ export class Pop3Session {
           take(start + k, err);
           continue;
         }
-        const lines: Buffer[] = [];
-        await this.readBody(c, (l) => void lines.push(l));
-        take(start + k, lines);
+        take(start + k, await this.collect(c, { bytes: MAX_POP3_HEADER_BYTES, lines: MAX_POP3_LISTING_LINES }));
       }
     }
   }
@@ -192,7 +212,14 @@ export class Pop3Session {
     for (;;) {
       const raw = await this.read(what, maxLineBytes);
       if (raw.length === 1 && raw[0] === 0x2e) return;
-      await take(raw[0] === 0x2e ? raw.subarray(1) : raw);
+      try {
+        await take(raw[0] === 0x2e ? raw.subarray(1) : raw);
+      } catch (err) {
+        // The rest of this answer is still coming (a message longer than LIST said may never end):
+        // the session cannot read another answer.
+        this.abandoned = what;
+        throw err;
+      }
     }
   }
 
@@ -220,7 +247,7 @@ export class Pop3Session {
   async capabilities(): Promise<Map<string, string>> {
     let lines: Buffer[];
     try {
-      lines = await this.multiline('CAPA');
+      lines = await this.multiline('CAPA', { bytes: MAX_POP3_CAPA_BYTES, lines: MAX_POP3_CAPA_BYTES });
     } catch (err) {
       if (err instanceof Pop3ErrReply) return new Map();
       throw err;
@@ -234,6 +261,8 @@ export class Pop3Session {
   }
 
   send(line: string): void {
+    if (this.abandoned !== undefined)
+      throw this.error(`cannot send ${line.split(' ')[0]}: the answer to ${this.abandoned} was left unread`);
     // A CR or LF inside a command would let data (a password, a UIDL) smuggle in a second command.
     if (/[\r\n]/.test(line)) throw this.error(`refusing to send a command containing CR or LF`);
     this.write(`${line}\r\n`);

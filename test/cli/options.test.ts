@@ -13,6 +13,7 @@ const fileWith = (name: string, text: string) => {
 };
 const args = (over: Partial<CommonArgs> = {}): CommonArgs => ({
   host: 'old.example.com',
+  timeout: 120,
   security: 'tls',
   insecure: false,
   uidl: 'auto',

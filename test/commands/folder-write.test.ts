@@ -39,7 +39,8 @@ const lines = () => readJournal(maildir, CONTEXT);
 const message = (uid: number, over: Partial<PlannedMessage> = {}): PlannedMessage => ({
   source: 'imap',
   uid,
-  size: 30 + uid,
+  // Unknown here: the size check before link has its own tests (test/maildir/deliver-size.test.ts).
+  size: NaN,
   name: `n${uid}`,
   dir: 'new',
   file: `n${uid}`,
@@ -86,8 +87,8 @@ describe('FolderWriteSession', () => {
     expect([mtimeOf('new/n1'), mtimeOf('cur/n2:2,S')]).toEqual([MTIME + 1, MTIME + 2]);
     expect(outcome).toMatchObject({ written: 2, renamedByContent: 0, errors: [], messages: 2, bytes: 20 + 21 });
     expect(await lines()).toEqual([
-      { folder: 'Archive', uidValidity: V, uid: 1, size: 31, name: 'n1', sha256: sha(read('new/n1')) },
-      { folder: 'Archive', uidValidity: V, uid: 2, size: 32, name: 'n2', sha256: sha(read('cur/n2:2,S')) },
+      { folder: 'Archive', uidValidity: V, uid: 1, name: 'n1', sha256: sha(read('new/n1')) },
+      { folder: 'Archive', uidValidity: V, uid: 2, name: 'n2', sha256: sha(read('cur/n2:2,S')) },
     ]);
   });
 

@@ -1,0 +1,82 @@
+import type { Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
+import type { ImapFlow, ImapFlowError } from 'imapflow';
+import { ImportError, MessageError, SourceError, type ErrorContext } from '../errors.js';
+import { IMAP_KEEPALIVE_FRACTION } from '../limits.js';
+
+/** What we know of one IMAP connection beyond imapflow: whom it reaches, and why it ended. */
+interface Link {
+  peer: string;
+  timeoutMs: number;
+  /** The first error imapflow reported for the connection (a timeout, a refused line): later
+   *  commands only see "NoConnection", and the user should read the real reason. */
+  lost?: Error;
+}
+
+const links = new WeakMap<ImapFlow, Link>();
+
+/**
+ * Watches a connected client: remembers why its connection ended, and sends a NOOP whenever a
+ * while has passed, so that a connection waiting for a long POP3 step never sits idle into our
+ * own read timeout or the server's autologout. A NOOP behind a running command just queues.
+ */
+export function watchLink(client: ImapFlow, peer: string, timeoutMs: number): void {
+  const link: Link = { peer, timeoutMs };
+  links.set(client, link);
+  client.on('error', (err: Error) => {
+    link.lost ??= err;
+  });
+  let pending = false;
+  const timer = setInterval(() => {
+    if (pending || !client.usable) return;
+    pending = true;
+    client
+      .noop()
+      .catch(() => undefined)
+      .finally(() => (pending = false));
+  }, timeoutMs * IMAP_KEEPALIVE_FRACTION);
+  timer.unref();
+  client.on('close', () => clearInterval(timer));
+}
+
+/** An imapflow failure as a SourceError naming the server, the step and what really happened. */
+export function imapFailure(client: ImapFlow, what: string, err: unknown, context: ErrorContext): ImportError {
+  if (err instanceof ImportError) return err;
+  const link = links.get(client);
+  const e = err as ImapFlowError;
+  const real = (e.code === 'NoConnection' && link?.lost) || e;
+  return new SourceError(`${link?.peer ?? 'imap'}: ${what}: ${describeImapError(real, link?.timeoutMs)}`, {
+    ...context,
+    cause: err,
+  });
+}
+
+function describeImapError(err: Error, timeoutMs: number | undefined): string {
+  const e = err as ImapFlowError;
+  if (e.code === 'ETIMEOUT' && timeoutMs !== undefined)
+    return `stalled: no answer within ${timeoutMs / 1000} s (--timeout)`;
+  if (e.code === 'LineTooLarge' || e.code === 'LiteralTooLarge' || e.code === 'ResponseTooLarge')
+    return `server sent too much: ${e.message}`;
+  if (e.responseText) return e.responseText;
+  return e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message;
+}
+
+/**
+ * A streamed download whose failures say what they mean: a message that vanished or overran
+ * during its download is that message's error; anything else (the connection) ends the step.
+ * Destroying the result (the write failed) aborts the download.
+ */
+export function namedDownload(client: ImapFlow, content: Readable, uid: number, context: ErrorContext): Readable {
+  const out = new PassThrough();
+  content.once('error', (err: ImapFlowError) => {
+    const messageContext = { ...context, uid, cause: err };
+    if (err.code === 'DownloadIncomplete')
+      out.destroy(new MessageError('expunged on the source during its download; not copied', messageContext));
+    else if (err.code === 'DownloadOverflow')
+      out.destroy(new MessageError('the server sent more than its RFC822.SIZE; not copied', messageContext));
+    else out.destroy(imapFailure(client, `uid ${uid}: download failed`, err, context));
+  });
+  out.once('close', () => content.destroy());
+  content.pipe(out);
+  return out;
+}
