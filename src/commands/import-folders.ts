@@ -1,11 +1,11 @@
 import os from 'node:os';
 import path from 'node:path';
-import fs from 'node:fs/promises';
 import type { ImapFlow } from 'imapflow';
-import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { FolderError, type ErrorContext } from '../errors.js';
 import { maildirFolderFor } from '../maildir/folder-name.js';
-import { ensureMaildir } from '../maildir/layout.js';
+import { ensureMaildir, markAsFolder } from '../maildir/layout.js';
 import { clearOurTmp } from '../maildir/lock.js';
+import { countingQuota } from '../maildir/quota.js';
 import { existingByName } from '../maildir/scan.js';
 import { addSubscriptions } from '../maildir/subscriptions.js';
 import { planFolder } from '../plan/folder.js';
@@ -105,40 +105,31 @@ async function importFolder(
     host: os.hostname(),
   });
   const tally = newTally();
-  const { history, target } = startFolder(journal, dir, folder.path, snapshot.uidValidity, existing, planned);
-  if (target)
-    await writeFromImap(
-      imap,
-      target,
-      `${job.user} ${folder.path}`,
-      job.quiet,
-      planned,
-      snapshot.messages,
-      tally,
-      context,
-    );
-  const report: FolderReport = {
-    name: folder.path,
-    dir: dirName,
-    imapMessages: snapshot.messages.length,
-    toWrite: planned.filter((m) => m.action === 'write').length,
-    alreadyPresent: planned.filter((m) => m.action !== 'write').length,
-    reflagged: tally.reflagged,
-    droppedFlags: countDropped(planned),
-    errors: tally.errors,
-    history: await finishFolder(dir, history, tally, job.deleteGone, job.dryRun, context),
-  };
+  // maildirsize learns of this folder's writes when it is done, or has failed part-way.
+  const report = await countingQuota(job.maildir, tally, context, async (): Promise<FolderReport> => {
+    const { history, target } = startFolder(journal, dir, folder.path, snapshot.uidValidity, existing, planned);
+    if (target)
+      await writeFromImap(
+        imap,
+        target,
+        `${job.user} ${folder.path}`,
+        job.quiet,
+        planned,
+        snapshot.messages,
+        tally,
+        context,
+      );
+    return {
+      name: folder.path,
+      dir: dirName,
+      imapMessages: snapshot.messages.length,
+      toWrite: planned.filter((m) => m.action === 'write').length,
+      alreadyPresent: planned.filter((m) => m.action !== 'write').length,
+      reflagged: tally.reflagged,
+      droppedFlags: countDropped(planned),
+      errors: tally.errors,
+      history: await finishFolder(dir, history, tally, job.deleteGone, job.dryRun, context),
+    };
+  });
   return { report, tally };
-}
-
-/** The empty `maildirfolder` file Maildir++ readers (Courier's deliverquota, Dovecot) expect in a subfolder. */
-async function markAsFolder(dir: string, context: ErrorContext): Promise<void> {
-  const marker = path.join(dir, 'maildirfolder');
-  try {
-    await (
-      await fs.open(marker, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600)
-    ).close();
-  } catch (err) {
-    throw new FolderError(syscallText('create', marker, err), { ...context, cause: err });
-  }
 }

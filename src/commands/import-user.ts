@@ -4,7 +4,7 @@ import type { ErrorContext } from '../errors.js';
 import type { MessageSource } from '../maildir/deliver.js';
 import { ensureMaildir } from '../maildir/layout.js';
 import { clearOurTmp, lockMaildir } from '../maildir/lock.js';
-import { recordQuotaUse } from '../maildir/quota.js';
+import { countingQuota } from '../maildir/quota.js';
 import { existingByName, type ScannedEntry } from '../maildir/scan.js';
 import { planInbox, type InboxPlan } from '../plan/inbox.js';
 import { countDropped } from '../plan/message.js';
@@ -59,7 +59,7 @@ export async function importUser(job: UserJob): Promise<ImportReport> {
   }
 }
 
-/** INBOX, then the other folders, then the quota: everything a run does once the Maildir is ours. */
+/** INBOX, then the other folders: everything a run does once the Maildir is ours. */
 async function importAll(
   imap: ImapFlow,
   job: UserJob,
@@ -70,45 +70,40 @@ async function importAll(
   const runStartSec = Math.floor(Date.now() / 1000);
   const existingFiles = await scanIfPresent(job.maildir, context);
   const tally = newTally();
-  // Everything POP3 is needed for (listing, matching evidence, fetching) happens in this one session.
-  const inPop3 = async (pop3?: Pop3Connection) => {
-    const match = pop3 ? await matchInbox(job.uidl, snapshot, pop3, imap, context) : undefined;
-    const ours = new Set(journal.entries.filter((e) => e.folder === 'INBOX').map((e) => e.name));
-    const plan = await markNameConflicts(
-      job.maildir,
-      makePlan(snapshot, match, existingFiles, runStartSec),
-      snapshot.messages,
-      ours,
-      context,
-    );
-    const folder = startFolder(journal, job.maildir, 'INBOX', snapshot.uidValidity, existingFiles, plan.messages);
-    if (pop3 && folder.target) await writeViaPop3(pop3, folder.target, plan, tally, context);
-    return { plan, match, folder };
-  };
-  const { plan, match, folder } =
-    job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
-  if (folder.target)
-    await writeFromImap(
-      imap,
-      folder.target,
-      `${job.user} INBOX`,
-      job.quiet,
-      plan.messages,
-      snapshot.messages,
-      tally,
-      context,
-    );
-  const history = await finishFolder(job.maildir, folder.history, tally, job.deleteGone, job.dryRun, context);
+  // maildirsize learns of INBOX's writes when INBOX is done (or has failed), each folder's after it.
+  const { plan, match, history } = await countingQuota(job.maildir, tally, context, async () => {
+    // Everything POP3 is needed for (listing, matching evidence, fetching) happens in this one session.
+    const inPop3 = async (pop3?: Pop3Connection) => {
+      const match = pop3 ? await matchInbox(job.uidl, snapshot, pop3, imap, context) : undefined;
+      const ours = new Set(journal.entries.filter((e) => e.folder === 'INBOX').map((e) => e.name));
+      const plan = await markNameConflicts(
+        job.maildir,
+        makePlan(snapshot, match, existingFiles, runStartSec),
+        snapshot.messages,
+        ours,
+        context,
+      );
+      const folder = startFolder(journal, job.maildir, 'INBOX', snapshot.uidValidity, existingFiles, plan.messages);
+      if (pop3 && folder.target) await writeViaPop3(pop3, folder.target, plan, tally, context);
+      return { plan, match, folder };
+    };
+    const { plan, match, folder } =
+      job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
+    if (folder.target)
+      await writeFromImap(
+        imap,
+        folder.target,
+        `${job.user} INBOX`,
+        job.quiet,
+        plan.messages,
+        snapshot.messages,
+        tally,
+        context,
+      );
+    const history = await finishFolder(job.maildir, folder.history, tally, job.deleteGone, job.dryRun, context);
+    return { plan, match, history };
+  });
   const folders = await importFolders(imap, job, journal, runStartSec);
-  if (!job.dryRun) {
-    const all = [tally, ...folders.map((f) => f.tally)];
-    await recordQuotaUse(
-      job.maildir,
-      sum(all, (t) => t.bytes),
-      sum(all, (t) => t.messages),
-      context,
-    );
-  }
   return importReport(
     job,
     plan,
@@ -118,10 +113,6 @@ async function importAll(
     history,
     folders.map((f) => f.report),
   );
-}
-
-function sum<T>(items: readonly T[], pick: (item: T) => number): number {
-  return items.reduce((n, i) => n + pick(i), 0);
 }
 
 function makePlan(

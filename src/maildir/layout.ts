@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { openOwnFile } from './read-file.js';
 
 export const MAILDIR_SUBDIRS = ['tmp', 'new', 'cur'] as const;
 
@@ -37,4 +38,11 @@ export async function fsyncDir(dir: string, context: ErrorContext): Promise<void
   } finally {
     await handle?.close();
   }
+}
+
+/** The empty `maildirfolder` file Maildir++ readers (Courier's deliverquota, Dovecot) expect in a
+ *  subfolder; opened like our other small files, so a FIFO planted there cannot hang the run. */
+export async function markAsFolder(dir: string, context: ErrorContext): Promise<void> {
+  const marker = path.join(dir, 'maildirfolder');
+  await (await openOwnFile(marker, fs.constants.O_WRONLY | fs.constants.O_CREAT, context))?.close();
 }

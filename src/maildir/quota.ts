@@ -1,6 +1,36 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { endsWithNewline, openOwnFile, writeAll } from './read-file.js';
+
+/** Bytes and messages a folder's writes added (negative: removed). */
+export interface QuotaUse {
+  bytes: number;
+  messages: number;
+}
+
+/**
+ * Runs one folder's writes, then counts what they added in maildirsize, also when they failed
+ * part-way: counted once at the end of a run, every failed run would leave the quota short for
+ * good. `use` is the tally the writes update as they go.
+ */
+export async function countingQuota<T>(
+  maildir: string,
+  use: QuotaUse,
+  context: ErrorContext,
+  work: () => Promise<T>,
+): Promise<T> {
+  let result: T;
+  try {
+    result = await work();
+  } catch (err) {
+    // The folder's own error is the one to report; a quota write failing too is secondary.
+    await recordQuotaUse(maildir, use.bytes, use.messages, context).catch(() => undefined);
+    throw err;
+  }
+  await recordQuotaUse(maildir, use.bytes, use.messages, context);
+  return result;
+}
 
 /**
  * Counts added (or, negative, removed) mail in a Maildir++ quota file (`maildirsize`, kept by
@@ -16,17 +46,17 @@ export async function recordQuotaUse(
 ): Promise<void> {
   if (messages === 0 && bytes === 0) return;
   const file = path.join(maildir, 'maildirsize');
-  let handle: fs.FileHandle;
+  const handle = await openOwnFile(file, fs.constants.O_RDWR | fs.constants.O_APPEND, context);
+  if (!handle) return;
   try {
-    handle = await fs.open(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW);
+    // A file whose last line lacks its newline would have our line glued onto it ("5000000000S13645439 300").
+    const lead = (await endsWithNewline(handle)) ? '' : '\n';
+    await writeAll(handle, Buffer.from(`${lead}${bytes} ${messages}\n`));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new FolderError(syscallText('open', file, err), { ...context, cause: err });
-  }
-  try {
-    await handle.write(`${bytes} ${messages}\n`);
-  } catch (err) {
-    throw new FolderError(syscallText('write', file, err), { ...context, cause: err });
+    throw new FolderError(`${syscallText('write', file, err)}; it misses ${bytes} bytes in ${messages} messages`, {
+      ...context,
+      cause: err,
+    });
   } finally {
     await handle.close();
   }
