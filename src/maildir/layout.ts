@@ -22,7 +22,12 @@ async function ensureRealDir(dir: string, context: ErrorContext): Promise<void> 
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
       throw new FolderError(syscallText('mkdir', dir, err), { ...context, cause: err });
   }
-  const st = await fs.lstat(dir);
+  let st;
+  try {
+    st = await fs.lstat(dir);
+  } catch (err) {
+    throw new FolderError(syscallText('lstat', dir, err), { ...context, cause: err });
+  }
   if (st.isSymbolicLink()) throw new FolderError(`${dir} is a symlink; refusing to follow it`, context);
   if (!st.isDirectory()) throw new FolderError(`${dir} is not a directory`, context);
 }
