@@ -13,9 +13,16 @@ export interface CliResult {
 
 /** Runs the built qmail-import as a user would, as a separate process; one still running after
  *  `timeoutMs` is killed with its worker and reported as hung, so a hang fails the test, not the suite. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs?: number): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs?: number,
+  /** A command the CLI runs under, e.g. ['prlimit', '--fsize=65536', '--']. */
+  wrapper: string[] = [],
+): Promise<CliResult> {
+  const [command, ...argv] = [...wrapper, process.execPath, CLI, ...args] as [string, ...string[]];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(command, argv, {
       env: { PATH: process.env.PATH, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: timeoutMs !== undefined,
