@@ -106,6 +106,7 @@ describe('interrupted and repeated imports', () => {
     const lock = path.join(c.maildir, 'qmail-import.lock');
     // This test's own process stands in for a live import.
     const release = await lockMaildir(c.maildir, {});
+    fs.chownSync(lock, c.owner.uid, c.owner.gid);
     const busy = await runCli(['import', ...c.args]);
     await release();
     expect(busy.code).toBe(1);
