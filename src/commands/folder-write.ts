@@ -4,6 +4,8 @@ import { FolderError, MessageError, syscallText, type ErrorContext } from '../er
 import { deliver, type MessageSource } from '../maildir/deliver.js';
 import { JOURNAL_BATCH } from '../limits.js';
 import { fsyncDir } from '../maildir/layout.js';
+import { recordQuotaUse } from '../maildir/quota.js';
+import { hashFile } from '../verify/content.js';
 import type { FolderPlan } from '../plan/folder.js';
 import type { PlannedMessage } from '../plan/message.js';
 import type { Journal, JournalEntry } from '../state/journal.js';
@@ -53,20 +55,26 @@ export class FolderWriteSession {
     messages: 0,
   };
 
+  /** What maildirsize has been told of this session's writes so far. */
+  private readonly quotaTold = { bytes: 0, messages: 0 };
+
   private constructor(
     private readonly dir: string,
+    private readonly maildir: string,
     private readonly plan: FolderPlan,
     private readonly journal: Journal,
     private readonly context: ErrorContext,
   ) {}
 
+  /** `dir` is the folder's Maildir (the Maildir itself for INBOX); `maildir` holds the quota file. */
   static async begin(
     dir: string,
+    maildir: string,
     plan: FolderPlan,
     journal: Journal,
     context: ErrorContext,
   ): Promise<FolderWriteSession> {
-    const session = new FolderWriteSession(dir, plan, journal, context);
+    const session = new FolderWriteSession(dir, maildir, plan, journal, context);
     for (const e of plan.earlier) {
       let rel = `${e.dir}/${e.file}`;
       if (e.parkAs !== undefined) rel = await session.park(rel, e.parkAs, e.record);
@@ -117,6 +125,7 @@ export class FolderWriteSession {
   /** After every message was written: flags, what the source no longer has, durability. */
   async finish(deleteGone: boolean): Promise<FolderOutcome> {
     for (const m of this.plan.messages) if (m.action === 'reflag' && m.from) await this.reflag(m, m.from);
+    for (const m of this.plan.messages) if (m.unrecorded) await this.adopt(m);
     const gone = [...this.pool.values()].flat();
     this.outcome.goneFromSource = gone.map((g) => g.rel);
     if (deleteGone) {
@@ -140,9 +149,24 @@ export class FolderWriteSession {
     }
   }
 
+  /** Names, journal and quota made durable and true; after a failure part-way too, so that
+   *  maildirsize never lags behind what is on disk (docs/write-path.md). */
   private async sync(): Promise<void> {
-    await this.publish();
-    await this.journal.sync(this.context);
+    try {
+      await this.publish();
+      await this.journal.sync(this.context);
+    } finally {
+      await this.tellQuota();
+    }
+  }
+
+  /** maildirsize learns what this session linked or removed since it was last told. */
+  private async tellQuota(): Promise<void> {
+    const bytes = this.outcome.bytes - this.quotaTold.bytes;
+    const messages = this.outcome.messages - this.quotaTold.messages;
+    await recordQuotaUse(this.maildir, bytes, messages, this.context);
+    this.quotaTold.bytes += bytes;
+    this.quotaTold.messages += messages;
   }
 
   /**
@@ -209,6 +233,19 @@ export class FolderWriteSession {
           new MessageError(syscallText('rename', `${from}, ${to}`, err), { ...this.context, uid: m.uid, uidl: m.uidl })
             .message,
         );
+    }
+  }
+
+  /** A file that is the message but has no journal line gets one, with the hash of what it holds. */
+  private async adopt(m: PlannedMessage): Promise<void> {
+    const file = path.join(this.dir, m.dir, m.file);
+    try {
+      const sha256 = await hashFile(file);
+      this.pending.push(this.entry({ uid: m.uid, uidl: m.uidl, name: m.name, sha256, size: m.size }));
+    } catch (err) {
+      // Gone meanwhile: nothing to record.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new FolderError(syscallText('read', file, err), { ...this.context, cause: err });
     }
   }
 

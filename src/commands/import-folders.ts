@@ -1,11 +1,9 @@
 import os from 'node:os';
 import path from 'node:path';
-import fs from 'node:fs/promises';
 import type { ImapFlow } from 'imapflow';
-import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { FolderError, type ErrorContext } from '../errors.js';
 import { folderNameEncodingOf, maildirFolderFor } from '../maildir/folder-name.js';
-import { ensureMaildir } from '../maildir/layout.js';
-import { recordQuotaUse } from '../maildir/quota.js';
+import { ensureMaildir, markAsFolder } from '../maildir/layout.js';
 import { clearOurTmp } from '../maildir/lock.js';
 import { existingByName, scanIfPresent } from '../maildir/scan.js';
 import { addSubscriptions } from '../maildir/subscriptions.js';
@@ -139,11 +137,10 @@ async function importFolder(
   });
   let outcome: FolderOutcome | undefined;
   if (run.journal) {
-    const session = await FolderWriteSession.begin(dir, plan, run.journal, context);
+    const session = await FolderWriteSession.begin(dir, job.maildir, plan, run.journal, context);
     const progress = new Progress(`${job.user} ${folder.path}`, !job.quiet);
     await session.during(() => copyFromImap(imap, session, plan.messages, snapshot.messages, progress, context));
     outcome = await session.finish(job.deleteGone);
-    await recordQuotaUse(job.maildir, outcome.bytes, outcome.messages, context);
   }
   const imapUids = outcome && (await keepImapUids(job, dir, snapshot, plan, run.entries, context));
   return {
@@ -154,16 +151,4 @@ async function importFolder(
     droppedFlags: countDropped(plan.messages),
     ...(imapUids ? { imapUids } : {}),
   };
-}
-
-/** The empty `maildirfolder` file Maildir++ readers (Courier's deliverquota, Dovecot) expect in a subfolder. */
-async function markAsFolder(dir: string, context: ErrorContext): Promise<void> {
-  const marker = path.join(dir, 'maildirfolder');
-  try {
-    await (
-      await fs.open(marker, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600)
-    ).close();
-  } catch (err) {
-    throw new FolderError(syscallText('create', marker, err), { ...context, cause: err });
-  }
 }

@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { ImapFlow } from 'imapflow';
 import type { ErrorContext } from '../errors.js';
 import { crlfExtra } from '../maildir/line-endings.js';
-import { recordQuotaUse } from '../maildir/quota.js';
 import { uidlOfName } from '../maildir/pop3d-listing.js';
 import { existingByName, scanIfPresent, type ScannedEntry } from '../maildir/scan.js';
 import { folderHistory } from '../plan/history.js';
@@ -14,7 +13,7 @@ import { Progress } from '../report/progress.js';
 import type { InboxReport } from '../report/types.js';
 import type { FolderMark } from '../state/folder-marks.js';
 import { readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
-import { RefusedAfterLogin, withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
+import { withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
 import { copyFromImap, copyFromPop3 } from './copy-messages.js';
 import { FolderWriteSession, type FolderOutcome } from './folder-write.js';
 import { keepImapUids } from './imap-uid-input.js';
@@ -47,32 +46,18 @@ export async function importInbox(
       foreignCrlfSize: await foreignCrlfSizes(job.maildir, scanned, match, history.recordOf, context),
     };
     const plan = makePlan(snapshot, match, facts, scanned, runStartSec);
-    const session = run.journal && (await FolderWriteSession.begin(job.maildir, plan, run.journal, context));
+    const session =
+      run.journal && (await FolderWriteSession.begin(job.maildir, job.maildir, plan, run.journal, context));
     if (pop3 && session) await session.during(() => copyFromPop3(pop3, session, plan.messages));
     return { plan, match, session, readWithRetr: pop3?.session.retrReads ?? 0 };
   };
-  const done = await (
-    job.uidl === 'off' ? inPop3() : withPop3Session(job.pop3, credentialsOf(job), context, inPop3)
-  ).catch((err: unknown) => {
-    // The INBOX alone cannot be done; the account's other folders still can.
-    if (!(err instanceof RefusedAfterLogin)) throw err;
-    return err;
-  });
-  if (done instanceof RefusedAfterLogin) {
-    const facts = { uidValidity: snapshot.uidValidity, existing, history: { ...history, recordOf: new Map() } };
-    const plan = makePlan({ ...snapshot, messages: [] }, undefined, facts, scanned, runStartSec);
-    return {
-      inbox: { ...inboxReport(job, plan, snapshot.messages.length, 0, undefined, 0), error: done.detail },
-      plan,
-    };
-  }
-  const { plan, match, session, readWithRetr } = done;
+  const { plan, match, session, readWithRetr } =
+    job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
   let outcome: FolderOutcome | undefined;
   if (session) {
     const progress = new Progress(`${job.user} INBOX`, !job.quiet);
     await session.during(() => copyFromImap(imap, session, plan.messages, snapshot.messages, progress, context));
     outcome = await session.finish(job.deleteGone);
-    await recordQuotaUse(job.maildir, outcome.bytes, outcome.messages, context);
   }
   const imapUids = session && (await keepImapUids(job, job.maildir, snapshot, plan, run.entries, context));
   const inbox = inboxReport(job, plan, snapshot.messages.length, match?.pop3.length ?? 0, outcome, readWithRetr);
@@ -82,19 +67,18 @@ export async function importInbox(
   return { inbox: imapUids ? { ...inbox, imapUids } : inbox, plan };
 }
 
-/** The report of an INBOX a run skipped because STATUS matched its mark: what that run found. */
-export function unchangedInbox(job: UserJob, mark: FolderMark): InboxReport {
-  const kept = mark.uidlsKept ?? 0;
+/** The report of an INBOX this run did not read: nothing written, nothing found. */
+function emptyInbox(job: UserJob, uidValidity: string, messages: number): InboxReport {
   return {
-    uidValidity: mark.uidValidity,
+    uidValidity,
     uidlMode: job.uidl,
-    imapMessages: mark.messages,
-    pop3Messages: mark.pop3Messages ?? 0,
+    imapMessages: messages,
+    pop3Messages: 0,
     toWrite: 0,
     written: 0,
-    alreadyPresent: mark.messages,
-    uidlsKept: kept,
-    matchedBy: kept ? { 'an earlier run': kept } : {},
+    alreadyPresent: 0,
+    uidlsKept: 0,
+    matchedBy: {},
     sharedUidls: 0,
     downloadAgain: [],
     unmatchedPop3: [],
@@ -105,8 +89,25 @@ export function unchangedInbox(job: UserJob, mark: FolderMark): InboxReport {
     outOfOrder: [],
     readWithRetr: 0,
     history: { movedByContent: 0, keptDeleted: 0, goneFromSource: [], goneDeleted: false },
+  };
+}
+
+/** An INBOX skipped because STATUS matched its mark: what the run that set the mark found. */
+export function unchangedInbox(job: UserJob, mark: FolderMark): InboxReport {
+  const kept = mark.uidlsKept ?? 0;
+  return {
+    ...emptyInbox(job, mark.uidValidity, mark.messages),
+    pop3Messages: mark.pop3Messages ?? 0,
+    alreadyPresent: mark.messages,
+    uidlsKept: kept,
+    matchedBy: kept ? { 'an earlier run': kept } : {},
     unchanged: true,
   };
+}
+
+/** An INBOX that could not be done (POP3 refused after login, a full disk): the other folders still are. */
+export function failedInbox(job: UserJob, error: string): InboxReport {
+  return { ...emptyInbox(job, '', 0), error };
 }
 
 /**

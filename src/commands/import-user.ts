@@ -1,14 +1,15 @@
 import type { ImapFlow } from 'imapflow';
-import type { ErrorContext } from '../errors.js';
+import { FolderError, type ErrorContext } from '../errors.js';
 import { resolveImapServer } from '../maildir/imap-server.js';
 import { ensureMaildir } from '../maildir/layout.js';
 import { clearOurTmp, lockMaildir } from '../maildir/lock.js';
+import { checkQuotaFile } from '../maildir/quota.js';
 import { folderClean, inboxClean, type HistoryReport, type InboxReport, type ImportReport } from '../report/types.js';
 import { readMarks, unchangedSince, writeMarks, type FolderMark } from '../state/folder-marks.js';
 import { Journal, readJournal } from '../state/journal.js';
 import { closeImap, listFolders, openImap, type SourceFolder } from '../source/imap.js';
 import { importFolders, type FolderResult, type RunState } from './import-folders.js';
-import { importInbox, unchangedInbox } from './import-inbox.js';
+import { failedInbox, importInbox, unchangedInbox } from './import-inbox.js';
 import { credentialsOf, type UserJob } from './user-job.js';
 
 /**
@@ -36,6 +37,7 @@ async function importUserAs(job: UserJob): Promise<ImportReport> {
     const release = await lockMaildir(job.maildir, context);
     try {
       await clearOurTmp(job.maildir, context);
+      await checkQuotaFile(job.maildir, context);
       const entries = await readJournal(job.maildir, context);
       const journal = await Journal.open(job.maildir, context);
       try {
@@ -59,7 +61,11 @@ async function importAll(imap: ImapFlow, job: UserJob, listed: SourceFolder[], r
   const done =
     inboxMark && unchangedSince(inboxMark, inboxStatus)
       ? { inbox: unchangedInbox(job, inboxMark) }
-      : await importInbox(imap, job, run, runStartSec);
+      : await importInbox(imap, job, run, runStartSec).catch((err: unknown) => {
+          // The INBOX alone cannot be done (POP3 refused after login, a full disk); other folders still can.
+          if (!(err instanceof FolderError)) throw err;
+          return { inbox: failedInbox(job, err.detail) };
+        });
   const folders = await importFolders(imap, job, run, runStartSec, listed);
   if (run.journal)
     await writeMarks(job.maildir, nextMarks(run.marks, inboxStatus, done.inbox, folders), { user: job.user });

@@ -187,7 +187,9 @@ function failure(step: string, where: string, err: unknown, context: ErrorContex
   if (err instanceof ImportError) return err;
   const code = (err as NodeJS.ErrnoException).code;
   const text = syscallText(step, where, err);
-  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG')
-    return new FolderError(`${text} (disk full, over quota or over the file size limit?)`, { ...context, cause: err });
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new FolderError(`${text} (disk full or over quota?)`, { ...context, cause: err });
+  // Over the file size limit: this message only; smaller ones after it still fit.
+  if (code === 'EFBIG') return new MessageError(`${text} (over the file size limit)`, { ...context, cause: err });
   return new MessageError(text, { ...context, cause: err });
 }

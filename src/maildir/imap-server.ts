@@ -12,10 +12,11 @@ const BINARIES: Record<'dovecot' | 'courier', readonly string[]> = {
   courier: ['/usr/lib/courier/courier/imapd', '/usr/bin/imapd', '/usr/lib/courier-imap/bin/imapd'],
 };
 
-/** Files a server leaves in a Maildir it has served. */
+/** Files a server leaves in a Maildir it has served. Not the subscription files: the import writes
+ *  both servers' (maildir/subscriptions.ts), so they tell nothing. */
 const TRACES: Record<'dovecot' | 'courier', (name: string) => boolean> = {
   dovecot: (n) => n === 'dovecot-uidlist' || n.startsWith('dovecot.index') || n.startsWith('dovecot.list.index'),
-  courier: (n) => n === 'courierimapuiddb' || n === 'courierimapsubscribed',
+  courier: (n) => n === 'courierimapuiddb' || n === 'courierimapacl' || n === 'courierimapkeywords',
 };
 
 /**

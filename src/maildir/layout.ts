@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { openOwnFile } from './read-file.js';
 
 export const MAILDIR_SUBDIRS = ['tmp', 'new', 'cur'] as const;
 
@@ -21,7 +22,12 @@ async function ensureRealDir(dir: string, context: ErrorContext): Promise<void> 
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
       throw new FolderError(syscallText('mkdir', dir, err), { ...context, cause: err });
   }
-  const st = await fs.lstat(dir);
+  let st;
+  try {
+    st = await fs.lstat(dir);
+  } catch (err) {
+    throw new FolderError(syscallText('lstat', dir, err), { ...context, cause: err });
+  }
   if (st.isSymbolicLink()) throw new FolderError(`${dir} is a symlink; refusing to follow it`, context);
   if (!st.isDirectory()) throw new FolderError(`${dir} is not a directory`, context);
 }
@@ -37,4 +43,11 @@ export async function fsyncDir(dir: string, context: ErrorContext): Promise<void
   } finally {
     await handle?.close();
   }
+}
+
+/** The empty `maildirfolder` file Maildir++ readers (Courier's deliverquota, Dovecot) expect in a
+ *  subfolder; opened like our other small files, so a FIFO planted there cannot hang the run. */
+export async function markAsFolder(dir: string, context: ErrorContext): Promise<void> {
+  const marker = path.join(dir, 'maildirfolder');
+  await (await openOwnFile(marker, fs.constants.O_WRONLY | fs.constants.O_CREAT, context))?.close();
 }

@@ -1,63 +1,84 @@
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
 import { MAILDIR_SUBDIRS } from './layout.js';
-import { TMP_MARKER } from './unique-name.js';
+import { readOwnFile } from './read-file.js';
+import { TMP_MARKER, tmpName } from './unique-name.js';
 
 const LOCK_FILE = 'qmail-import.lock';
 
 /**
- * One import per Maildir at a time. The lock is a file in the Maildir root (IMAP servers only take
- * dot-directories for folders) holding "host pid start-time"; a lock whose process is gone on this
- * host is stale and taken over, so a killed run never leaves the Maildir locked. Returns the release.
+ * One import per Maildir at a time. The lock itself is a Unix socket in Linux's abstract
+ * namespace, named by the Maildir's device and inode and bound by the process that writes: bind()
+ * is atomic (of two runs started together exactly one gets it), and the kernel drops it with the
+ * process's last file descriptor, so a run killed with -9, or left a zombie nobody reaps, holds
+ * nothing. Node has no flock() or fcntl() locks without a native addon; an abstract socket needs
+ * none and leaves nothing on disk to go stale. The file `qmail-import.lock` in the Maildir root
+ * (IMAP servers only take dot-directories there for folders) holds "host pid start-time" for the
+ * admin to read: information only, never what decides. Returns the release.
  */
 export async function lockMaildir(maildir: string, context: ErrorContext): Promise<() => Promise<void>> {
   const file = path.join(maildir, LOCK_FILE);
-  const mine = `${os.hostname()} ${process.pid} ${startTicks(process.pid) ?? ''}\n`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await fs.open(
-        file,
-        fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
-        0o600,
-      );
-      await handle.writeFile(mine);
-      await handle.close();
-      return async () => {
-        await fs.unlink(file).catch(() => undefined);
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
-        throw new FolderError(syscallText('create', file, err), { ...context, cause: err });
-    }
-    const holder = await fs.readFile(file, 'utf8').catch(() => '');
-    if (isAlive(holder))
-      throw new FolderError(
-        `another qmail-import (${holder.trim() || 'unknown'}) is working on ${maildir}; try again when it is done`,
-        context,
-      );
-    // Stale: its process is gone. Remove it only if it is still the same stale lock.
-    if ((await fs.readFile(file, 'utf8').catch(() => '')) === holder) await fs.unlink(file).catch(() => undefined);
+  let dir;
+  try {
+    dir = await fs.stat(maildir);
+  } catch (err) {
+    throw new FolderError(syscallText('stat', maildir, err), { ...context, cause: err });
   }
-  throw new FolderError(`cannot take the lock ${file}`, context);
+  const server = net.createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ path: `\0qmail-import/${dir.dev}/${dir.ino}` }, resolve);
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE')
+      throw new FolderError(syscallText('bind', `lock socket of ${maildir}`, err), { ...context, cause: err });
+    const holder = (await readOwnFile(file, context).catch(() => '')).trim() || 'unknown';
+    throw new FolderError(
+      `another qmail-import (${holder}) is working on ${maildir}; try again when it is done`,
+      context,
+    );
+  }
+  // Ours until this process ends; it must not keep the process alive by itself.
+  server.unref();
+  try {
+    await writeLockInfo(maildir, file);
+  } catch (err) {
+    server.close();
+    throw new FolderError(syscallText('write', file, err), { ...context, cause: err });
+  }
+  return async () => {
+    await fs.unlink(file).catch(() => undefined);
+    server.close();
+  };
 }
 
 /**
- * Whether the lock's holder still runs. An empty lock is a run killed between creating and writing
- * it. Another host's lock (shared storage) cannot be checked and counts as held. The process start
- * time tells a reused pid from the holder.
+ * Writes the lock's information file through tmp/ and rename(): rename replaces whatever was
+ * planted there (a symlink, a FIFO, a hard link to a file elsewhere) without writing through it.
  */
-function isAlive(holder: string): boolean {
-  const [host, pid, started] = holder.trim().split(' ');
-  if (!host || !pid || !/^\d+$/.test(pid)) return false;
-  if (host !== os.hostname()) return true;
-  const now = startTicks(Number(pid));
-  return now !== undefined && (started === undefined || started === '' || now === started);
+async function writeLockInfo(maildir: string, file: string): Promise<void> {
+  const tmp = path.join(maildir, MAILDIR_SUBDIRS[0], tmpName(os.hostname()));
+  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+  try {
+    const handle = await fs.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    try {
+      await handle.writeFile(`${os.hostname()} ${process.pid} ${startTicks(process.pid) ?? ''}\n`);
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.unlink(tmp).catch(() => undefined);
+    throw err;
+  }
 }
 
-/** Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. */
+/** Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot (tells a reused pid apart). */
 function startTicks(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -1,6 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { endsWithNewline, openOwnFile, writeAll } from './read-file.js';
+
+/** Refuses, before anything is written, a maildirsize that is not a plain file of ours (a FIFO,
+ *  a link): every folder's count would fail on it after its mail was already in. */
+export async function checkQuotaFile(maildir: string, context: ErrorContext): Promise<void> {
+  await (await openOwnFile(path.join(maildir, 'maildirsize'), fs.constants.O_RDONLY, context))?.close();
+}
 
 /**
  * Counts added (or, negative, removed) mail in a Maildir++ quota file (`maildirsize`, kept by
@@ -16,17 +23,17 @@ export async function recordQuotaUse(
 ): Promise<void> {
   if (messages === 0 && bytes === 0) return;
   const file = path.join(maildir, 'maildirsize');
-  let handle: fs.FileHandle;
+  const handle = await openOwnFile(file, fs.constants.O_RDWR | fs.constants.O_APPEND, context);
+  if (!handle) return;
   try {
-    handle = await fs.open(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW);
+    // A file whose last line lacks its newline would have our line glued onto it ("5000000000S13645439 300").
+    const lead = (await endsWithNewline(handle)) ? '' : '\n';
+    await writeAll(handle, Buffer.from(`${lead}${bytes} ${messages}\n`));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new FolderError(syscallText('open', file, err), { ...context, cause: err });
-  }
-  try {
-    await handle.write(`${bytes} ${messages}\n`);
-  } catch (err) {
-    throw new FolderError(syscallText('write', file, err), { ...context, cause: err });
+    throw new FolderError(`${syscallText('write', file, err)}; it misses ${bytes} bytes in ${messages} messages`, {
+      ...context,
+      cause: err,
+    });
   } finally {
     await handle.close();
   }

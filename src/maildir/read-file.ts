@@ -1,18 +1,77 @@
 import fs from 'node:fs/promises';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
 
-/** A small file of ours in the Maildir, read without following a symlink planted in its place;
- *  "" when it does not exist yet. */
-export async function readOwnFile(file: string, context: ErrorContext): Promise<string> {
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+
+/**
+ * Opens a small file of ours in the Maildir (journal, maildirsize, subscriptions) the way the
+ * mailbox owner cannot subvert: O_NOFOLLOW refuses a planted symlink, O_NONBLOCK keeps a planted
+ * FIFO from hanging the open (a blocked open holds a batch slot forever), and what was opened
+ * must be a regular file with one name (a hard link would have us write into a file outside the
+ * Maildir). O_NONBLOCK changes nothing for a regular file. Undefined when the file does not exist
+ * and `flags` does not create it.
+ */
+export async function openOwnFile(
+  file: string,
+  flags: number,
+  context: ErrorContext,
+  mode = 0o600,
+): Promise<fs.FileHandle | undefined> {
+  let handle: fs.FileHandle;
   try {
-    const handle = await fs.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-    try {
-      return await handle.readFile('utf8');
-    } finally {
-      await handle.close();
-    }
+    handle = await fs.open(file, flags | O_NOFOLLOW | O_NONBLOCK, mode);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    // ELOOP is O_NOFOLLOW meeting a symlink; ENXIO a FIFO opened for writing with no reader.
+    const what = code === 'ELOOP' ? 'a symlink' : code === 'ENXIO' ? 'a FIFO or device' : undefined;
+    if (what) throw new FolderError(`${file} is ${what}, not a regular file; refusing it`, { ...context, cause: err });
     throw new FolderError(syscallText('open', file, err), { ...context, cause: err });
   }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw new FolderError(`${file} is not a regular file; refusing it`, context);
+    if (st.nlink !== 1)
+      throw new FolderError(`${file} has ${st.nlink} hard links; refusing a file shared with another place`, context);
+    return handle;
+  } catch (err) {
+    await handle.close();
+    if (err instanceof FolderError) throw err;
+    throw new FolderError(syscallText('fstat', file, err), { ...context, cause: err });
+  }
+}
+
+/** A small file of ours in the Maildir, read through openOwnFile; "" when it does not exist yet. */
+export async function readOwnFile(file: string, context: ErrorContext): Promise<string> {
+  const handle = await openOwnFile(file, O_RDONLY, context);
+  if (!handle) return '';
+  try {
+    return await handle.readFile('utf8');
+  } catch (err) {
+    throw new FolderError(syscallText('read', file, err), { ...context, cause: err });
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes all of BUF at the file's end (O_APPEND) or fails: write() may write less than asked (a
+ * full disk, RLIMIT_FSIZE) and say so only by its count, so the rest is written until done; an
+ * error after a partial write leaves a cut line, which the next writer's leading newline ends.
+ */
+export async function writeAll(handle: fs.FileHandle, buf: Buffer): Promise<void> {
+  for (let done = 0; done < buf.length;) {
+    const { bytesWritten } = await handle.write(buf, done, buf.length - done);
+    if (bytesWritten === 0) throw Object.assign(new Error('write wrote nothing'), { code: 'EIO' });
+    done += bytesWritten;
+  }
+}
+
+/** Whether the file's last byte is a newline (true for an empty file): an append must not join a cut line. */
+export async function endsWithNewline(handle: fs.FileHandle): Promise<boolean> {
+  const { size } = await handle.stat();
+  if (size === 0) return true;
+  const last = Buffer.alloc(1);
+  await handle.read(last, 0, 1, size - 1);
+  return last[0] === 0x0a;
 }

@@ -36,6 +36,9 @@ export interface PlannedMessage {
   conflict?: string;
   /** Set when POP3 clients will download this message again, and why. */
   downloadAgain?: string;
+  /** present/reflag: the file is this message but the journal has no line for it (a run that
+   *  stopped before its journal lines were written): the write session records it. */
+  unrecorded?: boolean;
 }
 
 /** A file already in the folder under a planned name. */
@@ -69,14 +72,14 @@ export interface FolderFacts {
 /** What becomes of one incoming message, decided from the folder's facts alone. */
 export type Fate =
   | { kind: 'new' }
-  | { kind: 'there'; file: ExistingFile }
+  | { kind: 'there'; file: ExistingFile; recorded?: boolean }
   | { kind: 'deleted-here' }
   | { kind: 'conflict'; file: ExistingFile; why: string };
 
 export function fateOf(m: { name: string; uid?: number; uidl?: string; size: number }, facts: FolderFacts): Fate {
   const file = facts.existing.get(m.name);
   const record = facts.history.recordOf.get(m.name);
-  if (file && record && recordIdentifies(record, m, facts.uidValidity)) return { kind: 'there', file };
+  if (file && record && recordIdentifies(record, m, facts.uidValidity)) return { kind: 'there', file, recorded: true };
   if (facts.history.deletedHere.has(historyKey(m))) return { kind: 'deleted-here' };
   // Our own earlier file under this name is another message: it moves aside (EarlierFile.parkAs).
   if (!file || record) return { kind: 'new' };
@@ -121,9 +124,10 @@ export function plannedMessage(
   const from = `${fate.file.dir}/${fate.file.file}`;
   if (fate.kind === 'conflict')
     return { ...base, dir: fate.file.dir, file: fate.file.file, action: 'conflict', conflict: fate.why };
+  const unrecorded = fate.kind === 'there' && !fate.recorded ? { unrecorded: true } : {};
   return from === `${placement.dir}/${placement.file}`
-    ? { ...base, action: 'present' }
-    : { ...base, action: 'reflag', from };
+    ? { ...base, action: 'present', ...unrecorded }
+    : { ...base, action: 'reflag', from, ...unrecorded };
 }
 
 /**

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
-import { readOwnFile } from '../maildir/read-file.js';
+import { endsWithNewline, openOwnFile, readOwnFile, writeAll } from '../maildir/read-file.js';
 
 /** One message written: where it came from and which file it became. */
 export interface JournalEntry {
@@ -26,47 +26,81 @@ export interface JournalEntry {
 const JOURNAL_FILE = 'qmail-import.journal';
 
 export async function readJournal(maildir: string, context: ErrorContext): Promise<JournalEntry[]> {
-  const text = await readOwnFile(path.join(maildir, JOURNAL_FILE), context);
-  // A line cut short by a crash while appending is the only malformed line there can be: skip it.
-  return text.split('\n').flatMap((line) => {
-    try {
-      return line ? [JSON.parse(line) as JournalEntry] : [];
-    } catch {
-      return [];
-    }
+  const file = path.join(maildir, JOURNAL_FILE);
+  const lines = (await readOwnFile(file, context)).split('\n');
+  const entries: JournalEntry[] = [];
+  lines.forEach((line, i) => {
+    if (line === '') return;
+    const entry = parseEntry(line);
+    if (entry) entries.push(entry);
+    // The last line may be cut short by a crash or a full disk: skipped quietly. Any other bad line
+    // (a cut one a later run ended, a `null`, an edit) is skipped with a warning; it fails no run.
+    else if (i !== lines.length - 1)
+      process.stderr.write(`qmail-import: WARNING: ${file} line ${i + 1} is not a journal entry; skipped\n`);
   });
+  return entries;
+}
+
+/** One journal line as an entry, or undefined when it is not one (cut short, `null`, edited). */
+function parseEntry(line: string): JournalEntry | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const e = v as Record<string, unknown>;
+  const ok =
+    typeof e.folder === 'string' &&
+    typeof e.uidValidity === 'string' &&
+    typeof e.name === 'string' &&
+    typeof e.sha256 === 'string' &&
+    (e.uid === undefined || Number.isSafeInteger(e.uid)) &&
+    (e.uidl === undefined || typeof e.uidl === 'string') &&
+    (e.uid !== undefined || e.uidl !== undefined);
+  return ok ? (e as unknown as JournalEntry) : undefined;
 }
 
 export class Journal {
+  /** Records are written one after another: a short write is finished before the next starts. */
+  private queue: Promise<void> = Promise.resolve();
+
   private constructor(
     private readonly handle: fs.FileHandle,
     private readonly file: string,
+    /** The file does not end with a newline (a line cut short): the next record starts one. */
+    private cut: boolean,
   ) {}
 
   static async open(maildir: string, context: ErrorContext): Promise<Journal> {
     const file = path.join(maildir, JOURNAL_FILE);
+    const { O_RDWR, O_APPEND, O_CREAT } = fs.constants;
+    const handle = (await openOwnFile(file, O_RDWR | O_APPEND | O_CREAT, context)) as fs.FileHandle;
     try {
-      return new Journal(
-        await fs.open(
-          file,
-          fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW,
-          0o600,
-        ),
-        file,
-      );
+      return new Journal(handle, file, !(await endsWithNewline(handle)));
     } catch (err) {
-      throw new FolderError(syscallText('open', file, err), { ...context, cause: err });
+      await handle.close();
+      throw new FolderError(syscallText('read', file, err), { ...context, cause: err });
     }
   }
 
-  /** One line, one write() in append mode: lines of concurrent writers never interleave. A full
-   *  disk here stops the folder; the message itself is already complete and kept. */
-  async record(entry: JournalEntry, context: ErrorContext): Promise<void> {
-    await this.handle.write(`${JSON.stringify(entry)}\n`).catch((err: unknown) => {
-      throw new FolderError(syscallText('write', this.file, err), { ...context, cause: err });
+  /** One line, written whole or failed. A full disk here stops the folder; the message itself is
+   *  already complete and kept. A line cut short by a failed write is ended by the next record. */
+  record(entry: JournalEntry, context: ErrorContext): Promise<void> {
+    const done = this.queue.then(async () => {
+      const line = `${this.cut ? '\n' : ''}${JSON.stringify(entry)}\n`;
+      this.cut = true;
+      try {
+        await writeAll(this.handle, Buffer.from(line));
+      } catch (err) {
+        throw new FolderError(syscallText('write', this.file, err), { ...context, cause: err });
+      }
+      this.cut = false;
     });
+    this.queue = done.catch(() => undefined);
+    return done;
   }
-
   async sync(context: ErrorContext): Promise<void> {
     await this.handle.sync().catch((err: unknown) => {
       throw new FolderError(syscallText('fsync', this.file, err), { ...context, cause: err });

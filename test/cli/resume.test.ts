@@ -1,22 +1,16 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { lockMaildir } from '../../src/maildir/lock.js';
 import { seedFolders } from '../../scripts/lib/seed.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
-import { snapshotMaildir, type TreeEntry } from '../support/maildir-tree.js';
+import { snapshotAllFolders, snapshotMaildir, type TreeEntry } from '../support/maildir-tree.js';
 import { ImapFlow } from 'imapflow';
 
-/** Every message file of the Maildir and its folders (names, bytes, mtimes, owner, mode). */
-function allMessages(maildir: string): Record<string, TreeEntry[]> {
-  const out: Record<string, TreeEntry[]> = { INBOX: snapshotMaildir(maildir) };
-  for (const d of fs
-    .readdirSync(maildir)
-    .filter((x) => x.startsWith('.') && fs.statSync(path.join(maildir, x)).isDirectory()))
-    out[d] = snapshotMaildir(path.join(maildir, d));
-  return out;
-}
+const allMessages = snapshotAllFolders;
 
 function withMaildir(a: Account, maildir: string): string[] {
   return a.args.map((x) => (x === a.maildir ? maildir : x));
@@ -111,11 +105,14 @@ describe('interrupted and repeated imports', () => {
     expect((await runCli(['import', ...c.args])).code).toBe(0);
     const lock = path.join(c.maildir, 'qmail-import.lock');
     // This test's own process stands in for a live import.
-    fs.writeFileSync(lock, `${(await import('node:os')).hostname()} ${process.pid}\n`);
+    const release = await lockMaildir(c.maildir, {});
+    fs.chownSync(lock, c.owner.uid, c.owner.gid);
     const busy = await runCli(['import', ...c.args]);
+    await release();
     expect(busy.code).toBe(1);
-    expect(busy.stderr).toContain('another qmail-import');
-    fs.writeFileSync(lock, `${(await import('node:os')).hostname()} 999999999\n`);
+    expect(busy.stderr).toContain(`another qmail-import (${os.hostname()} ${process.pid} `);
+    // A lock file left by a killed run is only information: the next run takes the Maildir.
+    fs.writeFileSync(lock, `${os.hostname()} 999999999\n`);
     expect((await runCli(['import', ...c.args])).code).toBe(0);
     expect(fs.existsSync(lock)).toBe(false);
   });

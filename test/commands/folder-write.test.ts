@@ -69,7 +69,7 @@ const plan = (messages: PlannedMessage[], earlierFiles: EarlierFile[] = []): Fol
   messages,
   earlier: earlierFiles,
 });
-const begin = (p: FolderPlan) => FolderWriteSession.begin(maildir, p, journal, CONTEXT);
+const begin = (p: FolderPlan) => FolderWriteSession.begin(maildir, maildir, p, journal, CONTEXT);
 const body = (text: string) => Buffer.from(text.replaceAll('\n', '\r\n'));
 
 describe('FolderWriteSession', () => {

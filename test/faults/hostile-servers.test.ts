@@ -43,7 +43,7 @@ async function importVia(override: Partial<Record<string, Answer>>): Promise<Cli
       ...['--user', a.user, '--password-file', a.passwordFile, '--maildir', a.maildir, '--quiet'],
     ],
     {},
-    true,
+    { measure: true },
   );
   expect(run.maxRssKiB).toBeLessThan(MAX_RSS_KIB);
   expect(run.stderr).not.toContain(a.password);
@@ -154,7 +154,7 @@ describe('malformed and hostile IMAP servers', () => {
           ...['--user', a.user, '--password-file', a.passwordFile, '--maildir', a.maildir, '--timeout', TIMEOUT_SEC],
         ],
         {},
-        true,
+        { measure: true },
       );
       expect(run.stderr).toMatch(new RegExp(`imap 127\\.0\\.0\\.1:${port}: cannot connect: ${error.source}`));
       expect(run.code).toBe(3);

@@ -9,29 +9,50 @@ export interface CliResult {
   stderr: string;
   /** With `measure`: the largest resident set of the run's processes (parent or worker), in KiB. */
   maxRssKiB?: number;
+  /** Killed after `timeoutMs`: it hung. */
+  hung?: boolean;
+}
+
+export interface CliOptions {
+  /** Run under GNU time, for the peak memory. */
+  measure?: boolean;
+  /** Kill it (with its worker) after this long and report it as hung, so a hang fails the test, not the suite. */
+  timeoutMs?: number;
+  /** A command the CLI runs under, e.g. ['prlimit', '--fsize=65536', '--']. */
+  wrapper?: string[];
 }
 
 const RSS_MARK = 'qi-test-maxrss-kib';
 
-/** Runs the built qmail-import as a user would, as a separate process; `measure`: under GNU time, for its peak memory. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, measure = false): Promise<CliResult> {
+/** Runs the built qmail-import as a user would, as a separate process. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, options: CliOptions = {}): Promise<CliResult> {
+  const { measure = false, timeoutMs, wrapper = [] } = options;
+  const time = measure ? ['/usr/bin/time', '-f', `${RSS_MARK} %M`] : [];
+  const [command, ...argv] = [...wrapper, ...time, process.execPath, CLI, ...args] as [string, ...string[]];
   return new Promise((resolve, reject) => {
-    const command = measure
-      ? ['/usr/bin/time', '-f', `${RSS_MARK} %M`, process.execPath, CLI, ...args]
-      : [process.execPath, CLI, ...args];
-    const child = spawn(command[0] as string, command.slice(1), {
+    const child = spawn(command, argv, {
       env: { PATH: process.env.PATH, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: timeoutMs !== undefined,
     });
+    let hung = false;
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            hung = true;
+            process.kill(-(child.pid as number), 'SIGKILL');
+          }, timeoutMs);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => {
+      clearTimeout(timer);
       const m = new RegExp(`(?:Command exited with non-zero status \\d+\\n)?${RSS_MARK} (\\d+)\\n?$`).exec(stderr);
       if (measure && m) stderr = stderr.slice(0, m.index);
-      resolve({ code, stdout, stderr, ...(m ? { maxRssKiB: Number(m[1]) } : {}) });
+      resolve({ code, stdout, stderr, ...(m ? { maxRssKiB: Number(m[1]) } : {}), ...(hung ? { hung } : {}) });
     });
   });
 }

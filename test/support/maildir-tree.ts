@@ -29,3 +29,13 @@ export function snapshotMaildir(maildir: string): TreeEntry[] {
   }
   return out;
 }
+
+/** snapshotMaildir of the Maildir and of each of its Maildir++ folders, by folder ("INBOX", ".Sent"). */
+export function snapshotAllFolders(maildir: string): Record<string, TreeEntry[]> {
+  const out: Record<string, TreeEntry[]> = { INBOX: snapshotMaildir(maildir) };
+  for (const d of fs
+    .readdirSync(maildir)
+    .filter((x) => x.startsWith('.') && fs.lstatSync(path.join(maildir, x)).isDirectory()))
+    out[d] = snapshotMaildir(path.join(maildir, d));
+  return out;
+}

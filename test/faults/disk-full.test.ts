@@ -1,0 +1,169 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { seedFolders } from '../../scripts/lib/seed.js';
+import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
+import { runCli } from '../support/cli.js';
+import { snapshotAllFolders, type TreeEntry } from '../support/maildir-tree.js';
+
+// A full disk, too few inodes, RLIMIT_FSIZE on the messages and on the journal: the run stops or
+// skips with the error named, leaves only complete messages visible, tmp/ clean, the journal
+// readable and maildirsize equal to what is on disk; once there is room, a re-run completes.
+
+const HANG_MS = 120_000;
+const QUOTA_HEAD = '1000000000S\n';
+/** A local write error (a full disk, a file size limit) is the folder's, not the source's: exit 1. */
+const LOCAL_WRITE_FAILED = 1;
+
+let a: Account;
+let reference: Record<string, TreeEntry[]>;
+const mounts: string[] = [];
+
+/** A home on a tmpfs of its own (size and inodes as given), owned by the mailbox owner, with a maildirsize. */
+function smallDisk(options: string): string {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-full-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `${options},mode=0755`, 'tmpfs', home]);
+  mounts.push(home);
+  fs.chownSync(home, a.owner.uid, a.owner.gid);
+  const maildir = path.join(home, 'Maildir');
+  fs.mkdirSync(maildir, { mode: 0o700 });
+  fs.writeFileSync(path.join(maildir, 'maildirsize'), QUOTA_HEAD, { mode: 0o600 });
+  for (const p of [maildir, path.join(maildir, 'maildirsize')]) fs.chownSync(p, a.owner.uid, a.owner.gid);
+  return maildir;
+}
+
+function fileOf(maildir: string, folder: string, e: TreeEntry): string {
+  return path.join(maildir, folder === 'INBOX' ? '' : folder, e.path);
+}
+
+function importInto(maildir: string, wrapper: string[] = []) {
+  return runCli(['import', ...a.args.map((x) => (x === a.maildir ? maildir : x))], {}, { timeoutMs: HANG_MS, wrapper });
+}
+
+/**
+ * What must hold after any run, finished or not: every visible message is one of the reference's,
+ * whole (same name, bytes, mtime, owner, mode); tmp/ holds nothing; every journal line but a cut
+ * one is an entry naming a file that is there; maildirsize adds up to what is on disk.
+ */
+function expectConsistent(maildir: string): void {
+  const tree = snapshotAllFolders(maildir);
+  let bytes = 0;
+  let count = 0;
+  const names = new Set<string>();
+  for (const [folder, entries] of Object.entries(tree))
+    for (const e of entries) {
+      expect(e.path.startsWith('tmp/'), `${folder}/${e.path} left in tmp/`).toBe(false);
+      expect(reference[folder], `${folder}/${e.path}`).toContainEqual(e);
+      bytes += fs.statSync(fileOf(maildir, folder, e)).size;
+      count += 1;
+      names.add(e.path.slice(4).split(':')[0] as string);
+    }
+  const quota = fs.readFileSync(path.join(maildir, 'maildirsize'), 'utf8');
+  expect(quota.startsWith(QUOTA_HEAD) && quota.endsWith('\n')).toBe(true);
+  const used = quota.slice(QUOTA_HEAD.length).split('\n').filter(Boolean);
+  expect(used.reduce((n, l) => n + Number(l.split(' ')[0]), 0)).toBe(bytes);
+  expect(used.reduce((n, l) => n + Number(l.split(' ')[1]), 0)).toBe(count);
+  const journal = path.join(maildir, 'qmail-import.journal');
+  const lines = fs.existsSync(journal) ? fs.readFileSync(journal, 'utf8').split('\n').filter(Boolean) : [];
+  const parsed = lines.flatMap((l) => {
+    try {
+      return [JSON.parse(l) as { name: string; folder: string }];
+    } catch {
+      return [];
+    }
+  });
+  expect(lines.length - parsed.length).toBeLessThanOrEqual(1);
+  for (const e of parsed.filter((p) => p.folder !== 'Old')) expect(names).toContain(e.name);
+}
+
+beforeAll(async () => {
+  // About 1.4 MB in 50 messages of 0.9 to 150 KB.
+  a = await makeAccount(sharedSource(), sampleMessages({ count: 40, seed: 500 }));
+  await seedFolders(sharedSource(), a.user, a.password, [
+    { path: 'Sent', messages: sampleMessages({ count: 10, seed: 501 }), subscribed: true },
+  ]);
+  const r = await runCli(['import', ...a.args]);
+  expect(r.code, r.stderr).toBe(0);
+  reference = snapshotAllFolders(a.maildir);
+});
+
+afterEach(() => {
+  for (const m of mounts.splice(0)) execFileSync('umount', [m]);
+});
+
+describe('disk full and write errors', () => {
+  it('a disk that fills up: stopped with ENOSPC named, consistent; the re-run after space is freed completes', async () => {
+    const maildir = smallDisk('size=600k');
+    const r = await importInto(maildir);
+    expect(r.code).toBe(LOCAL_WRITE_FAILED);
+    expect(r.stderr).toContain('ENOSPC (disk full');
+    expectConsistent(maildir);
+    execFileSync('mount', ['-o', 'remount,size=8m', path.dirname(maildir)]);
+    const again = await importInto(maildir);
+    expect(again.code, again.stderr).toBe(0);
+    expect(snapshotAllFolders(maildir)).toEqual(reference);
+    expectConsistent(maildir);
+  });
+
+  it('too few inodes: stopped with ENOSPC named, consistent; the re-run with more completes', async () => {
+    const maildir = smallDisk('size=8m,nr_inodes=40');
+    const r = await importInto(maildir);
+    expect(r.code).toBe(LOCAL_WRITE_FAILED);
+    expect(r.stderr).toContain('ENOSPC');
+    expectConsistent(maildir);
+    execFileSync('mount', ['-o', 'remount,nr_inodes=1000', path.dirname(maildir)]);
+    const again = await importInto(maildir);
+    expect(again.code, again.stderr).toBe(0);
+    expect(snapshotAllFolders(maildir)).toEqual(reference);
+    expectConsistent(maildir);
+  });
+
+  it('RLIMIT_FSIZE below the biggest messages: those are named (EFBIG), the rest imported; no limit, all', async () => {
+    const maildir = smallDisk('size=8m');
+    const r = await importInto(maildir, ['prlimit', '--fsize=65536', '--']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('EFBIG');
+    expectConsistent(maildir);
+    const count = (tree: Record<string, TreeEntry[]>) => Object.values(tree).flat().length;
+    const big = Object.entries(reference).flatMap(([f, entries]) =>
+      entries.filter((e) => fs.statSync(fileOf(a.maildir, f, e)).size > 65536),
+    );
+    expect(big.length).toBeGreaterThan(0);
+    expect(count(reference) - count(snapshotAllFolders(maildir))).toBe(big.length);
+    const again = await importInto(maildir);
+    expect(again.code, again.stderr).toBe(0);
+    expect(snapshotAllFolders(maildir)).toEqual(reference);
+    expectConsistent(maildir);
+  });
+
+  it('the journal reaching RLIMIT_FSIZE: the folder stops, the cut line does not swallow the next run’s entries', async () => {
+    const maildir = smallDisk('size=8m');
+    const journal = path.join(maildir, 'qmail-import.journal');
+    const old = `${JSON.stringify({ folder: 'Old', uidValidity: '1', uid: 1, name: 'x', sha256: '0' })}\n`;
+    // 300 bytes short of the 160 KiB limit: a message or two fit, then the journal is cut.
+    fs.writeFileSync(journal, old.repeat(Math.floor((160 * 1024 - 300) / old.length)), { mode: 0o600 });
+    fs.chownSync(journal, a.owner.uid, a.owner.gid);
+    const r = await importInto(maildir, ['prlimit', `--fsize=${160 * 1024}`, '--']);
+    expect(r.code).toBe(LOCAL_WRITE_FAILED);
+    expect(r.stderr).toContain(`write(${journal}) failed: EFBIG`);
+    expectConsistent(maildir);
+    const again = await importInto(maildir);
+    expect(again.code, again.stderr).toBe(0);
+    expect(snapshotAllFolders(maildir)).toEqual(reference);
+    expectConsistent(maildir);
+    // Every entry the re-run wrote is whole: the cut line was ended before the first of them.
+    const lines = fs.readFileSync(journal, 'utf8').split('\n').filter(Boolean);
+    const parses = (l: string) => {
+      try {
+        return JSON.parse(l) !== null;
+      } catch {
+        return false;
+      }
+    };
+    const fresh = lines.slice(lines.findIndex((l) => !parses(l)) + 1);
+    expect(fresh.length).toBeGreaterThan(0);
+    for (const l of fresh) expect(parses(l), l).toBe(true);
+  });
+});
