@@ -31,6 +31,7 @@ export interface SharedArgs {
   allowSymlinkedMaildir?: boolean;
   quiet: boolean;
   qmailPop3d?: string;
+  courierImapd?: string;
   content?: string;
   imapServer?: string;
 }
@@ -72,6 +73,11 @@ export function sharedJobFromArgs(
     throw new UsageError('--admin-user and --admin-password-file go together');
   if (args.qmailPop3d !== undefined && !isExecutable(args.qmailPop3d))
     throw new UsageError(`--qmail-pop3d ${args.qmailPop3d}: not an executable file`);
+  const courierImapd = args.courierImapd ?? (env.COURIER_IMAPD || undefined);
+  if (courierImapd !== undefined && !isExecutable(courierImapd))
+    throw new UsageError(
+      `${args.courierImapd !== undefined ? '--courier-imapd' : '$COURIER_IMAPD'} ${courierImapd}: not an executable file`,
+    );
   const ca = args.caFile === undefined ? undefined : readText(args.caFile, '--ca-file');
   if (args.insecure)
     warn(
@@ -104,6 +110,7 @@ export function sharedJobFromArgs(
     maildirLinkOk: args.allowSymlinkedMaildir ?? false,
     quiet: args.quiet,
     qmailPop3d: findQmailPop3d(args.qmailPop3d, env.QMAIL_POP3D),
+    ...(courierImapd !== undefined ? { courierImapd } : {}),
     content: parseContent(args.content),
     imapServer: (args.imapServer ?? 'auto') as ImapServerChoice,
   };

@@ -11,6 +11,7 @@ import { existingByName, scanIfPresent, type ScannedEntry } from '../maildir/sca
 import { folderHistory } from '../plan/history.js';
 import { planInbox, type InboxPlan } from '../plan/inbox.js';
 import { countDropped, type FolderFacts } from '../plan/message.js';
+import { withKeptKeywords } from '../report/dropped-flags.js';
 import { folderCounts } from '../report/folder-counts.js';
 import { Progress } from '../report/progress.js';
 import type { FolderReport, ImportReport } from '../report/types.js';
@@ -30,7 +31,7 @@ import { credentialsOf, type UserJob } from './user-job.js';
  */
 export async function importUser(job: UserJob): Promise<ImportReport> {
   const imapServer = resolveImapServer(job.imapServer, job.maildir);
-  return { ...(await importUserAs({ ...job, imapServer: imapServer.server })), imapServer };
+  return withKeptKeywords({ ...(await importUserAs({ ...job, imapServer: imapServer.server })), imapServer });
 }
 
 async function importUserAs(job: UserJob): Promise<ImportReport> {
