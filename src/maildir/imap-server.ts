@@ -36,7 +36,10 @@ export function resolveImapServer(choice: ImapServerChoice, maildir: string): { 
   if (traced.length === 1) return { server: traced[0] as ImapServer, because: `its files in ${maildir}` };
   const installed = (['dovecot', 'courier'] as const).filter((s) => installedImapBinary(s) !== undefined);
   if (installed.length === 1)
-    return { server: installed[0] as ImapServer, because: `${installedImapBinary(installed[0] as 'dovecot')} installed` };
+    return {
+      server: installed[0] as ImapServer,
+      because: `${installedImapBinary(installed[0] as 'dovecot')} installed`,
+    };
   const what =
     traced.length > 1
       ? 'files of both Dovecot and Courier in the Maildir'

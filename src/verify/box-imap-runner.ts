@@ -37,7 +37,13 @@ export async function viewWithDovecotImap(
     const conf = path.join(home, 'imap.conf');
     await fs.writeFile(conf, 'protocols = imap\nssl = no\nlog_path = /dev/null\n', { mode: 0o600 });
     const location = `maildir:${path.resolve(maildir)}:INDEX=MEMORY:CONTROL=${control}`;
-    const lines = await converse(binary, ['-c', conf, '-o', `mail_location=${location}`], home, examineAll(folders), context);
+    const lines = await converse(
+      binary,
+      ['-c', conf, '-o', `mail_location=${location}`],
+      home,
+      examineAll(folders),
+      context,
+    );
     return parseViews(lines, folders);
   } finally {
     await fs.rm(home, { recursive: true, force: true });
@@ -100,7 +106,10 @@ export async function converse(
 }
 
 /** Untagged answers gather into the folder EXAMINE opens; its tagged answer names the folder. */
-export function parseViews(lines: readonly string[], folders: readonly { imapName: string }[]): Map<string, BoxFolderView> {
+export function parseViews(
+  lines: readonly string[],
+  folders: readonly { imapName: string }[],
+): Map<string, BoxFolderView> {
   const views = new Map<string, BoxFolderView>();
   let view: BoxFolderView = { flagsByUid: new Map() };
   for (const line of lines) {

@@ -71,7 +71,10 @@ export async function checkImapUids(
  * gives it over IMAP: modified UTF-7 on the wire for both (Courier turns its UTF-8 directory names
  * into it), under Courier's "INBOX." namespace.
  */
-function boxFolderOf(parts: readonly string[], server: 'dovecot' | 'courier'): { imapName: string; dir: string } | undefined {
+function boxFolderOf(
+  parts: readonly string[],
+  server: 'dovecot' | 'courier',
+): { imapName: string; dir: string } | undefined {
   const stored = maildirFolderFor(parts, folderNameEncodingOf(server));
   const wire = maildirFolderFor(parts, 'mutf7');
   if (!stored.ok || !wire.ok) return undefined;
