@@ -144,12 +144,15 @@ describe('Courier-IMAP serving a Maildir imported with --imap-server courier', (
 
   it('verify runs Courier on the Maildir and finds UIDVALIDITY, UIDs and flags as on the source', async (ctx) => {
     if (skipped) return ctx.skip(skipped);
+    const before = execFileSync('find', [a.maildir, '-printf', '%P %s %U %m\\n'], { encoding: 'utf8' });
     const r = await runCli(['verify', ...a.args, '--imap-server', 'courier', '--json'], {
       COURIER_IMAPD: (courier as { binary: string }).binary,
     });
     expect(r.code, r.stderr).toBe(0);
     const user = JSON.parse(r.stdout).users[0];
     expect(user.imapUids).toMatchObject({ server: 'courier', folders: 4, differences: [] });
+    // Courier ran on a shadow: nothing of its own (courierimapacl, courierimapkeywords/) in the Maildir.
+    expect(execFileSync('find', [a.maildir, '-printf', '%P %s %U %m\\n'], { encoding: 'utf8' })).toBe(before);
     // The folder check found the UTF-8 directory, with its messages.
     expect(user.folders.find((f: { name: string }) => f.name === 'Entwürfe')).toMatchObject({
       dir: '.Entwürfe',
