@@ -121,6 +121,10 @@ function verifyOptions(y: Argv) {
       type: 'string',
       describe: 'qmail-pop3d binary (default $QMAIL_POP3D, then /var/qmail/bin/qmail-pop3d)',
     })
+    .option('courier-imapd', {
+      type: 'string',
+      describe: "Courier-IMAP's imapd, run with --imap-server courier (default $COURIER_IMAPD, then /usr/bin/imapd)",
+    })
     .option('content', {
       type: 'string',
       describe: 'also compare the bytes of N sampled messages (or "all") with the source',

@@ -34,6 +34,7 @@ export interface SharedArgs {
   allowSymlinkedMaildir?: boolean;
   quiet: boolean;
   qmailPop3d?: string;
+  courierImapd?: string;
   content?: string;
   imapServer?: string;
 }
@@ -76,6 +77,11 @@ export function sharedJobFromArgs(
   if (args.qmailPop3d !== undefined && !isExecutable(args.qmailPop3d))
     throw new UsageError(`--qmail-pop3d ${args.qmailPop3d}: not an executable file`);
   if (!(args.timeout > 0)) throw new UsageError(`--timeout ${args.timeout}: give a number of seconds above 0`);
+  const courierImapd = args.courierImapd ?? (env.COURIER_IMAPD || undefined);
+  if (courierImapd !== undefined && !isExecutable(courierImapd))
+    throw new UsageError(
+      `${args.courierImapd !== undefined ? '--courier-imapd' : '$COURIER_IMAPD'} ${courierImapd}: not an executable file`,
+    );
   const ca = args.caFile === undefined ? undefined : readText(args.caFile, '--ca-file');
   if (args.insecure)
     warn(
@@ -111,6 +117,7 @@ export function sharedJobFromArgs(
     maildirLinkOk: args.allowSymlinkedMaildir ?? false,
     quiet: args.quiet,
     qmailPop3d: findQmailPop3d(args.qmailPop3d, env.QMAIL_POP3D),
+    ...(courierImapd !== undefined ? { courierImapd } : {}),
     content: parseContent(args.content),
     imapServer: (args.imapServer ?? 'auto') as ImapServerChoice,
   };

@@ -6,6 +6,7 @@ import { clearOurTmp, lockMaildir } from '../maildir/lock.js';
 import { checkQuotaFile } from '../maildir/quota.js';
 import { folderClean, inboxClean, type HistoryReport, type InboxReport, type ImportReport } from '../report/types.js';
 import { readMarks, unchangedSince, writeMarks, type FolderMark } from '../state/folder-marks.js';
+import { withKeptKeywords } from '../report/dropped-flags.js';
 import { Journal, readJournal } from '../state/journal.js';
 import { closeImap, listFolders, openImap, type SourceFolder } from '../source/imap.js';
 import { importFolders, type FolderResult, type RunState } from './import-folders.js';
@@ -19,7 +20,7 @@ import { credentialsOf, type UserJob } from './user-job.js';
  */
 export async function importUser(job: UserJob): Promise<ImportReport> {
   const imapServer = resolveImapServer(job.imapServer, job.maildir);
-  return { ...(await importUserAs({ ...job, imapServer: imapServer.server })), imapServer };
+  return withKeptKeywords({ ...(await importUserAs({ ...job, imapServer: imapServer.server })), imapServer });
 }
 
 async function importUserAs(job: UserJob): Promise<ImportReport> {

@@ -37,6 +37,8 @@ export interface UserJob {
   quiet: boolean;
   /** verify: the qmail-pop3d binary to run, if any was found. */
   qmailPop3d?: string;
+  /** verify: Courier-IMAP's imapd as the admin named it (--courier-imapd, $COURIER_IMAPD). */
+  courierImapd?: string;
   /** verify: how many messages to compare byte for byte with the source (0: none). */
   content: ContentSample;
   /** The box's IMAP server (import: whose UID lists are written; verify: which is run), or auto. */

@@ -14,6 +14,8 @@ import { compareListings, type LocalListed } from '../verify/compare.js';
 import { runQmailPop3d } from '../verify/qmail-pop3d-runner.js';
 import { closeImap, openImap, type SourceFolder } from '../source/imap.js';
 import { checkFolders } from '../verify/folders.js';
+import { folderNameEncodingOf } from '../maildir/folder-name.js';
+import { resolveImapServer } from '../maildir/imap-server.js';
 import { checkImapUids } from '../verify/imap-uids.js';
 import { credentialsOf, folderWanted, outsideNamespaces, type UserJob } from './user-job.js';
 
@@ -57,9 +59,11 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
 
   const imap = await openImap(job.imap, credentialsOf(job), context);
   const wanted = (f: SourceFolder) => folderWanted(job, f.path) && !outsideNamespaces(job, f);
+  // The directory names import chose for the box's IMAP server (src/maildir/folder-name.ts).
+  const encoding = folderNameEncodingOf(resolveImapServer(job.imapServer, job.maildir).server);
   const { folders, imapUids } = await (async () => ({
-    folders: await checkFolders(imap, job.maildir, entries, wanted, context),
-    imapUids: await checkImapUids(imap, job.maildir, job.imapServer, wanted, context),
+    folders: await checkFolders(imap, job.maildir, entries, wanted, context, encoding),
+    imapUids: await checkImapUids(imap, job.maildir, job.imapServer, wanted, context, job.courierImapd),
   }))().finally(() => closeImap(imap));
 
   return {

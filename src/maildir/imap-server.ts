@@ -35,11 +35,11 @@ export function resolveImapServer(choice: ImapServerChoice, maildir: string): { 
   })();
   const traced = (['dovecot', 'courier'] as const).filter((s) => names.some(TRACES[s]));
   if (traced.length === 1) return { server: traced[0] as ImapServer, because: `its files in ${maildir}` };
-  const installed = (['dovecot', 'courier'] as const).filter((s) => BINARIES[s].some(isFile));
+  const installed = (['dovecot', 'courier'] as const).filter((s) => installedImapBinary(s) !== undefined);
   if (installed.length === 1)
     return {
       server: installed[0] as ImapServer,
-      because: `${BINARIES[installed[0] as 'dovecot'].find(isFile)} installed`,
+      because: `${installedImapBinary(installed[0] as 'dovecot')} installed`,
     };
   const what =
     traced.length > 1
@@ -48,6 +48,11 @@ export function resolveImapServer(choice: ImapServerChoice, maildir: string): { 
         ? 'both Dovecot and Courier installed'
         : 'no Dovecot or Courier IMAP found';
   return { server: 'none', because: `${what}; give --imap-server` };
+}
+
+/** The server's IMAP binary where Debian or a source install puts it, if there is one. */
+export function installedImapBinary(server: 'dovecot' | 'courier'): string | undefined {
+  return BINARIES[server].find(isFile);
 }
 
 function isFile(p: string): boolean {

@@ -37,8 +37,13 @@ export async function viewWithDovecotImap(
     const conf = path.join(home, 'imap.conf');
     await fs.writeFile(conf, 'protocols = imap\nssl = no\nlog_path = /dev/null\n', { mode: 0o600 });
     const location = `maildir:${path.resolve(maildir)}:INDEX=MEMORY:CONTROL=${control}`;
-    const commands = folders.map((f, i) => `e${i} EXAMINE ${quote(f.imapName)}\r\nf${i} UID FETCH 1:* (FLAGS)\r\n`);
-    const lines = await converse(binary, ['-c', conf, '-o', `mail_location=${location}`], home, commands, context);
+    const lines = await converse(
+      binary,
+      ['-c', conf, '-o', `mail_location=${location}`],
+      home,
+      examineAll(folders),
+      context,
+    );
     return parseViews(lines, folders);
   } finally {
     await fs.rm(home, { recursive: true, force: true });
@@ -51,12 +56,17 @@ async function copyControl(folderDir: string, to: string): Promise<void> {
     await fs.copyFile(path.join(folderDir, name), path.join(to, name)).catch(() => undefined);
 }
 
+/** EXAMINE and UID FETCH FLAGS per folder, tagged by its index for parseViews. */
+export function examineAll(folders: readonly { imapName: string }[]): string[] {
+  return folders.map((f, i) => `e${i} EXAMINE ${quote(f.imapName)}\r\nf${i} UID FETCH 1:* (FLAGS)\r\n`);
+}
+
 function quote(name: string): string {
   return `"${name.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }
 
 /** Sends every command, then LOGOUT, and gathers the answer lines up to LOGOUT's. */
-async function converse(
+export async function converse(
   binary: string,
   args: string[],
   home: string,
@@ -96,7 +106,10 @@ async function converse(
 }
 
 /** Untagged answers gather into the folder EXAMINE opens; its tagged answer names the folder. */
-function parseViews(lines: readonly string[], folders: readonly { imapName: string }[]): Map<string, BoxFolderView> {
+export function parseViews(
+  lines: readonly string[],
+  folders: readonly { imapName: string }[],
+): Map<string, BoxFolderView> {
   const views = new Map<string, BoxFolderView>();
   let view: BoxFolderView = { flagsByUid: new Map() };
   for (const line of lines) {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { ImapFlow } from 'imapflow';
 import { FolderError, type ErrorContext } from '../errors.js';
 import { imapFlagsFromName, MAILDIR_FLAGS } from '../maildir/flags.js';
-import { maildirFolderFor } from '../maildir/folder-name.js';
+import { maildirFolderFor, type FolderNameEncoding } from '../maildir/folder-name.js';
 import { scanIfPresent, type ScannedEntry } from '../maildir/scan.js';
 import { listFolders, readFolderSnapshot, type SourceFolder } from '../source/imap.js';
 
@@ -22,7 +22,7 @@ export interface FolderCheck {
 /**
  * Compares every selected source folder (INBOX too) with its Maildir folder: what an IMAP client
  * on the qmail box will show. Folders that cannot be mapped were reported by import; they are
- * left out here.
+ * left out here. `encoding`: how import named the directories, the box's IMAP server's way.
  */
 export async function checkFolders(
   imap: ImapFlow,
@@ -30,12 +30,13 @@ export async function checkFolders(
   inbox: readonly ScannedEntry[],
   wanted: (folder: SourceFolder) => boolean,
   context: ErrorContext,
+  encoding: FolderNameEncoding,
 ): Promise<FolderCheck[]> {
   const checks: FolderCheck[] = [];
   for (const folder of await listFolders(imap, context)) {
     const isInbox = folder.path.toUpperCase() === 'INBOX';
     if (!folder.selectable || (!isInbox && !wanted(folder))) continue;
-    const mapping = isInbox ? { ok: true as const, dir: '' } : maildirFolderFor(folder.parts);
+    const mapping = isInbox ? { ok: true as const, dir: '' } : maildirFolderFor(folder.parts, encoding);
     if (!mapping.ok) continue;
     const snapshot = await readFolderSnapshot(imap, folder.path, { ...context, folder: folder.path }).catch(
       (err: unknown) => {

@@ -2,9 +2,15 @@ import fs from 'node:fs';
 import type { ImapFlow } from 'imapflow';
 import { FolderError, type ErrorContext } from '../errors.js';
 import { folderNameEncodingOf, maildirFolderFor } from '../maildir/folder-name.js';
-import { resolveImapServer, type ImapServer, type ImapServerChoice } from '../maildir/imap-server.js';
+import {
+  installedImapBinary,
+  resolveImapServer,
+  type ImapServer,
+  type ImapServerChoice,
+} from '../maildir/imap-server.js';
 import { listFolders, readFolderSnapshot, type FolderSnapshot, type SourceFolder } from '../source/imap.js';
 import { DOVECOT_IMAP, viewWithDovecotImap, type BoxFolderView } from './box-imap-runner.js';
+import { viewWithCourierImapd } from './courier-imapd-runner.js';
 
 /** What an IMAP client with offline state would find changed between the source and the box. */
 export interface ImapUidCheck {
@@ -20,7 +26,8 @@ export interface ImapUidCheck {
 /**
  * Runs the box's IMAP server on the Maildir and compares, per selected source folder, its
  * UIDVALIDITY, UIDs and flags with the source's. Messages the box has beyond the source's (mail
- * delivered after the cutover) are no difference.
+ * delivered after the cutover) are no difference. `courierImapd`: Courier's imapd as the admin
+ * named it (--courier-imapd, $COURIER_IMAPD); else where it is installed.
  */
 export async function checkImapUids(
   imap: ImapFlow,
@@ -28,20 +35,20 @@ export async function checkImapUids(
   choice: ImapServerChoice,
   wanted: (folder: SourceFolder) => boolean,
   context: ErrorContext,
+  courierImapd?: string,
 ): Promise<ImapUidCheck> {
   const { server } = resolveImapServer(choice, maildir);
   const none = { server, folders: 0, differences: [] };
-  if (server !== 'dovecot')
-    return { ...none, skipped: server === 'none' ? 'no IMAP server on the box' : `verify runs only Dovecot's imap` };
-  if (!fs.existsSync(DOVECOT_IMAP)) return { ...none, skipped: `${DOVECOT_IMAP} not found` };
+  if (server === 'none') return { ...none, skipped: 'no IMAP server on the box' };
+  const binary = server === 'dovecot' ? DOVECOT_IMAP : (courierImapd ?? installedImapBinary('courier'));
+  if (binary === undefined || !fs.existsSync(binary))
+    return { ...none, skipped: `${binary ?? "Courier's imapd (--courier-imapd, $COURIER_IMAPD)"} not found` };
   const folders: { imapName: string; dir: string; snapshot: FolderSnapshot }[] = [];
   for (const folder of await listFolders(imap, context)) {
     const isInbox = folder.path.toUpperCase() === 'INBOX';
     if (!folder.selectable || (!isInbox && !wanted(folder))) continue;
-    const mapping = isInbox
-      ? { ok: true as const, dir: '', virtualName: 'INBOX' }
-      : maildirFolderFor(folder.parts, folderNameEncodingOf(server));
-    if (!mapping.ok) continue;
+    const where = isInbox ? { imapName: 'INBOX', dir: '' } : boxFolderOf(folder.parts, server);
+    if (!where) continue;
     // A folder the server refuses to open is reported by the folder check; here it is left out.
     const snapshot = await readFolderSnapshot(imap, folder.path, { ...context, folder: folder.path }).catch(
       (err: unknown) => {
@@ -50,15 +57,35 @@ export async function checkImapUids(
       },
     );
     if (!snapshot) continue;
-    folders.push({ imapName: mapping.virtualName, dir: mapping.dir, snapshot });
+    folders.push({ ...where, snapshot });
   }
-  const views = await viewWithDovecotImap(DOVECOT_IMAP, maildir, folders, context);
+  const views = await (server === 'dovecot' ? viewWithDovecotImap : viewWithCourierImapd)(
+    binary,
+    maildir,
+    folders,
+    context,
+  );
   return {
     server,
-    ranBy: `dovecot ${DOVECOT_IMAP}`,
+    ranBy: `${server} ${binary}`,
     folders: folders.length,
     differences: folders.flatMap((f) => compareFolder(f.snapshot, views.get(f.imapName))),
   };
+}
+
+/**
+ * Where the import put a folder (its directory, in the server's encoding) and the name the server
+ * gives it over IMAP: modified UTF-7 on the wire for both (Courier turns its UTF-8 directory names
+ * into it), under Courier's "INBOX." namespace.
+ */
+function boxFolderOf(
+  parts: readonly string[],
+  server: 'dovecot' | 'courier',
+): { imapName: string; dir: string } | undefined {
+  const stored = maildirFolderFor(parts, folderNameEncodingOf(server));
+  const wire = maildirFolderFor(parts, 'mutf7');
+  if (!stored.ok || !wire.ok) return undefined;
+  return { imapName: server === 'courier' ? `INBOX.${wire.virtualName}` : wire.virtualName, dir: stored.dir };
 }
 
 /** The differences in one folder, each line naming the folder and, where there is one, the UID. */

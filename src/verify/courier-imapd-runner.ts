@@ -1,0 +1,73 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { converse, examineAll, parseViews, type BoxFolderView } from './box-imap-runner.js';
+
+/** Files in a folder that decide what Courier-IMAP shows: its UID list and its keywords. */
+const COURIER_CONTROL = ['courierimapuiddb'];
+const COURIER_KEYWORDS_DIR = 'courierimapkeywords';
+
+/**
+ * Runs Courier-IMAP's `imapd` pre-authenticated on stdin/stdout (its PREAUTH mode, the Maildir as
+ * its argument) and EXAMINEs each folder (`imapName` as Courier shows it, e.g. "INBOX.Sent"; `dir`
+ * its Maildir++ directory, "" for INBOX). Courier writes into the Maildir it serves (its UID list
+ * for new/, courierimapacl, courierimapkeywords/), so it runs on a shadow in a temp directory: the
+ * same folders and file names, empty files, and copies of Courier's own files. The Maildir itself
+ * is only read.
+ */
+export async function viewWithCourierImapd(
+  binary: string,
+  maildir: string,
+  folders: readonly { imapName: string; dir: string }[],
+  context: ErrorContext,
+): Promise<Map<string, BoxFolderView>> {
+  const home = await fs.mkdtemp(path.join(os.tmpdir(), 'qmail-import-courier-'));
+  try {
+    const shadow = path.join(home, 'Maildir');
+    await fs.mkdir(shadow);
+    for (const f of folders) await shadowFolder(path.join(maildir, f.dir), path.join(shadow, f.dir), context);
+    const lines = await converse(binary, [shadow], home, examineAll(folders), context);
+    return parseViews(lines, folders);
+  } finally {
+    await fs.rm(home, { recursive: true, force: true });
+  }
+}
+
+/** A folder missing from the Maildir stays missing, so that Courier says it cannot open it. */
+async function shadowFolder(from: string, to: string, context: ErrorContext): Promise<void> {
+  if (!(await exists(from))) return;
+  for (const sub of ['cur', 'new', 'tmp']) await fs.mkdir(path.join(to, sub), { recursive: true });
+  for (const sub of ['cur', 'new'])
+    for (const name of await fileNames(path.join(from, sub), context))
+      await fs.writeFile(path.join(to, sub, name), '', { flag: 'wx' });
+  for (const name of [...COURIER_CONTROL, 'maildirfolder']) await copyIfPresent(from, to, name, context);
+  const keywords = await fileNames(path.join(from, COURIER_KEYWORDS_DIR), context);
+  if (keywords.length > 0) await fs.mkdir(path.join(to, COURIER_KEYWORDS_DIR));
+  for (const name of keywords) await copyIfPresent(from, to, path.join(COURIER_KEYWORDS_DIR, name), context);
+}
+
+async function copyIfPresent(from: string, to: string, name: string, context: ErrorContext): Promise<void> {
+  try {
+    await fs.copyFile(path.join(from, name), path.join(to, name));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new FolderError(syscallText('copy', path.join(from, name), err), { ...context, cause: err });
+  }
+}
+
+async function fileNames(dir: string, context: ErrorContext): Promise<string[]> {
+  try {
+    return (await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new FolderError(syscallText('readdir', dir, err), { ...context, cause: err });
+  }
+}
+
+async function exists(dir: string): Promise<boolean> {
+  return fs.stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
