@@ -10,4 +10,5 @@ cd "$(dirname "$0")/.."
 PEERS="isync offlineimap3 time"
 dpkg -s $PEERS >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $PEERS
 npm run build --silent
-exec node dist/scripts/benchmark.js
+node dist/scripts/benchmark.js
+npx prettier --log-level warn --write "${BENCH_OUT:-BENCHMARKS.md}"
