@@ -1,9 +1,14 @@
 #!/bin/sh
-# Benchmarks qmail-import against mbsync, offlineimap3 and doveadm backup in one run, and verify
-# on a large Maildir. Installs the peers from Debian. Sizes: BENCH_MESSAGES, BENCH_VERIFY.
+# Benchmarks qmail-import against mbsync, offlineimap3, doveadm backup (imapc, and imapc with
+# pop3c and the pop3_migration plugin) and a plain copy, in one run on this machine, and writes
+# BENCHMARKS.md. Installs the peers and GNU time from Debian. Sizes come from BENCH_* variables
+# (see scripts/benchmark.ts); a quick smoke run:
+#   BENCH_MESSAGES=200 BENCH_ACCOUNTS=3 BENCH_HUGE_MB=8 BENCH_VERIFY=500 BENCH_OUT=/tmp/b.md ./scripts/benchmark.sh
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-dpkg -s isync offlineimap3 >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends isync offlineimap3
+PEERS="isync offlineimap3 time"
+dpkg -s $PEERS >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $PEERS
 npm run build --silent
-exec node dist/scripts/benchmark.js
+node dist/scripts/benchmark.js
+npx prettier --log-level warn --write "${BENCH_OUT:-BENCHMARKS.md}"

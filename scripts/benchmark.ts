@@ -1,154 +1,131 @@
-// Measures qmail-import against its peers in one run, on one machine, on the same mailbox
-// (run through scripts/benchmark.sh). Prints times and ratios; asserts nothing.
-//   BENCH_MESSAGES  messages for the import comparison (default 10000, about 400 MB)
-//   BENCH_VERIFY    messages for the verify benchmark (default 100000, small ones)
-import { execFileSync, spawnSync } from 'node:child_process';
+// Measures qmail-import against its peers in one run, on one machine, on the same source, and
+// writes BENCHMARKS.md (run through scripts/benchmark.sh). Asserts nothing; every command is
+// bounded (BENCH_TIMEOUT_S) and every server listens on 127.0.0.1 only. Sizes:
+//   BENCH_MESSAGES          messages of the one-account comparison, 8 folders (default 3000)
+//   BENCH_BIG_EVERY         every Nth of them is an attachment of a few MB (default 400)
+//   BENCH_ACCOUNTS          accounts of the batch delta (default 100)
+//   BENCH_ACCOUNT_MESSAGES  messages per batch account (default 40)
+//   BENCH_HUGE_MB           the one huge message (default 200)
+//   BENCH_VERIFY            messages of the verify comparison (default 100000)
+//   BENCH_ROUNDS            runs per tool, the best kept (default 2)
+//   BENCH_ONLY              comma list of sections: start,import,batch,huge,verify (default all)
+//   BENCH_OUT               the file written (default BENCHMARKS.md in the checkout)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeMaildirFiles } from './lib/bulk-maildir.js';
-import { sampleMessages } from './lib/sample-mail.js';
-import { startSourceServer, type SourceServer } from './lib/source-server.js';
+import { benchBatch } from './lib/bench-batch.js';
+import type { BenchContext } from './lib/bench-context.js';
+import { benchHuge } from './lib/bench-huge.js';
+import { benchImport } from './lib/bench-import.js';
+import { benchStart } from './lib/bench-start.js';
+import { collectTargets } from './lib/bench-targets.js';
+import { versionOf } from './lib/bench-measure.js';
+import { renderBenchmarks, type Table } from './lib/bench-report.js';
+import { benchVerify } from './lib/bench-verify.js';
+import { startSourceServer } from './lib/source-server.js';
 import { DEMO_MAILBOX_USER, ensureSystemUser, SOURCE_MAIL_USER } from './lib/system-users.js';
 
-const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const IMPORT_COUNT = Number(process.env.BENCH_MESSAGES ?? 10_000);
-const VERIFY_COUNT = Number(process.env.BENCH_VERIFY ?? 100_000);
-const PASSWORD = 'bench-password';
-const owner = ensureSystemUser(DEMO_MAILBOX_USER);
-const srcOwner = ensureSystemUser(SOURCE_MAIL_USER);
-
-function seconds(run: () => void): number {
-  const t = process.hrtime.bigint();
-  run();
-  return Number(process.hrtime.bigint() - t) / 1e9;
-}
-
-function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): void {
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
-  if (r.status !== 0)
-    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.toString().slice(-800)}`);
-}
-
-function has(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-}
-
-function freshHome(tag: string): string {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), `qi-bench-${tag}-`));
-  fs.chmodSync(home, 0o755);
-  fs.chownSync(home, owner.uid, owner.gid);
-  return home;
-}
-
-function seed(server: SourceServer, user: string, count: number, sizes?: number[]): void {
-  server.addUser(user, PASSWORD);
-  writeMaildirFiles(server.maildirOf(user), sampleMessages({ count, seed: 5, ...(sizes ? { sizes } : {}) }), srcOwner);
-  // The first login indexes the mailbox; do it here so no contender pays for it.
-  sh('doveadm', ['-c', server.configFile, 'mailbox', 'status', '-u', user, 'messages', 'INBOX']);
-}
-
-function qmailImportArgs(server: SourceServer, user: string, maildir: string, passwordFile: string): string[] {
-  return [
-    '--host',
-    server.host,
-    '--imap-port',
-    String(server.imapPort),
-    '--pop3-port',
-    String(server.pop3Port),
-    '--security',
-    'none',
-    '--user',
-    user,
-    '--password-file',
-    passwordFile,
-    '--maildir',
-    maildir,
-    '--quiet',
-  ];
-}
+const DEFAULTS = {
+  BENCH_MESSAGES: 3000,
+  BENCH_BIG_EVERY: 400,
+  BENCH_ACCOUNTS: 100,
+  BENCH_ACCOUNT_MESSAGES: 40,
+  BENCH_HUGE_MB: 200,
+  BENCH_VERIFY: 100_000,
+  BENCH_ROUNDS: 2,
+};
+const setting = (name: keyof typeof DEFAULTS) => {
+  const v = Number(process.env[name] ?? DEFAULTS[name]);
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a whole number above 0`);
+  return v;
+};
+const size = {
+  messages: setting('BENCH_MESSAGES'),
+  bigEvery: setting('BENCH_BIG_EVERY'),
+  accounts: setting('BENCH_ACCOUNTS'),
+  accountMessages: setting('BENCH_ACCOUNT_MESSAGES'),
+  hugeMiB: setting('BENCH_HUGE_MB'),
+  verify: setting('BENCH_VERIFY'),
+  rounds: setting('BENCH_ROUNDS'),
+};
+const only = new Set((process.env.BENCH_ONLY ?? 'start,import,batch,huge,verify').split(','));
+const checkout = fileURLToPath(new URL('../..', import.meta.url));
+const out = process.env.BENCH_OUT ?? path.join(checkout, 'BENCHMARKS.md');
+const mix = { bigEvery: size.bigEvery, bigBytes: [1_500_000, 6_000_000] };
+const say = (line: string) => process.stderr.write(`benchmark: ${line}\n`);
 
 const server = await startSourceServer({ uidlFormat: '%v.%u' });
-const secrets = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-bench-secret-'));
-const passwordFile = path.join(secrets, 'pw');
-fs.writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
-const rows: [string, number][] = [];
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-bench-scratch-'));
+const ctx: BenchContext = {
+  server,
+  cli: fileURLToPath(new URL('../src/cli/main.js', import.meta.url)),
+  password: 'bench-password',
+  passwordFile: path.join(scratch, 'pw'),
+  scratch,
+  owner: ensureSystemUser(DEMO_MAILBOX_USER),
+  srcOwner: ensureSystemUser(SOURCE_MAIL_USER),
+  rounds: size.rounds,
+  homes: [],
+};
+fs.writeFileSync(ctx.passwordFile, `${ctx.password}\n`, { mode: 0o600 });
+const loadBefore = os.loadavg();
+const tables: Table[] = [];
 try {
-  console.log(
-    `import: ${IMPORT_COUNT} messages (INBOX), Dovecot on 127.0.0.1, clear text, each tool into an empty Maildir`,
-  );
-  seed(server, 'bench', IMPORT_COUNT);
-
-  rows.push([
-    'qmail-import import',
-    seconds(() =>
-      sh(process.execPath, [
-        cli,
-        'import',
-        ...qmailImportArgs(server, 'bench', path.join(freshHome('qi'), 'Maildir'), passwordFile),
-      ]),
-    ),
-  ]);
-  if (has('mbsync')) {
-    const home = freshHome('mbsync');
-    const conf = path.join(secrets, 'mbsyncrc');
-    fs.writeFileSync(
-      conf,
-      `IMAPAccount src\nHost ${server.host}\nPort ${server.imapPort}\nUser bench\nPass ${PASSWORD}\nSSLType None\nAuthMechs LOGIN\n\nIMAPStore remote\nAccount src\n\nMaildirStore local\nPath ${home}/\nInbox ${home}/Maildir\n\nChannel c\nFar :remote:\nNear :local:\nPatterns INBOX\nCreate Near\nSyncState *\nSync Pull\n`,
-    );
-    rows.push(['mbsync (isync)', seconds(() => sh('mbsync', ['-c', conf, '-q', 'c']))]);
+  if (only.has('start')) {
+    say('process start');
+    tables.push(await benchStart(ctx));
   }
-  if (has('offlineimap')) {
-    const home = freshHome('offlineimap');
-    const conf = path.join(secrets, 'offlineimaprc');
-    fs.writeFileSync(
-      conf,
-      `[general]\naccounts = A\nmetadata = ${home}/meta\n\n[Account A]\nlocalrepository = L\nremoterepository = R\n\n[Repository L]\ntype = Maildir\nlocalfolders = ${home}/mail\n\n[Repository R]\ntype = IMAP\nremotehost = ${server.host}\nremoteport = ${server.imapPort}\nremoteuser = bench\nremotepass = ${PASSWORD}\nssl = no\nstarttls = no\nfolderfilter = lambda f: f == 'INBOX'\n`,
-    );
-    rows.push(['offlineimap3', seconds(() => sh('offlineimap', ['-c', conf, '-o', '-u', 'quiet']))]);
+  if (only.has('import')) {
+    say(`one account, ${size.messages} messages: full import, delta, 1% delta`);
+    tables.push(...(await benchImport(ctx, size.messages, mix)));
   }
-  {
-    const home = freshHome('dsync');
-    fs.chownSync(home, srcOwner.uid, srcOwner.gid);
-    rows.push([
-      'doveadm backup (dsync, local storage)',
-      seconds(() => sh('doveadm', ['-c', server.configFile, 'backup', '-u', 'bench', `maildir:${home}/Maildir`])),
-    ]);
+  if (only.has('batch')) {
+    say(`batch of ${size.accounts} accounts`);
+    tables.push(await benchBatch(ctx, size.accounts, size.accountMessages, { ...mix, bigEvery: Infinity }));
   }
-  const ours = rows[0]?.[1] as number;
-  for (const [name, s] of rows)
-    console.log(`  ${name.padEnd(40)} ${s.toFixed(2).padStart(8)} s   ${(s / ours).toFixed(2)}x qmail-import`);
-
-  console.log(`\nverify: ${VERIFY_COUNT} small messages`);
-  seed(server, 'many', VERIFY_COUNT, [600, 900, 1200]);
-  const maildir = path.join(freshHome('verify'), 'Maildir');
-  const importS = seconds(() =>
-    sh(process.execPath, [cli, 'import', ...qmailImportArgs(server, 'many', maildir, passwordFile)]),
-  );
-  console.log(`  qmail-import import (setup)              ${importS.toFixed(2).padStart(8)} s`);
-  const verifyS = seconds(() =>
-    sh(process.execPath, [cli, 'verify', ...qmailImportArgs(server, 'many', maildir, passwordFile)]),
-  );
-  console.log(`  qmail-import verify                      ${verifyS.toFixed(2).padStart(8)} s`);
-  const pop3d = process.env.QMAIL_POP3D;
-  if (pop3d) {
-    const uidlOnly = seconds(() =>
-      execFileSync(
-        'setpriv',
-        ['--reuid', String(owner.uid), '--regid', String(owner.gid), '--init-groups', '--', pop3d, maildir],
-        { input: 'UIDL\r\n', cwd: path.dirname(maildir) },
-      ),
-    );
-    console.log(
-      `  qmail-pop3d UIDL alone (${pop3d})   ${uidlOnly.toFixed(2).padStart(8)} s   verify is ${(verifyS / uidlOnly).toFixed(2)}x that`,
-    );
-  } else {
-    console.log(
-      '  qmail-pop3d UIDL alone: no $QMAIL_POP3D on this machine; not measured (verify used its modelled listing)',
-    );
+  if (only.has('huge')) {
+    say(`one ${size.hugeMiB} MiB message`);
+    tables.push(await benchHuge(ctx, size.hugeMiB));
+  }
+  if (only.has('verify')) {
+    say(`verify of ${size.verify} messages`);
+    tables.push(await benchVerify(ctx, size.verify));
   }
 } finally {
   await server.stop();
-  fs.rmSync(secrets, { recursive: true, force: true });
+  for (const dir of [scratch, ...ctx.homes]) fs.rmSync(dir, { recursive: true, force: true });
 }
+
+const settings = (Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]).map((k) => `${k}=${setting(k)}`).join(' ');
+fs.writeFileSync(
+  out,
+  renderBenchmarks({
+    when: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    setup: [
+      `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, shared with other work: load average ${loadBefore[0]?.toFixed(1)} at the start, ${os.loadavg()[0]?.toFixed(1)} at the end`,
+      `source: Dovecot on 127.0.0.1 (Maildir on ext4 or whatever ${os.tmpdir()} is), clear text unless a row says TLS; every copy onto the same file system`,
+      'each tool as a user runs it: mbsync and offlineimap3 as the mailbox owner, doveadm and qmail-import as root (qmail-import drops to the owner in its worker)',
+      `times are wall clock from spawn to exit (process start included), peak RSS from \`/usr/bin/time -v\``,
+    ],
+    versions: [
+      [
+        'qmail-import',
+        `${versionOf([process.execPath, ctx.cli, '--version'])} (${versionOf(['git', '-C', checkout, 'describe', '--always', '--dirty'])})`,
+      ],
+      ['Node.js', process.version],
+      ['mbsync (isync)', versionOf(['mbsync', '-v'])],
+      ['offlineimap3', versionOf(['offlineimap', '--version'])],
+      ['Dovecot (source, doveadm)', versionOf(['dovecot', '--version'])],
+      ['kernel', versionOf(['uname', '-srm'])],
+    ],
+    tables,
+    targets: collectTargets(tables),
+    reproduce: `sudo env ${settings} ./scripts/benchmark.sh`,
+    notes: [
+      'A failed tool stays in its table with the reason (the last line of its error output).',
+      'Ratios compare times: below 1 is faster than the baseline named.',
+    ],
+  }),
+);
+say(`wrote ${out}`);

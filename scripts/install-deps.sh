@@ -24,6 +24,8 @@ if ! dpkg -s $PACKAGES >/dev/null 2>&1; then
   [ -n "$own_policy" ] && rm -f /usr/sbin/policy-rc.d
 fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+# A symlinked node_modules is another checkout's (a git worktree sharing it): npm ci would empty
+# that checkout's packages through the link, so it is left alone.
+if [ ! -L node_modules ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; }; then
   npm ci --no-audit --no-fund
 fi

@@ -4,17 +4,12 @@ import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from '../errors.js';
-import type { JobKind } from '../commands/run-job.js';
-import { renderText } from '../report/text.js';
-import { batchExitCode, runBatch, runOne, type UserOutcome } from './batch.js';
 import { READ_TIMEOUT_MS } from '../limits.js';
 import { EXIT } from './exit-codes.js';
-import { jobFromArgs, sharedJobFromArgs, type CommonArgs, type SharedArgs } from './options.js';
-import { readUsersFile } from './users-file.js';
+import type { CommonArgs } from './options.js';
+import type { RunArgs } from './run-command.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-
-const warn = (line: string) => process.stderr.write(`qmail-import: ${line}\n`);
 
 function connectionOptions(y: Argv) {
   return y
@@ -131,61 +126,9 @@ function verifyOptions(y: Argv) {
     });
 }
 
-type RunArgs = SharedArgs & { json: boolean; verbose: boolean };
-
-function modelWarning(qmailPop3d: string | undefined, kinds: readonly JobKind[]): void {
-  if (kinds.includes('verify') && !qmailPop3d)
-    warn(
-      'WARNING: no qmail-pop3d found (--qmail-pop3d, $QMAIL_POP3D, /var/qmail/bin/qmail-pop3d): its listing is modelled from its rules, not run',
-    );
-}
-
-function print(outcome: UserOutcome, verbose: boolean): void {
-  process.stderr.write(
-    'report' in outcome ? renderText(outcome.report, verbose) : `qmail-import: ${outcome.error.message}\n`,
-  );
-}
-
-function printJson(command: string, exitCode: number, outcomes: UserOutcome[]): void {
-  const users = outcomes.map((o) => ('report' in o ? o.report : { user: o.user, kind: o.kind, error: o.error }));
-  process.stdout.write(`${JSON.stringify({ command, exitCode, users }, null, 2)}\n`);
-}
-
-async function oneUser(kind: JobKind, args: RunArgs & CommonArgs): Promise<number> {
-  const job = jobFromArgs(args, process.env, warn);
-  modelWarning(job.qmailPop3d, [kind]);
-  const outcome = await runOne(kind, job, args.owner);
-  print(outcome, args.verbose);
-  if (args.json) printJson(kind, outcome.exitCode, [outcome]);
-  return outcome.exitCode;
-}
-
-async function batch(args: RunArgs & { users: string; jobs: number; mode: string }): Promise<number> {
-  if (!Number.isInteger(args.jobs) || args.jobs < 1)
-    throw new UsageError('--jobs must be a whole number of at least 1');
-  const kinds: JobKind[] = args.mode === 'both' ? ['import', 'verify'] : [args.mode as JobKind];
-  const users = readUsersFile(args.users, warn);
-  const { shared, password } = sharedJobFromArgs(args, process.env, warn);
-  modelWarning(shared.qmailPop3d, kinds);
-  let finished = 0;
-  const outcomes = await runBatch(users, kinds, shared, password, { jobs: args.jobs, owner: args.owner }, (o) => {
-    if (o.kind === kinds[kinds.length - 1] || 'error' in o) finished += 1;
-    print(o, args.verbose);
-    if (!args.quiet && users.length > 1) process.stderr.write(`qmail-import: ${finished}/${users.length} users done\n`);
-  });
-  const exitCode = batchExitCode(outcomes);
-  const attention = outcomes.filter((o) => o.exitCode !== 0).map((o) => `${o.user} ${o.kind} exit ${o.exitCode}`);
-  const named =
-    attention.length > 10
-      ? [...attention.slice(0, 10), `… ${attention.length - 10} more (--json lists all)`]
-      : attention;
-  const attentionUsers = new Set(outcomes.filter((o) => o.exitCode !== 0).map((o) => o.user)).size;
-  process.stderr.write(
-    `batch: ${users.length} users, ${attentionUsers} need attention${named.length ? `: ${named.join(', ')}` : ''}\n`,
-  );
-  if (args.json) printJson('batch', exitCode, outcomes);
-  return exitCode;
-}
+// Loaded at the command boundary: what runs a command (imapflow and all) is not needed to print
+// help, the version or a usage error.
+const command = () => import('./run-command.js');
 
 async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
@@ -198,7 +141,7 @@ async function main(argv: string[]): Promise<number> {
         "copy a user's mail into the Maildir, keeping POP3 UIDLs",
         (y) => importOptions(oneUserOptions(y)),
         async (a) => {
-          code = await oneUser('import', a as unknown as RunArgs & CommonArgs);
+          code = await (await command()).oneUser('import', a as unknown as RunArgs & CommonArgs);
         },
       )
       .command(
@@ -206,7 +149,9 @@ async function main(argv: string[]): Promise<number> {
         "check that qmail-pop3d lists the Maildir exactly as the source's POP3 did",
         (y) => folderOptions(verifyOptions(oneUserOptions(y))),
         async (a) => {
-          code = await oneUser('verify', { ...(a as unknown as RunArgs & CommonArgs), uidl: 'auto', dryRun: false });
+          code = await (
+            await command()
+          ).oneUser('verify', { ...(a as unknown as RunArgs & CommonArgs), uidl: 'auto', dryRun: false });
         },
       )
       .command(
@@ -222,7 +167,7 @@ async function main(argv: string[]): Promise<number> {
               describe: 'import, verify, or import then verify each user',
             }),
         async (a) => {
-          code = await batch(a as unknown as RunArgs & { users: string; jobs: number; mode: string });
+          code = await (await command()).batch(a as unknown as RunArgs & { users: string; jobs: number; mode: string });
         },
       )
       // An option given twice takes its last value, as in most tools, instead of becoming a list.

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { FolderError } from '../errors.js';
-import { runJob, type JobKind } from '../commands/run-job.js';
+import type { JobKind } from '../commands/run-job.js';
 import type { UserJob } from '../commands/user-job.js';
 import type { UserReport } from '../report/types.js';
 import { resolveOwner, type Owner } from './owner.js';
@@ -23,7 +23,8 @@ export interface WorkerOrder {
  * owner (never written as root and chowned). Otherwise it runs here, as whoever we are.
  */
 export async function runAsOwner(kind: JobKind, job: UserJob, ownerSpec: string | undefined): Promise<UserReport> {
-  if (process.getuid?.() !== 0) return runJob(kind, job);
+  // Loaded only here: as root the work (and imapflow) runs in the worker, not in this process.
+  if (process.getuid?.() !== 0) return (await import('../commands/run-job.js')).runJob(kind, job);
   const owner = resolveOwner(ownerSpec, job.maildir);
   const answer = await inWorker({ kind, job, owner });
   if ('report' in answer) return answer.report;
