@@ -27,3 +27,11 @@ export const QMAIL_POP3D_TIMEOUT_MS = 300_000;
 
 /** Longest line accepted inside a message fetched over POP3: long HTML or base64 lines exist, unbounded ones are an attack. */
 export const MAX_MESSAGE_LINE_BYTES = 16 * 1024 * 1024;
+
+/** Ctrl-C in a batch: how long a running user may take to reach its next safe point before its
+ *  worker is ended outright (a job between messages has nothing half-written). */
+export const STOP_GRACE_MS = 15_000;
+
+/** Plain status lines of a batch when stderr is not a terminal: often enough to see it move,
+ *  seldom enough for a log of a night's run to stay readable. */
+export const STATUS_LINE_EVERY_MS = 10_000;

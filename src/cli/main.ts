@@ -5,10 +5,10 @@ import { hideBin } from 'yargs/helpers';
 import { UsageError } from '../errors.js';
 import type { JobKind } from '../commands/run-job.js';
 import { renderText } from '../report/text.js';
-import { batchExitCode, runBatch, runOne, type UserOutcome } from './batch.js';
+import { runOne, type UserOutcome } from './batch.js';
+import { batch, type BatchArgs } from './batch-command.js';
 import { EXIT } from './exit-codes.js';
-import { jobFromArgs, sharedJobFromArgs, type CommonArgs, type SharedArgs } from './options.js';
-import { readUsersFile } from './users-file.js';
+import { jobFromArgs, type CommonArgs, type SharedArgs } from './options.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -133,33 +133,6 @@ async function oneUser(kind: JobKind, args: RunArgs & CommonArgs): Promise<numbe
   return outcome.exitCode;
 }
 
-async function batch(args: RunArgs & { users: string; jobs: number; mode: string }): Promise<number> {
-  if (!Number.isInteger(args.jobs) || args.jobs < 1)
-    throw new UsageError('--jobs must be a whole number of at least 1');
-  const kinds: JobKind[] = args.mode === 'both' ? ['import', 'verify'] : [args.mode as JobKind];
-  const users = readUsersFile(args.users, warn);
-  const { shared, password } = sharedJobFromArgs(args, process.env, warn);
-  modelWarning(shared.qmailPop3d, kinds);
-  let finished = 0;
-  const outcomes = await runBatch(users, kinds, shared, password, { jobs: args.jobs, owner: args.owner }, (o) => {
-    if (o.kind === kinds[kinds.length - 1] || 'error' in o) finished += 1;
-    print(o, args.verbose);
-    if (!args.quiet && users.length > 1) process.stderr.write(`qmail-import: ${finished}/${users.length} users done\n`);
-  });
-  const exitCode = batchExitCode(outcomes);
-  const attention = outcomes.filter((o) => o.exitCode !== 0).map((o) => `${o.user} ${o.kind} exit ${o.exitCode}`);
-  const named =
-    attention.length > 10
-      ? [...attention.slice(0, 10), `… ${attention.length - 10} more (--json lists all)`]
-      : attention;
-  const attentionUsers = new Set(outcomes.filter((o) => o.exitCode !== 0).map((o) => o.user)).size;
-  process.stderr.write(
-    `batch: ${users.length} users, ${attentionUsers} need attention${named.length ? `: ${named.join(', ')}` : ''}\n`,
-  );
-  if (args.json) printJson('batch', exitCode, outcomes);
-  return exitCode;
-}
-
 async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
   try {
@@ -184,18 +157,43 @@ async function main(argv: string[]): Promise<number> {
       )
       .command(
         'batch',
-        'import and/or verify every user of a users file (USER:MAILDIR[:PASSWORD] per line)',
+        'import and/or verify many accounts: a users file, or vpopmail domains',
         (y) =>
           verifyOptions(importOptions(connectionOptions(y)))
-            .option('users', { type: 'string', demandOption: true, describe: 'the users file' })
-            .option('jobs', { type: 'number', default: 1, describe: 'users worked on at once' })
+            .option('users', {
+              type: 'string',
+              describe: 'the users file: USER:MAILDIR[:PASSWORD], ADDRESS or ADDRESS::PASSWORD per line',
+            })
+            .option('domain', {
+              type: 'string',
+              describe: 'every account of this vpopmail domain (D1,D2,... for several)',
+            })
+            .option('all-vpopmail', {
+              type: 'boolean',
+              default: false,
+              describe: 'every account of every vpopmail domain',
+            })
+            .option('vpopmail-home', {
+              type: 'string',
+              describe: "vpopmail's home directory (default: the vpopmail user's)",
+            })
+            .option('login-format', {
+              type: 'string',
+              default: '%u@%d',
+              describe: 'source login of a vpopmail address: %u local part, %d domain',
+            })
+            .option('log-dir', {
+              type: 'string',
+              describe: 'where logs, summary and failed.txt go (default ./qmail-import-logs/RUN-TIMESTAMP)',
+            })
+            .option('jobs', { type: 'number', default: 1, describe: 'accounts worked on at once' })
             .option('mode', {
               choices: ['import', 'verify', 'both'],
               default: 'both',
               describe: 'import, verify, or import then verify each user',
             }),
         async (a) => {
-          code = await batch(a as unknown as RunArgs & { users: string; jobs: number; mode: string });
+          code = await batch(a as unknown as BatchArgs, { warn, modelWarning });
         },
       )
       // An option given twice takes its last value, as in most tools, instead of becoming a list.

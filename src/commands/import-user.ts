@@ -100,24 +100,21 @@ async function importAll(
     );
   const history = await finishFolder(job.maildir, folder.history, tally, job.deleteGone, job.dryRun, context);
   const folders = await importFolders(imap, job, journal, runStartSec);
-  if (!job.dryRun) {
-    const all = [tally, ...folders.map((f) => f.tally)];
-    await recordQuotaUse(
-      job.maildir,
-      sum(all, (t) => t.bytes),
-      sum(all, (t) => t.messages),
-      context,
-    );
-  }
-  return importReport(
-    job,
-    plan,
-    snapshot.messages.length,
-    match?.pop3.length ?? 0,
-    tally,
-    history,
-    folders.map((f) => f.report),
-  );
+  const all = [tally, ...folders.map((f) => f.tally)];
+  const written = { messages: sum(all, (t) => t.messages), bytes: sum(all, (t) => t.bytes) };
+  if (!job.dryRun) await recordQuotaUse(job.maildir, written.bytes, written.messages, context);
+  return {
+    ...importReport(
+      job,
+      plan,
+      snapshot.messages.length,
+      match?.pop3.length ?? 0,
+      tally,
+      history,
+      folders.map((f) => f.report),
+    ),
+    written,
+  };
 }
 
 function sum<T>(items: readonly T[], pick: (item: T) => number): number {

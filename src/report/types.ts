@@ -59,6 +59,8 @@ export interface ImportReport {
   };
   /** Folders other than INBOX, in the source's order. */
   folders: FolderReport[];
+  /** Messages and bytes this run wrote, every folder together (a batch's summary adds them up). */
+  written?: { messages: number; bytes: number };
   plan?: InboxPlan;
   resources?: Resources;
 }
