@@ -42,7 +42,8 @@ export function readUsersFile(file: string): UsersLine[] {
     }
     const key = 'address' in parsed ? parsed.address.toLowerCase() : parsed.maildir;
     const earlier = seen.get(key);
-    if (earlier !== undefined) problems.push(`line ${line}: ${key} already named on line ${earlier}`);
+    if (earlier !== undefined)
+      problems.push(`line ${line}: ${'address' in parsed ? '' : 'maildir '}${key} already named on line ${earlier}`);
     seen.set(key, line);
     lines.push(parsed);
   });

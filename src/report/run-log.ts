@@ -14,25 +14,18 @@ export class RunLog {
 
   /** --log-dir DIR, else ./qmail-import-logs/RUN-TIMESTAMP; a new, empty directory either way. */
   static create(given: string | undefined, now: Date): RunLog {
-    const dir =
-      given ??
-      path.join(
-        'qmail-import-logs',
-        now
-          .toISOString()
-          .replace(/:/g, '-')
-          .replace(/\.\d+Z$/, 'Z'),
-      );
-    try {
-      fs.mkdirSync(path.dirname(path.resolve(dir)), { recursive: true, mode: 0o700 });
-      fs.mkdirSync(dir, { mode: 0o700 });
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new UsageError(
-        code === 'EEXIST'
-          ? `--log-dir ${dir} exists already: give a new directory`
-          : `--log-dir ${dir}: cannot create: ${code}`,
-      );
+    const stamp = path.join(
+      'qmail-import-logs',
+      now
+        .toISOString()
+        .replace(/:/g, '-')
+        .replace(/\.\d+Z$/, 'Z'),
+    );
+    let dir = given ?? stamp;
+    // Two default runs within one second each get a directory of their own.
+    for (let n = 2; !makeDir(dir); n++) {
+      if (given !== undefined) throw new UsageError(`--log-dir ${dir} exists already: give a new directory`);
+      dir = `${stamp}-${n}`;
     }
     // mkdir's mode is cut by the umask; 0700 is what is promised.
     fs.chmodSync(dir, 0o700);
@@ -54,5 +47,18 @@ export class RunLog {
     const file = path.join(this.dir, name);
     fs.writeFileSync(file, text, { mode: 0o600, flag: 'wx' });
     return file;
+  }
+}
+
+/** Creates DIR (and its parents) mode 0700; false if DIR exists already. */
+function makeDir(dir: string): boolean {
+  try {
+    fs.mkdirSync(path.dirname(path.resolve(dir)), { recursive: true, mode: 0o700 });
+    fs.mkdirSync(dir, { mode: 0o700 });
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    throw new UsageError(`--log-dir ${dir}: cannot create: ${code}`);
   }
 }
