@@ -56,7 +56,11 @@ describe('batch', () => {
         [c!.user, 'verify', 'ok'],
       ].sort(),
     );
-    expect(r.stderr).toContain(`${b!.user} INBOX: imap 127.0.0.1:${server.imapsPort}: login as ${b!.user} refused`);
+    // --quiet: the reason is in the JSON, the summary and the account's log, not on the terminal.
+    expect(doc.accounts.find((x: { account: string }) => x.account === b!.user).error).toContain(
+      `${b!.user} INBOX: imap 127.0.0.1:${server.imapsPort}: login as ${b!.user} refused`,
+    );
+    expect(fs.readFileSync(path.join(doc.logDir, `${b!.user}.log`), 'utf8')).toContain(`login as ${b!.user} refused`);
     expect(r.stderr).toContain(`batch: need attention: ${b!.user} (failed, exit 3)`);
     expect(doc.accounts.find((x: { account: string }) => x.account === b!.user)).toMatchObject({ exitCode: 3 });
     expect(r.stderr).not.toContain('wrong-password');
