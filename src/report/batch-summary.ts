@@ -61,7 +61,9 @@ export function summaryRow(account: Account, result: AccountResult | undefined):
   if (!result) return row;
   const failed = result.outcomes.find((o) => 'error' in o);
   row.status = result.interrupted ? 'partial' : failed ? 'failed' : 'done';
-  row.exitCode = Math.max(result.interrupted ? 1 : 0, ...result.outcomes.map((o) => o.exitCode));
+  // The error that ends an interrupted account is our own stop (however the job wrapped it): 1.
+  const codes = result.outcomes.map((o) => (result.interrupted && 'error' in o ? 1 : o.exitCode));
+  row.exitCode = Math.max(result.interrupted ? 1 : 0, ...codes);
   if (failed && 'error' in failed) row.error = failed.error.message;
   for (const o of result.outcomes) addOutcome(row, o);
   return row;
