@@ -7,8 +7,9 @@ import { UsageError } from '../errors.js';
 export function promptPassword(question: string, otherwise: string): Promise<string> {
   const input = process.stdin;
   if (!input.isTTY) return Promise.reject(new UsageError(otherwise));
-  process.stderr.write(question);
+  // Echo off before the question: nothing typed after seeing it may show.
   input.setRawMode(true);
+  process.stderr.write(question);
   input.resume();
   input.setEncoding('utf8');
   return new Promise((resolve, reject) => {

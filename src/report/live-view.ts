@@ -107,7 +107,7 @@ export class LiveView {
 
   private render(): void {
     const lines = this.state.lines(Date.now());
-    if (this.draw) this.draw(lines.slice(0, (process.stderr.rows ?? 24) - 2).join('\n'));
+    if (this.draw) this.draw(lines.slice(0, (process.stderr.rows || 24) - 2).join('\n'));
     else process.stderr.write(`${lines[0]}\n`);
   }
 }
