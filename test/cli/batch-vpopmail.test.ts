@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seedMailbox } from '../../scripts/lib/seed.js';
+import { SOURCE_ADMIN } from '../../scripts/lib/source-server.js';
 import { sampleMessages, sharedSource } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
 import { VpopmailTree } from '../support/vpopmail-tree.js';
@@ -128,5 +129,59 @@ describe('batch over a vpopmail tree', () => {
       [`${lost}@missing.test`, 'done', 'ok'],
     ]);
     expect(fs.readFileSync(path.join(retryDir, 'failed.txt'), 'utf8')).toBe('');
+  });
+
+  it('--domain takes the accounts from vpopmail and logs in as --admin-user on behalf of each', async () => {
+    const server = sharedSource();
+    const tree = new VpopmailTree();
+    const users = [1, 2].map((i) => `v${process.pid}d${i}`);
+    for (const u of users) server.addUser(u, `pw-${u}`);
+    await seedMailbox(server, users[0] as string, `pw-${users[0]}`, sampleMessages({ count: 3, seed: 90 }));
+    tree.addDomain('admin.test', users);
+    const adminPassword = secretFile(`${SOURCE_ADMIN.password}\n`);
+    const logDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qi-logs-')), 'run');
+    const r = await runCli([
+      'batch',
+      '--domain',
+      'admin.test',
+      '--admin-user',
+      SOURCE_ADMIN.user,
+      '--admin-password-file',
+      adminPassword,
+      '--login-format',
+      '%u',
+      '--vpopmail-home',
+      tree.home,
+      '--host',
+      server.host,
+      '--security',
+      'none',
+      '--imap-port',
+      String(server.imapPort),
+      '--pop3-port',
+      String(server.pop3Port),
+      '--log-dir',
+      logDir,
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(
+      doc.accounts.map((a: { account: string; login: string; messages: number; verify: string }) => [
+        a.account,
+        a.login,
+        a.messages,
+        a.verify,
+      ]),
+    ).toEqual([
+      [`${users[0]}@admin.test`, users[0], 3, 'ok'],
+      [`${users[1]}@admin.test`, users[1], 0, 'ok'],
+    ]);
+    expect(fs.readFileSync(path.join(logDir, `${users[0]}@admin.test.log`), 'utf8')).toContain(
+      `login ${SOURCE_ADMIN.user} for ${users[0]}`,
+    );
+    expect(r.stdout + r.stderr + fs.readFileSync(path.join(logDir, 'summary.txt'), 'utf8')).not.toContain(
+      SOURCE_ADMIN.password,
+    );
   });
 });
