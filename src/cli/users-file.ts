@@ -11,7 +11,7 @@ export type UsersLine = { line: number; raw: string; password?: string } & (
 
 const ADDRESS = /^[^\s@:/]+@[A-Za-z0-9.-]+$/;
 
-export function isAddress(text: string): boolean {
+function isAddress(text: string): boolean {
   return ADDRESS.test(text);
 }
 
