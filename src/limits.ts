@@ -85,3 +85,11 @@ export const BOX_IMAP_TIMEOUT_MS = 300_000;
 
 /** One answer read whole for matching (a header block, TOP n 0): as big as a literal we take whole. */
 export const MAX_POP3_HEADER_BYTES = MAX_IMAP_LITERAL_BYTES;
+
+/** Ctrl-C in a batch: how long a running user may take to reach its next safe point before its
+ *  worker is ended outright (a job between messages has nothing half-written). */
+export const STOP_GRACE_MS = 15_000;
+
+/** Plain status lines of a batch when stderr is not a terminal: often enough to see it move,
+ *  seldom enough for a log of a night's run to stay readable. */
+export const STATUS_LINE_EVERY_MS = 10_000;

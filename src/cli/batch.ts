@@ -1,75 +1,121 @@
 import fs from 'node:fs';
-import { ImportError, UsageError } from '../errors.js';
+import { FolderError, ImportError } from '../errors.js';
 import type { JobKind } from '../commands/run-job.js';
 import type { UserJob } from '../commands/user-job.js';
+import { requestStop, setProgressSink, type ProgressEvent } from '../report/progress.js';
 import type { UserReport } from '../report/types.js';
+import type { Account } from './batch-accounts.js';
 import { exitCodeForError, exitCodeForReport } from './exit-codes.js';
 import type { SharedJob } from './options.js';
-import { runAsOwner } from './run-as-owner.js';
-import type { UserLine } from './users-file.js';
+import { runAsOwner, type RunWatch } from './run-as-owner.js';
 
 /** One user's outcome in a run: a report per command, or the error that stopped it. */
 export type UserOutcome = { user: string; kind: JobKind; exitCode: number } & (
   { report: UserReport } | { error: { type: string; message: string } }
 );
 
+/** What became of one account: its outcomes, and whether Ctrl-C cut it short. */
+export interface AccountResult {
+  outcomes: UserOutcome[];
+  interrupted: boolean;
+}
+
+/** Whom a batch tells as it goes (its live view and logs), and the Ctrl-C that stops it. */
+export interface BatchWatch {
+  onStart: (i: number) => void;
+  onProgress: (i: number, event: ProgressEvent) => void;
+  onOutcome: (i: number, outcome: UserOutcome) => void;
+  stop: AbortSignal;
+}
+
 /**
- * Runs `kinds` (import, verify, or import then verify) for every user, `jobs` users at a time,
- * each as its Maildir's owner. A user's failure is recorded and the others go on; `done` is told
- * of each outcome as it comes.
+ * Runs `kinds` (import, verify, or import then verify) for every account, `jobs` at a time, each
+ * as its Maildir's owner. An account's failure is recorded and the others go on. After Ctrl-C no
+ * account starts and running ones stop at a safe point. An account never started has no result.
  */
 export async function runBatch(
-  users: readonly UserLine[],
+  accounts: readonly (Account & { password: string })[],
   kinds: readonly JobKind[],
   shared: SharedJob,
-  defaultPassword: string | undefined,
   options: { jobs: number; owner?: string },
-  done: (outcome: UserOutcome) => void,
-): Promise<UserOutcome[]> {
-  const missing = users.find((u) => u.password === undefined && defaultPassword === undefined);
-  if (missing)
-    throw new UsageError(
-      `line ${missing.line} (${missing.user}) gives no password, and there is no --password-file or QMAIL_IMPORT_PASSWORD`,
-    );
-  const outcomes: UserOutcome[][] = new Array(users.length);
+  watch: BatchWatch,
+): Promise<(AccountResult | undefined)[]> {
+  const results: (AccountResult | undefined)[] = new Array(accounts.length).fill(undefined);
+  const running = new Map<string, number>();
+  // In-process runs (not root) report here; a worker's events come through its RunWatch.
+  setProgressSink((e) => {
+    const i = running.get(e.label.slice(0, e.label.indexOf(' ')));
+    if (i !== undefined) watch.onProgress(i, e);
+  });
+  watch.stop.addEventListener('abort', requestStop, { once: true });
   let next = 0;
   const worker = async () => {
-    while (next < users.length) {
+    while (next < accounts.length && !watch.stop.aborted) {
       const i = next++;
-      const u = users[i] as UserLine;
-      const job: UserJob = {
-        ...shared,
-        user: u.user,
-        maildir: u.maildir,
-        password: (u.password ?? defaultPassword) as string,
-      };
-      outcomes[i] = [];
+      const account = accounts[i] as Account & { password: string };
+      const result: AccountResult = { outcomes: [], interrupted: false };
+      results[i] = result;
+      watch.onStart(i);
+      running.set(account.login, i);
+      const runWatch: RunWatch = { onProgress: (e) => watch.onProgress(i, e), stop: watch.stop };
       for (const kind of kinds) {
-        const outcome = await runOne(kind, job, options.owner);
-        outcomes[i].push(outcome);
-        done(outcome);
+        const outcome = await runAccount(kind, account, shared, options.owner, runWatch);
+        result.outcomes.push(outcome);
+        result.interrupted = watch.stop.aborted;
+        watch.onOutcome(i, outcome);
         // A failed import (no report) leaves nothing to verify; a partial one still gets verified.
-        if ('error' in outcome) break;
+        if ('error' in outcome || watch.stop.aborted) break;
       }
+      running.delete(account.login);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, users.length)) }, worker));
-  return outcomes.flat();
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, accounts.length)) }, worker));
+  } finally {
+    setProgressSink(undefined);
+    watch.stop.removeEventListener('abort', requestStop);
+  }
+  return results;
+}
+
+function runAccount(
+  kind: JobKind,
+  account: Account & { password: string },
+  shared: SharedJob,
+  owner: string | undefined,
+  watch: RunWatch,
+): Promise<UserOutcome> {
+  if (account.maildir === undefined) {
+    const err = new FolderError(account.problem ?? 'no Maildir', { user: account.name });
+    return Promise.resolve({ user: account.login, kind, exitCode: exitCodeForError(err), error: errorOf(err) });
+  }
+  const job: UserJob = { ...shared, user: account.login, maildir: account.maildir, password: account.password };
+  return runOne(kind, job, owner, watch);
 }
 
 /** One user and command: never throws for a user's own trouble, so one user cannot stop the run. */
-export async function runOne(kind: JobKind, job: UserJob, owner: string | undefined): Promise<UserOutcome> {
+export async function runOne(
+  kind: JobKind,
+  job: UserJob,
+  owner: string | undefined,
+  watch?: RunWatch,
+): Promise<UserOutcome> {
   try {
     const report = await runAsOwner(
       kind,
       job.maildirLinkOk ? { ...job, maildir: resolveLink(job.maildir) } : job,
       owner,
+      watch,
     );
     return { user: job.user, kind, exitCode: exitCodeForReport(report), report };
   } catch (err) {
-    const message = err instanceof ImportError ? err.message : `internal error: ${(err as Error).message}`;
-    return { user: job.user, kind, exitCode: exitCodeForError(err), error: { type: (err as Error).name, message } };
+    return { user: job.user, kind, exitCode: exitCodeForError(err), error: errorOf(err) };
   }
+}
+
+function errorOf(err: unknown): { type: string; message: string } {
+  const message = err instanceof ImportError ? err.message : `internal error: ${(err as Error).message}`;
+  return { type: (err as Error).name, message };
 }
 
 /** The Maildir path with a symlink at its end resolved (--allow-symlinked-maildir); unchanged if it does not exist yet. */
@@ -79,9 +125,4 @@ function resolveLink(maildir: string): string {
   } catch {
     return maildir;
   }
-}
-
-/** The run's exit code: the worst user's (3 source trouble > 2 bad input > 1 incomplete > 0). */
-export function batchExitCode(outcomes: readonly UserOutcome[]): number {
-  return outcomes.reduce((worst, o) => Math.max(worst, o.exitCode), 0);
 }

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { READ_TIMEOUT_MS } from '../limits.js';
 import { EXIT } from './exit-codes.js';
 import type { CommonArgs } from './options.js';
+import type { BatchArgs } from './batch-command.js';
 import type { RunArgs } from './run-command.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -156,18 +157,43 @@ async function main(argv: string[]): Promise<number> {
       )
       .command(
         'batch',
-        'import and/or verify every user of a users file (USER:MAILDIR[:PASSWORD] per line)',
+        'import and/or verify many accounts: a users file, or vpopmail domains',
         (y) =>
           verifyOptions(importOptions(connectionOptions(y)))
-            .option('users', { type: 'string', demandOption: true, describe: 'the users file' })
-            .option('jobs', { type: 'number', default: 1, describe: 'users worked on at once' })
+            .option('users', {
+              type: 'string',
+              describe: 'the users file: USER:MAILDIR[:PASSWORD], ADDRESS or ADDRESS::PASSWORD per line',
+            })
+            .option('domain', {
+              type: 'string',
+              describe: 'every account of this vpopmail domain (D1,D2,... for several)',
+            })
+            .option('all-vpopmail', {
+              type: 'boolean',
+              default: false,
+              describe: 'every account of every vpopmail domain',
+            })
+            .option('vpopmail-home', {
+              type: 'string',
+              describe: "vpopmail's home directory (default: the vpopmail user's)",
+            })
+            .option('login-format', {
+              type: 'string',
+              default: '%u@%d',
+              describe: 'source login of a vpopmail address: %u local part, %d domain',
+            })
+            .option('log-dir', {
+              type: 'string',
+              describe: 'where logs, summary and failed.txt go (default ./qmail-import-logs/RUN-TIMESTAMP)',
+            })
+            .option('jobs', { type: 'number', default: 1, describe: 'accounts worked on at once' })
             .option('mode', {
               choices: ['import', 'verify', 'both'],
               default: 'both',
               describe: 'import, verify, or import then verify each user',
             }),
         async (a) => {
-          code = await (await command()).batch(a as unknown as RunArgs & { users: string; jobs: number; mode: string });
+          code = await (await command()).batchCommand(a as unknown as BatchArgs);
         },
       )
       // An option given twice takes its last value, as in most tools, instead of becoming a list.

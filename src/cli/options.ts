@@ -52,7 +52,12 @@ export type SharedJob = Omit<UserJob, 'user' | 'password' | 'maildir'>;
 export function jobFromArgs(args: CommonArgs, env: NodeJS.ProcessEnv, warn: (line: string) => void): UserJob {
   if (!args.maildir.trim()) throw new UsageError('--maildir must not be empty');
   const { shared, password } = sharedJobFromArgs(args, env, warn);
-  if (password === undefined) throw new UsageError('no password: give --password-file F or set QMAIL_IMPORT_PASSWORD');
+  if (password === undefined)
+    throw new UsageError(
+      args.adminUser
+        ? '--admin-user and --admin-password-file go together'
+        : 'no password: give --password-file F or set QMAIL_IMPORT_PASSWORD',
+    );
   return { ...shared, user: args.user, password, maildir: args.maildir };
 }
 
@@ -72,7 +77,8 @@ export function sharedJobFromArgs(
       throw new UsageError(`${option} ${re}: not a regular expression: ${(err as Error).message}`);
     }
   }
-  if ((args.adminUser === undefined) !== (args.adminPasswordFile === undefined))
+  // --admin-user alone: batch asks for the admin's password on the terminal.
+  if (args.adminPasswordFile !== undefined && args.adminUser === undefined)
     throw new UsageError('--admin-user and --admin-password-file go together');
   if (args.qmailPop3d !== undefined && !isExecutable(args.qmailPop3d))
     throw new UsageError(`--qmail-pop3d ${args.qmailPop3d}: not an executable file`);
@@ -122,8 +128,8 @@ export function sharedJobFromArgs(
     imapServer: (args.imapServer ?? 'auto') as ImapServerChoice,
   };
   const password =
-    args.adminPasswordFile !== undefined
-      ? firstLine(args.adminPasswordFile, '--admin-password-file')
+    args.adminUser !== undefined
+      ? args.adminPasswordFile && firstLine(args.adminPasswordFile, '--admin-password-file')
       : readPassword(args.passwordFile, env);
   return { shared, password };
 }

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { FolderError } from '../errors.js';
 import type { JobKind } from '../commands/run-job.js';
 import type { UserJob } from '../commands/user-job.js';
+import { STOP_GRACE_MS } from '../limits.js';
+import type { ProgressEvent } from '../report/progress.js';
 import type { UserReport } from '../report/types.js';
 import { resolveOwner, type Owner } from './owner.js';
 import { errorFromWire, type WireError } from './worker-error.js';
@@ -15,6 +17,17 @@ export interface WorkerOrder {
   kind: JobKind;
   job: UserJob;
   owner: Owner;
+  /** Send progress events back instead of printing progress lines (a batch's live view). */
+  progress?: boolean;
+}
+
+/** Parent to worker: the order, then perhaps a request to stop at the next safe point. */
+export type ParentMessage = WorkerOrder | { stop: true };
+
+/** A batch's hold on one user's run: where progress goes, and the Ctrl-C that stops it. */
+export interface RunWatch {
+  onProgress: (event: ProgressEvent) => void;
+  stop: AbortSignal;
 }
 
 /**
@@ -22,16 +35,21 @@ export interface WorkerOrder {
  * to the owner's uid, gid and groups before it touches anything, so every file is created by the
  * owner (never written as root and chowned). Otherwise it runs here, as whoever we are.
  */
-export async function runAsOwner(kind: JobKind, job: UserJob, ownerSpec: string | undefined): Promise<UserReport> {
+export async function runAsOwner(
+  kind: JobKind,
+  job: UserJob,
+  ownerSpec: string | undefined,
+  watch?: RunWatch,
+): Promise<UserReport> {
   // Loaded only here: as root the work (and imapflow) runs in the worker, not in this process.
   if (process.getuid?.() !== 0) return (await import('../commands/run-job.js')).runJob(kind, job);
   const owner = resolveOwner(ownerSpec, job.maildir);
-  const answer = await inWorker({ kind, job, owner });
+  const answer = await inWorker({ kind, job, owner, progress: watch !== undefined }, watch);
   if ('report' in answer) return answer.report;
   throw errorFromWire(answer.error);
 }
 
-function inWorker(order: WorkerOrder): Promise<WorkerAnswer> {
+function inWorker(order: WorkerOrder, watch: RunWatch | undefined): Promise<WorkerAnswer> {
   const env = { ...process.env };
   delete env.QMAIL_IMPORT_PASSWORD;
   const child = fork(fileURLToPath(new URL('./worker.js', import.meta.url)), [], {
@@ -40,9 +58,21 @@ function inWorker(order: WorkerOrder): Promise<WorkerAnswer> {
   });
   return new Promise((resolve, reject) => {
     let answer: WorkerAnswer | undefined;
-    child.on('message', (m) => (answer = m as WorkerAnswer));
+    child.on('message', (m: WorkerAnswer | { progress: ProgressEvent }) => {
+      if ('progress' in m) watch?.onProgress(m.progress);
+      else answer = m;
+    });
+    const stop = () => {
+      if (child.connected) child.send({ stop: true } satisfies ParentMessage);
+      // Stopping waits for the next message written; a job between messages (listing, matching,
+      // verify) writes nothing half, so after a grace period it is ended outright.
+      setTimeout(() => child.kill('SIGTERM'), STOP_GRACE_MS).unref();
+    };
+    if (watch?.stop.aborted) stop();
+    watch?.stop.addEventListener('abort', stop, { once: true });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
+      watch?.stop.removeEventListener('abort', stop);
       if (answer) resolve(answer);
       else
         reject(

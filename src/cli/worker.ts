@@ -1,6 +1,7 @@
 import process from 'node:process';
 import { runJob } from '../commands/run-job.js';
-import type { WorkerAnswer, WorkerOrder } from './run-as-owner.js';
+import { requestStop, setProgressSink } from '../report/progress.js';
+import type { ParentMessage, WorkerAnswer, WorkerOrder } from './run-as-owner.js';
 import { errorToWire } from './worker-error.js';
 
 // The unprivileged half of a root run: becomes the mailbox owner first, then does the work.
@@ -8,7 +9,14 @@ import { errorToWire } from './worker-error.js';
 // The parent is gone (killed): stop too, rather than write on with nobody to report to. What was
 // written is complete; a re-run finishes the rest.
 process.once('disconnect', () => process.exit(1));
-process.once('message', (order: WorkerOrder) => {
+// Ctrl-C reaches the whole process group: the parent decides, and sends "stop" (batch) or goes.
+process.on('SIGINT', () => undefined);
+process.on('message', (m: ParentMessage) => {
+  if ('stop' in m) requestStop();
+  else start(m);
+});
+
+function start(order: WorkerOrder): void {
   void (async () => {
     let answer: WorkerAnswer;
     try {
@@ -20,6 +28,7 @@ process.once('message', (order: WorkerOrder) => {
       initgroups(order.owner.name, order.owner.gid);
       setgid(order.owner.gid);
       setuid(order.owner.uid);
+      if (order.progress) setProgressSink((progress) => process.send?.({ progress }));
       answer = { report: await runJob(order.kind, order.job) };
     } catch (err) {
       answer = { error: errorToWire(err) };
@@ -27,4 +36,4 @@ process.once('message', (order: WorkerOrder) => {
     // exit, not just disconnect: a socket some library left open must not keep a batch waiting.
     process.send?.(answer, () => process.exit(0));
   })();
-});
+}

@@ -12,8 +12,9 @@ import type { Journal, JournalEntry } from '../state/journal.js';
 
 /** What writing one folder did; the plan says the rest. */
 export interface FolderOutcome {
-  /** Messages linked under their planned name. */
+  /** Messages linked under their planned name, and their stored bytes. */
   written: number;
+  writtenBytes: number;
   /** Messages whose bytes an earlier file of ours already held: that file was renamed instead. */
   renamedByContent: number;
   reflagged: number;
@@ -45,6 +46,7 @@ export class FolderWriteSession {
   private publishing: Promise<void> = Promise.resolve();
   private readonly outcome: FolderOutcome = {
     written: 0,
+    writtenBytes: 0,
     renamedByContent: 0,
     reflagged: 0,
     errors: [],
@@ -106,6 +108,7 @@ export class FolderWriteSession {
       if (d.moved) this.outcome.renamedByContent += 1;
       else {
         this.outcome.written += 1;
+        this.outcome.writtenBytes += d.bytes;
         this.outcome.bytes += d.bytes;
         this.outcome.messages += 1;
       }

@@ -10,7 +10,7 @@ import { addSubscriptions } from '../maildir/subscriptions.js';
 import { planFolder } from '../plan/folder.js';
 import { folderHistory } from '../plan/history.js';
 import { countDropped } from '../plan/message.js';
-import { Progress } from '../report/progress.js';
+import { Progress, StopRequested } from '../report/progress.js';
 import { folderCounts } from '../report/folder-counts.js';
 import type { FolderReport } from '../report/types.js';
 import type { JournalEntry, Journal } from '../state/journal.js';
@@ -84,7 +84,7 @@ export async function importFolders(
       const report = await importFolder(imap, job, run, folder, mapping.dir, runStartSec);
       results.push({ report: { ...report, ...renamed }, ...(folder.status ? { status: folder.status } : {}) });
     } catch (err) {
-      if (!(err instanceof FolderError)) throw err;
+      if (!(err instanceof FolderError) || err instanceof StopRequested) throw err;
       failed(err.detail, mapping.dir);
     }
   }
@@ -98,6 +98,7 @@ function emptyReport(name: string): FolderReport {
     imapMessages: 0,
     toWrite: 0,
     written: 0,
+    writtenBytes: 0,
     alreadyPresent: 0,
     reflagged: 0,
     droppedFlags: {},

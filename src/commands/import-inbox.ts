@@ -76,6 +76,7 @@ function emptyInbox(job: UserJob, uidValidity: string, messages: number): InboxR
     pop3Messages: 0,
     toWrite: 0,
     written: 0,
+    writtenBytes: 0,
     alreadyPresent: 0,
     uidlsKept: 0,
     matchedBy: {},

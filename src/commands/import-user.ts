@@ -4,6 +4,7 @@ import { resolveImapServer } from '../maildir/imap-server.js';
 import { ensureMaildir } from '../maildir/layout.js';
 import { clearOurTmp, lockMaildir } from '../maildir/lock.js';
 import { checkQuotaFile } from '../maildir/quota.js';
+import { StopRequested } from '../report/progress.js';
 import { folderClean, inboxClean, type HistoryReport, type InboxReport, type ImportReport } from '../report/types.js';
 import { readMarks, unchangedSince, writeMarks, type FolderMark } from '../state/folder-marks.js';
 import { withKeptKeywords } from '../report/dropped-flags.js';
@@ -64,7 +65,7 @@ async function importAll(imap: ImapFlow, job: UserJob, listed: SourceFolder[], r
       ? { inbox: unchangedInbox(job, inboxMark) }
       : await importInbox(imap, job, run, runStartSec).catch((err: unknown) => {
           // The INBOX alone cannot be done (POP3 refused after login, a full disk); other folders still can.
-          if (!(err instanceof FolderError)) throw err;
+          if (!(err instanceof FolderError) || err instanceof StopRequested) throw err;
           return { inbox: failedInbox(job, err.detail) };
         });
   const folders = await importFolders(imap, job, run, runStartSec, listed);
@@ -77,6 +78,10 @@ async function importAll(imap: ImapFlow, job: UserJob, listed: SourceFolder[], r
     dryRun: job.dryRun,
     inbox: done.inbox,
     folders: folders.map((f) => f.report),
+    written: {
+      messages: done.inbox.written + sum(folders, (f) => f.report.written),
+      bytes: done.inbox.writtenBytes + sum(folders, (f) => f.report.writtenBytes),
+    },
     ...(job.dryRun && 'plan' in done ? { plan: done.plan } : {}),
   };
 }
@@ -107,4 +112,8 @@ function nextMarks(
   for (const f of folders)
     if (!f.report.unchanged) mark(f.report.name, folderClean(f.report) && settled(f.report.history), f.status);
   return next;
+}
+
+function sum<T>(items: readonly T[], pick: (item: T) => number): number {
+  return items.reduce((n, i) => n + pick(i), 0);
 }

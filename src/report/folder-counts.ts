@@ -7,8 +7,9 @@ import type { HistoryReport } from './types.js';
 export interface FolderCounts {
   /** Messages the plan writes. */
   toWrite: number;
-  /** Of those, linked as new files. */
+  /** Of those, linked as new files, and their stored bytes. */
   written: number;
+  writtenBytes: number;
   /** Already there as planned, or there with flags to add. */
   alreadyPresent: number;
   reflagged: number;
@@ -21,6 +22,7 @@ export function folderCounts(plan: FolderPlan, outcome: FolderOutcome | undefine
   return {
     toWrite: count('write'),
     written: outcome?.written ?? 0,
+    writtenBytes: outcome?.writtenBytes ?? 0,
     alreadyPresent: count('present', 'reflag'),
     reflagged: outcome?.reflagged ?? 0,
     errors: outcome?.errors ?? [],

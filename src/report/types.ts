@@ -38,6 +38,8 @@ export interface ImportReport {
   imapServer?: { server: ImapServer; because: string };
   /** Folders other than INBOX, in the source's order. */
   folders: FolderReport[];
+  /** Messages and bytes this run wrote, every folder together (a batch's summary adds them up). */
+  written?: { messages: number; bytes: number };
   plan?: InboxPlan;
   resources?: Resources;
 }
@@ -52,6 +54,7 @@ export interface InboxReport {
   /** Messages the plan writes, and how many of them were linked as new files. */
   toWrite: number;
   written: number;
+  writtenBytes: number;
   alreadyPresent: number;
   /** Messages whose file name reproduces their source UIDL. */
   uidlsKept: number;
@@ -96,6 +99,7 @@ export interface FolderReport {
   imapMessages: number;
   toWrite: number;
   written: number;
+  writtenBytes: number;
   alreadyPresent: number;
   reflagged: number;
   droppedFlags: Record<string, number>;

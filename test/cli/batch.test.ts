@@ -5,6 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { makeAccount, sampleMessages, sharedSource } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
 
+function logDir(): string[] {
+  return ['--log-dir', path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qi-logs-')), 'run')];
+}
+
 function usersFile(lines: string[]): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qi-users-')), 'users');
   fs.writeFileSync(file, `# batch test\n${lines.join('\n')}\n`, { mode: 0o600 });
@@ -12,7 +16,7 @@ function usersFile(lines: string[]): string {
 }
 
 describe('batch', () => {
-  it('imports and verifies every user, goes on past a failing one, and exits with the worst code', async () => {
+  it('imports and verifies every user, goes on past a failing one, and exits 1 when some need attention', async () => {
     const server = sharedSource();
     const [a, b, c] = await Promise.all(
       [1, 2, 3].map((i) => makeAccount(server, sampleMessages({ count: 5 + i, seed: 40 + i }))),
@@ -33,8 +37,8 @@ describe('batch', () => {
       '--ca-file',
       server.caFile,
     ];
-    const r = await runCli(['batch', '--users', file, '--jobs', '2', ...conn, '--json', '--quiet']);
-    expect(r.code, r.stderr).toBe(3);
+    const r = await runCli(['batch', '--users', file, '--jobs', '2', ...conn, ...logDir(), '--json', '--quiet']);
+    expect(r.code, r.stderr).toBe(1);
     const doc = JSON.parse(r.stdout);
     const got = doc.users
       .map((u: { user: string; kind: string; error?: { message: string } }) => [
@@ -52,8 +56,13 @@ describe('batch', () => {
         [c!.user, 'verify', 'ok'],
       ].sort(),
     );
-    expect(r.stderr).toContain(`${b!.user}: imap 127.0.0.1:${server.imapsPort}: login as ${b!.user} refused`);
-    expect(r.stderr).toContain(`batch: 3 users, 1 need attention: ${b!.user} import exit 3`);
+    // --quiet: the reason is in the JSON, the summary and the account's log, not on the terminal.
+    expect(doc.accounts.find((x: { account: string }) => x.account === b!.user).error).toContain(
+      `${b!.user}: imap 127.0.0.1:${server.imapsPort}: login as ${b!.user} refused`,
+    );
+    expect(fs.readFileSync(path.join(doc.logDir, `${b!.user}.log`), 'utf8')).toContain(`login as ${b!.user} refused`);
+    expect(r.stderr).toContain(`batch: need attention: ${b!.user} (failed, exit 3)`);
+    expect(doc.accounts.find((x: { account: string }) => x.account === b!.user)).toMatchObject({ exitCode: 3 });
     expect(r.stderr).not.toContain('wrong-password');
     expect(
       fs.readdirSync(path.join(c!.maildir, 'new')).length + fs.readdirSync(path.join(c!.maildir, 'cur')).length,
@@ -83,9 +92,10 @@ describe('batch', () => {
       '--password-file',
       a.passwordFile,
       ...conn,
+      ...logDir(),
     ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('imported 2 of 2 messages');
+    expect(r.stderr).toContain('1 accounts: 1 done, 0 failed, 0 partial, 0 not started; 0 need attention; 2 messages');
   });
 
   it('--mode verify checks every user without importing, jobs at a time', async () => {
@@ -105,7 +115,19 @@ describe('batch', () => {
     ];
     expect((await runCli(['import', ...a!.args])).code).toBe(0);
     const file = usersFile([`${a!.user}:${a!.maildir}:${a!.password}`, `${b!.user}:${b!.maildir}:${b!.password}`]);
-    const r = await runCli(['batch', '--users', file, '--mode', 'verify', '--jobs', '2', ...conn, '--json', '--quiet']);
+    const r = await runCli([
+      'batch',
+      '--users',
+      file,
+      '--mode',
+      'verify',
+      '--jobs',
+      '2',
+      ...conn,
+      ...logDir(),
+      '--json',
+      '--quiet',
+    ]);
     // b was never imported: its Maildir does not exist, which verify reports for b alone.
     expect(r.code).toBe(1);
     const kinds = JSON.parse(r.stdout)
@@ -118,6 +140,30 @@ describe('batch', () => {
       ].sort(),
     );
     expect(fs.existsSync(b!.maildir)).toBe(false);
+  });
+
+  it('exits 3 when no account gets through to the source', async () => {
+    const server = sharedSource();
+    const [a, b] = await Promise.all(
+      [1, 2].map((i) => makeAccount(server, sampleMessages({ count: 1, seed: 60 + i }))),
+    );
+    const file = usersFile([`${a!.user}:${a!.maildir}:wrong`, `${b!.user}:${b!.maildir}:wrong`]);
+    const r = await runCli([
+      'batch',
+      '--users',
+      file,
+      '--host',
+      server.host,
+      '--security',
+      'none',
+      '--imap-port',
+      String(server.imapPort),
+      '--pop3-port',
+      String(server.pop3Port),
+      ...logDir(),
+      '--quiet',
+    ]);
+    expect(r.code, r.stderr).toBe(3);
   });
 
   it.each([

@@ -235,7 +235,7 @@ describe('import: dry run and refusals', () => {
       ['import', '--user', 'x', '--host', 'h', '--maildir', '/tmp/x', '--password', 'secret'],
       'Unknown argument: password',
     ],
-    [['batch', '--host', 'h'], 'Missing required argument: users'],
+    [['batch', '--host', 'h'], 'name the accounts one way: --users FILE, --domain D or --all-vpopmail'],
   ])('bad usage %j exits 2 with a usage line', async (args, message) => {
     const r = await runCli(args, { QMAIL_IMPORT_PASSWORD: 'x' });
     expect(r.code).toBe(2);

@@ -53,6 +53,7 @@ describe('folderCounts', () => {
   it('after the write takes what was done from the outcome, and what was decided from the plan', () => {
     const outcome: FolderOutcome = {
       written: 1,
+      writtenBytes: 10,
       renamedByContent: 1,
       reflagged: 1,
       errors: ['alice Archive uid 6: link failed'],

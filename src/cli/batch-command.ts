@@ -1,0 +1,181 @@
+import { UsageError } from '../errors.js';
+import type { JobKind } from '../commands/run-job.js';
+import {
+  batchExitCode,
+  needsAttention,
+  renderSummaryText,
+  summaryRow,
+  summaryTotals,
+  totalsLine,
+} from '../report/batch-summary.js';
+import { BatchState, LiveView } from '../report/live-view.js';
+import { RunLog } from '../report/run-log.js';
+import { renderText } from '../report/text.js';
+import { accountsFromLines, accountsFromVpopmail, checkLoginFormat, type Account } from './batch-accounts.js';
+import { runBatch, type AccountResult, type UserOutcome } from './batch.js';
+import { sharedJobFromArgs, type SharedArgs } from './options.js';
+import { promptPassword } from './password-prompt.js';
+import { readUsersFile } from './users-file.js';
+import { vpopmailHome } from './vpopmail.js';
+
+/** batch's own options, besides those every command shares. */
+export interface BatchArgs extends SharedArgs {
+  json: boolean;
+  verbose: boolean;
+  users?: string;
+  /** One domain, or several separated by commas. */
+  domain?: string;
+  allVpopmail: boolean;
+  vpopmailHome?: string;
+  loginFormat: string;
+  logDir?: string;
+  jobs: number;
+  mode: string;
+}
+
+/** What the batch needs from the CLI around it. */
+export interface BatchIo {
+  warn: (line: string) => void;
+  modelWarning: (qmailPop3d: string | undefined, kinds: readonly JobKind[]) => void;
+}
+
+/**
+ * The batch command: every account of a users file or of vpopmail, `--jobs` at a time, with a
+ * live view, a log directory, a summary and failed.txt; the exit code of the whole night.
+ */
+export async function batch(args: BatchArgs, io: BatchIo): Promise<number> {
+  if (!Number.isInteger(args.jobs) || args.jobs < 1)
+    throw new UsageError('--jobs must be a whole number of at least 1');
+  checkLoginFormat(args.loginFormat);
+  const named = [args.users, args.domain, args.allVpopmail || undefined].filter((s) => s !== undefined).length;
+  if (named !== 1) throw new UsageError('name the accounts one way: --users FILE, --domain D or --all-vpopmail');
+  if (args.users === undefined && args.adminUser === undefined)
+    throw new UsageError('--domain and --all-vpopmail log in with --admin-user on behalf of each account');
+  const kinds: JobKind[] = args.mode === 'both' ? ['import', 'verify'] : [args.mode as JobKind];
+  const accounts = listAccounts(args);
+  if (accounts.length === 0) throw new UsageError('no accounts to work on');
+  const { shared, password } = sharedJobFromArgs(args, process.env, io.warn);
+  const ready = await withPasswords(accounts, password, args.adminUser);
+  io.modelWarning(shared.qmailPop3d, kinds);
+  const log = RunLog.create(args.logDir, new Date());
+
+  const startedMs = Date.now();
+  const state = new BatchState(accounts.length, startedMs);
+  const view = new LiveView(args.quiet || args.json ? 'off' : process.stderr.isTTY ? 'tty' : 'lines', state);
+  const logs = accounts.map((a) => log.accountLog(a.name));
+  const stop = new AbortController();
+  const onSigint = () => {
+    if (stop.signal.aborted) process.exit(130);
+    view.note(
+      'batch: Ctrl-C: no new accounts start; running ones stop at their next safe point (Ctrl-C again: at once)',
+    );
+    stop.abort();
+  };
+  process.on('SIGINT', onSigint);
+  view.start();
+  let results: (AccountResult | undefined)[];
+  try {
+    results = await runBatch(
+      ready,
+      kinds,
+      { ...shared, quiet: true },
+      { jobs: args.jobs, owner: args.owner },
+      {
+        onStart: (i) => {
+          const a = accounts[i] as Account;
+          state.start(a.name);
+          logs[i]?.(
+            `${a.name}: login ${shared.admin ? `${shared.admin} for ${a.login}` : a.login}; Maildir ${a.maildir ?? '(none)'} (${a.how})`,
+          );
+        },
+        onProgress: (i, e) => state.progress((accounts[i] as Account).name, (accounts[i] as Account).login, e),
+        onOutcome: (i, o) => {
+          const a = accounts[i] as Account;
+          logs[i]?.(logText(o));
+          if (o.exitCode !== 0)
+            view.note(`${a.name}: ${o.kind} exit ${o.exitCode}${'error' in o ? `: ${o.error.message}` : ''}`);
+          if ('error' in o || o.kind === kinds[kinds.length - 1])
+            state.finish(
+              a.name,
+              'report' in o && o.report.kind === 'import' ? (o.report.written ?? none) : none,
+              o.exitCode === 0,
+            );
+        },
+        stop: stop.signal,
+      },
+    );
+  } finally {
+    process.off('SIGINT', onSigint);
+    view.stop();
+  }
+  return finish(args, log, accounts, results, (Date.now() - startedMs) / 1000);
+}
+
+const none = { messages: 0, bytes: 0 };
+
+function listAccounts(args: BatchArgs): Account[] {
+  let home: string | undefined;
+  const vhome = () => (home ??= vpopmailHome(args.vpopmailHome));
+  if (args.users !== undefined) return accountsFromLines(readUsersFile(args.users), args.loginFormat, vhome);
+  return accountsFromVpopmail(args.allVpopmail ? 'all' : (args.domain ?? '').split(','), args.loginFormat, vhome());
+}
+
+/** Every account with its password: its own line's, the run's, or one asked for on the terminal. */
+async function withPasswords(
+  accounts: readonly Account[],
+  runPassword: string | undefined,
+  admin: string | undefined,
+): Promise<(Account & { password: string })[]> {
+  const missing = accounts.find((a) => a.password === undefined);
+  let password = runPassword;
+  if (missing && password === undefined)
+    password = await promptPassword(
+      admin ? `password of ${admin}: ` : `password for the accounts the users file gives none (${missing.name}, ...): `,
+      admin
+        ? '--admin-user and --admin-password-file go together'
+        : `${missing.how} (${missing.name}) gives no password, and there is no --password-file or QMAIL_IMPORT_PASSWORD`,
+    );
+  return accounts.map((a) => ({ ...a, password: a.password ?? (password as string) }));
+}
+
+/** One command's outcome in the account's log: the full report, or the error. */
+function logText(o: UserOutcome): string {
+  const body = 'report' in o ? renderText(o.report, true) : `${o.error.type}: ${o.error.message}\n`;
+  return `${o.kind} exit ${o.exitCode}\n${body}`;
+}
+
+/** Summary (text and JSON), failed.txt, the closing lines; the exit code of the whole run. */
+function finish(
+  args: BatchArgs,
+  log: RunLog,
+  accounts: readonly Account[],
+  results: readonly (AccountResult | undefined)[],
+  seconds: number,
+): number {
+  const rows = accounts.map((a, i) => summaryRow(a, results[i]));
+  const totals = summaryTotals(rows, seconds);
+  const exitCode = batchExitCode(rows);
+  const failed = accounts.filter((_, i) => needsAttention(rows[i] as (typeof rows)[number]));
+  log.write('summary.txt', renderSummaryText(rows, totals));
+  const doc = { command: 'batch', exitCode, logDir: log.dir, totals, accounts: rows };
+  log.write('summary.json', `${JSON.stringify(doc, null, 2)}\n`);
+  const failedFile = log.write('failed.txt', failed.map((a) => `${a.usersLine}\n`).join(''));
+  const attention = rows
+    .filter(needsAttention)
+    .map((r) => `${r.account} (${r.status}${r.exitCode === null ? '' : `, exit ${r.exitCode}`})`);
+  const shown = attention.length > 10 ? [...attention.slice(0, 10), `… ${attention.length - 10} more`] : attention;
+  process.stderr.write(
+    `batch: ${totalsLine(totals)}\n` +
+      (shown.length
+        ? `batch: need attention: ${shown.join(', ')}\nbatch: retry them with --users ${failedFile}\n`
+        : '') +
+      `batch: logs and summary in ${log.dir}\n`,
+  );
+  if (args.json) {
+    const users = results
+      .flatMap((r) => r?.outcomes ?? [])
+      .map((o) => ('report' in o ? o.report : { user: o.user, kind: o.kind, error: o.error }));
+    process.stdout.write(`${JSON.stringify({ ...doc, users }, null, 2)}\n`);
+  }
+  return exitCode;
+}

@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+
+/**
+ * What stays after a batch run: a directory (mode 0700: logs name users and folders) with one log
+ * per account, the summary as text and JSON, and failed.txt. Nothing here ever holds a password
+ * but failed.txt, which repeats users-file lines as they came (mode 0600, like the users file).
+ */
+export class RunLog {
+  private readonly names = new Set<string>();
+
+  private constructor(readonly dir: string) {}
+
+  /** --log-dir DIR, else ./qmail-import-logs/RUN-TIMESTAMP; a new, empty directory either way. */
+  static create(given: string | undefined, now: Date): RunLog {
+    const stamp = path.join(
+      'qmail-import-logs',
+      now
+        .toISOString()
+        .replace(/:/g, '-')
+        .replace(/\.\d+Z$/, 'Z'),
+    );
+    let dir = given ?? stamp;
+    // Two default runs within one second each get a directory of their own.
+    for (let n = 2; !makeDir(dir); n++) {
+      if (given !== undefined) throw new UsageError(`--log-dir ${dir} exists already: give a new directory`);
+      dir = `${stamp}-${n}`;
+    }
+    // mkdir's mode is cut by the umask; 0700 is what is promised.
+    fs.chmodSync(dir, 0o700);
+    return new RunLog(dir);
+  }
+
+  /** A log file of its own for one account, named after it. */
+  accountLog(account: string): (line: string) => void {
+    const base = account.replace(/[^A-Za-z0-9._@+-]/g, '_').replace(/^\./, '_');
+    let name = base;
+    for (let n = 2; this.names.has(name); n++) name = `${base}.${n}`;
+    this.names.add(name);
+    const file = path.join(this.dir, `${name}.log`);
+    return (line) =>
+      fs.appendFileSync(file, `${new Date().toISOString()} ${line.replace(/\n+$/, '')}\n`, { mode: 0o600 });
+  }
+
+  write(name: string, text: string): string {
+    const file = path.join(this.dir, name);
+    fs.writeFileSync(file, text, { mode: 0o600, flag: 'wx' });
+    return file;
+  }
+}
+
+/** Creates DIR (and its parents) mode 0700; false if DIR exists already. */
+function makeDir(dir: string): boolean {
+  try {
+    fs.mkdirSync(path.dirname(path.resolve(dir)), { recursive: true, mode: 0o700 });
+    fs.mkdirSync(dir, { mode: 0o700 });
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    throw new UsageError(`--log-dir ${dir}: cannot create: ${code}`);
+  }
+}
