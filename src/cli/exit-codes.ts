@@ -7,6 +7,8 @@ export const EXIT = {
   incomplete: 1,
   usage: 2,
   source: 3,
+  /** Ctrl-C: 128 + SIGINT, as shells report a process the signal ended. */
+  interrupted: 130,
 } as const;
 
 export function exitCodeForError(err: unknown): number {

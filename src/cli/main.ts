@@ -79,6 +79,11 @@ function importOptions(y: Argv) {
       type: 'boolean',
       default: false,
       describe: 'remove imported messages the source no longer has (default: report them)',
+    })
+    .option('create', {
+      type: 'boolean',
+      default: false,
+      describe: 'create the Maildir when it does not exist (otherwise that is an error: a typo in the path)',
     });
 }
 
@@ -101,6 +106,11 @@ function verifyOptions(y: Argv) {
     .option('content', {
       type: 'string',
       describe: 'also compare the bytes of N sampled messages (or "all") with the source',
+    })
+    .option('strict', {
+      type: 'boolean',
+      default: false,
+      describe: 'exact comparison: mail delivered or deleted here since the import is a mismatch too',
     });
 }
 
@@ -113,10 +123,15 @@ function modelWarning(qmailPop3d: string | undefined, kinds: readonly JobKind[])
     );
 }
 
-function print(outcome: UserOutcome, verbose: boolean): void {
-  process.stderr.write(
-    'report' in outcome ? renderText(outcome.report, verbose) : `qmail-import: ${outcome.error.message}\n`,
-  );
+/** The human report on stdout, where `| tee run.log` catches it; with --json stdout is the JSON's,
+ *  so the text goes to stderr. An account's error is on stderr either way. */
+function print(outcome: UserOutcome, args: RunArgs): void {
+  if ('error' in outcome) process.stderr.write(`qmail-import: ${outcome.error.message}\n`);
+  else report(renderText(outcome.report, args.verbose), args.json);
+}
+
+function report(text: string, json: boolean): void {
+  (json ? process.stderr : process.stdout).write(text);
 }
 
 function printJson(command: string, exitCode: number, outcomes: UserOutcome[]): void {
@@ -128,7 +143,7 @@ async function oneUser(kind: JobKind, args: RunArgs & CommonArgs): Promise<numbe
   const job = jobFromArgs(args, process.env, warn);
   modelWarning(job.qmailPop3d, [kind]);
   const outcome = await runOne(kind, job, args.owner);
-  print(outcome, args.verbose);
+  print(outcome, args);
   if (args.json) printJson(kind, outcome.exitCode, [outcome]);
   return outcome.exitCode;
 }
@@ -143,8 +158,9 @@ async function batch(args: RunArgs & { users: string; jobs: number; mode: string
   let finished = 0;
   const outcomes = await runBatch(users, kinds, shared, password, { jobs: args.jobs, owner: args.owner }, (o) => {
     if (o.kind === kinds[kinds.length - 1] || 'error' in o) finished += 1;
-    print(o, args.verbose);
-    if (!args.quiet && users.length > 1) process.stderr.write(`qmail-import: ${finished}/${users.length} users done\n`);
+    print(o, args);
+    if (!shared.quiet && users.length > 1)
+      process.stderr.write(`qmail-import: ${finished}/${users.length} users done\n`);
   });
   const exitCode = batchExitCode(outcomes);
   const attention = outcomes.filter((o) => o.exitCode !== 0).map((o) => `${o.user} ${o.kind} exit ${o.exitCode}`);
@@ -153,8 +169,9 @@ async function batch(args: RunArgs & { users: string; jobs: number; mode: string
       ? [...attention.slice(0, 10), `… ${attention.length - 10} more (--json lists all)`]
       : attention;
   const attentionUsers = new Set(outcomes.filter((o) => o.exitCode !== 0).map((o) => o.user)).size;
-  process.stderr.write(
+  report(
     `batch: ${users.length} users, ${attentionUsers} need attention${named.length ? `: ${named.join(', ')}` : ''}\n`,
+    args.json,
   );
   if (args.json) printJson('batch', exitCode, outcomes);
   return exitCode;
@@ -224,5 +241,14 @@ async function main(argv: string[]): Promise<number> {
   }
   return code;
 }
+
+// Ctrl-C: say what happened and what it left. Every message is written to tmp/ first and linked
+// into place complete, so what is visible is whole; a re-run finishes without duplicates.
+process.once('SIGINT', () => {
+  process.stderr.write(
+    'qmail-import: interrupted (SIGINT): stopped; messages already in the Maildir are complete, run the same command again to finish\n',
+  );
+  process.exit(EXIT.interrupted);
+});
 
 process.exitCode = await main(hideBin(process.argv));

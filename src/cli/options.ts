@@ -31,6 +31,8 @@ export interface SharedArgs {
   quiet: boolean;
   qmailPop3d?: string;
   content?: string;
+  strict?: boolean;
+  create?: boolean;
 }
 
 /** import and verify: one user. */
@@ -70,7 +72,7 @@ export function sharedJobFromArgs(
     throw new UsageError('--admin-user and --admin-password-file go together');
   if (args.qmailPop3d !== undefined && !isExecutable(args.qmailPop3d))
     throw new UsageError(`--qmail-pop3d ${args.qmailPop3d}: not an executable file`);
-  const ca = args.caFile === undefined ? undefined : readText(args.caFile, '--ca-file');
+  const ca = args.caFile === undefined ? undefined : readPem(args.caFile);
   if (args.insecure)
     warn(
       'WARNING: --insecure: the source server certificate is not checked; a man in the middle can read passwords and mail',
@@ -100,9 +102,12 @@ export function sharedJobFromArgs(
     dryRun: args.dryRun,
     deleteGone: args.delete ?? false,
     maildirLinkOk: args.allowSymlinkedMaildir ?? false,
-    quiet: args.quiet,
+    // Progress is for a person watching: none into a log file or a pipe.
+    quiet: args.quiet || !process.stderr.isTTY,
     qmailPop3d: findQmailPop3d(args.qmailPop3d, env.QMAIL_POP3D),
     content: parseContent(args.content),
+    strict: args.strict ?? false,
+    createMaildir: args.create ?? false,
   };
   const password =
     args.adminPasswordFile !== undefined
@@ -131,6 +136,17 @@ export function readText(file: string, option: string): string {
       `${option} ${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
+}
+
+/** --ca-file must hold PEM certificates: Node ignores anything else without a word, and the
+ *  connection then fails as if no CA had been given. */
+function readPem(file: string): string {
+  const text = readText(file, '--ca-file');
+  if (!text.includes('-----BEGIN CERTIFICATE-----'))
+    throw new UsageError(
+      `--ca-file ${file}: not a PEM certificate file (no "-----BEGIN CERTIFICATE-----" line); convert a DER file with: openssl x509 -inform der -in ${file} -out ca.pem`,
+    );
+  return text;
 }
 
 function parseContent(value: string | undefined): ContentSample {

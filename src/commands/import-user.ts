@@ -2,7 +2,7 @@ import os from 'node:os';
 import type { ImapFlow } from 'imapflow';
 import type { ErrorContext } from '../errors.js';
 import type { MessageSource } from '../maildir/deliver.js';
-import { ensureMaildir } from '../maildir/layout.js';
+import { ensureMaildir, requireMaildir } from '../maildir/layout.js';
 import { clearOurTmp, lockMaildir } from '../maildir/lock.js';
 import { recordQuotaUse } from '../maildir/quota.js';
 import { existingByName, type ScannedEntry } from '../maildir/scan.js';
@@ -38,9 +38,10 @@ export async function importUser(job: UserJob): Promise<ImportReport> {
   const imap = await openImap(job.imap, credentialsOf(job), context);
   try {
     const snapshot = await readFolderSnapshot(imap, 'INBOX', context, true);
+    if (job.dryRun && !job.createMaildir) await requireMaildir(job.maildir, context);
     if (job.dryRun)
       return await importAll(imap, job, snapshot, { entries: await readJournal(job.maildir, context) }, context);
-    await ensureMaildir(job.maildir, context);
+    await ensureMaildir(job.maildir, context, job.createMaildir);
     const release = await lockMaildir(job.maildir, context);
     try {
       await clearOurTmp(job.maildir, context);

@@ -33,6 +33,10 @@ export interface UserJob {
   qmailPop3d?: string;
   /** verify: how many messages to compare byte for byte with the source (0: none). */
   content: ContentSample;
+  /** verify: the exact comparison, with no allowance for mail delivered or deleted here since the import. */
+  strict: boolean;
+  /** import: create the Maildir when it does not exist (otherwise a missing Maildir is an error). */
+  createMaildir: boolean;
 }
 
 /** Whether a folder other than INBOX is part of the job (--folders, --include, --exclude). */

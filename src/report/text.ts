@@ -129,13 +129,15 @@ function verifyLines(r: VerifyReport, shown: number): string[] {
   const d = r.diff;
   const how = r.listedBy === 'model' ? 'modelled, not run: no qmail-pop3d found' : `listed by ${r.listedBy}`;
   const content = r.contentChecked > 0 ? `, ${r.contentChecked} compared byte for byte` : '';
-  const folders = r.folders.length > 1 ? `; ${r.folders.length} folders with the source's counts and flags` : '';
+  const folders =
+    r.folders.length > 1 ? `; ${r.folders.length} folders with the source's counts${r.strict ? ' and flags' : ''}` : '';
+  const since = sinceText(r);
   if (isClean(r))
     return [
-      `${r.user}: OK, ${d.matched} of ${r.sourceMessages} source UIDLs listed in the same order with the same sizes${content}${folders} (${how})`,
+      `${r.user}: OK, ${d.matched} of ${r.sourceMessages} source UIDLs listed in the same order with the same sizes${content}${folders}${since} (${how})`,
     ];
   return [
-    `${r.user}: MISMATCH, ${d.matched} of ${r.sourceMessages} source UIDLs found, ${r.localMessages} listed locally (${how})`,
+    `${r.user}: MISMATCH, ${d.matched} of ${r.sourceMessages} source UIDLs found, ${r.localMessages} listed locally${since} (${how})`,
     ...section(
       shown,
       r.user,
@@ -196,6 +198,14 @@ function verifyLines(r: VerifyReport, shown: number): string[] {
       (p) => `${p.file}: uid ${p.uid} mode ${p.mode}`,
     ),
   ];
+}
+
+/** "; 2 new here, 2 deleted here since the import": normal life, counted, not a mismatch. */
+function sinceText(r: VerifyReport): string {
+  const s = r.sinceImport;
+  if (!s || s.newHere + s.deletedHere + s.goneFromSource === 0) return '';
+  const gone = s.goneFromSource ? `, ${s.goneFromSource} gone from the source` : '';
+  return `; ${s.newHere} new here, ${s.deletedHere} deleted here${gone} since the import`;
 }
 
 function section<T>(

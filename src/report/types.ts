@@ -2,6 +2,7 @@ import type { InboxPlan, UidlMode } from '../plan/inbox.js';
 import type { UnmatchedPop3 } from '../uidl/match.js';
 import type { ListingDiff } from '../verify/compare.js';
 import type { FolderCheck } from '../verify/folders.js';
+import type { SinceCounts, SinceImport } from '../verify/since-import.js';
 
 /** Time and memory one user's job took (peak RSS of the process that did the work). */
 export interface Resources {
@@ -91,7 +92,11 @@ export interface VerifyReport {
   listedBy: string;
   sourceMessages: number;
   localMessages: number;
+  /** The exact comparison (--strict, or no journal to tell normal life by). */
+  strict: boolean;
+  /** Real problems only; without --strict, what normal life explains is in sinceImport instead. */
   diff: ListingDiff;
+  sinceImport?: SinceImportReport;
   /** Every compared folder, INBOX included, as an IMAP client on the box will see it. */
   folders: FolderCheck[];
   /** Messages whose bytes were compared with the source's (--content). */
@@ -107,9 +112,17 @@ export interface VerifyReport {
   resources?: Resources;
 }
 
+/** Normal life since the import, for the whole account: counts, and the INBOX's UIDLs. */
+export interface SinceImportReport extends SinceCounts {
+  inbox: SinceImport;
+}
+
 export type UserReport = ImportReport | VerifyReport;
 
+/** Strict: count and flags as the source has them. Otherwise the count that normal life explains;
+ *  flags are left out, as users read and flag their mail after the cutover. */
 export function folderDiffers(f: FolderCheck): boolean {
+  if (f.sinceImport) return f.localMessages !== f.sinceImport.expectedLocal;
   return f.localMessages !== f.sourceMessages || Object.keys(f.flagDiffs).length > 0;
 }
 

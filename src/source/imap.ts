@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { ImapFlow, type ImapFlowError } from 'imapflow';
 import { SourceError, type ErrorContext } from '../errors.js';
 import { FETCH_RANGE_UIDS, INLINE_FETCH_MAX_BYTES, READ_TIMEOUT_MS } from '../limits.js';
-import { describeEndpoint, describeLogin, type Credentials, type Endpoint } from './endpoint.js';
+import { connectFailure, describeEndpoint, describeLogin, type Credentials, type Endpoint } from './endpoint.js';
 import { tlsOptions } from './pop3-client.js';
 
 /** What matching and writing need to know of one IMAP message, before any body is read. */
@@ -67,7 +67,7 @@ export async function openImap(endpoint: Endpoint, creds: Credentials, context: 
         ...context,
         cause: err,
       });
-    throw new SourceError(`${peer}: cannot connect: ${e.code ?? e.message}`, { ...context, cause: err });
+    throw new SourceError(`${peer}: ${connectFailure('imap', endpoint, e)}`, { ...context, cause: err });
   }
   return client;
 }

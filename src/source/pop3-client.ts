@@ -4,7 +4,7 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { SourceError, type ErrorContext } from '../errors.js';
 import { MAX_POP3_LINE_BYTES, READ_TIMEOUT_MS } from '../limits.js';
-import { describeEndpoint, describeLogin, type Credentials, type Endpoint } from './endpoint.js';
+import { connectFailure, describeEndpoint, describeLogin, type Credentials, type Endpoint } from './endpoint.js';
 import { LineReader } from './line-reader.js';
 import { Pop3Session, Pop3ErrReply } from './pop3-session.js';
 
@@ -109,7 +109,7 @@ function connect(endpoint: Endpoint, peer: string, context: ErrorContext, implic
   return new Promise((resolve, reject) => {
     const fail = (err: Error) =>
       reject(
-        new SourceError(`${peer}: cannot connect: ${(err as NodeJS.ErrnoException).code ?? err.message}`, {
+        new SourceError(`${peer}: ${connectFailure('pop3', endpoint, err)}`, {
           ...context,
           cause: err,
         }),
@@ -130,7 +130,7 @@ function upgrade(plain: net.Socket, endpoint: Endpoint, peer: string, context: E
   return new Promise((resolve, reject) => {
     const socket = tls.connect({ socket: plain, ...tlsOptions(endpoint) }, () => resolve(socket));
     socket.once('error', (err) =>
-      reject(new SourceError(`${peer}: TLS handshake failed: ${err.message}`, { ...context, cause: err })),
+      reject(new SourceError(`${peer}: STLS: ${connectFailure('pop3', endpoint, err)}`, { ...context, cause: err })),
     );
   });
 }
