@@ -18,6 +18,8 @@ export function exitCodeForError(err: unknown): number {
   return EXIT.incomplete;
 }
 
+/** A dry run's plan is its result: planned is done (the report says what the import would meet). */
 export function exitCodeForReport(r: UserReport): number {
+  if (r.kind === 'import' && r.dryRun) return EXIT.ok;
   return isClean(r) ? EXIT.ok : EXIT.incomplete;
 }

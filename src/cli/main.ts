@@ -4,7 +4,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from '../errors.js';
 import type { JobKind } from '../commands/run-job.js';
-import { renderText } from '../report/text.js';
+import { formatBytes, planBytes, renderText } from '../report/text.js';
 import { batchExitCode, runBatch, runOne, type UserOutcome } from './batch.js';
 import { EXIT } from './exit-codes.js';
 import { jobFromArgs, sharedJobFromArgs, type CommonArgs, type SharedArgs } from './options.js';
@@ -151,7 +151,9 @@ async function oneUser(kind: JobKind, args: RunArgs & CommonArgs): Promise<numbe
 async function batch(args: RunArgs & { users: string; jobs: number; mode: string }): Promise<number> {
   if (!Number.isInteger(args.jobs) || args.jobs < 1)
     throw new UsageError('--jobs must be a whole number of at least 1');
-  const kinds: JobKind[] = args.mode === 'both' ? ['import', 'verify'] : [args.mode as JobKind];
+  // A dry run writes nothing, so there is nothing of it to verify: it plans and stops.
+  const kinds: JobKind[] =
+    args.mode === 'both' ? (args.dryRun ? ['import'] : ['import', 'verify']) : [args.mode as JobKind];
   const users = readUsersFile(args.users, warn);
   const { shared, password } = sharedJobFromArgs(args, process.env, warn);
   modelWarning(shared.qmailPop3d, kinds);
@@ -169,12 +171,20 @@ async function batch(args: RunArgs & { users: string; jobs: number; mode: string
       ? [...attention.slice(0, 10), `… ${attention.length - 10} more (--json lists all)`]
       : attention;
   const attentionUsers = new Set(outcomes.filter((o) => o.exitCode !== 0).map((o) => o.user)).size;
+  const planned = args.dryRun ? dryRunTotal(outcomes) : '';
   report(
-    `batch: ${users.length} users, ${attentionUsers} need attention${named.length ? `: ${named.join(', ')}` : ''}\n`,
+    `batch: ${users.length} users${planned}, ${attentionUsers} need attention${named.length ? `: ${named.join(', ')}` : ''}\n`,
     args.json,
   );
   if (args.json) printJson('batch', exitCode, outcomes);
   return exitCode;
+}
+
+/** ", dry run: 3 planned, 12.4 MB to copy in total" */
+function dryRunTotal(outcomes: readonly UserOutcome[]): string {
+  const plans = outcomes.flatMap((o) => ('report' in o && o.report.kind === 'import' ? [o.report] : []));
+  const bytes = plans.reduce((n, r) => n + planBytes(r), 0);
+  return `, dry run: ${plans.length} planned, ${formatBytes(bytes)} to copy in total`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -215,9 +225,33 @@ async function main(argv: string[]): Promise<number> {
           code = await batch(a as unknown as RunArgs & { users: string; jobs: number; mode: string });
         },
       )
+      .command(
+        'check',
+        'pre-flight: log in to IMAP and POP3 for one user or every user of a users file, list folders and counts, touch nothing',
+        (y) =>
+          connectionOptions(y)
+            .option('user', { type: 'string', describe: 'source login name (or --users)' })
+            .option('maildir', { type: 'string', describe: "the user's Maildir (with --user)" })
+            .option('users', { type: 'string', describe: 'a users file, as for batch' })
+            .option('jobs', { type: 'number', default: 1, describe: 'accounts checked at once' })
+            .check((a) => {
+              if ((a.users === undefined) === (a.user === undefined && a.maildir === undefined))
+                throw new UsageError('check: give --user U --maildir DIR, or --users FILE');
+              if (a.users === undefined && (a.user === undefined || a.maildir === undefined))
+                throw new UsageError('check: --user and --maildir go together');
+              return true;
+            }),
+        async (a) => {
+          const args = { ...(a as unknown as RunArgs & CommonArgs), uidl: 'auto', dryRun: false };
+          code =
+            a.users === undefined
+              ? await oneUser('check', args)
+              : await batch({ ...args, users: a.users, jobs: a.jobs, mode: 'check' });
+        },
+      )
       // An option given twice takes its last value, as in most tools, instead of becoming a list.
       .parserConfiguration({ 'duplicate-arguments-array': false })
-      .demandCommand(1, 'name a command: import, verify or batch')
+      .demandCommand(1, 'name a command: import, verify, batch or check')
       .strict()
       .version(pkg.version)
       .help()
@@ -230,7 +264,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     process.stderr.write(
-      `usage: qmail-import <import|verify|batch> [options]; see qmail-import <command> --help\nqmail-import: ${err.message}\n`,
+      `usage: qmail-import <import|verify|batch|check> [options]; see qmail-import <command> --help\nqmail-import: ${err.message}\n`,
     );
     // A script that asked for JSON gets JSON, even when the command line itself was wrong.
     if (argv.includes('--json'))

@@ -22,7 +22,8 @@ export interface WorkerOrder {
  * owner (never written as root and chowned). Otherwise it runs here, as whoever we are.
  */
 export async function runAsOwner(kind: JobKind, job: UserJob, ownerSpec: string | undefined): Promise<UserReport> {
-  if (process.getuid?.() !== 0) return runJob(kind, job);
+  // check writes nothing anywhere: no owner to become.
+  if (kind === 'check' || process.getuid?.() !== 0) return runJob(kind, job);
   const owner = resolveOwner(ownerSpec, job.maildir);
   const answer = await inWorker({ kind, job, owner });
   if ('report' in answer) return answer.report;

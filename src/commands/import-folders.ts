@@ -5,6 +5,7 @@ import type { ImapFlow } from 'imapflow';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
 import { maildirFolderFor } from '../maildir/folder-name.js';
 import { ensureMaildir } from '../maildir/layout.js';
+import { bytesToWrite } from '../report/plan-bytes.js';
 import { clearOurTmp } from '../maildir/lock.js';
 import { existingByName } from '../maildir/scan.js';
 import { addSubscriptions } from '../maildir/subscriptions.js';
@@ -48,6 +49,7 @@ export async function importFolders(
       name: folder.path,
       imapMessages: 0,
       toWrite: 0,
+      bytesToWrite: 0,
       alreadyPresent: 0,
       reflagged: 0,
       droppedFlags: {},
@@ -122,6 +124,7 @@ async function importFolder(
     dir: dirName,
     imapMessages: snapshot.messages.length,
     toWrite: planned.filter((m) => m.action === 'write').length,
+    bytesToWrite: bytesToWrite(planned, snapshot.messages),
     alreadyPresent: planned.filter((m) => m.action !== 'write').length,
     reflagged: tally.reflagged,
     droppedFlags: countDropped(planned),

@@ -8,6 +8,7 @@ import { recordQuotaUse } from '../maildir/quota.js';
 import { existingByName, type ScannedEntry } from '../maildir/scan.js';
 import { planInbox, type InboxPlan } from '../plan/inbox.js';
 import { countDropped } from '../plan/message.js';
+import { bytesToWrite } from '../report/plan-bytes.js';
 import type { FolderReport, HistoryReport, ImportReport } from '../report/types.js';
 import { Journal, readJournal } from '../state/journal.js';
 import { closeImap, openImap, readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
@@ -118,6 +119,7 @@ async function importAll(
     tally,
     history,
     folders.map((f) => f.report),
+    bytesToWrite(plan.messages, snapshot.messages, match?.pop3),
   );
 }
 
@@ -182,6 +184,7 @@ function importReport(
   tally: WriteTally,
   history: HistoryReport,
   folders: FolderReport[],
+  bytes: number,
 ): ImportReport {
   const matchedBy: Record<string, number> = {};
   for (const m of plan.messages)
@@ -198,6 +201,7 @@ function importReport(
       imapMessages: imapCount,
       pop3Messages: pop3Count,
       toWrite: plan.messages.filter((m) => m.action === 'write').length,
+      bytesToWrite: bytes,
       alreadyPresent: plan.messages.filter((m) => m.action === 'present' || m.action === 'reflag').length,
       uidlsKept: Object.values(matchedBy).reduce((a, b) => a + b, 0),
       matchedBy,

@@ -1,4 +1,5 @@
 import {
+  type CheckReport,
   folderDiffers,
   isClean,
   type HistoryReport,
@@ -14,7 +15,17 @@ const SHOWN = 10;
  *  `all` lists every item of each kind instead of the first few. */
 export function renderText(r: UserReport, all = false): string {
   const shown = all ? Infinity : SHOWN;
-  return (r.kind === 'import' ? importLines(r, shown) : verifyLines(r, shown)).map((l) => `${l}\n`).join('');
+  const lines =
+    r.kind === 'import' ? importLines(r, shown) : r.kind === 'verify' ? verifyLines(r, shown) : checkLines(r);
+  return lines.map((l) => `${l}\n`).join('');
+}
+
+function checkLines(r: CheckReport): string[] {
+  const folders = r.folders.map((f) => `${f.name} ${f.messages}`).join(', ');
+  const maildir = r.maildirExists ? 'Maildir there' : `Maildir ${r.maildir} does not exist (import needs --create)`;
+  return [
+    `${r.user}: logins OK; IMAP: ${r.folders.length} folders (${folders}); POP3: ${r.pop3.messages} messages, ${formatBytes(r.pop3.bytes)}; ${maildir}`,
+  ];
 }
 
 function importLines(r: ImportReport, shown: number): string[] {
@@ -72,6 +83,10 @@ function importLines(r: ImportReport, shown: number): string[] {
   );
   lines.push(...historyLines(shown, r.user, 'INBOX', i.history));
   lines.push(...folderLines(r, shown));
+  if (r.dryRun)
+    lines.push(
+      `${r.user}: plan: ${i.toWrite + r.folders.reduce((n, f) => n + f.toWrite, 0)} messages, ${formatBytes(planBytes(r))} to copy`,
+    );
   const droppedCounts: Record<string, number> = { ...i.droppedFlags };
   for (const f of r.folders)
     for (const [flag, n] of Object.entries(f.droppedFlags)) droppedCounts[flag] = (droppedCounts[flag] ?? 0) + n;
@@ -81,6 +96,23 @@ function importLines(r: ImportReport, shown: number): string[] {
       `${r.user}: flags a Maildir cannot hold, left out: ${dropped.map(([f, n]) => `${f} (${n})`).join(', ')}`,
     );
   return lines;
+}
+
+/** Source bytes an import (or its plan) copies, INBOX and folders. */
+export function planBytes(r: ImportReport): number {
+  return r.inbox.bytesToWrite + r.folders.reduce((n, f) => n + f.bytesToWrite, 0);
+}
+
+/** "2.4 MB": decimal units, as disk and quota figures are usually given. */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** One summary line for all other folders; a line per folder only for problems (or with --verbose). */

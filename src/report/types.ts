@@ -37,6 +37,8 @@ export interface ImportReport {
     imapMessages: number;
     pop3Messages: number;
     toWrite: number;
+    /** Source bytes (CRLF) of the messages to write: what the run copies. */
+    bytesToWrite: number;
     alreadyPresent: number;
     /** Messages whose file name reproduces their source UIDL. */
     uidlsKept: number;
@@ -74,6 +76,7 @@ export interface FolderReport {
   renamedFrom?: string;
   imapMessages: number;
   toWrite: number;
+  bytesToWrite: number;
   alreadyPresent: number;
   reflagged: number;
   droppedFlags: Record<string, number>;
@@ -117,7 +120,21 @@ export interface SinceImportReport extends SinceCounts {
   inbox: SinceImport;
 }
 
-export type UserReport = ImportReport | VerifyReport;
+/** What `check` found for one account: logins work, and what the source holds. */
+export interface CheckReport {
+  kind: 'check';
+  user: string;
+  maildir: string;
+  /** The import needs --create where this is false. */
+  maildirExists: boolean;
+  /** Every selectable IMAP folder with its message count (STATUS). */
+  folders: { name: string; messages: number }[];
+  /** POP3 STAT: the INBOX as POP3 clients see it (sizes with CRLF). */
+  pop3: { messages: number; bytes: number };
+  resources?: Resources;
+}
+
+export type UserReport = ImportReport | VerifyReport | CheckReport;
 
 /** Strict: count and flags as the source has them. Otherwise the count that normal life explains;
  *  flags are left out, as users read and flag their mail after the cutover. */
@@ -128,6 +145,7 @@ export function folderDiffers(f: FolderCheck): boolean {
 
 /** Whether the user's result is complete and consistent (exit 0) or needs attention (exit 1). */
 export function isClean(r: UserReport): boolean {
+  if (r.kind === 'check') return true;
   if (r.kind === 'import') {
     const i = r.inbox;
     const foldersOk = r.folders.every((f) => f.error === undefined && f.errors.length === 0);

@@ -8,7 +8,7 @@ import type { ListingDiff } from './compare.js';
  * while users receive and delete mail here: that is normal life, counted, not a mismatch.
  */
 export interface SinceImport {
-  /** Files the import never wrote, modified after the last import: delivered here since. */
+  /** Files the import never wrote, modified at or after its last write: delivered here since. */
   newHere: string[];
   /** Messages the import wrote, still on the source, whose file is gone: deleted here since. */
   deletedHere: string[];
@@ -50,7 +50,7 @@ export function classifyInbox(
   // From the scan, not the listing: a message delivered this very second is not listed yet.
   const newHere = entries
     .map((e) => ({ uidl: uidlOfName(e.name), mtimeSec: e.mtimeSec }))
-    .filter((e) => !record.written.has(e.uidl) && !sourceUidls.has(e.uidl) && e.mtimeSec > record.lastImportSec)
+    .filter((e) => !record.written.has(e.uidl) && !sourceUidls.has(e.uidl) && e.mtimeSec >= record.lastImportSec)
     .map((e) => e.uidl);
   const normal = new Set([...newHere, ...goneFromSource, ...deletedHere]);
   return {
@@ -81,7 +81,7 @@ export function classifyFolder(
     if (!onSource.has(e.uid) && names.has(name)) goneFromSource.push(name);
   }
   const newHere = local
-    .filter((e) => !record.written.has(uidlOfName(e.name)) && e.mtimeSec > record.lastImportSec)
+    .filter((e) => !record.written.has(uidlOfName(e.name)) && e.mtimeSec >= record.lastImportSec)
     .map((e) => uidlOfName(e.name));
   return {
     newHere: newHere.length,

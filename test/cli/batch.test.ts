@@ -33,7 +33,7 @@ describe('batch', () => {
       '--ca-file',
       server.caFile,
     ];
-    const r = await runCli(['batch', '--users', file, '--jobs', '2', ...conn, '--json', '--quiet']);
+    const r = await runCli(['batch', '--create', '--users', file, '--jobs', '2', ...conn, '--json', '--quiet']);
     expect(r.code, r.stderr).toBe(3);
     const doc = JSON.parse(r.stdout);
     const got = doc.users
@@ -80,12 +80,13 @@ describe('batch', () => {
       usersFile([`${a.user}:${a.maildir}`]),
       '--mode',
       'import',
+      '--create',
       '--password-file',
       a.passwordFile,
       ...conn,
     ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('imported 2 of 2 messages');
+    expect(r.stdout).toContain('imported 2 of 2 messages');
   });
 
   it('--mode verify checks every user without importing, jobs at a time', async () => {
@@ -103,7 +104,7 @@ describe('batch', () => {
       '--ca-file',
       server.caFile,
     ];
-    expect((await runCli(['import', ...a!.args])).code).toBe(0);
+    expect((await runCli(['import', '--create', ...a!.args])).code).toBe(0);
     const file = usersFile([`${a!.user}:${a!.maildir}:${a!.password}`, `${b!.user}:${b!.maildir}:${b!.password}`]);
     const r = await runCli(['batch', '--users', file, '--mode', 'verify', '--jobs', '2', ...conn, '--json', '--quiet']);
     // b was never imported: its Maildir does not exist, which verify reports for b alone.
