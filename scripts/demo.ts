@@ -59,7 +59,7 @@ try {
     console.log(`\n$ qmail-import ${args.join(' ')}`);
     return spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit' }).status;
   };
-  const imported = run(['import', ...common]);
+  const imported = run(['import', '--create', ...common]);
   const verified = run(['verify', ...common]);
   fs.rmSync(secrets, { recursive: true, force: true });
   console.log(`\nMaildir: ${maildir} (owner ${DEMO_MAILBOX_USER}); import exit ${imported}, verify exit ${verified}`);
