@@ -59,8 +59,8 @@ try {
     console.log(`\n$ qmail-import ${args.join(' ')}`);
     return spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit' }).status;
   };
-  const imported = run(['import', ...common]);
-  const verified = run(['verify', ...common]);
+  const imported = run(['import', '--create', ...common]);
+  const verified = run(['verify', '--strict', ...common]);
   fs.rmSync(secrets, { recursive: true, force: true });
   console.log(`\nMaildir: ${maildir} (owner ${DEMO_MAILBOX_USER}); import exit ${imported}, verify exit ${verified}`);
   status = imported === 0 && verified === 0 ? 0 : 1;

@@ -10,7 +10,7 @@ import {
 } from '../report/batch-summary.js';
 import { BatchState, LiveView } from '../report/live-view.js';
 import { RunLog } from '../report/run-log.js';
-import { renderText } from '../report/text.js';
+import { formatBytes, planBytes, renderText } from '../report/text.js';
 import { accountsFromLines, accountsFromVpopmail, checkLoginFormat, type Account } from './batch-accounts.js';
 import { runBatch, type AccountResult, type UserOutcome } from './batch.js';
 import { sharedJobFromArgs, type SharedArgs } from './options.js';
@@ -51,7 +51,9 @@ export async function batch(args: BatchArgs, io: BatchIo): Promise<number> {
   if (named !== 1) throw new UsageError('name the accounts one way: --users FILE, --domain D or --all-vpopmail');
   if (args.users === undefined && args.adminUser === undefined)
     throw new UsageError('--domain and --all-vpopmail log in with --admin-user on behalf of each account');
-  const kinds: JobKind[] = args.mode === 'both' ? ['import', 'verify'] : [args.mode as JobKind];
+  // A dry run writes nothing, so there is nothing of it to verify: it plans and stops.
+  const kinds: JobKind[] =
+    args.mode === 'both' ? (args.dryRun ? ['import'] : ['import', 'verify']) : [args.mode as JobKind];
   const accounts = listAccounts(args);
   if (accounts.length === 0) throw new UsageError('no accounts to work on');
   const { shared, password } = sharedJobFromArgs(args, process.env, io.warn);
@@ -164,8 +166,15 @@ function finish(
     .filter(needsAttention)
     .map((r) => `${r.account} (${r.status}${r.exitCode === null ? '' : `, exit ${r.exitCode}`})`);
   const shown = attention.length > 10 ? [...attention.slice(0, 10), `… ${attention.length - 10} more`] : attention;
+  const planned = results
+    .flatMap((r) => r?.outcomes ?? [])
+    .flatMap((o) => ('report' in o && o.report.kind === 'import' ? [o.report] : []));
+  const plan = args.dryRun
+    ? `batch: dry run: ${planned.length} planned, ${formatBytes(planned.reduce((n, r) => n + planBytes(r), 0))} to copy in total\n`
+    : '';
   process.stderr.write(
-    `batch: ${totalsLine(totals)}\n` +
+    plan +
+      `batch: ${totalsLine(totals)}\n` +
       (shown.length
         ? `batch: need attention: ${shown.join(', ')}\nbatch: retry them with --users ${failedFile}\n`
         : '') +

@@ -7,6 +7,8 @@ export const EXIT = {
   incomplete: 1,
   usage: 2,
   source: 3,
+  /** Ctrl-C: 128 + SIGINT, as shells report a process the signal ended. */
+  interrupted: 130,
 } as const;
 
 export function exitCodeForError(err: unknown): number {
@@ -16,6 +18,8 @@ export function exitCodeForError(err: unknown): number {
   return EXIT.incomplete;
 }
 
+/** A dry run's plan is its result: planned is done (the report says what the import would meet). */
 export function exitCodeForReport(r: UserReport): number {
+  if (r.kind === 'import' && r.dryRun) return EXIT.ok;
   return isClean(r) ? EXIT.ok : EXIT.incomplete;
 }

@@ -87,6 +87,11 @@ function importOptions(y: Argv) {
       type: 'boolean',
       default: false,
       describe: 'read every folder, even those whose STATUS is as the last complete run saw it',
+    })
+    .option('create', {
+      type: 'boolean',
+      default: false,
+      describe: 'create the Maildir when it does not exist (otherwise that is an error: a typo in the path)',
     });
 }
 
@@ -124,6 +129,11 @@ function verifyOptions(y: Argv) {
     .option('content', {
       type: 'string',
       describe: 'also compare the bytes of N sampled messages (or "all") with the source',
+    })
+    .option('strict', {
+      type: 'boolean',
+      default: false,
+      describe: 'exact comparison: mail delivered or deleted here since the import is a mismatch too',
     });
 }
 
@@ -196,9 +206,39 @@ async function main(argv: string[]): Promise<number> {
           code = await (await command()).batchCommand(a as unknown as BatchArgs);
         },
       )
+      .command(
+        'check',
+        'pre-flight: log in to IMAP and POP3 for one user or every user of a users file, list folders and counts, touch nothing',
+        (y) =>
+          connectionOptions(y)
+            .option('user', { type: 'string', describe: 'source login name (or --users)' })
+            .option('maildir', { type: 'string', describe: "the user's Maildir (with --user)" })
+            .option('users', { type: 'string', describe: 'a users file, as for batch' })
+            .option('jobs', { type: 'number', default: 1, describe: 'accounts checked at once' })
+            .check((a) => {
+              if ((a.users === undefined) === (a.user === undefined && a.maildir === undefined))
+                throw new UsageError('check: give --user U --maildir DIR, or --users FILE');
+              if (a.users === undefined && (a.user === undefined || a.maildir === undefined))
+                throw new UsageError('check: --user and --maildir go together');
+              return true;
+            }),
+        async (a) => {
+          const args = { ...(a as unknown as RunArgs & CommonArgs), uidl: 'auto', dryRun: false };
+          const run = await command();
+          code =
+            a.users === undefined
+              ? await run.oneUser('check', args)
+              : await run.batchCommand({
+                  ...args,
+                  users: a.users,
+                  jobs: a.jobs,
+                  mode: 'check',
+                } as unknown as BatchArgs);
+        },
+      )
       // An option given twice takes its last value, as in most tools, instead of becoming a list.
       .parserConfiguration({ 'duplicate-arguments-array': false })
-      .demandCommand(1, 'name a command: import, verify or batch')
+      .demandCommand(1, 'name a command: import, verify, batch or check')
       .strict()
       .version(pkg.version)
       .help()
@@ -211,7 +251,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     process.stderr.write(
-      `usage: qmail-import <import|verify|batch> [options]; see qmail-import <command> --help\nqmail-import: ${err.message}\n`,
+      `usage: qmail-import <import|verify|batch|check> [options]; see qmail-import <command> --help\nqmail-import: ${err.message}\n`,
     );
     // A script that asked for JSON gets JSON, even when the command line itself was wrong.
     if (argv.includes('--json'))
@@ -222,5 +262,14 @@ async function main(argv: string[]): Promise<number> {
   }
   return code;
 }
+
+// Ctrl-C: say what happened and what it left. Every message is written to tmp/ first and linked
+// into place complete, so what is visible is whole; a re-run finishes without duplicates.
+process.once('SIGINT', () => {
+  process.stderr.write(
+    'qmail-import: interrupted (SIGINT): stopped; messages already in the Maildir are complete, run the same command again to finish\n',
+  );
+  process.exit(EXIT.interrupted);
+});
 
 process.exitCode = await main(hideBin(process.argv));

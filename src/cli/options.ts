@@ -37,6 +37,8 @@ export interface SharedArgs {
   courierImapd?: string;
   content?: string;
   imapServer?: string;
+  strict?: boolean;
+  create?: boolean;
 }
 
 /** import and verify: one user. */
@@ -88,7 +90,7 @@ export function sharedJobFromArgs(
     throw new UsageError(
       `${args.courierImapd !== undefined ? '--courier-imapd' : '$COURIER_IMAPD'} ${courierImapd}: not an executable file`,
     );
-  const ca = args.caFile === undefined ? undefined : readText(args.caFile, '--ca-file');
+  const ca = args.caFile === undefined ? undefined : readPem(args.caFile);
   if (args.insecure)
     warn(
       'WARNING: --insecure: the source server certificate is not checked; a man in the middle can read passwords and mail',
@@ -121,11 +123,14 @@ export function sharedJobFromArgs(
     deleteGone: args.delete ?? false,
     full: args.full ?? false,
     maildirLinkOk: args.allowSymlinkedMaildir ?? false,
-    quiet: args.quiet,
+    // Progress is for a person watching: none into a log file or a pipe.
+    quiet: args.quiet || !process.stderr.isTTY,
     qmailPop3d: findQmailPop3d(args.qmailPop3d, env.QMAIL_POP3D),
     ...(courierImapd !== undefined ? { courierImapd } : {}),
     content: parseContent(args.content),
     imapServer: (args.imapServer ?? 'auto') as ImapServerChoice,
+    strict: args.strict ?? false,
+    createMaildir: args.create ?? false,
   };
   const password =
     args.adminUser !== undefined
@@ -154,6 +159,17 @@ export function readText(file: string, option: string): string {
       `${option} ${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
+}
+
+/** --ca-file must hold PEM certificates: Node ignores anything else without a word, and the
+ *  connection then fails as if no CA had been given. */
+function readPem(file: string): string {
+  const text = readText(file, '--ca-file');
+  if (!text.includes('-----BEGIN CERTIFICATE-----'))
+    throw new UsageError(
+      `--ca-file ${file}: not a PEM certificate file (no "-----BEGIN CERTIFICATE-----" line); convert a DER file with: openssl x509 -inform der -in ${file} -out ca.pem`,
+    );
+  return text;
 }
 
 function parseContent(value: string | undefined): ContentSample {

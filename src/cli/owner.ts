@@ -5,7 +5,8 @@ import { UsageError } from '../errors.js';
 
 /** The account that owns a mailbox: whom the per-user work runs as. */
 export interface Owner {
-  name: string;
+  /** The passwd name; absent for a numeric --owner with no passwd entry (vpopmail boxes often have none). */
+  name?: string;
   uid: number;
   gid: number;
 }
@@ -17,7 +18,13 @@ export interface Owner {
 export function resolveOwner(spec: string | undefined, maildir: string): Owner {
   if (spec) {
     const [userPart = '', groupPart] = spec.split(':');
-    const user = lookup('passwd', userPart, `--owner: no such user ${userPart}`);
+    const numeric = numericOwner(userPart, groupPart);
+    if (numeric) return checked(numeric);
+    const user = lookup(
+      'passwd',
+      userPart,
+      `--owner: no such user ${userPart} (numeric ids work too: --owner UID:GID)`,
+    );
     const gid = groupPart
       ? Number(lookup('group', groupPart, `--owner: no such group ${groupPart}`)[2])
       : Number(user[3]);
@@ -32,10 +39,25 @@ export function resolveOwner(spec: string | undefined, maildir: string): Owner {
   return checked({ name: user[0] as string, uid: st.uid, gid: st.gid });
 }
 
+/** --owner UID:GID in numbers: taken as given, with or without a passwd entry (then with no
+ *  supplementary groups). A lone number needs its passwd entry for the group. */
+function numericOwner(userPart: string, groupPart: string | undefined): Owner | undefined {
+  if (!/^\d+$/.test(userPart) || (groupPart !== undefined && !/^\d+$/.test(groupPart))) return undefined;
+  const entry = tryLookup('passwd', userPart);
+  if (groupPart === undefined) {
+    if (!entry)
+      throw new UsageError(
+        `--owner ${userPart}: uid ${userPart} has no passwd entry; give its group too: --owner ${userPart}:GID`,
+      );
+    return { name: entry[0] as string, uid: Number(userPart), gid: Number(entry[3]) };
+  }
+  return { ...(entry ? { name: entry[0] as string } : {}), uid: Number(userPart), gid: Number(groupPart) };
+}
+
 function checked(owner: Owner): Owner {
   if (owner.uid === 0)
     throw new UsageError(
-      `refusing to write mail as root (owner ${owner.name}); chown the Maildir to the mail user or pass --owner`,
+      `refusing to write mail as root (owner ${owner.name ?? 'uid 0'}); chown the Maildir to the mail user or pass --owner`,
     );
   return owner;
 }
@@ -55,9 +77,17 @@ function statExisting(maildir: string): fs.Stats {
 
 /** One entry of the passwd or group database, through NSS, as getent prints it. */
 function lookup(db: 'passwd' | 'group', key: string, notFound: string): string[] {
+  const entry = tryLookup(db, key);
+  if (!entry) throw new UsageError(notFound);
+  return entry;
+}
+
+function tryLookup(db: 'passwd' | 'group', key: string): string[] | undefined {
   try {
-    return execFileSync('getent', [db, key], { encoding: 'utf8' }).trim().split(':');
+    return execFileSync('getent', [db, key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split(':');
   } catch {
-    throw new UsageError(notFound);
+    return undefined;
   }
 }

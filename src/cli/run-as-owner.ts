@@ -42,7 +42,8 @@ export async function runAsOwner(
   watch?: RunWatch,
 ): Promise<UserReport> {
   // Loaded only here: as root the work (and imapflow) runs in the worker, not in this process.
-  if (process.getuid?.() !== 0) return (await import('../commands/run-job.js')).runJob(kind, job);
+  // check writes nothing anywhere: no owner to become.
+  if (kind === 'check' || process.getuid?.() !== 0) return (await import('../commands/run-job.js')).runJob(kind, job);
   const owner = resolveOwner(ownerSpec, job.maildir);
   const answer = await inWorker({ kind, job, owner, progress: watch !== undefined }, watch);
   if ('report' in answer) return answer.report;

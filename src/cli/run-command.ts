@@ -18,10 +18,11 @@ function modelWarning(qmailPop3d: string | undefined, kinds: readonly JobKind[])
     );
 }
 
-function print(outcome: UserOutcome, verbose: boolean): void {
-  process.stderr.write(
-    'report' in outcome ? renderText(outcome.report, verbose) : `qmail-import: ${outcome.error.message}\n`,
-  );
+/** The human report on stdout, where `| tee run.log` catches it; with --json stdout is the JSON's,
+ *  so the text goes to stderr. An account's error is on stderr either way. */
+function print(outcome: UserOutcome, args: RunArgs): void {
+  if ('error' in outcome) process.stderr.write(`qmail-import: ${outcome.error.message}\n`);
+  else (args.json ? process.stderr : process.stdout).write(renderText(outcome.report, args.verbose));
 }
 
 function printJson(command: string, exitCode: number, outcomes: UserOutcome[]): void {
@@ -33,7 +34,7 @@ export async function oneUser(kind: JobKind, args: RunArgs & CommonArgs): Promis
   const job = jobFromArgs(args, process.env, warn);
   modelWarning(job.qmailPop3d, [kind]);
   const outcome = await runOne(kind, job, args.owner);
-  print(outcome, args.verbose);
+  print(outcome, args);
   if (args.json) printJson(kind, outcome.exitCode, [outcome]);
   return outcome.exitCode;
 }

@@ -21,11 +21,13 @@ function start(order: WorkerOrder): void {
     let answer: WorkerAnswer;
     try {
       // process.initgroups exists on POSIX but is missing from @types/node.
-      const { initgroups, setgid, setuid } = process as NodeJS.Process & {
+      const { initgroups, setgroups, setgid, setuid } = process as NodeJS.Process & {
         initgroups?: (user: string, gid: number) => void;
       };
-      if (!initgroups || !setgid || !setuid) throw new Error('this platform cannot change user');
-      initgroups(order.owner.name, order.owner.gid);
+      if (!initgroups || !setgroups || !setgid || !setuid) throw new Error('this platform cannot change user');
+      // A numeric owner with no passwd entry has no supplementary groups to take: its own gid alone.
+      if (order.owner.name !== undefined) initgroups(order.owner.name, order.owner.gid);
+      else setgroups([order.owner.gid]);
       setgid(order.owner.gid);
       setuid(order.owner.uid);
       if (order.progress) setProgressSink((progress) => process.send?.({ progress }));

@@ -97,6 +97,7 @@ function emptyReport(name: string): FolderReport {
     name,
     imapMessages: 0,
     toWrite: 0,
+    bytesToWrite: 0,
     written: 0,
     writtenBytes: 0,
     alreadyPresent: 0,

@@ -75,6 +75,7 @@ function emptyInbox(job: UserJob, uidValidity: string, messages: number): InboxR
     imapMessages: messages,
     pop3Messages: 0,
     toWrite: 0,
+    bytesToWrite: 0,
     written: 0,
     writtenBytes: 0,
     alreadyPresent: 0,

@@ -1,7 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import { FolderError, type ErrorContext } from '../errors.js';
 import { resolveImapServer } from '../maildir/imap-server.js';
-import { ensureMaildir } from '../maildir/layout.js';
+import { ensureMaildir, requireMaildir } from '../maildir/layout.js';
 import { clearOurTmp, lockMaildir } from '../maildir/lock.js';
 import { checkQuotaFile } from '../maildir/quota.js';
 import { StopRequested } from '../report/progress.js';
@@ -30,12 +30,14 @@ async function importUserAs(job: UserJob): Promise<ImportReport> {
   try {
     const listed = await listFolders(imap, context, true);
     const marks = async () => (job.full ? new Map<string, FolderMark>() : await readMarks(job.maildir, context));
+    // A Maildir path with a typo is an error, not a second Maildir: created only with --create.
+    if (job.dryRun && !job.createMaildir) await requireMaildir(job.maildir, context);
     if (job.dryRun)
       return await importAll(imap, job, listed, {
         entries: await readJournal(job.maildir, context),
         marks: await marks(),
       });
-    await ensureMaildir(job.maildir, context);
+    await ensureMaildir(job.maildir, context, job.createMaildir);
     const release = await lockMaildir(job.maildir, context);
     try {
       await clearOurTmp(job.maildir, context);

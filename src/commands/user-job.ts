@@ -43,6 +43,10 @@ export interface UserJob {
   content: ContentSample;
   /** The box's IMAP server (import: whose UID lists are written; verify: which is run), or auto. */
   imapServer: ImapServerChoice;
+  /** verify: the exact comparison, with no allowance for mail delivered or deleted here since the import. */
+  strict: boolean;
+  /** import: create the Maildir when it does not exist (otherwise a missing Maildir is an error). */
+  createMaildir: boolean;
 }
 
 /** Whether a folder other than INBOX is part of the job (--folders, --include, --exclude). */

@@ -4,7 +4,7 @@ import { FolderError, syscallText, type ErrorContext } from '../errors.js';
 import { crlfExtra } from '../maildir/line-endings.js';
 import { listLikeQmailPop3d, uidlOfName, type MaildirEntry } from '../maildir/pop3d-listing.js';
 import { scanMaildir, type ScannedEntry } from '../maildir/scan.js';
-import type { VerifyReport } from '../report/types.js';
+import type { SinceImportReport, VerifyReport } from '../report/types.js';
 import { withPop3Session } from '../source/pop3-client.js';
 import type { Pop3Message } from '../message-records.js';
 import { joinUidlAndList } from '../source/pop3-session.js';
@@ -13,10 +13,12 @@ import { hashFile, pickSample } from '../verify/content.js';
 import { compareListings, type LocalListed } from '../verify/compare.js';
 import { runQmailPop3d } from '../verify/qmail-pop3d-runner.js';
 import { closeImap, openImap, type SourceFolder } from '../source/imap.js';
-import { checkFolders } from '../verify/folders.js';
+import { checkFolders, type FolderCheck } from '../verify/folders.js';
 import { folderNameEncodingOf } from '../maildir/folder-name.js';
 import { resolveImapServer } from '../maildir/imap-server.js';
 import { checkImapUids } from '../verify/imap-uids.js';
+import { classifyInbox, type ImportRecord, type SinceCounts, type SinceImport } from '../verify/since-import.js';
+import { lastWrittenSec, readJournal } from '../state/journal.js';
 import { credentialsOf, folderWanted, outsideNamespaces, type UserJob } from './user-job.js';
 
 const LF_COUNT_CONCURRENCY = 16;
@@ -24,7 +26,8 @@ const LF_COUNT_CONCURRENCY = 16;
 /**
  * Compares the source's POP3 listing with qmail-pop3d's listing of the Maildir: the real binary
  * when there is one, its rules applied to the Maildir otherwise. With --content, also compares
- * the bytes of sampled messages. Changes nothing in the Maildir.
+ * the bytes of sampled messages. Unless --strict (or with no journal), mail delivered or deleted
+ * here since the import is counted as normal life, not a mismatch. Changes nothing in the Maildir.
  */
 export async function verifyUser(job: UserJob): Promise<VerifyReport> {
   const context: ErrorContext = { user: job.user, folder: 'INBOX' };
@@ -38,6 +41,8 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
     ? joinUidlAndList(run.uidl, run.list).map((m) => ({ ...m, entry: byUidl.get(m.uidl) }))
     : model.messages;
   const local = await withCrlfSizes(job.maildir, listed, context);
+  const recordOf = await importRecords(job, context);
+  const inboxRecord = recordOf('INBOX');
 
   const { source, contentDiffers, contentChecked } = await withPop3Session(
     job.pop3,
@@ -62,9 +67,15 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
   // The directory names import chose for the box's IMAP server (src/maildir/folder-name.ts).
   const encoding = folderNameEncodingOf(resolveImapServer(job.imapServer, job.maildir).server);
   const { folders, imapUids } = await (async () => ({
-    folders: await checkFolders(imap, job.maildir, entries, wanted, context, encoding),
+    folders: await checkFolders(imap, job.maildir, entries, wanted, recordOf, context, encoding),
     imapUids: await checkImapUids(imap, job.maildir, job.imapServer, wanted, context, job.courierImapd),
   }))().finally(() => closeImap(imap));
+  const exact = compareListings(source, local);
+  const { diff, since } = inboxRecord
+    ? classifyInbox(exact, new Set(source.map((m) => m.uidl)), entries, inboxRecord)
+    : { diff: exact, since: undefined };
+  // Files delivered here since the import are qmail-local's business: only ours must be in order.
+  const ours = (name: string) => !inboxRecord || inboxRecord.written.has(uidlOfName(name));
 
   return {
     kind: 'verify',
@@ -73,16 +84,47 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
     listedBy: job.qmailPop3d ? `qmail-pop3d ${job.qmailPop3d}` : 'model',
     sourceMessages: source.length,
     localMessages: local.length,
-    diff: compareListings(source, local),
+    strict: !inboxRecord,
+    diff,
+    ...(since ? { sinceImport: sumSince(since, folders) } : {}),
     folders,
     imapUids,
     contentChecked,
     contentDiffers,
-    equalMtimes: model.ties.map((group) => group.map((e) => uidlOfName(e.name))),
-    futureMtimes: model.invisible.map((e) => `${e.dir}/${e.name}`),
+    equalMtimes: model.ties
+      .filter((group) => group.some((e) => ours(e.name)))
+      .map((group) => group.map((e) => uidlOfName(e.name))),
+    futureMtimes: model.invisible.filter((e) => ours(e.name)).map((e) => `${e.dir}/${e.name}`),
     badPermissions: entries
       .filter((e) => !permissionsOk(e, ownerUid))
       .map((e) => ({ file: `${e.dir}/${e.name}`, uid: e.uid, mode: e.mode.toString(8).padStart(4, '0') })),
+  };
+}
+
+/** Per folder, what the import wrote and when it last wrote; undefined for all with --strict or without a journal. */
+async function importRecords(
+  job: UserJob,
+  context: ErrorContext,
+): Promise<(folder: string) => ImportRecord | undefined> {
+  const lastImportSec = job.strict ? undefined : await lastWrittenSec(job.maildir, context);
+  if (lastImportSec === undefined) return () => undefined;
+  const entries = await readJournal(job.maildir, context);
+  return (folder) => ({
+    written: new Map(entries.filter((e) => e.folder === folder).map((e) => [e.name, e])),
+    lastImportSec,
+  });
+}
+
+/** INBOX by its POP3 listing, every other folder by its IMAP UIDs: the account's normal life in one count. */
+function sumSince(inbox: SinceImport, folders: readonly FolderCheck[]): SinceImportReport {
+  const others = folders.filter((f) => f.name.toUpperCase() !== 'INBOX' && f.sinceImport);
+  const count = (pick: (s: SinceCounts) => number) =>
+    others.reduce((n, f) => n + pick(f.sinceImport as SinceCounts), 0);
+  return {
+    newHere: inbox.newHere.length + count((s) => s.newHere),
+    deletedHere: inbox.deletedHere.length + count((s) => s.deletedHere),
+    goneFromSource: inbox.goneFromSource.length + count((s) => s.goneFromSource),
+    inbox,
   };
 }
 

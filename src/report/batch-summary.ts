@@ -80,6 +80,7 @@ function addOutcome(row: SummaryRow, o: UserOutcome): void {
     row.verify = isClean(r) ? 'ok' : 'differs';
     return;
   }
+  if (r.kind === 'check') return;
   row.messages += r.written?.messages ?? 0;
   row.bytes += r.written?.bytes ?? 0;
   row.uidlsKept = r.inbox.uidlsKept;

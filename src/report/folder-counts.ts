@@ -5,8 +5,10 @@ import type { HistoryReport } from './types.js';
 /** A folder's numbers as both reports print them: decided by the plan, done by the write session
  *  (absent in a dry run, where nothing is done). Each message is counted once. */
 export interface FolderCounts {
-  /** Messages the plan writes. */
+  /** Messages the plan writes, and the bytes the source announced for them (CRLF: a little more
+   *  than lands on disk). */
   toWrite: number;
+  bytesToWrite: number;
   /** Of those, linked as new files, and their stored bytes. */
   written: number;
   writtenBytes: number;
@@ -21,6 +23,7 @@ export function folderCounts(plan: FolderPlan, outcome: FolderOutcome | undefine
   const count = (...actions: string[]) => plan.messages.filter((m) => actions.includes(m.action)).length;
   return {
     toWrite: count('write'),
+    bytesToWrite: plan.messages.reduce((n, m) => n + (m.action === 'write' && Number.isFinite(m.size) ? m.size : 0), 0),
     written: outcome?.written ?? 0,
     writtenBytes: outcome?.writtenBytes ?? 0,
     alreadyPresent: count('present', 'reflag'),

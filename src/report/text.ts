@@ -1,5 +1,6 @@
 import { importImapUidLines, verifyImapUidLines } from './imap-uids-text.js';
 import {
+  type CheckReport,
   folderDiffers,
   isClean,
   type HistoryReport,
@@ -15,7 +16,17 @@ const SHOWN = 10;
  *  `all` lists every item of each kind instead of the first few. */
 export function renderText(r: UserReport, all = false): string {
   const shown = all ? Infinity : SHOWN;
-  return (r.kind === 'import' ? importLines(r, shown) : verifyLines(r, shown)).map((l) => `${l}\n`).join('');
+  const lines =
+    r.kind === 'import' ? importLines(r, shown) : r.kind === 'verify' ? verifyLines(r, shown) : checkLines(r);
+  return lines.map((l) => `${l}\n`).join('');
+}
+
+function checkLines(r: CheckReport): string[] {
+  const folders = r.folders.map((f) => `${f.name} ${f.messages}`).join(', ');
+  const maildir = r.maildirExists ? 'Maildir there' : `Maildir ${r.maildir} does not exist (import needs --create)`;
+  return [
+    `${r.user}: logins OK; IMAP: ${r.folders.length} folders (${folders}); POP3: ${r.pop3.messages} messages, ${formatBytes(r.pop3.bytes)}; ${maildir}`,
+  ];
 }
 
 function importLines(r: ImportReport, shown: number): string[] {
@@ -87,6 +98,10 @@ function importLines(r: ImportReport, shown: number): string[] {
   lines.push(...historyLines(shown, r.user, 'INBOX', i.history));
   lines.push(...folderLines(r, shown));
   lines.push(...importImapUidLines(r));
+  if (r.dryRun)
+    lines.push(
+      `${r.user}: plan: ${i.toWrite + r.folders.reduce((n, f) => n + f.toWrite, 0)} messages, ${formatBytes(planBytes(r))} to copy`,
+    );
   const droppedCounts: Record<string, number> = { ...i.droppedFlags };
   for (const f of r.folders)
     for (const [flag, n] of Object.entries(f.droppedFlags)) droppedCounts[flag] = (droppedCounts[flag] ?? 0) + n;
@@ -96,6 +111,23 @@ function importLines(r: ImportReport, shown: number): string[] {
       `${r.user}: flags a Maildir cannot hold, left out: ${dropped.map(([f, n]) => `${f} (${n})`).join(', ')}`,
     );
   return lines;
+}
+
+/** Source bytes an import (or its plan) copies, INBOX and folders. */
+export function planBytes(r: ImportReport): number {
+  return r.inbox.bytesToWrite + r.folders.reduce((n, f) => n + f.bytesToWrite, 0);
+}
+
+/** "2.4 MB": decimal units, as disk and quota figures are usually given. */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** One summary line for all other folders; a line per folder only for problems (or with --verbose). */
@@ -150,13 +182,15 @@ function pop3VerifyLines(r: VerifyReport, shown: number): string[] {
   const d = r.diff;
   const how = r.listedBy === 'model' ? 'modelled, not run: no qmail-pop3d found' : `listed by ${r.listedBy}`;
   const content = r.contentChecked > 0 ? `, ${r.contentChecked} compared byte for byte` : '';
-  const folders = r.folders.length > 1 ? `; ${r.folders.length} folders with the source's counts and flags` : '';
+  const folders =
+    r.folders.length > 1 ? `; ${r.folders.length} folders with the source's counts${r.strict ? ' and flags' : ''}` : '';
+  const since = sinceText(r);
   if (isClean(r))
     return [
-      `${r.user}: OK, ${d.matched} of ${r.sourceMessages} source UIDLs listed in the same order with the same sizes${content}${folders} (${how})`,
+      `${r.user}: OK, ${d.matched} of ${r.sourceMessages} source UIDLs listed in the same order with the same sizes${content}${folders}${since} (${how})`,
     ];
   return [
-    `${r.user}: MISMATCH, ${d.matched} of ${r.sourceMessages} source UIDLs found, ${r.localMessages} listed locally (${how})`,
+    `${r.user}: MISMATCH, ${d.matched} of ${r.sourceMessages} source UIDLs found, ${r.localMessages} listed locally${since} (${how})`,
     ...section(
       shown,
       r.user,
@@ -217,6 +251,14 @@ function pop3VerifyLines(r: VerifyReport, shown: number): string[] {
       (p) => `${p.file}: uid ${p.uid} mode ${p.mode}`,
     ),
   ];
+}
+
+/** "; 2 new here, 2 deleted here since the import": normal life, counted, not a mismatch. */
+function sinceText(r: VerifyReport): string {
+  const s = r.sinceImport;
+  if (!s || s.newHere + s.deletedHere + s.goneFromSource === 0) return '';
+  const gone = s.goneFromSource ? `, ${s.goneFromSource} gone from the source` : '';
+  return `; ${s.newHere} new here, ${s.deletedHere} deleted here${gone} since the import`;
 }
 
 function section<T>(

@@ -6,6 +6,7 @@ import type { UnmatchedPop3 } from '../uidl/match.js';
 import type { ListingDiff } from '../verify/compare.js';
 import type { FolderCheck } from '../verify/folders.js';
 import type { ImapUidCheck } from '../verify/imap-uids.js';
+import type { SinceCounts, SinceImport } from '../verify/since-import.js';
 
 /** Time and memory one user's job took (peak RSS of the process that did the work). */
 export interface Resources {
@@ -51,8 +52,9 @@ export interface InboxReport {
   uidlMode: UidlMode;
   imapMessages: number;
   pop3Messages: number;
-  /** Messages the plan writes, and how many of them were linked as new files. */
+  /** Messages the plan writes, the source's bytes of them, and how many were linked as new files. */
   toWrite: number;
+  bytesToWrite: number;
   written: number;
   writtenBytes: number;
   alreadyPresent: number;
@@ -100,6 +102,7 @@ export interface FolderReport {
   toWrite: number;
   written: number;
   writtenBytes: number;
+  bytesToWrite: number;
   alreadyPresent: number;
   reflagged: number;
   droppedFlags: Record<string, number>;
@@ -124,7 +127,11 @@ export interface VerifyReport {
   listedBy: string;
   sourceMessages: number;
   localMessages: number;
+  /** The exact comparison (--strict, or no journal to tell normal life by). */
+  strict: boolean;
+  /** Real problems only; without --strict, what normal life explains is in sinceImport instead. */
   diff: ListingDiff;
+  sinceImport?: SinceImportReport;
   /** Every compared folder, INBOX included, as an IMAP client on the box will see it. */
   folders: FolderCheck[];
   /** The box's IMAP server run on the Maildir: UIDVALIDITY, UIDs and flags against the source's. */
@@ -142,10 +149,33 @@ export interface VerifyReport {
   resources?: Resources;
 }
 
-export type UserReport = ImportReport | VerifyReport;
+/** Normal life since the import, for the whole account: counts, and the INBOX's UIDLs. */
+export interface SinceImportReport extends SinceCounts {
+  inbox: SinceImport;
+}
 
+/** What `check` found for one account: logins work, and what the source holds. */
+export interface CheckReport {
+  kind: 'check';
+  user: string;
+  maildir: string;
+  /** The import needs --create where this is false. */
+  maildirExists: boolean;
+  /** Every selectable IMAP folder with its message count (STATUS). */
+  folders: { name: string; messages: number }[];
+  /** POP3 STAT: the INBOX as POP3 clients see it (sizes with CRLF). */
+  pop3: { messages: number; bytes: number };
+  resources?: Resources;
+}
+
+export type UserReport = ImportReport | VerifyReport | CheckReport;
+
+/** Strict: count and flags as the source has them. Otherwise the count that normal life explains;
+ *  flags are left out, as users read and flag their mail after the cutover. */
 export function folderDiffers(f: FolderCheck): boolean {
-  return f.error !== undefined || f.localMessages !== f.sourceMessages || Object.keys(f.flagDiffs).length > 0;
+  if (f.error !== undefined) return true;
+  if (f.sinceImport) return f.localMessages !== f.sinceImport.expectedLocal;
+  return f.localMessages !== f.sourceMessages || Object.keys(f.flagDiffs).length > 0;
 }
 
 /** A folder imported completely, with nothing to report. */
@@ -168,6 +198,7 @@ export function inboxClean(i: InboxReport): boolean {
 
 /** Whether the user's result is complete and consistent (exit 0) or needs attention (exit 1). */
 export function isClean(r: UserReport): boolean {
+  if (r.kind === 'check') return true;
   if (r.kind === 'import') return inboxClean(r.inbox) && r.folders.every(folderClean);
   const d = r.diff;
   const problems = [

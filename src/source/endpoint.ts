@@ -51,3 +51,36 @@ export function describeEndpoint(protocol: 'imap' | 'pop3', e: Endpoint): string
 export function timeoutOf(e: Endpoint): number {
   return e.timeoutMs ?? READ_TIMEOUT_MS;
 }
+
+/** Certificate checks that fail on a self-signed or privately signed server certificate. */
+const UNTRUSTED_CERT = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+]);
+
+/**
+ * "cannot connect: CODE" with what it means and what to do next, in an admin's terms: the
+ * raw code alone (DEPTH_ZERO_SELF_SIGNED_CERT) sends them searching.
+ */
+export function connectFailure(protocol: 'imap' | 'pop3', e: Endpoint, err: Error & { code?: string }): string {
+  const code = err.code ?? err.message;
+  const tlsPort = DEFAULT_PORTS[protocol].tls;
+  const plainPort = DEFAULT_PORTS[protocol].none;
+  const next = UNTRUSTED_CERT.has(code)
+    ? "the server's certificate is not signed by a CA this machine trusts: give that CA's PEM file with --ca-file FILE, or pass --insecure to skip the check"
+    : code === 'CERT_HAS_EXPIRED'
+      ? "the server's certificate has expired: renew it, or pass --insecure to skip the check"
+      : code === 'ERR_TLS_CERT_ALTNAME_INVALID'
+        ? `the certificate does not name ${e.host}: connect by the name it holds, or pass --insecure`
+        : /WRONG_VERSION_NUMBER|packet length too long|unknown protocol/i.test(code)
+          ? `the server does not speak TLS on port ${e.port}: use --security starttls (or none) with its plain port (${plainPort}), or its TLS port (${tlsPort})`
+          : code === 'ECONNREFUSED'
+            ? `nothing listens on ${e.host}:${e.port}: check --host and --${protocol}-port`
+            : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+              ? `the name ${e.host} does not resolve: check --host or --${protocol}-host`
+              : undefined;
+  return `cannot connect: ${code}${next ? `; ${next}` : ''}`;
+}

@@ -10,7 +10,14 @@ import {
   MAX_IMAP_LITERAL_BYTES,
   MAX_IMAP_RESPONSE_BYTES,
 } from '../limits.js';
-import { describeEndpoint, describeLogin, timeoutOf, type Credentials, type Endpoint } from './endpoint.js';
+import {
+  connectFailure,
+  describeEndpoint,
+  describeLogin,
+  timeoutOf,
+  type Credentials,
+  type Endpoint,
+} from './endpoint.js';
 import { imapFailure, namedDownload, watchLink } from './imap-link.js';
 import { tlsOptions } from './pop3-client.js';
 
@@ -74,6 +81,9 @@ export async function openImap(endpoint: Endpoint, creds: Credentials, context: 
         ...context,
         cause: err,
       });
+    // A TLS or network refusal gets its next step; a stall is named as one.
+    if (e.code && e.code !== 'NoConnection' && e.code !== 'ETIMEOUT')
+      throw new SourceError(`${peer}: ${connectFailure('imap', endpoint, e)}`, { ...context, cause: err });
     throw imapFailure(client, 'cannot connect', err, context);
   }
   return client;
@@ -254,6 +264,17 @@ function headerField(headers: Buffer | undefined, name: string): string | undefi
   if (!headers) return undefined;
   const m = new RegExp(`^${name}:[ \\t]*(.*(?:\\r?\\n[ \\t].*)*)`, 'im').exec(headers.toString('latin1'));
   return m ? (m[1] as string).replace(/\r?\n[ \t]+/g, ' ').trim() || undefined : undefined;
+}
+
+/** A folder's message count by STATUS: the folder is not opened, nothing about it changes. */
+export async function folderMessageCount(client: ImapFlow, path: string, context: ErrorContext): Promise<number> {
+  const status = await imapCall(
+    client,
+    () => client.status(path, { messages: true }),
+    `cannot STATUS ${path}`,
+    context,
+  );
+  return (status && status.messages) || 0;
 }
 
 export async function closeImap(client: ImapFlow): Promise<void> {

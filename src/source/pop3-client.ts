@@ -4,7 +4,14 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { FolderError, SourceError, type ErrorContext } from '../errors.js';
 import { MAX_POP3_LINE_BYTES } from '../limits.js';
-import { describeEndpoint, describeLogin, timeoutOf, type Credentials, type Endpoint } from './endpoint.js';
+import {
+  connectFailure,
+  describeEndpoint,
+  describeLogin,
+  timeoutOf,
+  type Credentials,
+  type Endpoint,
+} from './endpoint.js';
 import { LineReader } from './line-reader.js';
 import { Pop3Session, Pop3ErrReply } from './pop3-session.js';
 
@@ -126,7 +133,7 @@ function connect(endpoint: Endpoint, peer: string, context: ErrorContext, implic
   return new Promise((resolve, reject) => {
     const fail = (err: Error) =>
       reject(
-        new SourceError(`${peer}: cannot connect: ${(err as NodeJS.ErrnoException).code ?? err.message}`, {
+        new SourceError(`${peer}: ${connectFailure('pop3', endpoint, err)}`, {
           ...context,
           cause: err,
         }),
@@ -160,7 +167,7 @@ function upgrade(plain: net.Socket, endpoint: Endpoint, peer: string, context: E
     });
     socket.once('error', (err) => {
       clearTimeout(timer);
-      reject(new SourceError(`${peer}: STLS: TLS handshake failed: ${err.message}`, { ...context, cause: err }));
+      reject(new SourceError(`${peer}: STLS: ${connectFailure('pop3', endpoint, err)}`, { ...context, cause: err }));
     });
   });
 }

@@ -62,6 +62,18 @@ function parseEntry(line: string): JournalEntry | undefined {
   return ok ? (e as unknown as JournalEntry) : undefined;
 }
 
+/** When the import last wrote a message into this Maildir: the journal's mtime, in whole seconds
+ *  (every message written appends a line); undefined when nothing was ever imported here. */
+export async function lastWrittenSec(maildir: string, context: ErrorContext): Promise<number | undefined> {
+  const file = path.join(maildir, JOURNAL_FILE);
+  try {
+    return Math.floor((await fs.lstat(file)).mtimeMs / 1000);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new FolderError(syscallText('stat', file, err), { ...context, cause: err });
+  }
+}
+
 export class Journal {
   /** Records are written one after another: a short write is finished before the next starts. */
   private queue: Promise<void> = Promise.resolve();

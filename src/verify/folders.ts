@@ -5,6 +5,7 @@ import { imapFlagsFromName, MAILDIR_FLAGS } from '../maildir/flags.js';
 import { maildirFolderFor, type FolderNameEncoding } from '../maildir/folder-name.js';
 import { scanIfPresent, type ScannedEntry } from '../maildir/scan.js';
 import { listFolders, readFolderSnapshot, type SourceFolder } from '../source/imap.js';
+import { classifyFolder, type ImportRecord, type SinceCounts } from './since-import.js';
 
 /** One folder compared: message count and, per flag a Maildir can hold, how many messages have it. */
 export interface FolderCheck {
@@ -17,6 +18,8 @@ export interface FolderCheck {
   flagDiffs: Record<string, [number, number]>;
   /** The source refused to open or list this folder (NO/BAD): it could not be compared. */
   error?: string;
+  /** Unless --strict: mail delivered or deleted here since the import, and the count expected now. */
+  sinceImport?: SinceCounts & { expectedLocal: number };
 }
 
 /**
@@ -29,6 +32,7 @@ export async function checkFolders(
   maildir: string,
   inbox: readonly ScannedEntry[],
   wanted: (folder: SourceFolder) => boolean,
+  recordOf: (folder: string) => ImportRecord | undefined,
   context: ErrorContext,
   encoding: FolderNameEncoding,
 ): Promise<FolderCheck[]> {
@@ -64,12 +68,23 @@ export async function checkFolders(
       const pair: [number, number] = [source[flag] ?? 0, localFlags[flag] ?? 0];
       if (local && pair[0] !== pair[1]) flagDiffs[flag] = pair;
     }
+    const record = recordOf(folder.path);
+    const since =
+      local && record
+        ? classifyFolder(
+            snapshot.messages.map((m) => m.uid),
+            snapshot.uidValidity,
+            local,
+            record,
+          )
+        : undefined;
     checks.push({
       name: folder.path,
       dir: mapping.dir || '.',
       sourceMessages: snapshot.messages.length,
       ...(local ? { localMessages: local.length } : {}),
       flagDiffs,
+      ...(since ? { sinceImport: since } : {}),
     });
   }
   return checks;

@@ -37,7 +37,18 @@ describe('batch', () => {
       '--ca-file',
       server.caFile,
     ];
-    const r = await runCli(['batch', '--users', file, '--jobs', '2', ...conn, ...logDir(), '--json', '--quiet']);
+    const r = await runCli([
+      'batch',
+      '--create',
+      '--users',
+      file,
+      '--jobs',
+      '2',
+      ...conn,
+      ...logDir(),
+      '--json',
+      '--quiet',
+    ]);
     expect(r.code, r.stderr).toBe(1);
     const doc = JSON.parse(r.stdout);
     const got = doc.users
@@ -89,6 +100,7 @@ describe('batch', () => {
       usersFile([`${a.user}:${a.maildir}`]),
       '--mode',
       'import',
+      '--create',
       '--password-file',
       a.passwordFile,
       ...conn,
@@ -113,7 +125,7 @@ describe('batch', () => {
       '--ca-file',
       server.caFile,
     ];
-    expect((await runCli(['import', ...a!.args])).code).toBe(0);
+    expect((await runCli(['import', '--create', ...a!.args])).code).toBe(0);
     const file = usersFile([`${a!.user}:${a!.maildir}:${a!.password}`, `${b!.user}:${b!.maildir}:${b!.password}`]);
     const r = await runCli([
       'batch',

@@ -72,7 +72,7 @@ describe('import of a whole account into Maildir++', () => {
     source = await startSourceServer({ slashHierarchy: true });
     a = await makeAccount(source, []);
     await seedFolders(source, a.user, a.password, FOLDERS);
-    first = await runCli(['import', ...a.args, '--json']);
+    first = await runCli(['import', '--create', ...a.args, '--json']);
   });
   afterAll(async () => {
     await reader?.stop();
@@ -112,9 +112,9 @@ describe('import of a whole account into Maildir++', () => {
       .readdirSync(a.maildir)
       .filter((d) => d.startsWith('.A'))
       .flatMap((d) => snapshotMaildir(path.join(a.maildir, d)));
-    const again = await runCli(['import', ...a.args]);
+    const again = await runCli(['import', '--create', ...a.args]);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toContain('imported 0 of 22 messages, 22 already there');
+    expect(again.stdout).toContain('imported 0 of 22 messages, 22 already there');
     expect(
       fs
         .readdirSync(a.maildir)
@@ -123,9 +123,9 @@ describe('import of a whole account into Maildir++', () => {
     ).toEqual(before);
   });
 
-  it('verify compares every folder with the source and names one that differs', async () => {
-    const ok = await runCli(['verify', ...a.args]);
-    expect(ok.stderr).toContain("7 folders with the source's counts and flags");
+  it('verify --strict compares every folder with the source and names one that differs', async () => {
+    const ok = await runCli(['verify', ...a.args, '--strict']);
+    expect(ok.stdout).toContain("7 folders with the source's counts and flags");
     expect(ok.code, ok.stderr).toBe(0);
 
     const copy = path.join(path.dirname(a.maildir), 'Maildir-folders-damaged');
@@ -135,7 +135,7 @@ describe('import of a whole account into Maildir++', () => {
     const archive = path.join(copy, '.Archive.2019', 'cur');
     const flagged = fs.readdirSync(archive).find((f) => f.endsWith(':2,FS'))!;
     fs.renameSync(path.join(archive, flagged), path.join(archive, flagged.replace(':2,FS', ':2,S')));
-    const bad = await runCli(['verify', ...a.args.map((x) => (x === a.maildir ? copy : x)), '--json']);
+    const bad = await runCli(['verify', ...a.args.map((x) => (x === a.maildir ? copy : x)), '--strict', '--json']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('"Sent" (.Sent): 6 of 7 messages');
     expect(bad.stderr).toContain('"Archive/2019" (.Archive.2019): 5 of 5 messages, \\Flagged 1 of 2');
@@ -144,9 +144,9 @@ describe('import of a whole account into Maildir++', () => {
   it('--folders inbox and --exclude leave folders out', async () => {
     const b = await makeAccount(source, []);
     await seedFolders(source, b.user, b.password, FOLDERS.slice(0, 3));
-    expect((await runCli(['import', ...b.args, '--folders', 'inbox'])).code).toBe(0);
+    expect((await runCli(['import', '--create', ...b.args, '--folders', 'inbox'])).code).toBe(0);
     expect(fs.readdirSync(b.maildir).filter((d) => d.startsWith('.'))).toEqual([]);
-    expect((await runCli(['import', ...b.args, '--exclude', '^Dra'])).code).toBe(0);
+    expect((await runCli(['import', '--create', ...b.args, '--exclude', '^Dra'])).code).toBe(0);
     expect(fs.readdirSync(b.maildir).filter((d) => d.startsWith('.'))).toEqual(['.Sent']);
   });
 
@@ -157,9 +157,9 @@ describe('import of a whole account into Maildir++', () => {
     fs.mkdirSync(e.maildir, { mode: 0o700 });
     fs.symlinkSync(elsewhere, path.join(e.maildir, '.Sent'));
     execFileSync('chown', ['-hR', `${e.owner.uid}:${e.owner.gid}`, e.maildir, elsewhere]);
-    const r = await runCli(['import', ...e.args]);
+    const r = await runCli(['import', '--create', ...e.args]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/folder "Sent" not imported: .*\.Sent is a symlink; refusing to follow it/);
+    expect(r.stdout).toMatch(/folder "Sent" not imported: .*\.Sent is a symlink; refusing to follow it/);
     expect(fs.readdirSync(elsewhere)).toEqual([]);
     expect(fs.readdirSync(path.join(e.maildir, '.Drafts', 'cur'))).toHaveLength(1);
   });
@@ -169,9 +169,9 @@ describe('import of a whole account into Maildir++', () => {
     await seedFolders(source, c.user, c.password, [
       { path: 'Project v1.2', messages: sampleMessages({ count: 1, seed: 97 }) },
     ]);
-    const r = await runCli(['import', ...c.args]);
+    const r = await runCli(['import', '--create', ...c.args]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('folder "Project v1.2" stored as .Project v1_2');
+    expect(r.stdout).toContain('folder "Project v1.2" stored as .Project v1_2');
     expect(fs.existsSync(path.join(c.maildir, '.Project v1_2', 'maildirfolder'))).toBe(true);
   });
 });

@@ -41,7 +41,7 @@ describe('import then verify one INBOX (source UIDLs %v.%u)', () => {
     const [big] = sampleMessages({ count: 1, seed: 4, sizes: [6_000_000] });
     messages.splice(57, 0, big!);
     a = await makeAccount(sharedSource(), messages);
-    firstRun = await runCli(['import', ...a.args, '--json']);
+    firstRun = await runCli(['import', '--create', ...a.args, '--json']);
   });
 
   it('reproduces every source UIDL, in the source order, as qmail-pop3d will list them', async () => {
@@ -104,7 +104,7 @@ describe('import then verify one INBOX (source UIDLs %v.%u)', () => {
     const before = snapshotMaildir(a.maildir);
     const again = await runCli(['import', ...a.args, '--full']);
     expect(again.code).toBe(0);
-    expect(again.stderr).toContain(`imported 0 of ${COUNT + 1} messages, ${COUNT + 1} already there`);
+    expect(again.stdout).toContain(`imported 0 of ${COUNT + 1} messages, ${COUNT + 1} already there`);
     expect(snapshotMaildir(a.maildir)).toEqual(before);
   });
 
@@ -120,15 +120,15 @@ describe('import then verify one INBOX (source UIDLs %v.%u)', () => {
   it('verify exits 0 and leaves names, bytes and mtimes unchanged', async () => {
     const before = snapshotMaildir(a.maildir);
     const v = await runCli(['verify', ...a.args]);
-    expect(v.stderr).toContain(`OK, ${COUNT + 1} of ${COUNT + 1} source UIDLs`);
-    expect(v.stderr).toContain('modelled, not run');
+    expect(v.stdout).toContain(`OK, ${COUNT + 1} of ${COUNT + 1} source UIDLs`);
+    expect(v.stdout).toContain('modelled, not run');
     expect(v.code).toBe(0);
     expect(snapshotMaildir(a.maildir)).toEqual(before);
   });
 
   it('verify --content all compares every message byte for byte with the source', async () => {
     const v = await runCli(['verify', ...a.args, '--content', 'all']);
-    expect(v.stderr).toContain(`${COUNT + 1} compared byte for byte`);
+    expect(v.stdout).toContain(`${COUNT + 1} compared byte for byte`);
     expect(v.code).toBe(0);
     // Reading every message over POP3 left them as they were: no \Seen flag changed on the source.
     expect((await runCli(['verify', ...a.args])).code).toBe(0);
@@ -171,20 +171,20 @@ describe('import then verify one INBOX (source UIDLs %v.%u)', () => {
     async () => {
       const before = snapshotMaildir(a.maildir);
       const v = await runCli(['verify', ...a.args], { QMAIL_POP3D: process.env.QMAIL_POP3D });
-      expect(v.stderr).toContain(`listed by qmail-pop3d ${process.env.QMAIL_POP3D}`);
+      expect(v.stdout).toContain(`listed by qmail-pop3d ${process.env.QMAIL_POP3D}`);
       expect(v.code).toBe(0);
       expect(snapshotMaildir(a.maildir)).toEqual(before);
     },
   );
 
-  it('verify exits 1 naming the UIDL of a removed file', async () => {
+  it('verify --strict exits 1 naming the UIDL of a removed file', async () => {
     const copy = copyMaildir(a, 'Maildir-removed');
     const victim = (await pop3dView(copy)).messages[10]!;
     fs.unlinkSync(path.join(copy, victim.entry.dir, victim.entry.name));
-    const v = await runCli(['verify', ...withMaildir(a.args, copy)]);
+    const v = await runCli(['verify', ...withMaildir(a.args, copy), '--strict']);
     expect(v.code).toBe(1);
-    expect(v.stderr).toMatch(/1 missing here/);
-    expect(v.stderr).toContain(`uidl "${victim.uidl}"`);
+    expect(v.stdout).toMatch(/1 missing here/);
+    expect(v.stdout).toContain(`uidl "${victim.uidl}"`);
   });
 
   it('verify exits 1 naming the messages whose mtimes were swapped', async () => {
@@ -205,7 +205,7 @@ describe('import then verify one INBOX (source UIDLs %v.%u)', () => {
 describe('import: dry run and refusals', () => {
   it('--dry-run prints the plan and writes nothing', async () => {
     const a = await makeAccount(sharedSource(), sampleMessages({ count: 5, seed: 9 }));
-    const r = await runCli(['import', ...a.args, '--dry-run', '--json']);
+    const r = await runCli(['import', '--create', ...a.args, '--dry-run', '--json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('would import 5 of 5 messages');
     const plan = JSON.parse(r.stdout).users[0].plan;
@@ -218,7 +218,7 @@ describe('import: dry run and refusals', () => {
   it('a wrong password exits 3 naming the server and the user, without a stack trace', async () => {
     const a = await makeAccount(sharedSource(), []);
     fs.writeFileSync(a.passwordFile, 'wrong\n');
-    const r = await runCli(['import', ...a.args]);
+    const r = await runCli(['import', '--create', ...a.args]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`127.0.0.1:${a.server.imapsPort}`);
     expect(r.stderr).toContain(`login as ${a.user} refused`);
@@ -269,7 +269,8 @@ describe('import: dry run and refusals', () => {
 
   it('leaves a foreign file holding an incoming UIDL name alone when its content differs, and reports it', async () => {
     const a = await makeAccount(sharedSource(), sampleMessages({ count: 3, seed: 13 }));
-    const plan = JSON.parse((await runCli(['import', ...a.args, '--dry-run', '--json'])).stdout).users[0].plan;
+    const plan = JSON.parse((await runCli(['import', '--create', ...a.args, '--dry-run', '--json'])).stdout).users[0]
+      .plan;
     const [same, other] = plan.messages as { uid: number; name: string }[];
     for (const d of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(a.maildir, d), { recursive: true });
     // The same message, as an earlier rsync of the old Maildir would have left it; and a stranger.
@@ -279,7 +280,7 @@ describe('import: dry run and refusals', () => {
     for (const m of [same!, other!])
       fs.utimesSync(path.join(a.maildir, 'new', m.name), new Date(), a.messages[m.uid - 1]!.internalDate);
     execFileSync('chown', ['-R', `${a.owner.uid}:${a.owner.gid}`, a.maildir]);
-    const r = await runCli(['import', ...a.args, '--json']);
+    const r = await runCli(['import', '--create', ...a.args, '--json']);
     expect(r.code, r.stderr).toBe(1);
     const inbox = JSON.parse(r.stdout).users[0].inbox;
     expect([inbox.toWrite, inbox.alreadyPresent, inbox.conflicts.length]).toEqual([1, 1, 1]);
@@ -293,10 +294,10 @@ describe('import: dry run and refusals', () => {
     fs.mkdirSync(real, { mode: 0o700 });
     fs.chownSync(real, a.owner.uid, a.owner.gid);
     fs.symlinkSync(real, a.maildir);
-    const refused = await runCli(['import', ...a.args]);
+    const refused = await runCli(['import', '--create', ...a.args]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('is a symlink; refusing to follow it');
-    const r = await runCli(['import', ...a.args, '--allow-symlinked-maildir']);
+    const r = await runCli(['import', '--create', ...a.args, '--allow-symlinked-maildir']);
     expect(r.code, r.stderr).toBe(0);
     expect(fs.readdirSync(path.join(real, 'new')).length + fs.readdirSync(path.join(real, 'cur')).length).toBe(2);
   });
@@ -308,7 +309,7 @@ describe('import: dry run and refusals', () => {
     for (const d of ['', 'tmp', 'cur']) fs.mkdirSync(path.join(a.maildir, d), { recursive: true });
     fs.symlinkSync(elsewhere, path.join(a.maildir, 'new'));
     execFileSync('chown', ['-hR', `${a.owner.uid}:${a.owner.gid}`, a.maildir]);
-    const r = await runCli(['import', ...a.args]);
+    const r = await runCli(['import', '--create', ...a.args]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('is a symlink; refusing to follow it');
     expect(fs.readdirSync(elsewhere)).toEqual([]);

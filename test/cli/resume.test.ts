@@ -19,7 +19,7 @@ function withMaildir(a: Account, maildir: string): string[] {
 /** Starts an import and SIGKILLs it, parent and worker alike, after `ms`. */
 function killedImport(args: string[], ms: number): Promise<void> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.resolve('dist/src/cli/main.js'), 'import', ...args], {
+    const child = spawn(process.execPath, [path.resolve('dist/src/cli/main.js'), 'import', '--create', ...args], {
       detached: true,
       stdio: 'ignore',
     });
@@ -43,7 +43,7 @@ describe('interrupted and repeated imports', () => {
   });
 
   it('killed with -9 at 20 points and run again, ends exactly like an uninterrupted run', async () => {
-    const reference = await runCli(['import', ...a.args]);
+    const reference = await runCli(['import', '--create', ...a.args]);
     expect(reference.code, reference.stderr).toBe(0);
     const interrupted = path.join(path.dirname(a.maildir), 'Maildir-interrupted');
     let seed = 7;
@@ -53,7 +53,7 @@ describe('interrupted and repeated imports', () => {
       kills.push(200 + (seed % 1800));
       await killedImport(withMaildir(a, interrupted), kills[i] as number);
     }
-    const last = await runCli(['import', ...withMaildir(a, interrupted)]);
+    const last = await runCli(['import', '--create', ...withMaildir(a, interrupted)]);
     expect(last.code, `${last.stderr}\nkilled after ${kills.join(', ')} ms`).toBe(0);
     expect(allMessages(interrupted)).toEqual(allMessages(a.maildir));
     for (const d of Object.keys(allMessages(interrupted)))
@@ -66,7 +66,7 @@ describe('interrupted and repeated imports', () => {
     await seedFolders(sharedSource(), b.user, b.password, [
       { path: 'Sent', messages: sampleMessages({ count: 5, seed: 111 }), subscribed: true },
     ]);
-    expect((await runCli(['import', ...b.args])).code).toBe(0);
+    expect((await runCli(['import', '--create', ...b.args])).code).toBe(0);
     const before = allMessages(b.maildir);
 
     const client = new ImapFlow({
@@ -84,7 +84,7 @@ describe('interrupted and repeated imports', () => {
     await client.append('Sent', sampleMessages({ count: 1, seed: 113 })[0]!.raw, ['\\Seen']);
     await client.logout();
 
-    const delta = await runCli(['import', ...b.args, '--json']);
+    const delta = await runCli(['import', '--create', ...b.args, '--json']);
     expect(delta.code, delta.stderr).toBe(0);
     const doc = JSON.parse(delta.stdout).users[0];
     expect([doc.inbox.toWrite, doc.inbox.reflagged, doc.folders[0].toWrite, doc.folders[0].reflagged]).toEqual([
@@ -102,18 +102,18 @@ describe('interrupted and repeated imports', () => {
 
   it("refuses to run while another import holds the Maildir, and takes over a dead one's lock", async () => {
     const c = await makeAccount(sharedSource(), sampleMessages({ count: 2, seed: 120 }));
-    expect((await runCli(['import', ...c.args])).code).toBe(0);
+    expect((await runCli(['import', '--create', ...c.args])).code).toBe(0);
     const lock = path.join(c.maildir, 'qmail-import.lock');
     // This test's own process stands in for a live import.
     const release = await lockMaildir(c.maildir, {});
     fs.chownSync(lock, c.owner.uid, c.owner.gid);
-    const busy = await runCli(['import', ...c.args]);
+    const busy = await runCli(['import', '--create', ...c.args]);
     await release();
     expect(busy.code).toBe(1);
     expect(busy.stderr).toContain(`another qmail-import (${os.hostname()} ${process.pid} `);
     // A lock file left by a killed run is only information: the next run takes the Maildir.
     fs.writeFileSync(lock, `${os.hostname()} 999999999\n`);
-    expect((await runCli(['import', ...c.args])).code).toBe(0);
+    expect((await runCli(['import', '--create', ...c.args])).code).toBe(0);
     expect(fs.existsSync(lock)).toBe(false);
   });
 
@@ -122,7 +122,7 @@ describe('interrupted and repeated imports', () => {
     await seedFolders(sharedSource(), e.user, e.password, [
       { path: 'Sent', messages: sampleMessages({ count: 4, seed: 141 }), subscribed: true },
     ]);
-    expect((await runCli(['import', ...e.args])).code).toBe(0);
+    expect((await runCli(['import', '--create', ...e.args])).code).toBe(0);
     const before = allMessages(e.maildir);
     for (const box of ['INBOX', 'Sent'])
       execFileSync('doveadm', [
@@ -137,7 +137,7 @@ describe('interrupted and repeated imports', () => {
         box,
       ]);
 
-    const r = await runCli(['import', ...e.args, '--json']);
+    const r = await runCli(['import', '--create', ...e.args, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout).users[0];
     expect(doc.inbox.history).toMatchObject({
@@ -158,7 +158,7 @@ describe('interrupted and repeated imports', () => {
 
   it('reports a message deleted on the source, removes it only with --delete, and does not bring back one deleted here', async () => {
     const f = await makeAccount(sharedSource(), sampleMessages({ count: 5, seed: 150 }));
-    expect((await runCli(['import', ...f.args])).code).toBe(0);
+    expect((await runCli(['import', '--create', ...f.args])).code).toBe(0);
     const client = new ImapFlow({
       host: f.server.host,
       port: f.server.imapPort,
@@ -175,7 +175,7 @@ describe('interrupted and repeated imports', () => {
     const deletedHere = here.find((x) => x.path.includes('.4'))!;
     fs.unlinkSync(path.join(f.maildir, deletedHere.path));
 
-    const report = await runCli(['import', ...f.args, '--json']);
+    const report = await runCli(['import', '--create', ...f.args, '--json']);
     expect(report.code, report.stderr).toBe(0);
     const h = JSON.parse(report.stdout).users[0].inbox.history;
     expect([h.goneFromSource.length, h.keptDeleted, h.goneDeleted]).toEqual([1, 1, false]);
@@ -188,9 +188,9 @@ describe('interrupted and repeated imports', () => {
     fs.writeFileSync(quota, '10000000S,1000C\n', { mode: 0o600 });
     fs.chownSync(quota, f.owner.uid, f.owner.gid);
     const goneSize = fs.statSync(path.join(f.maildir, h.goneFromSource[0])).size;
-    const removed = await runCli(['import', ...f.args, '--delete']);
+    const removed = await runCli(['import', '--create', ...f.args, '--delete']);
     expect(removed.code).toBe(0);
-    expect(removed.stderr).toContain('removed here too (--delete)');
+    expect(removed.stdout).toContain('removed here too (--delete)');
     expect(fs.existsSync(path.join(f.maildir, h.goneFromSource[0]))).toBe(false);
     expect(fs.readFileSync(quota, 'utf8')).toBe(`10000000S,1000C\n${-goneSize} -1\n`);
   });
@@ -201,7 +201,7 @@ describe('interrupted and repeated imports', () => {
     fs.writeFileSync(path.join(d.maildir, 'maildirsize'), '10000000S,1000C\n0 0\n', { mode: 0o600 });
     fs.chownSync(d.maildir, d.owner.uid, d.owner.gid);
     fs.chownSync(path.join(d.maildir, 'maildirsize'), d.owner.uid, d.owner.gid);
-    expect((await runCli(['import', ...d.args])).code).toBe(0);
+    expect((await runCli(['import', '--create', ...d.args])).code).toBe(0);
     const lines = fs.readFileSync(path.join(d.maildir, 'maildirsize'), 'utf8').trim().split('\n');
     const stored = snapshotMaildir(d.maildir).filter((f) => !f.path.startsWith('tmp/'));
     const bytes = stored.reduce((n, f) => n + fs.statSync(path.join(d.maildir, f.path)).size, 0);

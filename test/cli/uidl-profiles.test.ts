@@ -65,7 +65,7 @@ describe.each(PROFILES)('source UIDLs $format (X-UIDL reused: $xuidl)', ({ forma
 
   it('imports so that qmail-pop3d lists exactly the source UIDLs in order, and names the strategies', async () => {
     const a = await makeAccount(server, hardMailbox(xuidl ?? false));
-    const r = await runCli(['import', ...a.args, '--json']);
+    const r = await runCli(['import', '--create', ...a.args, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const inbox = JSON.parse(r.stdout).users[0].inbox;
     expect(inbox.uidlsKept).toBe(a.messages.length);
@@ -90,7 +90,7 @@ describe('--uidl strategies alone (source UIDLs %g: no formula)', () => {
     ['auto', 'size and order'],
   ])('--uidl %s keeps every UIDL (%s)', async (mode, strategy) => {
     const a = await makeAccount(server, sampleMessages({ count: 12, seed: 70 }));
-    const r = await runCli(['import', ...a.args, '--uidl', mode, '--json']);
+    const r = await runCli(['import', '--create', ...a.args, '--uidl', mode, '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).users[0].inbox.matchedBy).toEqual({ [strategy]: 12 });
     await expectQmailPop3dListsSource(a);
@@ -98,9 +98,9 @@ describe('--uidl strategies alone (source UIDLs %g: no formula)', () => {
 
   it('--uidl off copies over IMAP only, under normal names', async () => {
     const a = await makeAccount(server, sampleMessages({ count: 3, seed: 71 }));
-    const r = await runCli(['import', ...a.args, '--uidl', 'off']);
+    const r = await runCli(['import', '--create', ...a.args, '--uidl', 'off']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('UIDLs not kept (--uidl off)');
+    expect(r.stdout).toContain('UIDLs not kept (--uidl off)');
     const local = listLikeQmailPop3d(await scanMaildir(a.maildir, true, {}), Math.floor(Date.now() / 1000));
     expect(local.messages.every((m) => /^\d+\.V\d+U\d+\./.test(m.uidl))).toBe(true);
   });
@@ -111,7 +111,7 @@ describe('--uidl strategies alone (source UIDLs %g: no formula)', () => {
       exactSize(1, 2000),
       exactSize(2, 2000),
     ]);
-    const r = await runCli(['import', ...a.args, '--uidl', 'size', '--json']);
+    const r = await runCli(['import', '--create', ...a.args, '--uidl', 'size', '--json']);
     expect(r.code).toBe(1);
     const inbox = JSON.parse(r.stdout).users[0].inbox;
     expect(inbox.matchedBy).toEqual({ 'size and order': 3 });
@@ -134,6 +134,7 @@ describe('--uidl strategies alone (source UIDLs %g: no formula)', () => {
     // Plain POP3 on loopback: TLS adds some 60 MiB of its own buffers, which is not what this measures.
     const r = await runCli([
       'import',
+      '--create',
       ...a.args,
       '--uidl',
       'pop3',
@@ -163,6 +164,7 @@ describe('admin login', () => {
     const args = a.args.filter((x, i) => x !== '--password-file' && a.args[i - 1] !== '--password-file');
     const r = await runCli([
       'import',
+      '--create',
       ...args,
       '--admin-user',
       SOURCE_ADMIN.user,
@@ -170,7 +172,7 @@ describe('admin login', () => {
       adminPassword,
     ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('imported 4 of 4 messages');
+    expect(r.stdout).toContain('imported 4 of 4 messages');
     fs.writeFileSync(adminPassword, 'wrong\n');
     const refused = await runCli([
       'import',

@@ -107,13 +107,13 @@ const DEFECTS: Defect[] = [
 // Without a qmail-pop3d the listing is modelled; with $QMAIL_POP3D the same cases run through it too.
 const LISTERS = [undefined, ...(process.env.QMAIL_POP3D ? [process.env.QMAIL_POP3D] : [])];
 
-describe.each(LISTERS)('verify finds injected defects (qmail-pop3d: %s)', (binary) => {
+describe.each(LISTERS)('verify --strict finds injected defects (qmail-pop3d: %s)', (binary) => {
   let imported: Account;
   let copies = 0;
 
   beforeAll(async () => {
     imported = await makeAccount(sharedSource(), sampleMessages({ count: 30, seed: 31 }));
-    const r = await runCli(['import', ...imported.args]);
+    const r = await runCli(['import', '--create', ...imported.args]);
     expect(r.code).toBe(0);
   });
 
@@ -127,7 +127,7 @@ describe.each(LISTERS)('verify finds injected defects (qmail-pop3d: %s)', (binar
     const detail = await defect.inject(copy, listed, a);
     const before = snapshotMaildir(copy);
     const args = a.args.map((x) => (x === a.maildir ? copy : x));
-    const v = await runCli(['verify', ...args, '--json', ...(binary ? ['--qmail-pop3d', binary] : [])]);
+    const v = await runCli(['verify', ...args, '--strict', '--json', ...(binary ? ['--qmail-pop3d', binary] : [])]);
     expect(v.code, v.stderr).toBe(1);
     expect(v.stderr).toContain('MISMATCH');
     const report = JSON.parse(v.stdout).users[0] as VerifyJson;
@@ -139,6 +139,6 @@ describe.each(LISTERS)('verify finds injected defects (qmail-pop3d: %s)', (binar
 
 async function importedAccount(): Promise<Account> {
   const a = await makeAccount(sharedSource(), sampleMessages({ count: 5, seed: 32 }));
-  expect((await runCli(['import', ...a.args])).code).toBe(0);
+  expect((await runCli(['import', '--create', ...a.args])).code).toBe(0);
   return a;
 }

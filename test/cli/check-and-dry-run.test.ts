@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seedFolders } from '../../scripts/lib/seed.js';
+import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
+import { runCli } from '../support/cli.js';
+import { sourcePop3Listing } from '../support/source-listing.js';
+
+function usersFile(lines: string[]): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qi-users-')), 'users');
+  fs.writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+  return file;
+}
+
+/** The connection options of an account, without its user, password and Maildir: what a batch shares. */
+function connection(a: Account): string[] {
+  const s = a.server;
+  return [
+    '--host',
+    s.host,
+    '--imap-port',
+    String(s.imapsPort),
+    '--pop3-port',
+    String(s.pop3sPort),
+    '--ca-file',
+    s.caFile,
+  ];
+}
+
+describe('check, batch --dry-run, and where the report goes', () => {
+  let a: Account;
+  let b: Account;
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([
+      makeAccount(sharedSource(), sampleMessages({ count: 6, seed: 81 })),
+      makeAccount(sharedSource(), sampleMessages({ count: 3, seed: 82 })),
+    ]);
+    await seedFolders(a.server, a.user, a.password, [
+      { path: 'Sent', messages: sampleMessages({ count: 2, seed: 83 }) },
+    ]);
+  });
+
+  it('check logs in to IMAP and POP3, lists folders and counts, and touches nothing', async () => {
+    const r = await runCli(['check', ...a.args]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`${a.user}: logins OK; IMAP: 2 folders (INBOX 6, Sent 2); POP3: 6 messages`);
+    expect(r.stdout).toContain('does not exist (import needs --create)');
+    expect(fs.existsSync(a.maildir)).toBe(false);
+  });
+
+  it('check --users --jobs 2: every account, a refused login named, exit 3', async () => {
+    const file = usersFile([`${a.user}:${a.maildir}:${a.password}`, `${b.user}:${b.maildir}:wrong`]);
+    const r = await runCli(['check', '--users', file, '--jobs', '2', ...connection(a), '--json']);
+    expect(r.code).toBe(3);
+    const users = JSON.parse(r.stdout).users as {
+      user: string;
+      kind: string;
+      pop3?: { messages: number };
+      error?: unknown;
+    }[];
+    expect(users.find((u) => u.user === a.user)).toMatchObject({ kind: 'check', pop3: { messages: 6 } });
+    expect(users.find((u) => u.user === b.user)?.error).toBeDefined();
+    expect(r.stderr).toContain(`login as ${b.user} refused`);
+    expect(fs.existsSync(a.maildir)).toBe(false);
+  });
+
+  it('batch --dry-run (mode both) plans with the bytes to copy, verifies nothing, writes nothing, exit 0', async () => {
+    const file = usersFile([`${a.user}:${a.maildir}:${a.password}`, `${b.user}:${b.maildir}:${b.password}`]);
+    const r = await runCli(['batch', '--users', file, '--dry-run', '--create', ...connection(a)]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('MISMATCH');
+    expect(r.stdout).toMatch(new RegExp(`${a.user}: plan: 8 messages, [\\d.]+ kB to copy`));
+    expect(r.stdout).toMatch(/batch: 2 users, dry run: 2 planned, [\d.]+ kB to copy in total, 0 need attention/);
+    const json = await runCli(['batch', '--users', file, '--dry-run', '--create', ...connection(a), '--json']);
+    const reports = JSON.parse(json.stdout).users as { user: string; kind: string; inbox: { bytesToWrite: number } }[];
+    expect(reports.map((u) => u.kind)).toEqual(['import', 'import']);
+    const sourceBytes = (await sourcePop3Listing(b)).list.reduce((n, m) => n + m.size, 0);
+    expect(reports.find((u) => u.user === b.user)?.inbox.bytesToWrite).toBe(sourceBytes);
+    expect(fs.existsSync(a.maildir) || fs.existsSync(b.maildir)).toBe(false);
+  });
+
+  it('the human report goes to stdout (for | tee), JSON alone on stdout with --json', async () => {
+    const r = await runCli(['import', '--create', ...b.args]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`${b.user}: INBOX imported 3 of 3 messages`);
+    expect(r.stderr).toBe('');
+    const v = await runCli(['verify', ...b.args, '--json']);
+    expect(JSON.parse(v.stdout).users[0].kind).toBe('verify');
+    expect(v.stderr).toContain(`${b.user}: OK`);
+  });
+});

@@ -1,0 +1,111 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ImapFlow } from 'imapflow';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seedFolders } from '../../scripts/lib/seed.js';
+import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
+import { runCli } from '../support/cli.js';
+
+/** A copy of the imported Maildir, same owner, modes and mtimes (the journal's too). */
+function copyOf(a: Account, name: string): { maildir: string; args: string[] } {
+  const maildir = path.join(path.dirname(a.maildir), name);
+  execFileSync('cp', ['-a', a.maildir, maildir]);
+  return { maildir, args: a.args.map((x) => (x === a.maildir ? maildir : x)) };
+}
+
+/** Delivers a message as qmail-local does: a unique file in tmp/, linked into new/, mtime now. */
+function deliverLikeQmailLocal(maildir: string, unique: string, text: string): void {
+  const tmp = path.join(maildir, 'tmp', unique);
+  fs.writeFileSync(tmp, text, { mode: 0o600 });
+  const owner = fs.statSync(maildir);
+  fs.chownSync(tmp, owner.uid, owner.gid);
+  fs.linkSync(tmp, path.join(maildir, 'new', unique));
+  fs.unlinkSync(tmp);
+}
+
+const firstFile = (dir: string) =>
+  ['cur', 'new'].flatMap((d) => fs.readdirSync(path.join(dir, d)).map((f) => path.join(dir, d, f)))[0] as string;
+
+describe('verify after the cutover: normal life is counted, real problems still fail', () => {
+  let a: Account;
+
+  beforeAll(async () => {
+    a = await makeAccount(sharedSource(), sampleMessages({ count: 12, seed: 61 }));
+    await seedFolders(a.server, a.user, a.password, [
+      { path: 'Sent', messages: sampleMessages({ count: 4, seed: 62 }), subscribed: true },
+    ]);
+    const r = await runCli(['import', '--create', ...a.args]);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('two messages delivered here and two imported ones deleted (INBOX and a folder): exit 0 with the counts', async () => {
+    const c = copyOf(a, 'Maildir-after-cutover');
+    deliverLikeQmailLocal(c.maildir, `${Math.floor(Date.now() / 1000)}.4242.qmailbox`, 'Subject: one\n\nnew\n');
+    deliverLikeQmailLocal(c.maildir, `${Math.floor(Date.now() / 1000)}.4243.qmailbox`, 'Subject: two\n\nnew\n');
+    fs.unlinkSync(firstFile(c.maildir));
+    fs.unlinkSync(firstFile(path.join(c.maildir, '.Sent')));
+
+    const v = await runCli(['verify', ...c.args]);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    expect(v.stdout).toContain('2 new here, 2 deleted here since the import');
+    const json = JSON.parse((await runCli(['verify', ...c.args, '--json'])).stdout).users[0];
+    expect(json.strict).toBe(false);
+    expect(json.sinceImport).toMatchObject({ newHere: 2, deletedHere: 2, goneFromSource: 0 });
+    expect(json.sinceImport.inbox.newHere).toHaveLength(2);
+    expect(json.diff.missing).toEqual([]);
+
+    // The night of the cutover: the exact comparison names the same four changes as mismatches.
+    const strict = await runCli(['verify', ...c.args, '--strict', '--json']);
+    expect(strict.code).toBe(1);
+    const exact = JSON.parse(strict.stdout).users[0];
+    expect(exact.strict).toBe(true);
+    expect(exact.diff.missing).toHaveLength(1);
+    expect(exact.sinceImport).toBeUndefined();
+  });
+
+  it('an imported file cut short still fails (exit 1), whatever else happened', async () => {
+    const c = copyOf(a, 'Maildir-truncated');
+    deliverLikeQmailLocal(c.maildir, `${Math.floor(Date.now() / 1000)}.4244.qmailbox`, 'Subject: three\n\nnew\n');
+    const victim = firstFile(c.maildir);
+    const { mtime } = fs.statSync(victim);
+    fs.truncateSync(victim, fs.statSync(victim).size - 1);
+    fs.utimesSync(victim, mtime, mtime);
+    const v = await runCli(['verify', ...c.args, '--json']);
+    expect(v.code).toBe(1);
+    const report = JSON.parse(v.stdout).users[0];
+    expect(report.diff.sizeDiffers.map((m: { uidl: string }) => m.uidl)).toEqual([path.basename(victim).split(':')[0]]);
+    expect(report.sinceImport.newHere).toBe(1);
+  });
+
+  it('a file the import never wrote, older than the import, is still extra (exit 1)', async () => {
+    const c = copyOf(a, 'Maildir-old-stray');
+    deliverLikeQmailLocal(c.maildir, 'stray-from-before', 'Subject: stray\n\nold\n');
+    fs.utimesSync(path.join(c.maildir, 'new', 'stray-from-before'), new Date(1e12), new Date(1e12));
+    const v = await runCli(['verify', ...c.args, '--json']);
+    expect(v.code).toBe(1);
+    expect(JSON.parse(v.stdout).users[0].diff.extra.map((m: { uidl: string }) => m.uidl)).toEqual([
+      'stray-from-before',
+    ]);
+  });
+
+  it('messages gone from the source since the import are reported as such, exit 0', async () => {
+    const b = await makeAccount(sharedSource(), sampleMessages({ count: 5, seed: 63 }));
+    expect((await runCli(['import', '--create', ...b.args])).code).toBe(0);
+    const client = new ImapFlow({
+      host: b.server.host,
+      port: b.server.imapPort,
+      secure: false,
+      doSTARTTLS: false,
+      auth: { user: b.user, pass: b.password },
+      logger: false,
+    });
+    await client.connect();
+    await client.mailboxOpen('INBOX');
+    await client.messageDelete('1', { uid: true });
+    await client.logout();
+    const v = await runCli(['verify', ...b.args]);
+    expect(v.code, v.stdout).toBe(0);
+    expect(v.stdout).toContain('0 new here, 0 deleted here, 1 gone from the source since the import');
+  });
+});
