@@ -215,6 +215,10 @@ async function main(argv: string[]): Promise<number> {
             .option('maildir', { type: 'string', describe: "the user's Maildir (with --user)" })
             .option('users', { type: 'string', describe: 'a users file, as for batch' })
             .option('jobs', { type: 'number', default: 1, describe: 'accounts checked at once' })
+            .option('log-dir', {
+              type: 'string',
+              describe: 'with --users: where the logs and summary go, as for batch',
+            })
             .check((a) => {
               if ((a.users === undefined) === (a.user === undefined && a.maildir === undefined))
                 throw new UsageError('check: give --user U --maildir DIR, or --users FILE');
@@ -233,6 +237,8 @@ async function main(argv: string[]): Promise<number> {
                   users: a.users,
                   jobs: a.jobs,
                   mode: 'check',
+                  loginFormat: '%u@%d',
+                  allVpopmail: false,
                 } as unknown as BatchArgs);
         },
       )
@@ -265,7 +271,9 @@ async function main(argv: string[]): Promise<number> {
 
 // Ctrl-C: say what happened and what it left. Every message is written to tmp/ first and linked
 // into place complete, so what is visible is whole; a re-run finishes without duplicates.
+// A batch stops its accounts at a safe point itself (cli/batch-command.ts); anything else ends here.
 process.once('SIGINT', () => {
+  if (process.listenerCount('SIGINT') > 0) return;
   process.stderr.write(
     'qmail-import: interrupted (SIGINT): stopped; messages already in the Maildir are complete, run the same command again to finish\n',
   );

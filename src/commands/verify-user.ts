@@ -68,7 +68,7 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
   const encoding = folderNameEncodingOf(resolveImapServer(job.imapServer, job.maildir).server);
   const { folders, imapUids } = await (async () => ({
     folders: await checkFolders(imap, job.maildir, entries, wanted, recordOf, context, encoding),
-    imapUids: await checkImapUids(imap, job.maildir, job.imapServer, wanted, context, job.courierImapd),
+    imapUids: await checkImapUids(imap, job.maildir, job.imapServer, wanted, context, job.courierImapd, job.strict),
   }))().finally(() => closeImap(imap));
   const exact = compareListings(source, local);
   const { diff, since } = inboxRecord

@@ -27,7 +27,7 @@ export async function withDotlock<T>(lockFile: string, work: () => Promise<T>, c
         throw new FolderError(syscallText('create', lockFile, err), { ...context, cause: err });
     }
     const st = await fs.lstat(lockFile).catch(() => undefined);
-    if (st && Date.now() - st.mtimeMs > IMAP_SERVER_LOCK_STALE_SEC * 1000) {
+    if ((st && Date.now() - st.mtimeMs > IMAP_SERVER_LOCK_STALE_SEC * 1000) || (await holderIsGone(lockFile))) {
       await fs.unlink(lockFile).catch(() => undefined);
       continue;
     }
@@ -40,4 +40,22 @@ export async function withDotlock<T>(lockFile: string, work: () => Promise<T>, c
   } finally {
     await fs.unlink(lockFile).catch(() => undefined);
   }
+}
+
+/**
+ * A lock naming a process of this host that no longer runs (or is a zombie: a killed run nobody
+ * reaped) holds nothing: both servers override such a lock at once, and so do we; otherwise a
+ * re-run after a kill would wait out the stale age.
+ */
+async function holderIsGone(lockFile: string): Promise<boolean> {
+  const text = await fs
+    .readFile(lockFile, {
+      encoding: 'utf8',
+      flag: fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK,
+    })
+    .catch(() => '');
+  const [pid, host] = text.trim().split(':');
+  if (host !== os.hostname() || !/^\d+$/.test(pid ?? '')) return false;
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  return stat === undefined || /^\d+ \(.*\) Z /s.test(stat);
 }

@@ -67,20 +67,24 @@ const UNTRUSTED_CERT = new Set([
  */
 export function connectFailure(protocol: 'imap' | 'pop3', e: Endpoint, err: Error & { code?: string }): string {
   const code = err.code ?? err.message;
+  const next = connectHint(protocol, e, code);
+  return `cannot connect: ${code}${next ? `; ${next}` : ''}`;
+}
+
+/** What a refusal by TLS or the network means and what to do next; undefined for anything else. */
+export function connectHint(protocol: 'imap' | 'pop3', e: Endpoint, code: string): string | undefined {
   const tlsPort = DEFAULT_PORTS[protocol].tls;
   const plainPort = DEFAULT_PORTS[protocol].none;
-  const next = UNTRUSTED_CERT.has(code)
-    ? "the server's certificate is not signed by a CA this machine trusts: give that CA's PEM file with --ca-file FILE, or pass --insecure to skip the check"
-    : code === 'CERT_HAS_EXPIRED'
-      ? "the server's certificate has expired: renew it, or pass --insecure to skip the check"
-      : code === 'ERR_TLS_CERT_ALTNAME_INVALID'
-        ? `the certificate does not name ${e.host}: connect by the name it holds, or pass --insecure`
-        : /WRONG_VERSION_NUMBER|packet length too long|unknown protocol/i.test(code)
-          ? `the server does not speak TLS on port ${e.port}: use --security starttls (or none) with its plain port (${plainPort}), or its TLS port (${tlsPort})`
-          : code === 'ECONNREFUSED'
-            ? `nothing listens on ${e.host}:${e.port}: check --host and --${protocol}-port`
-            : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-              ? `the name ${e.host} does not resolve: check --host or --${protocol}-host`
-              : undefined;
-  return `cannot connect: ${code}${next ? `; ${next}` : ''}`;
+  if (UNTRUSTED_CERT.has(code))
+    return "the server's certificate is not signed by a CA this machine trusts: give that CA's PEM file with --ca-file FILE, or pass --insecure to skip the check";
+  if (code === 'CERT_HAS_EXPIRED')
+    return "the server's certificate has expired: renew it, or pass --insecure to skip the check";
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return `the certificate does not name ${e.host}: connect by the name it holds, or pass --insecure`;
+  if (/WRONG_VERSION_NUMBER|packet length too long|unknown protocol/i.test(code))
+    return `the server does not speak TLS on port ${e.port}: use --security starttls (or none) with its plain port (${plainPort}), or its TLS port (${tlsPort})`;
+  if (code === 'ECONNREFUSED') return `nothing listens on ${e.host}:${e.port}: check --host and --${protocol}-port`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return `the name ${e.host} does not resolve: check --host or --${protocol}-host`;
+  return undefined;
 }

@@ -12,6 +12,7 @@ import {
 } from '../limits.js';
 import {
   connectFailure,
+  connectHint,
   describeEndpoint,
   describeLogin,
   timeoutOf,
@@ -82,7 +83,7 @@ export async function openImap(endpoint: Endpoint, creds: Credentials, context: 
         cause: err,
       });
     // A TLS or network refusal gets its next step; a stall is named as one.
-    if (e.code && e.code !== 'NoConnection' && e.code !== 'ETIMEOUT')
+    if (e.code && connectHint('imap', endpoint, e.code))
       throw new SourceError(`${peer}: ${connectFailure('imap', endpoint, e)}`, { ...context, cause: err });
     throw imapFailure(client, 'cannot connect', err, context);
   }

@@ -54,15 +54,15 @@ describe('batch over a vpopmail tree', () => {
       '--pop3-port',
       String(server.pop3Port),
     ];
-    const common = ['--jobs', '4', '--login-format', '%u', '--vpopmail-home', tree.home, ...conn];
+    const common = ['--create', '--jobs', '4', '--login-format', '%u', '--vpopmail-home', tree.home, ...conn];
 
     // The bulk copy (import only: verify forks a second worker per account, and is shown by the retry).
     const r = await runCli(['batch', '--mode', 'import', '--users', usersFile, '--log-dir', logDir, ...common]);
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toContain(
+    expect(r.output).toContain(
       `${ACCOUNTS} accounts: 48 done, 2 failed, 0 partial, 0 not started; 2 need attention; 96 messages`,
     );
-    expect(r.stderr).toContain(`batch: retry them with --users ${logDir}/failed.txt`);
+    expect(r.output).toContain(`batch: retry them with --users ${logDir}/failed.txt`);
     expect(fs.statSync(logDir).mode & 0o777).toBe(0o700);
 
     const summary = JSON.parse(fs.readFileSync(path.join(logDir, 'summary.json'), 'utf8'));
@@ -142,6 +142,7 @@ describe('batch over a vpopmail tree', () => {
     const logDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qi-logs-')), 'run');
     const r = await runCli([
       'batch',
+      '--create',
       '--domain',
       'admin.test',
       '--admin-user',

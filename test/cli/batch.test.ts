@@ -78,7 +78,7 @@ describe('batch', () => {
     expect(
       fs.readdirSync(path.join(c!.maildir, 'new')).length + fs.readdirSync(path.join(c!.maildir, 'cur')).length,
     ).toBe(8);
-    expect(fs.existsSync(b!.maildir)).toBe(false);
+    expect(fs.readdirSync(b!.maildir)).toEqual([]);
   });
 
   it('takes the password from --password-file for lines without one', async () => {
@@ -151,7 +151,7 @@ describe('batch', () => {
         [b!.user, 'verify', 'error'],
       ].sort(),
     );
-    expect(fs.existsSync(b!.maildir)).toBe(false);
+    expect(fs.readdirSync(b!.maildir)).toEqual([]);
   });
 
   it('exits 3 when no account gets through to the source', async () => {

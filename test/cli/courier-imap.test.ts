@@ -174,11 +174,11 @@ describe('Courier-IMAP serving a Maildir imported with --imap-server courier', (
         .replace(/^1 (\d+) \d+/, '1 $1 4001'),
     );
     const args = a.args.map((x) => (x === a.maildir ? copy : x));
-    const r = await runCli(['verify', ...args, '--imap-server', 'courier'], {
+    const r = await runCli(['verify', ...args, '--imap-server', 'courier', '--strict'], {
       COURIER_IMAPD: (courier as { binary: string }).binary,
     });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/Sent uid 3: not on the box under this UID/);
+    expect(r.output).toMatch(/Sent uid 3: not on the box under this UID/);
   });
 });
 
@@ -189,7 +189,7 @@ describe('verify with --imap-server courier and no Courier imapd', () => {
     expect((await runCli(['import', ...a.args, '--imap-server', 'courier'])).code).toBe(0);
     const r = await runCli(['verify', ...a.args, '--imap-server', 'courier']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/IMAP UIDs not checked: Courier's imapd \(--courier-imapd, \$COURIER_IMAPD\) not found/);
+    expect(r.output).toMatch(/IMAP UIDs not checked: Courier's imapd \(--courier-imapd, \$COURIER_IMAPD\) not found/);
     const wrong = await runCli([
       'verify',
       ...a.args,
@@ -199,6 +199,6 @@ describe('verify with --imap-server courier and no Courier imapd', () => {
       '/nonexistent/imapd',
     ]);
     expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toMatch(/--courier-imapd \/nonexistent\/imapd: not an executable file/);
+    expect(wrong.output).toMatch(/--courier-imapd \/nonexistent\/imapd: not an executable file/);
   });
 });

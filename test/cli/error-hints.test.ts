@@ -35,7 +35,7 @@ function runCliAs(uid: number, gid: number, args: string[]): Promise<CliResult> 
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => resolve({ code, stdout, stderr, output: `${stdout}${stderr}` }));
   });
 }
 
@@ -90,6 +90,7 @@ describe('errors say what happened and what to do next', () => {
     const real = path.join(path.dirname(a.maildir), 'real-Maildir');
     fs.mkdirSync(real, { mode: 0o700 });
     fs.chownSync(real, a.owner.uid, a.owner.gid);
+    fs.rmdirSync(a.maildir);
     fs.symlinkSync(real, a.maildir);
     const r = await runCli(['import', ...a.args]);
     expect(r.code).toBe(1);

@@ -154,7 +154,6 @@ describe('import of a whole account into Maildir++', () => {
     const e = await makeAccount(source, []);
     await seedFolders(source, e.user, e.password, FOLDERS.slice(0, 3));
     const elsewhere = fs.mkdtempSync(path.join(path.dirname(e.maildir), 'elsewhere-'));
-    fs.mkdirSync(e.maildir, { mode: 0o700 });
     fs.symlinkSync(elsewhere, path.join(e.maildir, '.Sent'));
     execFileSync('chown', ['-hR', `${e.owner.uid}:${e.owner.gid}`, e.maildir, elsewhere]);
     const r = await runCli(['import', '--create', ...e.args]);

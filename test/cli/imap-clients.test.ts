@@ -145,9 +145,15 @@ describe.skipIf(!HAVE_CLIENTS)('IMAP clients with offline state moved from the s
     // The last message now claims a UID the source never gave it.
     const text = fs.readFileSync(list, 'utf8').replace(/\n5 :/, '\n4000 :');
     fs.writeFileSync(list, text.replace(/ N\d+ /, ' N4001 '));
-    const r = await runCli(['verify', ...a.args.map((x) => (x === a.maildir ? copy : x)), '--imap-server', 'dovecot']);
+    const r = await runCli([
+      'verify',
+      ...a.args.map((x) => (x === a.maildir ? copy : x)),
+      '--imap-server',
+      'dovecot',
+      '--strict',
+    ]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/Sent uid 5: not on the box under this UID/);
+    expect(r.output).toMatch(/Sent uid 5: not on the box under this UID/);
   });
 
   it('mbsync and offlineimap, pointed at the box: exit 0, no UIDVALIDITY complaint, nothing downloaded, flags unchanged', () => {

@@ -212,7 +212,7 @@ describe('import: dry run and refusals', () => {
     expect(plan.messages.map((m: { name: string }) => m.name)).toEqual(
       plan.messages.map((m: { uidl: string }) => m.uidl),
     );
-    expect(fs.existsSync(a.maildir)).toBe(false);
+    expect(fs.readdirSync(a.maildir)).toEqual([]);
   });
 
   it('a wrong password exits 3 naming the server and the user, without a stack trace', async () => {
@@ -224,7 +224,7 @@ describe('import: dry run and refusals', () => {
     expect(r.stderr).toContain(`login as ${a.user} refused`);
     expect(r.stderr).not.toContain('wrong');
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(fs.existsSync(a.maildir)).toBe(false);
+    expect(fs.readdirSync(a.maildir)).toEqual([]);
   });
 
   it.each([
@@ -293,6 +293,7 @@ describe('import: dry run and refusals', () => {
     const real = path.join(path.dirname(a.maildir), 'real-Maildir');
     fs.mkdirSync(real, { mode: 0o700 });
     fs.chownSync(real, a.owner.uid, a.owner.gid);
+    fs.rmdirSync(a.maildir);
     fs.symlinkSync(real, a.maildir);
     const refused = await runCli(['import', '--create', ...a.args]);
     expect(refused.code).toBe(1);

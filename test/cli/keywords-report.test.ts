@@ -15,7 +15,7 @@ async function importedWith(server: string): Promise<{ dropped: Record<string, n
   // report is the first run's counts again.
   const text = await runCli(['import', ...a.args, '--imap-server', server, '--full']);
   expect(text.code, text.stderr).toBe(0);
-  return { dropped: JSON.parse(json.stdout).users[0].inbox.droppedFlags, text: text.stderr };
+  return { dropped: JSON.parse(json.stdout).users[0].inbox.droppedFlags, text: text.output };
 }
 
 describe('keywords in the import report', () => {

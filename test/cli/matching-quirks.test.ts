@@ -108,8 +108,8 @@ describe('the bytes written are the bytes a POP3 client gets', () => {
     });
     const r = await runCli(['import', ...plainArgs(a, { pop3: port }), '--uidl', 'pop3']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('4 messages read over POP3 with RETR');
-    expect(r.stderr).toContain('RETR may have set \\Seen');
+    expect(r.output).toContain('4 messages read over POP3 with RETR');
+    expect(r.output).toContain('RETR may have set \\Seen');
     await expectFileUidlBytes(a);
   });
 
@@ -165,8 +165,8 @@ describe('one folder or protocol the server refuses does not end the account', (
       await expectFileUidlBytes(a);
       const v = await runCli(['verify', ...plainArgs(a, { imap: imap.port })]);
       expect(v.code).toBe(1);
-      expect(v.stderr).toMatch(/"Broken" \(\.Broken\): not compared: .*server answered NO/);
-      expect(v.stderr).not.toMatch(/"Work"|"Parent\.Child"/);
+      expect(v.output).toMatch(/"Broken" \(\.Broken\): not compared: .*server answered NO/);
+      expect(v.output).not.toMatch(/"Work"|"Parent\.Child"/);
     } finally {
       fs.chmodSync(broken, 0o700);
     }
@@ -182,7 +182,7 @@ describe('one folder or protocol the server refuses does not end the account', (
     expect(doc.inbox.error).toMatch(
       /-ERR message is damaged after a successful login; the INBOX cannot be listed over POP3, so its UIDLs cannot be kept/,
     );
-    expect(r.stderr).not.toMatch(/login .* refused/);
+    expect(r.output).not.toMatch(/login .* refused/);
     expect(doc.folders.map((f: { name: string; toWrite: number }) => [f.name, f.toWrite])).toEqual([['Work', 3]]);
     expect(
       fs.readdirSync(path.join(a.maildir, 'new')).length + fs.readdirSync(path.join(a.maildir, 'cur')).length,

@@ -197,7 +197,6 @@ describe('interrupted and repeated imports', () => {
 
   it('adds what it imports to a vpopmail maildirsize quota file', async () => {
     const d = await makeAccount(sharedSource(), sampleMessages({ count: 4, seed: 130 }));
-    fs.mkdirSync(d.maildir, { mode: 0o700 });
     fs.writeFileSync(path.join(d.maildir, 'maildirsize'), '10000000S,1000C\n0 0\n', { mode: 0o600 });
     fs.chownSync(d.maildir, d.owner.uid, d.owner.gid);
     fs.chownSync(path.join(d.maildir, 'maildirsize'), d.owner.uid, d.owner.gid);

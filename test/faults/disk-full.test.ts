@@ -39,7 +39,11 @@ function fileOf(maildir: string, folder: string, e: TreeEntry): string {
 }
 
 function importInto(maildir: string, wrapper: string[] = []) {
-  return runCli(['import', ...a.args.map((x) => (x === a.maildir ? maildir : x))], {}, { timeoutMs: HANG_MS, wrapper });
+  return runCli(
+    ['import', '--create', ...a.args.map((x) => (x === a.maildir ? maildir : x))],
+    {},
+    { timeoutMs: HANG_MS, wrapper },
+  );
 }
 
 /**
@@ -98,7 +102,7 @@ describe('disk full and write errors', () => {
     const maildir = smallDisk('size=600k');
     const r = await importInto(maildir);
     expect(r.code).toBe(LOCAL_WRITE_FAILED);
-    expect(r.stderr).toContain('ENOSPC (disk full');
+    expect(r.output).toContain('ENOSPC (disk full');
     expectConsistent(maildir);
     execFileSync('mount', ['-o', 'remount,size=8m', path.dirname(maildir)]);
     const again = await importInto(maildir);
@@ -111,7 +115,7 @@ describe('disk full and write errors', () => {
     const maildir = smallDisk('size=8m,nr_inodes=40');
     const r = await importInto(maildir);
     expect(r.code).toBe(LOCAL_WRITE_FAILED);
-    expect(r.stderr).toContain('ENOSPC');
+    expect(r.output).toContain('ENOSPC');
     expectConsistent(maildir);
     execFileSync('mount', ['-o', 'remount,nr_inodes=1000', path.dirname(maildir)]);
     const again = await importInto(maildir);
@@ -124,7 +128,7 @@ describe('disk full and write errors', () => {
     const maildir = smallDisk('size=8m');
     const r = await importInto(maildir, ['prlimit', '--fsize=65536', '--']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('EFBIG');
+    expect(r.output).toContain('EFBIG');
     expectConsistent(maildir);
     const count = (tree: Record<string, TreeEntry[]>) => Object.values(tree).flat().length;
     const big = Object.entries(reference).flatMap(([f, entries]) =>
@@ -147,7 +151,7 @@ describe('disk full and write errors', () => {
     fs.chownSync(journal, a.owner.uid, a.owner.gid);
     const r = await importInto(maildir, ['prlimit', `--fsize=${160 * 1024}`, '--']);
     expect(r.code).toBe(LOCAL_WRITE_FAILED);
-    expect(r.stderr).toContain(`write(${journal}) failed: EFBIG`);
+    expect(r.output).toContain(`write(${journal}) failed: EFBIG`);
     expectConsistent(maildir);
     const again = await importInto(maildir);
     expect(again.code, again.stderr).toBe(0);

@@ -40,13 +40,13 @@ async function importVia(override: Partial<Record<string, Answer>>): Promise<Cli
       'import',
       ...['--host', '127.0.0.1', '--security', 'none', '--timeout', TIMEOUT_SEC, '--uidl', 'pop3'],
       ...['--imap-port', String(a.server.imapPort), '--pop3-port', String(pop3.port)],
-      ...['--user', a.user, '--password-file', a.passwordFile, '--maildir', a.maildir, '--quiet'],
+      ...['--user', a.user, '--password-file', a.passwordFile, '--maildir', a.maildir, '--create', '--quiet'],
     ],
     {},
     { measure: true },
   );
   expect(run.maxRssKiB).toBeLessThan(MAX_RSS_KIB);
-  expect(run.stderr).not.toContain(a.password);
+  expect(run.output).not.toContain(a.password);
   return run;
 }
 
@@ -101,7 +101,7 @@ describe('malformed and hostile POP3 servers', () => {
   for (const [name, override, error] of refused)
     it(`${name}: exit 3 naming the server and what it sent, nothing written`, async () => {
       const run = await importVia(override);
-      expect(run.stderr).toMatch(new RegExp(`${peer}: .*${error.source}`));
+      expect(run.output).toMatch(new RegExp(`${peer}: .*${error.source}`));
       expect(run.code).toBe(3);
       expect(outcome()).toEqual(nothingWritten);
     });
@@ -109,7 +109,7 @@ describe('malformed and hostile POP3 servers', () => {
   it('a LIST size larger than the message: that message is an error and not stored (exit 1)', async () => {
     const lying = messages.map((m, i) => `${i + 1} ${m.length + (i === 1 ? 500 : 0)}\r\n`).join('');
     const run = await importVia({ LIST: (s) => s.write(`+OK\r\n${lying}.\r\n`) });
-    expect(run.stderr).toMatch(
+    expect(run.output).toMatch(
       new RegExp(
         `uidl uid-2: received ${messages[1]!.length} of the ${messages[1]!.length + 500} bytes the server announced; not stored`,
       ),
@@ -151,12 +151,22 @@ describe('malformed and hostile IMAP servers', () => {
         [
           'import',
           ...['--host', '127.0.0.1', '--security', 'none', '--imap-port', port, '--pop3-port', port],
-          ...['--user', a.user, '--password-file', a.passwordFile, '--maildir', a.maildir, '--timeout', TIMEOUT_SEC],
+          ...[
+            '--user',
+            a.user,
+            '--password-file',
+            a.passwordFile,
+            '--maildir',
+            a.maildir,
+            '--create',
+            '--timeout',
+            TIMEOUT_SEC,
+          ],
         ],
         {},
         { measure: true },
       );
-      expect(run.stderr).toMatch(new RegExp(`imap 127\\.0\\.0\\.1:${port}: cannot connect: ${error.source}`));
+      expect(run.output).toMatch(new RegExp(`imap 127\\.0\\.0\\.1:${port}: cannot connect: ${error.source}`));
       expect(run.code).toBe(3);
       expect(run.maxRssKiB).toBeLessThan(MAX_RSS_KIB);
       expect(fs.existsSync(a.maildir)).toBe(false);
@@ -196,12 +206,13 @@ describe('TLS certificates the source must not be trusted with', () => {
           a.passwordFile,
           '--maildir',
           a.maildir,
+          '--create',
           '--quiet',
           '--timeout',
           TIMEOUT_SEC,
         ],
       ]);
-      expect(run.stderr).toMatch(new RegExp(`imap 127\\.0\\.0\\.1:${port}: cannot connect: .*(${error.source})`));
+      expect(run.output).toMatch(new RegExp(`imap 127\\.0\\.0\\.1:${port}: cannot connect: .*(${error.source})`));
       expect(run.code).toBe(3);
       expect(loggedIn).toBe(false);
       expect(fs.existsSync(a.maildir)).toBe(false);

@@ -96,10 +96,14 @@ type Mode = 'whole run' | 'worker' | 'parent' | 'zombie worker';
 
 /** Starts an import into MAILDIR and kills it as MODE says after `ms`; resolves once all of it is dead. */
 async function killedImport(maildir: string, ms: number, mode: Mode): Promise<void> {
-  const parent = spawn(process.execPath, [path.resolve('dist/src/cli/main.js'), 'import', ...argsFor(maildir)], {
-    detached: true,
-    stdio: 'ignore',
-  });
+  const parent = spawn(
+    process.execPath,
+    [path.resolve('dist/src/cli/main.js'), 'import', '--create', ...argsFor(maildir)],
+    {
+      detached: true,
+      stdio: 'ignore',
+    },
+  );
   const exited = new Promise((resolve) => parent.once('exit', resolve));
   const worker = workerOf(parent);
   await sleep(ms);
@@ -123,7 +127,7 @@ async function killedImport(maildir: string, ms: number, mode: Mode): Promise<vo
 }
 
 async function checkRerun(maildir: string, what: string): Promise<void> {
-  const r = await runCli(['import', ...argsFor(maildir)], {}, { timeoutMs: HANG_MS });
+  const r = await runCli(['import', '--create', ...argsFor(maildir)], {}, { timeoutMs: HANG_MS });
   expect(r.hung, what).toBeUndefined();
   expect(r.code, `${what}: ${r.stderr}`).toBe(0);
   // tmp/ is part of the snapshot: equal trees mean every tmp/ is empty, as the reference's is.
@@ -167,7 +171,7 @@ beforeAll(async () => {
   expect(warm.code, warm.stderr).toBe(0);
   const measured = freshMaildir();
   const started = Date.now();
-  const r = await runCli(['import', ...argsFor(measured)]);
+  const r = await runCli(['import', '--create', ...argsFor(measured)]);
   runMs = Date.now() - started;
   expect(r.code, r.stderr).toBe(0);
   reference = snapshotAllFolders(measured);

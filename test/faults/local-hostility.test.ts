@@ -53,7 +53,7 @@ function plant(maildir: string, name: string, kind: 'fifo' | 'symlink' | 'hardli
 
 function importInto(maildir: string, extra: string[] = []) {
   return runCli(
-    ['import', ...a.args.map((x) => (x === a.maildir ? maildir : x)), ...extra],
+    ['import', '--create', ...a.args.map((x) => (x === a.maildir ? maildir : x)), ...extra],
     {},
     { timeoutMs: HANG_MS },
   );
@@ -118,7 +118,7 @@ describe('things planted in the Maildir', () => {
     const r = await importInto(maildir);
     expect(r.hung).toBeUndefined();
     expect(r.code, r.stderr).toBe(code);
-    if (error) expect(r.stderr).toContain(error);
+    if (error) expect(r.output).toContain(error);
     // A FIFO in place of a subdirectory holds no mail; an empty one lets the tree be read.
     if (kind === 'fifo' && ['new', 'cur', 'tmp'].includes(name)) {
       fs.rmSync(path.join(maildir, name));
@@ -136,7 +136,7 @@ describe('a Maildir that is not the named owner’s', () => {
     const maildir = freshMaildir();
     const r = await importInto(maildir, ['--owner', SOURCE_MAIL_USER]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/EACCES/);
+    expect(r.output).toMatch(/EACCES/);
     expect(foldersWritten(maildir)).toEqual([]);
   });
 
@@ -145,7 +145,7 @@ describe('a Maildir that is not the named owner’s', () => {
     fs.chownSync(maildir, 0, 0);
     const r = await importInto(maildir);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('refusing to write mail as root');
+    expect(r.output).toContain('refusing to write mail as root');
   });
 });
 
@@ -158,7 +158,7 @@ describe('corrupt bookkeeping', () => {
     fs.chownSync(journal, a.owner.uid, a.owner.gid);
     const r = await importInto(maildir);
     expect(r.code, r.stderr).toBe(0);
-    for (const n of [1, 2, 3, 4]) expect(r.stderr).toContain(`line ${n} is not a journal entry; skipped`);
+    for (const n of [1, 2, 3, 4]) expect(r.output).toContain(`line ${n} is not a journal entry; skipped`);
     expect(foldersWritten(maildir)).toEqual(ALL);
     const text = fs.readFileSync(journal, 'utf8');
     expect(text.startsWith(`${bad}\n`)).toBe(true);
@@ -253,7 +253,7 @@ describe('two at once', () => {
       [0, 0],
       [0, 1],
     ]).toContainEqual(codes);
-    for (const r of [x!, y!]) if (r.code === 1) expect(r.stderr).toContain('another qmail-import');
+    for (const r of [x!, y!]) if (r.code === 1) expect(r.output).toContain('another qmail-import');
     expect(snapshotAllFolders(maildir)).toEqual(reference);
     expect(fs.existsSync(path.join(maildir, 'qmail-import.lock'))).toBe(false);
   });

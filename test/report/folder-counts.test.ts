@@ -36,7 +36,9 @@ describe('folderCounts', () => {
   it('in a dry run counts what the plan would do, and names the earlier files as gone from the source', () => {
     expect(folderCounts(plan, undefined)).toEqual({
       toWrite: 3,
+      bytesToWrite: 300,
       written: 0,
+      writtenBytes: 0,
       alreadyPresent: 2,
       reflagged: 0,
       errors: [],
@@ -66,7 +68,9 @@ describe('folderCounts', () => {
     const { uidValidityChangedFrom: _changed, ...unchanged } = plan;
     expect(folderCounts(unchanged, outcome)).toEqual({
       toWrite: 3,
+      bytesToWrite: 300,
       written: 1,
+      writtenBytes: 10,
       alreadyPresent: 2,
       reflagged: 1,
       errors: ['alice Archive uid 6: link failed'],

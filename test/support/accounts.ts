@@ -40,7 +40,11 @@ export async function makeAccount(server: SourceServer, messages: SampleMessage[
   fs.chownSync(home, owner.uid, owner.gid);
   const passwordFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qi-secret-')), 'password');
   fs.writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+  // An empty Maildir directory, as vpopmail's vadduser leaves one: import fills it (--create is
+  // for a Maildir that does not exist yet).
   const maildir = path.join(home, 'Maildir');
+  fs.mkdirSync(maildir, { mode: 0o700 });
+  fs.chownSync(maildir, owner.uid, owner.gid);
   const args = [
     '--host',
     server.host,

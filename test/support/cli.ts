@@ -7,6 +7,8 @@ export interface CliResult {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** Both, for what a user reads on a terminal: the report (stdout) and errors and warnings (stderr). */
+  output: string;
   /** With `measure`: the largest resident set of the run's processes (parent or worker), in KiB. */
   maxRssKiB?: number;
   /** Killed after `timeoutMs`: it hung. */
@@ -52,7 +54,14 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, options: Cli
       clearTimeout(timer);
       const m = new RegExp(`(?:Command exited with non-zero status \\d+\\n)?${RSS_MARK} (\\d+)\\n?$`).exec(stderr);
       if (measure && m) stderr = stderr.slice(0, m.index);
-      resolve({ code, stdout, stderr, ...(m ? { maxRssKiB: Number(m[1]) } : {}), ...(hung ? { hung } : {}) });
+      resolve({
+        code,
+        stdout,
+        stderr,
+        output: `${stdout}${stderr}`,
+        ...(m ? { maxRssKiB: Number(m[1]) } : {}),
+        ...(hung ? { hung } : {}),
+      });
     });
   });
 }
