@@ -62,11 +62,12 @@ export async function deliver(maildir: string, d: Delivery, context: ErrorContex
     try {
       step = 'write';
       written = await writeLf(handle, d.body, d.expectedSize, context);
-      step = 'fsync';
-      await handle.sync();
+      // The mtime before the fsync, so that it is durable with the data (qmail-pop3d orders by it).
       // atime stays "now": qmail-pop3d unlinks tmp/ files whose atime is over 36 hours old.
       step = 'utime';
       await handle.utimes(new Date(), new Date(d.mtimeSec * 1000));
+      step = 'fsync';
+      await handle.sync();
     } finally {
       // close() is checked too: on some file systems quota errors only show up here.
       await handle.close();
