@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import type { ErrorContext } from '../errors.js';
 import type { CheckReport } from '../report/types.js';
-import { closeImap, folderMessageCount, listFolders, openImap } from '../source/imap.js';
+import { closeImap, listFolders, openImap } from '../source/imap.js';
 import { withPop3Session } from '../source/pop3-client.js';
 import { SourceError } from '../errors.js';
 import { credentialsOf, type UserJob } from './user-job.js';
@@ -16,12 +16,9 @@ export async function checkUser(job: UserJob): Promise<CheckReport> {
   const imap = await openImap(job.imap, credentialsOf(job), context);
   const folders: CheckReport['folders'] = [];
   try {
-    for (const f of await listFolders(imap, context))
-      if (f.selectable)
-        folders.push({
-          name: f.path,
-          messages: await folderMessageCount(imap, f.path, { ...context, folder: f.path }),
-        });
+    // One LIST with every folder's STATUS (LIST-STATUS, else one STATUS each): no folder opened.
+    for (const f of await listFolders(imap, context, true))
+      if (f.selectable) folders.push({ name: f.path, messages: f.status?.messages ?? 0 });
   } finally {
     await closeImap(imap);
   }

@@ -3,7 +3,7 @@ import { SourceError, type ErrorContext } from '../errors.js';
 import { hashImapMessage, hashPop3Message } from '../source/content-hash.js';
 import { fetchHeaderBlocks, type FolderSnapshot } from '../source/imap.js';
 import type { Pop3Connection } from '../source/pop3-client.js';
-import { joinUidlAndList } from '../source/pop3-session.js';
+import { joinUidlAndList } from '../source/pop3-listing.js';
 import { headerHash } from '../uidl/header-hash.js';
 import type { UidlMode } from '../uidl/mode.js';
 import type { Pop3Message } from '../message-records.js';

@@ -7,7 +7,7 @@ import { scanMaildir, type ScannedEntry } from '../maildir/scan.js';
 import type { SinceImportReport, VerifyReport } from '../report/types.js';
 import { withPop3Session } from '../source/pop3-client.js';
 import type { Pop3Message } from '../message-records.js';
-import { joinUidlAndList } from '../source/pop3-session.js';
+import { joinUidlAndList } from '../source/pop3-listing.js';
 import { hashPop3Message } from '../source/content-hash.js';
 import { hashFile, pickSample } from '../verify/content.js';
 import { compareListings, type LocalListed } from '../verify/compare.js';

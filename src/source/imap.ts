@@ -267,17 +267,6 @@ function headerField(headers: Buffer | undefined, name: string): string | undefi
   return m ? (m[1] as string).replace(/\r?\n[ \t]+/g, ' ').trim() || undefined : undefined;
 }
 
-/** A folder's message count by STATUS: the folder is not opened, nothing about it changes. */
-export async function folderMessageCount(client: ImapFlow, path: string, context: ErrorContext): Promise<number> {
-  const status = await imapCall(
-    client,
-    () => client.status(path, { messages: true }),
-    `cannot STATUS ${path}`,
-    context,
-  );
-  return (status && status.messages) || 0;
-}
-
 export async function closeImap(client: ImapFlow): Promise<void> {
   try {
     await client.logout();

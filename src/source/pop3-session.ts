@@ -8,24 +8,11 @@ import {
   TOP_CHECK_MAX_BYTES,
   TOP_EXTRA_MAX_BYTES,
 } from '../limits.js';
-import type { Pop3Message } from '../message-records.js';
 import { LineReadError, type LineReader } from './line-reader.js';
+import { parseListing, type ListEntry, type UidlEntry } from './pop3-listing.js';
 
 /** More body lines than any message has: TOP n WHOLE_MESSAGE_LINES is the whole message. */
 const WHOLE_MESSAGE_LINES = 999_999_999;
-
-/** One line of a POP3 UIDL listing. The UIDL is kept as the server's bytes read as latin1,
- *  so that any byte survives unchanged for the representability check. */
-export interface UidlEntry {
-  n: number;
-  uidl: string;
-}
-
-/** One line of a POP3 LIST listing, size as the server counts it. */
-export interface ListEntry {
-  n: number;
-  size: number;
-}
 
 /** How much of one multi-line answer is taken into memory; more is a broken or hostile server. */
 export interface AnswerCap {
@@ -34,12 +21,6 @@ export interface AnswerCap {
 }
 
 const LISTING_CAP: AnswerCap = { bytes: MAX_POP3_LISTING_BYTES, lines: MAX_POP3_LISTING_LINES };
-
-/** Joins UIDL and LIST answers; a message LIST left out gets size NaN, which no size equals. */
-export function joinUidlAndList(uidl: readonly UidlEntry[], list: readonly ListEntry[]): Pop3Message[] {
-  const sizeByN = new Map(list.map((l) => [l.n, l.size]));
-  return uidl.map((u) => ({ n: u.n, uidl: u.uidl, size: sizeByN.get(u.n) ?? NaN }));
-}
 
 /**
  * The POP3 dialogue over any byte pipe: a TCP/TLS connection to a source server, or the
@@ -298,24 +279,4 @@ export class Pop3ErrReply extends SourceError {
   ) {
     super(message, context);
   }
-}
-
-function parseListing<T extends { n: number }>(
-  lines: Buffer[],
-  command: string,
-  pattern: RegExp,
-  build: (n: number, rest: string) => T,
-  error: (message: string) => SourceError,
-): T[] {
-  const seen = new Set<number>();
-  return lines.map((raw) => {
-    const line = raw.toString('latin1');
-    const m = pattern.exec(line);
-    const n = m ? Number(m[1]) : NaN;
-    if (!m || !Number.isSafeInteger(n) || n < 1 || seen.has(n)) {
-      throw error(`malformed ${command} line: ${JSON.stringify(line.slice(0, 200))}`);
-    }
-    seen.add(n);
-    return build(n, m[2] as string);
-  });
 }

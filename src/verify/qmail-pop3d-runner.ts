@@ -4,7 +4,8 @@ import path from 'node:path';
 import { FolderError, SourceError, type ErrorContext } from '../errors.js';
 import { MAX_POP3_LINE_BYTES, QMAIL_POP3D_TIMEOUT_MS } from '../limits.js';
 import { LineReader } from '../source/line-reader.js';
-import { Pop3Session, type ListEntry, type UidlEntry } from '../source/pop3-session.js';
+import type { ListEntry, UidlEntry } from '../source/pop3-listing.js';
+import { Pop3Session } from '../source/pop3-session.js';
 
 export const DEFAULT_QMAIL_POP3D = '/var/qmail/bin/qmail-pop3d';
 

@@ -1,5 +1,5 @@
 import { withPop3Session } from '../../src/source/pop3-client.js';
-import type { ListEntry, UidlEntry } from '../../src/source/pop3-session.js';
+import type { ListEntry, UidlEntry } from '../../src/source/pop3-listing.js';
 import type { Account } from './accounts.js';
 
 /** What the account's POP3 clients see on the source: UIDL and LIST, over plain POP3 on loopback. */
