@@ -30,6 +30,8 @@ export interface SourceServer extends SourceServerInfo {
   addUser(name: string, password: string): void;
   /** The user's Maildir on the source side. */
   maildirOf(name: string): string;
+  /** The user's INBOX file on the source side, with the `mbox` option. */
+  mboxInboxOf(name: string): string;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,9 @@ export interface SourceServerOptions {
   publicNamespace?: boolean;
   /** Serve this Maildir (every user sees it) as this system user: a destination-side reader. */
   serveMaildir?: { path: string; owner: string };
+  /** An mbox store, as UW-IMAP or qpopper kept mail: the INBOX is the file `mboxInboxOf(user)`,
+   *  folders are files under ~/mail. */
+  mbox?: boolean;
 }
 
 /** A Dovecot master user: logs in on behalf of any user (SASL PLAIN authzid), as migration admins do. */
@@ -129,6 +134,7 @@ export function sourceServerHandle(
       fs.writeFileSync(path.join(info.dir, 'users', name), `${name}:{PLAIN}${password}::::::\n`, { mode: 0o644 });
     },
     maildirOf: (name) => path.join(info.dir, 'home', name, 'Maildir'),
+    mboxInboxOf: (name) => path.join(info.dir, 'home', name, 'mbox'),
     stop,
   };
 }
@@ -202,6 +208,7 @@ service pop3-login {
 
 function mailLocation(o: SourceServerOptions, dir: string): string {
   if (o.serveMaildir) return `mail_location = maildir:${o.serveMaildir.path}`;
+  if (o.mbox) return 'mail_location = mbox:~/mail:INBOX=~/mbox';
   if (o.publicNamespace)
     return `mail_location = maildir:~/Maildir
 namespace inbox {

@@ -10,7 +10,7 @@ import type { Pop3Message } from '../message-records.js';
 import { joinUidlAndList } from '../source/pop3-listing.js';
 import { hashPop3Message } from '../source/content-hash.js';
 import { hashFile, pickSample } from '../verify/content.js';
-import { compareListings, type LocalListed } from '../verify/compare.js';
+import { compareListings, splitSharedUidls, type LocalListed } from '../verify/compare.js';
 import { runQmailPop3d } from '../verify/qmail-pop3d-runner.js';
 import { closeImap, openImap, type SourceFolder } from '../source/imap.js';
 import { checkFolders, type FolderCheck } from '../verify/folders.js';
@@ -50,7 +50,8 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
     context,
     async ({ session }) => {
       const source = joinUidlAndList(await session.uidl(), await session.list());
-      const common = source.filter((m) => byUidl.has(m.uidl));
+      // A repeat of a UIDL is not the message in that UIDL's file: only first occurrences are sampled.
+      const common = splitSharedUidls(source).first.filter((m) => byUidl.has(m.uidl));
       const sample = job.content ? pickSample(common.length, job.content).map((i) => common[i] as Pop3Message) : [];
       const contentDiffers: string[] = [];
       for (const m of sample) {

@@ -189,8 +189,17 @@ function pop3VerifyLines(r: VerifyReport, shown: number): string[] {
     return [
       `${r.user}: OK, ${d.matched} of ${r.sourceMessages} source UIDLs listed in the same order with the same sizes${content}${folders}${since} (${how})`,
     ];
+  const uidls = r.sourceMessages - d.sharedUidl.length;
+  const shared = d.sharedUidl.length > 0 ? ` (${r.sourceMessages} messages)` : '';
   return [
-    `${r.user}: MISMATCH, ${d.matched} of ${r.sourceMessages} source UIDLs found, ${r.localMessages} listed locally${since} (${how})`,
+    `${r.user}: MISMATCH, ${d.matched} of ${uidls} source UIDLs found${shared}, ${r.localMessages} listed locally${since} (${how})`,
+    ...section(
+      shown,
+      r.user,
+      d.sharedUidl,
+      'source messages under a UIDL an earlier source message has (qmail-pop3d lists each name once: POP3 clients see them as new)',
+      (m) => `source #${m.n} uidl ${JSON.stringify(m.uidl)}`,
+    ),
     ...section(
       shown,
       r.user,

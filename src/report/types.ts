@@ -202,6 +202,7 @@ export function isClean(r: UserReport): boolean {
   if (r.kind === 'import') return inboxClean(r.inbox) && r.folders.every(folderClean);
   const d = r.diff;
   const problems = [
+    d.sharedUidl,
     d.missing,
     d.extra,
     d.reordered,

@@ -17,7 +17,11 @@ export interface LocalListed {
 }
 
 export interface ListingDiff {
+  /** Source UIDLs (each counted once) listed here too. */
   matched: number;
+  /** Source messages whose UIDL an earlier source message has: qmail-pop3d lists each name once,
+   *  so none of them can be listed here under it, and POP3 clients see them as new. */
+  sharedUidl: SourceListed[];
   /** On the source, not here: the client loses track of it. */
   missing: SourceListed[];
   /** Here, not on the source: the client downloads it as new mail. */
@@ -29,11 +33,13 @@ export interface ListingDiff {
 }
 
 export function compareListings(source: readonly SourceListed[], local: readonly LocalListed[]): ListingDiff {
+  const { first, sharedUidl } = splitSharedUidls(source);
   const localByUidl = new Map(local.map((m) => [m.uidl, m]));
-  const sourceUidls = new Set(source.map((m) => m.uidl));
-  const missing = source.filter((m) => !localByUidl.has(m.uidl));
+  const sourceUidls = new Set(first.map((m) => m.uidl));
+  const missing = first.filter((m) => !localByUidl.has(m.uidl));
   const extra = local.filter((m) => !sourceUidls.has(m.uidl));
-  const commonSource = source.filter((m) => localByUidl.has(m.uidl));
+  // Order is compared on first occurrences: a repeat of a UIDL has no place of its own here.
+  const commonSource = first.filter((m) => localByUidl.has(m.uidl));
   const commonLocal = local.filter((m) => sourceUidls.has(m.uidl));
   const reordered: ListingDiff['reordered'] = [];
   const sizeDiffers: ListingDiff['sizeDiffers'] = [];
@@ -43,5 +49,17 @@ export function compareListings(source: readonly SourceListed[], local: readonly
     if (l.sizeCrlf !== s.size)
       sizeDiffers.push({ uidl: s.uidl, localN: l.n, sourceSize: s.size, localSizeCrlf: l.sizeCrlf });
   });
-  return { matched: commonSource.length, missing, extra, reordered, sizeDiffers };
+  return { matched: commonSource.length, sharedUidl, missing, extra, reordered, sizeDiffers };
+}
+
+/** The first source message of each UIDL, and the later ones that repeat a UIDL. */
+export function splitSharedUidls<T extends { uidl: string }>(source: readonly T[]): { first: T[]; sharedUidl: T[] } {
+  const seen = new Set<string>();
+  const first: T[] = [];
+  const sharedUidl: T[] = [];
+  for (const m of source) {
+    (seen.has(m.uidl) ? sharedUidl : first).push(m);
+    seen.add(m.uidl);
+  }
+  return { first, sharedUidl };
 }

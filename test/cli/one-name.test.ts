@@ -1,44 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crlfToLf } from '../../src/maildir/line-endings.js';
-import { uidlOfName } from '../../src/maildir/pop3d-listing.js';
 import { startSourceServer, type SourceServer } from '../../scripts/lib/source-server.js';
 import { makeAccount, sampleMessages, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
+import { inboxFiles, sourceBytesByUid } from '../support/inbox-bytes.js';
 import { sourcePop3Listing } from '../support/source-listing.js';
-
-/** Every message file of the INBOX: UIDL (name up to ':') → bytes. */
-function inboxFiles(maildir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  for (const sub of ['new', 'cur'])
-    for (const name of fs.readdirSync(path.join(maildir, sub)))
-      out.set(uidlOfName(name), fs.readFileSync(path.join(maildir, sub, name)));
-  return out;
-}
-
-/** The source's bytes of each IMAP UID, as stored here (LF). */
-async function sourceBytesByUid(a: Account): Promise<Map<number, Buffer>> {
-  const client = new ImapFlow({
-    host: a.server.host,
-    port: a.server.imapPort,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: a.user, pass: a.password },
-    logger: false,
-  });
-  await client.connect();
-  try {
-    await client.mailboxOpen('INBOX', { readOnly: true });
-    const out = new Map<number, Buffer>();
-    for await (const m of client.fetch('1:*', { uid: true, source: true }))
-      if (m.source) out.set(m.uid, crlfToLf(m.source));
-    return out;
-  } finally {
-    await client.logout();
-  }
-}
 
 /**
  * Makes Dovecot number the INBOX afresh, as a server that lost its UID list does: the first

@@ -53,7 +53,7 @@ const verifyReport = (over: Partial<VerifyReport> = {}): VerifyReport => ({
   sourceMessages: 1,
   localMessages: 1,
   strict: true,
-  diff: { matched: 1, missing: [], extra: [], reordered: [], sizeDiffers: [] },
+  diff: { matched: 1, sharedUidl: [], missing: [], extra: [], reordered: [], sizeDiffers: [] },
   folders: [{ name: 'INBOX', dir: '.', sourceMessages: 1, localMessages: 1, flagDiffs: {} }],
   contentChecked: 0,
   contentDiffers: [],
@@ -92,6 +92,10 @@ describe('isClean, verify', () => {
 
   const diff = verifyReport().diff;
   const faults: [string, Partial<VerifyReport>][] = [
+    [
+      'a source message under a UIDL an earlier one has',
+      { diff: { ...diff, sharedUidl: [{ n: 2, uidl: 'u', size: 1 }] } },
+    ],
     ['a missing message', { diff: { ...diff, missing: [{ n: 1, uidl: 'u', size: 1 }] } }],
     ['an extra message', { diff: { ...diff, extra: [{ n: 2, uidl: 'v', sizeCrlf: 1 }] } }],
     ['a reordered message', { diff: { ...diff, reordered: [{ uidl: 'u', sourceN: 1, localN: 2 }] } }],

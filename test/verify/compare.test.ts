@@ -8,6 +8,7 @@ describe('compareListings', () => {
   it('finds nothing to report when both sides list the same UIDLs, order and sizes', () => {
     expect(compareListings(src(['a', 'b', 'c']), loc(['a', 'b', 'c']))).toEqual({
       matched: 3,
+      sharedUidl: [],
       missing: [],
       extra: [],
       reordered: [],
@@ -36,5 +37,37 @@ describe('compareListings', () => {
     expect(compareListings(src(['a', 'b']), local).sizeDiffers).toEqual([
       { uidl: 'b', localN: 2, sourceSize: 100, localSizeCrlf: 99 },
     ]);
+  });
+
+  describe('a source that gives several messages one UIDL', () => {
+    it('counts the UIDL once and names the later messages apart, not as matched', () => {
+      // Source #2, #3 and #4 share "s"; here "s" is listed once, #3 and #4 under names of their own.
+      const d = compareListings(src(['a', 's', 's', 's', 'b']), loc(['a', 's', 'own-3', 'own-4', 'b']));
+      expect(d.matched).toBe(3);
+      expect(d.sharedUidl).toEqual([
+        { n: 3, uidl: 's', size: 100 },
+        { n: 4, uidl: 's', size: 100 },
+      ]);
+      expect(d.missing).toEqual([]);
+      expect(d.extra.map((m) => m.uidl)).toEqual(['own-3', 'own-4']);
+    });
+
+    it('compares order on first occurrences, so messages in order are not called reordered', () => {
+      const d = compareListings(src(['s', 's', 'a', 'b', 'c']), loc(['s', 'a', 'b', 'c']));
+      expect(d.reordered).toEqual([]);
+      expect(d.matched).toBe(4);
+    });
+
+    it('still finds a message out of order among them', () => {
+      const d = compareListings(src(['s', 's', 'a', 'b']), loc(['s', 'b', 'a']));
+      expect(d.reordered.map((r) => r.uidl)).toEqual(['a', 'b']);
+    });
+
+    it('names a source UIDL that has no file here as missing', () => {
+      const d = compareListings(src(['a', 's', 's', 'b']), loc(['a', 'b']));
+      expect(d.matched).toBe(2);
+      expect(d.missing.map((m) => m.n)).toEqual([2]);
+      expect(d.sharedUidl.map((m) => m.n)).toEqual([3]);
+    });
   });
 });

@@ -1,0 +1,37 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ImapFlow } from 'imapflow';
+import { crlfToLf } from '../../src/maildir/line-endings.js';
+import { uidlOfName } from '../../src/maildir/pop3d-listing.js';
+import type { Account } from './accounts.js';
+
+/** Every message file of the destination INBOX: name up to ':' (its UIDL) → bytes. */
+export function inboxFiles(maildir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const sub of ['new', 'cur'])
+    for (const name of fs.readdirSync(path.join(maildir, sub)))
+      out.set(uidlOfName(name), fs.readFileSync(path.join(maildir, sub, name)));
+  return out;
+}
+
+/** The source's INBOX bytes of each IMAP UID in UID order (the POP3 order), as stored here (LF). */
+export async function sourceBytesByUid(a: Account): Promise<Map<number, Buffer>> {
+  const client = new ImapFlow({
+    host: a.server.host,
+    port: a.server.imapPort,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: a.user, pass: a.password },
+    logger: false,
+  });
+  await client.connect();
+  try {
+    await client.mailboxOpen('INBOX', { readOnly: true });
+    const out = new Map<number, Buffer>();
+    for await (const m of client.fetch('1:*', { uid: true, source: true }))
+      if (m.source) out.set(m.uid, crlfToLf(m.source));
+    return out;
+  } finally {
+    await client.logout();
+  }
+}

@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SampleMessage } from '../../scripts/lib/sample-mail.js';
+
+/**
+ * Appends messages to an mbox file as a local delivery program (procmail, mail.local) does: a
+ * `From ` line, LF line ends, body lines that begin with `From ` (after any `>`) quoted with one
+ * more `>`, a blank line after each message. The file is owned as its directory is, mode 0600.
+ * Dovecot's own IMAP APPEND would add a unique X-Delivery-ID header to each message, so mail
+ * that is to look alike is written here instead. Only for a box no one is reading meanwhile.
+ */
+export function deliverToMbox(file: string, messages: readonly SampleMessage[]): void {
+  const text = messages.map((m) => fromLine(m.internalDate) + quoted(m.raw.toString('latin1')) + '\n').join('');
+  fs.appendFileSync(file, text, { encoding: 'latin1', mode: 0o600 });
+  const dir = fs.statSync(path.dirname(file));
+  fs.chownSync(file, dir.uid, dir.gid);
+}
+
+function fromLine(date: Date): string {
+  // asctime() form, as in the envelope line of every mbox: "Sun Jun  1 12:00:00 2026".
+  const [weekday, day, month, year, time] = date.toUTCString().replace(',', '').split(' ') as string[];
+  return `From sender@old.example ${weekday} ${month} ${String(Number(day)).padStart(2)} ${time} ${year}\n`;
+}
+
+function quoted(raw: string): string {
+  const lf = raw.replaceAll('\r\n', '\n');
+  const ended = lf.endsWith('\n') ? lf : `${lf}\n`;
+  return ended.replace(/^(>*From )/gm, '>$1');
+}
