@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs what qmail-import's demo, tests and benchmarks need on Debian, as root: Dovecot
-# (the stand-in source server), openssl and setpriv, and the npm packages. Safe to run again.
+# (the stand-in source server), openssl and setpriv, the IMAP clients the tests sync with (mbsync,
+# offlineimap3), and the npm packages. Safe to run again.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -9,7 +10,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 2
 fi
 
-PACKAGES="dovecot-imapd dovecot-pop3d openssl util-linux"
+PACKAGES="dovecot-imapd dovecot-pop3d openssl util-linux isync offlineimap3"
 if ! dpkg -s $PACKAGES >/dev/null 2>&1; then
   # Debian starts a freshly installed daemon on all interfaces; ours run privately on 127.0.0.1,
   # so forbid service starts while installing (policy-rc.d, exit 101) unless a policy exists.
