@@ -99,6 +99,10 @@ describe('an account that ends over its maildirsize quota', () => {
   it('2.4 MB into 1000000S: everything copied, a warning and the quota in the JSON, exit 0', async () => {
     const a = await makeAccount(sharedSource(), sampleMessages({ count: 12, seed: 74, sizes: [200_000] }));
     withQuota(a, '1000000S\n');
+    const dry = await runCli(['import', ...a.args, '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout).users[0].quota).toMatchObject({ usedMessages: 12, over: true });
+    expect(dry.stderr).toContain('WARNING: the Maildir would end over its quota');
     const r = await runCli(['import', ...a.args, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout).users[0];
