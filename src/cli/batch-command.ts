@@ -7,10 +7,13 @@ import {
   summaryRow,
   summaryTotals,
   totalsLine,
+  type SummaryRow,
 } from '../report/batch-summary.js';
 import { BatchState, LiveView } from '../report/live-view.js';
 import { RunLog } from '../report/run-log.js';
-import { formatBytes, planBytes, renderText } from '../report/text.js';
+import { planBytes, renderText } from '../report/text.js';
+import { formatBytes } from '../report/text-parts.js';
+import type { QuotaReport } from '../report/types.js';
 import { accountsFromLines, accountsFromVpopmail, checkLoginFormat, type Account } from './batch-accounts.js';
 import { runBatch, type AccountResult, type UserOutcome } from './batch.js';
 import { sharedJobFromArgs, type SharedArgs } from './options.js';
@@ -146,6 +149,32 @@ function logText(o: UserOutcome): string {
   return `${o.kind} exit ${o.exitCode}\n${body}`;
 }
 
+/** Accounts named on a closing line: ten, then how many more (summary.txt has them all). */
+function firstTen(items: readonly string[]): string[] {
+  return items.length > 10 ? [...items.slice(0, 10), `… ${items.length - 10} more`] : [...items];
+}
+
+/** Closing lines for what the admin asked for or must know, though no account failed over it. */
+function limitLines(rows: readonly SummaryRow[]): string {
+  const tooBig = rows.filter((r) => r.overMaxSize > 0);
+  const overQuota = rows.filter((r) => r.quota?.over);
+  const total = tooBig.reduce((n, r) => n + r.overMaxSize, 0);
+  return (
+    (tooBig.length
+      ? `batch: ${total} messages over --max-size not copied (a run without it copies them): ${firstTen(tooBig.map((r) => `${r.account} (${r.overMaxSize})`)).join(', ')}\n`
+      : '') +
+    (overQuota.length
+      ? `batch: over quota (all mail copied; the box refuses new mail for them): ${firstTen(overQuota.map((r) => `${r.account} (${quotaText(r.quota as QuotaReport)})`)).join(', ')}\n`
+      : '')
+  );
+}
+
+function quotaText(q: QuotaReport): string {
+  return q.limitBytes !== null && q.usedBytes > q.limitBytes
+    ? `${formatBytes(q.usedBytes)} of ${formatBytes(q.limitBytes)}`
+    : `${q.usedMessages} of ${q.limitMessages} messages`;
+}
+
 /** Summary (text and JSON), failed.txt, the closing lines; the exit code of the whole run. */
 function finish(
   args: BatchArgs,
@@ -162,10 +191,11 @@ function finish(
   const doc = { command: 'batch', exitCode, logDir: log.dir, totals, accounts: rows };
   log.write('summary.json', `${JSON.stringify(doc, null, 2)}\n`);
   const failedFile = log.write('failed.txt', failed.map((a) => `${a.usersLine}\n`).join(''));
-  const attention = rows
-    .filter(needsAttention)
-    .map((r) => `${r.account} (${r.status}${r.exitCode === null ? '' : `, exit ${r.exitCode}`})`);
-  const shown = attention.length > 10 ? [...attention.slice(0, 10), `… ${attention.length - 10} more`] : attention;
+  const shown = firstTen(
+    rows
+      .filter(needsAttention)
+      .map((r) => `${r.account} (${r.status}${r.exitCode === null ? '' : `, exit ${r.exitCode}`})`),
+  );
   const planned = results
     .flatMap((r) => r?.outcomes ?? [])
     .flatMap((o) => ('report' in o && o.report.kind === 'import' ? [o.report] : []));
@@ -175,6 +205,7 @@ function finish(
   process.stderr.write(
     plan +
       `batch: ${totalsLine(totals)}\n` +
+      limitLines(rows) +
       (shown.length
         ? `batch: need attention: ${shown.join(', ')}\nbatch: retry them with --users ${failedFile}\n`
         : '') +

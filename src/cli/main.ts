@@ -88,6 +88,11 @@ function importOptions(y: Argv) {
       default: false,
       describe: 'read every folder, even those whose STATUS is as the last complete run saw it',
     })
+    .option('max-size', {
+      type: 'string',
+      describe:
+        'skip and report messages the source announces bigger than this (bytes, or K, M, G: 10M); a later run without it copies them',
+    })
     .option('create', {
       type: 'boolean',
       default: false,

@@ -31,6 +31,7 @@ export interface SharedArgs {
   dryRun: boolean;
   delete?: boolean;
   full?: boolean;
+  maxSize?: string;
   allowSymlinkedMaildir?: boolean;
   quiet: boolean;
   qmailPop3d?: string;
@@ -122,6 +123,7 @@ export function sharedJobFromArgs(
     dryRun: args.dryRun,
     deleteGone: args.delete ?? false,
     full: args.full ?? false,
+    ...(args.maxSize !== undefined ? { maxSize: parseByteSize(args.maxSize, '--max-size') } : {}),
     maildirLinkOk: args.allowSymlinkedMaildir ?? false,
     // Progress is for a person watching: none into a log file or a pipe.
     quiet: args.quiet || !process.stderr.isTTY,
@@ -170,6 +172,15 @@ function readPem(file: string): string {
       `--ca-file ${file}: not a PEM certificate file (no "-----BEGIN CERTIFICATE-----" line); convert a DER file with: openssl x509 -inform der -in ${file} -out ca.pem`,
     );
   return text;
+}
+
+/** "10485760", "512K", "10M", "1G": bytes, or binary kilo-, mega-, gigabytes (K = 1024), as ls and du count. */
+export function parseByteSize(value: string, option: string): number {
+  const m = /^(\d+)([KMG]?)$/i.exec(value.trim());
+  const bytes = m ? Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase()) : NaN;
+  if (!(bytes > 0) || !Number.isSafeInteger(bytes))
+    throw new UsageError(`${option} ${value}: give a size above 0 in bytes, or with K, M or G (10M is 10485760 bytes)`);
+  return bytes;
 }
 
 function parseContent(value: string | undefined): ContentSample {

@@ -128,7 +128,8 @@ export class FolderWriteSession {
   /** After every message was written: flags, what the source no longer has, durability. */
   async finish(deleteGone: boolean): Promise<FolderOutcome> {
     for (const m of this.plan.messages) if (m.action === 'reflag' && m.from) await this.reflag(m, m.from);
-    for (const m of this.plan.messages) if (m.unrecorded) await this.adopt(m);
+    for (const m of this.plan.messages)
+      if (m.unrecorded) await (m.action === 'too-big' ? this.recordSkip(m) : this.adopt(m));
     const gone = [...this.pool.values()].flat();
     this.outcome.goneFromSource = gone.map((g) => g.rel);
     if (deleteGone) {
@@ -250,6 +251,24 @@ export class FolderWriteSession {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
         throw new FolderError(syscallText('read', file, err), { ...this.context, cause: err });
     }
+  }
+
+  /** A message above --max-size: the journal says so once (docs/journal.md); no file, nothing to fsync. */
+  private async recordSkip(m: PlannedMessage): Promise<void> {
+    const { folder, uidValidity, maxSize } = this.plan;
+    const source = {
+      ...(m.uid !== undefined ? { uid: m.uid } : {}),
+      ...(m.uidl !== undefined ? { uidl: m.uidl } : {}),
+    };
+    const line = {
+      folder,
+      uidValidity,
+      ...source,
+      size: m.size,
+      skipped: 'max-size' as const,
+      maxSize: maxSize as number,
+    };
+    await this.journal.record(line, this.context);
   }
 
   private async remove(rel: string): Promise<void> {

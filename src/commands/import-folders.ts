@@ -13,7 +13,7 @@ import { countDropped } from '../plan/message.js';
 import { Progress, StopRequested } from '../report/progress.js';
 import { folderCounts } from '../report/folder-counts.js';
 import type { FolderReport } from '../report/types.js';
-import type { JournalEntry, Journal } from '../state/journal.js';
+import type { JournalEntry, JournalSkip, Journal } from '../state/journal.js';
 import { readFolderSnapshot, type SourceFolder } from '../source/imap.js';
 import { unchangedSince, type FolderMark, type FolderStatus } from '../state/folder-marks.js';
 import { copyFromImap } from './copy-messages.js';
@@ -24,6 +24,8 @@ import { folderWanted, outsideNamespaces, type UserJob } from './user-job.js';
 /** What the Maildir's own records held at the start of the run, and the journal's writer (none in a dry run). */
 export interface RunState {
   entries: readonly JournalEntry[];
+  /** Messages earlier runs skipped as above --max-size. */
+  skips: readonly JournalSkip[];
   journal?: Journal;
   /** Folders the last complete runs read cleanly, with their STATUS then. */
   marks: ReadonlyMap<string, FolderMark>;
@@ -104,6 +106,7 @@ function emptyReport(name: string): FolderReport {
     reflagged: 0,
     droppedFlags: {},
     errors: [],
+    overMaxSize: [],
   };
 }
 
@@ -128,7 +131,7 @@ async function importFolder(
   const facts = {
     uidValidity: snapshot.uidValidity,
     existing,
-    history: folderHistory(run.entries, folder.path, snapshot.uidValidity, existing),
+    history: folderHistory(run.entries, folder.path, snapshot.uidValidity, existing, run.skips),
   };
   const plan = planFolder({
     folder: folder.path,
@@ -136,6 +139,7 @@ async function importFolder(
     imap: snapshot.messages,
     beforeSec: runStartSec,
     host: os.hostname(),
+    maxSize: job.maxSize,
   });
   let outcome: FolderOutcome | undefined;
   if (run.journal) {

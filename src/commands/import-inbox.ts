@@ -36,7 +36,7 @@ export async function importInbox(
   const snapshot = await readFolderSnapshot(imap, 'INBOX', context, true);
   const scanned = (await scanIfPresent(job.maildir, context)) ?? [];
   const existing = existingByName(scanned);
-  const history = folderHistory(run.entries, 'INBOX', snapshot.uidValidity, existing);
+  const history = folderHistory(run.entries, 'INBOX', snapshot.uidValidity, existing, run.skips);
   const inPop3 = async (pop3?: Pop3Connection) => {
     const match = pop3 ? await matchInbox(job.uidl, snapshot, pop3, imap, history.recordOf, context) : undefined;
     const facts: FolderFacts = {
@@ -45,7 +45,7 @@ export async function importInbox(
       history,
       foreignCrlfSize: await foreignCrlfSizes(job.maildir, scanned, match, history.recordOf, context),
     };
-    const plan = makePlan(snapshot, match, facts, scanned, runStartSec);
+    const plan = makePlan(snapshot, match, facts, scanned, runStartSec, job.maxSize);
     const session =
       run.journal && (await FolderWriteSession.begin(job.maildir, job.maildir, plan, run.journal, context));
     if (pop3 && session) await session.during(() => copyFromPop3(pop3, session, plan.messages));
@@ -91,6 +91,7 @@ function emptyInbox(job: UserJob, uidValidity: string, messages: number): InboxR
     outOfOrder: [],
     readWithRetr: 0,
     history: { movedByContent: 0, keptDeleted: 0, goneFromSource: [], goneDeleted: false },
+    overMaxSize: [],
   };
 }
 
@@ -140,6 +141,7 @@ function makePlan(
   facts: FolderFacts,
   scanned: readonly ScannedEntry[],
   runStartSec: number,
+  maxSize: number | undefined,
 ): InboxPlan {
   return planInbox({
     facts,
@@ -150,6 +152,7 @@ function makePlan(
     otherMtimesSec: new Set(scanned.map((e) => e.mtimeSec)),
     beforeSec: runStartSec,
     host: os.hostname(),
+    maxSize,
   });
 }
 

@@ -3,9 +3,16 @@ import { FolderError, type ErrorContext } from '../errors.js';
 import { resolveImapServer } from '../maildir/imap-server.js';
 import { ensureMaildir, requireMaildir } from '../maildir/layout.js';
 import { clearOurTmp, lockMaildir } from '../maildir/lock.js';
-import { checkQuotaFile } from '../maildir/quota.js';
+import { checkQuotaFile, readQuota } from '../maildir/quota.js';
 import { StopRequested } from '../report/progress.js';
-import { folderClean, inboxClean, type HistoryReport, type InboxReport, type ImportReport } from '../report/types.js';
+import {
+  folderClean,
+  inboxClean,
+  type HistoryReport,
+  type InboxReport,
+  type ImportReport,
+  type QuotaReport,
+} from '../report/types.js';
 import { readMarks, unchangedSince, writeMarks, type FolderMark } from '../state/folder-marks.js';
 import { withKeptKeywords } from '../report/dropped-flags.js';
 import { Journal, readJournal } from '../state/journal.js';
@@ -33,19 +40,16 @@ async function importUserAs(job: UserJob): Promise<ImportReport> {
     // A Maildir path with a typo is an error, not a second Maildir: created only with --create.
     if (job.dryRun && !job.createMaildir) await requireMaildir(job.maildir, context);
     if (job.dryRun)
-      return await importAll(imap, job, listed, {
-        entries: await readJournal(job.maildir, context),
-        marks: await marks(),
-      });
+      return await importAll(imap, job, listed, { ...(await readJournal(job.maildir, context)), marks: await marks() });
     await ensureMaildir(job.maildir, context, job.createMaildir);
     const release = await lockMaildir(job.maildir, context);
     try {
       await clearOurTmp(job.maildir, context);
       await checkQuotaFile(job.maildir, context);
-      const entries = await readJournal(job.maildir, context);
+      const contents = await readJournal(job.maildir, context);
       const journal = await Journal.open(job.maildir, context);
       try {
-        return await importAll(imap, job, listed, { entries, journal, marks: await marks() });
+        return await importAll(imap, job, listed, { ...contents, journal, marks: await marks() });
       } finally {
         await journal.close();
       }
@@ -73,6 +77,13 @@ async function importAll(imap: ImapFlow, job: UserJob, listed: SourceFolder[], r
   const folders = await importFolders(imap, job, run, runStartSec, listed);
   if (run.journal)
     await writeMarks(job.maildir, nextMarks(run.marks, inboxStatus, done.inbox, folders), { user: job.user });
+  const reports = [done.inbox, ...folders.map((f) => f.report)];
+  const tooBig = reports.flatMap((r) => r.overMaxSize);
+  // A dry run wrote nothing: the quota as it would be after the planned writes.
+  const planned = job.dryRun
+    ? { bytes: sum(reports, (r) => r.bytesToWrite), messages: sum(reports, (r) => r.toWrite) }
+    : undefined;
+  const quota = await quotaAfter(job.maildir, planned, { user: job.user });
   return {
     kind: 'import',
     user: job.user,
@@ -80,12 +91,29 @@ async function importAll(imap: ImapFlow, job: UserJob, listed: SourceFolder[], r
     dryRun: job.dryRun,
     inbox: done.inbox,
     folders: folders.map((f) => f.report),
-    written: {
-      messages: done.inbox.written + sum(folders, (f) => f.report.written),
-      bytes: done.inbox.writtenBytes + sum(folders, (f) => f.report.writtenBytes),
-    },
+    written: { messages: sum(reports, (r) => r.written), bytes: sum(reports, (r) => r.writtenBytes) },
+    ...(job.maxSize !== undefined
+      ? { overMaxSize: { limitBytes: job.maxSize, messages: tooBig.length, bytes: sum(tooBig, (m) => m.size) } }
+      : {}),
+    ...(quota ? { quota } : {}),
     ...(job.dryRun && 'plan' in done ? { plan: done.plan } : {}),
   };
+}
+
+/** The Maildir's quota and whether its usage (plus what a dry run would add) is over it. */
+async function quotaAfter(
+  maildir: string,
+  planned: { bytes: number; messages: number } | undefined,
+  context: ErrorContext,
+): Promise<QuotaReport | undefined> {
+  const use = await readQuota(maildir, context);
+  if (!use) return undefined;
+  const usedBytes = use.usedBytes + (planned?.bytes ?? 0);
+  const usedMessages = use.usedMessages + (planned?.messages ?? 0);
+  const over =
+    (use.limitBytes !== null && usedBytes > use.limitBytes) ||
+    (use.limitMessages !== null && usedMessages > use.limitMessages);
+  return { ...use, usedBytes, usedMessages, over };
 }
 
 /**
@@ -104,15 +132,17 @@ function nextMarks(
     if (clean && status) next.set(name, { ...status, ...extra });
     else next.delete(name);
   };
-  // Files kept although the source deleted them wait for a --delete: that run must read the folder.
-  const settled = (h: HistoryReport | undefined) => !h || h.goneFromSource.length === 0 || h.goneDeleted;
+  // Files kept although the source deleted them wait for a --delete, messages above --max-size for
+  // a run without it: that run must read the folder.
+  const settled = (r: { history?: HistoryReport; overMaxSize: readonly unknown[] }) =>
+    r.overMaxSize.length === 0 && (!r.history || r.history.goneFromSource.length === 0 || r.history.goneDeleted);
   if (!inbox.unchanged)
-    mark('INBOX', inboxClean(inbox) && settled(inbox.history), inboxStatus, {
+    mark('INBOX', inboxClean(inbox) && settled(inbox), inboxStatus, {
       pop3Messages: inbox.pop3Messages,
       uidlsKept: inbox.uidlsKept,
     });
   for (const f of folders)
-    if (!f.report.unchanged) mark(f.report.name, folderClean(f.report) && settled(f.report.history), f.status);
+    if (!f.report.unchanged) mark(f.report.name, folderClean(f.report) && settled(f.report), f.status);
   return next;
 }
 

@@ -34,6 +34,8 @@ export interface UserJob {
   deleteGone: boolean;
   /** import: read every folder, even one whose STATUS matches the last complete run's (--full). */
   full: boolean;
+  /** import: --max-size in bytes: a message the source announces bigger is not written, but reported. */
+  maxSize?: number;
   quiet: boolean;
   /** verify: the qmail-pop3d binary to run, if any was found. */
   qmailPop3d?: string;

@@ -109,9 +109,10 @@ async function importRecords(
 ): Promise<(folder: string) => ImportRecord | undefined> {
   const lastImportSec = job.strict ? undefined : await lastWrittenSec(job.maildir, context);
   if (lastImportSec === undefined) return () => undefined;
-  const entries = await readJournal(job.maildir, context);
+  const { entries, skips } = await readJournal(job.maildir, context);
   return (folder) => ({
     written: new Map(entries.filter((e) => e.folder === folder).map((e) => [e.name, e])),
+    skips: skips.filter((s) => s.folder === folder),
     lastImportSec,
   });
 }
@@ -125,6 +126,7 @@ function sumSince(inbox: SinceImport, folders: readonly FolderCheck[]): SinceImp
     newHere: inbox.newHere.length + count((s) => s.newHere),
     deletedHere: inbox.deletedHere.length + count((s) => s.deletedHere),
     goneFromSource: inbox.goneFromSource.length + count((s) => s.goneFromSource),
+    overMaxSize: inbox.overMaxSize.length + count((s) => s.overMaxSize),
     inbox,
   };
 }

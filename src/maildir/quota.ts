@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
-import { endsWithNewline, openOwnFile, writeAll } from './read-file.js';
+import { endsWithNewline, openOwnFile, readOwnFile, writeAll } from './read-file.js';
 
 /** Refuses, before anything is written, a maildirsize that is not a plain file of ours (a FIFO,
  *  a link): every folder's count would fail on it after its mail was already in. */
@@ -37,4 +37,34 @@ export async function recordQuotaUse(
   } finally {
     await handle.close();
   }
+}
+
+/** A Maildir++ quota and its usage as maildirsize says; a limit is null where none is set. */
+export interface QuotaUse {
+  limitBytes: number | null;
+  limitMessages: number | null;
+  usedBytes: number;
+  usedMessages: number;
+}
+
+/**
+ * The quota and usage in maildirsize: the first line is the quota ("1000000S", "500C",
+ * "1000000S,500C"; 0 or a missing letter sets no limit, as for deliverquota), every later line
+ * "BYTES COUNT" adds to the usage. Undefined when there is no file or it sets no limit.
+ */
+export async function readQuota(maildir: string, context: ErrorContext): Promise<QuotaUse | undefined> {
+  const [spec = '', ...lines] = (await readOwnFile(path.join(maildir, 'maildirsize'), context)).split('\n');
+  const limit = (letter: 'S' | 'C') => {
+    const n = Number(new RegExp(`(?:^|,)\\s*(\\d+)${letter}`).exec(spec)?.[1] ?? 0);
+    return n > 0 ? n : null;
+  };
+  const use: QuotaUse = { limitBytes: limit('S'), limitMessages: limit('C'), usedBytes: 0, usedMessages: 0 };
+  if (use.limitBytes === null && use.limitMessages === null) return undefined;
+  for (const line of lines) {
+    const m = /^\s*(-?\d+)\s+(-?\d+)\s*$/.exec(line);
+    if (!m) continue;
+    use.usedBytes += Number(m[1]);
+    use.usedMessages += Number(m[2]);
+  }
+  return use;
 }

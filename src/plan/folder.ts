@@ -19,6 +19,8 @@ export interface FolderPlan {
   earlier: EarlierFile[];
   /** The source renumbered the folder since our last run (UIDVALIDITY from → now). */
   uidValidityChangedFrom?: string;
+  /** --max-size, when given: messages above it are planned too-big. */
+  maxSize?: number;
 }
 
 export interface FolderPlanInput {
@@ -28,6 +30,8 @@ export interface FolderPlanInput {
   /** mtimes must be earlier than this: a file dated in the future looks wrong to every reader. */
   beforeSec: number;
   host: string;
+  /** --max-size: messages above it are not written. */
+  maxSize?: number;
 }
 
 /**
@@ -40,20 +44,26 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     .sort((a, b) => a.uid - b.uid)
     .map((meta) => {
       const name = stableUniqueName(meta.internalDateSec, facts.uidValidity, meta.uid, input.host);
-      const fate = fateOf({ name, uid: meta.uid, size: meta.size }, facts);
+      const fate = fateOf({ name, uid: meta.uid, size: meta.size }, facts, input.maxSize);
       return plannedMessage(name, meta, meta.size, Math.min(meta.internalDateSec, input.beforeSec - 1), fate);
     });
-  return folderPlan(input.folder, facts, messages, input.host);
+  return folderPlan(input.folder, facts, messages, input);
 }
 
 /** The parts of a plan every folder shares, once its messages are decided. */
-export function folderPlan(folder: string, facts: FolderFacts, messages: PlannedMessage[], host: string): FolderPlan {
+export function folderPlan(
+  folder: string,
+  facts: FolderFacts,
+  messages: PlannedMessage[],
+  input: { host: string; maxSize?: number },
+): FolderPlan {
   const changed = facts.history.uidValidityChangedFrom;
   return {
     folder,
     uidValidity: facts.uidValidity,
     messages,
-    earlier: earlierFiles(messages, facts, (r) => stableParkedName(r, host)),
+    earlier: earlierFiles(messages, facts, (r) => stableParkedName(r, input.host)),
     ...(changed !== undefined ? { uidValidityChangedFrom: changed } : {}),
+    ...(input.maxSize !== undefined ? { maxSize: input.maxSize } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import type { JournalEntry } from '../state/journal.js';
+import type { JournalEntry, JournalSkip } from '../state/journal.js';
 import type { ExistingFile } from './message.js';
 
 /**
@@ -12,6 +12,8 @@ export interface FolderHistory {
   recordOf: ReadonlyMap<string, JournalEntry>;
   /** Messages we wrote under this UIDVALIDITY whose file is gone: deleted on this side, not to be brought back. */
   deletedHere: ReadonlySet<string>;
+  /** Messages (historyKey) whose skip as too big the journal holds under this UIDVALIDITY. */
+  skipped: ReadonlySet<string>;
 }
 
 /** The identity a message has in deletedHere: its UID, or its UIDL when it came over POP3 alone. */
@@ -24,6 +26,7 @@ export function folderHistory(
   folder: string,
   uidValidity: string,
   existing: ReadonlyMap<string, ExistingFile>,
+  skips: readonly JournalSkip[] = [],
 ): FolderHistory {
   const mine = entries.filter((e) => e.folder === folder);
   const last = mine[mine.length - 1]?.uidValidity;
@@ -41,6 +44,7 @@ export function folderHistory(
     ...(last !== undefined && last !== uidValidity ? { uidValidityChangedFrom: last } : {}),
     recordOf,
     deletedHere,
+    skipped: new Set(skips.filter((s) => s.folder === folder && s.uidValidity === uidValidity).map(historyKey)),
   };
 }
 

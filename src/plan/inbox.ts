@@ -40,6 +40,9 @@ export interface InboxPlanInput {
   /** Every mtime must be earlier than this (the run's start): qmail-pop3d hides the rest. */
   beforeSec: number;
   host: string;
+  /** --max-size: messages above it are not written; their seconds stay reserved, so a later run
+   *  that writes them finds their place in the order free. */
+  maxSize?: number;
 }
 
 /** One message on its way into the plan. */
@@ -59,7 +62,7 @@ export function planInbox(input: InboxPlanInput): InboxPlan {
   const viaPop3 = new Set((input.viaPop3 ?? []).map((p) => p.n));
   const drafts = inPop3Order(input.imap, input.matched?.matches ?? [], input.viaPop3 ?? []);
   const named = nameAll(drafts, input);
-  const fates = named.map((d) => fateOf({ ...d, uid: d.meta?.uid, uidl: d.pop3?.uidl }, facts));
+  const fates = named.map((d) => fateOf({ ...d, uid: d.meta?.uid, uidl: d.pop3?.uidl }, facts, input.maxSize));
 
   const slots = wantedSeconds(drafts, input.beforeSec).map((w, i): MtimeSlot => ({
     ...w,
@@ -75,7 +78,7 @@ export function planInbox(input: InboxPlanInput): InboxPlan {
   const uidlCount = new Map<string, number>();
   for (const d of drafts) if (d.pop3) uidlCount.set(d.pop3.uidl, (uidlCount.get(d.pop3.uidl) ?? 0) + 1);
   return {
-    ...folderPlan('INBOX', facts, messages, input.host),
+    ...folderPlan('INBOX', facts, messages, input),
     folder: 'INBOX',
     ...(input.matched?.formula ? { formula: input.matched.formula } : {}),
     unmatchedPop3: (input.matched?.unmatchedPop3 ?? []).filter((u) => !viaPop3.has(u.n)),

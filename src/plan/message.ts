@@ -27,9 +27,10 @@ export interface PlannedMessage {
    * write: not in the Maildir yet; present: already there as planned; reflag: there, but the
    * source has flags the file lacks, so it is renamed (from `from`) to carry them too; conflict: a
    * file we did not write holds the name with other content, left alone; deleted-here: we wrote it
-   * before and it was deleted on this side since, so it is not brought back.
+   * before and it was deleted on this side since, so it is not brought back; too-big: to write,
+   * but above --max-size, so not written (a run without the limit writes it).
    */
-  action: 'write' | 'present' | 'reflag' | 'conflict' | 'deleted-here';
+  action: 'write' | 'present' | 'reflag' | 'conflict' | 'deleted-here' | 'too-big';
   /** reflag: the file as it is now, e.g. new/NAME. */
   from?: string;
   /** conflict: why the file holding this name is left alone. */
@@ -37,7 +38,8 @@ export interface PlannedMessage {
   /** Set when POP3 clients will download this message again, and why. */
   downloadAgain?: string;
   /** present/reflag: the file is this message but the journal has no line for it (a run that
-   *  stopped before its journal lines were written): the write session records it. */
+   *  stopped before its journal lines were written); too-big: the journal has no line of its skip
+   *  yet. The write session records it. */
   unrecorded?: boolean;
 }
 
@@ -74,15 +76,24 @@ export type Fate =
   | { kind: 'new' }
   | { kind: 'there'; file: ExistingFile; recorded?: boolean }
   | { kind: 'deleted-here' }
+  | { kind: 'too-big'; recorded: boolean }
   | { kind: 'conflict'; file: ExistingFile; why: string };
 
-export function fateOf(m: { name: string; uid?: number; uidl?: string; size: number }, facts: FolderFacts): Fate {
+/** `maxSize`: --max-size, checked against the size the source announced, before any byte is read. */
+export function fateOf(
+  m: { name: string; uid?: number; uidl?: string; size: number },
+  facts: FolderFacts,
+  maxSize = Infinity,
+): Fate {
   const file = facts.existing.get(m.name);
   const record = facts.history.recordOf.get(m.name);
   if (file && record && recordIdentifies(record, m, facts.uidValidity)) return { kind: 'there', file, recorded: true };
   if (facts.history.deletedHere.has(historyKey(m))) return { kind: 'deleted-here' };
+  // Only a message still to write is held back: one already here stays, whatever its size.
+  const tooBig =
+    m.size > maxSize ? { kind: 'too-big' as const, recorded: facts.history.skipped.has(historyKey(m)) } : undefined;
   // Our own earlier file under this name is another message: it moves aside (EarlierFile.parkAs).
-  if (!file || record) return { kind: 'new' };
+  if (!file || record) return tooBig ?? { kind: 'new' };
   const crlf = facts.foreignCrlfSize?.get(m.name);
   if (crlf === undefined || crlf === m.size) return { kind: 'there', file };
   return {
@@ -121,6 +132,7 @@ export function plannedMessage(
   };
   if (fate.kind === 'new' || fate.kind === 'deleted-here')
     return { ...base, action: fate.kind === 'new' ? 'write' : 'deleted-here' };
+  if (fate.kind === 'too-big') return { ...base, action: 'too-big', ...(fate.recorded ? {} : { unrecorded: true }) };
   const from = `${fate.file.dir}/${fate.file.file}`;
   if (fate.kind === 'conflict')
     return { ...base, dir: fate.file.dir, file: fate.file.file, action: 'conflict', conflict: fate.why };

@@ -1,6 +1,6 @@
 import type { AccountResult, UserOutcome } from '../cli/batch.js';
 import type { Account } from '../cli/batch-accounts.js';
-import { isClean } from './types.js';
+import { isClean, type QuotaReport } from './types.js';
 
 /**
  * One account's row of the batch summary. The JSON form is a contract (qmail-import(8), BATCH
@@ -27,6 +27,10 @@ export interface SummaryRow {
   verify: 'ok' | 'differs' | 'error' | 'not-run';
   seconds: number;
   error: string | null;
+  /** Messages above --max-size, not copied (a run without it copies them). */
+  overMaxSize: number;
+  /** The Maildir's quota after the import (maildirsize), or null when it has none. */
+  quota: QuotaReport | null;
 }
 
 export interface SummaryTotals {
@@ -39,6 +43,9 @@ export interface SummaryTotals {
   messages: number;
   bytes: number;
   seconds: number;
+  overMaxSize: number;
+  /** Accounts whose Maildir ends over its quota. */
+  overQuota: number;
 }
 
 export function summaryRow(account: Account, result: AccountResult | undefined): SummaryRow {
@@ -57,6 +64,8 @@ export function summaryRow(account: Account, result: AccountResult | undefined):
     verify: 'not-run',
     seconds: 0,
     error: null,
+    overMaxSize: 0,
+    quota: null,
   };
   if (!result) return row;
   const failed = result.outcomes.find((o) => 'error' in o);
@@ -87,6 +96,8 @@ function addOutcome(row: SummaryRow, o: UserOutcome): void {
   row.uidlsUnmatched = r.inbox.unmatchedPop3.length;
   row.uidlsUnrepresentable = r.inbox.downloadAgain.length;
   row.folders = 1 + r.folders.filter((f) => f.error === undefined).length;
+  row.overMaxSize = r.overMaxSize?.messages ?? 0;
+  row.quota = r.quota ?? null;
 }
 
 export function summaryTotals(rows: readonly SummaryRow[], seconds: number): SummaryTotals {
@@ -101,6 +112,8 @@ export function summaryTotals(rows: readonly SummaryRow[], seconds: number): Sum
     messages: rows.reduce((n, r) => n + r.messages, 0),
     bytes: rows.reduce((n, r) => n + r.bytes, 0),
     seconds,
+    overMaxSize: rows.reduce((n, r) => n + r.overMaxSize, 0),
+    overQuota: rows.filter((r) => r.quota?.over).length,
   };
 }
 
@@ -134,6 +147,8 @@ export function renderSummaryText(rows: readonly SummaryRow[], totals: SummaryTo
     'folders',
     'verify',
     'seconds',
+    'max-size',
+    'quota',
   ];
   const body = rows.map((r) => [
     r.account,
@@ -147,12 +162,16 @@ export function renderSummaryText(rows: readonly SummaryRow[], totals: SummaryTo
     String(r.folders),
     r.verify,
     r.seconds.toFixed(1),
+    String(r.overMaxSize),
+    r.quota === null ? '-' : r.quota.over ? 'OVER' : 'ok',
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((b) => (b[c] as string).length)));
   const line = (cells: string[]) =>
     cells
       .map((cell, c) =>
-        c === 0 || c === 1 || c === 9 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number),
+        c === 0 || c === 1 || c === 9 || c === 12
+          ? cell.padEnd(widths[c] as number)
+          : cell.padStart(widths[c] as number),
       )
       .join('  ')
       .trimEnd();

@@ -1,6 +1,6 @@
 import type { FolderOutcome } from '../commands/folder-write.js';
 import type { FolderPlan } from '../plan/folder.js';
-import type { HistoryReport } from './types.js';
+import type { HistoryReport, OverMaxSize } from './types.js';
 
 /** A folder's numbers as both reports print them: decided by the plan, done by the write session
  *  (absent in a dry run, where nothing is done). Each message is counted once. */
@@ -17,6 +17,8 @@ export interface FolderCounts {
   reflagged: number;
   errors: string[];
   history: HistoryReport;
+  /** Messages above --max-size, not written. */
+  overMaxSize: OverMaxSize[];
 }
 
 export function folderCounts(plan: FolderPlan, outcome: FolderOutcome | undefined): FolderCounts {
@@ -36,5 +38,12 @@ export function folderCounts(plan: FolderPlan, outcome: FolderOutcome | undefine
       goneFromSource: outcome?.goneFromSource ?? plan.earlier.map((e) => `${e.dir}/${e.file}`),
       goneDeleted: outcome?.goneDeleted ?? false,
     },
+    overMaxSize: plan.messages
+      .filter((m) => m.action === 'too-big')
+      .map((m) => ({
+        ...(m.uid !== undefined ? { uid: m.uid } : {}),
+        ...(m.uidl !== undefined ? { uidl: m.uidl } : {}),
+        size: m.size,
+      })),
   };
 }

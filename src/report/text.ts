@@ -1,4 +1,6 @@
 import { importImapUidLines, verifyImapUidLines } from './imap-uids-text.js';
+import { importLimitLines } from './limits-text.js';
+import { formatBytes, section } from './text-parts.js';
 import {
   type CheckReport,
   folderDiffers,
@@ -98,6 +100,7 @@ function importLines(r: ImportReport, shown: number): string[] {
   lines.push(...historyLines(shown, r.user, 'INBOX', i.history));
   lines.push(...folderLines(r, shown));
   lines.push(...importImapUidLines(r));
+  lines.push(...importLimitLines(r, shown));
   if (r.dryRun)
     lines.push(
       `${r.user}: plan: ${i.toWrite + r.folders.reduce((n, f) => n + f.toWrite, 0)} messages, ${formatBytes(planBytes(r))} to copy`,
@@ -116,18 +119,6 @@ function importLines(r: ImportReport, shown: number): string[] {
 /** Source bytes an import (or its plan) copies, INBOX and folders. */
 export function planBytes(r: ImportReport): number {
   return r.inbox.bytesToWrite + r.folders.reduce((n, f) => n + f.bytesToWrite, 0);
-}
-
-/** "2.4 MB": decimal units, as disk and quota figures are usually given. */
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** One summary line for all other folders; a line per folder only for problems (or with --verbose). */
@@ -265,19 +256,11 @@ function pop3VerifyLines(r: VerifyReport, shown: number): string[] {
 /** "; 2 new here, 2 deleted here since the import": normal life, counted, not a mismatch. */
 function sinceText(r: VerifyReport): string {
   const s = r.sinceImport;
-  if (!s || s.newHere + s.deletedHere + s.goneFromSource === 0) return '';
+  if (!s) return '';
   const gone = s.goneFromSource ? `, ${s.goneFromSource} gone from the source` : '';
-  return `; ${s.newHere} new here, ${s.deletedHere} deleted here${gone} since the import`;
-}
-
-function section<T>(
-  shown: number,
-  user: string,
-  items: readonly T[],
-  title: string,
-  line: (item: T) => string,
-): string[] {
-  if (items.length === 0) return [];
-  const more = items.length > shown ? [`  … and ${items.length - shown} more (--verbose or --json lists all)`] : [];
-  return [`${user}: ${items.length} ${title}:`, ...items.slice(0, shown).map((i) => `  ${line(i)}`), ...more];
+  const life =
+    s.newHere + s.deletedHere + s.goneFromSource > 0
+      ? `; ${s.newHere} new here, ${s.deletedHere} deleted here${gone} since the import`
+      : '';
+  return `${life}${s.overMaxSize ? `; ${s.overMaxSize} not copied by the import (over its --max-size)` : ''}`;
 }

@@ -1,5 +1,6 @@
 import type { ImapServer } from '../maildir/imap-server.js';
 import type { ImapUidOutcome } from '../maildir/imap-uid-state.js';
+import type { QuotaUse } from '../maildir/quota.js';
 import type { InboxPlan } from '../plan/inbox.js';
 import type { UidlMode } from '../uidl/mode.js';
 import type { UnmatchedPop3 } from '../uidl/match.js';
@@ -28,6 +29,19 @@ export interface HistoryReport {
   goneDeleted: boolean;
 }
 
+/** A message above --max-size, not written: its source UID (IMAP), UIDL (INBOX) and announced size. */
+export interface OverMaxSize {
+  uid?: number;
+  uidl?: string;
+  size: number;
+}
+
+/** The Maildir++ quota (maildirsize) after the import; a limit is null where the quota sets none. */
+export interface QuotaReport extends QuotaUse {
+  /** Usage is above a limit: the box refuses this user's mail until some is deleted. */
+  over: boolean;
+}
+
 /** What one user's import did (or, with --dry-run, would do). Plain data: printed as JSON as is. */
 export interface ImportReport {
   kind: 'import';
@@ -41,6 +55,10 @@ export interface ImportReport {
   folders: FolderReport[];
   /** Messages and bytes this run wrote, every folder together (a batch's summary adds them up). */
   written?: { messages: number; bytes: number };
+  /** --max-size: the limit, and the messages above it (every folder together), not written. */
+  overMaxSize?: { limitBytes: number; messages: number; bytes: number };
+  /** The Maildir has a quota: usage after the import (a dry run: after the planned writes). */
+  quota?: QuotaReport;
   plan?: InboxPlan;
   resources?: Resources;
 }
@@ -85,6 +103,8 @@ export interface InboxReport {
   /** Imported with their UIDL, but with no free second in the source's order among the messages here. */
   outOfOrder: string[];
   history: HistoryReport;
+  /** Messages above --max-size: not written, reported; a run without it copies them. */
+  overMaxSize: OverMaxSize[];
   imapUids?: ImapUidOutcome;
   /** Not read this run: STATUS matched what the last complete, clean run saw. */
   unchanged?: boolean;
@@ -108,6 +128,8 @@ export interface FolderReport {
   droppedFlags: Record<string, number>;
   errors: string[];
   history?: HistoryReport;
+  /** Messages above --max-size: not written, reported; a run without it copies them. */
+  overMaxSize: OverMaxSize[];
   /** The box's IMAP server's UID list for the folder (docs/imap-uids.md). */
   imapUids?: ImapUidOutcome;
   /** Why the folder was not imported at all. */

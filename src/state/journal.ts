@@ -17,6 +17,27 @@ export interface JournalEntry {
   size?: number;
 }
 
+/** One message not written because it is above --max-size: a record of what the import decided,
+ *  so verify names it and does not count it missing. It settles nothing: a run without the limit
+ *  (or with a larger one) copies the message, and its written line then tells. */
+export interface JournalSkip {
+  folder: string;
+  uidValidity: string;
+  uid?: number;
+  uidl?: string;
+  /** The size the source announced for it. */
+  size: number;
+  skipped: 'max-size';
+  /** The --max-size of the run that skipped it, in bytes. */
+  maxSize: number;
+}
+
+/** Everything the journal holds: messages written, and messages skipped as too big. */
+export interface JournalContents {
+  entries: JournalEntry[];
+  skips: JournalSkip[];
+}
+
 /**
  * The import journal: one JSON line per message written, appended after the message is synced
  * and linked, in a plain file in the Maildir root (IMAP servers take only dot-directories there
@@ -25,24 +46,26 @@ export interface JournalEntry {
  */
 const JOURNAL_FILE = 'qmail-import.journal';
 
-export async function readJournal(maildir: string, context: ErrorContext): Promise<JournalEntry[]> {
+export async function readJournal(maildir: string, context: ErrorContext): Promise<JournalContents> {
   const file = path.join(maildir, JOURNAL_FILE);
   const lines = (await readOwnFile(file, context)).split('\n');
   const entries: JournalEntry[] = [];
+  const skips: JournalSkip[] = [];
   lines.forEach((line, i) => {
     if (line === '') return;
     const entry = parseEntry(line);
-    if (entry) entries.push(entry);
+    if (entry && 'skipped' in entry) skips.push(entry);
+    else if (entry) entries.push(entry);
     // The last line may be cut short by a crash or a full disk: skipped quietly. Any other bad line
     // (a cut one a later run ended, a `null`, an edit) is skipped with a warning; it fails no run.
     else if (i !== lines.length - 1)
       process.stderr.write(`qmail-import: WARNING: ${file} line ${i + 1} is not a journal entry; skipped\n`);
   });
-  return entries;
+  return { entries, skips };
 }
 
-/** One journal line as an entry, or undefined when it is not one (cut short, `null`, edited). */
-function parseEntry(line: string): JournalEntry | undefined {
+/** One journal line as a record, or undefined when it is not one (cut short, `null`, edited). */
+function parseEntry(line: string): JournalEntry | JournalSkip | undefined {
   let v: unknown;
   try {
     v = JSON.parse(line);
@@ -51,19 +74,21 @@ function parseEntry(line: string): JournalEntry | undefined {
   }
   if (typeof v !== 'object' || v === null) return undefined;
   const e = v as Record<string, unknown>;
-  const ok =
+  const source =
     typeof e.folder === 'string' &&
     typeof e.uidValidity === 'string' &&
-    typeof e.name === 'string' &&
-    typeof e.sha256 === 'string' &&
     (e.uid === undefined || Number.isSafeInteger(e.uid)) &&
     (e.uidl === undefined || typeof e.uidl === 'string') &&
     (e.uid !== undefined || e.uidl !== undefined);
-  return ok ? (e as unknown as JournalEntry) : undefined;
+  if (!source) return undefined;
+  if (e.skipped === 'max-size')
+    return Number.isSafeInteger(e.size) && Number.isSafeInteger(e.maxSize) ? (e as unknown as JournalSkip) : undefined;
+  return typeof e.name === 'string' && typeof e.sha256 === 'string' ? (e as unknown as JournalEntry) : undefined;
 }
 
 /** When the import last wrote a message into this Maildir: the journal's mtime, in whole seconds
- *  (every message written appends a line); undefined when nothing was ever imported here. */
+ *  (every message written appends a line, as does one skipped as too big the first time, in the
+ *  same run as the new mail around it); undefined when nothing was ever imported here. */
 export async function lastWrittenSec(maildir: string, context: ErrorContext): Promise<number | undefined> {
   const file = path.join(maildir, JOURNAL_FILE);
   try {
@@ -99,7 +124,7 @@ export class Journal {
 
   /** One line, written whole or failed. A full disk here stops the folder; the message itself is
    *  already complete and kept. A line cut short by a failed write is ended by the next record. */
-  record(entry: JournalEntry, context: ErrorContext): Promise<void> {
+  record(entry: JournalEntry | JournalSkip, context: ErrorContext): Promise<void> {
     const done = this.queue.then(async () => {
       const line = `${this.cut ? '\n' : ''}${JSON.stringify(entry)}\n`;
       this.cut = true;

@@ -1,4 +1,4 @@
-import type { JournalEntry } from '../state/journal.js';
+import type { JournalEntry, JournalSkip } from '../state/journal.js';
 import { uidlOfName, type MaildirEntry } from '../maildir/pop3d-listing.js';
 import type { ListingDiff } from './compare.js';
 
@@ -14,6 +14,8 @@ export interface SinceImport {
   deletedHere: string[];
   /** Files the import wrote whose message the source no longer has. */
   goneFromSource: string[];
+  /** Source messages the import skipped as above --max-size and never wrote: not here, on purpose. */
+  overMaxSize: string[];
 }
 
 /** The same, counted: per folder, and for the account. */
@@ -21,11 +23,14 @@ export interface SinceCounts {
   newHere: number;
   deletedHere: number;
   goneFromSource: number;
+  overMaxSize: number;
 }
 
 export interface ImportRecord {
   /** The files the import wrote in this folder, by name up to ':' (the last record per name). */
   written: ReadonlyMap<string, JournalEntry>;
+  /** The messages the import skipped in this folder as above --max-size. */
+  skips: readonly JournalSkip[];
   /** When the import last wrote a message (the journal's mtime), in whole seconds. */
   lastImportSec: number;
 }
@@ -52,14 +57,18 @@ export function classifyInbox(
     .map((e) => ({ uidl: uidlOfName(e.name), mtimeSec: e.mtimeSec }))
     .filter((e) => !record.written.has(e.uidl) && !sourceUidls.has(e.uidl) && e.mtimeSec >= record.lastImportSec)
     .map((e) => e.uidl);
-  const normal = new Set([...newHere, ...goneFromSource, ...deletedHere]);
+  // Never written (a later run without --max-size would have a line for it): skipped on purpose.
+  const writtenUidls = new Set([...record.written.values()].map((e) => e.uidl));
+  const skipped = new Set(record.skips.map((s) => s.uidl));
+  const overMaxSize = diff.missing.filter((m) => skipped.has(m.uidl) && !writtenUidls.has(m.uidl)).map((m) => m.uidl);
+  const normal = new Set([...newHere, ...goneFromSource, ...deletedHere, ...overMaxSize]);
   return {
     diff: {
       ...diff,
       missing: diff.missing.filter((m) => !normal.has(m.uidl)),
       extra: diff.extra.filter((m) => !normal.has(m.uidl)),
     },
-    since: { newHere, deletedHere, goneFromSource },
+    since: { newHere, deletedHere, goneFromSource, overMaxSize },
   };
 }
 
@@ -83,10 +92,19 @@ export function classifyFolder(
   const newHere = local
     .filter((e) => !record.written.has(uidlOfName(e.name)) && e.mtimeSec >= record.lastImportSec)
     .map((e) => uidlOfName(e.name));
+  const writtenUids = new Set(
+    [...record.written.values()].filter((e) => e.uidValidity === uidValidity).map((e) => e.uid),
+  );
+  const overMaxSize = new Set(
+    record.skips
+      .filter((s) => s.uidValidity === uidValidity && onSource.has(s.uid as number) && !writtenUids.has(s.uid))
+      .map((s) => s.uid),
+  ).size;
   return {
     newHere: newHere.length,
     deletedHere: deletedHere.length,
     goneFromSource: goneFromSource.length,
-    expectedLocal: sourceUids.length - deletedHere.length + newHere.length + goneFromSource.length,
+    overMaxSize,
+    expectedLocal: sourceUids.length - deletedHere.length + newHere.length + goneFromSource.length - overMaxSize,
   };
 }

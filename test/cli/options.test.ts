@@ -77,6 +77,16 @@ describe('jobFromArgs', () => {
     expect(job({ content: 'all' }).job.content).toBe('all');
   });
 
+  it('takes --max-size in bytes or with K, M, G (powers of 1024), and none by default', () => {
+    expect(['1000', '512K', '10m', '2G'].map((maxSize) => job({ maxSize }).job.maxSize)).toEqual([
+      1000,
+      512 * 1024,
+      10 * 1024 * 1024,
+      2 * 1024 ** 3,
+    ]);
+    expect(job().job.maxSize).toBeUndefined();
+  });
+
   it('reads the first line of --password-file, over the environment', () => {
     const file = fileWith('pw', 'se:cret\nsecond line\n');
     expect(job({ passwordFile: file }).job.password).toBe('se:cret');
@@ -109,6 +119,12 @@ describe('jobFromArgs', () => {
       `--password-file ${path.join(dir, 'absent')}: cannot read: ENOENT`,
     ],
     ['a --qmail-pop3d that is not executable', { qmailPop3d: path.join(dir, 'absent') }, 'not an executable file'],
+    [
+      'a --max-size that is no size',
+      { maxSize: '10MB' },
+      '--max-size 10MB: give a size above 0 in bytes, or with K, M or G',
+    ],
+    ['a --max-size of 0', { maxSize: '0' }, '--max-size 0: give a size above 0'],
   ])('refuses %s', (_what, over, message) => {
     expect(usageError(over)).toContain(message);
   });

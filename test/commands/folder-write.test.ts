@@ -34,7 +34,7 @@ const put = (rel: string, text: string, mtimeSec = MTIME - 100) => {
 const read = (rel: string) => fs.readFileSync(at(rel), 'utf8');
 const mtimeOf = (rel: string) => Math.floor(fs.statSync(at(rel)).mtimeMs / 1000);
 const ls = (sub: string) => fs.readdirSync(at(sub)).sort();
-const lines = () => readJournal(maildir, CONTEXT);
+const lines = async () => (await readJournal(maildir, CONTEXT)).entries;
 
 const message = (uid: number, over: Partial<PlannedMessage> = {}): PlannedMessage => ({
   source: 'imap',

@@ -99,6 +99,31 @@ describe('planFolder', () => {
     ]);
   });
 
+  it('holds back a message to write above --max-size, never one already here or deleted here, and records its skip once', () => {
+    const files = [there(1)];
+    const records = [record(1), record(4)];
+    const all = [meta(1), meta(2), meta(3), meta(4)];
+    const plan = planFolder(input(all, files, records, { maxSize: 1002 }));
+    expect(plan.maxSize).toBe(1002);
+    expect(plan.messages.map((m) => [m.uid, m.action, m.unrecorded])).toEqual([
+      [1, 'present', undefined],
+      [2, 'write', undefined],
+      [3, 'too-big', true],
+      [4, 'deleted-here', undefined],
+    ]);
+    // A later run with the limit again: the journal has the skip already.
+    const skip = { folder: 'Archive', uidValidity: V, uid: 3, size: 1003, skipped: 'max-size' as const, maxSize: 1002 };
+    const existing = new Map(files);
+    const again = planFolder({
+      ...input(all, files, records, { maxSize: 1002 }),
+      facts: { uidValidity: V, existing, history: folderHistory(records, 'Archive', V, existing, [skip]) },
+    });
+    expect(again.messages[2]).toMatchObject({ action: 'too-big' });
+    expect(again.messages[2]?.unrecorded).toBeUndefined();
+    // Without the limit the skip settles nothing: the message is written.
+    expect(planFolder(input(all, files, records)).messages[2]?.action).toBe('write');
+  });
+
   it('says the source renumbered the folder, and does not take old files as deleted here', () => {
     const OLD = '1600000000';
     const plan = planFolder(input([meta(1)], [], [record(1, { uidValidity: OLD })]));

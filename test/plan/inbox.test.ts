@@ -168,6 +168,33 @@ describe('planInbox', () => {
     expect(plan.unmatchedPop3).toEqual([]);
   });
 
+  it('holds back messages above --max-size by their announced size (IMAP, or POP3 LIST), and a later run without it writes them in the source order', () => {
+    const listing = [`${V}.1`, 'big-on-pop3', `${V}.2`, `${V}.3`].map((uidl, i) => ({
+      n: i + 1,
+      uidl,
+      size: i === 1 ? 5000 : 1001 + i,
+    }));
+    const matched = matchUidls(V, IMAP, listing);
+    const viaPop3 = [listing[1]!];
+    const first = planInbox(input({ matched, viaPop3, maxSize: 1002 }));
+    expect(first.messages.map((m) => [m.name, m.action])).toEqual([
+      [`${V}.1`, 'write'],
+      ['big-on-pop3', 'too-big'],
+      [`${V}.2`, 'write'],
+      [`${V}.3`, 'too-big'],
+    ]);
+    // What the first run wrote, as the second finds it.
+    const written = first.messages.filter((m) => m.action === 'write');
+    const existing = new Map(written.map((m) => file(m.name, m.mtimeSec, m.dir, m.file.slice(m.name.length))));
+    const records = written.map((m) => record(m.name, m.uid, { uidl: m.uidl, size: m.size }));
+    const second = planInbox(input({ matched, viaPop3, existing, records }));
+    expect(second.messages.map((m) => m.action)).toEqual(['present', 'write', 'present', 'write']);
+    expect(second.outOfOrder).toEqual([]);
+    const mtimes = second.messages.map((m) => m.mtimeSec);
+    expect(mtimes).toEqual([...mtimes].sort((a, b) => a - b));
+    expect(new Set(mtimes).size).toBe(4);
+  });
+
   it('with UIDLs off, names every message normally and flags none as downloaded again', () => {
     const plan = planInbox(input({ matched: undefined }));
     expect(plan.messages.map((m) => m.name)).toEqual(

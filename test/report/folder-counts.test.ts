@@ -25,6 +25,7 @@ const plan: FolderPlan = {
     message(4, 'reflag'),
     message(5, 'deleted-here'),
     message(6, 'write'),
+    message(7, 'too-big'),
   ],
   earlier: [
     { dir: 'cur', file: 'old:2,S', record: { folder: 'Archive', uidValidity: '1', uid: 9, name: 'old', sha256: 'x' } },
@@ -49,6 +50,7 @@ describe('folderCounts', () => {
         goneFromSource: ['cur/old:2,S'],
         goneDeleted: false,
       },
+      overMaxSize: [{ uid: 7, size: 100 }],
     });
   });
 
@@ -75,6 +77,7 @@ describe('folderCounts', () => {
       reflagged: 1,
       errors: ['alice Archive uid 6: link failed'],
       history: { movedByContent: 1, keptDeleted: 1, goneFromSource: [], goneDeleted: true },
+      overMaxSize: [{ uid: 7, size: 100 }],
     });
   });
 });

@@ -12,6 +12,7 @@ const folder = (over: Partial<FolderReport> = {}): FolderReport => ({
   reflagged: 0,
   droppedFlags: {},
   errors: [],
+  overMaxSize: [],
   ...over,
 });
 const importReport = (inbox: Partial<ImportReport['inbox']> = {}, folders = [folder()]): ImportReport => ({
@@ -41,6 +42,7 @@ const importReport = (inbox: Partial<ImportReport['inbox']> = {}, folders = [fol
     outOfOrder: [],
     readWithRetr: 0,
     history: { movedByContent: 0, keptDeleted: 2, goneFromSource: ['new/x'], goneDeleted: false },
+    overMaxSize: [],
     ...inbox,
   },
   folders,

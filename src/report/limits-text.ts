@@ -1,0 +1,39 @@
+import { formatBytes, section } from './text-parts.js';
+import type { ImportReport, OverMaxSize, QuotaReport } from './types.js';
+
+/** Import: the messages --max-size held back, by folder, and a quota the Maildir ends over. */
+export function importLimitLines(r: ImportReport, shown: number): string[] {
+  return [...overMaxSizeLines(r, shown), ...(r.quota?.over ? [overQuotaLine(r.user, r.quota, r.dryRun)] : [])];
+}
+
+function overMaxSizeLines(r: ImportReport, shown: number): string[] {
+  const limit = r.overMaxSize;
+  if (!limit || limit.messages === 0) return [];
+  const folders = [
+    { name: 'INBOX', skipped: r.inbox.overMaxSize },
+    ...r.folders.map((f) => ({ name: f.name, skipped: f.overMaxSize })),
+  ].filter((f) => f.skipped.length > 0);
+  const perFolder = folders.map((f) => `${JSON.stringify(f.name)} ${f.skipped.length}`).join(', ');
+  const items = folders.flatMap((f) => f.skipped.map((m) => ({ folder: f.name, ...m })));
+  const verb = r.dryRun ? 'would not be copied' : 'not copied';
+  return section(
+    shown,
+    r.user,
+    items,
+    `messages (${formatBytes(limit.bytes)}) over --max-size ${limit.limitBytes} bytes ${verb} (${perFolder}); a run without --max-size, or with a larger one, copies them`,
+    (m: OverMaxSize & { folder: string }) =>
+      `${JSON.stringify(m.folder)}${m.uid !== undefined ? ` uid ${m.uid}` : ''}${m.uidl !== undefined ? ` uidl ${JSON.stringify(m.uidl)}` : ''}: ${formatBytes(m.size)}`,
+  );
+}
+
+/** The admin must know before the user's first mail bounces: every byte was still copied. */
+function overQuotaLine(user: string, q: QuotaReport, dryRun: boolean): string {
+  const limits = [
+    ...(q.limitBytes !== null ? [`${formatBytes(q.limitBytes)} (${q.limitBytes}S)`] : []),
+    ...(q.limitMessages !== null ? [`${q.limitMessages} messages (${q.limitMessages}C)`] : []),
+  ].join(' and ');
+  const [state, after] = dryRun
+    ? ['would end over its quota', 'the import copies all mail all the same, then the box refuses new mail']
+    : ['is over its quota', 'all mail was copied, but the box refuses new mail'];
+  return `${user}: WARNING: the Maildir ${state}: ${formatBytes(q.usedBytes)} in ${q.usedMessages} messages, maildirsize allows ${limits}; ${after} for this user until some is deleted or the quota is raised`;
+}
