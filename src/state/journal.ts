@@ -15,6 +15,16 @@ export interface JournalEntry {
   sha256: string;
   /** The size the source announced for it (absent in journals of older versions). */
   size?: number;
+  /** The file as written: stored (LF) size, LF count and mtime. While its size and mtime are
+   *  still these, verify takes its CRLF size from here instead of reading it (docs/journal.md).
+   *  Absent in journals of older versions and for files adopted, not written. */
+  stored?: StoredFile;
+}
+
+export interface StoredFile {
+  bytes: number;
+  lines: number;
+  mtimeSec: number;
 }
 
 /**
@@ -59,7 +69,16 @@ function parseEntry(line: string): JournalEntry | undefined {
     (e.uid === undefined || Number.isSafeInteger(e.uid)) &&
     (e.uidl === undefined || typeof e.uidl === 'string') &&
     (e.uid !== undefined || e.uidl !== undefined);
-  return ok ? (e as unknown as JournalEntry) : undefined;
+  if (!ok) return undefined;
+  // A `stored` that is not three whole numbers is dropped: verify then reads the file.
+  const { stored, ...entry } = e;
+  return (isStoredFile(stored) ? { ...entry, stored } : entry) as unknown as JournalEntry;
+}
+
+function isStoredFile(v: unknown): v is StoredFile {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as Record<string, unknown>;
+  return [s.bytes, s.lines, s.mtimeSec].every((n) => Number.isSafeInteger(n));
 }
 
 /** When the import last wrote a message into this Maildir: the journal's mtime, in whole seconds
