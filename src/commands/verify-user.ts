@@ -12,14 +12,14 @@ import { hashFile, pickSample } from '../verify/content.js';
 import { compareListings, splitSharedUidls, type LocalListed } from '../verify/compare.js';
 import { runQmailPop3d, type Pop3dRun } from '../verify/qmail-pop3d-runner.js';
 import { crlfSizesOf } from '../verify/local-sizes.js';
-import { readSourceFolders } from '../verify/source-folders.js';
+import { listSelectedFolders, readSourceFolders } from '../verify/source-folders.js';
 import { closeImap, openImap, type SourceFolder } from '../source/imap.js';
 import { checkFolders, type FolderCheck } from '../verify/folders.js';
 import { folderNameEncodingOf } from '../maildir/folder-name.js';
 import { resolveImapServer } from '../maildir/imap-server.js';
 import { checkImapUids } from '../verify/imap-uids.js';
 import { classifyInbox, type ImportRecord, type SinceCounts, type SinceImport } from '../verify/since-import.js';
-import { lastWrittenSec, readJournal } from '../state/journal.js';
+import { lastWrittenSec, readJournal, type JournalEntry } from '../state/journal.js';
 import { credentialsOf, folderWanted, outsideNamespaces, type UserJob } from './user-job.js';
 
 /**
@@ -34,12 +34,12 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
   const ownerUid = await ownerOf(job.maildir, context);
   // The binary runs before the scan: should it move files (new/ to cur/) the scan still finds them by UIDL.
   const run = job.qmailPop3d ? await runQmailPop3d(job.qmailPop3d, job.maildir, context) : undefined;
-  const recordOf = await importRecords(job, context);
-  const inboxRecord = recordOf('INBOX');
   // The Maildir, the source's POP3 and the source's IMAP do not wait for each other.
-  const here = listHere(job.maildir, run, inboxRecord, context);
-  const [{ entries, model, local }, { source, contentDiffers, contentChecked }, { sourceFolders, imapUids }] =
-    await allInOrder([here, readPop3(job, here, context), readImap(job, context)]);
+  const records = importRecords(job, context);
+  const here = records.then((recordOf) => listHere(job.maildir, run, recordOf('INBOX'), context));
+  const [recordOf, { entries, model, local }, { source, contentDiffers, contentChecked }, { sourceFolders, imapUids }] =
+    await allInOrder([records, here, readPop3(job, here, context), readImap(job, context)]);
+  const inboxRecord = recordOf('INBOX');
   // The directory names import chose for the box's IMAP server (src/maildir/folder-name.ts).
   const encoding = folderNameEncodingOf(resolveImapServer(job.imapServer, job.maildir).server);
   const folders = await checkFolders(sourceFolders, job.maildir, entries, recordOf, context, encoding);
@@ -116,19 +116,17 @@ function readPop3(job: UserJob, here: Promise<InboxHere>, context: ErrorContext)
   });
 }
 
-/** Each selected source folder read once over IMAP, and the box's IMAP server's view compared with it. */
+/** Each selected source folder read once over IMAP while the box's IMAP server views the Maildir. */
 async function readImap(job: UserJob, context: ErrorContext) {
   const imap = await openImap(job.imap, credentialsOf(job), context);
   const wanted = (f: SourceFolder) => folderWanted(job, f.path) && !outsideNamespaces(job, f);
-  const sourceFolders = await readSourceFolders(imap, wanted, job.strict, context).finally(() => closeImap(imap));
-  const imapUids = await checkImapUids(
-    sourceFolders,
-    job.maildir,
-    job.imapServer,
-    context,
-    job.courierImapd,
-    job.strict,
-  );
+  const selected = await listSelectedFolders(imap, wanted, context).catch(async (err: unknown) => {
+    await closeImap(imap);
+    throw err;
+  });
+  const reading = readSourceFolders(imap, selected, job.strict, context).finally(() => closeImap(imap));
+  const box = checkImapUids(selected, reading, job.maildir, job.imapServer, context, job.courierImapd, job.strict);
+  const [sourceFolders, imapUids] = await allInOrder([reading, box]);
   return { sourceFolders, imapUids };
 }
 
@@ -149,11 +147,12 @@ async function importRecords(
 ): Promise<(folder: string) => ImportRecord | undefined> {
   const lastImportSec = job.strict ? undefined : await lastWrittenSec(job.maildir, context);
   if (lastImportSec === undefined) return () => undefined;
-  const entries = await readJournal(job.maildir, context);
-  return (folder) => ({
-    written: new Map(entries.filter((e) => e.folder === folder).map((e) => [e.name, e])),
-    lastImportSec,
-  });
+  const byFolder = new Map<string, Map<string, JournalEntry>>();
+  for (const e of await readJournal(job.maildir, context)) {
+    const written = byFolder.get(e.folder) ?? new Map<string, JournalEntry>();
+    byFolder.set(e.folder, written.set(e.name, e));
+  }
+  return (folder) => ({ written: byFolder.get(folder) ?? new Map(), lastImportSec });
 }
 
 /** INBOX by its POP3 listing, every other folder by its IMAP UIDs: the account's normal life in one count. */

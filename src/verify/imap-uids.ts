@@ -8,6 +8,7 @@ import {
   type ImapServerChoice,
 } from '../maildir/imap-server.js';
 import type { FolderFlags } from '../source/imap-flag-search.js';
+import type { SourceFolder } from '../source/imap.js';
 import { DOVECOT_IMAP, viewWithDovecotImap, type BoxFolderView } from './box-imap-runner.js';
 import { viewWithCourierImapd } from './courier-imapd-runner.js';
 import type { SourceFolderRead } from './source-folders.js';
@@ -25,12 +26,14 @@ export interface ImapUidCheck {
 
 /**
  * Runs the box's IMAP server on the Maildir and compares, per selected source folder, its
- * UIDVALIDITY, UIDs and flags with the source's. Messages the box has beyond the source's (mail
- * delivered after the cutover) are no difference. `courierImapd`: Courier's imapd as the admin
- * named it (--courier-imapd, $COURIER_IMAPD); else where it is installed.
+ * UIDVALIDITY, UIDs and flags with the source's. The server runs while the source's folders are
+ * still `reading` (each once, for the folder check too). Messages the box has beyond the
+ * source's (mail delivered after the cutover) are no difference. `courierImapd`: Courier's
+ * imapd as the admin named it (--courier-imapd, $COURIER_IMAPD); else where it is installed.
  */
 export async function checkImapUids(
-  sourceFolders: readonly SourceFolderRead[],
+  selected: readonly SourceFolder[],
+  reading: Promise<readonly SourceFolderRead[]>,
   maildir: string,
   choice: ImapServerChoice,
   context: ErrorContext,
@@ -44,20 +47,23 @@ export async function checkImapUids(
   const binary = server === 'dovecot' ? DOVECOT_IMAP : (courierImapd ?? installedImapBinary('courier'));
   if (binary === undefined || !fs.existsSync(binary))
     return { ...none, skipped: `${binary ?? "Courier's imapd (--courier-imapd, $COURIER_IMAPD)"} not found` };
-  const folders: { imapName: string; dir: string; snapshot: FolderFlags }[] = [];
-  for (const { folder, read: snapshot } of sourceFolders) {
-    const isInbox = folder.path.toUpperCase() === 'INBOX';
-    const where = isInbox ? { imapName: 'INBOX', dir: '' } : boxFolderOf(folder.parts, server);
-    // A folder the server refuses to open is reported by the folder check; here it is left out.
-    if (!where || snapshot instanceof FolderError) continue;
-    folders.push({ ...where, snapshot });
-  }
+  const onBox = selected.flatMap((folder) => {
+    const where =
+      folder.path.toUpperCase() === 'INBOX' ? { imapName: 'INBOX', dir: '' } : boxFolderOf(folder.parts, server);
+    return where ? [{ ...where, path: folder.path }] : [];
+  });
   const views = await (server === 'dovecot' ? viewWithDovecotImap : viewWithCourierImapd)(
     binary,
     maildir,
-    folders,
+    onBox,
     context,
   );
+  const readOf = new Map((await reading).map((r) => [r.folder.path, r.read]));
+  // A folder the server refuses to open is reported by the folder check; here it is left out.
+  const folders = onBox.flatMap((f) => {
+    const snapshot = readOf.get(f.path);
+    return snapshot && !(snapshot instanceof FolderError) ? [{ ...f, snapshot }] : [];
+  });
   return {
     server,
     ranBy: `${server} ${binary}`,

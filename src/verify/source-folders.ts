@@ -10,22 +10,31 @@ export interface SourceFolderRead {
   read: FolderFlags | FolderError;
 }
 
+/** The source folders verify compares: every selectable one `wanted`, and INBOX always. */
+export async function listSelectedFolders(
+  imap: ImapFlow,
+  wanted: (folder: SourceFolder) => boolean,
+  context: ErrorContext,
+): Promise<SourceFolder[]> {
+  return (await listFolders(imap, context)).filter(
+    (f) => f.selectable && (f.path.toUpperCase() === 'INBOX' || wanted(f)),
+  );
+}
+
 /**
- * Reads every selected source folder (INBOX always) once, for both the folder check and the IMAP
- * UID check. `exact` (--strict): every flag and keyword of every message, with a FETCH; else the
- * UIDs and the flags a Maildir name holds, with SEARCHes (src/source/imap-flag-search.ts): all
- * that the checks compare without --strict.
+ * Reads each folder once, for both the folder check and the IMAP UID check. `exact` (--strict):
+ * every flag and keyword of every message, with a FETCH; else the UIDs and the flags a Maildir
+ * name holds, with SEARCHes (src/source/imap-flag-search.ts): all that the checks compare
+ * without --strict.
  */
 export async function readSourceFolders(
   imap: ImapFlow,
-  wanted: (folder: SourceFolder) => boolean,
+  folders: readonly SourceFolder[],
   exact: boolean,
   context: ErrorContext,
 ): Promise<SourceFolderRead[]> {
   const out: SourceFolderRead[] = [];
-  for (const folder of await listFolders(imap, context)) {
-    const isInbox = folder.path.toUpperCase() === 'INBOX';
-    if (!folder.selectable || (!isInbox && !wanted(folder))) continue;
+  for (const folder of folders) {
     const where = { ...context, folder: folder.path };
     const read = await (
       exact ? readFolderSnapshot(imap, folder.path, where) : readFolderFlags(imap, folder.path, MAILDIR_FLAGS, where)
