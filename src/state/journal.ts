@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
-import { endsWithNewline, openOwnFile, readOwnFile, writeAll } from '../maildir/read-file.js';
+import { endsWithNewline, openOwnFile, writeAll } from '../maildir/read-file.js';
 
 /** One message written: where it came from and which file it became. */
 export interface JournalEntry {
@@ -37,17 +37,35 @@ const JOURNAL_FILE = 'qmail-import.journal';
 
 export async function readJournal(maildir: string, context: ErrorContext): Promise<JournalEntry[]> {
   const file = path.join(maildir, JOURNAL_FILE);
-  const lines = (await readOwnFile(file, context)).split('\n');
   const entries: JournalEntry[] = [];
-  lines.forEach((line, i) => {
+  let lineNo = 0;
+  const take = (line: string, last: boolean) => {
+    lineNo += 1;
     if (line === '') return;
     const entry = parseEntry(line);
     if (entry) entries.push(entry);
     // The last line may be cut short by a crash or a full disk: skipped quietly. Any other bad line
     // (a cut one a later run ended, a `null`, an edit) is skipped with a warning; it fails no run.
-    else if (i !== lines.length - 1)
-      process.stderr.write(`qmail-import: WARNING: ${file} line ${i + 1} is not a journal entry; skipped\n`);
-  });
+    else if (!last)
+      process.stderr.write(`qmail-import: WARNING: ${file} line ${lineNo} is not a journal entry; skipped\n`);
+  };
+  const handle = await openOwnFile(file, fs.constants.O_RDONLY, context);
+  if (!handle) return entries;
+  // Streamed: a journal of 100,000 messages is tens of MB; read whole, it and its lines would sit
+  // in memory beside the entries parsed from them.
+  let rest = '';
+  try {
+    for await (const chunk of handle.createReadStream({ encoding: 'utf8', autoClose: false })) {
+      const lines = (rest + (chunk as string)).split('\n');
+      rest = lines.pop() as string;
+      for (const line of lines) take(line, false);
+    }
+  } catch (err) {
+    throw new FolderError(syscallText('read', file, err), { ...context, cause: err });
+  } finally {
+    await handle.close();
+  }
+  take(rest, true);
   return entries;
 }
 
