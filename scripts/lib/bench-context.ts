@@ -73,6 +73,8 @@ export function qmailImport(
       user,
       '--maildir',
       maildir,
+      // Each import goes into a fresh home: the Maildir is made there (issue 14: only with --create).
+      ...(command === 'import' ? ['--create'] : []),
       ...extra,
     ],
     options: {},

@@ -112,7 +112,8 @@ export class FolderWriteSession {
         this.outcome.bytes += d.bytes;
         this.outcome.messages += 1;
       }
-      this.pending.push(this.entry({ uid: m.uid, uidl: m.uidl, name: m.name, sha256: d.sha256, size: m.size }));
+      const stored = { bytes: d.bytes, lines: d.lines, mtimeSec: m.mtimeSec };
+      this.pending.push(this.entry({ uid: m.uid, uidl: m.uidl, name: m.name, sha256: d.sha256, size: m.size, stored }));
       if (this.pending.length >= JOURNAL_BATCH) await this.publish();
     } catch (err) {
       if (!(err instanceof MessageError)) throw err;

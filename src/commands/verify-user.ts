@@ -1,8 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
-import { crlfExtra } from '../maildir/line-endings.js';
-import { listLikeQmailPop3d, uidlOfName, type MaildirEntry } from '../maildir/pop3d-listing.js';
+import { listLikeQmailPop3d, uidlOfName, type MaildirEntry, type Pop3dListing } from '../maildir/pop3d-listing.js';
 import { scanMaildir, type ScannedEntry } from '../maildir/scan.js';
 import type { SinceImportReport, VerifyReport } from '../report/types.js';
 import { withPop3Session } from '../source/pop3-client.js';
@@ -11,66 +10,39 @@ import { joinUidlAndList } from '../source/pop3-listing.js';
 import { hashPop3Message } from '../source/content-hash.js';
 import { hashFile, pickSample } from '../verify/content.js';
 import { compareListings, splitSharedUidls, type LocalListed } from '../verify/compare.js';
-import { runQmailPop3d } from '../verify/qmail-pop3d-runner.js';
+import { runQmailPop3d, type Pop3dRun } from '../verify/qmail-pop3d-runner.js';
+import { crlfSizesOf } from '../verify/local-sizes.js';
+import { listSelectedFolders, readSourceFolders } from '../verify/source-folders.js';
 import { closeImap, openImap, type SourceFolder } from '../source/imap.js';
 import { checkFolders, type FolderCheck } from '../verify/folders.js';
 import { folderNameEncodingOf } from '../maildir/folder-name.js';
 import { resolveImapServer } from '../maildir/imap-server.js';
 import { checkImapUids } from '../verify/imap-uids.js';
 import { classifyInbox, type ImportRecord, type SinceCounts, type SinceImport } from '../verify/since-import.js';
-import { lastWrittenSec, readJournal } from '../state/journal.js';
+import { lastWrittenSec, readJournal, type JournalEntry } from '../state/journal.js';
 import { credentialsOf, folderWanted, outsideNamespaces, type UserJob } from './user-job.js';
-
-const LF_COUNT_CONCURRENCY = 16;
 
 /**
  * Compares the source's POP3 listing with qmail-pop3d's listing of the Maildir: the real binary
  * when there is one, its rules applied to the Maildir otherwise. With --content, also compares
  * the bytes of sampled messages. Unless --strict (or with no journal), mail delivered or deleted
- * here since the import is counted as normal life, not a mismatch. Changes nothing in the Maildir.
+ * here since the import is counted as normal life, not a mismatch, and a file still as the journal
+ * recorded it is not read again. Changes nothing in the Maildir.
  */
 export async function verifyUser(job: UserJob): Promise<VerifyReport> {
   const context: ErrorContext = { user: job.user, folder: 'INBOX' };
   const ownerUid = await ownerOf(job.maildir, context);
   // The binary runs before the scan: should it move files (new/ to cur/) the scan still finds them by UIDL.
   const run = job.qmailPop3d ? await runQmailPop3d(job.qmailPop3d, job.maildir, context) : undefined;
-  const entries = await scanMaildir(job.maildir, true, context);
-  const model = listLikeQmailPop3d(entries, Math.floor(Date.now() / 1000));
-  const byUidl = new Map(entries.map((e) => [uidlOfName(e.name), e]));
-  const listed = run
-    ? joinUidlAndList(run.uidl, run.list).map((m) => ({ ...m, entry: byUidl.get(m.uidl) }))
-    : model.messages;
-  const local = await withCrlfSizes(job.maildir, listed, context);
-  const recordOf = await importRecords(job, context);
+  // The Maildir, the source's POP3 and the source's IMAP do not wait for each other.
+  const records = importRecords(job, context);
+  const here = records.then((recordOf) => listHere(job.maildir, run, recordOf('INBOX'), context));
+  const [recordOf, { entries, model, local }, { source, contentDiffers, contentChecked }, { sourceFolders, imapUids }] =
+    await allInOrder([records, here, readPop3(job, here, context), readImap(job, context)]);
   const inboxRecord = recordOf('INBOX');
-
-  const { source, contentDiffers, contentChecked } = await withPop3Session(
-    job.pop3,
-    credentialsOf(job),
-    context,
-    async ({ session }) => {
-      const source = joinUidlAndList(await session.uidl(), await session.list());
-      // A repeat of a UIDL is not the message in that UIDL's file: only first occurrences are sampled.
-      const common = splitSharedUidls(source).first.filter((m) => byUidl.has(m.uidl));
-      const sample = job.content ? pickSample(common.length, job.content).map((i) => common[i] as Pop3Message) : [];
-      const contentDiffers: string[] = [];
-      for (const m of sample) {
-        const e = byUidl.get(m.uidl) as MaildirEntry;
-        if ((await hashPop3Message(session, m.n, m.size)) !== (await hashFile(path.join(job.maildir, e.dir, e.name))))
-          contentDiffers.push(m.uidl);
-      }
-      return { source, contentDiffers, contentChecked: sample.length };
-    },
-  );
-
-  const imap = await openImap(job.imap, credentialsOf(job), context);
-  const wanted = (f: SourceFolder) => folderWanted(job, f.path) && !outsideNamespaces(job, f);
   // The directory names import chose for the box's IMAP server (src/maildir/folder-name.ts).
   const encoding = folderNameEncodingOf(resolveImapServer(job.imapServer, job.maildir).server);
-  const { folders, imapUids } = await (async () => ({
-    folders: await checkFolders(imap, job.maildir, entries, wanted, recordOf, context, encoding),
-    imapUids: await checkImapUids(imap, job.maildir, job.imapServer, wanted, context, job.courierImapd, job.strict),
-  }))().finally(() => closeImap(imap));
+  const folders = await checkFolders(sourceFolders, job.maildir, entries, recordOf, context, encoding);
   const exact = compareListings(source, local);
   const { diff, since } = inboxRecord
     ? classifyInbox(exact, new Set(source.map((m) => m.uidl)), entries, inboxRecord)
@@ -102,6 +74,72 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
   };
 }
 
+interface InboxHere {
+  entries: ScannedEntry[];
+  model: Pop3dListing;
+  byUidl: Map<string, MaildirEntry>;
+  /** What qmail-pop3d lists (run, or modelled), with CRLF sizes. */
+  local: LocalListed[];
+}
+
+/** The INBOX as qmail-pop3d lists it: the real binary's listing when it ran, the model's otherwise. */
+async function listHere(
+  maildir: string,
+  run: Pop3dRun | undefined,
+  record: ImportRecord | undefined,
+  context: ErrorContext,
+): Promise<InboxHere> {
+  const entries = await scanMaildir(maildir, true, context);
+  const model = listLikeQmailPop3d(entries, Math.floor(Date.now() / 1000));
+  const byUidl = new Map(entries.map((e) => [uidlOfName(e.name), e]));
+  const listed = run
+    ? joinUidlAndList(run.uidl, run.list).map((m) => ({ ...m, entry: byUidl.get(m.uidl) }))
+    : model.messages;
+  return { entries, model, byUidl, local: await crlfSizesOf(maildir, listed, record, context) };
+}
+
+/** The source's POP3 listing and, with --content, the sampled messages compared byte for byte. */
+function readPop3(job: UserJob, here: Promise<InboxHere>, context: ErrorContext) {
+  return withPop3Session(job.pop3, credentialsOf(job), context, async ({ session }) => {
+    const source = joinUidlAndList(await session.uidl(), await session.list());
+    const { byUidl } = await here;
+    // A repeat of a UIDL is not the message in that UIDL's file: only first occurrences are sampled.
+    const common = splitSharedUidls(source).first.filter((m) => byUidl.has(m.uidl));
+    const sample = job.content ? pickSample(common.length, job.content).map((i) => common[i] as Pop3Message) : [];
+    const contentDiffers: string[] = [];
+    for (const m of sample) {
+      const e = byUidl.get(m.uidl) as MaildirEntry;
+      if ((await hashPop3Message(session, m.n, m.size)) !== (await hashFile(path.join(job.maildir, e.dir, e.name))))
+        contentDiffers.push(m.uidl);
+    }
+    return { source, contentDiffers, contentChecked: sample.length };
+  });
+}
+
+/** Each selected source folder read once over IMAP while the box's IMAP server views the Maildir. */
+async function readImap(job: UserJob, context: ErrorContext) {
+  const imap = await openImap(job.imap, credentialsOf(job), context);
+  const wanted = (f: SourceFolder) => folderWanted(job, f.path) && !outsideNamespaces(job, f);
+  const selected = await listSelectedFolders(imap, wanted, context).catch(async (err: unknown) => {
+    await closeImap(imap);
+    throw err;
+  });
+  const reading = readSourceFolders(imap, selected, job.strict, context).finally(() => closeImap(imap));
+  const box = checkImapUids(selected, reading, job.maildir, job.imapServer, context, job.courierImapd, job.strict);
+  const [sourceFolders, imapUids] = await allInOrder([reading, box]);
+  return { sourceFolders, imapUids };
+}
+
+/**
+ * Waits for every one, then throws the first failure in the order given (the order the steps
+ * used to run in, so the same fault wins): none is left running unwatched.
+ */
+async function allInOrder<T extends readonly unknown[]>(all: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(all);
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 /** Per folder, what the import wrote and when it last wrote; undefined for all with --strict or without a journal. */
 async function importRecords(
   job: UserJob,
@@ -110,8 +148,13 @@ async function importRecords(
   const lastImportSec = job.strict ? undefined : await lastWrittenSec(job.maildir, context);
   if (lastImportSec === undefined) return () => undefined;
   const { entries, skips } = await readJournal(job.maildir, context);
+  const byFolder = new Map<string, Map<string, JournalEntry>>();
+  for (const e of entries) {
+    const written = byFolder.get(e.folder) ?? new Map<string, JournalEntry>();
+    byFolder.set(e.folder, written.set(e.name, e));
+  }
   return (folder) => ({
-    written: new Map(entries.filter((e) => e.folder === folder).map((e) => [e.name, e])),
+    written: byFolder.get(folder) ?? new Map(),
     skips: skips.filter((s) => s.folder === folder),
     lastImportSec,
   });
@@ -141,27 +184,4 @@ async function ownerOf(maildir: string, context: ErrorContext): Promise<number> 
   } catch (err) {
     throw new FolderError(syscallText('stat', maildir, err), { ...context, cause: err });
   }
-}
-
-/**
- * qmail-pop3d reports stored (LF) sizes; the source reports CRLF sizes. The CRLF size of a stored
- * file is its size plus its LF count (docs/qmail-pop3d.md), so each listed file is read once.
- */
-async function withCrlfSizes(
-  maildir: string,
-  listed: (Pop3Message & { entry?: MaildirEntry })[],
-  context: ErrorContext,
-): Promise<LocalListed[]> {
-  const out: LocalListed[] = new Array(listed.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < listed.length) {
-      const i = next++;
-      const m = listed[i] as (typeof listed)[number];
-      const lines = m.entry ? await crlfExtra(path.join(maildir, m.entry.dir, m.entry.name), context) : 0;
-      out[i] = { n: m.n, uidl: m.uidl, sizeCrlf: m.size + lines };
-    }
-  };
-  await Promise.all(Array.from({ length: LF_COUNT_CONCURRENCY }, worker));
-  return out;
 }

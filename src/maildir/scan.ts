@@ -1,3 +1,4 @@
+import { lstatSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
@@ -33,7 +34,9 @@ export async function scanMaildir(dir: string, followLinks: boolean, context: Er
     for (const name of names) {
       const file = path.join(subdir, name);
       try {
-        const st = await (followLinks ? fs.stat(file) : fs.lstat(file));
+        // Synchronous: one stat per message, and a thread-pool round trip per call costs several
+        // times the stat itself (100,000 files: seconds against a fraction of one).
+        const st = followLinks ? statSync(file) : lstatSync(file);
         out.push({
           dir: sub,
           name,

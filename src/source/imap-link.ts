@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import type { ImapFlow, ImapFlowError } from 'imapflow';
-import { ImportError, MessageError, SourceError, type ErrorContext } from '../errors.js';
+import { FolderError, ImportError, MessageError, SourceError, type ErrorContext } from '../errors.js';
 import { IMAP_KEEPALIVE_FRACTION } from '../limits.js';
 
 /** What we know of one IMAP connection beyond imapflow: whom it reaches, and why it ended. */
@@ -79,4 +79,32 @@ export function namedDownload(client: ImapFlow, content: Readable, uid: number, 
   out.once('close', () => content.destroy());
   content.pipe(out);
   return out;
+}
+
+/**
+ * Runs one IMAP call. A NO or BAD answer is the server refusing this folder or these messages
+ * (a folder it lists but cannot open): the folder's error, and the others go on. Anything else
+ * (a dropped connection, a stall) is the source's; our own errors pass as they are: a full disk
+ * met while writing inside a fetch loop is local, not the server's fault.
+ */
+export async function imapCall<T>(
+  client: ImapFlow,
+  call: () => Promise<T>,
+  what: string,
+  context: ErrorContext,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    const e = err as ImapFlowError;
+    if (e.responseStatus === 'NO' || e.responseStatus === 'BAD')
+      throw new FolderError(
+        `imap: ${what}: ${e.responseText ?? e.code ?? e.message} (server answered ${e.responseStatus})`,
+        {
+          ...context,
+          cause: err,
+        },
+      );
+    throw imapFailure(client, what, err, context);
+  }
 }

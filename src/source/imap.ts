@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { ImapFlow, type ImapFlowError } from 'imapflow';
-import { FolderError, SourceError, type ErrorContext } from '../errors.js';
+import { SourceError, type ErrorContext } from '../errors.js';
 import type { ImapMessageMeta } from '../message-records.js';
 import type { FolderStatus } from '../state/folder-marks.js';
 import {
@@ -19,7 +19,7 @@ import {
   type Credentials,
   type Endpoint,
 } from './endpoint.js';
-import { imapFailure, namedDownload, watchLink } from './imap-link.js';
+import { imapCall, imapFailure, namedDownload, watchLink } from './imap-link.js';
 import { tlsOptions } from './pop3-client.js';
 
 export interface FolderSnapshot {
@@ -272,28 +272,5 @@ export async function closeImap(client: ImapFlow): Promise<void> {
     await client.logout();
   } catch {
     client.close();
-  }
-}
-
-/**
- * Runs one IMAP call. A NO or BAD answer is the server refusing this folder or these messages
- * (a folder it lists but cannot open): the folder's error, and the others go on. Anything else
- * (a dropped connection, a stall) is the source's; our own errors pass as they are: a full disk
- * met while writing inside a fetch loop is local, not the server's fault.
- */
-async function imapCall<T>(client: ImapFlow, call: () => Promise<T>, what: string, context: ErrorContext): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    const e = err as ImapFlowError;
-    if (e.responseStatus === 'NO' || e.responseStatus === 'BAD')
-      throw new FolderError(
-        `imap: ${what}: ${e.responseText ?? e.code ?? e.message} (server answered ${e.responseStatus})`,
-        {
-          ...context,
-          cause: err,
-        },
-      );
-    throw imapFailure(client, what, err, context);
   }
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FolderError, syscallText, type ErrorContext } from '../errors.js';
-import { endsWithNewline, openOwnFile, readOwnFile, writeAll } from '../maildir/read-file.js';
+import { endsWithNewline, openOwnFile, writeAll } from '../maildir/read-file.js';
 
 /** One message written: where it came from and which file it became. */
 export interface JournalEntry {
@@ -15,6 +15,16 @@ export interface JournalEntry {
   sha256: string;
   /** The size the source announced for it (absent in journals of older versions). */
   size?: number;
+  /** The file as written: stored (LF) size, LF count and mtime. While its size and mtime are
+   *  still these, verify takes its CRLF size from here instead of reading it (docs/journal.md).
+   *  Absent in journals of older versions and for files adopted, not written. */
+  stored?: StoredFile;
+}
+
+export interface StoredFile {
+  bytes: number;
+  lines: number;
+  mtimeSec: number;
 }
 
 /** One message not written because it is above --max-size: a record of what the import decided,
@@ -48,19 +58,37 @@ const JOURNAL_FILE = 'qmail-import.journal';
 
 export async function readJournal(maildir: string, context: ErrorContext): Promise<JournalContents> {
   const file = path.join(maildir, JOURNAL_FILE);
-  const lines = (await readOwnFile(file, context)).split('\n');
   const entries: JournalEntry[] = [];
   const skips: JournalSkip[] = [];
-  lines.forEach((line, i) => {
+  let lineNo = 0;
+  const take = (line: string, last: boolean) => {
+    lineNo += 1;
     if (line === '') return;
     const entry = parseEntry(line);
     if (entry && 'skipped' in entry) skips.push(entry);
     else if (entry) entries.push(entry);
     // The last line may be cut short by a crash or a full disk: skipped quietly. Any other bad line
     // (a cut one a later run ended, a `null`, an edit) is skipped with a warning; it fails no run.
-    else if (i !== lines.length - 1)
-      process.stderr.write(`qmail-import: WARNING: ${file} line ${i + 1} is not a journal entry; skipped\n`);
-  });
+    else if (!last)
+      process.stderr.write(`qmail-import: WARNING: ${file} line ${lineNo} is not a journal entry; skipped\n`);
+  };
+  const handle = await openOwnFile(file, fs.constants.O_RDONLY, context);
+  if (!handle) return { entries, skips };
+  // Streamed: a journal of 100,000 messages is tens of MB; read whole, it and its lines would sit
+  // in memory beside the entries parsed from them.
+  let rest = '';
+  try {
+    for await (const chunk of handle.createReadStream({ encoding: 'utf8', autoClose: false })) {
+      const lines = (rest + (chunk as string)).split('\n');
+      rest = lines.pop() as string;
+      for (const line of lines) take(line, false);
+    }
+  } catch (err) {
+    throw new FolderError(syscallText('read', file, err), { ...context, cause: err });
+  } finally {
+    await handle.close();
+  }
+  take(rest, true);
   return { entries, skips };
 }
 
@@ -83,7 +111,16 @@ function parseEntry(line: string): JournalEntry | JournalSkip | undefined {
   if (!source) return undefined;
   if (e.skipped === 'max-size')
     return Number.isSafeInteger(e.size) && Number.isSafeInteger(e.maxSize) ? (e as unknown as JournalSkip) : undefined;
-  return typeof e.name === 'string' && typeof e.sha256 === 'string' ? (e as unknown as JournalEntry) : undefined;
+  if (typeof e.name !== 'string' || typeof e.sha256 !== 'string') return undefined;
+  // A `stored` that is not three whole numbers is dropped: verify then reads the file.
+  const { stored, ...entry } = e;
+  return (isStoredFile(stored) ? { ...entry, stored } : entry) as unknown as JournalEntry;
+}
+
+function isStoredFile(v: unknown): v is StoredFile {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as Record<string, unknown>;
+  return [s.bytes, s.lines, s.mtimeSec].every((n) => Number.isSafeInteger(n));
 }
 
 /** When the import last wrote a message into this Maildir: the journal's mtime, in whole seconds

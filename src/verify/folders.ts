@@ -1,10 +1,9 @@
 import path from 'node:path';
-import type { ImapFlow } from 'imapflow';
 import { FolderError, type ErrorContext } from '../errors.js';
 import { imapFlagsFromName, MAILDIR_FLAGS } from '../maildir/flags.js';
 import { maildirFolderFor, type FolderNameEncoding } from '../maildir/folder-name.js';
 import { scanIfPresent, type ScannedEntry } from '../maildir/scan.js';
-import { listFolders, readFolderSnapshot, type SourceFolder } from '../source/imap.js';
+import type { SourceFolderRead } from './source-folders.js';
 import { classifyFolder, type ImportRecord, type SinceCounts } from './since-import.js';
 
 /** One folder compared: message count and, per flag a Maildir can hold, how many messages have it. */
@@ -28,26 +27,18 @@ export interface FolderCheck {
  * left out here. `encoding`: how import named the directories, the box's IMAP server's way.
  */
 export async function checkFolders(
-  imap: ImapFlow,
+  sourceFolders: readonly SourceFolderRead[],
   maildir: string,
   inbox: readonly ScannedEntry[],
-  wanted: (folder: SourceFolder) => boolean,
   recordOf: (folder: string) => ImportRecord | undefined,
   context: ErrorContext,
   encoding: FolderNameEncoding,
 ): Promise<FolderCheck[]> {
   const checks: FolderCheck[] = [];
-  for (const folder of await listFolders(imap, context)) {
+  for (const { folder, read: snapshot } of sourceFolders) {
     const isInbox = folder.path.toUpperCase() === 'INBOX';
-    if (!folder.selectable || (!isInbox && !wanted(folder))) continue;
     const mapping = isInbox ? { ok: true as const, dir: '' } : maildirFolderFor(folder.parts, encoding);
     if (!mapping.ok) continue;
-    const snapshot = await readFolderSnapshot(imap, folder.path, { ...context, folder: folder.path }).catch(
-      (err: unknown) => {
-        if (!(err instanceof FolderError)) throw err;
-        return err;
-      },
-    );
     if (snapshot instanceof FolderError) {
       checks.push({
         name: folder.path,

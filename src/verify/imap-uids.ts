@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import type { ImapFlow } from 'imapflow';
 import { FolderError, type ErrorContext } from '../errors.js';
 import { folderNameEncodingOf, maildirFolderFor } from '../maildir/folder-name.js';
 import {
@@ -8,9 +7,11 @@ import {
   type ImapServer,
   type ImapServerChoice,
 } from '../maildir/imap-server.js';
-import { listFolders, readFolderSnapshot, type FolderSnapshot, type SourceFolder } from '../source/imap.js';
+import type { FolderFlags } from '../source/imap-flag-search.js';
+import type { SourceFolder } from '../source/imap.js';
 import { DOVECOT_IMAP, viewWithDovecotImap, type BoxFolderView } from './box-imap-runner.js';
 import { viewWithCourierImapd } from './courier-imapd-runner.js';
+import type { SourceFolderRead } from './source-folders.js';
 
 /** What an IMAP client with offline state would find changed between the source and the box. */
 export interface ImapUidCheck {
@@ -25,15 +26,16 @@ export interface ImapUidCheck {
 
 /**
  * Runs the box's IMAP server on the Maildir and compares, per selected source folder, its
- * UIDVALIDITY, UIDs and flags with the source's. Messages the box has beyond the source's (mail
- * delivered after the cutover) are no difference. `courierImapd`: Courier's imapd as the admin
- * named it (--courier-imapd, $COURIER_IMAPD); else where it is installed.
+ * UIDVALIDITY, UIDs and flags with the source's. The server runs while the source's folders are
+ * still `reading` (each once, for the folder check too). Messages the box has beyond the
+ * source's (mail delivered after the cutover) are no difference. `courierImapd`: Courier's
+ * imapd as the admin named it (--courier-imapd, $COURIER_IMAPD); else where it is installed.
  */
 export async function checkImapUids(
-  imap: ImapFlow,
+  selected: readonly SourceFolder[],
+  reading: Promise<readonly SourceFolderRead[]>,
   maildir: string,
   choice: ImapServerChoice,
-  wanted: (folder: SourceFolder) => boolean,
   context: ErrorContext,
   courierImapd: string | undefined,
   /** --strict: every message and flag; else only what normal life cannot explain. */
@@ -45,28 +47,23 @@ export async function checkImapUids(
   const binary = server === 'dovecot' ? DOVECOT_IMAP : (courierImapd ?? installedImapBinary('courier'));
   if (binary === undefined || !fs.existsSync(binary))
     return { ...none, skipped: `${binary ?? "Courier's imapd (--courier-imapd, $COURIER_IMAPD)"} not found` };
-  const folders: { imapName: string; dir: string; snapshot: FolderSnapshot }[] = [];
-  for (const folder of await listFolders(imap, context)) {
-    const isInbox = folder.path.toUpperCase() === 'INBOX';
-    if (!folder.selectable || (!isInbox && !wanted(folder))) continue;
-    const where = isInbox ? { imapName: 'INBOX', dir: '' } : boxFolderOf(folder.parts, server);
-    if (!where) continue;
-    // A folder the server refuses to open is reported by the folder check; here it is left out.
-    const snapshot = await readFolderSnapshot(imap, folder.path, { ...context, folder: folder.path }).catch(
-      (err: unknown) => {
-        if (err instanceof FolderError) return undefined;
-        throw err;
-      },
-    );
-    if (!snapshot) continue;
-    folders.push({ ...where, snapshot });
-  }
+  const onBox = selected.flatMap((folder) => {
+    const where =
+      folder.path.toUpperCase() === 'INBOX' ? { imapName: 'INBOX', dir: '' } : boxFolderOf(folder.parts, server);
+    return where ? [{ ...where, path: folder.path }] : [];
+  });
   const views = await (server === 'dovecot' ? viewWithDovecotImap : viewWithCourierImapd)(
     binary,
     maildir,
-    folders,
+    onBox,
     context,
   );
+  const readOf = new Map((await reading).map((r) => [r.folder.path, r.read]));
+  // A folder the server refuses to open is reported by the folder check; here it is left out.
+  const folders = onBox.flatMap((f) => {
+    const snapshot = readOf.get(f.path);
+    return snapshot && !(snapshot instanceof FolderError) ? [{ ...f, snapshot }] : [];
+  });
   return {
     server,
     ranBy: `${server} ${binary}`,
@@ -95,7 +92,7 @@ function boxFolderOf(
  * Not `exact` (verify after the cutover): a message deleted here or a flag a user changed is
  * normal life, which the folder check counts; a UIDVALIDITY the box does not keep never is.
  */
-export function compareFolder(source: FolderSnapshot, box: BoxFolderView | undefined, exact = true): string[] {
+export function compareFolder(source: FolderFlags, box: BoxFolderView | undefined, exact = true): string[] {
   const name = source.path;
   if (!box || box.error !== undefined)
     return [`${name}: the box's IMAP server did not open it: ${box?.error ?? 'no answer'}`];

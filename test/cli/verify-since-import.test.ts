@@ -78,6 +78,33 @@ describe('verify after the cutover: normal life is counted, real problems still 
     expect(report.sinceImport.newHere).toBe(1);
   });
 
+  it('a file rewritten to the same size: named when its mtime moved; with --strict or --content all even when it was put back', async () => {
+    const c = copyOf(a, 'Maildir-rewritten');
+    const victim = firstFile(c.maildir);
+    const uidl = path.basename(victim).split(':')[0];
+    const { mtime } = fs.statSync(victim);
+    // One byte becomes a line end: same stored size, one more CRLF for POP3 clients.
+    const text = fs.readFileSync(victim);
+    text[text.indexOf('\n\n') + 2] = 0x0a;
+    fs.writeFileSync(victim, text);
+    // A second earlier: still listed, at its place or next to its neighbour.
+    fs.utimesSync(victim, mtime, new Date(mtime.getTime() - 1000));
+    const sizeDiffers = (stdout: string) =>
+      JSON.parse(stdout).users[0].diff.sizeDiffers.map((m: { uidl: string }) => m.uidl);
+
+    const moved = await runCli(['verify', ...c.args, '--json']);
+    expect(moved.code).toBe(1);
+    expect(sizeDiffers(moved.stdout)).toEqual([uidl]);
+
+    fs.utimesSync(victim, mtime, mtime);
+    const strict = await runCli(['verify', ...c.args, '--strict', '--json']);
+    expect(strict.code).toBe(1);
+    expect(sizeDiffers(strict.stdout)).toEqual([uidl]);
+    const content = await runCli(['verify', ...c.args, '--content', 'all', '--json']);
+    expect(content.code).toBe(1);
+    expect(JSON.parse(content.stdout).users[0].contentDiffers).toEqual([uidl]);
+  });
+
   it('a file the import never wrote, older than the import, is still extra (exit 1)', async () => {
     const c = copyOf(a, 'Maildir-old-stray');
     deliverLikeQmailLocal(c.maildir, 'stray-from-before', 'Subject: stray\n\nold\n');

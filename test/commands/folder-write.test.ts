@@ -72,8 +72,16 @@ const plan = (messages: PlannedMessage[], earlierFiles: EarlierFile[] = []): Fol
 const begin = (p: FolderPlan) => FolderWriteSession.begin(maildir, maildir, p, journal, CONTEXT);
 const body = (text: string) => Buffer.from(text.replaceAll('\n', '\r\n'));
 
+const entryOf = (uid: number, name: string, stored: string) => ({
+  folder: 'Archive',
+  uidValidity: V,
+  uid,
+  name,
+  sha256: sha(stored),
+});
+
 describe('FolderWriteSession', () => {
-  it('links each message under its planned name with LF bytes and its mtime; journal lines follow once it is synced', async () => {
+  it('links each message under its planned name with LF bytes and its mtime; journal lines (with the file as stored, for verify) follow once it is synced', async () => {
     const m1 = message(1);
     const m2 = message(2, { dir: 'cur', file: 'n2:2,S' });
     const session = await begin(plan([m1, m2]));
@@ -87,8 +95,8 @@ describe('FolderWriteSession', () => {
     expect([mtimeOf('new/n1'), mtimeOf('cur/n2:2,S')]).toEqual([MTIME + 1, MTIME + 2]);
     expect(outcome).toMatchObject({ written: 2, renamedByContent: 0, errors: [], messages: 2, bytes: 20 + 21 });
     expect(await lines()).toEqual([
-      { folder: 'Archive', uidValidity: V, uid: 1, name: 'n1', sha256: sha(read('new/n1')) },
-      { folder: 'Archive', uidValidity: V, uid: 2, name: 'n2', sha256: sha(read('cur/n2:2,S')) },
+      { ...entryOf(1, 'n1', read('new/n1')), stored: { bytes: 20, lines: 3, mtimeSec: MTIME + 1 } },
+      { ...entryOf(2, 'n2', read('cur/n2:2,S')), stored: { bytes: 21, lines: 3, mtimeSec: MTIME + 2 } },
     ]);
   });
 

@@ -1,0 +1,60 @@
+import type { ImapFlow, SearchObject } from 'imapflow';
+import { FolderError, type ErrorContext } from '../errors.js';
+import { imapCall } from './imap-link.js';
+
+/** A folder's messages by UID with the flags asked for: what verify compares, and no more. */
+export interface FolderFlags {
+  path: string;
+  uidValidity: string;
+  messages: { uid: number; flags: string[] }[];
+}
+
+/**
+ * Opens a folder read-only and learns its UIDs and which of `flags` each message has, with one
+ * UID SEARCH for all and one per flag: each answer is one line of numbers, where a FETCH is one
+ * response per message that imapflow parses at a fraction of a millisecond each (100,000
+ * messages: seconds). A flag not in `flags` is not learnt.
+ */
+export async function readFolderFlags(
+  client: ImapFlow,
+  path: string,
+  flags: readonly string[],
+  context: ErrorContext,
+): Promise<FolderFlags> {
+  const box = await imapCall(
+    client,
+    () => client.mailboxOpen(path, { readOnly: true }),
+    `cannot open folder ${path}`,
+    context,
+  );
+  const flagsByUid = new Map<number, string[]>();
+  if (box.exists > 0) {
+    for (const uid of await searchUids(client, { all: true }, path, context)) flagsByUid.set(uid, []);
+    // A message that arrived between two searches has no place in the first: it is left out.
+    for (const flag of flags)
+      for (const uid of await searchUids(client, queryOf(flag), path, context)) flagsByUid.get(uid)?.push(flag);
+  }
+  return {
+    path,
+    uidValidity: box.uidValidity.toString(),
+    messages: [...flagsByUid].map(([uid, has]) => ({ uid, flags: has })),
+  };
+}
+
+/** A system flag by its search key (\Seen: SEEN), anything else as a KEYWORD. */
+function queryOf(flag: string): SearchObject {
+  return flag.startsWith('\\') ? { [flag.slice(1).toLowerCase()]: true } : { keyword: flag };
+}
+
+async function searchUids(
+  client: ImapFlow,
+  query: SearchObject,
+  path: string,
+  context: ErrorContext,
+): Promise<number[]> {
+  const what = `cannot search folder ${path}`;
+  const uids = await imapCall(client, () => client.search(query, { uid: true }), what, context);
+  // imapflow answers false when the server refused the command.
+  if (!uids) throw new FolderError(`imap: ${what}`, context);
+  return uids;
+}
