@@ -79,7 +79,9 @@ export type Fate =
 export function fateOf(m: { name: string; uid?: number; uidl?: string; size: number }, facts: FolderFacts): Fate {
   const file = facts.existing.get(m.name);
   const record = facts.history.recordOf.get(m.name);
-  if (file && record && recordIdentifies(record, m, facts.uidValidity)) return { kind: 'there', file, recorded: true };
+  // A record that lacks the UID IMAP now gives the message gets a line that has it.
+  if (file && record && recordIdentifies(record, m, facts.uidValidity))
+    return { kind: 'there', file, recorded: m.uid === undefined || record.uid !== undefined };
   if (facts.history.deletedHere.has(historyKey(m))) return { kind: 'deleted-here' };
   // Our own earlier file under this name is another message: it moves aside (EarlierFile.parkAs).
   if (!file || record) return { kind: 'new' };
