@@ -28,6 +28,7 @@ const BIG_SECOND_CHUNK = /UID FETCH 3 \(BODY\.PEEK\[\]<65536\./;
 const SENT_BODIES = /EXAMINE Sent[^]*UID FETCH [\d,]+ \(UID BODY\.PEEK\[\]/;
 const POP3_LOGIN = /^(USER|AUTH) /m;
 const POP3_UIDL = /^UIDL\r\n/m;
+const examine = (folder: string) => new RegExp(`EXAMINE "?${folder}"?`);
 
 const proxies: ChangeProxy[] = [];
 afterEach(async () => {
@@ -239,5 +240,25 @@ describe('the source changing during the run', () => {
     expect([again.inbox.written, again.inbox.reflagged, folder(again, 'Sent').reflagged]).toEqual([1, 1, 1]);
     expect(again.inbox.downloadAgain).toEqual([]);
     expect(flagsOf(a, `${v}.1`)).toContain('F');
+  });
+
+  it('a folder deleted and one renamed between LIST and EXAMINE: their errors, the rest imported (exit 1)', async () => {
+    const a = await account();
+    const run = await changedRun(a, {
+      imap: [
+        { when: examine('Sent'), change: () => dove(a, 'mailbox', 'delete', '-u', a.user, 'Sent') },
+        { when: examine('Archive'), change: () => dove(a, 'mailbox', 'rename', '-u', a.user, 'Archive', 'Attic') },
+      ],
+    });
+    expect(run.code).toBe(1);
+    for (const name of ['Sent', 'Archive'])
+      expect(run.output).toContain(
+        `${a.user}: folder "${name}" not imported: imap: cannot open folder ${name}: Mailbox doesn't exist: ${name}`,
+      );
+    expect(run.report.inbox.written).toBe(5);
+    // Nothing made for them: no directory, no subscription.
+    expect(fs.readdirSync(a.maildir).filter((n) => n.startsWith('.') || /subscri/.test(n))).toEqual([]);
+    const again = await expectExactRerun(a);
+    expect(again.folders.map((f) => [f.name, f.written])).toEqual([['Attic', 2]]);
   });
 });
