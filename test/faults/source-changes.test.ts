@@ -261,4 +261,49 @@ describe('the source changing during the run', () => {
     const again = await expectExactRerun(a);
     expect(again.folders.map((f) => [f.name, f.written])).toEqual([['Attic', 2]]);
   });
+
+  it('UIDVALIDITY of a folder changed while it is read: the server ends the session (exit 3)', async () => {
+    const a = await account();
+    const run = await changedRun(a, {
+      imap: [
+        {
+          when: SENT_BODIES,
+          change: () => dove(a, 'mailbox', 'update', '-u', a.user, '--uid-validity', '4242', 'Sent'),
+        },
+      ],
+    });
+    expect(run.code).toBe(3);
+    expect(run.output).toMatch(
+      /Sent: imap 127\.0\.0\.1:\d+: cannot fetch messages: the server closed the connection: IMAP session state is inconsistent/,
+    );
+    expectWholeMessagesOnly(a);
+    const again = await expectExactRerun(a);
+    // Each message once, under the new UIDVALIDITY's names.
+    expect(folder(again, 'Sent').history).toMatchObject({ goneFromSource: [] });
+    const sent = snapshotAllFolders(a.maildir)['.Sent']!.map((f) =>
+      /\.V(\d+)U(\d+)\./.exec(f.path)?.slice(1).join(' '),
+    );
+    expect(sent.sort()).toEqual(['4242 1', '4242 2', '4242 3']);
+  });
+
+  it('UIDVALIDITY of INBOX changed between its IMAP and POP3 listings: exit 3, the re-run names by the new UIDLs', async () => {
+    const a = await account();
+    const run = await changedRun(a, {
+      pop3: [
+        {
+          when: POP3_LOGIN,
+          change: () => dove(a, 'mailbox', 'update', '-u', a.user, '--uid-validity', '4242', 'INBOX'),
+        },
+      ],
+    });
+    expect(run.code).toBe(3);
+    expect(run.output).toMatch(
+      /INBOX: imap 127\.0\.0\.1:\d+: cannot fetch messages: the server closed the connection: IMAP session state is inconsistent/,
+    );
+    // Whatever was stored is named by the UIDLs POP3 gives now.
+    for (const uidl of inboxUidls(a)) expect(uidl).toMatch(/^4242\.[1-5]$/);
+    expectWholeMessagesOnly(a);
+    await expectExactRerun(a);
+    expect(inboxUidls(a)).toEqual([1, 2, 3, 4, 5].map((u) => `4242.${u}`));
+  });
 });
