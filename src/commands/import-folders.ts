@@ -73,18 +73,23 @@ export async function importFolders(
       continue;
     }
     dirs.set(mapping.dir, folder.path);
-    if (folder.subscribed) subscribe.push(mapping.virtualName);
+    // Subscribed only once it is here: a folder deleted or renamed at the source since LIST is not.
+    const subscribeIfWanted = () => {
+      if (folder.subscribed) subscribe.push(mapping.virtualName);
+    };
     const renamed = mapping.renamed ? { renamedFrom: mapping.renamed } : {};
     const mark = run.marks.get(folder.path);
     if (mark && unchangedSince(mark, folder.status)) {
       const n = mark.messages;
       const report = { ...emptyReport(folder.path), dir: mapping.dir, imapMessages: n, alreadyPresent: n };
       results.push({ report: { ...report, ...renamed, unchanged: true } });
+      subscribeIfWanted();
       continue;
     }
     try {
       const report = await importFolder(imap, job, run, folder, mapping.dir, runStartSec);
       results.push({ report: { ...report, ...renamed }, ...(folder.status ? { status: folder.status } : {}) });
+      subscribeIfWanted();
     } catch (err) {
       if (!(err instanceof FolderError) || err instanceof StopRequested) throw err;
       failed(err.detail, mapping.dir);

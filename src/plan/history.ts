@@ -60,5 +60,7 @@ export function recordIdentifies(
   if (record.uidValidity !== uidValidity) return false;
   // The size too: a server that renumbers without changing UIDVALIDITY breaks IMAP's promise.
   if (record.size !== undefined && record.size !== m.size) return false;
-  return m.uid !== undefined ? record.uid === m.uid : record.uidl === m.uidl;
+  // A message written from POP3 alone may show on IMAP later (it came in between the two
+  // listings): its record has no UID, and its UIDL says which message it is.
+  return m.uid !== undefined && record.uid !== undefined ? record.uid === m.uid : record.uidl === m.uidl;
 }

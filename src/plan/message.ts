@@ -87,7 +87,9 @@ export function fateOf(
 ): Fate {
   const file = facts.existing.get(m.name);
   const record = facts.history.recordOf.get(m.name);
-  if (file && record && recordIdentifies(record, m, facts.uidValidity)) return { kind: 'there', file, recorded: true };
+  // A record that lacks the UID IMAP now gives the message gets a line that has it.
+  if (file && record && recordIdentifies(record, m, facts.uidValidity))
+    return { kind: 'there', file, recorded: m.uid === undefined || record.uid !== undefined };
   if (facts.history.deletedHere.has(historyKey(m))) return { kind: 'deleted-here' };
   // Only a message still to write is held back: one already here stays, whatever its size.
   const tooBig =

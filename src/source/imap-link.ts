@@ -58,6 +58,9 @@ function describeImapError(err: Error, timeoutMs: number | undefined): string {
   if (e.code === 'LineTooLarge' || e.code === 'LiteralTooLarge' || e.code === 'ResponseTooLarge')
     return `server sent too much: ${e.message}`;
   if (e.responseText) return e.responseText;
+  // A BYE: Dovecot ends a session whose selected folder changed UIDVALIDITY ("session state is
+  // inconsistent"); its words say more than imapflow's "Connection not available".
+  if (e.code === 'NoConnection' && e.reason) return `the server closed the connection: ${e.reason}`;
   return e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message;
 }
 

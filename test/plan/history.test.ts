@@ -94,4 +94,10 @@ describe('recordIdentifies', () => {
     expect(recordIdentifies(pop3Only, { uidl: 'u1', size: 300 }, V)).toBe(true);
     expect(recordIdentifies(pop3Only, { uidl: 'u2', size: 300 }, V)).toBe(false);
   });
+
+  it('takes a message written from POP3 alone for the IMAP message with its UIDL and size (listed by IMAP since)', () => {
+    const pop3Only = journalEntry('u1', { uidl: 'u1', size: 300 });
+    expect(recordIdentifies(pop3Only, { uid: 6, uidl: 'u1', size: 300 }, V)).toBe(true);
+    expect(recordIdentifies(pop3Only, { uid: 6, uidl: 'u1', size: 301 }, V)).toBe(false);
+  });
 });

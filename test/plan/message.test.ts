@@ -48,6 +48,12 @@ describe('fateOf', () => {
     expect(fateOf({ name: 'a', uid: 1, size: 10 }, f)).toMatchObject({ kind: 'there', file: { file: 'a' } });
   });
 
+  it('finds a message written from POP3 alone when IMAP lists it since, and has its UID recorded', () => {
+    const f = facts([file('a')], [journalEntry('a', { uidl: 'a', size: 10 })]);
+    expect(fateOf({ name: 'a', uid: 6, uidl: 'a', size: 10 }, f)).toMatchObject({ kind: 'there', recorded: false });
+    expect(fateOf({ name: 'a', uidl: 'a', size: 10 }, f)).toMatchObject({ kind: 'there', recorded: true });
+  });
+
   it('writes anew when our file under the name is another message (the source renumbered)', () => {
     const f = facts([file('a')], [journalEntry('a', { uid: 1, size: 10 })]);
     expect(fateOf({ name: 'a', uid: 2, size: 10 }, f)).toEqual({ kind: 'new' });

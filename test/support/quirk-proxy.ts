@@ -83,7 +83,8 @@ function renumber(lines: string[], order: number[]): string[] {
   return order.map((serverN, k) => `${k + 1} ${byServerN.get(serverN)}`);
 }
 
-function listen(handle: (client: net.Socket) => void): Promise<Proxy> {
+/** A server on a free port of 127.0.0.1 that hands each connection to `handle`, and closes them all. */
+export function listen(handle: (client: net.Socket) => void): Promise<Proxy> {
   const sockets = new Set<net.Socket>();
   const srv = net.createServer((c) => {
     sockets.add(c);

@@ -63,4 +63,13 @@ describe('settledUidls', () => {
       pop3Only: ['p'],
     });
   });
+
+  it('does not settle it while IMAP lists a message no record names: it may be that one, come in between the listings', () => {
+    const records = recordsOf(record('a', { uid: 7, size: 520 }), record('p', { size: 500 }));
+    expect(uidlsOf(settledUidls([pop3(1, 'a'), pop3(2, 'p')], [imap(7)], records, V)).pop3Only).toEqual(['p']);
+    expect(uidlsOf(settledUidls([pop3(1, 'a'), pop3(2, 'p')], [imap(7), imap(8)], records, V))).toEqual({
+      matches: [[7, 'a', 'an earlier run']],
+      pop3Only: [],
+    });
+  });
 });
