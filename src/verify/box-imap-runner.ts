@@ -20,13 +20,15 @@ export const DOVECOT_IMAP = '/usr/lib/dovecot/imap';
 /**
  * Runs Dovecot's `imap` pre-authenticated on stdin/stdout on the Maildir, with a config of its
  * own (no system config), and EXAMINEs each folder (`imapName` as the box shows it; `dir` its
- * Maildir++ directory, "" for INBOX). Dovecot works on copies of the UID lists in a temp control
+ * Maildir++ directory, "" for INBOX) and, `withFlags`, fetches every message's UID and flags.
+ * Dovecot works on copies of the UID lists in a temp control
  * directory and keeps its indexes in memory, so the run numbers nothing in the Maildir itself.
  */
 export async function viewWithDovecotImap(
   binary: string,
   maildir: string,
   folders: readonly { imapName: string; dir: string }[],
+  withFlags: boolean,
   context: ErrorContext,
 ): Promise<Map<string, BoxFolderView>> {
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'qmail-import-imap-'));
@@ -41,7 +43,7 @@ export async function viewWithDovecotImap(
       binary,
       ['-c', conf, '-o', `mail_location=${location}`],
       home,
-      examineAll(folders),
+      examineAll(folders, withFlags),
       context,
     );
     return parseViews(lines, folders);
@@ -56,9 +58,10 @@ async function copyControl(folderDir: string, to: string): Promise<void> {
     await fs.copyFile(path.join(folderDir, name), path.join(to, name)).catch(() => undefined);
 }
 
-/** EXAMINE and UID FETCH FLAGS per folder, tagged by its index for parseViews. */
-export function examineAll(folders: readonly { imapName: string }[]): string[] {
-  return folders.map((f, i) => `e${i} EXAMINE ${quote(f.imapName)}\r\nf${i} UID FETCH 1:* (FLAGS)\r\n`);
+/** EXAMINE per folder and, `withFlags`, UID FETCH FLAGS, tagged by its index for parseViews. */
+export function examineAll(folders: readonly { imapName: string }[], withFlags: boolean): string[] {
+  const fetch = (i: number) => (withFlags ? `f${i} UID FETCH 1:* (FLAGS)\r\n` : '');
+  return folders.map((f, i) => `e${i} EXAMINE ${quote(f.imapName)}\r\n${fetch(i)}`);
 }
 
 function quote(name: string): string {
@@ -105,27 +108,31 @@ export async function converse(
   return lines;
 }
 
-/** Untagged answers gather into the folder EXAMINE opens; its tagged answer names the folder. */
+/**
+ * Untagged answers before an EXAMINE's tagged one are that folder's (its UIDVALIDITY); FETCH
+ * answers after it, up to the next EXAMINE, are its messages' flags. The tag names the folder.
+ */
 export function parseViews(
   lines: readonly string[],
   folders: readonly { imapName: string }[],
 ): Map<string, BoxFolderView> {
   const views = new Map<string, BoxFolderView>();
-  let view: BoxFolderView = { flagsByUid: new Map() };
+  let opening: BoxFolderView = { flagsByUid: new Map() };
+  let opened: BoxFolderView | undefined;
   for (const line of lines) {
     const tagged = /^([ef])(\d+) (OK|NO|BAD) ?(.*)$/.exec(line);
     if (tagged?.[1] === 'e') {
-      if (tagged[3] !== 'OK') view.error = tagged[4];
-      views.set(folders[Number(tagged[2])]?.imapName as string, view);
-    } else if (tagged) {
-      view = { flagsByUid: new Map() };
-    } else {
+      if (tagged[3] !== 'OK') opening.error = tagged[4];
+      views.set(folders[Number(tagged[2])]?.imapName as string, opening);
+      opened = opening;
+      opening = { flagsByUid: new Map() };
+    } else if (!tagged) {
       const validity = /^\* OK \[UIDVALIDITY (\d+)\]/.exec(line);
-      if (validity) view.uidValidity = Number(validity[1]);
+      if (validity) opening.uidValidity = Number(validity[1]);
       const fetch = /^\* \d+ FETCH \((.*)\)$/.exec(line)?.[1];
       const uid = fetch ? /UID (\d+)/.exec(fetch) : null;
       if (fetch && uid)
-        view.flagsByUid.set(Number(uid[1]), (/FLAGS \(([^)]*)\)/.exec(fetch)?.[1] ?? '').split(' ').filter(Boolean));
+        opened?.flagsByUid.set(Number(uid[1]), (/FLAGS \(([^)]*)\)/.exec(fetch)?.[1] ?? '').split(' ').filter(Boolean));
     }
   }
   return views;

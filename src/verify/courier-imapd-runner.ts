@@ -20,6 +20,7 @@ export async function viewWithCourierImapd(
   binary: string,
   maildir: string,
   folders: readonly { imapName: string; dir: string }[],
+  withFlags: boolean,
   context: ErrorContext,
 ): Promise<Map<string, BoxFolderView>> {
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'qmail-import-courier-'));
@@ -27,7 +28,7 @@ export async function viewWithCourierImapd(
     const shadow = path.join(home, 'Maildir');
     await fs.mkdir(shadow);
     for (const f of folders) await shadowFolder(path.join(maildir, f.dir), path.join(shadow, f.dir), context);
-    const lines = await converse(binary, [shadow], home, examineAll(folders), context);
+    const lines = await converse(binary, [shadow], home, examineAll(folders, withFlags), context);
     return parseViews(lines, folders);
   } finally {
     await fs.rm(home, { recursive: true, force: true });

@@ -56,6 +56,8 @@ export async function checkImapUids(
     binary,
     maildir,
     onBox,
+    // Without --strict only UIDVALIDITY is compared: no message's flags are asked for.
+    exact,
     context,
   );
   const readOf = new Map((await reading).map((r) => [r.folder.path, r.read]));
