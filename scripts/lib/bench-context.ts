@@ -73,6 +73,8 @@ export function qmailImport(
       user,
       '--maildir',
       maildir,
+      // Every copy goes into a fresh home: the Maildir itself is the import's to make.
+      ...(command === 'import' ? ['--create'] : []),
       ...extra,
     ],
     options: {},
