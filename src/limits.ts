@@ -54,9 +54,6 @@ export const WRITE_CONCURRENCY = 32;
  *  fsync per batch, not per message, and a bounded list of lines waiting. */
 export const JOURNAL_BATCH = 500;
 
-/** A message read over POP3 comes line by line; lines are gathered into writes of this size. */
-export const POP3_WRITE_BYTES = 256 * 1024;
-
 /** Longest file name Linux file systems take (NAME_MAX). */
 export const NAME_MAX_BYTES = 255;
 

@@ -73,7 +73,7 @@ export function qmailImport(
       user,
       '--maildir',
       maildir,
-      // Each import goes into a fresh home: the Maildir is made there (issue 14: only with --create).
+      // Every copy goes into a fresh home: the Maildir itself is the import's to make.
       ...(command === 'import' ? ['--create'] : []),
       ...extra,
     ],

@@ -1,6 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import { MessageError, type ErrorContext } from '../errors.js';
-import { POP3_WRITE_BYTES, WRITE_CONCURRENCY } from '../limits.js';
+import { WRITE_CONCURRENCY } from '../limits.js';
 import type { MessageSource } from '../maildir/deliver.js';
 import type { ImapMessageMeta } from '../message-records.js';
 import type { PlannedMessage } from '../plan/message.js';
@@ -61,24 +61,6 @@ export async function copyFromPop3(
   session: FolderWriteSession,
   planned: readonly PlannedMessage[],
 ): Promise<void> {
-  for (const m of toCopy(planned, 'pop3')) {
-    await session.write(m, async (write) => {
-      // Lines are gathered into larger writes: one write per line would crawl for a big message.
-      let chunks: Buffer[] = [];
-      let size = 0;
-      // LIST's size tells whether the message's last line had an end of its own (docs/matching.md).
-      await pop3.session.eachMessageLine(m.pop3N as number, m.size, async (line, lineEnd) => {
-        chunks.push(line);
-        if (lineEnd) chunks.push(LF);
-        size += line.length + 1;
-        if (size < POP3_WRITE_BYTES) return;
-        await write(Buffer.concat(chunks));
-        chunks = [];
-        size = 0;
-      });
-      if (size > 0) await write(Buffer.concat(chunks));
-    });
-  }
+  for (const m of toCopy(planned, 'pop3'))
+    await session.write(m, (write) => pop3.session.readMessage(m.pop3N as number, m.size, write).then(() => undefined));
 }
-
-const LF = Buffer.from('\n');

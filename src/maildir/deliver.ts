@@ -8,7 +8,7 @@ import { FolderError, ImportError, MessageError, syscallText, type ErrorContext 
 import { countLf, CrlfToLf, crlfToLf } from './line-endings.js';
 import { tmpName } from './unique-name.js';
 
-/** A message body: whole, streamed, or produced line by line by a writer function (a message read over POP3). */
+/** A message body: whole, streamed, or produced block by block by a writer function (a message read over POP3). */
 export type MessageSource = Buffer | Readable | ((write: (chunk: Buffer) => Promise<void>) => Promise<void>);
 
 export interface Delivery {
@@ -25,7 +25,7 @@ export interface Delivery {
   sameContent?: (sha256: string) => string | undefined;
   /**
    * The size the server announced (IMAP RFC822.SIZE, POP3 LIST), counted on the bytes received,
-   * before CRLF becomes LF; for a line producer (POP3) in CRLF terms, or in LF terms as
+   * before CRLF becomes LF; for a block producer (POP3) in CRLF terms, or in LF terms as
    * qmail-pop3d-like servers count. A body that ends short or runs long is this message's
    * error, found before anything is linked; a long one is cut off as soon as it overruns.
    */
@@ -112,12 +112,12 @@ async function writeLf(
   expectedSize: number | undefined,
   context: ErrorContext,
 ): Promise<{ bytes: number; lines: number; sha256: string }> {
-  const lineProducer = typeof body === 'function';
+  const blockProducer = typeof body === 'function';
   let bytes = 0;
   let lfs = 0;
   const hash = createHash('sha256');
   const write = async (chunk: Buffer) => {
-    if (lineProducer) {
+    if (blockProducer) {
       // + 1: the line end a server adds to a last line that had none.
       if (expectedSize !== undefined && bytes + chunk.length > expectedSize + 1)
         throw sizeError('over', expectedSize, context);
@@ -134,18 +134,18 @@ async function writeLf(
     received.add(body.length);
     await write(crlfToLf(body));
   }
-  // The producer's chunks already end in LF (POP3 lines); each write is awaited: bounded memory.
-  else if (lineProducer) await body(write);
+  // The producer's blocks already have LF line ends; each write is awaited: bounded memory.
+  else if (blockProducer) await body(write);
   // pipeline, not pipe: a connection dropped mid-message must fail the write, not end it short.
   else
     await pipeline(body, received, new CrlfToLf(), async (lf: AsyncIterable<Buffer>) => {
       for await (const chunk of lf) await write(chunk);
     });
   if (expectedSize !== undefined) {
-    // A line producer's size is CRLF (or LF) terms, give or take the line end a server adds
+    // A block producer's size is CRLF (or LF) terms, give or take the line end a server adds
     // before the terminator to a message whose last line had none (RFC 1939).
-    const got = lineProducer ? bytes + lfs : received.bytes;
-    const ok = lineProducer ? [got, got - 2, bytes, bytes - 1].includes(expectedSize) : got === expectedSize;
+    const got = blockProducer ? bytes + lfs : received.bytes;
+    const ok = blockProducer ? [got, got - 2, bytes, bytes - 1].includes(expectedSize) : got === expectedSize;
     if (!ok) throw sizeError(got < expectedSize ? got : 'over', expectedSize, context);
   }
   return { bytes, lines: lfs, sha256: hash.digest('hex') };

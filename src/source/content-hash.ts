@@ -13,13 +13,10 @@ import type { Pop3Session } from './pop3-session.js';
  */
 export async function hashPop3Message(session: Pop3Session, n: number, listSize: number): Promise<string> {
   let hash = createHash('sha256');
-  await session.eachMessageLine(
+  await session.readMessage(
     n,
     listSize,
-    (line, lineEnd) => {
-      hash.update(line);
-      if (lineEnd) hash.update('\n');
-    },
+    (content) => void hash.update(content),
     () => (hash = createHash('sha256')),
   );
   return hash.digest('hex');

@@ -64,21 +64,47 @@ export class LineReader {
     return this.buffered;
   }
 
-  /** The next line without its line end; `maxLineBytes` overrides the reader's limit (message content). */
-  async readLine(maxLineBytes = this.maxLineBytes): Promise<Buffer> {
+  /** The next line without its line end. */
+  async readLine(): Promise<Buffer> {
     for (;;) {
-      const line = this.takeLine(maxLineBytes);
+      const line = this.takeLine();
       if (line) return line;
-      if (this.buffered > maxLineBytes) throw this.tooLong(maxLineBytes);
-      if (this.failure)
-        throw new LineReadError('stream-error', `connection failed: ${this.failure.message}`, { cause: this.failure });
-      if (this.ended) throw new LineReadError('eof', 'connection closed by the peer');
-      this.stream?.resume();
-      await this.waitForData();
+      if (this.buffered > this.maxLineBytes) throw this.tooLong(this.maxLineBytes);
+      await this.moreData();
     }
   }
 
-  private takeLine(maxLineBytes: number): Buffer | undefined {
+  /**
+   * Every byte received and not yet read, as it came, waiting for at least one: a message body is
+   * taken in blocks (src/source/pop3-body.ts), not line by line. Past HIGH_WATER_BYTES unread the
+   * stream is paused, so a slow disk holds the server back instead of filling memory.
+   */
+  async readBytes(): Promise<Buffer> {
+    while (this.buffered === 0) await this.moreData();
+    const data = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
+    this.chunks = [];
+    this.buffered = 0;
+    this.scanned = 0;
+    return data;
+  }
+
+  /** Gives back bytes read too far (what followed a message's end), to be read again first. */
+  unread(data: Buffer): void {
+    if (data.length === 0) return;
+    this.chunks.unshift(data);
+    this.buffered += data.length;
+    this.scanned = 0;
+  }
+
+  private async moreData(): Promise<void> {
+    if (this.failure)
+      throw new LineReadError('stream-error', `connection failed: ${this.failure.message}`, { cause: this.failure });
+    if (this.ended) throw new LineReadError('eof', 'connection closed by the peer');
+    this.stream?.resume();
+    await this.waitForData();
+  }
+
+  private takeLine(): Buffer | undefined {
     for (let k = this.scanned; k < this.chunks.length; k++) {
       const chunk = this.chunks[k] as Buffer;
       const lf = chunk.indexOf(0x0a);
@@ -88,7 +114,7 @@ export class LineReader {
       }
       const head = this.chunks.slice(0, k);
       const raw = head.length === 0 ? chunk.subarray(0, lf) : Buffer.concat([...head, chunk.subarray(0, lf)]);
-      if (raw.length > maxLineBytes) throw this.tooLong(maxLineBytes);
+      if (raw.length > this.maxLineBytes) throw this.tooLong(this.maxLineBytes);
       const rest = chunk.subarray(lf + 1);
       this.chunks = rest.length > 0 ? [rest, ...this.chunks.slice(k + 1)] : this.chunks.slice(k + 1);
       this.buffered -= raw.length + 1;

@@ -9,6 +9,7 @@ import {
   TOP_EXTRA_MAX_BYTES,
 } from '../limits.js';
 import { LineReadError, type LineReader } from './line-reader.js';
+import { BodyLineTooLong, Pop3BodyDecoder } from './pop3-body.js';
 import { parseListing, type ListEntry, type UidlEntry } from './pop3-listing.js';
 
 /** More body lines than any message has: TOP n WHOLE_MESSAGE_LINES is the whole message. */
@@ -71,26 +72,24 @@ export class Pop3Session {
   }
 
   /**
-   * A whole message, one line at a time, as a POP3 client gets it; `lineEnd` says whether the line
-   * ends in a line end (all but, maybe, the last). TOP with more body lines than any message has
-   * comes first: unlike RETR it leaves the message unseen on servers that share \Seen with IMAP
-   * (Dovecot, Cyrus). Its answer is held (up to TOP_CHECK_MAX_BYTES) and used only when its CRLF
-   * byte count equals the LIST size: some servers' TOP carries one more empty line than RETR.
-   * Otherwise RETR; a bigger message is streamed from TOP only to a consumer that can `restart`
-   * (a hash), else read with RETR. A server ends a message that has no final line end
-   * with an added CRLF; the LIST size tells (docs/faults.md): two bytes more than LIST, and the
-   * last line is given without its end. Returns the command that was used.
+   * A whole message, in blocks of its stored form (LF line ends, dots unstuffed), as a POP3 client
+   * gets it. TOP with more body lines than any message has comes first: unlike RETR it leaves the
+   * message unseen on servers that share \Seen with IMAP (Dovecot, Cyrus). Its answer is held (up
+   * to TOP_CHECK_MAX_BYTES) and used only when its CRLF byte count equals the LIST size: some
+   * servers' TOP carries one more empty line than RETR. Otherwise RETR; a bigger message is
+   * streamed from TOP only to a consumer that can `restart` (a hash), else read with RETR. A last
+   * line end the server added is left out (src/source/pop3-body.ts). Returns the command used.
    */
-  async eachMessageLine(
+  async readMessage(
     n: number,
     listSize: number,
-    take: (line: Buffer, lineEnd: boolean) => void | Promise<void>,
+    take: (content: Buffer) => void | Promise<void>,
     restart?: () => void,
   ): Promise<'TOP' | 'RETR'> {
     if (listSize <= TOP_CHECK_MAX_BYTES) {
       const held = await this.topIfListAgrees(n, listSize);
       if (held) {
-        for (const line of held) await take(line, true);
+        for (const block of held) await take(block);
         return 'TOP';
       }
     } else if (restart) {
@@ -103,13 +102,12 @@ export class Pop3Session {
     return 'RETR';
   }
 
-  /** Streams one message answer, each line handed on when the next arrives (only at the end is it known
-   *  whether the last one had a line end). Returns the answer's CRLF byte count; NaN when refused. */
+  /** Streams one message answer to `take`. Returns its CRLF byte count; NaN when TOP was refused. */
   private async streamMessage(
     command: string,
     n: number,
     listSize: number,
-    take: (line: Buffer, lineEnd: boolean) => void | Promise<void>,
+    take: (content: Buffer) => void | Promise<void>,
   ): Promise<number> {
     try {
       await this.command(command);
@@ -117,22 +115,10 @@ export class Pop3Session {
       if (!(err instanceof Pop3ErrReply) || command.startsWith('RETR')) throw err;
       return NaN;
     }
-    let last: Buffer | undefined;
-    let crlfBytes = 0;
-    await this.readBody(
-      `${command.split(' ')[0]} ${n} (message body)`,
-      async (line) => {
-        if (last) await take(last, true);
-        last = line;
-        crlfBytes += line.length + 2;
-      },
-      MAX_MESSAGE_LINE_BYTES,
-    );
-    if (last) await take(last, crlfBytes !== listSize + 2);
-    return crlfBytes;
+    return this.readMessageBody(`${command.split(' ')[0]} ${n} (message body)`, listSize, take);
   }
 
-  /** TOP n WHOLE: its lines when their CRLF byte count is the LIST size; undefined when refused or not. */
+  /** TOP n WHOLE: its blocks when their CRLF byte count is the LIST size; undefined when refused or not. */
   private async topIfListAgrees(n: number, listSize: number): Promise<Buffer[] | undefined> {
     try {
       await this.command(`TOP ${n} ${WHOLE_MESSAGE_LINES}`);
@@ -140,21 +126,46 @@ export class Pop3Session {
       if (!(err instanceof Pop3ErrReply)) throw err;
       return undefined;
     }
-    const lines: Buffer[] = [];
-    let crlfBytes = 0;
+    const blocks: Buffer[] = [];
     // Read to the end (the session must stay in step), keeping no more than the LIST size allows; an
     // answer far past LIST (a message that may never end) is refused and leaves the session unusable.
-    await this.readBody(
-      `TOP ${n} (message body)`,
-      (line) => {
-        crlfBytes += line.length + 2;
-        if (crlfBytes > listSize + TOP_EXTRA_MAX_BYTES)
-          throw this.error(`TOP ${n}: answer longer than the ${listSize} bytes LIST said; refused`);
-        if (crlfBytes <= listSize) lines.push(line);
-      },
-      MAX_MESSAGE_LINE_BYTES,
-    );
-    return crlfBytes === listSize ? lines : undefined;
+    const crlfBytes = await this.readMessageBody(`TOP ${n} (message body)`, listSize, (block, crlfSoFar) => {
+      if (crlfSoFar > listSize + TOP_EXTRA_MAX_BYTES)
+        throw this.error(`TOP ${n}: answer longer than the ${listSize} bytes LIST said; refused`);
+      blocks.push(block);
+    });
+    return crlfBytes === listSize ? blocks : undefined;
+  }
+
+  /**
+   * One message answer, up to its terminating line, handed on block by block as it arrives with
+   * the CRLF byte count so far. Returns the answer's CRLF byte count.
+   */
+  private async readMessageBody(
+    what: string,
+    listSize: number,
+    take: (content: Buffer, crlfSoFar: number) => void | Promise<void>,
+  ): Promise<number> {
+    const decoder = new Pop3BodyDecoder(listSize, MAX_MESSAGE_LINE_BYTES);
+    for (;;) {
+      const data = await this.readWith(what, this.reader.readBytes());
+      let ended = false;
+      try {
+        const { content, rest } = decoder.decode(data);
+        if (rest) {
+          this.reader.unread(rest);
+          ended = true;
+        }
+        if (content.length > 0) await take(content, decoder.crlfBytes);
+      } catch (err) {
+        // The rest of this answer is still coming (a message longer than LIST said may never end):
+        // the session cannot read another answer.
+        if (!ended) this.abandoned = what;
+        if (err instanceof BodyLineTooLong) throw this.error(`${what}: ${err.message}`, err);
+        throw err;
+      }
+      if (ended) return decoder.crlfBytes;
+    }
   }
 
   /**
@@ -185,19 +196,14 @@ export class Pop3Session {
     }
   }
 
-  private async readBody(
-    what: string,
-    take: (line: Buffer) => void | Promise<void>,
-    maxLineBytes?: number,
-  ): Promise<void> {
+  private async readBody(what: string, take: (line: Buffer) => void): Promise<void> {
     for (;;) {
-      const raw = await this.read(what, maxLineBytes);
+      const raw = await this.read(what);
       if (raw.length === 1 && raw[0] === 0x2e) return;
       try {
-        await take(raw[0] === 0x2e ? raw.subarray(1) : raw);
+        take(raw[0] === 0x2e ? raw.subarray(1) : raw);
       } catch (err) {
-        // The rest of this answer is still coming (a message longer than LIST said may never end):
-        // the session cannot read another answer.
+        // The rest of this answer is still coming: the session cannot read another answer.
         this.abandoned = what;
         throw err;
       }
@@ -257,9 +263,13 @@ export class Pop3Session {
     throw this.error(`malformed answer to ${what}: ${JSON.stringify(line.slice(0, 200))}`);
   }
 
-  private async read(what: string, maxLineBytes?: number): Promise<Buffer> {
+  private read(what: string): Promise<Buffer> {
+    return this.readWith(what, this.reader.readLine());
+  }
+
+  private async readWith(what: string, reading: Promise<Buffer>): Promise<Buffer> {
     try {
-      return await this.reader.readLine(maxLineBytes);
+      return await reading;
     } catch (err) {
       if (err instanceof LineReadError) throw this.error(`${what}: ${err.message}`, err);
       throw err;

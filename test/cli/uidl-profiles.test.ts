@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -122,15 +123,10 @@ describe('--uidl strategies alone (source UIDLs %g: no formula)', () => {
 
   it('--uidl pop3 streams a 208 MB message in far less memory than the message', async () => {
     const a = await makeAccount(server, []);
-    // Straight into the source Maildir: APPENDing 64 MB would only slow the test down.
     const line = `${'Z'.repeat(75)}\r\n`;
     const big = Buffer.concat([Buffer.from('Subject: big\r\n\r\n'), Buffer.alloc(line.length * 2_700_000, line)]);
     const stored = big.toString('latin1').replaceAll('\r\n', '\n');
-    const srcMaildir = server.maildirOf(a.user);
-    for (const d of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(srcMaildir, d), { recursive: true });
-    fs.writeFileSync(path.join(srcMaildir, 'new', '1700000000.big.test'), stored, 'latin1');
-    const home = fs.statSync(path.dirname(srcMaildir));
-    execFileSync('chown', ['-R', `${home.uid}:${home.gid}`, srcMaildir]);
+    placeInSource(server, a.user, [Buffer.from(stored, 'latin1')]);
     // Plain POP3 on loopback: TLS adds some 60 MiB of its own buffers, which is not what this measures.
     const r = await runCli([
       'import',
@@ -154,7 +150,40 @@ describe('--uidl strategies alone (source UIDLs %g: no formula)', () => {
     const local = listLikeQmailPop3d(await scanMaildir(a.maildir, true, {}), Math.floor(Date.now() / 1000));
     expect(local.messages[0]?.size).toBe(stored.length);
   });
+
+  it('--uidl pop3 over TLS stores big and small messages byte for byte: dot lines, long lines, lone CRs, no last LF', async () => {
+    const a = await makeAccount(server, []);
+    const tricky = (i: number, lines: number) =>
+      Buffer.concat([
+        Buffer.from(
+          `Subject: tricky ${i}\nMessage-ID: <tricky-${i}@old.example>\n\n.\n..\n.x\na\rb\n\xe9\xff\n`,
+          'latin1',
+        ),
+        Buffer.alloc(lines * 78, `...${'W'.repeat(74)}\n`),
+        Buffer.from(`${'L'.repeat(300_000)}\n.\n\n${'end'.repeat(i)}`, 'latin1'),
+      ]);
+    // Over TOP_CHECK_MAX_BYTES (read with RETR, streamed) and under it (TOP, held and checked).
+    const stored = [tricky(1, 100_000), tricky(2, 1000)];
+    placeInSource(server, a.user, stored);
+    const r = await runCli(['import', '--create', ...a.args, '--uidl', 'pop3', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).users[0].inbox.matchedBy).toEqual({ 'pop3 itself': 2 });
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const local = await scanMaildir(a.maildir, true, {});
+    const got = local.map((e) => sha(fs.readFileSync(path.join(a.maildir, e.dir, e.name))));
+    expect(got.sort()).toEqual(stored.map(sha).sort());
+  });
 });
+
+/** Messages (stored form, LF) straight into the source Maildir, in this order: APPENDing megabytes would only slow a test down. */
+function placeInSource(server: SourceServer, user: string, stored: Buffer[]): void {
+  const srcMaildir = server.maildirOf(user);
+  for (const d of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(srcMaildir, d), { recursive: true });
+  for (const [i, body] of stored.entries())
+    fs.writeFileSync(path.join(srcMaildir, 'new', `${1_700_000_000 + i}.m${i}.test`), body);
+  const home = fs.statSync(path.dirname(srcMaildir));
+  execFileSync('chown', ['-R', `${home.uid}:${home.gid}`, srcMaildir]);
+}
 
 describe('admin login', () => {
   it("imports a user's mail logged in as a Dovecot master user (SASL PLAIN authzid) on both protocols", async () => {

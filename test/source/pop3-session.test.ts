@@ -107,16 +107,29 @@ describe('Pop3Session', () => {
     expect(await b.session.capabilities()).toEqual(new Map());
   });
 
-  describe('eachMessageLine: the bytes a POP3 client gets', () => {
+  describe('readMessage: the bytes a POP3 client gets', () => {
     const read = async (reply: string, listSize: number) => {
       const { session, sent } = sessionOver([Buffer.from(`+OK\r\n${reply}`)]);
       await session.greeting();
       let text = '';
-      const used = await session.eachMessageLine(1, listSize, (line, lineEnd) => {
-        text += line.toString() + (lineEnd ? '\n' : '');
+      const used = await session.readMessage(1, listSize, (content) => {
+        text += content.toString('latin1');
       });
       return { text, used, sent, retrReads: session.retrReads };
     };
+
+    it('streams a big message with RETR and reads the next answer after it, wherever the answer is split', async () => {
+      const reply = Buffer.from('+OK\r\n+OK\r\nSubject: a\r\n\r\n..one\r\n.\r\n+OK bye\r\n');
+      for (let cut = 1; cut < reply.length; cut++) {
+        const { session, sent } = sessionOver([reply.subarray(0, cut), reply.subarray(cut)]);
+        await session.greeting();
+        let text = '';
+        expect(await session.readMessage(1, 2e9, (content) => void (text += content.toString()))).toBe('RETR');
+        expect(text, `cut at ${cut}`).toBe('Subject: a\n\n.one\n');
+        expect(await session.command('QUIT'), `cut at ${cut}`).toBe('bye');
+        expect(sent).toEqual(['RETR 1\r\n', 'QUIT\r\n']);
+      }
+    });
 
     it('takes TOP when its byte count is the LIST size', async () => {
       const r = await read('+OK\r\nSubject: a\r\n\r\nbody\r\n.\r\n', 20);
