@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { fsCall, type ErrorContext } from '../errors.js';
 import { crlfExtra } from '../maildir/line-endings.js';
 import { listLikeQmailPop3d, uidlOfName, type MaildirEntry } from '../maildir/pop3d-listing.js';
 import { scanMaildir, type ScannedEntry } from '../maildir/scan.js';
@@ -134,11 +134,7 @@ function permissionsOk(e: ScannedEntry, ownerUid: number): boolean {
 }
 
 async function ownerOf(maildir: string, context: ErrorContext): Promise<number> {
-  try {
-    return (await fs.stat(maildir)).uid;
-  } catch (err) {
-    throw new FolderError(syscallText('stat', maildir, err), { ...context, cause: err });
-  }
+  return (await fsCall(() => fs.stat(maildir), 'stat', maildir, context)).uid;
 }
 
 /**
