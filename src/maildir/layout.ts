@@ -20,13 +20,19 @@ export async function ensureMaildir(dir: string, context: ErrorContext, create =
 
 /** A Maildir that is not there is the account's error, never silently created (see ensureMaildir). */
 export async function requireMaildir(dir: string, context: ErrorContext): Promise<void> {
-  const st = await fsCall(() => fs.lstat(dir), 'stat', dir, context, { expected: { ENOENT: undefined }, hint });
+  const st = await fsCall(() => fs.lstat(dir), 'stat', dir, context, {
+    expected: { ENOENT: undefined },
+    hint: permissionHint,
+  });
   if (!st) throw new FolderError(`Maildir ${dir} does not exist; check the path, or pass --create to make it`, context);
 }
 
 async function ensureRealDir(dir: string, context: ErrorContext): Promise<void> {
-  await fsCall(() => fs.mkdir(dir, { mode: 0o700 }), 'mkdir', dir, context, { expected: { EEXIST: undefined }, hint });
-  const st = await fsCall(() => fs.lstat(dir), 'stat', dir, context, { hint });
+  await fsCall(() => fs.mkdir(dir, { mode: 0o700 }), 'mkdir', dir, context, {
+    expected: { EEXIST: undefined },
+    hint: permissionHint,
+  });
+  const st = await fsCall(() => fs.lstat(dir), 'stat', dir, context, { hint: permissionHint });
   if (st.isSymbolicLink())
     throw new FolderError(
       `${dir} is a symlink; refusing to follow it (if the Maildir path itself is a link you trust, pass --allow-symlinked-maildir; links inside a Maildir are always refused)`,
@@ -36,7 +42,7 @@ async function ensureRealDir(dir: string, context: ErrorContext): Promise<void> 
 }
 
 /** What to do when the Maildir refuses us for a permission. */
-function hint(code: string | undefined): string {
+function permissionHint(code: string | undefined): string {
   return code === 'EACCES' || code === 'EPERM'
     ? `; the import runs as uid ${process.getuid?.()}, who may not write there: run it as root (it then writes as the Maildir's owner) or as that owner`
     : '';
