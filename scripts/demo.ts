@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sampleMessages } from './lib/sample-mail.js';
 import { seedFolders } from './lib/seed.js';
+import { sourceCliArgs } from './lib/source-cli-args.js';
 import { startSourceServer } from './lib/source-server.js';
 import { DEMO_MAILBOX_USER, ensureSystemUser } from './lib/system-users.js';
 
@@ -38,16 +39,7 @@ try {
   fs.writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
 
   const common = [
-    '--host',
-    server.host,
-    '--imap-port',
-    String(server.imapsPort),
-    '--pop3-port',
-    String(server.pop3sPort),
-    '--security',
-    'tls',
-    '--ca-file',
-    server.caFile,
+    ...sourceCliArgs(server, 'tls'),
     '--user',
     USER,
     '--password-file',

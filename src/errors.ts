@@ -55,3 +55,35 @@ export function syscallText(verb: string, path: string, err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return `${verb}(${path}) failed: ${code ?? (err as Error)?.message ?? String(err)}`;
 }
+
+/** What fsCall makes of a failure besides "verb(path) failed: CODE". */
+export interface FsCallOptions<A> {
+  /** Codes that answer the call rather than fail it, and what each yields instead: ENOENT for a
+   *  file a POP3 client may delete meanwhile, EEXIST for a directory that is already there. */
+  expected?: Readonly<Record<string, A>>;
+  /** Added to the message for a code: what it means or what to do. */
+  hint?: (code: string | undefined) => string;
+}
+
+/**
+ * Runs one file-system step; its failure becomes a FolderError "verb(path) failed: CODE" with the
+ * context, the one shape for the operator log (as imapCall is for IMAP commands). An ImportError
+ * the step raises itself already says what went wrong and passes unchanged.
+ */
+export async function fsCall<T, A = never>(
+  call: () => T | Promise<T>,
+  verb: string,
+  path: string,
+  context: ErrorContext,
+  options: FsCallOptions<A> = {},
+): Promise<T | A> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof ImportError) throw err;
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    if (code !== undefined && options.expected && Object.hasOwn(options.expected, code))
+      return options.expected[code] as A;
+    throw new FolderError(`${syscallText(verb, path, err)}${options.hint?.(code) ?? ''}`, { ...context, cause: err });
+  }
+}

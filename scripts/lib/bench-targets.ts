@@ -19,23 +19,22 @@ export function collectTargets(tables: readonly Table[]): Target[] {
       measured: value === undefined ? 'not measured' : `${value.toFixed(2)}${unit}`,
       met: value === undefined ? undefined : met(value),
     });
+  /** A ratio that must stay at or below `limit`. */
+  const atMost = (what: string, limit: number, value: number | undefined) =>
+    add(what, `≤ ${limit}×`, value, (v) => v <= limit, '×');
   const full = ratio('Full import', 'mbsync', 'qmail-import');
   add('full import, messages/s vs mbsync', '≥ 1.3×', full, (v) => v >= 1.3, '×');
-  add(
+  atMost(
     'delta, nothing new, one account: time vs mbsync',
-    '≤ 3×',
+    3,
     ratio('Delta with nothing new, one', 'qmail-import', 'mbsync'),
-    (v) => v <= 3,
-    '×',
   );
-  add(
+  atMost(
     'delta, nothing new, batch: time vs mbsync looped',
-    '≤ 2×',
+    2,
     ratio('Delta with nothing new, batch', 'qmail-import batch --jobs 1', 'mbsync, looped'),
-    (v) => v <= 2,
-    '×',
   );
-  add('delta, 1% new: time vs mbsync', '≤ 2×', ratio('Delta with 1%', 'qmail-import', 'mbsync'), (v) => v <= 2, '×');
+  atMost('delta, 1% new: time vs mbsync', 2, ratio('Delta with 1%', 'qmail-import', 'mbsync'));
   const rss = tables
     .flatMap((t) => t.rows)
     .filter((r) => r.name.startsWith('qmail-import') && !('failed' in r.outcome))
@@ -51,12 +50,10 @@ export function collectTargets(tables: readonly Table[]): Target[] {
   const verify = seconds(find('verify', VERIFY_ROWS.verify));
   const pop3 = seconds(find('verify', VERIFY_ROWS.pop3));
   const scan = seconds(find('verify', VERIFY_ROWS.scan));
-  add(
+  atMost(
     'verify vs source POP3 UIDL+LIST plus Maildir scan',
-    '≤ 2×',
+    2,
     verify !== undefined && pop3 !== undefined && scan !== undefined ? verify / (pop3 + scan) : undefined,
-    (v) => v <= 2,
-    '×',
   );
   return targets;
 }

@@ -1,6 +1,6 @@
-import { ImapFlow } from 'imapflow';
 import type { SampleMessage } from './sample-mail.js';
 import type { SourceServer } from './source-server.js';
+import { withSourceImap } from './source-imap.js';
 
 export interface SeedFolder {
   /** Unicode name with the server's separator; INBOX exists already. */
@@ -27,16 +27,7 @@ export async function seedFolders(
   password: string,
   folders: readonly SeedFolder[],
 ): Promise<void> {
-  const client = new ImapFlow({
-    host: server.host,
-    port: server.imapPort,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user, pass: password },
-    logger: false,
-  });
-  await client.connect();
-  try {
+  await withSourceImap(server, user, password, async (client) => {
     for (const f of folders) {
       if (f.path.toUpperCase() !== 'INBOX') {
         await client.mailboxCreate(f.path);
@@ -45,7 +36,5 @@ export async function seedFolders(
       }
       for (const m of f.messages) await client.append(f.path, m.raw, m.flags, m.internalDate);
     }
-  } finally {
-    await client.logout();
-  }
+  });
 }

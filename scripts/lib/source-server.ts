@@ -185,21 +185,17 @@ userdb {
   args = username_format=%u ${c.usersFile}
   default_fields = uid=${c.mailOwner.uid} gid=${c.mailOwner.gid} home=${c.dir}/home/%u
 }
-service imap-login {
-  inet_listener imap {
-    port = ${c.ports.imapPort}
-  }
-  inet_listener imaps {
-    port = ${c.ports.imapsPort}
-    ssl = yes
-  }
+${loginService('imap', c.ports.imapPort, c.ports.imapsPort)}${loginService('pop3', c.ports.pop3Port, c.ports.pop3sPort)}`;
 }
-service pop3-login {
-  inet_listener pop3 {
-    port = ${c.ports.pop3Port}
+
+/** A protocol's login service: its plain port and its TLS port. */
+function loginService(protocol: 'imap' | 'pop3', plainPort: number, tlsPort: number): string {
+  return `service ${protocol}-login {
+  inet_listener ${protocol} {
+    port = ${plainPort}
   }
-  inet_listener pop3s {
-    port = ${c.ports.pop3sPort}
+  inet_listener ${protocol}s {
+    port = ${tlsPort}
     ssl = yes
   }
 }

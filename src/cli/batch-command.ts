@@ -16,25 +16,17 @@ import { formatBytes } from '../report/text-parts.js';
 import type { QuotaReport } from '../report/types.js';
 import { accountsFromLines, accountsFromVpopmail, checkLoginFormat, type Account } from './batch-accounts.js';
 import { runBatch, type AccountResult, type UserOutcome } from './batch.js';
+import type { BatchOnlyArgs } from './option-definitions.js';
 import { sharedJobFromArgs, type SharedArgs } from './options.js';
 import { promptPassword } from './password-prompt.js';
 import { readUsersFile } from './users-file.js';
 import { vpopmailHome } from './vpopmail.js';
 
-/** batch's own options, besides those every command shares. */
-export interface BatchArgs extends SharedArgs {
-  json: boolean;
-  verbose: boolean;
-  users?: string;
-  /** One domain, or several separated by commas. */
-  domain?: string;
-  allVpopmail: boolean;
-  vpopmailHome?: string;
-  loginFormat: string;
-  logDir?: string;
-  jobs: number;
-  mode: string;
-}
+/** batch's options; check of a users file runs as a batch too, in mode 'check'. */
+export type BatchArgs = SharedArgs &
+  Omit<BatchOnlyArgs, 'mode'> & {
+    mode: BatchOnlyArgs['mode'] | 'check';
+  };
 
 /** What the batch needs from the CLI around it. */
 export interface BatchIo {
@@ -55,8 +47,7 @@ export async function batch(args: BatchArgs, io: BatchIo): Promise<number> {
   if (args.users === undefined && args.adminUser === undefined)
     throw new UsageError('--domain and --all-vpopmail log in with --admin-user on behalf of each account');
   // A dry run writes nothing, so there is nothing of it to verify: it plans and stops.
-  const kinds: JobKind[] =
-    args.mode === 'both' ? (args.dryRun ? ['import'] : ['import', 'verify']) : [args.mode as JobKind];
+  const kinds: JobKind[] = args.mode === 'both' ? (args.dryRun ? ['import'] : ['import', 'verify']) : [args.mode];
   const accounts = listAccounts(args);
   if (accounts.length === 0) throw new UsageError('no accounts to work on');
   const { shared, password } = sharedJobFromArgs(args, process.env, io.warn);

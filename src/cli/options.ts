@@ -1,52 +1,19 @@
 import fs from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { UserJob } from '../commands/user-job.js';
-import { DEFAULT_PORTS, isLoopback, type Endpoint, type Security } from '../source/endpoint.js';
-import type { UidlMode } from '../uidl/mode.js';
-import type { ImapServerChoice } from '../maildir/imap-server.js';
+import { DEFAULT_PORTS, isLoopback, type Endpoint } from '../source/endpoint.js';
 import type { ContentSample } from '../verify/content.js';
 import { findQmailPop3d, isExecutable } from '../verify/qmail-pop3d-runner.js';
+import type { ConnectionArgs, FolderArgs, ImportArgs, OneUserArgs, VerifyArgs } from './option-definitions.js';
 
-/** The options every command shares, as yargs hands them over. */
-export interface SharedArgs {
-  host?: string;
-  imapHost?: string;
-  pop3Host?: string;
-  imapPort?: number;
-  pop3Port?: number;
-  security: Security;
-  caFile?: string;
-  insecure: boolean;
-  timeout: number;
-  passwordFile?: string;
-  owner?: string;
-  uidl: string;
-  folders: string;
-  include?: string;
-  exclude?: string;
-  namespaces?: string;
-  adminUser?: string;
-  adminPasswordFile?: string;
-  apop: boolean;
-  dryRun: boolean;
-  delete?: boolean;
-  full?: boolean;
-  maxSize?: string;
-  allowSymlinkedMaildir?: boolean;
-  quiet: boolean;
-  qmailPop3d?: string;
-  courierImapd?: string;
-  content?: string;
-  imapServer?: string;
-  strict?: boolean;
-  create?: boolean;
-}
+/** What a command hands over: the connection options, --uidl and --dry-run (verify and check fix
+ *  them), and the folder, import and verify options where the command has them. */
+export type SharedArgs = ConnectionArgs &
+  Pick<ImportArgs, 'uidl' | 'dryRun'> &
+  Partial<ImportArgs & FolderArgs & VerifyArgs>;
 
-/** import and verify: one user. */
-export interface CommonArgs extends SharedArgs {
-  user: string;
-  maildir: string;
-}
+/** import, verify and check of one user. */
+export type CommonArgs = SharedArgs & Pick<OneUserArgs, 'user' | 'maildir'>;
 
 /** What every user's job of one run has in common. */
 export type SharedJob = Omit<UserJob, 'user' | 'password' | 'maildir'>;
@@ -115,22 +82,22 @@ export function sharedJobFromArgs(
     apop: args.apop,
     imap: endpoint('imap', args.imapHost, args.imapPort),
     pop3: endpoint('pop3', args.pop3Host, args.pop3Port),
-    uidl: args.uidl as UidlMode,
-    folders: args.folders as 'all' | 'inbox',
+    uidl: args.uidl,
+    folders: args.folders ?? 'all',
     ...(args.include !== undefined ? { include: args.include } : {}),
     ...(args.exclude !== undefined ? { exclude: args.exclude } : {}),
-    namespaces: (args.namespaces ?? 'personal') as 'personal' | 'all',
+    namespaces: args.namespaces ?? 'personal',
     dryRun: args.dryRun,
     deleteGone: args.delete ?? false,
     full: args.full ?? false,
     ...(args.maxSize !== undefined ? { maxSize: parseByteSize(args.maxSize, '--max-size') } : {}),
-    maildirLinkOk: args.allowSymlinkedMaildir ?? false,
+    maildirLinkOk: args.allowSymlinkedMaildir,
     // Progress is for a person watching: none into a log file or a pipe.
     quiet: args.quiet || !process.stderr.isTTY,
     qmailPop3d: findQmailPop3d(args.qmailPop3d, env.QMAIL_POP3D),
     ...(courierImapd !== undefined ? { courierImapd } : {}),
     content: parseContent(args.content),
-    imapServer: (args.imapServer ?? 'auto') as ImapServerChoice,
+    imapServer: args.imapServer ?? 'auto',
     strict: args.strict ?? false,
     createMaildir: args.create ?? false,
   };

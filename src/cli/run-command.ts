@@ -9,8 +9,6 @@ import { jobFromArgs, type CommonArgs, type SharedArgs } from './options.js';
 
 const warn = (line: string) => process.stderr.write(`qmail-import: ${line}\n`);
 
-export type RunArgs = SharedArgs & { json: boolean; verbose: boolean };
-
 function modelWarning(qmailPop3d: string | undefined, kinds: readonly JobKind[]): void {
   if (kinds.includes('verify') && !qmailPop3d)
     warn(
@@ -20,7 +18,7 @@ function modelWarning(qmailPop3d: string | undefined, kinds: readonly JobKind[])
 
 /** The human report on stdout, where `| tee run.log` catches it; with --json stdout is the JSON's,
  *  so the text goes to stderr. An account's error is on stderr either way. */
-function print(outcome: UserOutcome, args: RunArgs): void {
+function print(outcome: UserOutcome, args: SharedArgs): void {
   if ('error' in outcome) process.stderr.write(`qmail-import: ${outcome.error.message}\n`);
   else (args.json ? process.stderr : process.stdout).write(renderText(outcome.report, args.verbose));
 }
@@ -30,7 +28,7 @@ function printJson(command: string, exitCode: number, outcomes: UserOutcome[]): 
   process.stdout.write(`${JSON.stringify({ command, exitCode, users }, null, 2)}\n`);
 }
 
-export async function oneUser(kind: JobKind, args: RunArgs & CommonArgs): Promise<number> {
+export async function oneUser(kind: JobKind, args: CommonArgs): Promise<number> {
   const job = jobFromArgs(args, process.env, warn);
   modelWarning(job.qmailPop3d, [kind]);
   const outcome = await runOne(kind, job, args.owner);

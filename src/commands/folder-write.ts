@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { FolderError, MessageError, syscallText, type ErrorContext } from '../errors.js';
+import { fsCall, MessageError, syscallText, type ErrorContext } from '../errors.js';
 import { deliver, type MessageSource } from '../maildir/deliver.js';
 import { JOURNAL_BATCH } from '../limits.js';
 import { fsyncDir } from '../maildir/layout.js';
@@ -212,11 +212,12 @@ export class FolderWriteSession {
     const to = `${sub}/${parkAs}${info}`;
     await this.journal.record({ ...record, name: parkAs }, this.context);
     await this.journal.sync(this.context);
-    try {
-      await fs.rename(path.join(this.dir, rel), path.join(this.dir, to));
-    } catch (err) {
-      throw new FolderError(syscallText('rename', `${rel}, ${to}`, err), { ...this.context, cause: err });
-    }
+    await fsCall(
+      () => fs.rename(path.join(this.dir, rel), path.join(this.dir, to)),
+      'rename',
+      `${rel}, ${to}`,
+      this.context,
+    );
     this.changedDirs.add(sub);
     return to;
   }
@@ -244,14 +245,10 @@ export class FolderWriteSession {
   /** A file that is the message but has no journal line gets one, with the hash of what it holds. */
   private async adopt(m: PlannedMessage): Promise<void> {
     const file = path.join(this.dir, m.dir, m.file);
-    try {
-      const sha256 = await hashFile(file);
+    // Gone meanwhile: nothing to record.
+    const sha256 = await fsCall(() => hashFile(file), 'read', file, this.context, { expected: { ENOENT: undefined } });
+    if (sha256 !== undefined)
       this.pending.push(this.entry({ uid: m.uid, uidl: m.uidl, name: m.name, sha256, size: m.size }));
-    } catch (err) {
-      // Gone meanwhile: nothing to record.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        throw new FolderError(syscallText('read', file, err), { ...this.context, cause: err });
-    }
   }
 
   /** A message above --max-size: the journal says so once (docs/journal.md); no file, nothing to fsync. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { fsCall, type ErrorContext } from '../errors.js';
 import { listLikeQmailPop3d, uidlOfName, type MaildirEntry, type Pop3dListing } from '../maildir/pop3d-listing.js';
 import { scanMaildir, type ScannedEntry } from '../maildir/scan.js';
 import type { SinceImportReport, VerifyReport } from '../report/types.js';
@@ -179,9 +179,5 @@ function permissionsOk(e: ScannedEntry, ownerUid: number): boolean {
 }
 
 async function ownerOf(maildir: string, context: ErrorContext): Promise<number> {
-  try {
-    return (await fs.stat(maildir)).uid;
-  } catch (err) {
-    throw new FolderError(syscallText('stat', maildir, err), { ...context, cause: err });
-  }
+  return (await fsCall(() => fs.stat(maildir), 'stat', maildir, context)).uid;
 }

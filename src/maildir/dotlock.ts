@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
-import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { FolderError, fsCall, type ErrorContext } from '../errors.js';
 import { IMAP_SERVER_LOCK_STALE_SEC, IMAP_SERVER_LOCK_WAIT_MS } from '../limits.js';
 
 const POLL_MS = 200;
@@ -14,18 +14,10 @@ const POLL_MS = 200;
 export async function withDotlock<T>(lockFile: string, work: () => Promise<T>, context: ErrorContext): Promise<T> {
   const deadline = Date.now() + IMAP_SERVER_LOCK_WAIT_MS;
   for (;;) {
-    try {
-      const handle = await fs.open(
-        lockFile,
-        fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
-        0o600,
-      );
-      await handle.writeFile(`${process.pid}:${os.hostname()}`).finally(() => handle.close());
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
-        throw new FolderError(syscallText('create', lockFile, err), { ...context, cause: err });
-    }
+    const created = await fsCall(() => createLock(lockFile).then(() => true), 'create', lockFile, context, {
+      expected: { EEXIST: false },
+    });
+    if (created) break;
     const st = await fs.lstat(lockFile).catch(() => undefined);
     if ((st && Date.now() - st.mtimeMs > IMAP_SERVER_LOCK_STALE_SEC * 1000) || (await holderIsGone(lockFile))) {
       await fs.unlink(lockFile).catch(() => undefined);
@@ -40,6 +32,16 @@ export async function withDotlock<T>(lockFile: string, work: () => Promise<T>, c
   } finally {
     await fs.unlink(lockFile).catch(() => undefined);
   }
+}
+
+/** The lock file, made with O_EXCL: EEXIST says someone holds it. */
+async function createLock(lockFile: string): Promise<void> {
+  const handle = await fs.open(
+    lockFile,
+    fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
+    0o600,
+  );
+  await handle.writeFile(`${process.pid}:${os.hostname()}`).finally(() => handle.close());
 }
 
 /**

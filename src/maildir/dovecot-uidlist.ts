@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { fsCall, type ErrorContext } from '../errors.js';
 import { withDotlock } from './dotlock.js';
 import { readOwnFile } from './read-file.js';
 import { replaceFile } from './replace-file.js';
@@ -76,9 +76,7 @@ export async function writeDovecotUidlist(
 
 async function removeMatching(dir: string, wanted: (name: string) => boolean, context: ErrorContext): Promise<void> {
   for (const name of (await fs.readdir(dir)).filter(wanted)) {
-    await fs.unlink(path.join(dir, name)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT')
-        throw new FolderError(syscallText('unlink', path.join(dir, name), err), { ...context, cause: err });
-    });
+    const file = path.join(dir, name);
+    await fsCall(() => fs.unlink(file), 'unlink', file, context, { expected: { ENOENT: undefined } });
   }
 }

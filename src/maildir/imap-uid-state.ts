@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { fsCall, type ErrorContext } from '../errors.js';
 import { courierLocked, readCourierUiddb, writeCourierUiddb } from './courier-uiddb.js';
 import { dovecotKeywordLetters, readDovecotKeywords, writeDovecotKeywords } from './dovecot-keywords.js';
 import { dovecotLocked, newDovecotGuid, readDovecotUidlist, writeDovecotUidlist } from './dovecot-uidlist.js';
@@ -129,11 +129,14 @@ async function setDovecotKeywords(
 }
 
 async function renameIn(folderDir: string, from: string, to: string, context: ErrorContext): Promise<void> {
-  try {
-    await fs.rename(path.join(folderDir, from), path.join(folderDir, to));
-  } catch (err) {
-    // Gone meanwhile (a POP3 client deleted it): nothing to rename.
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-      throw new FolderError(syscallText('rename', `${from}, ${to}`, err), { ...context, cause: err });
-  }
+  // Gone meanwhile (a POP3 client deleted it): nothing to rename.
+  await fsCall(
+    () => fs.rename(path.join(folderDir, from), path.join(folderDir, to)),
+    'rename',
+    `${from}, ${to}`,
+    context,
+    {
+      expected: { ENOENT: undefined },
+    },
+  );
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { FolderError, fsCall, type ErrorContext } from '../errors.js';
 import { openOwnFile } from './read-file.js';
 
 export const MAILDIR_SUBDIRS = ['tmp', 'new', 'cur'] as const;
@@ -20,23 +20,19 @@ export async function ensureMaildir(dir: string, context: ErrorContext, create =
 
 /** A Maildir that is not there is the account's error, never silently created (see ensureMaildir). */
 export async function requireMaildir(dir: string, context: ErrorContext): Promise<void> {
-  try {
-    await fs.lstat(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw maildirError('stat', dir, err, context);
-    throw new FolderError(`Maildir ${dir} does not exist; check the path, or pass --create to make it`, context);
-  }
+  const st = await fsCall(() => fs.lstat(dir), 'stat', dir, context, {
+    expected: { ENOENT: undefined },
+    hint: permissionHint,
+  });
+  if (!st) throw new FolderError(`Maildir ${dir} does not exist; check the path, or pass --create to make it`, context);
 }
 
 async function ensureRealDir(dir: string, context: ErrorContext): Promise<void> {
-  try {
-    await fs.mkdir(dir, { mode: 0o700 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw maildirError('mkdir', dir, err, context);
-  }
-  const st = await fs.lstat(dir).catch((err: unknown) => {
-    throw maildirError('stat', dir, err, context);
+  await fsCall(() => fs.mkdir(dir, { mode: 0o700 }), 'mkdir', dir, context, {
+    expected: { EEXIST: undefined },
+    hint: permissionHint,
   });
+  const st = await fsCall(() => fs.lstat(dir), 'stat', dir, context, { hint: permissionHint });
   if (st.isSymbolicLink())
     throw new FolderError(
       `${dir} is a symlink; refusing to follow it (if the Maildir path itself is a link you trust, pass --allow-symlinked-maildir; links inside a Maildir are always refused)`,
@@ -45,27 +41,20 @@ async function ensureRealDir(dir: string, context: ErrorContext): Promise<void> 
   if (!st.isDirectory()) throw new FolderError(`${dir} is not a directory`, context);
 }
 
-/** A failed system call on the Maildir, with what to do where the cause is a permission. */
-function maildirError(verb: string, dir: string, err: unknown, context: ErrorContext): FolderError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const hint =
-    code === 'EACCES' || code === 'EPERM'
-      ? `; the import runs as uid ${process.getuid?.()}, who may not write there: run it as root (it then writes as the Maildir's owner) or as that owner`
-      : '';
-  return new FolderError(`${syscallText(verb, dir, err)}${hint}`, { ...context, cause: err });
+/** What to do when the Maildir refuses us for a permission. */
+function permissionHint(code: string | undefined): string {
+  return code === 'EACCES' || code === 'EPERM'
+    ? `; the import runs as uid ${process.getuid?.()}, who may not write there: run it as root (it then writes as the Maildir's owner) or as that owner`
+    : '';
 }
 
 /** Makes the names linked into DIR durable. */
 export async function fsyncDir(dir: string, context: ErrorContext): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
-    await handle.sync();
-  } catch (err) {
-    throw new FolderError(syscallText('fsync', dir, err), { ...context, cause: err });
-  } finally {
-    await handle?.close();
-  }
+  const sync = async () => {
+    const handle = await fs.open(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+    await handle.sync().finally(() => handle.close());
+  };
+  await fsCall(sync, 'fsync', dir, context);
 }
 
 /** The empty `maildirfolder` file Maildir++ readers (Courier's deliverquota, Dovecot) expect in a

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
-import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { fsCall, type ErrorContext } from '../errors.js';
 
 /** CRLF → LF, as qmail-local stores mail. A lone CR is kept: it is content, not a line end. */
 export function crlfToLf(data: Buffer): Buffer {
@@ -47,12 +47,10 @@ export function countLf(data: Buffer): number {
  * is reported wherever sizes are compared.
  */
 export async function crlfExtra(file: string, context: ErrorContext): Promise<number> {
-  let n = 0;
-  try {
+  const count = async () => {
+    let n = 0;
     for await (const chunk of createReadStream(file)) n += countLf(chunk as Buffer);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EACCES') return NaN;
-    throw new FolderError(syscallText('read', file, err), { ...context, cause: err });
-  }
-  return n;
+    return n;
+  };
+  return fsCall(count, 'read', file, context, { expected: { EACCES: NaN } });
 }

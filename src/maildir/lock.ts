@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { FolderError, fsCall, type ErrorContext } from '../errors.js';
 import { MAILDIR_SUBDIRS } from './layout.js';
 import { readOwnFile } from './read-file.js';
 import { TMP_MARKER, tmpName } from './unique-name.js';
@@ -22,21 +22,15 @@ const LOCK_FILE = 'qmail-import.lock';
  */
 export async function lockMaildir(maildir: string, context: ErrorContext): Promise<() => Promise<void>> {
   const file = path.join(maildir, LOCK_FILE);
-  let dir;
-  try {
-    dir = await fs.stat(maildir);
-  } catch (err) {
-    throw new FolderError(syscallText('stat', maildir, err), { ...context, cause: err });
-  }
+  const dir = await fsCall(() => fs.stat(maildir), 'stat', maildir, context);
   const server = net.createServer();
-  try {
-    await new Promise<void>((resolve, reject) => {
+  const listen = () =>
+    new Promise<boolean>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ path: `\0qmail-import/${dir.dev}/${dir.ino}` }, resolve);
+      server.listen({ path: `\0qmail-import/${dir.dev}/${dir.ino}` }, () => resolve(true));
     });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE')
-      throw new FolderError(syscallText('bind', `lock socket of ${maildir}`, err), { ...context, cause: err });
+  const bound = await fsCall(listen, 'bind', `lock socket of ${maildir}`, context, { expected: { EADDRINUSE: false } });
+  if (!bound) {
     const holder = (await readOwnFile(file, context).catch(() => '')).trim() || 'unknown';
     throw new FolderError(
       `another qmail-import (${holder}) is working on ${maildir}; try again when it is done`,
@@ -45,12 +39,10 @@ export async function lockMaildir(maildir: string, context: ErrorContext): Promi
   }
   // Ours until this process ends; it must not keep the process alive by itself.
   server.unref();
-  try {
-    await writeLockInfo(maildir, file);
-  } catch (err) {
+  await fsCall(() => writeLockInfo(maildir, file), 'write', file, context).catch((err) => {
     server.close();
-    throw new FolderError(syscallText('write', file, err), { ...context, cause: err });
-  }
+    throw err;
+  });
   return async () => {
     await fs.unlink(file).catch(() => undefined);
     server.close();
@@ -97,13 +89,11 @@ export async function clearOurTmp(maildir: string, context: ErrorContext): Promi
   let removed = 0;
   for (const name of await fs.readdir(tmp).catch(() => [] as string[])) {
     if (!name.includes(TMP_MARKER)) continue;
-    try {
-      await fs.unlink(path.join(tmp, name));
-      removed += 1;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        throw new FolderError(syscallText('unlink', path.join(tmp, name), err), { ...context, cause: err });
-    }
+    const file = path.join(tmp, name);
+    const unlinked = await fsCall(() => fs.unlink(file).then(() => true), 'unlink', file, context, {
+      expected: { ENOENT: false },
+    });
+    if (unlinked) removed += 1;
   }
   return removed;
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { fsCall, type ErrorContext } from '../errors.js';
 import { endsWithNewline, openOwnFile, readOwnFile, writeAll } from './read-file.js';
 
 /** Refuses, before anything is written, a maildirsize that is not a plain file of ours (a FIFO,
@@ -25,18 +25,14 @@ export async function recordQuotaUse(
   const file = path.join(maildir, 'maildirsize');
   const handle = await openOwnFile(file, fs.constants.O_RDWR | fs.constants.O_APPEND, context);
   if (!handle) return;
-  try {
+  const append = async () => {
     // A file whose last line lacks its newline would have our line glued onto it ("5000000000S13645439 300").
     const lead = (await endsWithNewline(handle)) ? '' : '\n';
     await writeAll(handle, Buffer.from(`${lead}${bytes} ${messages}\n`));
-  } catch (err) {
-    throw new FolderError(`${syscallText('write', file, err)}; it misses ${bytes} bytes in ${messages} messages`, {
-      ...context,
-      cause: err,
-    });
-  } finally {
-    await handle.close();
-  }
+  };
+  await fsCall(append, 'write', file, context, {
+    hint: () => `; it misses ${bytes} bytes in ${messages} messages`,
+  }).finally(() => handle.close());
 }
 
 /** A Maildir++ quota and its usage as maildirsize says; a limit is null where none is set. */

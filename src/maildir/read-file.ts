@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { FolderError, fsCall, type ErrorContext } from '../errors.js';
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 
@@ -17,41 +17,34 @@ export async function openOwnFile(
   context: ErrorContext,
   mode = 0o600,
 ): Promise<fs.FileHandle | undefined> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file, flags | O_NOFOLLOW | O_NONBLOCK, mode);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    // ELOOP is O_NOFOLLOW meeting a symlink; ENXIO a FIFO opened for writing with no reader.
-    const what = code === 'ELOOP' ? 'a symlink' : code === 'ENXIO' ? 'a FIFO or device' : undefined;
-    if (what) throw new FolderError(`${file} is ${what}, not a regular file; refusing it`, { ...context, cause: err });
-    throw new FolderError(syscallText('open', file, err), { ...context, cause: err });
-  }
-  try {
+  const open = () =>
+    fs.open(file, flags | O_NOFOLLOW | O_NONBLOCK, mode).catch((err: NodeJS.ErrnoException) => {
+      // ELOOP is O_NOFOLLOW meeting a symlink; ENXIO a FIFO opened for writing with no reader.
+      const what = err.code === 'ELOOP' ? 'a symlink' : err.code === 'ENXIO' ? 'a FIFO or device' : undefined;
+      if (what)
+        throw new FolderError(`${file} is ${what}, not a regular file; refusing it`, { ...context, cause: err });
+      throw err;
+    });
+  const handle = await fsCall(open, 'open', file, context, { expected: { ENOENT: undefined } });
+  if (!handle) return undefined;
+  const check = async () => {
     const st = await handle.stat();
     if (!st.isFile()) throw new FolderError(`${file} is not a regular file; refusing it`, context);
     if (st.nlink !== 1)
       throw new FolderError(`${file} has ${st.nlink} hard links; refusing a file shared with another place`, context);
-    return handle;
-  } catch (err) {
+  };
+  await fsCall(check, 'fstat', file, context).catch(async (err) => {
     await handle.close();
-    if (err instanceof FolderError) throw err;
-    throw new FolderError(syscallText('fstat', file, err), { ...context, cause: err });
-  }
+    throw err;
+  });
+  return handle;
 }
 
 /** A small file of ours in the Maildir, read through openOwnFile; "" when it does not exist yet. */
 export async function readOwnFile(file: string, context: ErrorContext): Promise<string> {
   const handle = await openOwnFile(file, O_RDONLY, context);
   if (!handle) return '';
-  try {
-    return await handle.readFile('utf8');
-  } catch (err) {
-    throw new FolderError(syscallText('read', file, err), { ...context, cause: err });
-  } finally {
-    await handle.close();
-  }
+  return fsCall(() => handle.readFile('utf8'), 'read', file, context).finally(() => handle.close());
 }
 
 /**

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { fsCall, type ErrorContext } from '../errors.js';
 import { tmpName } from './unique-name.js';
 
 /**
@@ -17,7 +17,7 @@ export async function replaceFile(
   context: ErrorContext,
 ): Promise<void> {
   const tmp = path.join(maildir, 'tmp', tmpName(os.hostname()));
-  try {
+  const write = async () => {
     const handle = await fs.open(
       tmp,
       fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
@@ -30,8 +30,9 @@ export async function replaceFile(
       await handle.close();
     }
     await fs.rename(tmp, target);
-  } catch (err) {
+  };
+  await fsCall(write, 'write', target, context).catch(async (err) => {
     await fs.unlink(tmp).catch(() => undefined);
-    throw new FolderError(syscallText('write', target, err), { ...context, cause: err });
-  }
+    throw err;
+  });
 }

@@ -1,7 +1,7 @@
 import { lstatSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { fsCall, type ErrorContext } from '../errors.js';
 import { uidlOfName, type MaildirEntry } from './pop3d-listing.js';
 
 export interface ScannedEntry extends MaildirEntry {
@@ -25,32 +25,25 @@ export async function scanMaildir(dir: string, followLinks: boolean, context: Er
   const out: ScannedEntry[] = [];
   for (const sub of ['new', 'cur'] as const) {
     const subdir = path.join(dir, sub);
-    let names: string[];
-    try {
-      names = await fs.readdir(subdir);
-    } catch (err) {
-      throw new FolderError(syscallText('readdir', subdir, err), { ...context, cause: err });
-    }
+    const names = await fsCall(() => fs.readdir(subdir), 'readdir', subdir, context);
     for (const name of names) {
       const file = path.join(subdir, name);
-      try {
-        // Synchronous: one stat per message, and a thread-pool round trip per call costs several
-        // times the stat itself (100,000 files: seconds against a fraction of one).
-        const st = followLinks ? statSync(file) : lstatSync(file);
-        out.push({
-          dir: sub,
-          name,
-          mtimeSec: Math.floor(st.mtimeMs / 1000),
-          size: st.size,
-          uid: st.uid,
-          mode: st.mode & 0o7777,
-          isFile: st.isFile(),
-        });
-      } catch (err) {
-        // A file that vanished between readdir and stat (a POP3 client deleting it) is simply gone.
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-          throw new FolderError(syscallText('stat', file, err), { ...context, cause: err });
-      }
+      // A file that vanished between readdir and stat (a POP3 client deleting it) is simply gone.
+      // Synchronous: one stat per message, and a thread-pool round trip per call costs several
+      // times the stat itself (100,000 files: seconds against a fraction of one).
+      const st = await fsCall(() => (followLinks ? statSync(file) : lstatSync(file)), 'stat', file, context, {
+        expected: { ENOENT: undefined },
+      });
+      if (!st) continue;
+      out.push({
+        dir: sub,
+        name,
+        mtimeSec: Math.floor(st.mtimeMs / 1000),
+        size: st.size,
+        uid: st.uid,
+        mode: st.mode & 0o7777,
+        isFile: st.isFile(),
+      });
     }
   }
   return out;

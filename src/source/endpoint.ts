@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import tls from 'node:tls';
 import { READ_TIMEOUT_MS } from '../limits.js';
 
 /** How to reach one protocol of the source server. */
@@ -45,6 +46,16 @@ export function isLoopback(host: string): boolean {
 
 export function describeEndpoint(protocol: 'imap' | 'pop3', e: Endpoint): string {
   return `${protocol} ${e.host}:${e.port}`;
+}
+
+/** The TLS settings of both protocols (implicit TLS, STARTTLS and STLS alike): SNI only for a
+ *  name, since an IP address there is not allowed; a private CA adds to the system's, not replaces it. */
+export function tlsOptions(endpoint: Endpoint): tls.ConnectionOptions {
+  return {
+    servername: isIP(endpoint.host) ? undefined : endpoint.host,
+    rejectUnauthorized: !endpoint.insecure,
+    ...(endpoint.ca ? { ca: [...tls.rootCertificates, endpoint.ca] } : {}),
+  };
 }
 
 /** How long this endpoint may stay silent while we wait for it. */

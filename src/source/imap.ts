@@ -10,17 +10,9 @@ import {
   MAX_IMAP_LITERAL_BYTES,
   MAX_IMAP_RESPONSE_BYTES,
 } from '../limits.js';
-import {
-  connectFailure,
-  connectHint,
-  describeEndpoint,
-  describeLogin,
-  timeoutOf,
-  type Credentials,
-  type Endpoint,
-} from './endpoint.js';
+import { connectFailure, connectHint, describeEndpoint, describeLogin, timeoutOf, tlsOptions } from './endpoint.js';
+import type { Credentials, Endpoint } from './endpoint.js';
 import { imapCall, imapFailure, namedDownload, watchLink } from './imap-link.js';
-import { tlsOptions } from './pop3-client.js';
 
 export interface FolderSnapshot {
   path: string;

@@ -4,14 +4,8 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { FolderError, SourceError, type ErrorContext } from '../errors.js';
 import { MAX_POP3_LINE_BYTES } from '../limits.js';
-import {
-  connectFailure,
-  describeEndpoint,
-  describeLogin,
-  timeoutOf,
-  type Credentials,
-  type Endpoint,
-} from './endpoint.js';
+import { connectFailure, describeEndpoint, describeLogin, timeoutOf, tlsOptions } from './endpoint.js';
+import type { Credentials, Endpoint } from './endpoint.js';
 import { LineReader } from './line-reader.js';
 import { Pop3Session, Pop3ErrReply } from './pop3-session.js';
 
@@ -170,12 +164,4 @@ function upgrade(plain: net.Socket, endpoint: Endpoint, peer: string, context: E
       reject(new SourceError(`${peer}: STLS: ${connectFailure('pop3', endpoint, err)}`, { ...context, cause: err }));
     });
   });
-}
-
-export function tlsOptions(endpoint: Endpoint): tls.ConnectionOptions {
-  return {
-    servername: net.isIP(endpoint.host) ? undefined : endpoint.host,
-    rejectUnauthorized: !endpoint.insecure,
-    ...(endpoint.ca ? { ca: [...tls.rootCertificates, endpoint.ca] } : {}),
-  };
 }

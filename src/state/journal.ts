@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { FolderError, fsCall, syscallText, type ErrorContext } from '../errors.js';
 import { endsWithNewline, openOwnFile, writeAll } from '../maildir/read-file.js';
 
 /** One message written: where it came from and which file it became. */
@@ -128,12 +128,8 @@ function isStoredFile(v: unknown): v is StoredFile {
  *  same run as the new mail around it); undefined when nothing was ever imported here. */
 export async function lastWrittenSec(maildir: string, context: ErrorContext): Promise<number | undefined> {
   const file = path.join(maildir, JOURNAL_FILE);
-  try {
-    return Math.floor((await fs.lstat(file)).mtimeMs / 1000);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new FolderError(syscallText('stat', file, err), { ...context, cause: err });
-  }
+  const st = await fsCall(() => fs.lstat(file), 'stat', file, context, { expected: { ENOENT: undefined } });
+  return st && Math.floor(st.mtimeMs / 1000);
 }
 
 export class Journal {
@@ -151,12 +147,11 @@ export class Journal {
     const file = path.join(maildir, JOURNAL_FILE);
     const { O_RDWR, O_APPEND, O_CREAT } = fs.constants;
     const handle = (await openOwnFile(file, O_RDWR | O_APPEND | O_CREAT, context)) as fs.FileHandle;
-    try {
-      return new Journal(handle, file, !(await endsWithNewline(handle)));
-    } catch (err) {
+    const cut = await fsCall(async () => !(await endsWithNewline(handle)), 'read', file, context).catch(async (err) => {
       await handle.close();
-      throw new FolderError(syscallText('read', file, err), { ...context, cause: err });
-    }
+      throw err;
+    });
+    return new Journal(handle, file, cut);
   }
 
   /** One line, written whole or failed. A full disk here stops the folder; the message itself is
@@ -165,20 +160,14 @@ export class Journal {
     const done = this.queue.then(async () => {
       const line = `${this.cut ? '\n' : ''}${JSON.stringify(entry)}\n`;
       this.cut = true;
-      try {
-        await writeAll(this.handle, Buffer.from(line));
-      } catch (err) {
-        throw new FolderError(syscallText('write', this.file, err), { ...context, cause: err });
-      }
+      await fsCall(() => writeAll(this.handle, Buffer.from(line)), 'write', this.file, context);
       this.cut = false;
     });
     this.queue = done.catch(() => undefined);
     return done;
   }
   async sync(context: ErrorContext): Promise<void> {
-    await this.handle.sync().catch((err: unknown) => {
-      throw new FolderError(syscallText('fsync', this.file, err), { ...context, cause: err });
-    });
+    await fsCall(() => this.handle.sync(), 'fsync', this.file, context);
   }
 
   async close(): Promise<void> {

@@ -1,2 +1,3 @@
 /** How UIDLs are matched (--uidl): auto runs every strategy in turn; off copies over IMAP only. */
-export type UidlMode = 'auto' | 'formula' | 'size' | 'header' | 'pop3' | 'off';
+export const UIDL_MODES = ['auto', 'formula', 'size', 'header', 'pop3', 'off'] as const;
+export type UidlMode = (typeof UIDL_MODES)[number];

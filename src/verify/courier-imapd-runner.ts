@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { FolderError, syscallText, type ErrorContext } from '../errors.js';
+import { fsCall, type ErrorContext } from '../errors.js';
 import { converse, examineAll, parseViews, type BoxFolderView } from './box-imap-runner.js';
 
 /** Files in a folder that decide what Courier-IMAP shows: its UID list and its keywords. */
@@ -49,21 +49,17 @@ async function shadowFolder(from: string, to: string, context: ErrorContext): Pr
 }
 
 async function copyIfPresent(from: string, to: string, name: string, context: ErrorContext): Promise<void> {
-  try {
-    await fs.copyFile(path.join(from, name), path.join(to, name));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-      throw new FolderError(syscallText('copy', path.join(from, name), err), { ...context, cause: err });
-  }
+  const source = path.join(from, name);
+  await fsCall(() => fs.copyFile(source, path.join(to, name)), 'copy', source, context, {
+    expected: { ENOENT: undefined },
+  });
 }
 
 async function fileNames(dir: string, context: ErrorContext): Promise<string[]> {
-  try {
-    return (await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new FolderError(syscallText('readdir', dir, err), { ...context, cause: err });
-  }
+  const entries = await fsCall(() => fs.readdir(dir, { withFileTypes: true }), 'readdir', dir, context, {
+    expected: { ENOENT: [] },
+  });
+  return entries.filter((e) => e.isFile()).map((e) => e.name);
 }
 
 async function exists(dir: string): Promise<boolean> {

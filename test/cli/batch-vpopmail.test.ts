@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sourceCliArgs } from '../../scripts/lib/source-cli-args.js';
 import { seedMailbox } from '../../scripts/lib/seed.js';
 import { SOURCE_ADMIN } from '../../scripts/lib/source-server.js';
 import { sampleMessages, sharedSource } from '../support/accounts.js';
@@ -44,16 +45,7 @@ describe('batch over a vpopmail tree', () => {
     });
     const usersFile = secretFile(`# the migration night\n${lines.join('\n')}\n`);
     const logDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qi-logs-')), 'run1');
-    const conn = [
-      '--host',
-      server.host,
-      '--security',
-      'none',
-      '--imap-port',
-      String(server.imapPort),
-      '--pop3-port',
-      String(server.pop3Port),
-    ];
+    const conn = sourceCliArgs(server, 'none');
     const common = ['--create', '--jobs', '4', '--login-format', '%u', '--vpopmail-home', tree.home, ...conn];
 
     // The bulk copy (import only: verify forks a second worker per account, and is shown by the retry).
@@ -153,14 +145,7 @@ describe('batch over a vpopmail tree', () => {
       '%u',
       '--vpopmail-home',
       tree.home,
-      '--host',
-      server.host,
-      '--security',
-      'none',
-      '--imap-port',
-      String(server.imapPort),
-      '--pop3-port',
-      String(server.pop3Port),
+      ...sourceCliArgs(server, 'none'),
       '--log-dir',
       logDir,
       '--json',

@@ -2,8 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sourceCliArgs } from '../../scripts/lib/source-cli-args.js';
+import type { SourceServer } from '../../scripts/lib/source-server.js';
 import { makeAccount, sampleMessages, sharedSource } from '../support/accounts.js';
-import { runCli } from '../support/cli.js';
+import { runCli, type CliResult } from '../support/cli.js';
 
 function logDir(): string[] {
   return ['--log-dir', path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qi-logs-')), 'run')];
@@ -13,6 +15,11 @@ function usersFile(lines: string[]): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qi-users-')), 'users');
   fs.writeFileSync(file, `# batch test\n${lines.join('\n')}\n`, { mode: 0o600 });
   return file;
+}
+
+/** A batch over the source by TLS, with a log directory of its own, JSON on stdout and no progress. */
+function jsonBatch(server: SourceServer, args: string[]): Promise<CliResult> {
+  return runCli(['batch', ...args, ...sourceCliArgs(server, 'tls'), ...logDir(), '--json', '--quiet']);
 }
 
 describe('batch', () => {
@@ -27,28 +34,7 @@ describe('batch', () => {
       '',
       `${c!.user}:${c!.maildir}:${c!.password}`,
     ]);
-    const conn = [
-      '--host',
-      server.host,
-      '--imap-port',
-      String(server.imapsPort),
-      '--pop3-port',
-      String(server.pop3sPort),
-      '--ca-file',
-      server.caFile,
-    ];
-    const r = await runCli([
-      'batch',
-      '--create',
-      '--users',
-      file,
-      '--jobs',
-      '2',
-      ...conn,
-      ...logDir(),
-      '--json',
-      '--quiet',
-    ]);
+    const r = await jsonBatch(server, ['--create', '--users', file, '--jobs', '2']);
     expect(r.code, r.stderr).toBe(1);
     const doc = JSON.parse(r.stdout);
     const got = doc.users
@@ -84,16 +70,6 @@ describe('batch', () => {
   it('takes the password from --password-file for lines without one', async () => {
     const server = sharedSource();
     const a = await makeAccount(server, sampleMessages({ count: 2, seed: 50 }));
-    const conn = [
-      '--host',
-      server.host,
-      '--imap-port',
-      String(server.imapsPort),
-      '--pop3-port',
-      String(server.pop3sPort),
-      '--ca-file',
-      server.caFile,
-    ];
     const r = await runCli([
       'batch',
       '--users',
@@ -103,7 +79,7 @@ describe('batch', () => {
       '--create',
       '--password-file',
       a.passwordFile,
-      ...conn,
+      ...sourceCliArgs(server, 'tls'),
       ...logDir(),
     ]);
     expect(r.code, r.stderr).toBe(0);
@@ -115,31 +91,9 @@ describe('batch', () => {
     const [a, b] = await Promise.all(
       [1, 2].map((i) => makeAccount(server, sampleMessages({ count: 3, seed: 55 + i }))),
     );
-    const conn = [
-      '--host',
-      server.host,
-      '--imap-port',
-      String(server.imapsPort),
-      '--pop3-port',
-      String(server.pop3sPort),
-      '--ca-file',
-      server.caFile,
-    ];
     expect((await runCli(['import', '--create', ...a!.args])).code).toBe(0);
     const file = usersFile([`${a!.user}:${a!.maildir}:${a!.password}`, `${b!.user}:${b!.maildir}:${b!.password}`]);
-    const r = await runCli([
-      'batch',
-      '--users',
-      file,
-      '--mode',
-      'verify',
-      '--jobs',
-      '2',
-      ...conn,
-      ...logDir(),
-      '--json',
-      '--quiet',
-    ]);
+    const r = await jsonBatch(server, ['--users', file, '--mode', 'verify', '--jobs', '2']);
     // b was never imported: its Maildir does not exist, which verify reports for b alone.
     expect(r.code).toBe(1);
     const kinds = JSON.parse(r.stdout)
@@ -160,21 +114,7 @@ describe('batch', () => {
       [1, 2].map((i) => makeAccount(server, sampleMessages({ count: 1, seed: 60 + i }))),
     );
     const file = usersFile([`${a!.user}:${a!.maildir}:wrong`, `${b!.user}:${b!.maildir}:wrong`]);
-    const r = await runCli([
-      'batch',
-      '--users',
-      file,
-      '--host',
-      server.host,
-      '--security',
-      'none',
-      '--imap-port',
-      String(server.imapPort),
-      '--pop3-port',
-      String(server.pop3Port),
-      ...logDir(),
-      '--quiet',
-    ]);
+    const r = await runCli(['batch', '--users', file, ...sourceCliArgs(server, 'none'), ...logDir(), '--quiet']);
     expect(r.code, r.stderr).toBe(3);
   });
 

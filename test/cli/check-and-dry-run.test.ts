@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sourceCliArgs } from '../../scripts/lib/source-cli-args.js';
 import { seedFolders } from '../../scripts/lib/seed.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
@@ -15,17 +16,7 @@ function usersFile(lines: string[]): string {
 
 /** The connection options of an account, without its user, password and Maildir: what a batch shares. */
 function connection(a: Account): string[] {
-  const s = a.server;
-  return [
-    '--host',
-    s.host,
-    '--imap-port',
-    String(s.imapsPort),
-    '--pop3-port',
-    String(s.pop3sPort),
-    '--ca-file',
-    s.caFile,
-  ];
+  return sourceCliArgs(a.server, 'tls');
 }
 
 /** A log directory of its own for each batch run (batch refuses one that exists). */
@@ -83,30 +74,13 @@ describe('check, batch --dry-run, and where the report goes', () => {
 
   it('batch --dry-run (mode both) plans with the bytes to copy, verifies nothing, writes nothing, exit 0', async () => {
     const file = usersFile([`${a.user}:${a.maildir}:${a.password}`, `${b.user}:${b.maildir}:${b.password}`]);
-    const r = await runCli([
-      'batch',
-      '--users',
-      file,
-      '--log-dir',
-      logDir(),
-      '--dry-run',
-      '--create',
-      ...connection(a),
-    ]);
+    const dryRun = (extra: string[]) =>
+      runCli(['batch', '--users', file, '--log-dir', logDir(), '--dry-run', '--create', ...connection(a), ...extra]);
+    const r = await dryRun([]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.output).not.toContain('MISMATCH');
     expect(r.output).toMatch(/batch: dry run: 2 planned, [\d.]+ kB to copy in total/);
-    const json = await runCli([
-      'batch',
-      '--users',
-      file,
-      '--log-dir',
-      logDir(),
-      '--dry-run',
-      '--create',
-      ...connection(a),
-      '--json',
-    ]);
+    const json = await dryRun(['--json']);
     const reports = JSON.parse(json.stdout).users as { user: string; kind: string; inbox: { bytesToWrite: number } }[];
     expect(reports.map((u) => u.kind)).toEqual(['import', 'import']);
     const sourceBytes = (await sourcePop3Listing(b)).list.reduce((n, m) => n + m.size, 0);

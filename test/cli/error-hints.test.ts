@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
+import { makeAccount, sampleMessages, sharedSource, symlinkMaildir, type Account } from '../support/accounts.js';
 import { runCli, type CliResult } from '../support/cli.js';
 
 /** The account's arguments with one option's value replaced (or the option dropped with `undefined`). */
@@ -87,11 +87,7 @@ describe('errors say what happened and what to do next', () => {
 
   it('a Maildir path that is a symlink: refused, naming --allow-symlinked-maildir', async () => {
     const a = await makeAccount(sharedSource(), sampleMessages({ count: 1, seed: 72 }));
-    const real = path.join(path.dirname(a.maildir), 'real-Maildir');
-    fs.mkdirSync(real, { mode: 0o700 });
-    fs.chownSync(real, a.owner.uid, a.owner.gid);
-    fs.rmdirSync(a.maildir);
-    fs.symlinkSync(real, a.maildir);
+    symlinkMaildir(a);
     const r = await runCli(['import', ...a.args]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(

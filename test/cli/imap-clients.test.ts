@@ -12,7 +12,8 @@ import { runCli } from '../support/cli.js';
 // Real IMAP clients with offline state (mbsync from Debian's isync, offlineimap3) synced from the
 // source, then pointed at a real Dovecot serving the imported Maildir: they must notice nothing.
 // scripts/install-deps.sh installs both; only a checkout run without it may skip (never CI).
-const HAVE_CLIENTS = ['/usr/bin/mbsync', '/usr/bin/offlineimap'].every((p) => fs.existsSync(p)) || process.env.CI === 'true';
+const HAVE_CLIENTS =
+  ['/usr/bin/mbsync', '/usr/bin/offlineimap'].every((p) => fs.existsSync(p)) || process.env.CI === 'true';
 
 const FOLDERS: SeedFolder[] = [
   {
@@ -49,41 +50,42 @@ interface Client {
   sync(): { code: number | null; output: string };
 }
 
-function mbsync(a: Account, work: string): Client {
-  const local = path.join(work, 'mbsync');
+/** A client whose whole configuration is one file (WORK/NAMErc), rewritten for each server. */
+function configuredClient(
+  work: string,
+  name: string,
+  config: (local: string, host: { port: number; caFile: string }) => string,
+  args: (rc: string) => string[],
+): Client {
+  const local = path.join(work, name);
   fs.mkdirSync(local);
-  const rc = path.join(work, 'mbsyncrc');
-  return {
-    name: 'mbsync',
-    local,
-    point: ({ port, caFile }) =>
-      fs.writeFileSync(
-        rc,
-        `IMAPAccount far\nHost localhost\nPort ${port}\nUser ${a.user}\nPassCmd "cat ${a.passwordFile}"\nSSLType IMAPS\nCertificateFile ${caFile}\n\n` +
-          `IMAPStore far\nAccount far\n\nMaildirStore near\nPath ${local}/\nInbox ${local}/INBOX\nSubFolders Verbatim\n\n` +
-          `Channel c\nFar :far:\nNear :near:\nPatterns *\nCreate Near\nSync All\nExpunge None\nSyncState *\n`,
-      ),
-    sync: () => run('mbsync', ['-c', rc, '-a']),
-  };
+  const rc = path.join(work, `${name}rc`);
+  return { name, local, point: (host) => fs.writeFileSync(rc, config(local, host)), sync: () => run(name, args(rc)) };
+}
+
+function mbsync(a: Account, work: string): Client {
+  return configuredClient(
+    work,
+    'mbsync',
+    (local, { port, caFile }) =>
+      `IMAPAccount far\nHost localhost\nPort ${port}\nUser ${a.user}\nPassCmd "cat ${a.passwordFile}"\nSSLType IMAPS\nCertificateFile ${caFile}\n\n` +
+      `IMAPStore far\nAccount far\n\nMaildirStore near\nPath ${local}/\nInbox ${local}/INBOX\nSubFolders Verbatim\n\n` +
+      `Channel c\nFar :far:\nNear :near:\nPatterns *\nCreate Near\nSync All\nExpunge None\nSyncState *\n`,
+    (rc) => ['-c', rc, '-a'],
+  );
 }
 
 function offlineimap(a: Account, work: string): Client {
-  const local = path.join(work, 'offlineimap');
-  fs.mkdirSync(local);
-  const rc = path.join(work, 'offlineimaprc');
-  return {
-    name: 'offlineimap',
-    local,
-    point: ({ port, caFile }) =>
-      fs.writeFileSync(
-        rc,
-        `[general]\naccounts = a\nmetadata = ${work}/offlineimap-meta\n\n[Account a]\nlocalrepository = near\nremoterepository = far\n\n` +
-          `[Repository near]\ntype = Maildir\nlocalfolders = ${local}\n\n` +
-          `[Repository far]\ntype = IMAP\nremotehost = localhost\nremoteport = ${port}\nremoteuser = ${a.user}\nremotepassfile = ${a.passwordFile}\n` +
-          `ssl = yes\nsslcacertfile = ${caFile}\n`,
-      ),
-    sync: () => run('offlineimap', ['-c', rc, '-o', '-u', 'basic']),
-  };
+  return configuredClient(
+    work,
+    'offlineimap',
+    (local, { port, caFile }) =>
+      `[general]\naccounts = a\nmetadata = ${work}/offlineimap-meta\n\n[Account a]\nlocalrepository = near\nremoterepository = far\n\n` +
+      `[Repository near]\ntype = Maildir\nlocalfolders = ${local}\n\n` +
+      `[Repository far]\ntype = IMAP\nremotehost = localhost\nremoteport = ${port}\nremoteuser = ${a.user}\nremotepassfile = ${a.passwordFile}\n` +
+      `ssl = yes\nsslcacertfile = ${caFile}\n`,
+    (rc) => ['-c', rc, '-o', '-u', 'basic'],
+  );
 }
 
 function run(cmd: string, args: string[]): { code: number | null; output: string } {

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { crlfToLf } from '../../src/maildir/line-endings.js';
 import { listLikeQmailPop3d } from '../../src/maildir/pop3d-listing.js';
 import { scanMaildir } from '../../src/maildir/scan.js';
-import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
+import { makeAccount, sampleMessages, sharedSource, symlinkMaildir, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
 import { sourcePop3Listing } from '../support/source-listing.js';
 import { dovecotPop3Command, executable } from '../support/as-owner.js';
@@ -290,11 +290,7 @@ describe('import: dry run and refusals', () => {
 
   it('takes a Maildir path that is a symlink only with --allow-symlinked-maildir', async () => {
     const a = await makeAccount(sharedSource(), sampleMessages({ count: 2, seed: 14 }));
-    const real = path.join(path.dirname(a.maildir), 'real-Maildir');
-    fs.mkdirSync(real, { mode: 0o700 });
-    fs.chownSync(real, a.owner.uid, a.owner.gid);
-    fs.rmdirSync(a.maildir);
-    fs.symlinkSync(real, a.maildir);
+    const real = symlinkMaildir(a);
     const refused = await runCli(['import', '--create', ...a.args]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('is a symlink; refusing to follow it');

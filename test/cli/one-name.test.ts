@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSourceServer, type SourceServer } from '../../scripts/lib/source-server.js';
-import { makeAccount, sampleMessages, type Account } from '../support/accounts.js';
+import { describe, expect, it } from 'vitest';
+import { makeAccount, ownSource, sampleMessages, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
 import { inboxFiles, sourceBytesByUid } from '../support/inbox-bytes.js';
 import { sourcePop3Listing } from '../support/source-listing.js';
@@ -20,18 +19,12 @@ function renumberAfterRemovingFirst(a: Account): void {
 }
 
 describe('a source whose UIDLs carry no UIDVALIDITY (%u) renumbers its INBOX', () => {
-  let server: SourceServer;
-  beforeAll(async () => {
-    server = await startSourceServer({ uidlFormat: '%u' });
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
+  const sourceServer = ownSource({ uidlFormat: '%u' });
 
   it('puts each message under its new UIDL, copies included, and removes only what the source deleted', async () => {
     const mail = sampleMessages({ count: 5, seed: 16 });
     // Messages 4 and 5 are byte-identical copies (a message saved twice).
-    const a = await makeAccount(server, [...mail.slice(0, 4), { ...(mail[3] as (typeof mail)[number]) }]);
+    const a = await makeAccount(sourceServer(), [...mail.slice(0, 4), { ...(mail[3] as (typeof mail)[number]) }]);
     const first = await runCli(['import', ...a.args, '--security', 'tls']);
     expect(first.code, first.stderr).toBe(0);
     expect([...inboxFiles(a.maildir).keys()].sort()).toEqual(['1', '2', '3', '4', '5']);
@@ -67,23 +60,17 @@ describe('a source whose UIDLs carry no UIDVALIDITY (%u) renumbers its INBOX', (
 });
 
 describe('a delta on a source whose UIDLs need header matching (%g)', () => {
-  let server: SourceServer;
-  beforeAll(async () => {
-    server = await startSourceServer({ uidlFormat: '%g' });
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
+  const sourceServer = ownSource({ uidlFormat: '%g' });
 
   it('does not match again what an earlier run matched, only the new message', async () => {
-    const a = await makeAccount(server, sampleMessages({ count: 12, seed: 5 }));
+    const a = await makeAccount(sourceServer(), sampleMessages({ count: 12, seed: 5 }));
     const first = await runCli(['import', ...a.args, '--json']);
     expect(first.code, first.stderr).toBe(0);
     const before = JSON.parse(first.stdout).users[0].inbox.matchedBy;
     expect(before['an earlier run']).toBeUndefined();
 
     const { seedMailbox } = await import('../../scripts/lib/seed.js');
-    await seedMailbox(server, a.user, a.password, sampleMessages({ count: 1, seed: 99 }));
+    await seedMailbox(sourceServer(), a.user, a.password, sampleMessages({ count: 1, seed: 99 }));
     const delta = await runCli(['import', ...a.args, '--json']);
     expect(delta.code, delta.stderr).toBe(0);
     const inbox = JSON.parse(delta.stdout).users[0].inbox;

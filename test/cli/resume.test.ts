@@ -8,7 +8,8 @@ import { seedFolders } from '../../scripts/lib/seed.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
 import { snapshotAllFolders, snapshotMaildir, type TreeEntry } from '../support/maildir-tree.js';
-import { ImapFlow } from 'imapflow';
+import { withSourceImap } from '../../scripts/lib/source-imap.js';
+import { deleteFromSourceInbox } from '../support/source-changes.js';
 
 const allMessages = snapshotAllFolders;
 
@@ -29,6 +30,17 @@ function killedImport(args: string[], ms: number): Promise<void> {
       resolve();
     });
   });
+}
+
+/** A fresh account with an INBOX and a subscribed Sent (its messages seeded from `seed` and
+ *  `seed + 1`), imported once; with what that import wrote. */
+async function importedWithSent(seed: number, inbox: number, sent: number) {
+  const a = await makeAccount(sharedSource(), sampleMessages({ count: inbox, seed }));
+  await seedFolders(sharedSource(), a.user, a.password, [
+    { path: 'Sent', messages: sampleMessages({ count: sent, seed: seed + 1 }), subscribed: true },
+  ]);
+  expect((await runCli(['import', '--create', ...a.args])).code).toBe(0);
+  return { a, before: allMessages(a.maildir) };
 }
 
 describe('interrupted and repeated imports', () => {
@@ -62,27 +74,14 @@ describe('interrupted and repeated imports', () => {
   });
 
   it('a delta run brings new messages and new flags, and changes nothing else', async () => {
-    const b = await makeAccount(sharedSource(), sampleMessages({ count: 10, seed: 110 }));
-    await seedFolders(sharedSource(), b.user, b.password, [
-      { path: 'Sent', messages: sampleMessages({ count: 5, seed: 111 }), subscribed: true },
-    ]);
-    expect((await runCli(['import', '--create', ...b.args])).code).toBe(0);
-    const before = allMessages(b.maildir);
+    const { a: b, before } = await importedWithSent(110, 10, 5);
 
-    const client = new ImapFlow({
-      host: b.server.host,
-      port: b.server.imapPort,
-      secure: false,
-      doSTARTTLS: false,
-      auth: { user: b.user, pass: b.password },
-      logger: false,
+    await withSourceImap(b.server, b.user, b.password, async (client) => {
+      await client.mailboxOpen('INBOX');
+      await client.messageFlagsAdd('1:3', ['\\Seen', '\\Flagged']);
+      await client.append('INBOX', sampleMessages({ count: 1, seed: 112 })[0]!.raw, []);
+      await client.append('Sent', sampleMessages({ count: 1, seed: 113 })[0]!.raw, ['\\Seen']);
     });
-    await client.connect();
-    await client.mailboxOpen('INBOX');
-    await client.messageFlagsAdd('1:3', ['\\Seen', '\\Flagged']);
-    await client.append('INBOX', sampleMessages({ count: 1, seed: 112 })[0]!.raw, []);
-    await client.append('Sent', sampleMessages({ count: 1, seed: 113 })[0]!.raw, ['\\Seen']);
-    await client.logout();
 
     const delta = await runCli(['import', '--create', ...b.args, '--json']);
     expect(delta.code, delta.stderr).toBe(0);
@@ -118,12 +117,7 @@ describe('interrupted and repeated imports', () => {
   });
 
   it('a source that renumbers a folder (new UIDVALIDITY) gets no duplicate: files are recognised by content', async () => {
-    const e = await makeAccount(sharedSource(), sampleMessages({ count: 6, seed: 140 }));
-    await seedFolders(sharedSource(), e.user, e.password, [
-      { path: 'Sent', messages: sampleMessages({ count: 4, seed: 141 }), subscribed: true },
-    ]);
-    expect((await runCli(['import', '--create', ...e.args])).code).toBe(0);
-    const before = allMessages(e.maildir);
+    const { a: e, before } = await importedWithSent(140, 6, 4);
     for (const box of ['INBOX', 'Sent'])
       execFileSync('doveadm', [
         '-c',
@@ -159,18 +153,7 @@ describe('interrupted and repeated imports', () => {
   it('reports a message deleted on the source, removes it only with --delete, and does not bring back one deleted here', async () => {
     const f = await makeAccount(sharedSource(), sampleMessages({ count: 5, seed: 150 }));
     expect((await runCli(['import', '--create', ...f.args])).code).toBe(0);
-    const client = new ImapFlow({
-      host: f.server.host,
-      port: f.server.imapPort,
-      secure: false,
-      doSTARTTLS: false,
-      auth: { user: f.user, pass: f.password },
-      logger: false,
-    });
-    await client.connect();
-    await client.mailboxOpen('INBOX');
-    await client.messageDelete('2', { uid: true });
-    await client.logout();
+    await deleteFromSourceInbox(f, '2');
     const here = allMessages(f.maildir).INBOX!.filter((x) => !x.path.startsWith('tmp/'));
     const deletedHere = here.find((x) => x.path.includes('.4'))!;
     fs.unlinkSync(path.join(f.maildir, deletedHere.path));

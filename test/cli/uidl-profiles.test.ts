@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sourceCliArgs } from '../../scripts/lib/source-cli-args.js';
 import { listLikeQmailPop3d } from '../../src/maildir/pop3d-listing.js';
 import { scanMaildir } from '../../src/maildir/scan.js';
 import type { SampleMessage } from '../../scripts/lib/sample-mail.js';
@@ -135,12 +136,7 @@ describe('--uidl strategies alone (source UIDLs %g: no formula)', () => {
       '--uidl',
       'pop3',
       '--json',
-      '--security',
-      'none',
-      '--imap-port',
-      String(server.imapPort),
-      '--pop3-port',
-      String(server.pop3Port),
+      ...sourceCliArgs(server, 'none'),
     ]);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout).users[0];

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ImapFlow } from 'imapflow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seedFolders } from '../../scripts/lib/seed.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
+import { deleteFromSourceInbox } from '../support/source-changes.js';
 
 /** A copy of the imported Maildir, same owner, modes and mtimes (the journal's too). */
 function copyOf(a: Account, name: string): { maildir: string; args: string[] } {
@@ -119,18 +119,7 @@ describe('verify after the cutover: normal life is counted, real problems still 
   it('messages gone from the source since the import are reported as such, exit 0', async () => {
     const b = await makeAccount(sharedSource(), sampleMessages({ count: 5, seed: 63 }));
     expect((await runCli(['import', '--create', ...b.args])).code).toBe(0);
-    const client = new ImapFlow({
-      host: b.server.host,
-      port: b.server.imapPort,
-      secure: false,
-      doSTARTTLS: false,
-      auth: { user: b.user, pass: b.password },
-      logger: false,
-    });
-    await client.connect();
-    await client.mailboxOpen('INBOX');
-    await client.messageDelete('1', { uid: true });
-    await client.logout();
+    await deleteFromSourceInbox(b, '1');
     const v = await runCli(['verify', ...b.args]);
     expect(v.code, v.stdout).toBe(0);
     expect(v.stdout).toContain('0 new here, 0 deleted here, 1 gone from the source since the import');

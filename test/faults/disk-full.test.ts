@@ -97,32 +97,30 @@ afterEach(() => {
   for (const m of mounts.splice(0)) execFileSync('umount', [m]);
 });
 
-describe('disk full and write errors', () => {
-  it('a disk that fills up: stopped with ENOSPC named, consistent; the re-run after space is freed completes', async () => {
-    const maildir = smallDisk('size=600k');
-    const r = await importInto(maildir);
-    expect(r.code).toBe(LOCAL_WRITE_FAILED);
-    expect(r.output).toContain('ENOSPC (disk full');
-    expectConsistent(maildir);
-    execFileSync('mount', ['-o', 'remount,size=8m', path.dirname(maildir)]);
-    const again = await importInto(maildir);
-    expect(again.code, again.stderr).toBe(0);
-    expect(snapshotAllFolders(maildir)).toEqual(reference);
-    expectConsistent(maildir);
-  });
+/** The re-run once the limit is lifted completes: the whole source, consistent. */
+async function expectRerunCompletes(maildir: string): Promise<void> {
+  const again = await importInto(maildir);
+  expect(again.code, again.stderr).toBe(0);
+  expect(snapshotAllFolders(maildir)).toEqual(reference);
+  expectConsistent(maildir);
+}
 
-  it('too few inodes: stopped with ENOSPC named, consistent; the re-run with more completes', async () => {
-    const maildir = smallDisk('size=8m,nr_inodes=40');
-    const r = await importInto(maildir);
-    expect(r.code).toBe(LOCAL_WRITE_FAILED);
-    expect(r.output).toContain('ENOSPC');
-    expectConsistent(maildir);
-    execFileSync('mount', ['-o', 'remount,nr_inodes=1000', path.dirname(maildir)]);
-    const again = await importInto(maildir);
-    expect(again.code, again.stderr).toBe(0);
-    expect(snapshotAllFolders(maildir)).toEqual(reference);
-    expectConsistent(maildir);
-  });
+describe('disk full and write errors', () => {
+  it.each([
+    ['a disk that fills up', 'after space is freed', 'size=600k', 'size=8m', 'ENOSPC (disk full'],
+    ['too few inodes', 'with more', 'size=8m,nr_inodes=40', 'nr_inodes=1000', 'ENOSPC'],
+  ])(
+    '%s: stopped with ENOSPC named, consistent; the re-run %s completes',
+    async (_what, _rerun, mountOptions, remountOptions, named) => {
+      const maildir = smallDisk(mountOptions);
+      const r = await importInto(maildir);
+      expect(r.code).toBe(LOCAL_WRITE_FAILED);
+      expect(r.output).toContain(named);
+      expectConsistent(maildir);
+      execFileSync('mount', ['-o', `remount,${remountOptions}`, path.dirname(maildir)]);
+      await expectRerunCompletes(maildir);
+    },
+  );
 
   it('RLIMIT_FSIZE below the biggest messages: those are named (EFBIG), the rest imported; no limit, all', async () => {
     const maildir = smallDisk('size=8m');
@@ -136,10 +134,7 @@ describe('disk full and write errors', () => {
     );
     expect(big.length).toBeGreaterThan(0);
     expect(count(reference) - count(snapshotAllFolders(maildir))).toBe(big.length);
-    const again = await importInto(maildir);
-    expect(again.code, again.stderr).toBe(0);
-    expect(snapshotAllFolders(maildir)).toEqual(reference);
-    expectConsistent(maildir);
+    await expectRerunCompletes(maildir);
   });
 
   it('the journal reaching RLIMIT_FSIZE: the folder stops, the cut line does not swallow the next run’s entries', async () => {
@@ -153,10 +148,7 @@ describe('disk full and write errors', () => {
     expect(r.code).toBe(LOCAL_WRITE_FAILED);
     expect(r.output).toContain(`write(${journal}) failed: EFBIG`);
     expectConsistent(maildir);
-    const again = await importInto(maildir);
-    expect(again.code, again.stderr).toBe(0);
-    expect(snapshotAllFolders(maildir)).toEqual(reference);
-    expectConsistent(maildir);
+    await expectRerunCompletes(maildir);
     // Every entry the re-run wrote is whole: the cut line was ended before the first of them.
     const lines = fs.readFileSync(journal, 'utf8').split('\n').filter(Boolean);
     const parses = (l: string) => {

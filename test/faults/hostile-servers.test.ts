@@ -30,6 +30,9 @@ beforeAll(async () => {
   a = await makeAccount(sharedSource(), []);
 });
 
+/** The account's login and a Maildir created afresh, whatever server the run is pointed at. */
+const accountArgs = () => ['--user', a.user, '--password-file', a.passwordFile, '--maildir', a.maildir, '--create'];
+
 /** An import of the INBOX over the scripted POP3 server with `override`; measured for peak memory. */
 async function importVia(override: Partial<Record<string, Answer>>): Promise<CliResult> {
   fs.rmSync(a.maildir, { recursive: true, force: true });
@@ -40,7 +43,8 @@ async function importVia(override: Partial<Record<string, Answer>>): Promise<Cli
       'import',
       ...['--host', '127.0.0.1', '--security', 'none', '--timeout', TIMEOUT_SEC, '--uidl', 'pop3'],
       ...['--imap-port', String(a.server.imapPort), '--pop3-port', String(pop3.port)],
-      ...['--user', a.user, '--password-file', a.passwordFile, '--maildir', a.maildir, '--create', '--quiet'],
+      ...accountArgs(),
+      '--quiet',
     ],
     {},
     { measure: true },
@@ -151,17 +155,8 @@ describe('malformed and hostile IMAP servers', () => {
         [
           'import',
           ...['--host', '127.0.0.1', '--security', 'none', '--imap-port', port, '--pop3-port', port],
-          ...[
-            '--user',
-            a.user,
-            '--password-file',
-            a.passwordFile,
-            '--maildir',
-            a.maildir,
-            '--create',
-            '--timeout',
-            TIMEOUT_SEC,
-          ],
+          ...accountArgs(),
+          ...['--timeout', TIMEOUT_SEC],
         ],
         {},
         { measure: true },
@@ -199,18 +194,8 @@ describe('TLS certificates the source must not be trusted with', () => {
       const run = await runCli([
         'import',
         ...['--host', '127.0.0.1', '--imap-port', port, '--pop3-port', port, '--ca-file', path.join(dir, 'ca.pem')],
-        ...[
-          '--user',
-          a.user,
-          '--password-file',
-          a.passwordFile,
-          '--maildir',
-          a.maildir,
-          '--create',
-          '--quiet',
-          '--timeout',
-          TIMEOUT_SEC,
-        ],
+        ...accountArgs(),
+        ...['--quiet', '--timeout', TIMEOUT_SEC],
       ]);
       expect(run.output).toMatch(new RegExp(`imap 127\\.0\\.0\\.1:${port}: cannot connect: .*(${error.source})`));
       expect(run.code).toBe(3);

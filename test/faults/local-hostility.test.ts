@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ImapFlow } from 'imapflow';
+import { withSourceImap } from '../../scripts/lib/source-imap.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seedFolders } from '../../scripts/lib/seed.js';
 import { SOURCE_MAIL_USER } from '../../scripts/lib/system-users.js';
@@ -175,17 +175,9 @@ describe('corrupt bookkeeping', () => {
     const journal = path.join(b.maildir, 'qmail-import.journal');
     const text = fs.readFileSync(journal, 'utf8');
     fs.truncateSync(journal, text.length - 20);
-    const client = new ImapFlow({
-      host: b.server.host,
-      port: b.server.imapPort,
-      secure: false,
-      doSTARTTLS: false,
-      auth: { user: b.user, pass: b.password },
-      logger: false,
+    await withSourceImap(b.server, b.user, b.password, async (client) => {
+      await client.append('INBOX', sampleMessages({ count: 1, seed: 311 })[0]!.raw, []);
     });
-    await client.connect();
-    await client.append('INBOX', sampleMessages({ count: 1, seed: 311 })[0]!.raw, []);
-    await client.logout();
     const before = new Set(snapshotAllFolders(b.maildir).INBOX!.map((f) => f.sha256));
     expect((await runCli(['import', ...b.args])).code).toBe(0);
     const newest = snapshotAllFolders(b.maildir).INBOX!.find((f) => !before.has(f.sha256));

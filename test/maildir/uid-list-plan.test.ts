@@ -16,6 +16,11 @@ const state: ImapUidState = {
 };
 const present = new Set(['a', 'b', 'c']);
 
+/** A UID list with its (uid, name) entries in the order given. */
+function uidList(uidValidity: number, nextUid: number, entries: [number, string][]) {
+  return { uidValidity, nextUid, entries: entries.map(([uid, name]) => ({ uid, name })) };
+}
+
 describe('the UID list formats', () => {
   it("reads Dovecot's version 3 list with record fields, and writes it back in UID order", () => {
     const text = '3 V1700000000 N20 G0123456789abcdef0123456789abcdef\n7 W1234 :b\n3 :a\n';
@@ -34,14 +39,10 @@ describe('the UID list formats', () => {
   });
 
   it("reads and writes Courier's courierimapuiddb", () => {
-    const list = {
-      uidValidity: 5,
-      nextUid: 10,
-      entries: [
-        { uid: 9, name: 'x' },
-        { uid: 2, name: 'y' },
-      ],
-    };
+    const list = uidList(5, 10, [
+      [9, 'x'],
+      [2, 'y'],
+    ]);
     expect(formatCourierUiddb(list)).toBe('1 5 10\n2 y\n9 x\n');
     expect(parseCourierUiddb('1 5 10\n2 y\n9 x\n')?.entries).toEqual([
       { uid: 2, name: 'y' },
@@ -81,14 +82,10 @@ describe('decideUidList', () => {
   });
 
   it('leaves a list alone once the server has numbered a message of its own, and every new message to it', () => {
-    const existing = {
-      uidValidity: 1700000000,
-      nextUid: 21,
-      entries: [
-        { uid: 3, name: 'a' },
-        { uid: 20, name: 'delivered' },
-      ],
-    };
+    const existing = uidList(1700000000, 21, [
+      [3, 'a'],
+      [20, 'delivered'],
+    ]);
     const d = decideUidList(existing, new Set([...present, 'delivered']), state);
     expect(d.write).toBeUndefined();
     expect(d).toMatchObject({ serverNumbered: true, listed: 1, leftForServer: 2 });

@@ -1,15 +1,37 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { sampleMessages, type SampleMessage } from '../../scripts/lib/sample-mail.js';
 import { seedMailbox } from '../../scripts/lib/seed.js';
-import { sourceServerHandle, type SourceServer } from '../../scripts/lib/source-server.js';
+import { sourceCliArgs } from '../../scripts/lib/source-cli-args.js';
+import {
+  sourceServerHandle,
+  startSourceServer,
+  type SourceServer,
+  type SourceServerOptions,
+} from '../../scripts/lib/source-server.js';
 import { DEMO_MAILBOX_USER, ensureSystemUser, type SystemUser } from '../../scripts/lib/system-users.js';
 
 /** The suite's shared source server (started by the global setup). */
 export function sharedSource(): SourceServer {
   return sourceServerHandle(inject('sourceServer'));
+}
+
+/** A source server of its own, with OPTIONS, for the tests of the describe block this is called in:
+ *  started before them and stopped after. Returns how a test reaches it. */
+export function ownSource(options: SourceServerOptions): () => SourceServer {
+  let server: SourceServer | undefined;
+  beforeAll(async () => {
+    server = await startSourceServer(options);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (!server) throw new Error('the source server has not started');
+    return server;
+  };
 }
 
 let counter = 0;
@@ -46,14 +68,7 @@ export async function makeAccount(server: SourceServer, messages: SampleMessage[
   fs.mkdirSync(maildir, { mode: 0o700 });
   fs.chownSync(maildir, owner.uid, owner.gid);
   const args = [
-    '--host',
-    server.host,
-    '--imap-port',
-    String(server.imapsPort),
-    '--pop3-port',
-    String(server.pop3sPort),
-    '--ca-file',
-    server.caFile,
+    ...sourceCliArgs(server, 'tls'),
     '--user',
     user,
     '--password-file',
@@ -63,6 +78,17 @@ export async function makeAccount(server: SourceServer, messages: SampleMessage[
     '--quiet',
   ];
   return { server, user, password, passwordFile, maildir, owner, messages, args };
+}
+
+/** Turns the account's (empty) Maildir into a symlink to a real directory beside it, owned by the
+ *  mailbox owner; returns the real directory. */
+export function symlinkMaildir(a: Account): string {
+  const real = path.join(path.dirname(a.maildir), 'real-Maildir');
+  fs.mkdirSync(real, { mode: 0o700 });
+  fs.chownSync(real, a.owner.uid, a.owner.gid);
+  fs.rmdirSync(a.maildir);
+  fs.symlinkSync(real, a.maildir);
+  return real;
 }
 
 export { sampleMessages };

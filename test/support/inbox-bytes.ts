@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ImapFlow } from 'imapflow';
+import { withSourceImap } from '../../scripts/lib/source-imap.js';
 import { crlfToLf } from '../../src/maildir/line-endings.js';
 import { uidlOfName } from '../../src/maildir/pop3d-listing.js';
 import type { Account } from './accounts.js';
@@ -16,22 +16,11 @@ export function inboxFiles(maildir: string): Map<string, Buffer> {
 
 /** The source's INBOX bytes of each IMAP UID in UID order (the POP3 order), as stored here (LF). */
 export async function sourceBytesByUid(a: Account): Promise<Map<number, Buffer>> {
-  const client = new ImapFlow({
-    host: a.server.host,
-    port: a.server.imapPort,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: a.user, pass: a.password },
-    logger: false,
-  });
-  await client.connect();
-  try {
+  return withSourceImap(a.server, a.user, a.password, async (client) => {
     await client.mailboxOpen('INBOX', { readOnly: true });
     const out = new Map<number, Buffer>();
     for await (const m of client.fetch('1:*', { uid: true, source: true }))
       if (m.source) out.set(m.uid, crlfToLf(m.source));
     return out;
-  } finally {
-    await client.logout();
-  }
+  });
 }

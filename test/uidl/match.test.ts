@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ImapMessageMeta } from '../../src/message-records.js';
-import {
-  finishMatching,
-  matchByEqualKeys,
-  matchByFormula,
-  matchByMessageFields,
-  matchBySize,
-  startMatching,
-} from '../../src/uidl/match.js';
+import { finishMatching, startMatching } from '../../src/uidl/match.js';
+import { matchByEqualKeys, matchByFormula, matchByMessageFields, matchBySize } from '../../src/uidl/match.js';
 import { matchBySizeAndOrder } from '../../src/uidl/size-order.js';
 
 const meta = (uid: number, size: number, extra: Partial<ImapMessageMeta> = {}): ImapMessageMeta => ({
