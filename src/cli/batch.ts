@@ -57,9 +57,9 @@ export async function runBatch(
   let next = 0;
   const lane = async () => {
     let worker: OwnerWorker | undefined;
-    // check writes nothing: it runs here, as root or not.
     const run: JobRunner = async (kind, job, runWatch) => {
-      // Loaded only here: as root the work (and imapflow) runs in the workers, not in this process.
+      // check writes nothing: it runs here, as root or not. run-job (and imapflow) is loaded only
+      // then: as root the work runs in the workers, not in this process.
       if (kind === 'check' || process.getuid?.() !== 0)
         return (await import('../commands/run-job.js')).runJob(kind, job);
       const owner = resolveOwner(options.owner, job.maildir);
