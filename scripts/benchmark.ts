@@ -105,7 +105,7 @@ fs.writeFileSync(
     setup: [
       `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, shared with other work: load average ${loadBefore[0]?.toFixed(1)} at the start, ${os.loadavg()[0]?.toFixed(1)} at the end`,
       `source: Dovecot on 127.0.0.1 (Maildir on ext4 or whatever ${os.tmpdir()} is), clear text unless a row says TLS; every copy onto the same file system`,
-      'each tool as a user runs it: mbsync and offlineimap3 as the mailbox owner, doveadm and qmail-import as root (qmail-import drops to the owner in its worker)',
+      'each tool as a user runs it: mbsync and offlineimap3 as the mailbox owner, doveadm and qmail-import as root (qmail-import drops to the owner: an import in its own process, a batch in its workers)',
       `times are wall clock from spawn to exit (process start included), peak RSS from \`/usr/bin/time -v\``,
     ],
     versions: [

@@ -38,7 +38,8 @@ export async function benchBatch(
     fs.chownSync(home, ctx.owner.uid, ctx.owner.gid);
     return { user: u, password: ctx.password, home };
   });
-  const ours = qmailImportBatch(ctx, usersFile, ['--mode', 'import']);
+  // --create: the first copy makes each Maildir (its home exists, as vpopmail's vadduser leaves it).
+  const ours = qmailImportBatch(ctx, usersFile, ['--mode', 'import', '--create']);
   const theirs = mbsync(ctx.server, homes, theirsHome, ctx.owner);
   const contenders: [string, () => ReturnType<typeof measure>][] = [
     ['qmail-import batch --jobs 1', () => measure(ours.argv, ours.options)],

@@ -54,7 +54,7 @@ function sourceArgs(ctx: BenchContext, transport: Transport): string[] {
   return ['--host', s.host, ...where, '--password-file', ctx.passwordFile, '--quiet'];
 }
 
-/** qmail-import as the admin runs it: as root (its worker drops to the owner), --quiet. */
+/** qmail-import as the admin runs it: as root (it drops to the owner itself), --quiet. */
 export function qmailImport(
   ctx: BenchContext,
   command: 'import' | 'verify',

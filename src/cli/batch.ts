@@ -7,7 +7,9 @@ import type { UserReport } from '../report/types.js';
 import type { Account } from './batch-accounts.js';
 import { exitCodeForError, exitCodeForReport } from './exit-codes.js';
 import type { SharedJob } from './options.js';
-import { runAsOwner, type RunWatch } from './run-as-owner.js';
+import { OwnerWorker, type RunWatch } from './owner-worker.js';
+import { resolveOwner } from './owner.js';
+import { forgetEnvPassword, runAsOwner } from './run-as-owner.js';
 
 /** One user's outcome in a run: a report per command, or the error that stopped it. */
 export type UserOutcome = { user: string; kind: JobKind; exitCode: number } & (
@@ -32,6 +34,9 @@ export interface BatchWatch {
  * Runs `kinds` (import, verify, or import then verify) for every account, `jobs` at a time, each
  * as its Maildir's owner. An account's failure is recorded and the others go on. After Ctrl-C no
  * account starts and running ones stop at a safe point. An account never started has no result.
+ * As root each of the `jobs` lanes keeps one worker process for its owner (vpopmail: one owner
+ * for all) and hands it account after account; a worker that dies fails its account alone, and
+ * the lane starts a new one for the next.
  */
 export async function runBatch(
   accounts: readonly (Account & { password: string })[],
@@ -48,29 +53,47 @@ export async function runBatch(
     if (i !== undefined) watch.onProgress(i, e);
   });
   watch.stop.addEventListener('abort', requestStop, { once: true });
+  forgetEnvPassword();
   let next = 0;
-  const worker = async () => {
-    while (next < accounts.length && !watch.stop.aborted) {
-      const i = next++;
-      const account = accounts[i] as Account & { password: string };
-      const result: AccountResult = { outcomes: [], interrupted: false };
-      results[i] = result;
-      watch.onStart(i);
-      running.set(account.login, i);
-      const runWatch: RunWatch = { onProgress: (e) => watch.onProgress(i, e), stop: watch.stop };
-      for (const kind of kinds) {
-        const outcome = await runAccount(kind, account, shared, options.owner, runWatch);
-        result.outcomes.push(outcome);
-        result.interrupted = watch.stop.aborted;
-        watch.onOutcome(i, outcome);
-        // A failed import (no report) leaves nothing to verify; a partial one still gets verified.
-        if ('error' in outcome || watch.stop.aborted) break;
+  const lane = async () => {
+    let worker: OwnerWorker | undefined;
+    const run: JobRunner = async (kind, job, runWatch) => {
+      // check writes nothing: it runs here, as root or not. run-job (and imapflow) is loaded only
+      // then: as root the work runs in the workers, not in this process.
+      if (kind === 'check' || process.getuid?.() !== 0)
+        return (await import('../commands/run-job.js')).runJob(kind, job);
+      const owner = resolveOwner(options.owner, job.maildir);
+      if (!worker?.serves(owner)) {
+        await worker?.close();
+        worker = new OwnerWorker(owner);
       }
-      running.delete(account.login);
+      return worker.run(kind, job, runWatch);
+    };
+    try {
+      while (next < accounts.length && !watch.stop.aborted) {
+        const i = next++;
+        const account = accounts[i] as Account & { password: string };
+        const result: AccountResult = { outcomes: [], interrupted: false };
+        results[i] = result;
+        watch.onStart(i);
+        running.set(account.login, i);
+        const runWatch: RunWatch = { onProgress: (e) => watch.onProgress(i, e), stop: watch.stop };
+        for (const kind of kinds) {
+          const outcome = await runAccount(kind, account, shared, (k, job) => run(k, job, runWatch));
+          result.outcomes.push(outcome);
+          result.interrupted = watch.stop.aborted;
+          watch.onOutcome(i, outcome);
+          // A failed import (no report) leaves nothing to verify; a partial one still gets verified.
+          if ('error' in outcome || watch.stop.aborted) break;
+        }
+        running.delete(account.login);
+      }
+    } finally {
+      await worker?.close();
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, accounts.length)) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, accounts.length)) }, lane));
   } finally {
     setProgressSink(undefined);
     watch.stop.removeEventListener('abort', requestStop);
@@ -78,35 +101,36 @@ export async function runBatch(
   return results;
 }
 
+/** Runs one command of one user somewhere (here, or in the lane's worker): its report, or throws. */
+type JobRunner = (kind: JobKind, job: UserJob, watch: RunWatch) => Promise<UserReport>;
+
 function runAccount(
   kind: JobKind,
   account: Account & { password: string },
   shared: SharedJob,
-  owner: string | undefined,
-  watch: RunWatch,
+  run: (kind: JobKind, job: UserJob) => Promise<UserReport>,
 ): Promise<UserOutcome> {
   if (account.maildir === undefined) {
     const err = new FolderError(account.problem ?? 'no Maildir', { user: account.name });
     return Promise.resolve({ user: account.login, kind, exitCode: exitCodeForError(err), error: errorOf(err) });
   }
   const job: UserJob = { ...shared, user: account.login, maildir: account.maildir, password: account.password };
-  return runOne(kind, job, owner, watch);
+  return outcomeOf(kind, job, run);
 }
 
-/** One user and command: never throws for a user's own trouble, so one user cannot stop the run. */
-export async function runOne(
+/** One user and command (import, verify), in this process as the owner: see run-as-owner.ts. */
+export function runOne(kind: JobKind, job: UserJob, owner: string | undefined): Promise<UserOutcome> {
+  return outcomeOf(kind, job, (k, j) => runAsOwner(k, j, owner));
+}
+
+/** Never throws for a user's own trouble, so one user cannot stop the run. */
+async function outcomeOf(
   kind: JobKind,
   job: UserJob,
-  owner: string | undefined,
-  watch?: RunWatch,
+  run: (kind: JobKind, job: UserJob) => Promise<UserReport>,
 ): Promise<UserOutcome> {
   try {
-    const report = await runAsOwner(
-      kind,
-      job.maildirLinkOk ? { ...job, maildir: resolveLink(job.maildir) } : job,
-      owner,
-      watch,
-    );
+    const report = await run(kind, job.maildirLinkOk ? { ...job, maildir: resolveLink(job.maildir) } : job);
     return { user: job.user, kind, exitCode: exitCodeForReport(report), report };
   } catch (err) {
     return { user: job.user, kind, exitCode: exitCodeForError(err), error: errorOf(err) };

@@ -82,7 +82,17 @@ function lookup(db: 'passwd' | 'group', key: string, notFound: string): string[]
   return entry;
 }
 
+/** Entries already looked up in this run: a batch of 2,000 vpopmail accounts asks for one owner
+ *  2,000 times, and a getent process each would cost more than an unchanged account's delta. */
+const looked = new Map<string, string[] | undefined>();
+
 function tryLookup(db: 'passwd' | 'group', key: string): string[] | undefined {
+  const id = `${db}:${key}`;
+  if (!looked.has(id)) looked.set(id, getent(db, key));
+  return looked.get(id);
+}
+
+function getent(db: 'passwd' | 'group', key: string): string[] | undefined {
   try {
     return execFileSync('getent', [db, key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
       .trim()

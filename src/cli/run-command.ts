@@ -4,7 +4,7 @@
 import type { JobKind } from '../commands/run-job.js';
 import { renderText } from '../report/text.js';
 import { runOne, type UserOutcome } from './batch.js';
-import { batch, type BatchArgs } from './batch-command.js';
+import type { BatchArgs } from './batch-command.js';
 import { jobFromArgs, type CommonArgs, type SharedArgs } from './options.js';
 
 const warn = (line: string) => process.stderr.write(`qmail-import: ${line}\n`);
@@ -37,7 +37,9 @@ export async function oneUser(kind: JobKind, args: CommonArgs): Promise<number> 
   return outcome.exitCode;
 }
 
-/** batch: its own module (cli/batch-command.ts), with this module's warnings. */
+/** batch: its own module (cli/batch-command.ts), with this module's warnings; loaded only for a
+ *  batch, since its live view (log-update) costs a one-user run's start as much as its own code. */
 export async function batchCommand(args: BatchArgs): Promise<number> {
+  const { batch } = await import('./batch-command.js');
   return batch(args, { warn, modelWarning });
 }

@@ -1,41 +1,44 @@
 import process from 'node:process';
 import { runJob } from '../commands/run-job.js';
-import { requestStop, setProgressSink } from '../report/progress.js';
-import type { ParentMessage, WorkerAnswer, WorkerOrder } from './run-as-owner.js';
+import { clearStop, requestStop, setProgressSink } from '../report/progress.js';
+import { becomeOwner } from './become-owner.js';
+import type { Owner } from './owner.js';
+import type { ParentMessage, WorkerMessage, WorkerOrder } from './owner-worker.js';
 import { errorToWire } from './worker-error.js';
 
-// The unprivileged half of a root run: becomes the mailbox owner first, then does the work.
+// A batch's worker (cli/owner-worker.ts): loaded as root, becomes the mailbox owner with its
+// first job, then serves one job after another for that owner until the parent lets it go.
 
-// The parent is gone (killed): stop too, rather than write on with nobody to report to. What was
-// written is complete; a re-run finishes the rest.
+// The parent let go of it, or is gone (killed): stop, rather than write on with nobody to report
+// to. What was written is complete; a re-run finishes the rest.
 process.once('disconnect', () => process.exit(1));
-// Ctrl-C reaches the whole process group: the parent decides, and sends "stop" (batch) or goes.
+// Ctrl-C reaches the whole process group: the parent decides, and sends "stop" or goes.
 process.on('SIGINT', () => undefined);
+
+let owner: Owner | undefined;
 process.on('message', (m: ParentMessage) => {
   if ('stop' in m) requestStop();
-  else start(m);
+  else void serve(m);
 });
 
-function start(order: WorkerOrder): void {
-  void (async () => {
-    let answer: WorkerAnswer;
-    try {
-      // process.initgroups exists on POSIX but is missing from @types/node.
-      const { initgroups, setgroups, setgid, setuid } = process as NodeJS.Process & {
-        initgroups?: (user: string, gid: number) => void;
-      };
-      if (!initgroups || !setgroups || !setgid || !setuid) throw new Error('this platform cannot change user');
-      // A numeric owner with no passwd entry has no supplementary groups to take: its own gid alone.
-      if (order.owner.name !== undefined) initgroups(order.owner.name, order.owner.gid);
-      else setgroups([order.owner.gid]);
-      setgid(order.owner.gid);
-      setuid(order.owner.uid);
-      if (order.progress) setProgressSink((progress) => process.send?.({ progress }));
-      answer = { report: await runJob(order.kind, order.job) };
-    } catch (err) {
-      answer = { error: errorToWire(err) };
-    }
-    // exit, not just disconnect: a socket some library left open must not keep a batch waiting.
-    process.send?.(answer, () => process.exit(0));
-  })();
+const send = (m: WorkerMessage) => process.send?.(m);
+
+async function serve(order: WorkerOrder): Promise<void> {
+  let answer: WorkerMessage;
+  try {
+    if (owner === undefined) {
+      becomeOwner(order.owner);
+      owner = order.owner;
+    } else if (owner.uid !== order.owner.uid || owner.gid !== order.owner.gid)
+      throw new Error(`this worker runs as uid ${owner.uid}, not ${order.owner.uid}`);
+    // What one job left behind must not reach the next: a stop request, its progress sink.
+    clearStop();
+    setProgressSink((progress) => send({ progress }));
+    answer = { report: await runJob(order.kind, order.job) };
+  } catch (err) {
+    answer = { error: errorToWire(err) };
+  } finally {
+    setProgressSink(undefined);
+  }
+  send(answer);
 }

@@ -28,6 +28,11 @@ export function requestStop(): void {
   stopRequested = true;
 }
 
+/** A new job starts with no stop pending (a batch's worker serves one job after another). */
+export function clearStop(): void {
+  stopRequested = false;
+}
+
 /** The user's import ends here, not just this folder's: no other folder is started after it. */
 export class StopRequested extends FolderError {}
 

@@ -9,7 +9,8 @@ import type { FolderCheck } from '../verify/folders.js';
 import type { ImapUidCheck } from '../verify/imap-uids.js';
 import type { SinceCounts, SinceImport } from '../verify/since-import.js';
 
-/** Time and memory one user's job took (peak RSS of the process that did the work). */
+/** Time and memory one user's job took: peak RSS of the process that did the work, so far (a
+ *  batch worker's figure covers the accounts it served before too). */
 export interface Resources {
   seconds: number;
   peakRssMiB: number;

@@ -48,7 +48,7 @@ describe('batch over a vpopmail tree', () => {
     const conn = sourceCliArgs(server, 'none');
     const common = ['--create', '--jobs', '4', '--login-format', '%u', '--vpopmail-home', tree.home, ...conn];
 
-    // The bulk copy (import only: verify forks a second worker per account, and is shown by the retry).
+    // The bulk copy (import only: verify is shown by the retry).
     const r = await runCli(['batch', '--mode', 'import', '--users', usersFile, '--log-dir', logDir, ...common]);
     expect(r.code, r.stderr).toBe(1);
     expect(r.output).toContain(

@@ -17,7 +17,7 @@ function withMaildir(a: Account, maildir: string): string[] {
   return a.args.map((x) => (x === a.maildir ? maildir : x));
 }
 
-/** Starts an import and SIGKILLs it, parent and worker alike, after `ms`. */
+/** Starts an import and SIGKILLs it (its whole process group) after `ms`. */
 function killedImport(args: string[], ms: number): Promise<void> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.resolve('dist/src/cli/main.js'), 'import', '--create', ...args], {

@@ -5,12 +5,14 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
+import { procStat, workersOf } from '../support/processes.js';
 import { snapshotAllFolders, type TreeEntry } from '../support/maildir-tree.js';
 
-// kill -9 at moments spread over a measured uninterrupted run: of the whole run, of the worker
-// (the owner's process that writes) alone, of the parent alone, and with the killed worker left a
-// zombie nobody reaps. Each is followed by a re-run that must end exactly like the uninterrupted
-// run: the same files, bytes, mtimes, owner and mode, tmp/ empty, no lock left.
+// kill -9 at moments spread over a measured uninterrupted run: of an import (one process, which
+// drops to the owner itself), and of a batch of that one account: its worker (the owner's process
+// that writes) alone, its parent alone, and the killed worker left a zombie nobody reaps. Each is
+// followed by a re-run that must end exactly like the uninterrupted run: the same files, bytes,
+// mtimes, owner and mode, tmp/ empty, no lock left.
 
 const MOMENTS = 30;
 /** A re-run that has not ended by then hung: killed, and the test fails on `hung`. */
@@ -42,32 +44,11 @@ function argsFor(maildir: string): string[] {
   return a.args.map((x) => (x === a.maildir ? maildir : x));
 }
 
-/** Field 3 (state) and field 4 (parent pid) of /proc/PID/stat; undefined once the process is reaped. */
-function procStat(pid: number): { state: string; ppid: number } | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: state as string, ppid: Number(ppid) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** The owner's worker, not another child of the CLI (getent, run while resolving the owner). */
-function isWorker(pid: number): boolean {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker.js');
-  } catch {
-    return false;
-  }
-}
-
-/** The worker the CLI forked, once it exists (undefined if the run ended first). */
+/** The worker the batch forked, once it exists (undefined if the run ended first). */
 async function workerOf(parent: ChildProcess): Promise<number | undefined> {
   for (let i = 0; i < POLLS && parent.exitCode === null && parent.signalCode === null; i++) {
-    for (const entry of fs.readdirSync('/proc'))
-      if (/^\d+$/.test(entry) && procStat(Number(entry))?.ppid === parent.pid && isWorker(Number(entry)))
-        return Number(entry);
+    const [worker] = workersOf(parent.pid as number);
+    if (worker !== undefined) return worker;
     await sleep(20);
   }
   return undefined;
@@ -94,18 +75,36 @@ function kill(pid: number, signal: NodeJS.Signals): void {
 
 type Mode = 'whole run' | 'worker' | 'parent' | 'zombie worker';
 
+/** The same import as a batch of one account (--mode import), whose work runs in a worker. */
+function batchArgsFor(maildir: string): string[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-kill-batch-'));
+  fs.writeFileSync(path.join(dir, 'users'), `${a.user}:${maildir}\n`, { mode: 0o600 });
+  const common = a.args.filter(
+    (x, i) => !['--user', '--maildir'].includes(x) && !['--user', '--maildir'].includes(a.args[i - 1] ?? ''),
+  );
+  return [
+    'batch',
+    '--users',
+    path.join(dir, 'users'),
+    '--log-dir',
+    path.join(dir, 'logs'),
+    '--mode',
+    'import',
+    '--create',
+    ...common,
+  ];
+}
+
 /** Starts an import into MAILDIR and kills it as MODE says after `ms`; resolves once all of it is dead. */
 async function killedImport(maildir: string, ms: number, mode: Mode): Promise<void> {
-  const parent = spawn(
-    process.execPath,
-    [path.resolve('dist/src/cli/main.js'), 'import', '--create', ...argsFor(maildir)],
-    {
-      detached: true,
-      stdio: 'ignore',
-    },
-  );
+  const args = mode === 'whole run' ? ['import', '--create', ...argsFor(maildir)] : batchArgsFor(maildir);
+  const parent = spawn(process.execPath, [path.resolve('dist/src/cli/main.js'), ...args], {
+    detached: true,
+    stdio: 'ignore',
+  });
   const exited = new Promise((resolve) => parent.once('exit', resolve));
-  const worker = workerOf(parent);
+  // An import is one process: no worker to wait for.
+  const worker = mode === 'whole run' ? Promise.resolve(undefined) : workerOf(parent);
   await sleep(ms);
   const w = await worker;
   if (mode === 'whole run' || w === undefined) kill(-(parent.pid as number), 'SIGKILL');
@@ -185,7 +184,7 @@ beforeAll(async () => {
 }, 300_000);
 
 describe(`kill -9 during an import of ${INBOX + 2 * FOLDER} messages in three folders`, () => {
-  it(`at ${MOMENTS} moments of the run, of the run, the worker or the parent: the re-run ends exactly like an uninterrupted run`, async () => {
+  it(`at ${MOMENTS} moments, of an import or of a batch's worker or parent: the re-run ends exactly like an uninterrupted run`, async () => {
     const modes: Mode[] = ['whole run', 'worker', 'parent'];
     for (let i = 0; i < MOMENTS; i++) {
       const ms = Math.round((runMs * (i + 0.5)) / MOMENTS);
@@ -196,7 +195,7 @@ describe(`kill -9 during an import of ${INBOX + 2 * FOLDER} messages in three fo
     }
   }, 600_000);
 
-  it('a killed worker left a zombie holds no lock: the re-run beside it ends exactly like an uninterrupted run', async () => {
+  it("a batch's killed worker left a zombie holds no lock: the re-run beside it ends exactly like an uninterrupted run", async () => {
     await killedImport(freshMaildir(), 0, 'zombie worker');
   });
 });

@@ -1,13 +1,15 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { startProxy, type Fault } from '../support/proxy.js';
+import { readProc, workersOf } from '../support/processes.js';
 import { startScriptedPop3 } from '../support/scripted-pop3.js';
 
-// Secrets (docs/faults.md): the password never shows in ps (parent or worker argv), in the
-// worker's environment, in the report, the JSON, an error message or any file we write. The run
+// Secrets (docs/faults.md): the password never shows in ps (the run's or a batch worker's argv),
+// in a worker's environment, in the report, the JSON, an error message or any file we write. The run
 // is held on a stalled connection after login, so its processes can be looked at while they live.
 
 const CLI = path.resolve('dist/src/cli/main.js');
@@ -15,24 +17,6 @@ const proxies: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   for (const p of proxies.splice(0)) await p.close();
 });
-
-/** Process ids whose parent is `pid`. */
-function childrenOf(pid: number): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        const stat = fs.readFileSync(`/proc/${d}/stat`, 'latin1');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-const readProc = (pid: number, what: string) => fs.readFileSync(`/proc/${pid}/${what}`).toString('latin1');
 
 /** Every byte of every file under `dir`. */
 function allFileText(dir: string): string {
@@ -48,21 +32,53 @@ interface Seen {
   code: number | null;
   stdout: string;
   stderr: string;
-  parentArgv: string;
-  workerArgv: string;
-  workerEnv: string;
+  argv: string;
   ps: string;
+  /** batch: its worker's argv and environment. */
+  workerArgv?: string;
+  workerEnv?: string;
 }
 
-/** Runs an import through a proxy with `fault`; while it waits on the stall, looks at its processes. */
-async function runHeld(a: Account, where: 'imap' | 'pop3', fault: Fault, viaEnv: boolean): Promise<Seen> {
+/** The ids of /proc/PID/status: "Uid:" or "Gid:" (real, effective, saved, fs), or "Groups:". */
+function idsOf(pid: number, field: 'Uid' | 'Gid' | 'Groups'): number[] {
+  const line = readProc(pid, 'status')
+    .split('\n')
+    .find((l) => l.startsWith(`${field}:`));
+  return (line ?? '')
+    .slice(field.length + 1)
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number);
+}
+
+/** Ends with a check of the run's processes while they are held, given its pid and its worker's (batch). */
+type Look = (pid: number, worker: number | undefined) => void;
+
+/**
+ * Runs `import`, or a batch of that one account (whose worker is looked at too), through a proxy
+ * with `fault`; while it waits on the stall, looks at its processes.
+ */
+async function runHeld(
+  a: Account,
+  command: 'import' | 'batch',
+  where: 'imap' | 'pop3',
+  fault: Fault,
+  viaEnv: boolean,
+  look: Look = () => undefined,
+): Promise<Seen> {
   const ports = { imap: a.server.imapPort, pop3: a.server.pop3Port };
   const proxy = await startProxy(ports[where], fault);
   proxies.push(proxy);
   ports[where] = proxy.port;
-  const args = ['import', '--host', a.server.host, '--security', 'none', '--timeout', '4', '--json'];
-  args.push('--imap-port', String(ports.imap), '--pop3-port', String(ports.pop3));
-  args.push('--user', a.user, '--maildir', a.maildir, '--quiet');
+  const args = [command, '--host', a.server.host, '--security', 'none', '--timeout', '4', '--json'];
+  args.push('--imap-port', String(ports.imap), '--pop3-port', String(ports.pop3), '--quiet');
+  if (command === 'import') args.push('--user', a.user, '--maildir', a.maildir);
+  else {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-secrets-'));
+    fs.writeFileSync(path.join(dir, 'users'), `${a.user}:${a.maildir}\n`, { mode: 0o600 });
+    args.push('--users', path.join(dir, 'users'), '--log-dir', path.join(dir, 'logs'), '--mode', 'import');
+  }
   if (!viaEnv) args.push('--password-file', a.passwordFile);
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { PATH: process.env.PATH, ...(viaEnv ? { QMAIL_IMPORT_PASSWORD: a.password } : {}) },
@@ -75,14 +91,16 @@ async function runHeld(a: Account, where: 'imap' | 'pop3', fault: Fault, viaEnv:
   const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
   await proxy.fired;
   const pid = child.pid as number;
-  const [worker] = childrenOf(pid);
-  expect(worker).toBeDefined();
+  const [worker] = workersOf(pid);
+  expect(worker === undefined, 'a worker only in a batch').toBe(command === 'import');
   const seen = {
-    parentArgv: readProc(pid, 'cmdline'),
-    workerArgv: readProc(worker as number, 'cmdline'),
-    workerEnv: readProc(worker as number, 'environ'),
+    argv: readProc(pid, 'cmdline'),
+    ...(worker === undefined
+      ? {}
+      : { workerArgv: readProc(worker, 'cmdline'), workerEnv: readProc(worker, 'environ') }),
     ps: execFileSync('ps', ['-eo', 'pid,args', '--cols', '10000']).toString(),
   };
+  look(pid, worker);
   return { ...seen, code: await closed, stdout, stderr };
 }
 
@@ -92,14 +110,28 @@ function expectNowhere(a: Account, seen: Seen): void {
   expect(allFileText(a.maildir).includes(a.password)).toBe(false);
 }
 
+/** The owner's uid, gid and groups, every one of them, and no way for the owner into the process. */
+function expectOwner(a: Account, pid: number): void {
+  const groups = execFileSync('id', ['-G', a.owner.name], { encoding: 'utf8' }).trim().split(' ').map(Number);
+  expect(idsOf(pid, 'Uid')).toEqual([a.owner.uid, a.owner.uid, a.owner.uid, a.owner.uid]);
+  expect(idsOf(pid, 'Gid')).toEqual([a.owner.gid, a.owner.gid, a.owner.gid, a.owner.gid]);
+  expect(idsOf(pid, 'Groups').sort()).toEqual(groups.sort());
+  // Dropped from root, the process is not dumpable: the owner cannot read its environment (where
+  // QMAIL_IMPORT_PASSWORD may be) nor its memory (where the password is).
+  const asOwner = ['--reuid', String(a.owner.uid), '--regid', String(a.owner.gid), '--init-groups'];
+  expect(() => execFileSync('setpriv', [...asOwner, 'cat', `/proc/${pid}/environ`], { stdio: 'ignore' })).toThrow();
+}
+
 describe('the password is never shown', () => {
-  it('from --password-file, with IMAP stalled mid-fetch: not in ps, the worker, the error, the JSON or the Maildir', async () => {
+  it('from --password-file, with IMAP stalled mid-fetch: not in ps, the error, the JSON or the Maildir; one process, the owner by then', async () => {
     const a = await makeAccount(sharedSource(), sampleMessages({ count: 3, seed: 38 }));
     const seen = await runHeld(
       a,
+      'import',
       'imap',
       { afterServer: /BODY\[\] \{\d+\}\r\n/, extraBytes: 10, action: 'stall' },
       false,
+      (pid) => expectOwner(a, pid),
     );
     expect(seen.code).toBe(3);
     expect(seen.stderr).toMatch(/cannot fetch messages: stalled/);
@@ -107,11 +139,15 @@ describe('the password is never shown', () => {
     expectNowhere(a, seen);
   });
 
-  it('from QMAIL_IMPORT_PASSWORD, with POP3 stalled after PASS: not in the worker environment nor the error', async () => {
+  it('from QMAIL_IMPORT_PASSWORD, in a batch with POP3 stalled after PASS: not in the worker environment nor the error', async () => {
     const a = await makeAccount(sharedSource(), sampleMessages({ count: 3, seed: 39 }));
-    const seen = await runHeld(a, 'pop3', { afterClient: /PASS /, action: 'stall' }, true);
+    const seen = await runHeld(a, 'batch', 'pop3', { afterClient: /PASS /, action: 'stall' }, true, (_, worker) =>
+      expectOwner(a, worker as number),
+    );
     expect(seen.code).toBe(3);
-    expect(seen.stderr).toMatch(/PASS \(password hidden\): stalled: no answer within 4 s/);
+    expect(JSON.parse(seen.stdout).users[0].error.message).toMatch(
+      /PASS \(password hidden\): stalled: no answer within 4 s/,
+    );
     expect(seen.workerEnv).not.toContain('QMAIL_IMPORT_PASSWORD');
     expectNowhere(a, seen);
   });

@@ -1,0 +1,120 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
+import { runCli } from '../support/cli.js';
+import { workersOf } from '../support/processes.js';
+
+// As root, a batch hands its accounts to worker processes bound to the mailbox owner, at most
+// --jobs of them, each serving account after account (import, then verify). A worker that dies
+// fails its account alone; the batch starts another for the next account.
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Watched {
+  code: number | null;
+  stderr: string;
+  /** Every worker pid seen while the batch ran. */
+  workers: Set<number>;
+  logDir: string;
+}
+
+/** Runs a batch over `accounts`, noting its workers every few ms; `during` may act on them. */
+async function watchedBatch(
+  accounts: Account[],
+  extra: string[],
+  during: (workers: number[]) => void = () => undefined,
+): Promise<Watched> {
+  const server = sharedSource();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-workers-'));
+  const users = path.join(dir, 'users');
+  fs.writeFileSync(users, accounts.map((a) => `${a.user}:${a.maildir}:${a.password}\n`).join(''), { mode: 0o600 });
+  const logDir = path.join(dir, 'logs');
+  const args = ['batch', '--users', users, '--log-dir', logDir, '--host', server.host, '--security', 'none'];
+  args.push('--imap-port', String(server.imapPort), '--pop3-port', String(server.pop3Port), ...extra);
+  const child = spawn(process.execPath, ['dist/src/cli/main.js', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  let ended = false;
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      ended = true;
+      resolve(code);
+    }),
+  );
+  const workers = new Set<number>();
+  while (!ended) {
+    const now = workersOf(child.pid as number);
+    for (const w of now) workers.add(w);
+    during(now);
+    await sleep(5);
+  }
+  return { code: await exited, stderr, workers, logDir };
+}
+
+const statuses = (logDir: string): string[] =>
+  JSON.parse(fs.readFileSync(path.join(logDir, 'summary.json'), 'utf8')).accounts.map(
+    (a: { status: string }) => a.status,
+  );
+
+const messagesIn = (maildir: string) =>
+  fs.readdirSync(path.join(maildir, 'new')).length + fs.readdirSync(path.join(maildir, 'cur')).length;
+
+describe('batch workers, as root', () => {
+  it('six accounts of one owner, import then verify, --jobs 2: two workers serve them all, files the owner’s', async () => {
+    const server = sharedSource();
+    const accounts = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map((i) => makeAccount(server, sampleMessages({ count: 3, seed: 90 + i }))),
+    );
+    const run = await watchedBatch(accounts, ['--mode', 'both', '--jobs', '2']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(statuses(run.logDir)).toEqual(Array(6).fill('done'));
+    // One worker per account and command would be twelve; one per lane is two.
+    expect(run.workers.size).toBeGreaterThanOrEqual(1);
+    expect(run.workers.size).toBeLessThanOrEqual(2);
+    for (const a of accounts) {
+      expect(messagesIn(a.maildir)).toBe(3);
+      for (const sub of ['new', 'cur'])
+        for (const name of fs.readdirSync(path.join(a.maildir, sub))) {
+          const st = fs.statSync(path.join(a.maildir, sub, name));
+          expect([st.uid, st.gid]).toEqual([a.owner.uid, a.owner.gid]);
+        }
+    }
+  });
+
+  it('a worker killed mid-account fails that account alone: a new worker takes the rest, and failed.txt finishes it', async () => {
+    const server = sharedSource();
+    const big = await makeAccount(server, sampleMessages({ count: 400, seed: 97, sizes: [600] }));
+    const rest = await Promise.all([1, 2].map((i) => makeAccount(server, sampleMessages({ count: 2, seed: 97 + i }))));
+    let killed: number | undefined;
+    const run = await watchedBatch([big, ...rest], ['--mode', 'import', '--jobs', '1'], (workers) => {
+      // Once the first account's import holds its Maildir's lock: mid-way through writing.
+      if (
+        killed === undefined &&
+        workers[0] !== undefined &&
+        fs.existsSync(path.join(big.maildir, 'qmail-import.lock'))
+      ) {
+        killed = workers[0];
+        process.kill(killed, 'SIGKILL');
+      }
+    });
+    expect(killed).toBeDefined();
+    expect(run.code, run.stderr).toBe(1);
+    expect(statuses(run.logDir)).toEqual(['failed', 'done', 'done']);
+    expect(run.stderr).toMatch(/worker for \S+ ended without an answer \(SIGKILL\)/);
+    expect([...run.workers].filter((w) => w !== killed).length).toBeGreaterThanOrEqual(1);
+    expect(rest.map((a) => messagesIn(a.maildir))).toEqual([2, 2]);
+
+    const retry = await runCli([
+      'batch',
+      ...['--users', path.join(run.logDir, 'failed.txt'), '--log-dir', path.join(run.logDir, 'retry')],
+      ...['--host', server.host, '--security', 'none', '--mode', 'import'],
+      ...['--imap-port', String(server.imapPort), '--pop3-port', String(server.pop3Port)],
+    ]);
+    expect(retry.code, retry.stderr).toBe(0);
+    expect(messagesIn(big.maildir)).toBe(400);
+    expect(fs.readdirSync(path.join(big.maildir, 'tmp'))).toEqual([]);
+  });
+});
