@@ -1,5 +1,11 @@
 import type { JournalEntry, JournalSkip } from '../state/journal.js';
-import type { ExistingFile } from './message.js';
+
+/** A file already in the folder under a planned name. */
+export interface ExistingFile {
+  dir: 'new' | 'cur';
+  file: string;
+  mtimeSec: number;
+}
 
 /**
  * What the journal says of one folder in this run (docs/journal.md). Pure: the caller hands in

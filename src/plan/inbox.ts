@@ -4,14 +4,8 @@ import { stablePop3Name, stableUniqueName } from '../maildir/unique-name.js';
 import type { MatchResult, UidlMatch, UnmatchedPop3 } from '../uidl/match.js';
 import { whyUnrepresentable } from '../uidl/representable.js';
 import { folderPlan, type FolderPlan } from './folder.js';
-import {
-  fateOf,
-  plannedMessage,
-  type ExistingFile,
-  type Fate,
-  type FolderFacts,
-  type PlannedMessage,
-} from './message.js';
+import type { ExistingFile } from './history.js';
+import { fateOf, plannedMessage, type Fate, type FolderFacts, type PlannedMessage } from './message.js';
 
 export interface InboxPlan extends FolderPlan {
   folder: 'INBOX';

@@ -1,7 +1,7 @@
 import type { ImapMessageMeta } from '../message-records.js';
 import { infoLetters, maildirFlagsFromImap, maildirPlacement } from '../maildir/flags.js';
 import type { JournalEntry } from '../state/journal.js';
-import { historyKey, recordIdentifies, type FolderHistory } from './history.js';
+import { historyKey, recordIdentifies, type ExistingFile, type FolderHistory } from './history.js';
 
 /** One message of a folder's plan: where its bytes come from and the file it becomes. */
 export interface PlannedMessage {
@@ -41,13 +41,6 @@ export interface PlannedMessage {
    *  stopped before its journal lines were written); too-big: the journal has no line of its skip
    *  yet. The write session records it. */
   unrecorded?: boolean;
-}
-
-/** A file already in the folder under a planned name. */
-export interface ExistingFile {
-  dir: 'new' | 'cur';
-  file: string;
-  mtimeSec: number;
 }
 
 /** A file we wrote earlier that no planned message is: renamed when an incoming message has its

@@ -1,6 +1,6 @@
 import type { ImapFlow, SearchObject } from 'imapflow';
 import { FolderError, type ErrorContext } from '../errors.js';
-import { imapCall } from './imap-link.js';
+import { examineFolder, imapCall } from './imap-link.js';
 
 /** A folder's messages by UID with the flags asked for: what verify compares, and no more. */
 export interface FolderFlags {
@@ -21,12 +21,7 @@ export async function readFolderFlags(
   flags: readonly string[],
   context: ErrorContext,
 ): Promise<FolderFlags> {
-  const box = await imapCall(
-    client,
-    () => client.mailboxOpen(path, { readOnly: true }),
-    `cannot open folder ${path}`,
-    context,
-  );
+  const box = await examineFolder(client, path, context);
   const flagsByUid = new Map<number, string[]>();
   if (box.exists > 0) {
     for (const uid of await searchUids(client, { all: true }, path, context)) flagsByUid.set(uid, []);

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
-import type { ImapFlow, ImapFlowError } from 'imapflow';
+import type { ImapFlow, ImapFlowError, MailboxObject } from 'imapflow';
 import { FolderError, ImportError, MessageError, SourceError, type ErrorContext } from '../errors.js';
 import { IMAP_KEEPALIVE_FRACTION } from '../limits.js';
 
@@ -110,4 +110,9 @@ export async function imapCall<T>(
       );
     throw imapFailure(client, what, err, context);
   }
+}
+
+/** Opens a folder read-only (EXAMINE): a run only reads the source. */
+export async function examineFolder(client: ImapFlow, path: string, context: ErrorContext): Promise<MailboxObject> {
+  return imapCall(client, () => client.mailboxOpen(path, { readOnly: true }), `cannot open folder ${path}`, context);
 }

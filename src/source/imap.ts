@@ -12,7 +12,7 @@ import {
 } from '../limits.js';
 import { connectFailure, connectHint, describeEndpoint, describeLogin, timeoutOf, tlsOptions } from './endpoint.js';
 import type { Credentials, Endpoint } from './endpoint.js';
-import { imapCall, imapFailure, namedDownload, watchLink } from './imap-link.js';
+import { examineFolder, imapCall, imapFailure, namedDownload, watchLink } from './imap-link.js';
 
 export interface FolderSnapshot {
   path: string;
@@ -142,12 +142,7 @@ export async function readFolderSnapshot(
   context: ErrorContext,
   matchHeaders = false,
 ): Promise<FolderSnapshot> {
-  const box = await imapCall(
-    client,
-    () => client.mailboxOpen(path, { readOnly: true }),
-    `cannot open folder ${path}`,
-    context,
-  );
+  const box = await examineFolder(client, path, context);
   const messages: ImapMessageMeta[] = [];
   if (box.exists > 0) {
     await imapCall(

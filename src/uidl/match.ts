@@ -1,7 +1,6 @@
 import type { ImapMessageMeta, Pop3Message } from '../message-records.js';
 import { detectFormula } from './formula.js';
 import { MESSAGE_FORMULAS } from './message-formula.js';
-import type { Settled } from './settled.js';
 import { groupByKeys, pairWithinGroups } from './key-groups.js';
 import { matchBySizeAndOrder } from './size-order.js';
 
@@ -10,6 +9,14 @@ export interface UidlMatch {
   uid: number;
   pop3: Pop3Message;
   matchedBy: string;
+}
+
+/** POP3 messages an earlier run already matched and wrote, so a delta does not match them again. */
+export interface Settled {
+  /** Tied to their IMAP message by an earlier run. */
+  matches: UidlMatch[];
+  /** Written from POP3 by an earlier run (no IMAP message was theirs). */
+  pop3Only: Pop3Message[];
 }
 
 export interface UnmatchedPop3 {

@@ -1,14 +1,6 @@
 import type { ImapMessageMeta, Pop3Message } from '../message-records.js';
 import type { JournalEntry } from '../state/journal.js';
-import type { UidlMatch } from './match.js';
-
-/** POP3 messages an earlier run already matched and wrote, so a delta does not match them again. */
-export interface Settled {
-  /** Tied to their IMAP message by an earlier run. */
-  matches: UidlMatch[];
-  /** Written from POP3 by an earlier run (no IMAP message was theirs). */
-  pop3Only: Pop3Message[];
-}
+import type { Settled } from './match.js';
 
 /**
  * A UIDL is settled when a file of ours carries it as its name and the journal's record of that

@@ -14,43 +14,58 @@ export interface BoxFolderView {
   error?: string;
 }
 
+/** A folder to examine: `imapName` as the box shows it; `dir` its Maildir++ directory, "" for INBOX. */
+export interface BoxFolder {
+  imapName: string;
+  dir: string;
+}
+
+/** Runs a box's IMAP server on the Maildir, EXAMINEs each folder and, `withFlags`, fetches every message's UID and flags. */
+export type BoxImapViewer = (
+  binary: string,
+  maildir: string,
+  folders: readonly BoxFolder[],
+  withFlags: boolean,
+  context: ErrorContext,
+) => Promise<Map<string, BoxFolderView>>;
+
+/**
+ * A viewer whose server runs in a temp home, removed afterwards: `prepare` fills the home with
+ * what the server is to work on instead of the Maildir itself and returns the server's arguments.
+ */
+export function boxImapViewer(
+  tempPrefix: string,
+  prepare: (home: string, maildir: string, folders: readonly BoxFolder[], context: ErrorContext) => Promise<string[]>,
+): BoxImapViewer {
+  return async (binary, maildir, folders, withFlags, context) => {
+    const home = await fs.mkdtemp(path.join(os.tmpdir(), tempPrefix));
+    try {
+      const args = await prepare(home, maildir, folders, context);
+      const lines = await converse(binary, args, home, examineAll(folders, withFlags), context);
+      return parseViews(lines, folders);
+    } finally {
+      await fs.rm(home, { recursive: true, force: true });
+    }
+  };
+}
+
 /** Dovecot's IMAP binary as Debian installs it. */
 export const DOVECOT_IMAP = '/usr/lib/dovecot/imap';
 
 /**
  * Runs Dovecot's `imap` pre-authenticated on stdin/stdout on the Maildir, with a config of its
- * own (no system config), and EXAMINEs each folder (`imapName` as the box shows it; `dir` its
- * Maildir++ directory, "" for INBOX) and, `withFlags`, fetches every message's UID and flags.
- * Dovecot works on copies of the UID lists in a temp control
+ * own (no system config). Dovecot works on copies of the UID lists in a temp control
  * directory and keeps its indexes in memory, so the run numbers nothing in the Maildir itself.
  */
-export async function viewWithDovecotImap(
-  binary: string,
-  maildir: string,
-  folders: readonly { imapName: string; dir: string }[],
-  withFlags: boolean,
-  context: ErrorContext,
-): Promise<Map<string, BoxFolderView>> {
-  const home = await fs.mkdtemp(path.join(os.tmpdir(), 'qmail-import-imap-'));
-  try {
-    const control = path.join(home, 'control');
-    // With a CONTROL directory of its own, Dovecot keeps INBOX's list in .INBOX there.
-    for (const f of folders) await copyControl(path.join(maildir, f.dir), path.join(control, f.dir || '.INBOX'));
-    const conf = path.join(home, 'imap.conf');
-    await fs.writeFile(conf, 'protocols = imap\nssl = no\nlog_path = /dev/null\n', { mode: 0o600 });
-    const location = `maildir:${path.resolve(maildir)}:INDEX=MEMORY:CONTROL=${control}`;
-    const lines = await converse(
-      binary,
-      ['-c', conf, '-o', `mail_location=${location}`],
-      home,
-      examineAll(folders, withFlags),
-      context,
-    );
-    return parseViews(lines, folders);
-  } finally {
-    await fs.rm(home, { recursive: true, force: true });
-  }
-}
+export const viewWithDovecotImap = boxImapViewer('qmail-import-imap-', async (home, maildir, folders) => {
+  const control = path.join(home, 'control');
+  // With a CONTROL directory of its own, Dovecot keeps INBOX's list in .INBOX there.
+  for (const f of folders) await copyControl(path.join(maildir, f.dir), path.join(control, f.dir || '.INBOX'));
+  const conf = path.join(home, 'imap.conf');
+  await fs.writeFile(conf, 'protocols = imap\nssl = no\nlog_path = /dev/null\n', { mode: 0o600 });
+  const location = `maildir:${path.resolve(maildir)}:INDEX=MEMORY:CONTROL=${control}`;
+  return ['-c', conf, '-o', `mail_location=${location}`];
+});
 
 async function copyControl(folderDir: string, to: string): Promise<void> {
   await fs.mkdir(to, { recursive: true });
@@ -59,7 +74,7 @@ async function copyControl(folderDir: string, to: string): Promise<void> {
 }
 
 /** EXAMINE per folder and, `withFlags`, UID FETCH FLAGS, tagged by its index for parseViews. */
-export function examineAll(folders: readonly { imapName: string }[], withFlags: boolean): string[] {
+function examineAll(folders: readonly { imapName: string }[], withFlags: boolean): string[] {
   const fetch = (i: number) => (withFlags ? `f${i} UID FETCH 1:* (FLAGS)\r\n` : '');
   return folders.map((f, i) => `e${i} EXAMINE ${quote(f.imapName)}\r\n${fetch(i)}`);
 }
@@ -69,7 +84,7 @@ function quote(name: string): string {
 }
 
 /** Sends every command, then LOGOUT, and gathers the answer lines up to LOGOUT's. */
-export async function converse(
+async function converse(
   binary: string,
   args: string[],
   home: string,
@@ -112,10 +127,7 @@ export async function converse(
  * Untagged answers before an EXAMINE's tagged one are that folder's (its UIDVALIDITY); FETCH
  * answers after it, up to the next EXAMINE, are its messages' flags. The tag names the folder.
  */
-export function parseViews(
-  lines: readonly string[],
-  folders: readonly { imapName: string }[],
-): Map<string, BoxFolderView> {
+function parseViews(lines: readonly string[], folders: readonly { imapName: string }[]): Map<string, BoxFolderView> {
   const views = new Map<string, BoxFolderView>();
   let opening: BoxFolderView = { flagsByUid: new Map() };
   let opened: BoxFolderView | undefined;

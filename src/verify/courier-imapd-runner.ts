@@ -1,8 +1,7 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fsCall, type ErrorContext } from '../errors.js';
-import { converse, examineAll, parseViews, type BoxFolderView } from './box-imap-runner.js';
+import { boxImapViewer } from './box-imap-runner.js';
 
 /** Files in a folder that decide what Courier-IMAP shows: its UID list and its keywords. */
 const COURIER_CONTROL = ['courierimapuiddb'];
@@ -10,30 +9,17 @@ const COURIER_KEYWORDS_DIR = 'courierimapkeywords';
 
 /**
  * Runs Courier-IMAP's `imapd` pre-authenticated on stdin/stdout (its PREAUTH mode, the Maildir as
- * its argument) and EXAMINEs each folder (`imapName` as Courier shows it, e.g. "INBOX.Sent"; `dir`
- * its Maildir++ directory, "" for INBOX). Courier writes into the Maildir it serves (its UID list
- * for new/, courierimapacl, courierimapkeywords/), so it runs on a shadow in a temp directory: the
- * same folders and file names, empty files, and copies of Courier's own files. The Maildir itself
- * is only read.
+ * its argument); a folder's `imapName` is as Courier shows it, e.g. "INBOX.Sent". Courier writes
+ * into the Maildir it serves (its UID list for new/, courierimapacl, courierimapkeywords/), so it
+ * runs on a shadow in a temp directory: the same folders and file names, empty files, and copies
+ * of Courier's own files. The Maildir itself is only read.
  */
-export async function viewWithCourierImapd(
-  binary: string,
-  maildir: string,
-  folders: readonly { imapName: string; dir: string }[],
-  withFlags: boolean,
-  context: ErrorContext,
-): Promise<Map<string, BoxFolderView>> {
-  const home = await fs.mkdtemp(path.join(os.tmpdir(), 'qmail-import-courier-'));
-  try {
-    const shadow = path.join(home, 'Maildir');
-    await fs.mkdir(shadow);
-    for (const f of folders) await shadowFolder(path.join(maildir, f.dir), path.join(shadow, f.dir), context);
-    const lines = await converse(binary, [shadow], home, examineAll(folders, withFlags), context);
-    return parseViews(lines, folders);
-  } finally {
-    await fs.rm(home, { recursive: true, force: true });
-  }
-}
+export const viewWithCourierImapd = boxImapViewer('qmail-import-courier-', async (home, maildir, folders, context) => {
+  const shadow = path.join(home, 'Maildir');
+  await fs.mkdir(shadow);
+  for (const f of folders) await shadowFolder(path.join(maildir, f.dir), path.join(shadow, f.dir), context);
+  return [shadow];
+});
 
 /** A folder missing from the Maildir stays missing, so that Courier says it cannot open it. */
 async function shadowFolder(from: string, to: string, context: ErrorContext): Promise<void> {

@@ -170,6 +170,24 @@ function inboxUidls(a: Account): string[] {
     .sort();
 }
 
+/** `box`'s UIDVALIDITY becomes 4242 when `when` passes the `proxied` connection: Dovecot ends the
+ *  IMAP session mid-fetch and the run exits 3. */
+async function expectUidValidityChangeEndsSession(
+  a: Source,
+  proxied: 'imap' | 'pop3',
+  when: RegExp,
+  box: string,
+): Promise<void> {
+  const change = () => dove(a, 'mailbox', 'update', '-u', a.user, '--uid-validity', '4242', box);
+  const run = await changedRun(a, { [proxied]: [{ when, change }] });
+  expect(run.code).toBe(3);
+  expect(run.output).toMatch(
+    new RegExp(
+      `${box}: imap 127\\.0\\.0\\.1:\\d+: cannot fetch messages: the server closed the connection: IMAP session state is inconsistent`,
+    ),
+  );
+}
+
 const folder = (r: ImportReport, name: string) => r.folders.find((f) => f.name === name) as FolderReport;
 const expunge = (a: Account, box: string, uids: string) =>
   dove(a, 'expunge', '-u', a.user, 'mailbox', box, 'uid', uids);
@@ -264,18 +282,7 @@ describe('the source changing during the run', () => {
 
   it('UIDVALIDITY of a folder changed while it is read: the server ends the session (exit 3)', async () => {
     const a = await account();
-    const run = await changedRun(a, {
-      imap: [
-        {
-          when: SENT_BODIES,
-          change: () => dove(a, 'mailbox', 'update', '-u', a.user, '--uid-validity', '4242', 'Sent'),
-        },
-      ],
-    });
-    expect(run.code).toBe(3);
-    expect(run.output).toMatch(
-      /Sent: imap 127\.0\.0\.1:\d+: cannot fetch messages: the server closed the connection: IMAP session state is inconsistent/,
-    );
+    await expectUidValidityChangeEndsSession(a, 'imap', SENT_BODIES, 'Sent');
     expectWholeMessagesOnly(a);
     const again = await expectExactRerun(a);
     // Each message once, under the new UIDVALIDITY's names.
@@ -288,18 +295,7 @@ describe('the source changing during the run', () => {
 
   it('UIDVALIDITY of INBOX changed between its IMAP and POP3 listings: exit 3, the re-run names by the new UIDLs', async () => {
     const a = await account();
-    const run = await changedRun(a, {
-      pop3: [
-        {
-          when: POP3_LOGIN,
-          change: () => dove(a, 'mailbox', 'update', '-u', a.user, '--uid-validity', '4242', 'INBOX'),
-        },
-      ],
-    });
-    expect(run.code).toBe(3);
-    expect(run.output).toMatch(
-      /INBOX: imap 127\.0\.0\.1:\d+: cannot fetch messages: the server closed the connection: IMAP session state is inconsistent/,
-    );
+    await expectUidValidityChangeEndsSession(a, 'pop3', POP3_LOGIN, 'INBOX');
     // Whatever was stored is named by the UIDLs POP3 gives now.
     for (const uidl of inboxUidls(a)) expect(uidl).toMatch(/^4242\.[1-5]$/);
     expectWholeMessagesOnly(a);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ImapMessageMeta } from '../../src/message-records.js';
 import { planFolder, type FolderPlanInput } from '../../src/plan/folder.js';
 import { folderHistory } from '../../src/plan/history.js';
-import type { ExistingFile } from '../../src/plan/message.js';
+import type { ExistingFile } from '../../src/plan/history.js';
 import type { JournalEntry } from '../../src/state/journal.js';
 
 const V = '1700000000';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { folderHistory, historyKey, recordIdentifies } from '../../src/plan/history.js';
-import type { ExistingFile } from '../../src/plan/message.js';
+import { folderHistory, historyKey, recordIdentifies, type ExistingFile } from '../../src/plan/history.js';
 import { journalEntry, TEST_UIDVALIDITY } from '../support/journal-entry.js';
 
 const V = TEST_UIDVALIDITY;

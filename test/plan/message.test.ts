@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ImapMessageMeta } from '../../src/message-records.js';
-import { folderHistory } from '../../src/plan/history.js';
-import {
-  earlierFiles,
-  fateOf,
-  plannedMessage,
-  type ExistingFile,
-  type FolderFacts,
-  type PlannedMessage,
-} from '../../src/plan/message.js';
+import { folderHistory, type ExistingFile } from '../../src/plan/history.js';
+import { earlierFiles, fateOf, plannedMessage, type FolderFacts, type PlannedMessage } from '../../src/plan/message.js';
 import type { JournalEntry } from '../../src/state/journal.js';
 import { journalEntry, TEST_UIDVALIDITY } from '../support/journal-entry.js';
 
