@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { UserReport } from '../report/types.js';
 import { checkUser } from './check-user.js';
 import { importUser } from './import-user.js';
@@ -21,7 +22,22 @@ export async function runJob(kind: JobKind, job: UserJob): Promise<UserReport> {
     ...report,
     resources: {
       seconds: (Date.now() - startedMs) / 1000,
-      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      peakRssMiB: Math.round(peakRssKiB() / 1024),
     },
   };
+}
+
+/**
+ * This process's own peak RSS. getrusage's maxRSS survives execve, so a CLI started by a big
+ * process (a test runner holding a 200 MB message) would report its parent's peak; VmHWM belongs
+ * to the process image, which starts afresh at exec.
+ */
+function peakRssKiB(): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return Number(hwm[1]);
+  } catch {
+    // No /proc (not Linux): getrusage is the best there is.
+  }
+  return process.resourceUsage().maxRSS;
 }

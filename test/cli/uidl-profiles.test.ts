@@ -128,7 +128,7 @@ describe('--uidl strategies alone (source UIDLs %g: no formula)', () => {
     const big = Buffer.concat([Buffer.from('Subject: big\r\n\r\n'), Buffer.alloc(line.length * 2_700_000, line)]);
     const stored = big.toString('latin1').replaceAll('\r\n', '\n');
     placeInSource(server, a.user, [Buffer.from(stored, 'latin1')]);
-    // Plain POP3 on loopback: TLS adds some 60 MiB of its own buffers, which is not what this measures.
+    // Plain POP3 on loopback: what this measures is our streaming, not TLS's buffers.
     const r = await runCli([
       'import',
       '--create',
@@ -141,7 +141,7 @@ describe('--uidl strategies alone (source UIDLs %g: no formula)', () => {
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout).users[0];
     expect(doc.inbox.matchedBy).toEqual({ 'pop3 itself': 1 });
-    // Measured: about 70 MiB for an empty run, 120 MiB for this one; holding it whole would pass 400.
+    // Measured: about 105 MiB for this one (the process's own peak); holding it whole would pass 400.
     expect(doc.resources.peakRssMiB).toBeLessThan(big.length / 2 ** 20 - 40);
     const local = listLikeQmailPop3d(await scanMaildir(a.maildir, true, {}), Math.floor(Date.now() / 1000));
     expect(local.messages[0]?.size).toBe(stored.length);
