@@ -38,7 +38,7 @@ export async function verifyUser(job: UserJob): Promise<VerifyReport> {
   const records = importRecords(job, context);
   const here = records.then((recordOf) => listHere(job.maildir, run, recordOf('INBOX'), context));
   const [recordOf, { entries, model, local }, { source, contentDiffers, contentChecked }, { sourceFolders, imapUids }] =
-    await allInOrder([records, here, readPop3(job, here, context), readImap(job, context)]);
+    await allInOrder([records, here, readPop3(job, here, context), readImap(job, here, context)]);
   const inboxRecord = recordOf('INBOX');
   // The directory names import chose for the box's IMAP server (src/maildir/folder-name.ts).
   const encoding = folderNameEncodingOf(resolveImapServer(job.imapServer, job.maildir).server);
@@ -117,7 +117,7 @@ function readPop3(job: UserJob, here: Promise<InboxHere>, context: ErrorContext)
 }
 
 /** Each selected source folder read once over IMAP while the box's IMAP server views the Maildir. */
-async function readImap(job: UserJob, context: ErrorContext) {
+async function readImap(job: UserJob, here: Promise<unknown>, context: ErrorContext) {
   const imap = await openImap(job.imap, credentialsOf(job), context);
   const wanted = (f: SourceFolder) => folderWanted(job, f.path) && !outsideNamespaces(job, f);
   const selected = await listSelectedFolders(imap, wanted, context).catch(async (err: unknown) => {
@@ -125,7 +125,11 @@ async function readImap(job: UserJob, context: ErrorContext) {
     throw err;
   });
   const reading = readSourceFolders(imap, selected, job.strict, context).finally(() => closeImap(imap));
-  const box = checkImapUids(selected, reading, job.maildir, job.imapServer, context, job.courierImapd, job.strict);
+  // The box's server only once the scan found a Maildir: Dovecot would make cur/, new/ and tmp/
+  // in a directory that is not one, and verify changes nothing.
+  const box = here.then(() =>
+    checkImapUids(selected, reading, job.maildir, job.imapServer, context, job.courierImapd, job.strict),
+  );
   const [sourceFolders, imapUids] = await allInOrder([reading, box]);
   return { sourceFolders, imapUids };
 }
