@@ -131,7 +131,10 @@ export class FolderWriteSession {
     for (const m of this.plan.messages) if (m.action === 'reflag' && m.from) await this.reflag(m, m.from);
     for (const m of this.plan.messages)
       if (m.unrecorded) await (m.action === 'too-big' ? this.recordSkip(m) : this.adopt(m));
-    const gone = [...this.pool.values()].flat();
+    // A message held back by --max-size was never read, so no earlier file could be matched to it
+    // by content: one of its size may be that very message, and is neither gone nor deleted.
+    const heldBack = new Set(this.plan.messages.filter((m) => m.action === 'too-big').map((m) => m.size));
+    const gone = [...this.pool.values()].flat().filter((g) => !heldBack.has(g.record.size ?? -1));
     this.outcome.goneFromSource = gone.map((g) => g.rel);
     if (deleteGone) {
       for (const g of gone) await this.remove(g.rel);

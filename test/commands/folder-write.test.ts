@@ -174,6 +174,13 @@ describe('FolderWriteSession', () => {
     expect([ls('new'), ls('cur')]).toEqual([[], []]);
   });
 
+  it('keeps an earlier file that may be a message held back by --max-size: not gone, not deleted', async () => {
+    const held = message(11, { action: 'too-big', size: 13 });
+    const outcome = await (await begin(plan([held], [earlier('new/h', 10, 'Subject: hh\n\n')]))).finish(true);
+    expect(outcome.goneFromSource).toEqual([]);
+    expect(ls('new')).toEqual(['h']);
+  });
+
   it('makes a message that fails one error line naming it, writes the others, and journals only those', async () => {
     put('new/n1', 'theirs');
     const messages = [message(1), message(2)];
