@@ -57,7 +57,7 @@ export function syscallText(verb: string, path: string, err: unknown): string {
 }
 
 /** What fsCall makes of a failure besides "verb(path) failed: CODE". */
-export interface FsCallOptions<A> {
+interface FsCallOptions<A> {
   /** Codes that answer the call rather than fail it, and what each yields instead: ENOENT for a
    *  file a POP3 client may delete meanwhile, EEXIST for a directory that is already there. */
   expected?: Readonly<Record<string, A>>;

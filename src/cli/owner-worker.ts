@@ -10,7 +10,7 @@ import type { Owner } from './owner.js';
 import { errorFromWire, type WireError } from './worker-error.js';
 
 /** What the worker sends back: a report, or its error with class, context and causes (worker-error.ts). */
-export type WorkerAnswer = { report: UserReport } | { error: WireError };
+type WorkerAnswer = { report: UserReport } | { error: WireError };
 
 /** One job for the worker (with the password: never in argv or env), and whom it must be running as. */
 export interface WorkerOrder {
@@ -44,11 +44,9 @@ export class OwnerWorker {
   private pending: ((death: string) => void) | undefined;
 
   constructor(readonly owner: Owner) {
-    const env = { ...process.env };
-    delete env.QMAIL_IMPORT_PASSWORD;
+    // The environment holds no password by now (batch.ts forgets it before any lane starts).
     this.child = fork(fileURLToPath(new URL('./worker.js', import.meta.url)), [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env,
     });
     this.exit = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {

@@ -24,21 +24,29 @@ process.on('message', (m: ParentMessage) => {
 const send = (m: WorkerMessage) => process.send?.(m);
 
 async function serve(order: WorkerOrder): Promise<void> {
-  let answer: WorkerMessage;
-  try {
-    if (owner === undefined) {
+  if (owner === undefined) {
+    try {
       becomeOwner(order.owner);
       owner = order.owner;
-    } else if (owner.uid !== order.owner.uid || owner.gid !== order.owner.gid)
+    } catch (err) {
+      // Half dropped, the process is in no state to serve anyone: the lane starts a fresh worker.
+      process.send?.({ error: errorToWire(err) } satisfies WorkerMessage, () => process.exit(1));
+      return;
+    }
+  }
+  let answer: WorkerMessage;
+  try {
+    if (owner.uid !== order.owner.uid || owner.gid !== order.owner.gid)
       throw new Error(`this worker runs as uid ${owner.uid}, not ${order.owner.uid}`);
-    // What one job left behind must not reach the next: a stop request, its progress sink.
-    clearStop();
     setProgressSink((progress) => send({ progress }));
     answer = { report: await runJob(order.kind, order.job) };
   } catch (err) {
     answer = { error: errorToWire(err) };
   } finally {
+    // What one job left behind must not reach the next: its progress sink, a stop it honoured.
+    // Cleared after the job, not before: a stop sent just before the next order stays for it.
     setProgressSink(undefined);
+    clearStop();
   }
   send(answer);
 }
