@@ -19,7 +19,7 @@ import { folderNameEncodingOf } from '../maildir/folder-name.js';
 import { resolveImapServer } from '../maildir/imap-server.js';
 import { checkImapUids } from '../verify/imap-uids.js';
 import { classifyInbox, type ImportRecord, type SinceCounts, type SinceImport } from '../verify/since-import.js';
-import { lastWrittenSec, readJournal, type JournalEntry } from '../state/journal.js';
+import { lastWrittenSec, readJournal, type JournalEntry, type JournalSkip } from '../state/journal.js';
 import { credentialsOf, folderWanted, outsideNamespaces, type UserJob } from './user-job.js';
 
 /**
@@ -157,9 +157,11 @@ async function importRecords(
     const written = byFolder.get(e.folder) ?? new Map<string, JournalEntry>();
     byFolder.set(e.folder, written.set(e.name, e));
   }
+  const skipsByFolder = new Map<string, JournalSkip[]>();
+  for (const s of skips) skipsByFolder.set(s.folder, (skipsByFolder.get(s.folder) ?? []).concat(s));
   return (folder) => ({
     written: byFolder.get(folder) ?? new Map(),
-    skips: skips.filter((s) => s.folder === folder),
+    skips: skipsByFolder.get(folder) ?? [],
     lastImportSec,
   });
 }
