@@ -81,6 +81,8 @@ async function changedRun(
   args.push('--security', 'none', '--user', a.user, '--password-file', a.passwordFile, '--maildir', a.maildir);
   const run = await runCli(['import', ...args, '--quiet', '--json'], {}, { measure: true, timeoutMs: RUN_BOUND_MS });
   expect(run.hung).toBeUndefined();
+  // docs/faults.md gives each row's peak; whatever the source does, it stays far below the message sizes.
+  expect(run.maxRssKiB).toBeLessThan(200 * 1024);
   // Every change was made, at its moment.
   for (const [proxy, wanted] of used) {
     expect(proxy.failed).toEqual([]);
