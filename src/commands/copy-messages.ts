@@ -10,9 +10,9 @@ import type { Pop3Connection } from '../source/pop3-client.js';
 import { TaskPool } from '../task-pool.js';
 import type { FolderWriteSession } from './folder-write.js';
 
-/** The planned messages whose bytes still have to come from `source`. */
+/** The planned messages whose bytes still have to come from `source` (a rewrite too: new bytes). */
 export function toCopy(messages: readonly PlannedMessage[], source: 'imap' | 'pop3'): PlannedMessage[] {
-  return messages.filter((m) => m.action === 'write' && m.source === source);
+  return messages.filter((m) => (m.action === 'write' || m.action === 'rewrite') && m.source === source);
 }
 
 /**

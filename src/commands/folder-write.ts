@@ -17,6 +17,8 @@ export interface FolderOutcome {
   writtenBytes: number;
   /** Messages whose bytes an earlier file of ours already held: that file was renamed instead. */
   renamedByContent: number;
+  /** Files replaced by the bytes the source now has under the same UID (docs/journal.md). */
+  rewritten: number;
   reflagged: number;
   /** One line per message that could not be written or renamed. */
   errors: string[];
@@ -48,6 +50,7 @@ export class FolderWriteSession {
     written: 0,
     writtenBytes: 0,
     renamedByContent: 0,
+    rewritten: 0,
     reflagged: 0,
     errors: [],
     goneFromSource: [],
@@ -97,16 +100,23 @@ export class FolderWriteSession {
     try {
       // Checked against what the source announced before it gets a name (docs/write-path.md).
       const expectedSize = Number.isFinite(m.size) ? m.size : undefined;
+      // A rewrite replaces its own file; a new message may take an earlier file with its bytes.
+      const into = m.action === 'rewrite' && m.from ? { replaces: path.join(this.dir, m.from) } : { sameContent };
       const d = await deliver(
         this.dir,
-        { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body, sameContent, expectedSize },
+        { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body, expectedSize, ...into },
         context,
       );
+      // Deleted here meanwhile: not brought back.
+      if (m.action === 'rewrite' && d.replacedBytes === undefined) return;
       // Counted after the await: writes run concurrently.
       this.changedDirs.add(m.dir);
       this.outcome.crlfSizes.set(m.name, d.bytes + d.lines);
       if (d.moved) this.outcome.renamedByContent += 1;
-      else {
+      else if (d.replacedBytes !== undefined) {
+        this.outcome.rewritten += 1;
+        this.outcome.bytes += d.bytes - d.replacedBytes;
+      } else {
         this.outcome.written += 1;
         this.outcome.writtenBytes += d.bytes;
         this.outcome.bytes += d.bytes;

@@ -23,8 +23,7 @@ export function imapUidStateOf(
   const byName = new Map<string, number>();
   for (const e of mine) if (e.uidValidity === snapshot.uidValidity) byName.set(e.name, e.uid as number);
   for (const m of planned)
-    if (m.uid !== undefined && (m.action === 'write' || m.action === 'present' || m.action === 'reflag'))
-      byName.set(m.name, m.uid);
+    if (m.uid !== undefined && ['write', 'present', 'reflag', 'rewrite'].includes(m.action)) byName.set(m.name, m.uid);
   return {
     uidValidity: snapshot.uidValidity,
     uidNext: snapshot.uidNext,

@@ -24,6 +24,12 @@ export interface Delivery {
    */
   sameContent?: (sha256: string) => string | undefined;
   /**
+   * The file that holds this message now, when the source changed its bytes under the same UID
+   * (docs/journal.md): the new bytes are renamed over it, and it then takes the target name (its
+   * flags may have grown). Gone meanwhile (deleted here): nothing is stored.
+   */
+  replaces?: string;
+  /**
    * The size the server announced (IMAP RFC822.SIZE, POP3 LIST), counted on the bytes received,
    * before CRLF becomes LF; for a block producer (POP3) in CRLF terms, or in LF terms as
    * qmail-pop3d-like servers count. A body that ends short or runs long is this message's
@@ -40,6 +46,8 @@ export interface Delivered {
   sha256: string;
   /** The target is an earlier copy, moved there (sameContent), not a new file. */
   moved: boolean;
+  /** `replaces`: the stored size of the file replaced; absent when it was gone (nothing stored). */
+  replacedBytes?: number;
 }
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
@@ -82,6 +90,11 @@ export async function deliver(maildir: string, d: Delivery, context: ErrorContex
         return { ...written, moved: true };
       }
     }
+    if (d.replaces !== undefined) {
+      step = 'rename';
+      where = `${tmp}, ${d.replaces}`;
+      return { ...written, ...(await replaceWith(tmp, d.replaces, target)) };
+    }
     // link, not rename: EEXIST must stop us, not overwrite someone's message.
     step = 'link';
     where = `${tmp}, ${target}`;
@@ -92,6 +105,25 @@ export async function deliver(maildir: string, d: Delivery, context: ErrorContex
   } finally {
     if (created) await fs.unlink(tmp).catch(() => undefined);
   }
+}
+
+/**
+ * Puts `tmp` in the place of `file` and moves it to `target`: a reader sees the old bytes or the
+ * new ones, never half of them. A file deleted here meanwhile is not brought back.
+ */
+async function replaceWith(
+  tmp: string,
+  file: string,
+  target: string,
+): Promise<{ moved: false; replacedBytes?: number }> {
+  const st = await fs.lstat(file).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (!st?.isFile()) return { moved: false };
+  await fs.rename(tmp, file);
+  if (file !== target) await fs.rename(file, target);
+  return { moved: false, replacedBytes: st.size };
 }
 
 /** false when `from` is gone (a POP3 client deleted it meanwhile): the caller links its own copy. */

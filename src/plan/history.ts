@@ -57,6 +57,8 @@ export function folderHistory(
 /**
  * Whether the file we wrote under a name holds the incoming message: a name alone proves nothing
  * (a source that renumbers hands old UIDLs to other messages), the journal's record must say so.
+ * The same UIDVALIDITY and UID are the same message (IMAP's promise), whatever its size now: a
+ * server that keeps flags in the message changes its bytes when they change (docs/journal.md).
  */
 export function recordIdentifies(
   record: JournalEntry,
@@ -64,9 +66,9 @@ export function recordIdentifies(
   uidValidity: string,
 ): boolean {
   if (record.uidValidity !== uidValidity) return false;
-  // The size too: a server that renumbers without changing UIDVALIDITY breaks IMAP's promise.
-  if (record.size !== undefined && record.size !== m.size) return false;
+  if (m.uid !== undefined && record.uid !== undefined) return record.uid === m.uid;
   // A message written from POP3 alone may show on IMAP later (it came in between the two
-  // listings): its record has no UID, and its UIDL says which message it is.
-  return m.uid !== undefined && record.uid !== undefined ? record.uid === m.uid : record.uidl === m.uidl;
+  // listings): its record has no UID, and its UIDL and size say which message it is (a server
+  // that derives UIDLs from headers gives a new message a deleted one's UIDL).
+  return record.uidl === m.uidl && (record.size === undefined || record.size === m.size);
 }

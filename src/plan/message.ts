@@ -28,11 +28,16 @@ export interface PlannedMessage {
    * source has flags the file lacks, so it is renamed (from `from`) to carry them too; conflict: a
    * file we did not write holds the name with other content, left alone; deleted-here: we wrote it
    * before and it was deleted on this side since, so it is not brought back; too-big: to write,
-   * but above --max-size, so not written (a run without the limit writes it).
+   * but above --max-size, so not written (a run without the limit writes it); rewrite: there,
+   * but the source now announces another size under the same UIDVALIDITY and UID (a server that
+   * keeps flags in the message), so the file is replaced by the source's bytes, keeping its name,
+   * place and flags (docs/journal.md).
    */
-  action: 'write' | 'present' | 'reflag' | 'conflict' | 'deleted-here' | 'too-big';
-  /** reflag: the file as it is now, e.g. new/NAME. */
+  action: 'write' | 'present' | 'reflag' | 'rewrite' | 'conflict' | 'deleted-here' | 'too-big';
+  /** reflag, rewrite: the file as it is now, e.g. new/NAME. */
   from?: string;
+  /** rewrite: the size the source announced when the file was written. */
+  sizeWas?: number;
   /** conflict: why the file holding this name is left alone. */
   conflict?: string;
   /** Set when POP3 clients will download this message again, and why. */
@@ -67,7 +72,7 @@ export interface FolderFacts {
 /** What becomes of one incoming message, decided from the folder's facts alone. */
 export type Fate =
   | { kind: 'new' }
-  | { kind: 'there'; file: ExistingFile; recorded?: boolean }
+  | { kind: 'there'; file: ExistingFile; recorded?: boolean; sizeWas?: number }
   | { kind: 'deleted-here' }
   | { kind: 'too-big'; recorded: boolean }
   | { kind: 'conflict'; file: ExistingFile; why: string };
@@ -81,8 +86,10 @@ export function fateOf(
   const file = facts.existing.get(m.name);
   const record = facts.history.recordOf.get(m.name);
   // A record that lacks the UID IMAP now gives the message gets a line that has it.
-  if (file && record && recordIdentifies(record, m, facts.uidValidity))
-    return { kind: 'there', file, recorded: m.uid === undefined || record.uid !== undefined };
+  if (file && record && recordIdentifies(record, m, facts.uidValidity)) {
+    const resized = record.size !== undefined && record.size !== m.size ? { sizeWas: record.size } : {};
+    return { kind: 'there', file, recorded: m.uid === undefined || record.uid !== undefined, ...resized };
+  }
   if (facts.history.deletedHere.has(historyKey(m))) return { kind: 'deleted-here' };
   // Only a message still to write is held back: one already here stays, whatever its size.
   const tooBig =
@@ -132,6 +139,8 @@ export function plannedMessage(
   if (fate.kind === 'conflict')
     return { ...base, dir: fate.file.dir, file: fate.file.file, action: 'conflict', conflict: fate.why };
   const unrecorded = fate.kind === 'there' && !fate.recorded ? { unrecorded: true } : {};
+  if (fate.kind === 'there' && fate.sizeWas !== undefined)
+    return { ...base, action: 'rewrite', from, sizeWas: fate.sizeWas };
   return from === `${placement.dir}/${placement.file}`
     ? { ...base, action: 'present', ...unrecorded }
     : { ...base, action: 'reflag', from, ...unrecorded };
@@ -146,7 +155,9 @@ export function earlierFiles(
   facts: FolderFacts,
   parkedName: (r: JournalEntry) => string,
 ): EarlierFile[] {
-  const claimed = new Set(messages.filter((m) => m.action === 'present' || m.action === 'reflag').map((m) => m.name));
+  const claimed = new Set(
+    messages.filter((m) => ['present', 'reflag', 'rewrite'].includes(m.action)).map((m) => m.name),
+  );
   const wanted = new Set(messages.filter((m) => m.action === 'write').map((m) => m.name));
   const out: EarlierFile[] = [];
   for (const [name, record] of facts.history.recordOf) {

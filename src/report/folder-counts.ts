@@ -1,6 +1,6 @@
 import type { FolderOutcome } from '../commands/folder-write.js';
 import type { FolderPlan } from '../plan/folder.js';
-import type { HistoryReport, OverMaxSize } from './types.js';
+import type { ChangedAtSource, HistoryReport, OverMaxSize } from './types.js';
 
 /** A folder's numbers as both reports print them: decided by the plan, done by the write session
  *  (absent in a dry run, where nothing is done). Each message is counted once. */
@@ -12,8 +12,10 @@ export interface FolderCounts {
   /** Of those, linked as new files, and their stored bytes. */
   written: number;
   writtenBytes: number;
-  /** Already there as planned, or there with flags to add. */
+  /** Already there as planned, there with flags to add, or changed at the source (below). */
   alreadyPresent: number;
+  /** Messages the source changed under the same UIDVALIDITY and UID: their files are rewritten. */
+  changedAtSource?: ChangedAtSource[];
   reflagged: number;
   errors: string[];
   history: HistoryReport;
@@ -23,12 +25,21 @@ export interface FolderCounts {
 
 export function folderCounts(plan: FolderPlan, outcome: FolderOutcome | undefined): FolderCounts {
   const count = (...actions: string[]) => plan.messages.filter((m) => actions.includes(m.action)).length;
+  const changed = plan.messages
+    .filter((m) => m.action === 'rewrite')
+    .map((m) => ({
+      ...(m.uid !== undefined ? { uid: m.uid } : {}),
+      ...(m.uidl !== undefined ? { uidl: m.uidl } : {}),
+      sizeWas: m.sizeWas as number,
+      size: m.size,
+    }));
   return {
     toWrite: count('write'),
     bytesToWrite: plan.messages.reduce((n, m) => n + (m.action === 'write' && Number.isFinite(m.size) ? m.size : 0), 0),
     written: outcome?.written ?? 0,
     writtenBytes: outcome?.writtenBytes ?? 0,
-    alreadyPresent: count('present', 'reflag'),
+    alreadyPresent: count('present', 'reflag', 'rewrite'),
+    ...(changed.length > 0 ? { changedAtSource: changed } : {}),
     reflagged: outcome?.reflagged ?? 0,
     errors: outcome?.errors ?? [],
     history: {

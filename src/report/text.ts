@@ -2,6 +2,7 @@ import { importImapUidLines, verifyImapUidLines } from './imap-uids-text.js';
 import { importLimitLines } from './limits-text.js';
 import { formatBytes, section } from './text-parts.js';
 import {
+  type ChangedAtSource,
   type CheckReport,
   folderDiffers,
   isClean,
@@ -97,6 +98,7 @@ function importLines(r: ImportReport, shown: number): string[] {
       (c) => c,
     ),
   );
+  lines.push(...changedLines(shown, r.user, 'INBOX', i.changedAtSource));
   lines.push(...historyLines(shown, r.user, 'INBOX', i.history));
   lines.push(...folderLines(r, shown));
   lines.push(...importImapUidLines(r));
@@ -143,9 +145,22 @@ function folderLines(r: ImportReport, shown: number): string[] {
         `${r.user}: folder ${JSON.stringify(f.name)} → ${f.dir}: ${f.toWrite} to write, ${f.alreadyPresent} already there`,
       );
     lines.push(...section(shown, r.user, f.errors, `messages of ${JSON.stringify(f.name)} failed`, (e) => e));
+    lines.push(...changedLines(shown, r.user, f.name, f.changedAtSource));
     if (f.history) lines.push(...historyLines(shown, r.user, f.name, f.history));
   }
   return lines;
+}
+
+/** Messages the source changed under their UID: said, never taken for new ones (docs/journal.md). */
+function changedLines(shown: number, user: string, folder: string, changed: readonly ChangedAtSource[] = []): string[] {
+  return section(
+    shown,
+    user,
+    changed,
+    `messages of ${JSON.stringify(folder)} changed at the source under the same UID (a server that keeps flags in the message): their files take the new bytes, name and place kept`,
+    (m) =>
+      `${m.uid !== undefined ? `uid ${m.uid}` : 'pop3'}${m.uidl !== undefined ? ` uidl ${JSON.stringify(m.uidl)}` : ''}: ${m.sizeWas} → ${m.size} bytes`,
+  );
 }
 
 /** What the journal told: a renumbered folder, messages deleted on either side. */

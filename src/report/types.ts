@@ -30,6 +30,16 @@ export interface HistoryReport {
   goneDeleted: boolean;
 }
 
+/** A message the source changed under the same UIDVALIDITY and UID (a server that keeps flags in
+ *  the message): the size it announced when written, and now. Its file is rewritten with the new
+ *  bytes, name, place and flags kept (docs/journal.md). */
+export interface ChangedAtSource {
+  uid?: number;
+  uidl?: string;
+  sizeWas: number;
+  size: number;
+}
+
 /** A message above --max-size, not written: its source UID (IMAP), UIDL (INBOX) and announced size. */
 export interface OverMaxSize {
   uid?: number;
@@ -77,6 +87,8 @@ export interface InboxReport {
   written: number;
   writtenBytes: number;
   alreadyPresent: number;
+  /** Of those, messages the source changed under their UID: rewritten. */
+  changedAtSource?: ChangedAtSource[];
   /** Messages whose file name reproduces their source UIDL. */
   uidlsKept: number;
   /** How many kept UIDLs each strategy matched, e.g. { "formula %v.%u": 190, "header hash": 10 }. */
@@ -125,6 +137,8 @@ export interface FolderReport {
   writtenBytes: number;
   bytesToWrite: number;
   alreadyPresent: number;
+  /** Of those, messages the source changed under their UID: rewritten. */
+  changedAtSource?: ChangedAtSource[];
   reflagged: number;
   droppedFlags: Record<string, number>;
   errors: string[];

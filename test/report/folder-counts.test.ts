@@ -59,6 +59,7 @@ describe('folderCounts', () => {
       written: 1,
       writtenBytes: 10,
       renamedByContent: 1,
+      rewritten: 0,
       reflagged: 1,
       errors: ['alice Archive uid 6: link failed'],
       goneFromSource: [],

@@ -27,3 +27,19 @@ function quoted(raw: string): string {
   const ended = lf.endsWith('\n') ? lf : `${lf}\n`;
   return ended.replace(/^(>*From )/gm, '>$1');
 }
+
+/**
+ * Changes one message of a Dovecot mbox INBOX (`mbox:~/mail:INBOX=~/mbox`) the way a server that
+ * keeps flags in the message does (GNU Mailutils writes Status: and X-Status: into it, headers
+ * Dovecot would hide): a header line Dovecot shows is added after the line `after`. Dovecot's
+ * index is then rebuilt from the file, as after any rewrite by another program: the message
+ * keeps its UID (its X-UID header) and the mailbox its UIDVALIDITY (X-IMAPbase), its size changes.
+ */
+export function addHeaderInMbox(file: string, after: string, header: string): void {
+  const text = fs.readFileSync(file, 'latin1');
+  const at = text.indexOf(`\n${after}\n`);
+  if (at < 0 || !text.includes('\nX-UID: ')) throw new Error(`${file}: no line ${after}, or no X-UID headers yet`);
+  const end = at + after.length + 2;
+  fs.writeFileSync(file, `${text.slice(0, end)}${header}\n${text.slice(end)}`, 'latin1');
+  fs.rmSync(path.join(path.dirname(file), 'mail', '.imap', 'INBOX'), { recursive: true });
+}

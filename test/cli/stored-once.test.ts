@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withSourceImap } from '../../scripts/lib/source-imap.js';
+import { startSourceServer, type SourceServer } from '../../scripts/lib/source-server.js';
+import { makeAccount, sampleMessages, type Account } from '../support/accounts.js';
+import { runCli } from '../support/cli.js';
+import { doveadm } from '../support/doveadm.js';
+import { inboxFiles, sourceBytesByUid } from '../support/inbox-bytes.js';
+import { addHeaderInMbox, deliverToMbox } from '../support/mbox-delivery.js';
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/**
+ * The user's check: every source message's bytes are in the INBOX exactly as often as the source
+ * has them. Returns the names of the files that hold no source message (mail the source no longer has).
+ */
+async function expectSourceBytesOnce(a: Account): Promise<string[]> {
+  const source = [...(await sourceBytesByUid(a)).values()].map(sha);
+  const files = [...inboxFiles(a.maildir)];
+  const count = (hash: string, in_: string[]) => in_.filter((h) => h === hash).length;
+  const stored = files.map(([, b]) => sha(b));
+  for (const hash of new Set(source)) expect(count(hash, stored), `source message ${hash}`).toBe(count(hash, source));
+  return files.filter(([, b]) => !source.includes(sha(b))).map(([name]) => name);
+}
+
+/** RFC822.SIZE of one INBOX message at the source. */
+function imapSize(a: Account, uid: number): Promise<number> {
+  return withSourceImap(a.server, a.user, a.password, async (client) => {
+    await client.mailboxOpen('INBOX', { readOnly: true });
+    const m = await client.fetchOne(String(uid), { size: true }, { uid: true });
+    return m ? (m.size as number) : NaN;
+  });
+}
+
+describe('a message is stored once: an mbox source that keeps flags in the message', () => {
+  let server: SourceServer;
+  beforeAll(async () => {
+    server = await startSourceServer({ mbox: true });
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('a message whose bytes and size change under the same UID and UIDVALIDITY is the same message: its file takes the new bytes, never a second copy', async () => {
+    const a = await makeAccount(server, []);
+    deliverToMbox(server.mboxInboxOf(a.user), sampleMessages({ count: 5, seed: 221 }));
+    const first = await runCli(['import', ...a.args, '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(await expectSourceBytesOnce(a)).toEqual([]);
+    const names = [...inboxFiles(a.maildir).keys()];
+    const sizeWas = await imapSize(a, 2);
+
+    // Read at the source: the server marks it and writes the flag into the message; another is expunged.
+    await doveadm(server, ['flags', 'add', '-u', a.user, '\\Seen', 'mailbox', 'INBOX', 'uid', '2']);
+    addHeaderInMbox(server.mboxInboxOf(a.user), 'Subject: sample message 2', 'X-Mailer-Flags: read');
+    await doveadm(server, ['expunge', '-u', a.user, 'mailbox', 'INBOX', 'uid', '4']);
+    const size = await imapSize(a, 2);
+    expect(size).toBe(sizeWas + 'X-Mailer-Flags: read\r\n'.length);
+    expect([...(await sourceBytesByUid(a)).keys()]).toEqual([1, 2, 3, 5]);
+
+    const delta = await runCli(['import', ...a.args, '--json']);
+    expect(delta.code, delta.stderr).toBe(0);
+    const inbox = JSON.parse(delta.stdout).users[0].inbox;
+    expect(inbox).toMatchObject({ written: 0, alreadyPresent: 4, uidlsKept: 4 });
+    expect(inbox.changedAtSource).toEqual([{ uid: 2, uidl: names[1], sizeWas, size }]);
+    expect(inbox.history.goneFromSource).toEqual([`new/${names[3]}`]);
+    // Each source message once, the changed one with its new bytes under its name, flagged as read.
+    expect(await expectSourceBytesOnce(a)).toEqual([names[3]]);
+    expect([...inboxFiles(a.maildir).keys()].sort()).toEqual([...names].sort());
+    expect(fs.readdirSync(path.join(a.maildir, 'cur'))).toEqual([`${names[1]}:2,S`]);
+    expect(delta.stderr).toContain('changed at the source under the same UID');
+
+    const v = await runCli(['verify', ...a.args, '--content', 'all', '--json']);
+    expect(v.code, v.stderr).toBe(0);
+    // A re-run finds nothing to do.
+    const again = await runCli(['import', ...a.args, '--full', '--json']);
+    expect(JSON.parse(again.stdout).users[0].inbox).toMatchObject({ written: 0, alreadyPresent: 4 });
+    expect(JSON.parse(again.stdout).users[0].inbox.changedAtSource).toBeUndefined();
+  });
+});
