@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { ImapFlow } from 'imapflow';
-import type { ErrorContext } from '../errors.js';
+import { FolderError, type ErrorContext } from '../errors.js';
 import { crlfExtra } from '../maildir/line-endings.js';
 import { uidlOfName } from '../maildir/pop3d-listing.js';
 import { existingByName, scanIfPresent, type ScannedEntry } from '../maildir/scan.js';
@@ -13,7 +13,7 @@ import { Progress } from '../report/progress.js';
 import type { InboxReport } from '../report/types.js';
 import type { FolderMark } from '../state/folder-marks.js';
 import { readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
-import { withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
+import { LoginRefused, withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
 import { copyFromImap, copyFromPop3 } from './copy-messages.js';
 import { FolderWriteSession, type FolderOutcome } from './folder-write.js';
 import { keepImapUids } from './imap-uid-input.js';
@@ -52,7 +52,11 @@ export async function importInbox(
     return { plan, match, session, readWithRetr: pop3?.session.retrReads ?? 0 };
   };
   const { plan, match, session, readWithRetr } =
-    job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
+    job.uidl === 'off'
+      ? await inPop3()
+      : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3).catch((err: unknown) => {
+          throw err instanceof LoginRefused ? new Pop3RefusedImapLogin(err, context) : err;
+        });
   let outcome: FolderOutcome | undefined;
   if (session) {
     const progress = new Progress(`${job.user} INBOX`, !job.quiet);
@@ -65,6 +69,20 @@ export async function importInbox(
   const sizeMismatches = checkWrittenSizes(plan.messages, match?.pop3 ?? [], outcome?.crlfSizes ?? new Map());
   if (sizeMismatches.length > 0) inbox.sizeMismatches = sizeMismatches.map(describeSizeMismatch);
   return { inbox: imapUids ? { ...inbox, imapUids } : inbox, plan };
+}
+
+/**
+ * POP3 refused a login IMAP accepted with the same credentials: not wrong credentials, but a
+ * server that refuses the mailbox itself (solid-pop3d reads it before it answers PASS and refuses
+ * one it takes for damaged). The INBOX cannot be listed over POP3; other folders still can be done.
+ */
+class Pop3RefusedImapLogin extends FolderError {
+  constructor(err: LoginRefused, context: ErrorContext) {
+    super(
+      `${err.detail}; IMAP accepted the same login, so the INBOX cannot be listed over POP3 and its UIDLs cannot be kept`,
+      { ...context, cause: err },
+    );
+  }
 }
 
 /** The report of an INBOX this run did not read: nothing written, nothing found. */

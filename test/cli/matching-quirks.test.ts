@@ -188,4 +188,20 @@ describe('one folder or protocol the server refuses does not end the account', (
       fs.readdirSync(path.join(a.maildir, 'new')).length + fs.readdirSync(path.join(a.maildir, 'cur')).length,
     ).toBe(0);
   });
+
+  it("a POP3 -ERR to a PASS IMAP accepted (solid-pop3d refusing a mailbox it takes for damaged) is the INBOX's error; other folders are imported", async () => {
+    const a = await makeAccount(server, sampleMessages({ count: 2, seed: 99 }));
+    await seedFolders(server, a.user, a.password, [
+      { path: 'Work', messages: sampleMessages({ count: 3, seed: 100 }) },
+    ]);
+    const port = await pop3Proxy({ errForLogin: 'message is damaged' });
+    const r = await runCli(['import', ...plainArgs(a, { pop3: port }), '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    const doc = JSON.parse(r.stdout).users[0];
+    expect(doc.inbox.error).toMatch(
+      /login as \S+ refused: message is damaged; IMAP accepted the same login, so the INBOX cannot be listed over POP3 and its UIDLs cannot be kept/,
+    );
+    expect(doc.folders.map((f: { name: string; written: number }) => [f.name, f.written])).toEqual([['Work', 3]]);
+    expect(r.output).toContain('INBOX not imported');
+  });
 });

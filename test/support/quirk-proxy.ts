@@ -12,6 +12,9 @@ export interface Pop3Quirks {
   rewrite?: (command: string, lines: string[]) => string[];
   /** After a successful PASS, every command but QUIT gets this -ERR text. */
   errAfterLogin?: string;
+  /** A PASS the server accepts is answered with this -ERR text instead, and the connection closed:
+   *  solid-pop3d reads the mailbox before it answers PASS, and refuses one it takes for damaged. */
+  errForLogin?: string;
 }
 
 export interface Proxy {
@@ -48,6 +51,10 @@ export async function startPop3Proxy(upstreamPort: number, quirks: Pop3Quirks): 
           `${[verb, ...(args.length && /^\d+$/.test(args[0]!) ? [toServer(args[0]!), ...args.slice(1)] : args)].join(' ')}\r\n`,
         );
         const status = (await fromServer.next()) ?? '';
+        if (verb.toUpperCase() === 'PASS' && status.startsWith('+OK') && quirks.errForLogin) {
+          client.end(`-ERR ${quirks.errForLogin}\r\n`);
+          return server.destroy();
+        }
         if (verb.toUpperCase() === 'PASS' && status.startsWith('+OK')) loggedIn = true;
         const multi = status.startsWith('+OK') && MULTILINE.test(verb) && !(/^(UIDL|LIST)$/i.test(verb) && args.length);
         let lines: string[] = [];
