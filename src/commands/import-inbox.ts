@@ -7,7 +7,7 @@ import { uidlOfName } from '../maildir/pop3d-listing.js';
 import { existingByName, scanIfPresent, type ScannedEntry } from '../maildir/scan.js';
 import { folderHistory } from '../plan/history.js';
 import { planInbox, type InboxPlan } from '../plan/inbox.js';
-import { countDropped, type FolderFacts } from '../plan/message.js';
+import { countDropped, type FolderFacts, type PlannedMessage } from '../plan/message.js';
 import { folderCounts } from '../report/folder-counts.js';
 import { Progress } from '../report/progress.js';
 import type { InboxReport } from '../report/types.js';
@@ -182,9 +182,11 @@ function inboxReport(
   outcome: FolderOutcome | undefined,
   readWithRetr: number,
 ): InboxReport {
+  // A message to write that failed keeps no UIDL: the counts say what the files are.
+  const stored = (m: PlannedMessage) => m.action !== 'write' || !outcome || outcome.crlfSizes.has(m.name);
   const matchedBy: Record<string, number> = {};
   for (const m of plan.messages)
-    if (m.matchedBy && !m.downloadAgain) matchedBy[m.matchedBy] = (matchedBy[m.matchedBy] ?? 0) + 1;
+    if (m.matchedBy && !m.downloadAgain && stored(m)) matchedBy[m.matchedBy] = (matchedBy[m.matchedBy] ?? 0) + 1;
   return {
     uidValidity: plan.uidValidity,
     formula: plan.formula,

@@ -82,6 +82,10 @@ export async function matchInbox(
       if (key) imapKeys.set(m.uid, key);
     }
     s = matchByEqualKeys(s, pop3Keys, imapKeys, 'content hash', true);
+    // A server that rewrites a message per protocol (Courier-POP's RFC 6856 downgrade) defeats both
+    // hashes; where the few left fit by size and order now, IMAP has the stored bytes and the
+    // POP3 answer would not have been stored (longer than LIST).
+    if (bothLeft(s)) s = matchBySize(s, 'size and order of what the hashes left');
   }
   return { pop3: listing, matched: finishMatching(s), viaPop3: [...settled.pop3Only, ...s.pop3Left], copyImap: true };
 }

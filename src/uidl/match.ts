@@ -99,13 +99,13 @@ export function matchByMessageFields(state: MatchState): MatchState {
   return s;
 }
 
-/** Size + order (size-order.ts). */
-export function matchBySize(state: MatchState): MatchState {
+/** Size + order (size-order.ts); `label` names the step when it runs again, on what the hashes left. */
+export function matchBySize(state: MatchState, label = 'size and order'): MatchState {
   const pairs = matchBySizeAndOrder(
     state.pop3Left.map((p) => p.size),
     state.imapLeft.map((m) => m.size),
   );
-  return take({ ...state, tried: [...state.tried, 'size and order'] }, pairs, 'size and order');
+  return take({ ...state, tried: [...state.tried, label] }, pairs, label);
 }
 
 /**

@@ -133,6 +133,58 @@ describe('the bytes written are the bytes a POP3 client gets', () => {
   );
 });
 
+describe('every message either stored or named', () => {
+  // Courier-POP downgrades a message with a raw UTF-8 header (RFC 6856) for a client that did not
+  // ask for UTF8: TOP and RETR send more bytes than LIST announced. Its twin has the same size, so
+  // size and order alone do not place it before the hashes.
+  const head = (subject: string, id: string) =>
+    `From: a@old.example\r\nSubject: ${subject}\r\nMessage-ID: <${id}@old.example>\r\n`;
+  const utf8 = mail(10, head('Grüße', 'u1'), 'body one\r\n');
+  const twin = mail(11, head('Gruesse', 'u2'), 'body two\r\n');
+  const downgrade = (command: string, lines: string[]) =>
+    /^(TOP|RETR) /.test(command)
+      ? lines.flatMap((l) =>
+          l.startsWith('Subject: Gr\u00c3')
+            ? [
+                'Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=',
+                `Downgraded-Subject: ${'=?UTF-8?Q?Gr=C3=BC=C3=9Fe?= '.repeat(20)}`,
+              ]
+            : [l],
+        )
+      : lines;
+
+  it('a message whose POP3 answer is longer than LIST (an RFC 6856 downgrade) is stored from IMAP under its UIDL where size and order place it', async () => {
+    const messages = [...sampleMessages({ count: 3, seed: 101 }), twin, utf8];
+    expect(twin.raw.length).toBe(utf8.raw.length);
+    const a = await makeAccount(server, messages);
+    const port = await pop3Proxy({ rewrite: downgrade });
+    const r = await runCli(['import', ...plainArgs(a, { pop3: port }), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const inbox = JSON.parse(r.stdout).users[0].inbox;
+    expect(inbox).toMatchObject({ written: 5, uidlsKept: 5, errors: [], downloadAgain: [] });
+    // Each file holds the bytes the source stored (IMAP), under the UIDL Dovecot gives it.
+    const files = filesByName(a.maildir);
+    expect([...files.keys()].sort()).toEqual([...(await sourceBytesByUidl(a)).keys()].sort());
+    expect([...files.values()].sort()).toEqual(
+      messages.map((m) => m.raw.toString('latin1').replaceAll('\r\n', '\n')).sort(),
+    );
+  });
+
+  it('where nothing but POP3 has it (--uidl pop3), the message is named with the reason and not counted as kept', async () => {
+    const a = await makeAccount(server, [...sampleMessages({ count: 3, seed: 102 }), utf8]);
+    const port = await pop3Proxy({ rewrite: downgrade });
+    const r = await runCli(['import', ...plainArgs(a, { pop3: port }), '--uidl', 'pop3', '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    const inbox = JSON.parse(r.stdout).users[0].inbox;
+    expect(inbox).toMatchObject({ written: 3, uidlsKept: 3 });
+    expect(inbox.errors).toEqual([
+      expect.stringMatching(/uidl \S+: received more than the \d+ bytes the server announced; not stored/),
+    ]);
+    expect(r.stderr).toContain('3 of 4 source UIDLs kept');
+    expect(filesByName(a.maildir).size).toBe(3);
+  });
+});
+
 describe('one folder or protocol the server refuses does not end the account', () => {
   it("compares \\NoSelect case-insensitively, and a NO on one folder is that folder's error", async () => {
     const a = await makeAccount(server, sampleMessages({ count: 2, seed: 93 }));
