@@ -35,7 +35,7 @@ describe('batch and Ctrl-C', () => {
     for (let i = 0; i < 600 && !fs.existsSync(path.join(logDir, `${big.user}.log`)); i++)
       await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGINT');
-    expect(await exited, stderr).toBe(1);
+    expect(await exited, stderr).toBe(130);
 
     const summary = JSON.parse(fs.readFileSync(path.join(logDir, 'summary.json'), 'utf8'));
     const statuses = summary.accounts.map((a: { status: string }) => a.status);
