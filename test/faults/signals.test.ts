@@ -25,6 +25,25 @@ const files = (maildir: string, sub: string) =>
   fs.existsSync(path.join(maildir, sub)) ? fs.readdirSync(path.join(maildir, sub)) : [];
 const count = (maildir: string) => files(maildir, 'new').length + files(maildir, 'cur').length;
 
+/** The built CLI in a process group of its own (a signal can go to the group), bounded, its output kept. */
+function start(args: string[]) {
+  const child = spawn(process.execPath, ['dist/src/cli/main.js', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const bound = setTimeout(() => process.kill(-(child.pid as number), 'SIGKILL'), BOUND_MS);
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d) => (out.stdout += d));
+  child.stderr.on('data', (d) => (out.stderr += d));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(bound);
+      resolve(code);
+    }),
+  );
+  return { child, out, exited };
+}
+
 describe('a batch stopped by a signal', () => {
   it.each([
     ['SIGINT', 'group'],
@@ -69,42 +88,30 @@ describe('a batch stopped by a signal', () => {
       const conn = ['--host', server.host, '--security', 'none', '--imap-port', String(server.imapPort)];
       const common = [...conn, '--mode', 'import', '--jobs', '2'];
       const logDir = path.join(dir, 'run1');
-      const child = spawn(
-        process.execPath,
-        [
-          'dist/src/cli/main.js',
-          'batch',
-          '--users',
-          users,
-          '--log-dir',
-          logDir,
-          ...common,
-          '--pop3-port',
-          String(pop3.port),
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-      );
-      const bound = setTimeout(() => process.kill(-(child.pid as number), 'SIGKILL'), BOUND_MS);
-      let stderr = '';
-      let stdout = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      const { child, out, exited } = start([
+        'batch',
+        '--users',
+        users,
+        '--log-dir',
+        logDir,
+        ...common,
+        '--pop3-port',
+        String(pop3.port),
+      ]);
       await Promise.all(held);
       process.kill(to === 'group' ? -(child.pid as number) : (child.pid as number), signal);
       // The batch says it took the signal (or it is gone): only then do the held accounts go on.
       await Promise.race([
         exited,
         new Promise<void>((resolve) => {
-          const check = () => stderr.includes(`batch: ${signal}`) && resolve();
+          const check = () => out.stderr.includes(`batch: ${signal}`) && resolve();
           child.stderr.on('data', check);
           check();
         }),
       ]);
       release();
       const code = await exited;
-      clearTimeout(bound);
-      const output = stdout + stderr;
+      const output = out.stdout + out.stderr;
       expect(code, output).toBe(EXIT_OF[signal]);
       expect(output).not.toMatch(/^\s+at .*:\d+:\d+\)?$/m);
       expect(output).not.toContain('EPIPE');
@@ -157,29 +164,17 @@ describe('an import stopped by a signal', () => {
       proxies.push(pop3);
       const conn = ['--host', server.host, '--security', 'none', '--imap-port', String(server.imapPort)];
       const args = [...conn, '--user', a.user, '--password-file', a.passwordFile, '--maildir', a.maildir];
-      const child = spawn(
-        process.execPath,
-        ['dist/src/cli/main.js', 'import', ...args, '--pop3-port', String(pop3.port)],
-        { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-      );
-      const bound = setTimeout(() => process.kill(-(child.pid as number), 'SIGKILL'), BOUND_MS);
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      const { child, out, exited } = start(['import', ...args, '--pop3-port', String(pop3.port)]);
       await held;
       child.kill(signal);
       release();
-      const code = await exited;
-      clearTimeout(bound);
-      expect(code, stdout + stderr).toBe(EXIT_OF[signal]);
-      expect(stderr).toContain(`interrupted (${signal})`);
-      expect(stderr).not.toMatch(/^\s+at .*:\d+:\d+\)?$/m);
+      expect(await exited, out.stdout + out.stderr).toBe(EXIT_OF[signal]);
+      expect(out.stderr).toContain(`interrupted (${signal})`);
+      expect(out.stderr).not.toMatch(/^\s+at .*:\d+:\d+\)?$/m);
       const written = count(a.maildir);
       expect(written).toBeGreaterThan(0);
       expect(written).toBeLessThan(300);
-      expect(stdout).toContain(`INBOX incomplete, ${written} of 300 messages written: stopped by request`);
+      expect(out.stdout).toContain(`INBOX incomplete, ${written} of 300 messages written: stopped by request`);
       expect(files(a.maildir, 'tmp')).toEqual([]);
       const again = await runCli(['import', ...a.args]);
       expect(again.code, again.stderr).toBe(0);
