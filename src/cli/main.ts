@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from '../errors.js';
-import { EXIT, interruptedText, STOP_SIGNALS, type StopSignal } from './exit-codes.js';
+import { EXIT, interruptedText, STOP_SIGNALS, type StopSignal } from '../jobs/exit-codes.js';
 import {
   batchOptions,
   connectionOptions,
@@ -115,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
 
 // Ctrl-C, a hangup, a TERM: say what happened and what it left. Every message is written to tmp/
 // first and linked into place complete, so what is visible is whole; a re-run finishes without
-// duplicates. An import or a batch stops at a safe point itself (exit-codes.ts, onStopSignals);
+// duplicates. An import or a batch stops at a safe point itself (jobs/exit-codes.ts, onStopSignals);
 // anything else (verify, check, a command still starting) ends here.
 for (const name of Object.keys(STOP_SIGNALS)) {
   const signal = name as StopSignal;

@@ -1,13 +1,13 @@
 // What a command does once its command line is parsed. main.ts loads this module only then, so
 // that --help, --version and usage errors do not wait for imapflow and the rest to load.
 
-import type { JobKind } from '../commands/run-job.js';
+import type { JobKind } from '../jobs/run-job.js';
 import { STOP_GRACE_MS } from '../limits.js';
 import { requestStop } from '../report/progress.js';
 import { renderText } from '../report/text.js';
-import { runOne, type UserOutcome } from './batch.js';
+import { runOne, type UserOutcome } from '../batch/lanes.js';
 import type { BatchArgs } from './batch-command.js';
-import { interruptedText, onStopSignals, STOP_SIGNALS, type StopSignal } from './exit-codes.js';
+import { interruptedText, onStopSignals, STOP_SIGNALS, type StopSignal } from '../jobs/exit-codes.js';
 import { jobFromArgs, type CommonArgs, type SharedArgs } from './options.js';
 
 const warn = (line: string) => process.stderr.write(`qmail-import: ${line}\n`);
