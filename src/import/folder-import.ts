@@ -10,7 +10,8 @@ import { addSubscriptions } from '../maildir/subscriptions.js';
 import { planFolder } from '../plan/folder.js';
 import { folderHistory } from '../plan/history.js';
 import { countDropped } from '../plan/message.js';
-import { Progress, StopRequested } from '../report/progress.js';
+import { Progress } from '../report/progress.js';
+import { Stopped, type RunContext } from '../run-context.js';
 import { folderCounts } from './folder-counts.js';
 import type { FolderReport } from '../report/types.js';
 import type { JournalEntry, JournalSkip, Journal } from '../state/journal.js';
@@ -55,6 +56,7 @@ export async function importFolders(
   run: RunState,
   runStartSec: number,
   listed: readonly SourceFolder[],
+  ctx: RunContext,
 ): Promise<FoldersDone> {
   const context: ErrorContext = { user: job.user };
   const results: FolderResult[] = [];
@@ -96,7 +98,7 @@ export async function importFolders(
       continue;
     }
     try {
-      const report = await importFolder(imap, job, run, folder, mapping.dir, runStartSec);
+      const report = await importFolder(imap, job, run, folder, mapping.dir, runStartSec, ctx);
       results.push({ report: { ...report, ...renamed }, ...(folder.status ? { status: folder.status } : {}) });
       subscribeIfWanted();
     } catch (err) {
@@ -147,6 +149,7 @@ async function importFolder(
   folder: SourceFolder,
   dirName: string,
   runStartSec: number,
+  ctx: RunContext,
 ): Promise<FolderReport> {
   const context: ErrorContext = { user: job.user, folder: folder.path };
   const dir = path.join(job.maildir, dirName);
@@ -177,7 +180,7 @@ async function importFolder(
     let outcome: FolderOutcome | undefined;
     if (run.journal) {
       session = await FolderWriteSession.begin(dir, job.maildir, plan, run.journal, context);
-      const progress = new Progress(`${job.user} ${folder.path}`, !job.quiet);
+      const progress = new Progress(ctx, job.user, folder.path, job.quiet);
       const writing = session;
       await session.during(() => copyFromImap(imap, writing, plan.messages, snapshot.messages, progress, context));
       outcome = await session.finish(job.deleteGone);
@@ -190,7 +193,7 @@ async function importFolder(
       ...(imapUids ? { imapUids } : {}),
     };
   } catch (err) {
-    if (!(err instanceof FolderError) || !session) throw err;
+    if (!endsFolder(err) || !session) throw err;
     // Cut short (a full disk, a stop signal): the report counts what was written before.
     return {
       ...base,
@@ -201,7 +204,12 @@ async function importFolder(
   }
 }
 
-/** The error of a folder whose import ended part-way, and whether a stop signal ended it. */
-export function cutShort(err: FolderError): { error: string; stopped?: true } {
-  return { error: err.detail, ...(err instanceof StopRequested ? { stopped: true as const } : {}) };
+/** Whether an error ends one folder's copy part-way, with what was written before still counted. */
+export function endsFolder(err: unknown): err is FolderError | Stopped {
+  return err instanceof FolderError || err instanceof Stopped;
+}
+
+/** The error of a folder whose import ended part-way, and whether a stop ended it. */
+export function cutShort(err: FolderError | Stopped): { error: string; stopped?: true } {
+  return err instanceof Stopped ? { error: err.message, stopped: true } : { error: err.detail };
 }

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { ImapFlow } from 'imapflow';
-import { FolderError, type ErrorContext } from '../errors.js';
+import type { ErrorContext } from '../errors.js';
 import { crlfExtra } from '../maildir/line-endings.js';
 import { uidlOfName } from '../maildir/pop3d-listing.js';
 import { existingByName, scanIfPresent, type ScannedEntry } from '../maildir/scan.js';
@@ -10,6 +10,7 @@ import { planInbox, type InboxPlan } from '../plan/inbox.js';
 import { countDropped, type FolderFacts } from '../plan/message.js';
 import { folderCounts } from './folder-counts.js';
 import { Progress } from '../report/progress.js';
+import type { RunContext } from '../run-context.js';
 import type { InboxReport } from '../report/types.js';
 import type { FolderMark } from '../state/folder-marks.js';
 import { readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
@@ -18,7 +19,7 @@ import { copyFromImap, copyFromPop3 } from './copy-messages.js';
 import { FolderWriteSession, type FolderOutcome } from './folder-session.js';
 import { keepImapUids } from './imap-uid-input.js';
 import { checkWrittenSizes, describeSizeMismatch } from './written-sizes.js';
-import { cutShort, type RunState } from './folder-import.js';
+import { cutShort, endsFolder, type RunState } from './folder-import.js';
 import { matchInbox, type InboxMatch } from './inbox-evidence.js';
 import { credentialsOf, type UserJob } from '../user-job.js';
 
@@ -31,6 +32,7 @@ export async function importInbox(
   job: UserJob,
   run: RunState,
   runStartSec: number,
+  ctx: RunContext,
 ): Promise<{ inbox: InboxReport; plan: InboxPlan }> {
   const context: ErrorContext = { user: job.user, folder: 'INBOX' };
   const snapshot = await readFolderSnapshot(imap, 'INBOX', context, true);
@@ -63,7 +65,7 @@ export async function importInbox(
       job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
     let outcome: FolderOutcome | undefined;
     if (session) {
-      const progress = new Progress(`${job.user} INBOX`, !job.quiet);
+      const progress = new Progress(ctx, job.user, 'INBOX', job.quiet);
       await session.during(() => copyFromImap(imap, session, plan.messages, snapshot.messages, progress, context));
       outcome = await session.finish(job.deleteGone);
     }
@@ -74,7 +76,7 @@ export async function importInbox(
     if (sizeMismatches.length > 0) inbox.sizeMismatches = sizeMismatches.map(describeSizeMismatch);
     return { inbox: imapUids ? { ...inbox, imapUids } : inbox, plan };
   } catch (err) {
-    if (!(err instanceof FolderError) || !begun) throw err;
+    if (!endsFolder(err) || !begun) throw err;
     const { plan, match, session, retr } = begun;
     return { inbox: { ...report(plan, match, session.soFar, retr()), ...cutShort(err) }, plan };
   }
