@@ -20,6 +20,8 @@ export interface FolderOutcome {
   reflagged: number;
   /** One line per message that could not be written or renamed. */
   errors: string[];
+  /** One line per message written whose bytes may not be the stored ones (src/source/imap-bodies.ts). */
+  notExact: string[];
   /** Earlier files of ours no source message is any more (dir/file). */
   goneFromSource: string[];
   /** --delete: those files were removed. */
@@ -50,6 +52,7 @@ export class FolderWriteSession {
     renamedByContent: 0,
     reflagged: 0,
     errors: [],
+    notExact: [],
     goneFromSource: [],
     goneDeleted: false,
     crlfSizes: new Map(),
@@ -124,6 +127,11 @@ export class FolderWriteSession {
   /** A message that could not even be fetched: one report line, like a failed write. */
   fail(err: MessageError): void {
     this.outcome.errors.push(err.message);
+  }
+
+  /** A message written from bytes that may not be the stored ones: one report line. */
+  notExact(line: string): void {
+    this.outcome.notExact.push(line);
   }
 
   /** After every message was written: flags, what the source no longer has, durability. */
