@@ -1,8 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { FolderError } from '../errors.js';
-import type { JobKind } from '../commands/run-job.js';
-import type { UserJob } from '../commands/user-job.js';
+import type { JobKind } from '../jobs/run-job.js';
+import type { UserJob } from '../user-job.js';
 import { STOP_GRACE_MS } from '../limits.js';
 import type { ProgressEvent } from '../report/progress.js';
 import type { UserReport } from '../report/types.js';
@@ -71,8 +71,9 @@ export class OwnerWorker {
       const stop = () => {
         if (this.child.connected) this.child.send({ stop: true } satisfies ParentMessage);
         // Stopping waits for the next message written; a job between messages (listing, matching,
-        // verify) writes nothing half, so after a grace period it is ended outright.
-        grace = setTimeout(() => this.child.kill('SIGTERM'), STOP_GRACE_MS).unref();
+        // verify) writes nothing half, so after a grace period it is ended outright (SIGKILL: its
+        // SIGTERM is a stop at the next safe point, like this message).
+        grace = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS).unref();
       };
       const done = () => {
         clearTimeout(grace);

@@ -1,19 +1,22 @@
 import process from 'node:process';
-import { runJob } from '../commands/run-job.js';
+import { runJob } from '../jobs/run-job.js';
 import { clearStop, requestStop, setProgressSink } from '../report/progress.js';
 import { becomeOwner } from './become-owner.js';
 import type { Owner } from './owner.js';
 import type { ParentMessage, WorkerMessage, WorkerOrder } from './owner-worker.js';
 import { errorToWire } from './worker-error.js';
 
-// A batch's worker (cli/owner-worker.ts): loaded as root, becomes the mailbox owner with its
+// A batch's worker (owner/owner-worker.ts): loaded as root, becomes the mailbox owner with its
 // first job, then serves one job after another for that owner until the parent lets it go.
 
 // The parent let go of it, or is gone (killed): stop, rather than write on with nobody to report
 // to. What was written is complete; a re-run finishes the rest.
 process.once('disconnect', () => process.exit(1));
-// Ctrl-C reaches the whole process group: the parent decides, and sends "stop" or goes.
+// Ctrl-C and a closing terminal reach the whole process group: the parent decides, and sends
+// "stop" or goes. A TERM to every process (a service manager's stop) is the parent's "stop" too.
 process.on('SIGINT', () => undefined);
+process.on('SIGHUP', () => undefined);
+process.on('SIGTERM', requestStop);
 
 let owner: Owner | undefined;
 process.on('message', (m: ParentMessage) => {
@@ -21,7 +24,8 @@ process.on('message', (m: ParentMessage) => {
   else void serve(m);
 });
 
-const send = (m: WorkerMessage) => process.send?.(m);
+// A parent gone meanwhile is not an error here: 'disconnect' above ends the worker.
+const send = (m: WorkerMessage) => process.send?.(m, undefined, undefined, () => undefined);
 
 async function serve(order: WorkerOrder): Promise<void> {
   if (owner === undefined) {

@@ -1,15 +1,14 @@
 import fs from 'node:fs';
 import { FolderError, ImportError } from '../errors.js';
-import type { JobKind } from '../commands/run-job.js';
-import type { UserJob } from '../commands/user-job.js';
+import type { JobKind } from '../jobs/run-job.js';
+import type { SharedJob, UserJob } from '../user-job.js';
 import { requestStop, setProgressSink, type ProgressEvent } from '../report/progress.js';
 import type { UserReport } from '../report/types.js';
-import type { Account } from './batch-accounts.js';
-import { exitCodeForError, exitCodeForReport } from './exit-codes.js';
-import type { SharedJob } from './options.js';
-import { OwnerWorker, type RunWatch } from './owner-worker.js';
-import { resolveOwner } from './owner.js';
-import { forgetEnvPassword, runAsOwner } from './run-as-owner.js';
+import type { Account } from './accounts.js';
+import { exitCodeForError, exitCodeForReport } from '../jobs/exit-codes.js';
+import { OwnerWorker, type RunWatch } from '../owner/owner-worker.js';
+import { resolveOwner } from '../owner/owner.js';
+import { forgetEnvPassword, runAsOwner } from '../owner/run-as-owner.js';
 
 /** One user's outcome in a run: a report per command, or the error that stopped it. */
 export type UserOutcome = { user: string; kind: JobKind; exitCode: number } & (
@@ -60,8 +59,7 @@ export async function runBatch(
     const run: JobRunner = async (kind, job, runWatch) => {
       // check writes nothing: it runs here, as root or not. run-job (and imapflow) is loaded only
       // then: as root the work runs in the workers, not in this process.
-      if (kind === 'check' || process.getuid?.() !== 0)
-        return (await import('../commands/run-job.js')).runJob(kind, job);
+      if (kind === 'check' || process.getuid?.() !== 0) return (await import('../jobs/run-job.js')).runJob(kind, job);
       const owner = resolveOwner(options.owner, job.maildir);
       if (!worker?.serves(owner)) {
         await worker?.close();
@@ -81,11 +79,18 @@ export async function runBatch(
         for (const kind of kinds) {
           const outcome = await runAccount(kind, account, shared, (k, job) => run(k, job, runWatch));
           result.outcomes.push(outcome);
-          result.interrupted = watch.stop.aborted;
+          // Partial: the stop cut a command short (its report says where, or it ended in an error
+          // once the stop was asked for) or kept one from running; a command that finished in the
+          // meantime is done.
+          result.interrupted ||=
+            'report' in outcome
+              ? outcome.report.kind === 'import' && outcome.report.stopped !== undefined
+              : watch.stop.aborted;
           watch.onOutcome(i, outcome);
           // A failed import (no report) leaves nothing to verify; a partial one still gets verified.
           if ('error' in outcome || watch.stop.aborted) break;
         }
+        if (result.outcomes.length < kinds.length && watch.stop.aborted) result.interrupted = true;
         running.delete(account.login);
       }
     } finally {
