@@ -52,8 +52,11 @@ export async function copyFromImap(
     await pool.settle();
   }
   for (const uid of read.vanished)
-    session.fail(new MessageError('expunged on the source during the import; not copied', { ...context, uid }));
-  for (const { uid, reason } of read.notExact) session.notExact(`uid ${uid}: ${reason}`);
+    session.note(
+      'errors',
+      new MessageError('expunged on the source during the import; not copied', { ...context, uid }).message,
+    );
+  for (const { uid, reason } of read.notExact) session.note('notExact', `uid ${uid}: ${reason}`);
 }
 
 /** Writes, one at a time from the open POP3 session, the planned messages only POP3 has. */

@@ -129,14 +129,10 @@ export class FolderWriteSession {
     return this.outcome;
   }
 
-  /** A message that could not even be fetched: one report line, like a failed write. */
-  fail(err: MessageError): void {
-    this.outcome.errors.push(err.message);
-  }
-
-  /** A message written from bytes that may not be the stored ones: one report line. */
-  notExact(line: string): void {
-    this.outcome.notExact.push(line);
+  /** One report line: a message that could not even be fetched (`errors`, like a failed write),
+   *  or one written from bytes that may not be the stored ones (`notExact`). */
+  note(kind: 'errors' | 'notExact', line: string): void {
+    this.outcome[kind].push(line);
   }
 
   /** After every message was written: flags, what the source no longer has, durability. */
