@@ -1,3 +1,4 @@
+import { begun, cutShortLines, folderErrorLine } from './cut-short-text.js';
 import { importImapUidLines, verifyImapUidLines } from './imap-uids-text.js';
 import { importLimitLines } from './limits-text.js';
 import { formatBytes, section } from './text-parts.js';
@@ -45,12 +46,14 @@ function importLines(r: ImportReport, shown: number): string[] {
   const written = r.dryRun ? i.toWrite : i.written;
   const reflagged = i.reflagged ? ` (${i.reflagged} with new flags)` : '';
   const renamed = i.history.movedByContent ? `, ${i.history.movedByContent} renamed from earlier files` : '';
-  if (i.error !== undefined) return [`${r.user}: INBOX not imported: ${i.error}`, ...folderLines(r, shown)];
+  if (i.error !== undefined && !begun(i))
+    return [folderErrorLine(r.user, 'INBOX', i), ...folderLines(r, shown), ...cutShortLines(r, shown)];
   const lines = [
     i.unchanged
       ? `${r.user}: INBOX unchanged since the last complete run (STATUS), ${i.imapMessages} messages there; ${uidls}`
       : `${r.user}: INBOX ${verb} ${written} of ${i.imapMessages} messages${renamed}, ${i.alreadyPresent} already there${reflagged}; ${uidls}${r.dryRun ? '; dry run, nothing written' : ''}`,
   ];
+  if (i.error !== undefined) lines.push(folderErrorLine(r.user, 'INBOX', i));
   if (i.sharedUidls > 0)
     lines.push(
       `${r.user}: ${i.sharedUidls} source messages share a UIDL with another: qmail-pop3d lists each name once, so POP3 clients see the others as new`,
@@ -75,10 +78,11 @@ function importLines(r: ImportReport, shown: number): string[] {
     ),
   );
   lines.push(...section(shown, r.user, i.errors, 'messages failed', (e) => e));
+  lines.push(...section(shown, r.user, i.notExact ?? [], NOT_EXACT, (e) => e));
   lines.push(...section(shown, r.user, i.sizeMismatches ?? [], 'files whose size is not what POP3 lists', (e) => e));
   if (i.readWithRetr > 0)
     lines.push(
-      `${r.user}: ${i.readWithRetr} messages read over POP3 with RETR (TOP's size disagreed with LIST, or the message was too big to hold while checking it): RETR may have set \\Seen on them at the source`,
+      `${r.user}: ${i.readWithRetr} messages read over POP3 with RETR (TOP's size disagreed with LIST, or the message was too big to hold while checking it), each followed by RSET so that the source keeps them unread`,
     );
   lines.push(
     ...section(
@@ -103,6 +107,7 @@ function importLines(r: ImportReport, shown: number): string[] {
   lines.push(...folderLines(r, shown));
   lines.push(...importImapUidLines(r));
   lines.push(...importLimitLines(r, shown));
+  lines.push(...cutShortLines(r, shown));
   if (r.dryRun)
     lines.push(
       `${r.user}: plan: ${i.toWrite + r.folders.reduce((n, f) => n + f.toWrite, 0)} messages, ${formatBytes(planBytes(r))} to copy`,
@@ -117,6 +122,9 @@ function importLines(r: ImportReport, shown: number): string[] {
     );
   return lines;
 }
+
+/** Messages written whose bytes may differ from the stored ones where the source holds NUL bytes. */
+const NOT_EXACT = 'messages whose NUL bytes, if any, may be 0x80 here';
 
 /** Source bytes an import (or its plan) copies, INBOX and folders. */
 export function planBytes(r: ImportReport): number {
@@ -134,7 +142,7 @@ function folderLines(r: ImportReport, shown: number): string[] {
     `${r.user}: ${r.folders.length} other folders${unchanged ? ` (${unchanged} unchanged since the last complete run)` : ''}: ${r.dryRun ? 'would import' : 'imported'} ${written} of ${sum((f) => f.imapMessages)} messages, ${sum((f) => f.alreadyPresent)} already there${reflagged ? ` (${reflagged} with new flags)` : ''}`,
   ];
   for (const f of r.folders) {
-    if (f.error !== undefined) lines.push(`${r.user}: folder ${JSON.stringify(f.name)} not imported: ${f.error}`);
+    if (f.error !== undefined) lines.push(folderErrorLine(r.user, f.name, f));
     else if (f.skipped !== undefined) lines.push(`${r.user}: folder ${JSON.stringify(f.name)}: ${f.skipped}`);
     else if (f.renamedFrom !== undefined)
       lines.push(
@@ -145,6 +153,7 @@ function folderLines(r: ImportReport, shown: number): string[] {
         `${r.user}: folder ${JSON.stringify(f.name)} → ${f.dir}: ${f.toWrite} to write, ${f.alreadyPresent} already there`,
       );
     lines.push(...section(shown, r.user, f.errors, `messages of ${JSON.stringify(f.name)} failed`, (e) => e));
+    lines.push(...section(shown, r.user, f.notExact ?? [], `${JSON.stringify(f.name)}: ${NOT_EXACT}`, (e) => e));
     lines.push(...changedLines(shown, r.user, f.name, f.changedAtSource));
     if (f.history) lines.push(...historyLines(shown, r.user, f.name, f.history));
   }

@@ -1,6 +1,6 @@
-import type { FolderOutcome } from '../commands/folder-write.js';
+import type { FolderOutcome } from './folder-session.js';
 import type { FolderPlan } from '../plan/folder.js';
-import type { ChangedAtSource, HistoryReport, OverMaxSize } from './types.js';
+import type { ChangedAtSource, HistoryReport, OverMaxSize } from '../report/types.js';
 
 /** A folder's numbers as both reports print them: decided by the plan, done by the write session
  *  (absent in a dry run, where nothing is done). Each message is counted once. */
@@ -18,6 +18,8 @@ export interface FolderCounts {
   changedAtSource?: ChangedAtSource[];
   reflagged: number;
   errors: string[];
+  /** Messages written whose NUL bytes, if the source has any, may be 0x80 here (src/source/imap-bodies.ts). */
+  notExact: string[];
   history: HistoryReport;
   /** Messages above --max-size, not written. */
   overMaxSize: OverMaxSize[];
@@ -42,6 +44,7 @@ export function folderCounts(plan: FolderPlan, outcome: FolderOutcome | undefine
     ...(changed.length > 0 ? { changedAtSource: changed } : {}),
     reflagged: outcome?.reflagged ?? 0,
     errors: outcome?.errors ?? [],
+    notExact: outcome?.notExact ?? [],
     history: {
       ...(plan.uidValidityChangedFrom !== undefined ? { uidValidityChangedFrom: plan.uidValidityChangedFrom } : {}),
       movedByContent: outcome?.renamedByContent ?? 0,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { FolderOutcome } from '../../src/commands/folder-write.js';
+import type { FolderOutcome } from '../../src/import/folder-session.js';
 import type { FolderPlan } from '../../src/plan/folder.js';
 import type { PlannedMessage } from '../../src/plan/message.js';
-import { folderCounts } from '../../src/report/folder-counts.js';
+import { folderCounts } from '../../src/import/folder-counts.js';
 
 const message = (uid: number, action: PlannedMessage['action']): PlannedMessage => ({
   source: 'imap',
@@ -43,6 +43,7 @@ describe('folderCounts', () => {
       alreadyPresent: 2,
       reflagged: 0,
       errors: [],
+      notExact: [],
       history: {
         uidValidityChangedFrom: '1',
         movedByContent: 0,
@@ -62,6 +63,7 @@ describe('folderCounts', () => {
       rewritten: 0,
       reflagged: 1,
       errors: ['alice Archive uid 6: link failed'],
+      notExact: [],
       goneFromSource: [],
       crlfSizes: new Map(),
       goneDeleted: true,
@@ -77,6 +79,7 @@ describe('folderCounts', () => {
       alreadyPresent: 2,
       reflagged: 1,
       errors: ['alice Archive uid 6: link failed'],
+      notExact: [],
       history: { movedByContent: 1, keptDeleted: 1, goneFromSource: [], goneDeleted: true },
       overMaxSize: [{ uid: 7, size: 100 }],
     });

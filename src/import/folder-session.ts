@@ -5,7 +5,7 @@ import { deliver, type MessageSource } from '../maildir/deliver.js';
 import { JOURNAL_BATCH } from '../limits.js';
 import { fsyncDir } from '../maildir/layout.js';
 import { recordQuotaUse } from '../maildir/quota.js';
-import { hashFile } from '../verify/content.js';
+import { hashFile } from '../maildir/hash-file.js';
 import type { FolderPlan } from '../plan/folder.js';
 import type { PlannedMessage } from '../plan/message.js';
 import type { Journal, JournalEntry } from '../state/journal.js';
@@ -22,6 +22,8 @@ export interface FolderOutcome {
   reflagged: number;
   /** One line per message that could not be written or renamed. */
   errors: string[];
+  /** One line per message written whose bytes may not be the stored ones (src/source/imap-bodies.ts). */
+  notExact: string[];
   /** Earlier files of ours no source message is any more (dir/file). */
   goneFromSource: string[];
   /** --delete: those files were removed. */
@@ -53,6 +55,7 @@ export class FolderWriteSession {
     rewritten: 0,
     reflagged: 0,
     errors: [],
+    notExact: [],
     goneFromSource: [],
     goneDeleted: false,
     crlfSizes: new Map(),
@@ -131,9 +134,15 @@ export class FolderWriteSession {
     }
   }
 
-  /** A message that could not even be fetched: one report line, like a failed write. */
-  fail(err: MessageError): void {
-    this.outcome.errors.push(err.message);
+  /** What was done so far: after a failure part-way, the report still counts what is on disk. */
+  get soFar(): FolderOutcome {
+    return this.outcome;
+  }
+
+  /** One report line: a message that could not even be fetched (`errors`, like a failed write),
+   *  or one written from bytes that may not be the stored ones (`notExact`). */
+  note(kind: 'errors' | 'notExact', line: string): void {
+    this.outcome[kind].push(line);
   }
 
   /** After every message was written: flags, what the source no longer has, durability. */

@@ -2,7 +2,7 @@ import type { ErrorContext } from '../errors.js';
 import { writeImapUidState, type ImapUidOutcome, type ImapUidState } from '../maildir/imap-uid-state.js';
 import type { FolderPlan } from '../plan/folder.js';
 import type { PlannedMessage } from '../plan/message.js';
-import type { UserJob } from './user-job.js';
+import type { UserJob } from '../user-job.js';
 import type { FolderSnapshot } from '../source/imap.js';
 import type { JournalEntry } from '../state/journal.js';
 

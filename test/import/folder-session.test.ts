@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FolderWriteSession } from '../../src/commands/folder-write.js';
+import { FolderWriteSession } from '../../src/import/folder-session.js';
 import { MessageError } from '../../src/errors.js';
 import { ensureMaildir } from '../../src/maildir/layout.js';
 import type { FolderPlan } from '../../src/plan/folder.js';
@@ -187,7 +187,7 @@ describe('FolderWriteSession', () => {
     const session = await begin(plan(messages));
     await session.write(messages[0]!, body('Subject: one\n\n'));
     await session.write(messages[1]!, body('Subject: two\n\n'));
-    session.fail(new MessageError('fetch failed', { ...CONTEXT, uid: 3 }));
+    session.note('errors', new MessageError('fetch failed', { ...CONTEXT, uid: 3 }).message);
     const outcome = await session.finish(false);
 
     expect(outcome.errors).toHaveLength(2);
