@@ -4,6 +4,7 @@ import { hashImapMessage, hashPop3Message } from '../source/content-hash.js';
 import { fetchHeaderBlocks, type FolderSnapshot } from '../source/imap.js';
 import type { Pop3Connection } from '../source/pop3-client.js';
 import { joinUidlAndList } from '../source/pop3-listing.js';
+import { ContentKey } from '../uidl/content-key.js';
 import { headerHash } from '../uidl/header-hash.js';
 import type { UidlMode } from '../uidl/mode.js';
 import type { Pop3Message } from '../message-records.js';
@@ -16,6 +17,7 @@ import {
   matchByMessageFields,
   matchBySize,
   startMatching,
+  tiedImap,
   type MatchResult,
   type MatchState,
 } from '../uidl/match.js';
@@ -28,6 +30,9 @@ export interface InboxMatch {
   viaPop3: Pop3Message[];
   /** With --uidl pop3 the INBOX comes over POP3 alone and the IMAP INBOX is not copied. */
   copyImap: boolean;
+  /** IMAP messages not copied: by their key the same as POP3 messages nothing told apart, which
+   *  are fetched over POP3 (as many on each side), so each is stored once (docs/matching.md). */
+  tiedImap: number[];
 }
 
 /**
@@ -47,7 +52,8 @@ export async function matchInbox(
 ): Promise<InboxMatch> {
   const listing = joinUidlAndList(await pop3.session.uidl(), await pop3.session.list());
   if (mode === 'pop3') {
-    return { pop3: listing, matched: finishMatching(startMatching([], listing)), viaPop3: listing, copyImap: false };
+    const matched = finishMatching(startMatching([], listing));
+    return { pop3: listing, matched, viaPop3: listing, copyImap: false, tiedImap: [] };
   }
   const uses = (strategy: UidlMode) => mode === 'auto' || mode === strategy;
   // What an earlier run matched and wrote is not matched again (a delta costs no evidence).
@@ -65,14 +71,17 @@ export async function matchInbox(
     const imapKeys = new Map([...blocks].map(([uid, b]) => [uid, headerHash(b)]));
     s = matchByEqualKeys(s, pop3Keys, imapKeys, 'header hash', false);
   }
-  if (mode !== 'auto') return { pop3: listing, matched: finishMatching(s), viaPop3: settled.pop3Only, copyImap: true };
+  if (mode !== 'auto')
+    return { pop3: listing, matched: finishMatching(s), viaPop3: settled.pop3Only, copyImap: true, tiedImap: [] };
   if (bothLeft(s)) {
     // Last evidence before fetching over POP3: the bytes themselves, so a message is not imported twice.
     const pop3Keys = new Map<number, string>();
-    for (const p of s.pop3Left) pop3Keys.set(p.n, await hashPop3Message(pop3.session, p.n, p.size));
+    // Without the headers a server adds or rewrites per protocol (uidl/content-key.ts).
+    const contentKey = () => new ContentKey();
+    for (const p of s.pop3Left) pop3Keys.set(p.n, await hashPop3Message(pop3.session, p.n, p.size, contentKey));
     const imapKeys = new Map<number, string>();
     for (const m of s.imapLeft) {
-      const key = await hashImapMessage(imap, m.uid).catch((err: unknown) => {
+      const key = await hashImapMessage(imap, m.uid, contentKey).catch((err: unknown) => {
         throw new SourceError(`imap: cannot fetch for content matching: ${(err as Error).message}`, {
           ...context,
           uid: m.uid,
@@ -87,7 +96,8 @@ export async function matchInbox(
     // POP3 answer would not have been stored (longer than LIST).
     if (bothLeft(s)) s = matchBySize(s, 'size and order of what the hashes left');
   }
-  return { pop3: listing, matched: finishMatching(s), viaPop3: [...settled.pop3Only, ...s.pop3Left], copyImap: true };
+  const viaPop3 = [...settled.pop3Only, ...s.pop3Left];
+  return { pop3: listing, matched: finishMatching(s), viaPop3, copyImap: true, tiedImap: tiedImap(s) };
 }
 
 function bothLeft(s: MatchState): boolean {

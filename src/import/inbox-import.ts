@@ -178,7 +178,7 @@ function makePlan(
 ): InboxPlan {
   return planInbox({
     facts,
-    imap: match?.copyImap === false ? [] : snapshot.messages,
+    imap: match?.copyImap === false ? [] : snapshot.messages.filter((m) => !match?.tiedImap.includes(m.uid)),
     matched: match?.matched,
     viaPop3: match?.viaPop3,
     // Every second a file already holds is taken: no two files may share one (docs/qmail-pop3d.md).

@@ -18,6 +18,11 @@ const VOLATILE = new Set([
   'x-yahoo-newman-property',
 ]);
 
+/** A header field a server adds, rewrites or drops per access protocol (`name` without the colon). */
+export function isVolatileField(name: string): boolean {
+  return VOLATILE.has(name.trim().toLowerCase());
+}
+
 const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
 
 /**
@@ -39,7 +44,7 @@ export function headerHash(message: Buffer): string {
     }
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon).trimEnd() : '';
-    keep = FIELD_NAME.test(name) && !VOLATILE.has(name.toLowerCase());
+    keep = FIELD_NAME.test(name) && !isVolatileField(name);
     if (keep) hash.update(`${line}\n`);
   }
   return hash.digest('hex');

@@ -7,11 +7,13 @@ export interface KeyGroup {
   imap: number[];
 }
 
-/** What pairing inside the groups decided: index pairs [pop3Index, imapIndex], and the POP3
- *  messages that several IMAP messages fit equally well (left for stronger evidence). */
+/** What pairing inside the groups decided: index pairs [pop3Index, imapIndex]; the POP3 messages
+ *  that several IMAP messages fit equally well (left for stronger evidence); and of those, the
+ *  groups left with as many POP3 as IMAP members (`ties`: the same messages, not told apart). */
 export interface GroupPairing {
   pairs: [number, number][];
   undecided: number[];
+  ties: KeyGroup[];
 }
 
 /**
@@ -20,7 +22,8 @@ export interface GroupPairing {
  * - otherwise the size (POP3 LIST against IMAP RFC822.SIZE): a size exactly one member on each
  *   side has decides that pair;
  * - what is left pairs in order only when the key says the bytes are identical (`identical`:
- *   a content hash), since then the pairing changes nothing; else it stays undecided.
+ *   a content hash), since then the pairing changes nothing, whatever sizes the two protocols
+ *   announce (a server may add headers to one); else it stays undecided.
  * An IMAP message that two groups claim is left out of both.
  */
 export function pairWithinGroups(
@@ -31,6 +34,7 @@ export function pairWithinGroups(
 ): GroupPairing {
   const pairs: [number, number][] = [];
   const undecided: number[] = [];
+  const ties: KeyGroup[] = [];
   for (const g of groups) {
     if (g.pop3.length === 0 || g.imap.length === 0) continue;
     if (g.pop3.length === 1 && g.imap.length === 1) {
@@ -41,10 +45,20 @@ export function pairWithinGroups(
     const sizeGroup = (size: number) => bySize.get(size) ?? bySize.set(size, { pop3: [], imap: [] }).get(size)!;
     for (const i of g.pop3) sizeGroup(pop3Sizes[i] as number).pop3.push(i);
     for (const j of g.imap) sizeGroup(imapSizes[j] as number).imap.push(j);
+    const left: KeyGroup = { pop3: [], imap: [] };
     for (const s of bySize.values()) {
       if (s.pop3.length === 1 && s.imap.length === 1) pairs.push([s.pop3[0] as number, s.imap[0] as number]);
-      else if (identical) s.pop3.slice(0, s.imap.length).forEach((i, k) => pairs.push([i, s.imap[k] as number]));
-      else if (s.imap.length > 0) undecided.push(...s.pop3);
+      else {
+        left.pop3.push(...s.pop3);
+        left.imap.push(...s.imap);
+      }
+    }
+    left.pop3.sort((a, b) => a - b);
+    left.imap.sort((a, b) => a - b);
+    if (identical) left.pop3.slice(0, left.imap.length).forEach((i, k) => pairs.push([i, left.imap[k] as number]));
+    else if (left.imap.length > 0 && left.pop3.length > 0) {
+      undecided.push(...left.pop3);
+      if (left.pop3.length === left.imap.length) ties.push(left);
     }
   }
   // A message two groups pair (an IMAP message with two Message-ID forms) is decided by neither.
@@ -53,7 +67,11 @@ export function pairWithinGroups(
   const unique = pairs.filter(([i, j]) => pop3Claims.get(i) === 1 && imapClaims.get(j) === 1);
   const paired = new Set(unique.map(([i]) => i));
   const contested = pairs.filter(([i]) => !paired.has(i)).map(([i]) => i);
-  return { pairs: unique, undecided: [...new Set([...undecided, ...contested])].filter((i) => !paired.has(i)) };
+  return {
+    pairs: unique,
+    undecided: [...new Set([...undecided, ...contested])].filter((i) => !paired.has(i)),
+    ties,
+  };
 }
 
 function countOf(values: readonly number[]): Map<number, number> {

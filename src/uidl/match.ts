@@ -51,6 +51,9 @@ export interface MatchState {
   tried: string[];
   /** POP3 message number → the step that found several IMAP messages fitting it equally well. */
   undecided: Map<number, string>;
+  /** Groups of undecided messages, as many on each side (POP3 numbers, IMAP UIDs): the latest
+   *  step that grouped a message says which group it is in. */
+  ties: { pop3: number[]; imap: number[] }[];
 }
 
 /** The leftovers to match: everything, less what an earlier run settled (uidl/settled.ts). */
@@ -67,6 +70,7 @@ export function startMatching(
     imapLeft: imap.filter((m) => !doneUid.has(m.uid)).sort((a, b) => a.uid - b.uid),
     tried: [],
     undecided: new Map(),
+    ties: [],
   };
 }
 
@@ -129,6 +133,21 @@ export function matchByEqualKeys(
   );
 }
 
+/**
+ * IMAP messages that are, by their key, the same messages as POP3 messages nothing told apart
+ * (a group left with as many on each side): when those POP3 messages are written from POP3, these
+ * are not written again (docs/matching.md).
+ */
+export function tiedImap(state: MatchState): number[] {
+  const pop3Left = new Set(state.pop3Left.map((p) => p.n));
+  const imapLeft = new Set(state.imapLeft.map((m) => m.uid));
+  return state.ties.flatMap((t) => {
+    const pop3 = t.pop3.filter((n) => pop3Left.has(n));
+    const imap = t.imap.filter((uid) => imapLeft.has(uid));
+    return pop3.length === imap.length ? imap : [];
+  });
+}
+
 export function finishMatching(state: MatchState): MatchResult {
   const how = state.tried.length ? state.tried.join(', ') : 'no matching';
   return {
@@ -155,7 +174,7 @@ function pairByKeys(
   label: string,
   identical: boolean,
 ): MatchState {
-  const { pairs, undecided } = pairWithinGroups(
+  const { pairs, undecided, ties } = pairWithinGroups(
     groupByKeys(pop3Keys, imapKeys),
     state.pop3Left.map((p) => p.size),
     state.imapLeft.map((m) => m.size),
@@ -163,7 +182,13 @@ function pairByKeys(
   );
   const marked = new Map(state.undecided);
   for (const i of undecided) marked.set((state.pop3Left[i] as Pop3Message).n, label);
-  return take({ ...state, undecided: marked }, pairs, label);
+  const found = ties.map((t) => ({
+    pop3: t.pop3.map((i) => (state.pop3Left[i] as Pop3Message).n),
+    imap: t.imap.map((j) => (state.imapLeft[j] as ImapMessageMeta).uid),
+  }));
+  const regrouped = new Set(found.flatMap((t) => t.pop3));
+  const earlier = state.ties.filter((t) => !t.pop3.some((n) => regrouped.has(n)));
+  return take({ ...state, undecided: marked, ties: [...earlier, ...found] }, pairs, label);
 }
 
 /** Moves the [pop3Index, imapIndex] pairs from the leftovers to the matches. */

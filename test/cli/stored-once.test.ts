@@ -2,13 +2,16 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sourceCliArgs } from '../../scripts/lib/source-cli-args.js';
 import { withSourceImap } from '../../scripts/lib/source-imap.js';
 import { startSourceServer, type SourceServer } from '../../scripts/lib/source-server.js';
+import type { SampleMessage } from '../../scripts/lib/sample-mail.js';
 import { makeAccount, sampleMessages, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
 import { doveadm } from '../support/doveadm.js';
 import { inboxFiles, sourceBytesByUid } from '../support/inbox-bytes.js';
 import { addHeaderInMbox, deliverToMbox } from '../support/mbox-delivery.js';
+import { startPop3Proxy } from '../support/quirk-proxy.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -78,5 +81,71 @@ describe('a message is stored once: an mbox source that keeps flags in the messa
     const again = await runCli(['import', ...a.args, '--full', '--json']);
     expect(JSON.parse(again.stdout).users[0].inbox).toMatchObject({ written: 0, alreadyPresent: 4 });
     expect(JSON.parse(again.stdout).users[0].inbox.changedAtSource).toBeUndefined();
+  });
+});
+
+/** Messages whose header block is byte for byte the same: only the body tells them apart. */
+function sameHead(subject: string, body: string): SampleMessage {
+  const head = `From: list@old.example\r\nTo: someone@old.example\r\nSubject: ${subject}\r\nDate: Mon, 5 Jan 2026 08:00:00 +0000\r\n\r\n`;
+  return { raw: Buffer.from(head + body), flags: [], internalDate: new Date('2026-01-05T08:00:00Z') };
+}
+
+/**
+ * popa3d beside an IMAP server on one mbox: POP3 shows the headers the IMAP server keeps in the
+ * file and hides (X-IMAPbase, Status, X-UID), so POP3 sizes and bytes never equal IMAP's.
+ */
+function popa3dHeaders(command: string, lines: string[]): string[] {
+  const added = (n: number) => [...(n === 1 ? ['X-IMAPbase: 1767600000 0000000009'] : []), 'Status: RO', `X-UID: ${n}`];
+  const bytes = (n: number) => added(n).reduce((sum, l) => sum + l.length + 2, 0);
+  if (/^LIST$/i.test(command))
+    return lines.map((l) => {
+      const [n, size] = l.split(' ').map(Number) as [number, number];
+      return `${n} ${size + bytes(n)}`;
+    });
+  const m = /^(?:TOP|RETR) (\d+)/i.exec(command);
+  if (!m) return lines;
+  const end = lines.indexOf('');
+  const at = end < 0 ? lines.length : end;
+  return [...lines.slice(0, at), ...added(Number(m[1])), ...lines.slice(at)];
+}
+
+/** The account's options over plain loopback, POP3 through `pop3Port`. */
+function plainArgs(a: Account, pop3Port: number): string[] {
+  const plain = sourceCliArgs(a.server, 'none');
+  const port = plain.indexOf('--pop3-port') + 1;
+  plain[port] = String(pop3Port);
+  return [...plain, ...a.args.slice(sourceCliArgs(a.server, 'tls').length)];
+}
+
+describe('a message is stored once: POP3 shows headers IMAP hides (popa3d beside an IMAP server on an mbox)', () => {
+  let server: SourceServer;
+  beforeAll(async () => {
+    // popa3d's UIDLs are an MD5 of header fields: messages with equal headers share one.
+    server = await startSourceServer({ mbox: true, uidlFormat: '%m' });
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('messages that share a header are paired by their bytes without those headers: each stored once, from IMAP', async () => {
+    const a = await makeAccount(server, []);
+    const normal = sampleMessages({ count: 3, seed: 222 });
+    const twins = [sameHead('weekly digest', 'same body\r\n'), sameHead('weekly digest', 'same body\r\n')];
+    const pair = [sameHead('monthly digest', 'first body\r\n'), sameHead('monthly digest', 'a longer second body\r\n')];
+    deliverToMbox(server.mboxInboxOf(a.user), [...normal.slice(0, 1), ...twins, normal[1]!, ...pair, normal[2]!]);
+    const proxy = await startPop3Proxy(server.pop3Port, { rewrite: popa3dHeaders });
+    try {
+      const args = plainArgs(a, proxy.port);
+      const r = await runCli(['import', ...args, '--json']);
+      // Dovecot's %m gives the four messages with equal headers one UIDL: three are downloaded again.
+      expect(r.code, r.stderr).toBe(1);
+      const inbox = JSON.parse(r.stdout).users[0].inbox;
+      expect(inbox).toMatchObject({ written: 7, uidlsKept: 4, sharedUidls: 4, errors: [] });
+      expect(inbox.downloadAgain).toHaveLength(3);
+      expect(await expectSourceBytesOnce(a)).toEqual([]);
+      expect(inboxFiles(a.maildir).size).toBe(7);
+    } finally {
+      await proxy.close();
+    }
   });
 });

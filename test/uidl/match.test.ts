@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ImapMessageMeta } from '../../src/message-records.js';
-import { finishMatching, startMatching } from '../../src/uidl/match.js';
+import { finishMatching, startMatching, tiedImap } from '../../src/uidl/match.js';
 import { matchByEqualKeys, matchByFormula, matchByMessageFields, matchBySize } from '../../src/uidl/match.js';
 import { matchBySizeAndOrder } from '../../src/uidl/size-order.js';
 
@@ -123,6 +123,56 @@ describe('matching steps', () => {
       [2, 11, 'content hash'],
     ]);
     expect(s.pop3Left.map((p) => p.n)).toEqual([3]);
+  });
+
+  it('same content with different sizes (a server adds headers to one protocol) pairs in order: the bytes say they are the same', () => {
+    let s = startMatching([meta(10, 500), meta(11, 500)], [pop(1, 'x', 522), pop(2, 'y', 522)]);
+    const same = (keys: number[]) => new Map(keys.map((k) => [k, 'content']));
+    s = matchByEqualKeys(s, same([1, 2]), same([10, 11]), 'content hash', true);
+    expect(pairs(s)).toEqual([
+      [1, 10, 'content hash'],
+      [2, 11, 'content hash'],
+    ]);
+  });
+
+  it('a group left undecided with as many on each side ties: its IMAP members are the same messages as its POP3 ones', () => {
+    // Equal headers; POP3 sizes never equal IMAP's (headers added) and no content hash agrees.
+    let s = startMatching(
+      [meta(10, 500), meta(11, 600), meta(12, 700), meta(13, 800)],
+      [pop(1, 'x', 522), pop(2, 'y', 622), pop(3, 'z', 722)],
+    );
+    const keys = (pairs: [number, string][]) => new Map(pairs);
+    s = matchByEqualKeys(
+      s,
+      keys([
+        [1, 'h'],
+        [2, 'h'],
+        [3, 'other'],
+      ]),
+      keys([
+        [10, 'h'],
+        [11, 'h'],
+        [12, 'other'],
+        [13, 'other'],
+      ]),
+      'header hash',
+      false,
+    );
+    s = matchByEqualKeys(s, keys([]), keys([]), 'content hash', true);
+    expect(pairs(s)).toEqual([]);
+    // Two POP3 and two IMAP messages share "h": tied. One POP3 and two IMAP share "other": not.
+    expect(tiedImap(s)).toEqual([10, 11]);
+    expect(finishMatching(s).unmatchedPop3.map((u) => u.n)).toEqual([1, 2, 3]);
+  });
+
+  it('a tie a later step splits up is a tie no more for what that step paired', () => {
+    let s = startMatching([meta(10, 500), meta(11, 600)], [pop(1, 'x', 522), pop(2, 'y', 622)]);
+    const same = (keys: number[]) => new Map(keys.map((k) => [k, 'h']));
+    s = matchByEqualKeys(s, same([1, 2]), same([10, 11]), 'header hash', false);
+    expect(tiedImap(s)).toEqual([10, 11]);
+    s = matchByEqualKeys(s, new Map([[1, 'c1']]), new Map([[10, 'c1']]), 'content hash', true);
+    expect(pairs(s)).toEqual([[1, 10, 'content hash']]);
+    expect(tiedImap(s)).toEqual([11]);
   });
 
   it('two POP3 messages sharing a formula UIDL are told apart by size, or left alone', () => {
