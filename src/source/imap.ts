@@ -12,13 +12,15 @@ import {
 } from '../limits.js';
 import { connectFailure, connectHint, describeEndpoint, describeLogin, timeoutOf, tlsOptions } from './endpoint.js';
 import type { Credentials, Endpoint } from './endpoint.js';
-import { examineFolder, imapCall, imapFailure, namedDownload, watchLink } from './imap-link.js';
+import { examineFolder, folderHeader, imapCall, imapFailure, namedDownload, watchLink } from './imap-link.js';
 
 export interface FolderSnapshot {
   path: string;
   uidValidity: string;
   /** The UID the source will give its next message (0 when it did not say). */
   uidNext: number;
+  /** HIGHESTMODSEQ when the folder was opened (RFC 7162), where the source offers CONDSTORE. */
+  highestModseq?: string;
   messages: ImapMessageMeta[];
 }
 
@@ -174,7 +176,7 @@ export async function readFolderSnapshot(
       context,
     );
   }
-  return { path, uidValidity: box.uidValidity.toString(), uidNext: box.uidNext ?? 0, messages };
+  return { ...folderHeader(path, box), uidNext: box.uidNext ?? 0, messages };
 }
 
 /**

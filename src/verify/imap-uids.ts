@@ -9,7 +9,8 @@ import {
 } from '../maildir/imap-server.js';
 import type { FolderFlags } from '../source/imap-flag-search.js';
 import type { SourceFolder } from '../source/imap.js';
-import { DOVECOT_IMAP, viewWithDovecotImap, type BoxFolderView } from './box-imap-runner.js';
+import { DOVECOT_IMAP } from '../maildir/box-tools.js';
+import { viewWithDovecotImap, type BoxFolderView } from './box-imap-runner.js';
 import { viewWithCourierImapd } from './courier-imapd-runner.js';
 import type { SourceFolderRead } from './source-folders.js';
 
@@ -26,7 +27,7 @@ export interface ImapUidCheck {
 
 /**
  * Runs the box's IMAP server on the Maildir and compares, per selected source folder, its
- * UIDVALIDITY, UIDs and flags with the source's. The server runs while the source's folders are
+ * UIDVALIDITY, HIGHESTMODSEQ (box at least the source's), UIDs and flags with the source's. The server runs while the source's folders are
  * still `reading` (each once, for the folder check too). Messages the box has beyond the
  * source's (mail delivered after the cutover) are no difference. `courierImapd`: Courier's
  * imapd as the admin named it (--courier-imapd, $COURIER_IMAPD); else where it is installed.
@@ -100,8 +101,17 @@ export function compareFolder(source: FolderFlags, box: BoxFolderView | undefine
     return [`${name}: the box's IMAP server did not open it: ${box?.error ?? 'no answer'}`];
   if (box.uidValidity !== Number(source.uidValidity))
     return [`${name}: UIDVALIDITY ${source.uidValidity} on the source, ${box.uidValidity ?? 'none'} on the box`];
-  if (!exact) return [];
   const out: string[] = [];
+  // RFC 7162: never lower under one UIDVALIDITY (docs/imap-uids.md). Courier has no CONDSTORE: no value.
+  if (
+    source.highestModseq !== undefined &&
+    box.highestModseq !== undefined &&
+    box.highestModseq < BigInt(source.highestModseq)
+  )
+    out.push(
+      `${name}: HIGHESTMODSEQ ${source.highestModseq} on the source, ${box.highestModseq} on the box: CONDSTORE/QRESYNC clients miss changes made here`,
+    );
+  if (!exact) return out;
   for (const m of source.messages) {
     const flags = box.flagsByUid.get(m.uid);
     if (!flags) {
