@@ -1,5 +1,5 @@
 // One error shape for the whole tool: what failed, for whom, and the cause kept.
-// The CLI maps the class to an exit code (cli/exit-codes.ts); messages never hold a password.
+// The CLI maps the class to an exit code (jobs/exit-codes.ts); messages never hold a password.
 
 export interface ErrorContext {
   user?: string;

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import type { JobKind } from '../commands/run-job.js';
+import type { JobKind } from '../jobs/run-job.js';
 import {
   batchExitCode,
   needsAttention,
@@ -8,19 +8,19 @@ import {
   summaryTotals,
   totalsLine,
   type SummaryRow,
-} from '../report/batch-summary.js';
-import { BatchState, LiveView } from '../report/live-view.js';
-import { RunLog } from '../report/run-log.js';
+} from '../batch/summary.js';
+import { BatchState, LiveView } from '../batch/live-view.js';
+import { RunLog } from '../batch/run-log.js';
 import { planBytes, renderText } from '../report/text.js';
 import { formatBytes } from '../report/text-parts.js';
 import type { QuotaReport } from '../report/types.js';
-import { accountsFromLines, accountsFromVpopmail, checkLoginFormat, type Account } from './batch-accounts.js';
-import { runBatch, type AccountResult, type UserOutcome } from './batch.js';
+import { accountsFromLines, accountsFromVpopmail, checkLoginFormat, type Account } from '../batch/accounts.js';
+import { runBatch, type AccountResult, type UserOutcome } from '../batch/lanes.js';
 import type { BatchOnlyArgs } from './option-definitions.js';
 import { sharedJobFromArgs, type SharedArgs } from './options.js';
 import { promptPassword } from './password-prompt.js';
-import { readUsersFile } from './users-file.js';
-import { vpopmailHome } from './vpopmail.js';
+import { readUsersFile } from '../batch/users-file.js';
+import { vpopmailHome } from '../batch/vpopmail.js';
 
 /** batch's options; check of a users file runs as a batch too, in mode 'check'. */
 export type BatchArgs = SharedArgs &

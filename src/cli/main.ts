@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from '../errors.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../jobs/exit-codes.js';
 import {
   batchOptions,
   connectionOptions,

@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import { UsageError } from '../errors.js';
-import type { UserJob } from '../commands/user-job.js';
+import type { SharedJob, UserJob } from '../user-job.js';
+import { readOptionFile } from '../option-file.js';
 import { DEFAULT_PORTS, isLoopback, type Endpoint } from '../source/endpoint.js';
 import type { ContentSample } from '../verify/content.js';
 import { findQmailPop3d, isExecutable } from '../verify/qmail-pop3d-runner.js';
@@ -16,7 +16,6 @@ export type SharedArgs = ConnectionArgs &
 export type CommonArgs = SharedArgs & Pick<OneUserArgs, 'user' | 'maildir'>;
 
 /** What every user's job of one run has in common. */
-export type SharedJob = Omit<UserJob, 'user' | 'password' | 'maildir'>;
 
 /** Checks every option once, before anything runs, and turns them into a job. */
 export function jobFromArgs(args: CommonArgs, env: NodeJS.ProcessEnv, warn: (line: string) => void): UserJob {
@@ -115,25 +114,15 @@ function readPassword(file: string | undefined, env: NodeJS.ProcessEnv): string 
 }
 
 function firstLine(file: string, option: string): string {
-  const first = readText(file, option).split(/\r?\n/)[0] ?? '';
+  const first = readOptionFile(file, option).split(/\r?\n/)[0] ?? '';
   if (!first) throw new UsageError(`${option} ${file}: first line is empty`);
   return first;
-}
-
-export function readText(file: string, option: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(
-      `${option} ${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
 }
 
 /** --ca-file must hold PEM certificates: Node ignores anything else without a word, and the
  *  connection then fails as if no CA had been given. */
 function readPem(file: string): string {
-  const text = readText(file, '--ca-file');
+  const text = readOptionFile(file, '--ca-file');
   if (!text.includes('-----BEGIN CERTIFICATE-----'))
     throw new UsageError(
       `--ca-file ${file}: not a PEM certificate file (no "-----BEGIN CERTIFICATE-----" line); convert a DER file with: openssl x509 -inform der -in ${file} -out ca.pem`,

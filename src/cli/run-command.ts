@@ -1,9 +1,9 @@
 // What a command does once its command line is parsed. main.ts loads this module only then, so
 // that --help, --version and usage errors do not wait for imapflow and the rest to load.
 
-import type { JobKind } from '../commands/run-job.js';
+import type { JobKind } from '../jobs/run-job.js';
 import { renderText } from '../report/text.js';
-import { runOne, type UserOutcome } from './batch.js';
+import { runOne, type UserOutcome } from '../batch/lanes.js';
 import type { BatchArgs } from './batch-command.js';
 import { jobFromArgs, type CommonArgs, type SharedArgs } from './options.js';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listDomain, listDomains, resolveAddress } from '../../src/cli/vpopmail.js';
+import { listDomain, listDomains, resolveAddress } from '../../src/batch/vpopmail.js';
 import { runCli } from '../support/cli.js';
 import { VpopmailTree } from '../support/vpopmail-tree.js';
 

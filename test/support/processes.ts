@@ -22,7 +22,7 @@ export function childrenOf(pid: number): number[] {
     .map(Number);
 }
 
-/** A batch's owner workers (cli/worker.ts), not its other children (getent, qmail-pop3d). */
+/** A batch's owner workers (owner/worker.ts), not its other children (getent, qmail-pop3d). */
 export function workersOf(pid: number): number[] {
   return childrenOf(pid).filter((c) => {
     try {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { UsageError } from '../errors.js';
-import { readText } from './options.js';
+import { readOptionFile } from '../option-file.js';
 
 /** One line of a batch users file, as written (`raw`, for failed.txt) and as understood. */
 export type UsersLine = { line: number; raw: string; password?: string } & (
@@ -23,7 +23,7 @@ function isAddress(text: string): boolean {
  * it may hold passwords (and failed.txt, written in the same form, does).
  */
 export function readUsersFile(file: string): UsersLine[] {
-  const text = readText(file, '--users');
+  const text = readOptionFile(file, '--users');
   const mode = fs.statSync(file).mode & 0o777;
   if ((mode & 0o077) !== 0)
     throw new UsageError(

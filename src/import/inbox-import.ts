@@ -8,19 +8,19 @@ import { existingByName, scanIfPresent, type ScannedEntry } from '../maildir/sca
 import { folderHistory } from '../plan/history.js';
 import { planInbox, type InboxPlan } from '../plan/inbox.js';
 import { countDropped, type FolderFacts } from '../plan/message.js';
-import { folderCounts } from '../report/folder-counts.js';
+import { folderCounts } from './folder-counts.js';
 import { Progress } from '../report/progress.js';
 import type { InboxReport } from '../report/types.js';
 import type { FolderMark } from '../state/folder-marks.js';
 import { readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
 import { withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
 import { copyFromImap, copyFromPop3 } from './copy-messages.js';
-import { FolderWriteSession, type FolderOutcome } from './folder-write.js';
+import { FolderWriteSession, type FolderOutcome } from './folder-session.js';
 import { keepImapUids } from './imap-uid-input.js';
-import { checkWrittenSizes, describeSizeMismatch } from '../verify/written-sizes.js';
-import type { RunState } from './import-folders.js';
-import { matchInbox, type InboxMatch } from './match-inbox.js';
-import { credentialsOf, type UserJob } from './user-job.js';
+import { checkWrittenSizes, describeSizeMismatch } from './written-sizes.js';
+import type { RunState } from './folder-import.js';
+import { matchInbox, type InboxMatch } from './inbox-evidence.js';
+import { credentialsOf, type UserJob } from '../user-job.js';
 
 /**
  * The INBOX: IMAP metadata first, then one short POP3 session for everything POP3 is needed for

@@ -11,15 +11,15 @@ import { planFolder } from '../plan/folder.js';
 import { folderHistory } from '../plan/history.js';
 import { countDropped } from '../plan/message.js';
 import { Progress, StopRequested } from '../report/progress.js';
-import { folderCounts } from '../report/folder-counts.js';
+import { folderCounts } from './folder-counts.js';
 import type { FolderReport } from '../report/types.js';
 import type { JournalEntry, JournalSkip, Journal } from '../state/journal.js';
 import { readFolderSnapshot, type SourceFolder } from '../source/imap.js';
 import { unchangedSince, type FolderMark, type FolderStatus } from '../state/folder-marks.js';
 import { copyFromImap } from './copy-messages.js';
-import { FolderWriteSession, type FolderOutcome } from './folder-write.js';
+import { FolderWriteSession, type FolderOutcome } from './folder-session.js';
 import { keepImapUids } from './imap-uid-input.js';
-import { folderWanted, outsideNamespaces, type UserJob } from './user-job.js';
+import { folderWanted, outsideNamespaces, type UserJob } from '../user-job.js';
 
 /** What the Maildir's own records held at the start of the run, and the journal's writer (none in a dry run). */
 export interface RunState {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkWrittenSizes, describeSizeMismatch } from '../../src/verify/written-sizes.js';
+import { checkWrittenSizes, describeSizeMismatch } from '../../src/import/written-sizes.js';
 
 const listing = [
   { n: 1, uidl: 'a', size: 100 },

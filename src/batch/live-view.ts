@@ -1,7 +1,7 @@
 import { createLogUpdate } from 'log-update';
 import { STATUS_LINE_EVERY_MS } from '../limits.js';
-import type { ProgressEvent } from './progress.js';
-import { mb } from './batch-summary.js';
+import type { ProgressEvent } from '../report/progress.js';
+import { mb } from './summary.js';
 
 /** One running account as the view shows it: its current folder and count. */
 interface Running {

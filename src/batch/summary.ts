@@ -1,6 +1,6 @@
-import type { AccountResult, UserOutcome } from '../cli/batch.js';
-import type { Account } from '../cli/batch-accounts.js';
-import { isClean, type QuotaReport } from './types.js';
+import type { AccountResult, UserOutcome } from './lanes.js';
+import type { Account } from './accounts.js';
+import { isClean, type QuotaReport } from '../report/types.js';
 
 /**
  * One account's row of the batch summary. The JSON form is a contract (qmail-import(8), BATCH

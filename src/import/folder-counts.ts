@@ -1,6 +1,6 @@
-import type { FolderOutcome } from '../commands/folder-write.js';
+import type { FolderOutcome } from './folder-session.js';
 import type { FolderPlan } from '../plan/folder.js';
-import type { HistoryReport, OverMaxSize } from './types.js';
+import type { HistoryReport, OverMaxSize } from '../report/types.js';
 
 /** A folder's numbers as both reports print them: decided by the plan, done by the write session
  *  (absent in a dry run, where nothing is done). Each message is counted once. */

@@ -4,7 +4,7 @@ import type { CheckReport } from '../report/types.js';
 import { closeImap, listFolders, openImap } from '../source/imap.js';
 import { withPop3Session } from '../source/pop3-client.js';
 import { SourceError } from '../errors.js';
-import { credentialsOf, type UserJob } from './user-job.js';
+import { credentialsOf, type UserJob } from '../user-job.js';
 
 /**
  * The pre-flight for one account: log in to IMAP (folders and their counts by STATUS, no folder

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FolderWriteSession } from '../../src/commands/folder-write.js';
+import { FolderWriteSession } from '../../src/import/folder-session.js';
 import { MessageError } from '../../src/errors.js';
 import { ensureMaildir } from '../../src/maildir/layout.js';
 import type { FolderPlan } from '../../src/plan/folder.js';

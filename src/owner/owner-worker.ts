@@ -1,8 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { FolderError } from '../errors.js';
-import type { JobKind } from '../commands/run-job.js';
-import type { UserJob } from '../commands/user-job.js';
+import type { JobKind } from '../jobs/run-job.js';
+import type { UserJob } from '../user-job.js';
 import { STOP_GRACE_MS } from '../limits.js';
 import type { ProgressEvent } from '../report/progress.js';
 import type { UserReport } from '../report/types.js';

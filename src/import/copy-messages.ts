@@ -8,7 +8,7 @@ import { Progress } from '../report/progress.js';
 import { fetchBodies } from '../source/imap.js';
 import type { Pop3Connection } from '../source/pop3-client.js';
 import { TaskPool } from '../task-pool.js';
-import type { FolderWriteSession } from './folder-write.js';
+import type { FolderWriteSession } from './folder-session.js';
 
 /** The planned messages whose bytes still have to come from `source`. */
 export function toCopy(messages: readonly PlannedMessage[], source: 'imap' | 'pop3'): PlannedMessage[] {

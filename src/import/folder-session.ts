@@ -5,7 +5,7 @@ import { deliver, type MessageSource } from '../maildir/deliver.js';
 import { JOURNAL_BATCH } from '../limits.js';
 import { fsyncDir } from '../maildir/layout.js';
 import { recordQuotaUse } from '../maildir/quota.js';
-import { hashFile } from '../verify/content.js';
+import { hashFile } from '../maildir/hash-file.js';
 import type { FolderPlan } from '../plan/folder.js';
 import type { PlannedMessage } from '../plan/message.js';
 import type { Journal, JournalEntry } from '../state/journal.js';

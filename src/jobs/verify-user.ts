@@ -8,7 +8,8 @@ import { withPop3Session } from '../source/pop3-client.js';
 import type { Pop3Message } from '../message-records.js';
 import { joinUidlAndList } from '../source/pop3-listing.js';
 import { hashPop3Message } from '../source/content-hash.js';
-import { hashFile, pickSample } from '../verify/content.js';
+import { hashFile } from '../maildir/hash-file.js';
+import { pickSample } from '../verify/content.js';
 import { compareListings, splitSharedUidls, type LocalListed } from '../verify/compare.js';
 import { runQmailPop3d, type Pop3dRun } from '../verify/qmail-pop3d-runner.js';
 import { crlfSizesOf } from '../verify/local-sizes.js';
@@ -20,7 +21,7 @@ import { resolveImapServer } from '../maildir/imap-server.js';
 import { checkImapUids } from '../verify/imap-uids.js';
 import { classifyInbox, type ImportRecord, type SinceCounts, type SinceImport } from '../verify/since-import.js';
 import { lastWrittenSec, readJournal, type JournalEntry, type JournalSkip } from '../state/journal.js';
-import { credentialsOf, folderWanted, outsideNamespaces, type UserJob } from './user-job.js';
+import { credentialsOf, folderWanted, outsideNamespaces, type UserJob } from '../user-job.js';
 
 /**
  * Compares the source's POP3 listing with qmail-pop3d's listing of the Maildir: the real binary

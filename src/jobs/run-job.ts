@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { UserReport } from '../report/types.js';
 import { checkUser } from './check-user.js';
 import { importUser } from './import-user.js';
-import type { UserJob } from './user-job.js';
+import type { UserJob } from '../user-job.js';
 import { verifyUser } from './verify-user.js';
 
 export type JobKind = 'import' | 'verify' | 'check';

@@ -1,15 +1,14 @@
 import fs from 'node:fs';
 import { FolderError, ImportError } from '../errors.js';
-import type { JobKind } from '../commands/run-job.js';
-import type { UserJob } from '../commands/user-job.js';
+import type { JobKind } from '../jobs/run-job.js';
+import type { SharedJob, UserJob } from '../user-job.js';
 import { requestStop, setProgressSink, type ProgressEvent } from '../report/progress.js';
 import type { UserReport } from '../report/types.js';
-import type { Account } from './batch-accounts.js';
-import { exitCodeForError, exitCodeForReport } from './exit-codes.js';
-import type { SharedJob } from './options.js';
-import { OwnerWorker, type RunWatch } from './owner-worker.js';
-import { resolveOwner } from './owner.js';
-import { forgetEnvPassword, runAsOwner } from './run-as-owner.js';
+import type { Account } from './accounts.js';
+import { exitCodeForError, exitCodeForReport } from '../jobs/exit-codes.js';
+import { OwnerWorker, type RunWatch } from '../owner/owner-worker.js';
+import { resolveOwner } from '../owner/owner.js';
+import { forgetEnvPassword, runAsOwner } from '../owner/run-as-owner.js';
 
 /** One user's outcome in a run: a report per command, or the error that stopped it. */
 export type UserOutcome = { user: string; kind: JobKind; exitCode: number } & (
@@ -60,8 +59,7 @@ export async function runBatch(
     const run: JobRunner = async (kind, job, runWatch) => {
       // check writes nothing: it runs here, as root or not. run-job (and imapflow) is loaded only
       // then: as root the work runs in the workers, not in this process.
-      if (kind === 'check' || process.getuid?.() !== 0)
-        return (await import('../commands/run-job.js')).runJob(kind, job);
+      if (kind === 'check' || process.getuid?.() !== 0) return (await import('../jobs/run-job.js')).runJob(kind, job);
       const owner = resolveOwner(options.owner, job.maildir);
       if (!worker?.serves(owner)) {
         await worker?.close();

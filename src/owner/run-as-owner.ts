@@ -1,5 +1,5 @@
-import type { JobKind } from '../commands/run-job.js';
-import type { UserJob } from '../commands/user-job.js';
+import type { JobKind } from '../jobs/run-job.js';
+import type { UserJob } from '../user-job.js';
 import type { UserReport } from '../report/types.js';
 import { becomeOwner } from './become-owner.js';
 import { resolveOwner } from './owner.js';
@@ -14,7 +14,7 @@ import { resolveOwner } from './owner.js';
 export async function runAsOwner(kind: JobKind, job: UserJob, ownerSpec: string | undefined): Promise<UserReport> {
   const owner = kind !== 'check' && process.getuid?.() === 0 ? resolveOwner(ownerSpec, job.maildir) : undefined;
   // Loaded as root: the owner may not be able to read the installation (a checkout under /root).
-  const { runJob } = await import('../commands/run-job.js');
+  const { runJob } = await import('../jobs/run-job.js');
   forgetEnvPassword();
   if (owner) becomeOwner(owner);
   return runJob(kind, job);

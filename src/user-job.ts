@@ -1,8 +1,8 @@
-import type { Credentials, Endpoint } from '../source/endpoint.js';
-import type { UidlMode } from '../uidl/mode.js';
-import type { ImapServerChoice } from '../maildir/imap-server.js';
-import type { SourceFolder } from '../source/imap.js';
-import type { ContentSample } from '../verify/content.js';
+import type { Credentials, Endpoint } from './source/endpoint.js';
+import type { UidlMode } from './uidl/mode.js';
+import type { ImapServerChoice } from './maildir/imap-server.js';
+import type { SourceFolder } from './source/imap.js';
+import type { ContentSample } from './verify/content.js';
 
 /** Everything one user's import or verify needs, validated by the CLI; plain data, so it can
  *  cross to the unprivileged worker process. */
@@ -50,6 +50,9 @@ export interface UserJob {
   /** import: create the Maildir when it does not exist (otherwise a missing Maildir is an error). */
   createMaildir: boolean;
 }
+
+/** A job without its user: what every account of a batch shares. */
+export type SharedJob = Omit<UserJob, 'user' | 'password' | 'maildir'>;
 
 /** Whether a folder other than INBOX is part of the job (--folders, --include, --exclude). */
 export function folderWanted(job: UserJob, folderPath: string): boolean {

@@ -17,9 +17,9 @@ import { readMarks, unchangedSince, writeMarks, type FolderMark } from '../state
 import { withKeptKeywords } from '../report/dropped-flags.js';
 import { Journal, readJournal } from '../state/journal.js';
 import { closeImap, listFolders, openImap, type SourceFolder } from '../source/imap.js';
-import { importFolders, type FolderResult, type RunState } from './import-folders.js';
-import { failedInbox, importInbox, unchangedInbox } from './import-inbox.js';
-import { credentialsOf, type UserJob } from './user-job.js';
+import { importFolders, type FolderResult, type RunState } from '../import/folder-import.js';
+import { failedInbox, importInbox, unchangedInbox } from '../import/inbox-import.js';
+import { credentialsOf, type UserJob } from '../user-job.js';
 
 /**
  * One user's import: look at the source (the folder list with each folder's STATUS first), then

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { FolderOutcome } from '../../src/commands/folder-write.js';
+import type { FolderOutcome } from '../../src/import/folder-session.js';
 import type { FolderPlan } from '../../src/plan/folder.js';
 import type { PlannedMessage } from '../../src/plan/message.js';
-import { folderCounts } from '../../src/report/folder-counts.js';
+import { folderCounts } from '../../src/import/folder-counts.js';
 
 const message = (uid: number, action: PlannedMessage['action']): PlannedMessage => ({
   source: 'imap',

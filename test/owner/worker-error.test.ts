@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { errorFromWire, errorToWire } from '../../src/cli/worker-error.js';
-import { exitCodeForError } from '../../src/cli/exit-codes.js';
+import { errorFromWire, errorToWire } from '../../src/owner/worker-error.js';
+import { exitCodeForError } from '../../src/jobs/exit-codes.js';
 import { FolderError, MessageError, SourceError, UsageError } from '../../src/errors.js';
 import { LoginRefused } from '../../src/source/pop3-client.js';
 

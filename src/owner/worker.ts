@@ -1,12 +1,12 @@
 import process from 'node:process';
-import { runJob } from '../commands/run-job.js';
+import { runJob } from '../jobs/run-job.js';
 import { clearStop, requestStop, setProgressSink } from '../report/progress.js';
 import { becomeOwner } from './become-owner.js';
 import type { Owner } from './owner.js';
 import type { ParentMessage, WorkerMessage, WorkerOrder } from './owner-worker.js';
 import { errorToWire } from './worker-error.js';
 
-// A batch's worker (cli/owner-worker.ts): loaded as root, becomes the mailbox owner with its
+// A batch's worker (owner/owner-worker.ts): loaded as root, becomes the mailbox owner with its
 // first job, then serves one job after another for that owner until the parent lets it go.
 
 // The parent let go of it, or is gone (killed): stop, rather than write on with nobody to report
