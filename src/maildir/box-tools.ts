@@ -29,7 +29,9 @@ export async function inTempHome<T>(prefix: string, work: (home: string) => Prom
 /**
  * A Dovecot config of the home's own (no system config, so no auth, no userdb: the tool runs as
  * whoever runs it, the mailbox owner) and the arguments that make a Dovecot tool use it on
- * `mailLocation`. `logTo`: where its log lines go.
+ * `mailLocation`. `logTo`: where its log lines go. No mailbox list index: refreshing it opens
+ * every folder of the Maildir, giving a UID list to one that has none and creating cur/, new/
+ * and tmp/ through a symlink planted as a folder; the tool is to touch only the folders it names.
  */
 export async function privateDovecotArgs(
   home: string,
@@ -37,7 +39,9 @@ export async function privateDovecotArgs(
   logTo: '/dev/null' | '/dev/stderr',
 ): Promise<string[]> {
   const conf = path.join(home, 'dovecot.conf');
-  await fsp.writeFile(conf, `protocols = imap\nssl = no\nlog_path = ${logTo}\n`, { mode: 0o600 });
+  await fsp.writeFile(conf, `protocols = imap\nssl = no\nlog_path = ${logTo}\nmailbox_list_index = no\n`, {
+    mode: 0o600,
+  });
   return ['-c', conf, '-o', `mail_location=${mailLocation}`];
 }
 
