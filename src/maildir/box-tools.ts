@@ -59,7 +59,7 @@ export async function runInHome<T>(
 ): Promise<T> {
   const child = spawn(binary, args, {
     cwd: home,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, USER: os.userInfo().username },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, USER: userName() },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -76,5 +76,14 @@ export async function runInHome<T>(
   } finally {
     clearTimeout(stuck);
     child.stdin.end();
+  }
+}
+
+/** Dovecot's tools want a USER; an owner given by number (--owner 4242:4242) may have no passwd entry. */
+function userName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? '');
   }
 }

@@ -12,6 +12,7 @@ import type { SourceFolder } from '../source/imap.js';
 import { DOVECOT_IMAP } from '../maildir/box-tools.js';
 import { viewWithDovecotImap, type BoxFolderView } from './box-imap-runner.js';
 import { viewWithCourierImapd } from './courier-imapd-runner.js';
+import { readMarks, type FolderMark } from '../state/folder-marks.js';
 import type { SourceFolderRead } from './source-folders.js';
 
 /** What an IMAP client with offline state would find changed between the source and the box. */
@@ -62,6 +63,7 @@ export async function checkImapUids(
     context,
   );
   const readOf = new Map((await reading).map((r) => [r.folder.path, r.read]));
+  const marks = exact ? new Map<string, FolderMark>() : await readMarks(maildir, context);
   // A folder the server refuses to open is reported by the folder check; here it is left out.
   const folders = onBox.flatMap((f) => {
     const snapshot = readOf.get(f.path);
@@ -71,7 +73,9 @@ export async function checkImapUids(
     server,
     ranBy: `${server} ${binary}`,
     folders: folders.length,
-    differences: folders.flatMap((f) => compareFolder(f.snapshot, views.get(f.imapName), exact)),
+    differences: folders.flatMap((f) =>
+      compareFolder(f.snapshot, views.get(f.imapName), exact, marks.get(f.path)?.highestModseq),
+    ),
   };
 }
 
@@ -93,9 +97,16 @@ function boxFolderOf(
 /**
  * The differences in one folder, each line naming the folder and, where there is one, the UID.
  * Not `exact` (verify after the cutover): a message deleted here or a flag a user changed is
- * normal life, which the folder check counts; a UIDVALIDITY the box does not keep never is.
+ * normal life, which the folder check counts; a UIDVALIDITY the box does not keep never is, nor a
+ * HIGHESTMODSEQ below the one the last complete import of the folder saw (`importedModseq`, its
+ * mark): a change at the source since then is normal life too, which the next delta brings.
  */
-export function compareFolder(source: FolderFlags, box: BoxFolderView | undefined, exact = true): string[] {
+export function compareFolder(
+  source: FolderFlags,
+  box: BoxFolderView | undefined,
+  exact = true,
+  importedModseq?: string,
+): string[] {
   const name = source.path;
   if (!box || box.error !== undefined)
     return [`${name}: the box's IMAP server did not open it: ${box?.error ?? 'no answer'}`];
@@ -103,14 +114,15 @@ export function compareFolder(source: FolderFlags, box: BoxFolderView | undefine
     return [`${name}: UIDVALIDITY ${source.uidValidity} on the source, ${box.uidValidity ?? 'none'} on the box`];
   const out: string[] = [];
   // RFC 7162: never lower under one UIDVALIDITY (docs/imap-uids.md). Courier has no CONDSTORE: no value.
-  if (
-    source.highestModseq !== undefined &&
-    box.highestModseq !== undefined &&
-    box.highestModseq < BigInt(source.highestModseq)
-  )
-    out.push(
-      `${name}: HIGHESTMODSEQ ${source.highestModseq} on the source, ${box.highestModseq} on the box: CONDSTORE/QRESYNC clients miss changes made here`,
-    );
+  const now = source.highestModseq;
+  if (now !== undefined && box.highestModseq !== undefined) {
+    const sinceImport = !exact && importedModseq !== undefined && BigInt(importedModseq) < BigInt(now);
+    const floor = sinceImport ? `${importedModseq} on the source when imported` : `${now} on the source`;
+    if (box.highestModseq < BigInt(sinceImport ? (importedModseq as string) : now))
+      out.push(
+        `${name}: HIGHESTMODSEQ ${floor}, ${box.highestModseq} on the box: CONDSTORE/QRESYNC clients miss changes made here`,
+      );
+  }
   if (!exact) return out;
   for (const m of source.messages) {
     const flags = box.flagsByUid.get(m.uid);
