@@ -79,11 +79,18 @@ export async function runBatch(
         for (const kind of kinds) {
           const outcome = await runAccount(kind, account, shared, (k, job) => run(k, job, runWatch));
           result.outcomes.push(outcome);
-          result.interrupted = watch.stop.aborted;
+          // Partial: the stop cut a command short (its report says where, or it ended in an error
+          // once the stop was asked for) or kept one from running; a command that finished in the
+          // meantime is done.
+          result.interrupted ||=
+            'report' in outcome
+              ? outcome.report.kind === 'import' && outcome.report.stopped !== undefined
+              : watch.stop.aborted;
           watch.onOutcome(i, outcome);
           // A failed import (no report) leaves nothing to verify; a partial one still gets verified.
           if ('error' in outcome || watch.stop.aborted) break;
         }
+        if (result.outcomes.length < kinds.length && watch.stop.aborted) result.interrupted = true;
         running.delete(account.login);
       }
     } finally {

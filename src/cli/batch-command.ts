@@ -17,6 +17,7 @@ import type { QuotaReport } from '../report/types.js';
 import { accountsFromLines, accountsFromVpopmail, checkLoginFormat, type Account } from '../batch/accounts.js';
 import { runBatch, type AccountResult, type UserOutcome } from '../batch/lanes.js';
 import type { BatchOnlyArgs } from './option-definitions.js';
+import { onStopSignals, STOP_SIGNALS, type StopSignal } from '../jobs/exit-codes.js';
 import { sharedJobFromArgs, type SharedArgs } from './options.js';
 import { promptPassword } from './password-prompt.js';
 import { readUsersFile } from '../batch/users-file.js';
@@ -60,14 +61,14 @@ export async function batch(args: BatchArgs, io: BatchIo): Promise<number> {
   const view = new LiveView(args.quiet || args.json ? 'off' : process.stderr.isTTY ? 'tty' : 'lines', state);
   const logs = accounts.map((a) => log.accountLog(a.name));
   const stop = new AbortController();
-  const onSigint = () => {
-    if (stop.signal.aborted) process.exit(130);
+  let stoppedBy: StopSignal | undefined;
+  const offSignals = onStopSignals((signal) => {
+    stoppedBy = signal;
     view.note(
-      'batch: Ctrl-C: no new accounts start; running ones stop at their next safe point (Ctrl-C again: at once)',
+      `batch: ${signal}${signal === 'SIGINT' ? ' (Ctrl-C)' : ''}: no new accounts start; running ones stop at their next safe point (a second signal: at once)`,
     );
     stop.abort();
-  };
-  process.on('SIGINT', onSigint);
+  });
   view.start();
   let results: (AccountResult | undefined)[];
   try {
@@ -101,10 +102,13 @@ export async function batch(args: BatchArgs, io: BatchIo): Promise<number> {
       },
     );
   } finally {
-    process.off('SIGINT', onSigint);
     view.stop();
   }
-  return finish(args, log, accounts, results, (Date.now() - startedMs) / 1000);
+  try {
+    return finish(args, log, accounts, results, (Date.now() - startedMs) / 1000, stoppedBy);
+  } finally {
+    offSignals();
+  }
 }
 
 const none = { messages: 0, bytes: 0 };
@@ -173,13 +177,14 @@ function finish(
   accounts: readonly Account[],
   results: readonly (AccountResult | undefined)[],
   seconds: number,
+  stoppedBy: StopSignal | undefined,
 ): number {
   const rows = accounts.map((a, i) => summaryRow(a, results[i]));
   const totals = summaryTotals(rows, seconds);
-  const exitCode = batchExitCode(rows);
+  const exitCode = stoppedBy ? STOP_SIGNALS[stoppedBy] : batchExitCode(rows);
   const failed = accounts.filter((_, i) => needsAttention(rows[i] as (typeof rows)[number]));
   log.write('summary.txt', renderSummaryText(rows, totals));
-  const doc = { command: 'batch', exitCode, logDir: log.dir, totals, accounts: rows };
+  const doc = { command: 'batch', exitCode, stoppedBy: stoppedBy ?? null, logDir: log.dir, totals, accounts: rows };
   log.write('summary.json', `${JSON.stringify(doc, null, 2)}\n`);
   const failedFile = log.write('failed.txt', failed.map((a) => `${a.usersLine}\n`).join(''));
   const shown = firstTen(

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from '../errors.js';
-import { EXIT } from '../jobs/exit-codes.js';
+import { EXIT, interruptedText, STOP_SIGNALS, type StopSignal } from '../jobs/exit-codes.js';
 import {
   batchOptions,
   connectionOptions,
@@ -113,15 +113,17 @@ async function main(argv: string[]): Promise<number> {
   return code;
 }
 
-// Ctrl-C: say what happened and what it left. Every message is written to tmp/ first and linked
-// into place complete, so what is visible is whole; a re-run finishes without duplicates.
-// A batch stops its accounts at a safe point itself (cli/batch-command.ts); anything else ends here.
-process.once('SIGINT', () => {
-  if (process.listenerCount('SIGINT') > 0) return;
-  process.stderr.write(
-    'qmail-import: interrupted (SIGINT): stopped; messages already in the Maildir are complete, run the same command again to finish\n',
-  );
-  process.exit(EXIT.interrupted);
-});
+// Ctrl-C, a hangup, a TERM: say what happened and what it left. Every message is written to tmp/
+// first and linked into place complete, so what is visible is whole; a re-run finishes without
+// duplicates. An import or a batch stops at a safe point itself (jobs/exit-codes.ts, onStopSignals);
+// anything else (verify, check, a command still starting) ends here.
+for (const name of Object.keys(STOP_SIGNALS)) {
+  const signal = name as StopSignal;
+  process.on(signal, () => {
+    if (process.listenerCount(signal) > 1) return;
+    process.stderr.write(`qmail-import: ${interruptedText(signal)}\n`);
+    process.exit(STOP_SIGNALS[signal]);
+  });
+}
 
 process.exitCode = await main(hideBin(process.argv));

@@ -37,10 +37,17 @@ export interface FolderResult {
   status?: FolderStatus;
 }
 
+/** The folders' reports; after a stop, the folders not started; what bookkeeping failed. */
+export interface FoldersDone {
+  results: FolderResult[];
+  notStarted: string[];
+  bookkeepingErrors: string[];
+}
+
 /**
  * Every selectable folder but INBOX, each into its Maildir++ folder, then the subscriptions. A
- * folder that cannot be mapped or written gets its own error and the others go on; a lost
- * connection (SourceError) ends the user's import.
+ * folder that cannot be mapped or written gets its own error and the others go on; a stop signal
+ * ends the loop after its folder; a lost connection (SourceError) ends the user's import.
  */
 export async function importFolders(
   imap: ImapFlow,
@@ -48,7 +55,7 @@ export async function importFolders(
   run: RunState,
   runStartSec: number,
   listed: readonly SourceFolder[],
-): Promise<FolderResult[]> {
+): Promise<FoldersDone> {
   const context: ErrorContext = { user: job.user };
   const results: FolderResult[] = [];
   const folders = listed.filter((f) => {
@@ -59,7 +66,9 @@ export async function importFolders(
   });
   const dirs = new Map<string, string>();
   const subscribe: string[] = [];
-  for (const folder of folders) {
+  let next = 0;
+  while (next < folders.length && !results.at(-1)?.report.stopped) {
+    const folder = folders[next++] as SourceFolder;
     const mapping = maildirFolderFor(folder.parts, folderNameEncodingOf(job.imapServer));
     const failed = (error: string, dir?: string) =>
       results.push({ report: { ...emptyReport(folder.path), ...(dir ? { dir } : {}), error } });
@@ -91,12 +100,28 @@ export async function importFolders(
       results.push({ report: { ...report, ...renamed }, ...(folder.status ? { status: folder.status } : {}) });
       subscribeIfWanted();
     } catch (err) {
-      if (!(err instanceof FolderError) || err instanceof StopRequested) throw err;
+      if (!(err instanceof FolderError)) throw err;
       failed(err.detail, mapping.dir);
     }
   }
-  if (!job.dryRun) await addSubscriptions(job.maildir, subscribe, context);
-  return results;
+  const bookkeepingErrors = job.dryRun
+    ? []
+    : await bookkeeping('subscriptions', () => addSubscriptions(job.maildir, subscribe, context));
+  return { results, notStarted: folders.slice(next).map((f) => f.path), bookkeepingErrors };
+}
+
+/**
+ * A file besides the messages (marks, subscriptions) written after the mail: its failure is named
+ * in the report beside what was written, never instead of it (docs/faults.md).
+ */
+export async function bookkeeping(what: string, write: () => Promise<void>): Promise<string[]> {
+  try {
+    await write();
+    return [];
+  } catch (err) {
+    if (!(err instanceof FolderError)) throw err;
+    return [`${what} not written: ${err.detail}`];
+  }
 }
 
 function emptyReport(name: string): FolderReport {
@@ -146,23 +171,40 @@ async function importFolder(
     host: os.hostname(),
     maxSize: job.maxSize,
   });
-  let outcome: FolderOutcome | undefined;
-  if (run.journal) {
-    const session = await FolderWriteSession.begin(dir, job.maildir, plan, run.journal, context);
-    const progress = new Progress(`${job.user} ${folder.path}`, !job.quiet);
-    await session.during(() => copyFromImap(imap, session, plan.messages, snapshot.messages, progress, context));
-    outcome = await session.finish(job.deleteGone);
+  const base = { name: folder.path, dir: dirName, imapMessages: snapshot.messages.length };
+  let session: FolderWriteSession | undefined;
+  try {
+    let outcome: FolderOutcome | undefined;
+    if (run.journal) {
+      session = await FolderWriteSession.begin(dir, job.maildir, plan, run.journal, context);
+      const progress = new Progress(`${job.user} ${folder.path}`, !job.quiet);
+      const writing = session;
+      await session.during(() => copyFromImap(imap, writing, plan.messages, snapshot.messages, progress, context));
+      outcome = await session.finish(job.deleteGone);
+    }
+    // doveadm takes the name in UTF-8; its directory is the same one (Dovecot stores it in modified UTF-7).
+    const utf8 = maildirFolderFor(folder.parts, 'utf8');
+    const place = { dir, mailbox: utf8.ok ? utf8.virtualName : dirName.slice(1) };
+    const imapUids = outcome && (await keepImapUids(job, place, snapshot, plan, outcome, run.entries, context));
+    return {
+      ...base,
+      ...folderCounts(plan, outcome),
+      droppedFlags: countDropped(plan.messages),
+      ...(imapUids ? { imapUids } : {}),
+    };
+  } catch (err) {
+    if (!(err instanceof FolderError) || !session) throw err;
+    // Cut short (a full disk, a stop signal): the report counts what was written before.
+    return {
+      ...base,
+      ...folderCounts(plan, session.soFar),
+      droppedFlags: countDropped(plan.messages),
+      ...cutShort(err),
+    };
   }
-  // doveadm takes the name in UTF-8; its directory is the same one (Dovecot stores it in modified UTF-7).
-  const utf8 = maildirFolderFor(folder.parts, 'utf8');
-  const place = { dir, mailbox: utf8.ok ? utf8.virtualName : dirName.slice(1) };
-  const imapUids = outcome && (await keepImapUids(job, place, snapshot, plan, outcome, run.entries, context));
-  return {
-    name: folder.path,
-    dir: dirName,
-    imapMessages: snapshot.messages.length,
-    ...folderCounts(plan, outcome),
-    droppedFlags: countDropped(plan.messages),
-    ...(imapUids ? { imapUids } : {}),
-  };
+}
+
+/** The error of a folder whose import ended part-way, and whether a stop signal ended it. */
+export function cutShort(err: FolderError): { error: string; stopped?: true } {
+  return { error: err.detail, ...(err instanceof StopRequested ? { stopped: true as const } : {}) };
 }

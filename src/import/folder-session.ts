@@ -121,6 +121,11 @@ export class FolderWriteSession {
     }
   }
 
+  /** What was done so far: after a failure part-way, the report still counts what is on disk. */
+  get soFar(): FolderOutcome {
+    return this.outcome;
+  }
+
   /** A message that could not even be fetched: one report line, like a failed write. */
   fail(err: MessageError): void {
     this.outcome.errors.push(err.message);

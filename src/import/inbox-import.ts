@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { ImapFlow } from 'imapflow';
-import type { ErrorContext } from '../errors.js';
+import { FolderError, type ErrorContext } from '../errors.js';
 import { crlfExtra } from '../maildir/line-endings.js';
 import { uidlOfName } from '../maildir/pop3d-listing.js';
 import { existingByName, scanIfPresent, type ScannedEntry } from '../maildir/scan.js';
@@ -18,7 +18,7 @@ import { copyFromImap, copyFromPop3 } from './copy-messages.js';
 import { FolderWriteSession, type FolderOutcome } from './folder-session.js';
 import { keepImapUids } from './imap-uid-input.js';
 import { checkWrittenSizes, describeSizeMismatch } from './written-sizes.js';
-import type { RunState } from './folder-import.js';
+import { cutShort, type RunState } from './folder-import.js';
 import { matchInbox, type InboxMatch } from './inbox-evidence.js';
 import { credentialsOf, type UserJob } from '../user-job.js';
 
@@ -37,6 +37,9 @@ export async function importInbox(
   const scanned = (await scanIfPresent(job.maildir, context)) ?? [];
   const existing = existingByName(scanned);
   const history = folderHistory(run.entries, 'INBOX', snapshot.uidValidity, existing, run.skips);
+  // Set once the write session has begun: from then on the report counts what was written, even
+  // when the INBOX is cut short (a full disk, a stop signal).
+  let begun: { plan: InboxPlan; match?: InboxMatch; session: FolderWriteSession; retr: () => number } | undefined;
   const inPop3 = async (pop3?: Pop3Connection) => {
     const match = pop3 ? await matchInbox(job.uidl, snapshot, pop3, imap, history.recordOf, context) : undefined;
     const facts: FolderFacts = {
@@ -48,24 +51,34 @@ export async function importInbox(
     const plan = makePlan(snapshot, match, facts, scanned, runStartSec, job.maxSize);
     const session =
       run.journal && (await FolderWriteSession.begin(job.maildir, job.maildir, plan, run.journal, context));
+    const retr = () => pop3?.session.retrReads ?? 0;
+    if (session) begun = { plan, ...(match ? { match } : {}), session, retr };
     if (pop3 && session) await session.during(() => copyFromPop3(pop3, session, plan.messages));
-    return { plan, match, session, readWithRetr: pop3?.session.retrReads ?? 0 };
+    return { plan, match, session, readWithRetr: retr() };
   };
-  const { plan, match, session, readWithRetr } =
-    job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
-  let outcome: FolderOutcome | undefined;
-  if (session) {
-    const progress = new Progress(`${job.user} INBOX`, !job.quiet);
-    await session.during(() => copyFromImap(imap, session, plan.messages, snapshot.messages, progress, context));
-    outcome = await session.finish(job.deleteGone);
+  const report = (plan: InboxPlan, match: InboxMatch | undefined, outcome: FolderOutcome | undefined, retr: number) =>
+    inboxReport(job, plan, snapshot.messages.length, match?.pop3.length ?? 0, outcome, retr);
+  try {
+    const { plan, match, session, readWithRetr } =
+      job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
+    let outcome: FolderOutcome | undefined;
+    if (session) {
+      const progress = new Progress(`${job.user} INBOX`, !job.quiet);
+      await session.during(() => copyFromImap(imap, session, plan.messages, snapshot.messages, progress, context));
+      outcome = await session.finish(job.deleteGone);
+    }
+    const place = { dir: job.maildir, mailbox: 'INBOX' };
+    const imapUids = outcome && (await keepImapUids(job, place, snapshot, plan, outcome, run.entries, context));
+    const inbox = report(plan, match, outcome, readWithRetr);
+    // Each file named by a UIDL must have the size POP3 gives that UIDL: else it may be another message.
+    const sizeMismatches = checkWrittenSizes(plan.messages, match?.pop3 ?? [], outcome?.crlfSizes ?? new Map());
+    if (sizeMismatches.length > 0) inbox.sizeMismatches = sizeMismatches.map(describeSizeMismatch);
+    return { inbox: imapUids ? { ...inbox, imapUids } : inbox, plan };
+  } catch (err) {
+    if (!(err instanceof FolderError) || !begun) throw err;
+    const { plan, match, session, retr } = begun;
+    return { inbox: { ...report(plan, match, session.soFar, retr()), ...cutShort(err) }, plan };
   }
-  const place = { dir: job.maildir, mailbox: 'INBOX' };
-  const imapUids = outcome && (await keepImapUids(job, place, snapshot, plan, outcome, run.entries, context));
-  const inbox = inboxReport(job, plan, snapshot.messages.length, match?.pop3.length ?? 0, outcome, readWithRetr);
-  // Each file named by a UIDL must have the size POP3 gives that UIDL: else it may be another message.
-  const sizeMismatches = checkWrittenSizes(plan.messages, match?.pop3 ?? [], outcome?.crlfSizes ?? new Map());
-  if (sizeMismatches.length > 0) inbox.sizeMismatches = sizeMismatches.map(describeSizeMismatch);
-  return { inbox: imapUids ? { ...inbox, imapUids } : inbox, plan };
 }
 
 /** The report of an INBOX this run did not read: nothing written, nothing found. */

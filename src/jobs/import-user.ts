@@ -4,7 +4,6 @@ import { resolveImapServer } from '../maildir/imap-server.js';
 import { ensureMaildir, requireMaildir } from '../maildir/layout.js';
 import { clearOurTmp, lockMaildir } from '../maildir/lock.js';
 import { checkQuotaFile, readQuota } from '../maildir/quota.js';
-import { StopRequested } from '../report/progress.js';
 import {
   folderClean,
   inboxClean,
@@ -17,9 +16,9 @@ import { readMarks, unchangedSince, writeMarks, type FolderMark } from '../state
 import { withKeptKeywords } from '../report/dropped-flags.js';
 import { Journal, readJournal } from '../state/journal.js';
 import { closeImap, listFolders, openImap, type SourceFolder } from '../source/imap.js';
-import { importFolders, type FolderResult, type RunState } from '../import/folder-import.js';
+import { bookkeeping, importFolders, type FolderResult, type RunState } from '../import/folder-import.js';
 import { failedInbox, importInbox, unchangedInbox } from '../import/inbox-import.js';
-import { credentialsOf, type UserJob } from '../user-job.js';
+import { credentialsOf, folderWanted, outsideNamespaces, type UserJob } from '../user-job.js';
 
 /**
  * One user's import: look at the source (the folder list with each folder's STATUS first), then
@@ -71,13 +70,27 @@ async function importAll(imap: ImapFlow, job: UserJob, listed: SourceFolder[], r
       ? { inbox: unchangedInbox(job, inboxMark) }
       : await importInbox(imap, job, run, runStartSec).catch((err: unknown) => {
           // The INBOX alone cannot be done (POP3 refused after login, a full disk); other folders still can.
-          if (!(err instanceof FolderError) || err instanceof StopRequested) throw err;
+          if (!(err instanceof FolderError)) throw err;
           return { inbox: failedInbox(job, err.detail) };
         });
-  const folders = await importFolders(imap, job, run, runStartSec, listed);
-  if (run.journal)
-    await writeMarks(job.maildir, nextMarks(run.marks, inboxStatus, done.inbox, folders), { user: job.user });
+  // A stop in the INBOX starts no other folder.
+  const {
+    results: folders,
+    notStarted,
+    bookkeepingErrors,
+  } = done.inbox.stopped
+    ? { results: [], notStarted: otherFolders(job, listed), bookkeepingErrors: [] }
+    : await importFolders(imap, job, run, runStartSec, listed);
+  if (run.journal) {
+    const marks = nextMarks(run.marks, inboxStatus, done.inbox, folders);
+    bookkeepingErrors.push(
+      ...(await bookkeeping('qmail-import.marks (the next run reads every folder)', () =>
+        writeMarks(job.maildir, marks, { user: job.user }),
+      )),
+    );
+  }
   const reports = [done.inbox, ...folders.map((f) => f.report)];
+  const stoppedIn = done.inbox.stopped ? 'INBOX' : folders.find((f) => f.report.stopped)?.report.name;
   const tooBig = reports.flatMap((r) => r.overMaxSize);
   // A dry run wrote nothing: the quota as it would be after the planned writes.
   const planned = job.dryRun
@@ -97,7 +110,16 @@ async function importAll(imap: ImapFlow, job: UserJob, listed: SourceFolder[], r
       : {}),
     ...(quota ? { quota } : {}),
     ...(job.dryRun && 'plan' in done ? { plan: done.plan } : {}),
+    ...(stoppedIn ? { stopped: { folder: stoppedIn, notStarted } } : {}),
+    ...(bookkeepingErrors.length > 0 ? { bookkeepingErrors } : {}),
   };
+}
+
+/** The folders besides INBOX this run would read, by source name. */
+function otherFolders(job: UserJob, listed: readonly SourceFolder[]): string[] {
+  const wanted = (f: SourceFolder) =>
+    f.selectable && f.path.toUpperCase() !== 'INBOX' && folderWanted(job, f.path) && !outsideNamespaces(job, f);
+  return listed.filter(wanted).map((f) => f.path);
 }
 
 /** The Maildir's quota and whether its usage (plus what a dry run would add) is over it. */

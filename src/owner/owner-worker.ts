@@ -71,8 +71,9 @@ export class OwnerWorker {
       const stop = () => {
         if (this.child.connected) this.child.send({ stop: true } satisfies ParentMessage);
         // Stopping waits for the next message written; a job between messages (listing, matching,
-        // verify) writes nothing half, so after a grace period it is ended outright.
-        grace = setTimeout(() => this.child.kill('SIGTERM'), STOP_GRACE_MS).unref();
+        // verify) writes nothing half, so after a grace period it is ended outright (SIGKILL: its
+        // SIGTERM is a stop at the next safe point, like this message).
+        grace = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS).unref();
       };
       const done = () => {
         clearTimeout(grace);

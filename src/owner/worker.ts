@@ -12,8 +12,11 @@ import { errorToWire } from './worker-error.js';
 // The parent let go of it, or is gone (killed): stop, rather than write on with nobody to report
 // to. What was written is complete; a re-run finishes the rest.
 process.once('disconnect', () => process.exit(1));
-// Ctrl-C reaches the whole process group: the parent decides, and sends "stop" or goes.
+// Ctrl-C and a closing terminal reach the whole process group: the parent decides, and sends
+// "stop" or goes. A TERM to every process (a service manager's stop) is the parent's "stop" too.
 process.on('SIGINT', () => undefined);
+process.on('SIGHUP', () => undefined);
+process.on('SIGTERM', requestStop);
 
 let owner: Owner | undefined;
 process.on('message', (m: ParentMessage) => {
@@ -21,7 +24,8 @@ process.on('message', (m: ParentMessage) => {
   else void serve(m);
 });
 
-const send = (m: WorkerMessage) => process.send?.(m);
+// A parent gone meanwhile is not an error here: 'disconnect' above ends the worker.
+const send = (m: WorkerMessage) => process.send?.(m, undefined, undefined, () => undefined);
 
 async function serve(order: WorkerOrder): Promise<void> {
   if (owner === undefined) {

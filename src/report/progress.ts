@@ -47,8 +47,7 @@ export class Progress {
   ) {}
 
   update(done: number, total: number): void {
-    if (stopRequested)
-      throw new StopRequested(`stopped by request after ${done} of ${total} messages`, { user: this.label });
+    if (stopRequested) throw new StopRequested('stopped by request', { user: this.label });
     const now = Date.now();
     if (now - this.lastMs < (sink ? SINK_EVERY_MS : this.everyMs)) return;
     this.lastMs = now;

@@ -1,3 +1,4 @@
+import { begun, cutShortLines, folderErrorLine } from './cut-short-text.js';
 import { importImapUidLines, verifyImapUidLines } from './imap-uids-text.js';
 import { importLimitLines } from './limits-text.js';
 import { formatBytes, section } from './text-parts.js';
@@ -44,12 +45,14 @@ function importLines(r: ImportReport, shown: number): string[] {
   const written = r.dryRun ? i.toWrite : i.written;
   const reflagged = i.reflagged ? ` (${i.reflagged} with new flags)` : '';
   const renamed = i.history.movedByContent ? `, ${i.history.movedByContent} renamed from earlier files` : '';
-  if (i.error !== undefined) return [`${r.user}: INBOX not imported: ${i.error}`, ...folderLines(r, shown)];
+  if (i.error !== undefined && !begun(i))
+    return [folderErrorLine(r.user, 'INBOX', i), ...folderLines(r, shown), ...cutShortLines(r, shown)];
   const lines = [
     i.unchanged
       ? `${r.user}: INBOX unchanged since the last complete run (STATUS), ${i.imapMessages} messages there; ${uidls}`
       : `${r.user}: INBOX ${verb} ${written} of ${i.imapMessages} messages${renamed}, ${i.alreadyPresent} already there${reflagged}; ${uidls}${r.dryRun ? '; dry run, nothing written' : ''}`,
   ];
+  if (i.error !== undefined) lines.push(folderErrorLine(r.user, 'INBOX', i));
   if (i.sharedUidls > 0)
     lines.push(
       `${r.user}: ${i.sharedUidls} source messages share a UIDL with another: qmail-pop3d lists each name once, so POP3 clients see the others as new`,
@@ -101,6 +104,7 @@ function importLines(r: ImportReport, shown: number): string[] {
   lines.push(...folderLines(r, shown));
   lines.push(...importImapUidLines(r));
   lines.push(...importLimitLines(r, shown));
+  lines.push(...cutShortLines(r, shown));
   if (r.dryRun)
     lines.push(
       `${r.user}: plan: ${i.toWrite + r.folders.reduce((n, f) => n + f.toWrite, 0)} messages, ${formatBytes(planBytes(r))} to copy`,
@@ -132,7 +136,7 @@ function folderLines(r: ImportReport, shown: number): string[] {
     `${r.user}: ${r.folders.length} other folders${unchanged ? ` (${unchanged} unchanged since the last complete run)` : ''}: ${r.dryRun ? 'would import' : 'imported'} ${written} of ${sum((f) => f.imapMessages)} messages, ${sum((f) => f.alreadyPresent)} already there${reflagged ? ` (${reflagged} with new flags)` : ''}`,
   ];
   for (const f of r.folders) {
-    if (f.error !== undefined) lines.push(`${r.user}: folder ${JSON.stringify(f.name)} not imported: ${f.error}`);
+    if (f.error !== undefined) lines.push(folderErrorLine(r.user, f.name, f));
     else if (f.skipped !== undefined) lines.push(`${r.user}: folder ${JSON.stringify(f.name)}: ${f.skipped}`);
     else if (f.renamedFrom !== undefined)
       lines.push(

@@ -62,6 +62,11 @@ export interface ImportReport {
   quota?: QuotaReport;
   plan?: InboxPlan;
   resources?: Resources;
+  /** A stop signal ended the run in `folder` (at a safe point); the folders after it were not started. */
+  stopped?: { folder: string; notStarted: string[] };
+  /** Files besides the messages that could not be written (the marks, the subscriptions): each
+   *  error names its file; the counts above are still what is on disk. */
+  bookkeepingErrors?: string[];
 }
 
 /** What one user's INBOX import did. */
@@ -95,8 +100,10 @@ export interface InboxReport {
   errors: string[];
   /** Messages read over POP3 with RETR (TOP disagreed with LIST, or too big to check first): RETR may set \Seen at the source. */
   readWithRetr: number;
-  /** Why the INBOX was not imported at all (the other folders were). */
+  /** Why the INBOX was not imported, or not completely (the counts say what was written before). */
   error?: string;
+  /** The error is a stop signal's: the run ended here. */
+  stopped?: true;
   /** Files named by a UIDL whose CRLF size is not the source's POP3 LIST size for it. */
   sizeMismatches?: string[];
   /** Files we did not write that hold an incoming UIDL's name with other content: left alone. */
@@ -133,8 +140,10 @@ export interface FolderReport {
   overMaxSize: OverMaxSize[];
   /** The box's IMAP server's UID list for the folder (docs/imap-uids.md). */
   imapUids?: ImapUidOutcome;
-  /** Why the folder was not imported at all. */
+  /** Why the folder was not imported, or not completely (the counts say what was written before). */
   error?: string;
+  /** The error is a stop signal's: the run ended here. */
+  stopped?: true;
   /** Not read this run: STATUS matched what the last complete, clean run saw. */
   unchanged?: boolean;
   /** Why the folder was left out on purpose (not the user's own namespace). */
@@ -228,7 +237,10 @@ export function inboxClean(i: InboxReport): boolean {
 /** Whether the user's result is complete and consistent (exit 0) or needs attention (exit 1). */
 export function isClean(r: UserReport): boolean {
   if (r.kind === 'check') return true;
-  if (r.kind === 'import') return inboxClean(r.inbox) && r.folders.every(folderClean);
+  if (r.kind === 'import')
+    return (
+      inboxClean(r.inbox) && r.folders.every(folderClean) && !r.stopped && (r.bookkeepingErrors ?? []).length === 0
+    );
   const d = r.diff;
   const problems = [
     d.sharedUidl,
