@@ -185,7 +185,10 @@ async function importFolder(
       await session.during(() => copyFromImap(imap, writing, plan.messages, snapshot.messages, progress, context));
       outcome = await session.finish(job.deleteGone);
     }
-    const imapUids = outcome && (await keepImapUids(job, dir, snapshot, plan, run.entries, context));
+    // doveadm takes the name in UTF-8; its directory is the same one (Dovecot stores it in modified UTF-7).
+    const utf8 = maildirFolderFor(folder.parts, 'utf8');
+    const place = { dir, mailbox: utf8.ok ? utf8.virtualName : dirName.slice(1) };
+    const imapUids = outcome && (await keepImapUids(job, place, snapshot, plan, outcome, run.entries, context));
     return {
       ...base,
       ...folderCounts(plan, outcome),

@@ -1,7 +1,9 @@
 import type { ErrorContext } from '../errors.js';
+import { NO_CONDSTORE, raiseDovecotModseq } from '../maildir/dovecot-modseq.js';
 import { writeImapUidState, type ImapUidOutcome, type ImapUidState } from '../maildir/imap-uid-state.js';
 import type { FolderPlan } from '../plan/folder.js';
 import type { PlannedMessage } from '../plan/message.js';
+import type { FolderOutcome } from './folder-session.js';
 import type { UserJob } from '../user-job.js';
 import type { FolderSnapshot } from '../source/imap.js';
 import type { JournalEntry } from '../state/journal.js';
@@ -35,15 +37,34 @@ export function imapUidStateOf(
   };
 }
 
-/** After a folder's write session finished: the box's IMAP server's UID list (docs/imap-uids.md). */
-export function keepImapUids(
+/** Where a folder is on the box: its directory, and its name as Dovecot's doveadm takes it. */
+export interface BoxPlace {
+  dir: string;
+  mailbox: string;
+}
+
+/**
+ * After a folder's write session finished: the box's IMAP server's UID list, then Dovecot's
+ * HIGHESTMODSEQ floor (docs/imap-uids.md). A folder with messages that failed keeps its list as it
+ * was: advanced now, the list's next UID would pass them, and the run that writes them could no
+ * longer list them under their source UIDs. Undefined: nothing written.
+ */
+export async function keepImapUids(
   job: UserJob,
-  folderDir: string,
+  place: BoxPlace,
   snapshot: FolderSnapshot,
   plan: FolderPlan,
+  outcome: FolderOutcome,
   entries: readonly JournalEntry[],
   context: ErrorContext,
 ): Promise<ImapUidOutcome | undefined> {
+  if (outcome.errors.length > 0) return undefined;
   const state = imapUidStateOf(entries, plan.folder, snapshot, plan.messages);
-  return writeImapUidState(job.maildir, folderDir, job.imapServer, state, context);
+  const uids = await writeImapUidState(job.maildir, place.dir, job.imapServer, state, context);
+  if (uids?.server !== 'dovecot') return uids;
+  const modseq =
+    snapshot.highestModseq === undefined
+      ? { notKept: NO_CONDSTORE }
+      : await raiseDovecotModseq(job.maildir, place.mailbox, snapshot.highestModseq, context);
+  return { ...uids, modseq };
 }

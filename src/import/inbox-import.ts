@@ -69,7 +69,8 @@ export async function importInbox(
       await session.during(() => copyFromImap(imap, session, plan.messages, snapshot.messages, progress, context));
       outcome = await session.finish(job.deleteGone);
     }
-    const imapUids = session && (await keepImapUids(job, job.maildir, snapshot, plan, run.entries, context));
+    const place = { dir: job.maildir, mailbox: 'INBOX' };
+    const imapUids = outcome && (await keepImapUids(job, place, snapshot, plan, outcome, run.entries, context));
     const inbox = report(plan, match, outcome, readWithRetr);
     // Each file named by a UIDL must have the size POP3 gives that UIDL: else it may be another message.
     const sizeMismatches = checkWrittenSizes(plan.messages, match?.pop3 ?? [], outcome?.crlfSizes ?? new Map());

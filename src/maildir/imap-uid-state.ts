@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fsCall, type ErrorContext } from '../errors.js';
 import { courierLocked, readCourierUiddb, writeCourierUiddb } from './courier-uiddb.js';
 import { dovecotKeywordLetters, readDovecotKeywords, writeDovecotKeywords } from './dovecot-keywords.js';
+import type { ModseqOutcome } from './dovecot-modseq.js';
 import { dovecotLocked, newDovecotGuid, readDovecotUidlist, writeDovecotUidlist } from './dovecot-uidlist.js';
 import { resolveImapServer, type ImapServer, type ImapServerChoice } from './imap-server.js';
 import { uidlOfName } from './pop3d-listing.js';
@@ -19,6 +20,8 @@ export interface ImapUidOutcome extends Omit<UidListDecision, 'write'> {
   /** Dovecot: messages that got their source keywords as letters; keywords past Dovecot's 26. */
   keywordsSet: number;
   keywordsDropped: string[];
+  /** Dovecot: the folder's HIGHESTMODSEQ raised to the source's, or why not (src/maildir/dovecot-modseq.ts). */
+  modseq?: ModseqOutcome;
 }
 
 /**

@@ -216,7 +216,12 @@ export function folderDiffers(f: FolderCheck): boolean {
 
 /** A folder imported completely, with nothing to report. */
 export function folderClean(f: FolderReport): boolean {
-  return f.error === undefined && f.errors.length === 0;
+  return f.error === undefined && f.errors.length === 0 && !modseqFailed(f.imapUids);
+}
+
+/** doveadm failed to raise the folder's HIGHESTMODSEQ: the run must do it again (docs/imap-uids.md). */
+function modseqFailed(uids: ImapUidOutcome | undefined): boolean {
+  return uids?.modseq !== undefined && 'error' in uids.modseq;
 }
 
 /** The INBOX imported completely, every UIDL kept, nothing to report. */
@@ -225,6 +230,7 @@ export function inboxClean(i: InboxReport): boolean {
     i.error === undefined &&
     (i.sizeMismatches ?? []).length === 0 &&
     i.errors.length === 0 &&
+    !modseqFailed(i.imapUids) &&
     i.conflicts.length === 0 &&
     i.outOfOrder.length === 0 &&
     i.downloadAgain.length === 0 &&
