@@ -19,7 +19,7 @@ import { readFolderSnapshot, type SourceFolder } from '../source/imap.js';
 import { unchangedSince, type FolderMark, type FolderStatus } from '../state/folder-marks.js';
 import { copyFromImap } from './copy-messages.js';
 import { FolderWriteSession, type FolderOutcome } from './folder-session.js';
-import { keepImapUids } from './imap-uid-input.js';
+import { boxFolderOf, keepImapUids } from './imap-uid-input.js';
 import { folderWanted, outsideNamespaces, type UserJob } from '../user-job.js';
 
 /** What the Maildir's own records held at the start of the run, and the journal's writer (none in a dry run). */
@@ -165,6 +165,7 @@ async function importFolder(
     uidValidity: snapshot.uidValidity,
     existing,
     history: folderHistory(run.entries, folder.path, snapshot.uidValidity, existing, run.skips),
+    box: await boxFolderOf(job, dir, context),
   };
   const plan = planFolder({
     folder: folder.path,
@@ -174,7 +175,12 @@ async function importFolder(
     host: os.hostname(),
     maxSize: job.maxSize,
   });
-  const base = { name: folder.path, dir: dirName, imapMessages: snapshot.messages.length };
+  const base = {
+    name: folder.path,
+    dir: dirName,
+    imapMessages: snapshot.messages.length,
+    ...(job.dryRun ? { plan } : {}),
+  };
   let session: FolderWriteSession | undefined;
   try {
     let outcome: FolderOutcome | undefined;

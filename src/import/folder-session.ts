@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fsCall, MessageError, syscallText, type ErrorContext } from '../errors.js';
 import { deliver, type MessageSource } from '../maildir/deliver.js';
 import { JOURNAL_BATCH } from '../limits.js';
+import { saveDovecotKeywords } from '../maildir/dovecot-keywords.js';
 import { fsyncDir } from '../maildir/layout.js';
 import { recordQuotaUse } from '../maildir/quota.js';
 import { hashFile } from '../maildir/hash-file.js';
@@ -41,7 +42,7 @@ export interface FolderOutcome {
  */
 export class FolderWriteSession {
   /** Our earlier files by content hash, each taken at most once (copies are messages too). */
-  private readonly pool = new Map<string, { rel: string; record: JournalEntry }[]>();
+  private readonly pool = new Map<string, { rel: string; record: JournalEntry; heldBack?: true }[]>();
   private readonly changedDirs = new Set<'new' | 'cur'>();
   /** Journal lines of messages linked since the directories were last fsynced. */
   private readonly pending: JournalEntry[] = [];
@@ -80,11 +81,12 @@ export class FolderWriteSession {
     context: ErrorContext,
   ): Promise<FolderWriteSession> {
     const session = new FolderWriteSession(dir, maildir, plan, journal, context);
+    if (plan.dovecotKeywords) await saveDovecotKeywords(dir, plan.dovecotKeywords, context);
     for (const e of plan.earlier) {
       let rel = `${e.dir}/${e.file}`;
       if (e.parkAs !== undefined) rel = await session.park(rel, e.parkAs, e.record);
       const copies = session.pool.get(e.record.sha256) ?? [];
-      copies.push({ rel, record: e.record });
+      copies.push({ rel, record: e.record, ...(e.heldBack ? { heldBack: e.heldBack } : {}) });
       session.pool.set(e.record.sha256, copies);
     }
     return session;
@@ -140,10 +142,7 @@ export class FolderWriteSession {
     for (const m of this.plan.messages) if (m.action === 'reflag' && m.from) await this.reflag(m, m.from);
     for (const m of this.plan.messages)
       if (m.unrecorded) await (m.action === 'too-big' ? this.recordSkip(m) : this.adopt(m));
-    // A message held back by --max-size was never read, so no earlier file could be matched to it
-    // by content: one of its size may be that very message, and is neither gone nor deleted.
-    const heldBack = new Set(this.plan.messages.filter((m) => m.action === 'too-big').map((m) => m.size));
-    const gone = [...this.pool.values()].flat().filter((g) => !heldBack.has(g.record.size ?? -1));
+    const gone = [...this.pool.values()].flat().filter((g) => !g.heldBack);
     this.outcome.goneFromSource = gone.map((g) => g.rel);
     if (deleteGone) {
       for (const g of gone) await this.remove(g.rel);

@@ -1,4 +1,7 @@
 import type { ErrorContext } from '../errors.js';
+import { readDovecotKeywords } from '../maildir/dovecot-keywords.js';
+import { resolveImapServer } from '../maildir/imap-server.js';
+import type { BoxFolder } from '../plan/box-naming.js';
 import { NO_CONDSTORE, raiseDovecotModseq } from '../maildir/dovecot-modseq.js';
 import { writeImapUidState, type ImapUidOutcome, type ImapUidState } from '../maildir/imap-uid-state.js';
 import type { FolderPlan } from '../plan/folder.js';
@@ -7,6 +10,17 @@ import type { FolderOutcome } from './folder-session.js';
 import type { UserJob } from '../user-job.js';
 import type { FolderSnapshot } from '../source/imap.js';
 import type { JournalEntry } from '../state/journal.js';
+
+/**
+ * The box's naming rules for one folder, which the plan puts into every name (src/plan/box-naming.ts):
+ * for Dovecot, with the folder's keyword file as it is now.
+ */
+export async function boxFolderOf(job: UserJob, dir: string, context: ErrorContext): Promise<BoxFolder | undefined> {
+  const server = resolveImapServer(job.imapServer, job.maildir).server;
+  if (server === 'courier') return { server };
+  if (server === 'dovecot') return { server, keywords: await readDovecotKeywords(dir, context) };
+  return undefined;
+}
 
 /**
  * One folder's input to the box's UID list: the source's UIDVALIDITY and UIDNEXT, and every
@@ -20,7 +34,6 @@ export function imapUidStateOf(
   snapshot: FolderSnapshot,
   planned: readonly PlannedMessage[],
 ): ImapUidState {
-  const keywords = new Map(snapshot.messages.map((m) => [m.uid, m.flags.filter((f) => !f.startsWith('\\'))]));
   const mine = entries.filter((e) => e.folder === folder && e.uid !== undefined);
   const byName = new Map<string, number>();
   for (const e of mine) if (e.uidValidity === snapshot.uidValidity) byName.set(e.name, e.uid as number);
@@ -30,7 +43,7 @@ export function imapUidStateOf(
   return {
     uidValidity: snapshot.uidValidity,
     uidNext: snapshot.uidNext,
-    messages: [...byName].map(([name, uid]) => ({ uid, name, keywords: keywords.get(uid) ?? [] })),
+    messages: [...byName].map(([name, uid]) => ({ uid, name })),
     earlier: mine
       .filter((e) => e.uidValidity !== snapshot.uidValidity)
       .map((e) => ({ uidValidity: e.uidValidity, uid: e.uid as number, name: e.name })),

@@ -17,7 +17,7 @@ import { readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
 import { withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
 import { copyFromImap, copyFromPop3 } from './copy-messages.js';
 import { FolderWriteSession, type FolderOutcome } from './folder-session.js';
-import { keepImapUids } from './imap-uid-input.js';
+import { boxFolderOf, keepImapUids } from './imap-uid-input.js';
 import { checkWrittenSizes, describeSizeMismatch } from './written-sizes.js';
 import { cutShort, endsFolder, type RunState } from './folder-import.js';
 import { matchInbox, type InboxMatch } from './inbox-evidence.js';
@@ -49,6 +49,7 @@ export async function importInbox(
       existing,
       history,
       foreignCrlfSize: await foreignCrlfSizes(job.maildir, scanned, match, history.recordOf, context),
+      box: await boxFolderOf(job, job.maildir, context),
     };
     const plan = makePlan(snapshot, match, facts, scanned, runStartSec, job.maxSize);
     const session =

@@ -36,8 +36,6 @@ export function importImapUidLines(r: ImportReport): string[] {
       );
     if (uids.leftForServer > 0)
       lines.push(`${where}: ${uids.leftForServer} messages without a source UID here, left for the server to number`);
-    if (uids.keywordsDropped.length > 0)
-      lines.push(`${where}: keywords past Dovecot's 26 a folder, left out: ${uids.keywordsDropped.join(', ')}`);
   }
   return lines;
 }

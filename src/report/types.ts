@@ -1,6 +1,7 @@
 import type { ImapServer } from '../maildir/imap-server.js';
 import type { ImapUidOutcome } from '../maildir/imap-uid-state.js';
 import type { QuotaUse } from '../maildir/quota.js';
+import type { FolderPlan } from '../plan/folder.js';
 import type { InboxPlan } from '../plan/inbox.js';
 import type { UidlMode } from '../uidl/mode.js';
 import type { UnmatchedPop3 } from '../uidl/match.js';
@@ -128,6 +129,8 @@ export interface FolderReport {
   dir?: string;
   /** Set when a "." in the name had to become "_": the name as the source had it. */
   renamedFrom?: string;
+  /** --dry-run: the folder's plan, every message with its final name. */
+  plan?: FolderPlan;
   imapMessages: number;
   toWrite: number;
   written: number;

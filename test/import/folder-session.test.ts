@@ -58,10 +58,16 @@ const record = (name: string, uid: number, content: string): JournalEntry => ({
   size: content.length,
 });
 /** An earlier file of ours, on disk and as the plan lists it. */
-const earlier = (rel: string, uid: number, content: string, parkAs?: string): EarlierFile => {
+const earlier = (rel: string, uid: number, content: string, parkAs?: string, heldBack?: true): EarlierFile => {
   put(rel, content);
   const [dir, file] = rel.split('/') as ['new' | 'cur', string];
-  return { dir, file, record: record(file.split(':')[0]!, uid, content), ...(parkAs ? { parkAs } : {}) };
+  return {
+    dir,
+    file,
+    record: record(file.split(':')[0]!, uid, content),
+    ...(parkAs ? { parkAs } : {}),
+    ...(heldBack ? { heldBack } : {}),
+  };
 };
 const plan = (messages: PlannedMessage[], earlierFiles: EarlierFile[] = []): FolderPlan => ({
   folder: 'Archive',
@@ -174,9 +180,11 @@ describe('FolderWriteSession', () => {
     expect([ls('new'), ls('cur')]).toEqual([[], []]);
   });
 
-  it('keeps an earlier file that may be a message held back by --max-size: not gone, not deleted', async () => {
+  it('keeps an earlier file the plan says may be a message held back by --max-size: not gone, not deleted', async () => {
     const held = message(11, { action: 'too-big', size: 13 });
-    const outcome = await (await begin(plan([held], [earlier('new/h', 10, 'Subject: hh\n\n')]))).finish(true);
+    const outcome = await (
+      await begin(plan([held], [earlier('new/h', 10, 'Subject: hh\n\n', undefined, true)]))
+    ).finish(true);
     expect(outcome.goneFromSource).toEqual([]);
     expect(ls('new')).toEqual(['h']);
   });
