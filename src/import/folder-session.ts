@@ -79,10 +79,12 @@ export class FolderWriteSession {
     const session = new FolderWriteSession(dir, maildir, plan, journal, context);
     for (const e of plan.earlier) {
       let rel = `${e.dir}/${e.file}`;
-      if (e.parkAs !== undefined) rel = await session.park(rel, e.parkAs, e.record);
-      const copies = session.pool.get(e.record.sha256) ?? [];
-      copies.push({ rel, record: e.record });
-      session.pool.set(e.record.sha256, copies);
+      // A journal line without a hash (docs/journal.md) has the file read; one gone meanwhile is nothing to reuse.
+      const sha256 = e.record.sha256 ?? (await session.hashOf(rel));
+      if (sha256 === undefined) continue;
+      const record = { ...e.record, sha256 };
+      if (e.parkAs !== undefined) rel = await session.park(rel, e.parkAs, record);
+      (session.pool.get(sha256) ?? session.pool.set(sha256, []).get(sha256)!).push({ rel, record });
     }
     return session;
   }
@@ -252,11 +254,15 @@ export class FolderWriteSession {
 
   /** A file that is the message but has no journal line gets one, with the hash of what it holds. */
   private async adopt(m: PlannedMessage): Promise<void> {
-    const file = path.join(this.dir, m.dir, m.file);
-    // Gone meanwhile: nothing to record.
-    const sha256 = await fsCall(() => hashFile(file), 'read', file, this.context, { expected: { ENOENT: undefined } });
+    const sha256 = await this.hashOf(`${m.dir}/${m.file}`);
     if (sha256 !== undefined)
       this.pending.push(this.entry({ uid: m.uid, uidl: m.uidl, name: m.name, sha256, size: m.size }));
+  }
+
+  /** The hash of a file of ours in this folder; undefined when it is gone (a POP3 client deleted it meanwhile). */
+  private hashOf(rel: string): Promise<string | undefined> {
+    const file = path.join(this.dir, rel);
+    return fsCall(() => hashFile(file), 'read', file, this.context, { expected: { ENOENT: undefined } });
   }
 
   /** A message above --max-size: the journal says so once (docs/journal.md); no file, nothing to fsync. */

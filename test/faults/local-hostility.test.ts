@@ -190,6 +190,55 @@ describe('corrupt bookkeeping', () => {
     expect(fs.existsSync(path.join(b.maildir, newest!.path))).toBe(false);
   });
 
+  /** An account imported once, its journal's lines, and the INBOX file each line names. */
+  async function importedJournal(count: number, seed: number) {
+    const b = await makeAccount(sharedSource(), sampleMessages({ count, seed }));
+    expect((await runCli(['import', ...b.args])).code).toBe(0);
+    const journal = path.join(b.maildir, 'qmail-import.journal');
+    const lines = fs.readFileSync(journal, 'utf8').trimEnd().split('\n');
+    const inbox = snapshotAllFolders(b.maildir).INBOX!;
+    const fileOf = (line: string) => inbox.find((f) => f.path.slice(4).split(':')[0] === JSON.parse(line).name)!.path;
+    return { b, journal, lines, fileOf };
+  }
+
+  it('a 64 MiB journal line: skipped with a warning as it is read, the lines after it keep their meaning', async () => {
+    const { b, journal, lines, fileOf } = await importedJournal(3, 320);
+    // Read with a cost that grows with the square of the line's length, this one takes minutes.
+    fs.writeFileSync(
+      journal,
+      Buffer.concat([Buffer.alloc(64 * 1024 * 1024, 'x'), Buffer.from(`\n${lines.join('\n')}\n`)]),
+    );
+    fs.unlinkSync(path.join(b.maildir, fileOf(lines[1]!)));
+    const before = snapshotAllFolders(b.maildir);
+    const again = await runCli(['import', ...b.args, '--json', '--full'], {}, { timeoutMs: HANG_MS });
+    expect(again.hung).toBeUndefined();
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('qmail-import.journal line 1 is longer than 65536 bytes; skipped');
+    expect(again.stderr).not.toContain('line 2');
+    expect(JSON.parse(again.stdout).users[0].inbox.history.keptDeleted).toBe(1);
+    expect(snapshotAllFolders(b.maildir)).toEqual(before);
+  });
+
+  it('journal lines in every shape ever read (no size, no sha256, a numeric uidValidity): deleted mail stays deleted', async () => {
+    const { b, journal, lines, fileOf } = await importedJournal(6, 330);
+    const shapes = [
+      // The first version's line: no size, no stored.
+      ({ size, stored, ...e }: Record<string, unknown>) => e,
+      ({ sha256, ...e }: Record<string, unknown>) => e,
+      (e: Record<string, unknown>) => ({ ...e, uidValidity: Number(e.uidValidity) }),
+    ];
+    const old = lines.map((l, i) => JSON.stringify(shapes[i % shapes.length]!(JSON.parse(l))));
+    fs.writeFileSync(journal, `${old.join('\n')}\n`);
+    // One message of each shape deleted here, one of each still here.
+    for (const l of lines.slice(0, shapes.length)) fs.unlinkSync(path.join(b.maildir, fileOf(l)));
+    const before = snapshotAllFolders(b.maildir);
+    const again = await runCli(['import', ...b.args, '--json', '--full']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).users[0].inbox.history.keptDeleted).toBe(shapes.length);
+    expect(snapshotAllFolders(b.maildir)).toEqual(before);
+    expect(again.stderr).not.toContain('not a journal entry');
+  });
+
   it('a lock file of garbage is only information: the run goes on and removes it', async () => {
     const maildir = freshMaildir();
     fs.writeFileSync(path.join(maildir, 'qmail-import.lock'), Buffer.from([0, 255, 10, 32, 1]));
