@@ -47,6 +47,10 @@ export const TOP_EXTRA_MAX_BYTES = 64 * 1024;
 /** UIDs per pipelined IMAP body fetch: enough to hide round trips, few enough to keep commands short. */
 export const FETCH_RANGE_UIDS = 500;
 
+/** Bytes per pipelined IMAP body fetch: a range's bodies that may hide a NUL byte are held until
+ *  BINARY answers for them (src/source/imap-bodies.ts), so a range's size bounds that memory. */
+export const FETCH_RANGE_BYTES = 32 * 1024 * 1024;
+
 /** Message writes in flight at once: fsync is the cost, and it overlaps well across files. */
 export const WRITE_CONCURRENCY = 32;
 

@@ -20,6 +20,8 @@ export interface FolderOutcome {
   reflagged: number;
   /** One line per message that could not be written or renamed. */
   errors: string[];
+  /** One line per message written whose bytes may not be the stored ones (src/source/imap-bodies.ts). */
+  notExact: string[];
   /** Earlier files of ours no source message is any more (dir/file). */
   goneFromSource: string[];
   /** --delete: those files were removed. */
@@ -50,6 +52,7 @@ export class FolderWriteSession {
     renamedByContent: 0,
     reflagged: 0,
     errors: [],
+    notExact: [],
     goneFromSource: [],
     goneDeleted: false,
     crlfSizes: new Map(),
@@ -128,9 +131,10 @@ export class FolderWriteSession {
     return this.outcome;
   }
 
-  /** A message that could not even be fetched: one report line, like a failed write. */
-  fail(err: MessageError): void {
-    this.outcome.errors.push(err.message);
+  /** One report line: a message that could not even be fetched (`errors`, like a failed write),
+   *  or one written from bytes that may not be the stored ones (`notExact`). */
+  note(kind: 'errors' | 'notExact', line: string): void {
+    this.outcome[kind].push(line);
   }
 
   /** After every message was written: flags, what the source no longer has, durability. */

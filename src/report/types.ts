@@ -98,7 +98,9 @@ export interface InboxReport {
   reflagged: number;
   /** One line per message that could not be written. */
   errors: string[];
-  /** Messages read over POP3 with RETR (TOP disagreed with LIST, or too big to check first): RETR may set \Seen at the source. */
+  /** One line per message written whose NUL bytes, if the source has any, may be 0x80 here. */
+  notExact?: string[];
+  /** Messages read over POP3 with RETR (TOP disagreed with LIST, or too big to check first), each followed by RSET. */
   readWithRetr: number;
   /** Why the INBOX was not imported, or not completely (the counts say what was written before). */
   error?: string;
@@ -135,6 +137,8 @@ export interface FolderReport {
   reflagged: number;
   droppedFlags: Record<string, number>;
   errors: string[];
+  /** One line per message written whose NUL bytes, if the source has any, may be 0x80 here. */
+  notExact?: string[];
   history?: HistoryReport;
   /** Messages above --max-size: not written, reported; a run without it copies them. */
   overMaxSize: OverMaxSize[];

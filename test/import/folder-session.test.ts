@@ -187,7 +187,7 @@ describe('FolderWriteSession', () => {
     const session = await begin(plan(messages));
     await session.write(messages[0]!, body('Subject: one\n\n'));
     await session.write(messages[1]!, body('Subject: two\n\n'));
-    session.fail(new MessageError('fetch failed', { ...CONTEXT, uid: 3 }));
+    session.note('errors', new MessageError('fetch failed', { ...CONTEXT, uid: 3 }).message);
     const outcome = await session.finish(false);
 
     expect(outcome.errors).toHaveLength(2);

@@ -12,6 +12,10 @@ export interface Pop3Quirks {
   rewrite?: (command: string, lines: string[]) => string[];
   /** After a successful PASS, every command but QUIT gets this -ERR text. */
   errAfterLogin?: string;
+  /** Called once PASS is accepted: the session now holds the mailbox. */
+  loggedIn?: () => void;
+  /** QUIT is passed on only once this settles: the session holds the mailbox until then. */
+  holdQuit?: Promise<void>;
 }
 
 export interface Proxy {
@@ -43,12 +47,16 @@ export async function startPop3Proxy(upstreamPort: number, quirks: Pop3Quirks): 
           client.write(`-ERR ${quirks.errAfterLogin}\r\n`);
           continue;
         }
+        if (verb.toUpperCase() === 'QUIT') await quirks.holdQuit;
         const toServer = (n: string) => String(quirks.order?.[Number(n) - 1] ?? n);
         server.write(
           `${[verb, ...(args.length && /^\d+$/.test(args[0]!) ? [toServer(args[0]!), ...args.slice(1)] : args)].join(' ')}\r\n`,
         );
         const status = (await fromServer.next()) ?? '';
-        if (verb.toUpperCase() === 'PASS' && status.startsWith('+OK')) loggedIn = true;
+        if (verb.toUpperCase() === 'PASS' && status.startsWith('+OK')) {
+          loggedIn = true;
+          quirks.loggedIn?.();
+        }
         const multi = status.startsWith('+OK') && MULTILINE.test(verb) && !(/^(UIDL|LIST)$/i.test(verb) && args.length);
         let lines: string[] = [];
         if (multi)
@@ -64,15 +72,30 @@ export async function startPop3Proxy(upstreamPort: number, quirks: Pop3Quirks): 
   });
 }
 
-/** Relays IMAP as a byte stream, with `rewrite` applied to what the server sends (small answers: LIST). */
-export async function startImapProxy(upstreamPort: number, rewrite: (text: string) => string): Promise<Proxy> {
+/**
+ * Relays IMAP as a byte stream, with `rewrite` applied to what the server sends (small answers:
+ * LIST). `holdExamine`: a client write holding EXAMINE is passed on only once it settles (the
+ * client's later writes wait behind it).
+ */
+export async function startImapProxy(
+  upstreamPort: number,
+  rewrite: (text: string) => string,
+  holdExamine?: Promise<void>,
+): Promise<Proxy> {
   return listen((client) => {
     const server = net.connect(upstreamPort, '127.0.0.1');
     const close = () => {
       client.destroy();
       server.destroy();
     };
-    client.on('error', close).on('close', close).pipe(server);
+    let relayed = Promise.resolve();
+    client.on('error', close).on('close', close);
+    client.on('data', (d: Buffer) => {
+      relayed = relayed.then(async () => {
+        if (/ EXAMINE /i.test(d.toString('latin1'))) await holdExamine;
+        server.write(d);
+      });
+    });
     server.on('error', close).on('close', close);
     server.on('data', (d: Buffer) => client.write(Buffer.from(rewrite(d.toString('latin1')), 'latin1')));
   });
