@@ -5,7 +5,7 @@ import { deliver, type MessageSource } from '../maildir/deliver.js';
 import { JOURNAL_BATCH } from '../limits.js';
 import { fsyncDir } from '../maildir/layout.js';
 import { recordQuotaUse } from '../maildir/quota.js';
-import { hashFile } from '../maildir/hash-file.js';
+import { hashOurFile } from '../maildir/hash-file.js';
 import type { FolderPlan } from '../plan/folder.js';
 import type { PlannedMessage } from '../plan/message.js';
 import type { Journal, JournalEntry } from '../state/journal.js';
@@ -83,7 +83,7 @@ export class FolderWriteSession {
     for (const e of plan.earlier) {
       let rel = `${e.dir}/${e.file}`;
       // A journal line without a hash (docs/journal.md) has the file read; one gone meanwhile is nothing to reuse.
-      const sha256 = e.record.sha256 ?? (await session.hashOf(rel));
+      const sha256 = e.record.sha256 ?? (await hashOurFile(path.join(dir, rel), context));
       if (sha256 === undefined) continue;
       const record = { ...e.record, sha256 };
       if (e.parkAs !== undefined) rel = await session.park(rel, e.parkAs, record);
@@ -258,15 +258,9 @@ export class FolderWriteSession {
 
   /** A file that is the message but has no journal line gets one, with the hash of what it holds. */
   private async adopt(m: PlannedMessage): Promise<void> {
-    const sha256 = await this.hashOf(`${m.dir}/${m.file}`);
+    const sha256 = await hashOurFile(path.join(this.dir, m.dir, m.file), this.context);
     if (sha256 !== undefined)
       this.pending.push(this.entry({ uid: m.uid, uidl: m.uidl, name: m.name, sha256, size: m.size }));
-  }
-
-  /** The hash of a file of ours in this folder; undefined when it is gone (a POP3 client deleted it meanwhile). */
-  private hashOf(rel: string): Promise<string | undefined> {
-    const file = path.join(this.dir, rel);
-    return fsCall(() => hashFile(file), 'read', file, this.context, { expected: { ENOENT: undefined } });
   }
 
   /** A message above --max-size: the journal says so once (docs/journal.md); no file, nothing to fsync. */
