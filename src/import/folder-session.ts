@@ -6,7 +6,7 @@ import { JOURNAL_BATCH } from '../limits.js';
 import { saveDovecotKeywords } from '../maildir/dovecot-keywords.js';
 import { fsyncDir } from '../maildir/layout.js';
 import { recordQuotaUse } from '../maildir/quota.js';
-import { hashFile } from '../maildir/hash-file.js';
+import { hashOurFile } from '../maildir/hash-file.js';
 import type { FolderPlan } from '../plan/folder.js';
 import type { PlannedMessage } from '../plan/message.js';
 import type { Journal, JournalEntry } from '../state/journal.js';
@@ -84,10 +84,16 @@ export class FolderWriteSession {
     if (plan.dovecotKeywords) await saveDovecotKeywords(dir, plan.dovecotKeywords, context);
     for (const e of plan.earlier) {
       let rel = `${e.dir}/${e.file}`;
-      if (e.parkAs !== undefined) rel = await session.park(rel, e.parkAs, e.record);
-      const copies = session.pool.get(e.record.sha256) ?? [];
-      copies.push({ rel, record: e.record, ...(e.heldBack ? { heldBack: e.heldBack } : {}) });
-      session.pool.set(e.record.sha256, copies);
+      // A journal line without a hash (docs/journal.md) has the file read; one gone meanwhile is nothing to reuse.
+      const sha256 = e.record.sha256 ?? (await hashOurFile(path.join(dir, rel), context));
+      if (sha256 === undefined) continue;
+      const record = { ...e.record, sha256 };
+      if (e.parkAs !== undefined) rel = await session.park(rel, e.parkAs, record);
+      (session.pool.get(sha256) ?? session.pool.set(sha256, []).get(sha256)!).push({
+        rel,
+        record,
+        ...(e.heldBack ? { heldBack: e.heldBack } : {}),
+      });
     }
     return session;
   }
@@ -255,9 +261,7 @@ export class FolderWriteSession {
 
   /** A file that is the message but has no journal line gets one, with the hash of what it holds. */
   private async adopt(m: PlannedMessage): Promise<void> {
-    const file = path.join(this.dir, m.dir, m.file);
-    // Gone meanwhile: nothing to record.
-    const sha256 = await fsCall(() => hashFile(file), 'read', file, this.context, { expected: { ENOENT: undefined } });
+    const sha256 = await hashOurFile(path.join(this.dir, m.dir, m.file), this.context);
     if (sha256 !== undefined)
       this.pending.push(this.entry({ uid: m.uid, uidl: m.uidl, name: m.name, sha256, size: m.size }));
   }
