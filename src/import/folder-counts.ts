@@ -1,4 +1,4 @@
-import type { FolderOutcome } from './folder-session.js';
+import type { FolderOutcome } from './folder-outcome.js';
 import type { FolderPlan } from '../plan/folder.js';
 import type { ChangedAtSource, HistoryReport, OverMaxSize } from '../report/types.js';
 

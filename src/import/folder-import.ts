@@ -18,7 +18,8 @@ import type { JournalEntry, JournalSkip, Journal } from '../state/journal.js';
 import { readFolderSnapshot, type SourceFolder } from '../source/imap.js';
 import { unchangedSince, type FolderMark, type FolderStatus } from '../state/folder-marks.js';
 import { copyFromImap } from './copy-messages.js';
-import { FolderWriteSession, type FolderOutcome } from './folder-session.js';
+import type { FolderOutcome } from './folder-outcome.js';
+import { FolderWriteSession } from './folder-session.js';
 import { boxFolderOf, keepImapUids } from './imap-uid-input.js';
 import { folderWanted, outsideNamespaces, type UserJob } from '../user-job.js';
 

@@ -10,31 +10,7 @@ import { hashOurFile } from '../maildir/hash-file.js';
 import type { FolderPlan } from '../plan/folder.js';
 import type { PlannedMessage } from '../plan/message.js';
 import type { Journal, JournalEntry } from '../state/journal.js';
-
-/** What writing one folder did; the plan says the rest. */
-export interface FolderOutcome {
-  /** Messages linked under their planned name, and their stored bytes. */
-  written: number;
-  writtenBytes: number;
-  /** Messages whose bytes an earlier file of ours already held: that file was renamed instead. */
-  renamedByContent: number;
-  /** Files replaced by the bytes the source now has under the same UID (docs/journal.md). */
-  rewritten: number;
-  reflagged: number;
-  /** One line per message that could not be written or renamed. */
-  errors: string[];
-  /** One line per message written whose bytes may not be the stored ones (src/source/imap-bodies.ts). */
-  notExact: string[];
-  /** Earlier files of ours no source message is any more (dir/file). */
-  goneFromSource: string[];
-  /** --delete: those files were removed. */
-  goneDeleted: boolean;
-  /** Each message stored this run (written or renamed), by name: its size counted with CRLF. */
-  crlfSizes: Map<string, number>;
-  /** Added (negative: removed) stored bytes and messages, for the quota. */
-  bytes: number;
-  messages: number;
-}
+import { emptyOutcome, type FolderOutcome } from './folder-outcome.js';
 
 /**
  * One folder being written, the way Dovecot's save context works (docs/write-path.md): begin()
@@ -49,20 +25,7 @@ export class FolderWriteSession {
   /** Journal lines of messages linked since the directories were last fsynced. */
   private readonly pending: JournalEntry[] = [];
   private publishing: Promise<void> = Promise.resolve();
-  private readonly outcome: FolderOutcome = {
-    written: 0,
-    writtenBytes: 0,
-    renamedByContent: 0,
-    rewritten: 0,
-    reflagged: 0,
-    errors: [],
-    notExact: [],
-    goneFromSource: [],
-    goneDeleted: false,
-    crlfSizes: new Map(),
-    bytes: 0,
-    messages: 0,
-  };
+  private readonly outcome: FolderOutcome = emptyOutcome();
 
   /** What maildirsize has been told of this session's writes so far. */
   private readonly quotaTold = { bytes: 0, messages: 0 };
@@ -118,16 +81,14 @@ export class FolderWriteSession {
         { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body, expectedSize, ...into },
         context,
       );
-      // Deleted here meanwhile: not brought back.
+      // A file to rewrite deleted here meanwhile is not brought back.
       if (m.action === 'rewrite' && d.replacedBytes === undefined) return;
       // Counted after the await: writes run concurrently.
       this.changedDirs.add(m.dir);
       this.outcome.crlfSizes.set(m.name, d.bytes + d.lines);
       if (d.moved) this.outcome.renamedByContent += 1;
-      else if (d.replacedBytes !== undefined) {
-        this.outcome.rewritten += 1;
-        this.outcome.bytes += d.bytes - d.replacedBytes;
-      } else {
+      else if (d.replacedBytes !== undefined) this.outcome.bytes += d.bytes - d.replacedBytes;
+      else {
         this.outcome.written += 1;
         this.outcome.writtenBytes += d.bytes;
         this.outcome.bytes += d.bytes;

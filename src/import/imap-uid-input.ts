@@ -6,7 +6,7 @@ import { NO_CONDSTORE, raiseDovecotModseq } from '../maildir/dovecot-modseq.js';
 import { writeImapUidState, type ImapUidOutcome, type ImapUidState } from '../maildir/imap-uid-state.js';
 import type { FolderPlan } from '../plan/folder.js';
 import type { PlannedMessage } from '../plan/message.js';
-import type { FolderOutcome } from './folder-session.js';
+import type { FolderOutcome } from './folder-outcome.js';
 import type { UserJob } from '../user-job.js';
 import type { FolderSnapshot } from '../source/imap.js';
 import type { JournalEntry } from '../state/journal.js';

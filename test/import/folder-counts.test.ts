@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FolderOutcome } from '../../src/import/folder-session.js';
+import type { FolderOutcome } from '../../src/import/folder-outcome.js';
 import type { FolderPlan } from '../../src/plan/folder.js';
 import type { PlannedMessage } from '../../src/plan/message.js';
 import { folderCounts } from '../../src/import/folder-counts.js';
@@ -60,7 +60,6 @@ describe('folderCounts', () => {
       written: 1,
       writtenBytes: 10,
       renamedByContent: 1,
-      rewritten: 0,
       reflagged: 1,
       errors: ['alice Archive uid 6: link failed'],
       notExact: [],
