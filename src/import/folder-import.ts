@@ -17,6 +17,7 @@ import type { FolderReport } from '../report/types.js';
 import type { JournalEntry, JournalSkip, Journal } from '../state/journal.js';
 import { readFolderSnapshot, type SourceFolder } from '../source/imap.js';
 import { unchangedSince, type FolderMark, type FolderStatus } from '../state/folder-marks.js';
+import { changedInPlace } from './changed-in-place.js';
 import { copyFromImap } from './copy-messages.js';
 import type { FolderOutcome } from './folder-outcome.js';
 import { FolderWriteSession } from './folder-session.js';
@@ -162,10 +163,20 @@ async function importFolder(
     await clearOurTmp(dir, context);
   }
   const existing = existingByName((await scanIfPresent(dir, context)) ?? []);
+  const history = folderHistory(run.entries, folder.path, snapshot.uidValidity, existing, run.skips);
   const facts = {
     uidValidity: snapshot.uidValidity,
     existing,
-    history: folderHistory(run.entries, folder.path, snapshot.uidValidity, existing, run.skips),
+    history,
+    changedInPlace: await changedInPlace(
+      imap,
+      dir,
+      snapshot.messages,
+      existing,
+      history,
+      snapshot.uidValidity,
+      context,
+    ),
     box: await boxFolderOf(job, dir, context),
   };
   const plan = planFolder({

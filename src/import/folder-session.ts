@@ -10,6 +10,8 @@ import { hashOurFile } from '../maildir/hash-file.js';
 import type { FolderPlan } from '../plan/folder.js';
 import type { PlannedMessage } from '../plan/message.js';
 import type { Journal, JournalEntry } from '../state/journal.js';
+import { ContentKey } from '../uidl/content-key.js';
+import { EarlierFiles } from './earlier-files.js';
 import { emptyOutcome, type FolderOutcome } from './folder-outcome.js';
 
 /**
@@ -19,8 +21,8 @@ import { emptyOutcome, type FolderOutcome } from './folder-outcome.js';
  * the directories that changed once and syncs the journal. Its state is its own.
  */
 export class FolderWriteSession {
-  /** Our earlier files by content hash, each taken at most once (copies are messages too). */
-  private readonly pool = new Map<string, { rel: string; record: JournalEntry; heldBack?: true }[]>();
+  /** Our earlier files, for messages to take by content. */
+  private readonly pool: EarlierFiles;
   private readonly changedDirs = new Set<'new' | 'cur'>();
   /** Journal lines of messages linked since the directories were last fsynced. */
   private readonly pending: JournalEntry[] = [];
@@ -36,7 +38,9 @@ export class FolderWriteSession {
     private readonly plan: FolderPlan,
     private readonly journal: Journal,
     private readonly context: ErrorContext,
-  ) {}
+  ) {
+    this.pool = new EarlierFiles(dir, context);
+  }
 
   /** `dir` is the folder's Maildir (the Maildir itself for INBOX); `maildir` holds the quota file. */
   static async begin(
@@ -49,17 +53,14 @@ export class FolderWriteSession {
     const session = new FolderWriteSession(dir, maildir, plan, journal, context);
     if (plan.dovecotKeywords) await saveDovecotKeywords(dir, plan.dovecotKeywords, context);
     for (const e of plan.earlier) {
-      let rel = `${e.dir}/${e.file}`;
+      const was = `${e.dir}/${e.file}`;
+      let rel = was;
       // A journal line without a hash (docs/journal.md) has the file read; one gone meanwhile is nothing to reuse.
       const sha256 = e.record.sha256 ?? (await hashOurFile(path.join(dir, rel), context));
       if (sha256 === undefined) continue;
       const record = { ...e.record, sha256 };
       if (e.parkAs !== undefined) rel = await session.park(rel, e.parkAs, record);
-      (session.pool.get(sha256) ?? session.pool.set(sha256, []).get(sha256)!).push({
-        rel,
-        record,
-        ...(e.heldBack ? { heldBack: e.heldBack } : {}),
-      });
+      session.pool.add(sha256, { rel, was, record, ...(e.heldBack ? { heldBack: e.heldBack } : {}) });
     }
     return session;
   }
@@ -67,15 +68,14 @@ export class FolderWriteSession {
   /** Stores one planned message; a message that fails is one report line, a full disk stops the folder. */
   async write(m: PlannedMessage, body: MessageSource): Promise<void> {
     const context = { ...this.context, uid: m.uid, uidl: m.uidl };
-    const sameContent = (sha256: string) => {
-      const earlier = this.pool.get(sha256)?.shift();
-      return earlier && path.join(this.dir, earlier.rel);
-    };
     try {
       // Checked against what the source announced before it gets a name (docs/write-path.md).
       const expectedSize = Number.isFinite(m.size) ? m.size : undefined;
       // A rewrite replaces its own file; a new message may take an earlier file with its bytes.
-      const into = m.action === 'rewrite' && m.from ? { replaces: path.join(this.dir, m.from) } : { sameContent };
+      const into =
+        m.action === 'rewrite' && m.from
+          ? { replaces: path.join(this.dir, m.from) }
+          : { sameContent: this.pool.take, key: () => new ContentKey() };
       const d = await deliver(
         this.dir,
         { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body, expectedSize, ...into },
@@ -87,8 +87,8 @@ export class FolderWriteSession {
       this.changedDirs.add(m.dir);
       this.outcome.crlfSizes.set(m.name, d.bytes + d.lines);
       if (d.moved) this.outcome.renamedByContent += 1;
-      else if (d.replacedBytes !== undefined) this.outcome.bytes += d.bytes - d.replacedBytes;
-      else {
+      if (d.replacedBytes !== undefined) this.outcome.bytes += d.bytes - d.replacedBytes;
+      else if (!d.moved) {
         this.outcome.written += 1;
         this.outcome.writtenBytes += d.bytes;
         this.outcome.bytes += d.bytes;
@@ -119,8 +119,9 @@ export class FolderWriteSession {
     for (const m of this.plan.messages) if (m.action === 'reflag' && m.from) await this.reflag(m, m.from);
     for (const m of this.plan.messages)
       if (m.unrecorded) await (m.action === 'too-big' ? this.recordSkip(m) : this.adopt(m));
-    const gone = [...this.pool.values()].flat().filter((g) => !g.heldBack);
-    this.outcome.goneFromSource = gone.map((g) => g.rel);
+    const gone = this.pool.left().filter((g) => !g.heldBack);
+    // Named as before the run: a file moved out of a name another message needs says where it went.
+    this.outcome.goneFromSource = gone.map((g) => (g.was === g.rel ? g.rel : `${g.was}, now ${g.rel}`));
     if (deleteGone) {
       for (const g of gone) await this.remove(g.rel);
       this.outcome.goneDeleted = true;

@@ -1,6 +1,7 @@
 import type { ImapFlow } from 'imapflow';
-import { SourceError, type ErrorContext } from '../errors.js';
-import { hashImapMessage, hashPop3Message } from '../source/content-hash.js';
+import type { ErrorContext } from '../errors.js';
+import { hashPop3Message } from '../source/content-hash.js';
+import { imapContentKey } from './changed-in-place.js';
 import { fetchHeaderBlocks, type FolderSnapshot } from '../source/imap.js';
 import type { Pop3Connection } from '../source/pop3-client.js';
 import { joinUidlAndList } from '../source/pop3-listing.js';
@@ -48,6 +49,7 @@ export async function matchInbox(
   pop3: Pop3Connection,
   imap: ImapFlow,
   earlier: ReadonlyMap<string, JournalEntry>,
+  changedInPlace: ReadonlySet<number>,
   context: ErrorContext,
 ): Promise<InboxMatch> {
   const listing = joinUidlAndList(await pop3.session.uidl(), await pop3.session.list());
@@ -57,7 +59,7 @@ export async function matchInbox(
   }
   const uses = (strategy: UidlMode) => mode === 'auto' || mode === strategy;
   // What an earlier run matched and wrote is not matched again (a delta costs no evidence).
-  const settled = settledUidls(listing, snapshot.messages, earlier, snapshot.uidValidity);
+  const settled = settledUidls(listing, snapshot.messages, earlier, snapshot.uidValidity, changedInPlace);
   let s = startMatching(snapshot.messages, listing, settled);
   if (uses('formula')) s = matchByMessageFields(matchByFormula(s, snapshot.uidValidity));
   if (uses('size')) s = matchBySize(s);
@@ -81,13 +83,7 @@ export async function matchInbox(
     for (const p of s.pop3Left) pop3Keys.set(p.n, await hashPop3Message(pop3.session, p.n, p.size, contentKey));
     const imapKeys = new Map<number, string>();
     for (const m of s.imapLeft) {
-      const key = await hashImapMessage(imap, m.uid, contentKey).catch((err: unknown) => {
-        throw new SourceError(`imap: cannot fetch for content matching: ${(err as Error).message}`, {
-          ...context,
-          uid: m.uid,
-          cause: err,
-        });
-      });
+      const key = await imapContentKey(imap, m.uid, context);
       if (key) imapKeys.set(m.uid, key);
     }
     s = matchByEqualKeys(s, pop3Keys, imapKeys, 'content hash', true);

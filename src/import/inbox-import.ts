@@ -15,6 +15,7 @@ import type { InboxReport } from '../report/types.js';
 import type { FolderMark } from '../state/folder-marks.js';
 import { readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
 import { LoginRefused, withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
+import { changedInPlace } from './changed-in-place.js';
 import { copyFromImap, copyFromPop3 } from './copy-messages.js';
 import type { FolderOutcome } from './folder-outcome.js';
 import { FolderWriteSession } from './folder-session.js';
@@ -40,15 +41,18 @@ export async function importInbox(
   const scanned = (await scanIfPresent(job.maildir, context)) ?? [];
   const existing = existingByName(scanned);
   const history = folderHistory(run.entries, 'INBOX', snapshot.uidValidity, existing, run.skips);
+  const { uidValidity, messages } = snapshot;
+  const inPlace = await changedInPlace(imap, job.maildir, messages, existing, history, uidValidity, context);
   // Set once the write session has begun: from then on the report counts what was written, even
   // when the INBOX is cut short (a full disk, a stop signal).
   let begun: { plan: InboxPlan; match?: InboxMatch; session: FolderWriteSession; retr: () => number } | undefined;
   const inPop3 = async (pop3?: Pop3Connection) => {
-    const match = pop3 ? await matchInbox(job.uidl, snapshot, pop3, imap, history.recordOf, context) : undefined;
+    const match = pop3 && (await matchInbox(job.uidl, snapshot, pop3, imap, history.recordOf, inPlace, context));
     const facts: FolderFacts = {
       uidValidity: snapshot.uidValidity,
       existing,
       history,
+      changedInPlace: inPlace,
       foreignCrlfSize: await foreignCrlfSizes(job.maildir, scanned, match, history.recordOf, context),
       box: await boxFolderOf(job, job.maildir, context),
     };

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FolderError, ImportError, MessageError, syscallText, type ErrorContext } from '../errors.js';
+import type { ContentHasher } from './hash-file.js';
 import { countLf, CrlfToLf, crlfToLf } from './line-endings.js';
 import { tmpName } from './unique-name.js';
 
@@ -18,11 +19,14 @@ export interface Delivery {
   mtimeSec: number;
   body: MessageSource;
   /**
-   * An earlier copy of the same bytes under another name (the source renumbered the message):
-   * given the content's SHA-256, the path of that file, which is then moved to the target instead
-   * of linking a second copy.
+   * An earlier copy of the message under another name (the source renumbered it): given the
+   * SHA-256 of the bytes and their `key`, that file, which is then moved to the target instead of
+   * linking a second copy. One with the same key but other bytes (a server that keeps flags in
+   * the message changed it meanwhile) takes the new bytes as it moves.
    */
-  sameContent?: (sha256: string) => string | undefined;
+  sameContent?: (sha256: string, key: string | undefined) => Promise<{ file: string; sameBytes: boolean } | undefined>;
+  /** What the bytes are also fed to for `sameContent`'s key (src/uidl/content-key.ts). */
+  key?: () => ContentHasher;
   /**
    * The file that holds this message now, when the source changed its bytes under the same UID
    * (docs/journal.md): the new bytes are renamed over it, and it then takes the target name (its
@@ -46,7 +50,8 @@ export interface Delivered {
   sha256: string;
   /** The target is an earlier copy, moved there (sameContent), not a new file. */
   moved: boolean;
-  /** `replaces`: the stored size of the file replaced; absent when it was gone (nothing stored). */
+  /** The stored size of the file whose bytes this replaced (`replaces`, or an earlier copy with
+   *  other bytes); absent for `replaces` when it was gone (nothing stored). */
   replacedBytes?: number;
 }
 
@@ -63,13 +68,13 @@ export async function deliver(maildir: string, d: Delivery, context: ErrorContex
   let step = 'open';
   let where = tmp;
   let created = false;
-  let written = { bytes: 0, lines: 0, sha256: '' };
+  let written: { bytes: number; lines: number; sha256: string; key?: string } = { bytes: 0, lines: 0, sha256: '' };
   try {
     const handle = await fs.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     created = true;
     try {
       step = 'write';
-      written = await writeLf(handle, d.body, d.expectedSize, context);
+      written = await writeLf(handle, d.body, d.expectedSize, context, d.key?.());
       // The mtime before the fsync, so that it is durable with the data (qmail-pop3d orders by it).
       // atime stays "now": qmail-pop3d unlinks tmp/ files whose atime is over 36 hours old.
       step = 'utime';
@@ -80,15 +85,17 @@ export async function deliver(maildir: string, d: Delivery, context: ErrorContex
       // close() is checked too: on some file systems quota errors only show up here.
       await handle.close();
     }
-    const earlier = d.sameContent?.(written.sha256);
+    const earlier = await d.sameContent?.(written.sha256, written.key);
     if (earlier) {
       // rename, then date it: the earlier copy takes the new name and the planned place in order.
       step = 'rename';
-      where = `${earlier}, ${target}`;
-      if (await renameUnlessGone(earlier, target)) {
+      where = `${earlier.file}, ${target}`;
+      if (earlier.sameBytes && (await renameUnlessGone(earlier.file, target))) {
         await fs.lutimes(target, new Date(), new Date(d.mtimeSec * 1000));
         return { ...written, moved: true };
       }
+      const replaced = earlier.sameBytes ? undefined : await replaceWith(tmp, earlier.file, target);
+      if (replaced?.replacedBytes !== undefined) return { ...written, ...replaced, moved: true };
     }
     if (d.replaces !== undefined) {
       step = 'rename';
@@ -143,7 +150,8 @@ async function writeLf(
   body: MessageSource,
   expectedSize: number | undefined,
   context: ErrorContext,
-): Promise<{ bytes: number; lines: number; sha256: string }> {
+  key?: ContentHasher,
+): Promise<{ bytes: number; lines: number; sha256: string; key?: string }> {
   const blockProducer = typeof body === 'function';
   let bytes = 0;
   let lfs = 0;
@@ -160,6 +168,7 @@ async function writeLf(
     bytes += chunk.length;
     lfs += countLf(chunk);
     hash.update(chunk);
+    key?.update(chunk);
   };
   const received = new ReceivedBytes(expectedSize, context);
   if (Buffer.isBuffer(body)) {
@@ -180,7 +189,7 @@ async function writeLf(
     const ok = blockProducer ? [got, got - 2, bytes, bytes - 1].includes(expectedSize) : got === expectedSize;
     if (!ok) throw sizeError(got < expectedSize ? got : 'over', expectedSize, context);
   }
-  return { bytes, lines: lfs, sha256: hash.digest('hex') };
+  return { bytes, lines: lfs, sha256: hash.digest('hex'), ...(key ? { key: key.digest() } : {}) };
 }
 
 /** Counts the raw bytes of a streamed body, and stops it as soon as it runs past the announced size. */

@@ -57,18 +57,22 @@ export function folderHistory(
 /**
  * Whether the file we wrote under a name holds the incoming message: a name alone proves nothing
  * (a source that renumbers hands old UIDLs to other messages), the journal's record must say so.
- * The same UIDVALIDITY and UID are the same message (IMAP's promise), whatever its size now: a
- * server that keeps flags in the message changes its bytes when they change (docs/journal.md).
+ * The same UIDVALIDITY, UID and size are the same message. With another size it is the same
+ * message only where the source changed it in place (`changedInPlace`: a server that keeps
+ * flags in the message, docs/journal.md); else the source moved UIDs (Courier did) and the
+ * content match finds each message's file.
  */
 export function recordIdentifies(
   record: JournalEntry,
   m: { uid?: number; uidl?: string; size?: number },
   uidValidity: string,
+  changedInPlace: ReadonlySet<number> = new Set(),
 ): boolean {
   if (record.uidValidity !== uidValidity) return false;
-  if (m.uid !== undefined && record.uid !== undefined) return record.uid === m.uid;
+  const sameSize = record.size === undefined || record.size === m.size;
+  if (m.uid !== undefined && record.uid !== undefined)
+    return record.uid === m.uid && (sameSize || changedInPlace.has(m.uid));
   // A message written from POP3 alone may show on IMAP later (it came in between the two
-  // listings): its record has no UID, and its UIDL and size say which message it is (a server
-  // that derives UIDLs from headers gives a new message a deleted one's UIDL).
-  return record.uidl === m.uidl && (record.size === undefined || record.size === m.size);
+  // listings): its record has no UID, and its UIDL and size say which message it is.
+  return record.uidl === m.uidl && sameSize;
 }

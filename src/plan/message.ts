@@ -69,6 +69,9 @@ export interface FolderFacts {
   /** Files in the folder, by name up to ':'. */
   existing: ReadonlyMap<string, ExistingFile>;
   history: FolderHistory;
+  /** UIDs whose message the source changed in place, under this UIDVALIDITY: their files are
+   *  rewritten (src/import/changed-in-place.ts). */
+  changedInPlace?: ReadonlySet<number>;
   /** INBOX only: CRLF sizes of files we did not write that hold an incoming UIDL's name. Other
    *  folders' names carry UIDVALIDITY and UID, so a file with such a name is that message. */
   foreignCrlfSize?: ReadonlyMap<string, number>;
@@ -93,7 +96,7 @@ export function fateOf(
   const file = facts.existing.get(m.name);
   const record = facts.history.recordOf.get(m.name);
   // A record that lacks the UID IMAP now gives the message gets a line that has it.
-  if (file && record && recordIdentifies(record, m, facts.uidValidity)) {
+  if (file && record && recordIdentifies(record, m, facts.uidValidity, facts.changedInPlace)) {
     const resized = record.size !== undefined && record.size !== m.size ? { sizeWas: record.size } : {};
     return { kind: 'there', file, recorded: m.uid === undefined || record.uid !== undefined, ...resized };
   }

@@ -1,20 +1,8 @@
-import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { ImapFlow } from 'imapflow';
+import { sha256Hasher, type ContentHasher } from '../maildir/hash-file.js';
 import { CrlfToLf } from '../maildir/line-endings.js';
 import type { Pop3Session } from './pop3-session.js';
-
-/** What a content hash is fed: the message's LF bytes, block by block. */
-export interface ContentHasher {
-  update(block: Buffer): void;
-  digest(): string;
-}
-
-/** SHA-256 of the bytes as they are: the hash of the stored file (verify --content). */
-function storedBytesHash(): ContentHasher {
-  const hash = createHash('sha256');
-  return { update: (block) => void hash.update(block), digest: () => hash.digest('hex') };
-}
 
 /**
  * Content hashes of a message as it would be stored: SHA-256 of its bytes with CRLF line ends
@@ -28,7 +16,7 @@ export async function hashPop3Message(
   session: Pop3Session,
   n: number,
   listSize: number,
-  hasher: () => ContentHasher = storedBytesHash,
+  hasher: () => ContentHasher = sha256Hasher,
 ): Promise<string> {
   let hash = hasher();
   await session.readMessage(

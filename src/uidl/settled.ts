@@ -4,17 +4,17 @@ import type { Settled } from './match.js';
 
 /**
  * A UIDL is settled when a file of ours carries it as its name and the journal's record of that
- * file says which message it is: the same UIDVALIDITY and the same UIDL, and for a message tied
- * to IMAP the IMAP message still there under its UID (whatever its size now: a server that keeps
- * flags in the message changes it, docs/journal.md); for one written from POP3 alone the same
- * announced size. A UIDL several source messages share is never settled: which of them the file
- * is needs evidence again.
+ * file says which message it is: the same UIDVALIDITY, the same UIDL, and the same announced size
+ * (for a message tied to IMAP, the IMAP message still there with that size, or one the source
+ * changed in place: `changedInPlace`, docs/journal.md). A UIDL several source messages share is
+ * never settled: which of them the file is needs evidence again.
  */
 export function settledUidls(
   listing: readonly Pop3Message[],
   imap: readonly ImapMessageMeta[],
   recordOf: ReadonlyMap<string, JournalEntry>,
   uidValidity: string,
+  changedInPlace: ReadonlySet<number> = new Set(),
 ): Settled {
   const byUid = new Map(imap.map((m) => [m.uid, m]));
   const count = new Map<string, number>();
@@ -29,7 +29,7 @@ export function settledUidls(
     if (!r || count.get(p.uidl) !== 1 || r.uidValidity !== uidValidity || r.uidl !== p.uidl) continue;
     if (r.uid === undefined) {
       if (r.size === p.size && !newOnImap) settled.pop3Only.push(p);
-    } else if (byUid.has(r.uid)) {
+    } else if (r.size !== undefined && (byUid.get(r.uid)?.size === r.size || changedInPlace.has(r.uid))) {
       settled.matches.push({ uid: r.uid, pop3: p, matchedBy: 'an earlier run' });
     }
   }

@@ -84,8 +84,15 @@ export function classifyFolder(
   const deletedHere: string[] = [];
   const goneFromSource: string[] = [];
   // Only the last UIDVALIDITY's records: a renumbered folder's older UIDs name other messages now.
+  // A file still under a record of an older one, once an import ran since the renumbering, is one
+  // no message of the new numbering took by content: gone from the source (docs/journal.md).
+  const importedSince = [...record.written.values()].some((e) => e.uidValidity === uidValidity);
   for (const [name, e] of record.written) {
-    if (e.uid === undefined || e.uidValidity !== uidValidity) continue;
+    if (e.uid === undefined) continue;
+    if (e.uidValidity !== uidValidity) {
+      if (importedSince && names.has(name)) goneFromSource.push(name);
+      continue;
+    }
     if (onSource.has(e.uid) && !names.has(name)) deletedHere.push(name);
     if (!onSource.has(e.uid) && names.has(name)) goneFromSource.push(name);
   }

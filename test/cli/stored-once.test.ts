@@ -10,7 +10,7 @@ import { makeAccount, sampleMessages, type Account } from '../support/accounts.j
 import { runCli } from '../support/cli.js';
 import { doveadm } from '../support/doveadm.js';
 import { inboxFiles, sourceBytesByUid } from '../support/inbox-bytes.js';
-import { addHeaderInMbox, deliverToMbox } from '../support/mbox-delivery.js';
+import { addHeaderInMbox, deliverToMbox, renumberMbox } from '../support/mbox-delivery.js';
 import { startPop3Proxy } from '../support/quirk-proxy.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -57,10 +57,10 @@ describe('a message is stored once: an mbox source that keeps flags in the messa
 
     // Read at the source: the server marks it and writes the flag into the message; another is expunged.
     await doveadm(server, ['flags', 'add', '-u', a.user, '\\Seen', 'mailbox', 'INBOX', 'uid', '2']);
-    addHeaderInMbox(server.mboxInboxOf(a.user), 'Subject: sample message 2', 'X-Mailer-Flags: read');
+    addHeaderInMbox(server.mboxInboxOf(a.user), 'Subject: sample message 2', 'X-Message-Flag: Read');
     await doveadm(server, ['expunge', '-u', a.user, 'mailbox', 'INBOX', 'uid', '4']);
     const size = await imapSize(a, 2);
-    expect(size).toBe(sizeWas + 'X-Mailer-Flags: read\r\n'.length);
+    expect(size).toBe(sizeWas + 'X-Message-Flag: Read\r\n'.length);
     expect([...(await sourceBytesByUid(a)).keys()]).toEqual([1, 2, 3, 5]);
 
     const delta = await runCli(['import', ...a.args, '--json']);
@@ -83,6 +83,62 @@ describe('a message is stored once: an mbox source that keeps flags in the messa
     expect(JSON.parse(again.stdout).users[0].inbox.changedAtSource).toBeUndefined();
   });
 });
+
+describe.each([
+  // Where the expunged message's UIDL names another message now, its file has to move.
+  ['%v.%u', 'a new UIDVALIDITY', true, 'keeps its name'],
+  ['%u', 'a new UIDVALIDITY', true, 'moves'],
+  ['%v.%u', 'UIDs moved under the same UIDVALIDITY (Courier)', false, 'moves'],
+])(
+  "the user's check over a delta after a flag change, an expunge and a renumbering (UIDLs %s, %s): the gone file %s",
+  (uidlFormat, _how, newUidValidity, goneFile) => {
+    let server: SourceServer;
+    beforeAll(async () => {
+      server = await startSourceServer({ mbox: true, uidlFormat });
+    });
+    afterAll(async () => {
+      await server.stop();
+    });
+
+    it('every source message once, the changed one too; mail gone from the source named by the name it had', async () => {
+      const a = await makeAccount(server, []);
+      deliverToMbox(server.mboxInboxOf(a.user), sampleMessages({ count: 6, seed: 223 }));
+      const first = await runCli(['import', ...a.args, '--json']);
+      expect(first.code, first.stderr).toBe(0);
+      const names = [...inboxFiles(a.maildir).keys()];
+      const v0 = JSON.parse(first.stdout).users[0].inbox.uidValidity;
+
+      await doveadm(server, ['flags', 'add', '-u', a.user, '\\Seen', 'mailbox', 'INBOX', 'uid', '3']);
+      addHeaderInMbox(server.mboxInboxOf(a.user), 'Subject: sample message 3', 'X-Message-Flag: Read');
+      await doveadm(server, ['expunge', '-u', a.user, 'mailbox', 'INBOX', 'uid', '2']);
+      renumberMbox(server.mboxInboxOf(a.user), newUidValidity ? String(Number(v0) + 1000) : v0);
+      // Dovecot numbers them from 2 (its X-IMAPbase next UID is taken as 1 past the first).
+      expect([...(await sourceBytesByUid(a)).keys()]).toEqual([2, 3, 4, 5, 6]);
+
+      const delta = await runCli(['import', ...a.args, '--json']);
+      expect(delta.code, delta.stderr).toBe(0);
+      const inbox = JSON.parse(delta.stdout).users[0].inbox;
+      expect(inbox.uidValidity !== v0).toBe(newUidValidity);
+      // Nothing written twice: the changed message's earlier file took its new bytes.
+      expect(inbox.written).toBe(0);
+      const [gone, ...more] = await expectSourceBytesOnce(a);
+      expect(more).toEqual([]);
+      const v = await runCli(['verify', ...a.args, '--json']);
+      if (goneFile === 'keeps its name') {
+        expect(gone).toBe(names[1]);
+        // Its name is no other message's now: it keeps it, and verify counts it gone from the source.
+        expect(inbox.history.goneFromSource).toEqual([`new/${names[1]}`]);
+        expect(v.code, v.stderr).toBe(0);
+        expect(JSON.parse(v.stdout).users[0].sinceImport.goneFromSource).toBe(1);
+      } else {
+        // The source gave its UIDL to another message: it had to move, POP3 clients see it as new.
+        expect(inbox.history.goneFromSource).toEqual([`new/${names[1]}, now new/${gone}`]);
+        expect(v.code).toBe(1);
+        expect(JSON.parse(v.stdout).users[0].diff.extra.map((e: { uidl: string }) => e.uidl)).toEqual([gone]);
+      }
+    });
+  },
+);
 
 /** Messages whose header block is byte for byte the same: only the body tells them apart. */
 function sameHead(subject: string, body: string): SampleMessage {

@@ -31,8 +31,7 @@ function quoted(raw: string): string {
 /**
  * Changes one message of a Dovecot mbox INBOX (`mbox:~/mail:INBOX=~/mbox`) the way a server that
  * keeps flags in the message does (GNU Mailutils writes Status: and X-Status: into it, headers
- * Dovecot would hide): a header line Dovecot shows is added after the line `after`. Dovecot's
- * index is then rebuilt from the file, as after any rewrite by another program: the message
+ * Dovecot would hide): a header line Dovecot shows is added after the line `after`. The message
  * keeps its UID (its X-UID header) and the mailbox its UIDVALIDITY (X-IMAPbase), its size changes.
  */
 export function addHeaderInMbox(file: string, after: string, header: string): void {
@@ -40,6 +39,28 @@ export function addHeaderInMbox(file: string, after: string, header: string): vo
   const at = text.indexOf(`\n${after}\n`);
   if (at < 0 || !text.includes('\nX-UID: ')) throw new Error(`${file}: no line ${after}, or no X-UID headers yet`);
   const end = at + after.length + 2;
-  fs.writeFileSync(file, `${text.slice(0, end)}${header}\n${text.slice(end)}`, 'latin1');
+  rewriteMbox(file, `${text.slice(0, end)}${header}\n${text.slice(end)}`);
+}
+
+/**
+ * Renumbers a Dovecot mbox INBOX as a program that rewrites the file does: without Dovecot's X-UID
+ * headers and with X-IMAPbase saying `uidValidity` and a next UID of 1, so that Dovecot, its
+ * indexes gone, numbers the messages from 1 again under that UIDVALIDITY (the old one: UIDs moved
+ * under one UIDVALIDITY, as Courier did).
+ */
+export function renumberMbox(file: string, uidValidity: string): void {
+  const text = fs.readFileSync(file, 'latin1');
+  if (!/^X-IMAPbase: /m.test(text)) throw new Error(`${file}: no X-IMAPbase header yet`);
+  const renumbered = text
+    .replace(/^X-UID: .*\n/gm, '')
+    .replace(/^X-IMAPbase: \d+ \d+/m, `X-IMAPbase: ${uidValidity} 0000000001`);
+  rewriteMbox(file, renumbered);
+  const index = path.join(path.dirname(file), 'mail', '.imap');
+  for (const f of fs.readdirSync(index)) if (f.startsWith('dovecot.list.index')) fs.rmSync(path.join(index, f));
+}
+
+/** The mbox's new text; Dovecot's index is rebuilt from it, as after any rewrite by another program. */
+function rewriteMbox(file: string, text: string): void {
+  fs.writeFileSync(file, text, 'latin1');
   fs.rmSync(path.join(path.dirname(file), 'mail', '.imap', 'INBOX'), { recursive: true });
 }
