@@ -117,7 +117,8 @@ describe('FolderWriteSession', () => {
     await session.write(m2, body('Subject: new two\n\n'));
     const outcome = await session.finish(false);
     expect(read('cur/n2:2,S')).toBe('Subject: new two\n\n');
-    expect(outcome.goneFromSource).toEqual([`cur/0.X${V}U2.mx:2,S`]);
+    // Named by the name it had, and where it went.
+    expect(outcome.goneFromSource).toEqual([`cur/n2:2,S, now cur/0.X${V}U2.mx:2,S`]);
     expect((await lines()).map((l) => l.name)).toEqual([`0.X${V}U2.mx`, 'n2']);
   });
 

@@ -87,17 +87,25 @@ describe('planFolder', () => {
     expect(plan.earlier).toEqual([]);
   });
 
-  it('rewrites the file of a message the source changed under its UID, and lists earlier files no message is', () => {
-    // uid 2's file holds other bytes (size differs) than today's uid 2: the same message, changed
-    // by a server that keeps flags in it; its file takes the new bytes under its name.
-    const plan = planFolder(
-      input([meta(2, ['\\Seen'])], [there(2), there(5)], [record(2, { size: 77, sha256: 'old2' }), record(5)]),
-    );
+  it('rewrites the file of a message the source changed in place under its UID, and lists earlier files no message is', () => {
+    // uid 2's file holds other bytes (size differs) than today's uid 2, the same content but for
+    // the headers a server rewrites for flags: its file takes the new bytes under its name.
+    const records = [record(2, { size: 77, sha256: 'old2' }), record(5)];
+    const base = input([meta(2, ['\\Seen'])], [there(2), there(5)], records);
+    const plan = planFolder({ ...base, facts: { ...base.facts, changedInPlace: new Set([2]) } });
     expect(plan.messages.map((m) => [m.uid, m.action, m.from, m.file, m.sizeWas])).toEqual([
       [2, 'rewrite', `new/${nameOf(2)}`, `${nameOf(2)}:2,S`, 77],
     ]);
     expect(plan.earlier.map((e) => [`${e.dir}/${e.file}`, e.record.sha256, e.parkAs])).toEqual([
       [`new/${nameOf(5)}`, 'sha-5', undefined],
+    ]);
+  });
+
+  it('parks the file of a UID whose content changed too (the source moved UIDs): another message needs the name', () => {
+    const plan = planFolder(input([meta(2)], [there(2)], [record(2, { size: 77, sha256: 'old2' })]));
+    expect(plan.messages.map((m) => [m.uid, m.action])).toEqual([[2, 'write']]);
+    expect(plan.earlier.map((e) => [`${e.dir}/${e.file}`, e.record.sha256, e.parkAs])).toEqual([
+      [`new/${nameOf(2)}`, 'old2', `0.X${V}U2.${HOST}`],
     ]);
   });
 

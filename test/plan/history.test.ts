@@ -79,8 +79,9 @@ describe('recordIdentifies', () => {
     expect(recordIdentifies(record, { uid: 4, size: 1200 }, OLD_V)).toBe(false);
   });
 
-  it('is when the size differs but UIDVALIDITY and UID agree (a server that keeps flags in the message)', () => {
-    expect(recordIdentifies(record, { uid: 4, size: 1222 }, V)).toBe(true);
+  it('is with another size only where the source changed the message in place (flags kept in it)', () => {
+    expect(recordIdentifies(record, { uid: 4, size: 1222 }, V, new Set([4]))).toBe(true);
+    expect(recordIdentifies(record, { uid: 4, size: 1222 }, V)).toBe(false);
   });
 
   it('trusts UID alone in a record of an older version that has no size', () => {

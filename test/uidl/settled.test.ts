@@ -37,13 +37,16 @@ describe('settledUidls', () => {
     expect(uidlsOf(s)).toEqual({ matches: [], pop3Only: [] });
   });
 
-  it('settles it when the IMAP message changed size under its UID (flags kept in the message), not when it is gone', () => {
+  it('settles it when the IMAP message changed size in place (flags kept in it), not when it is another message or gone', () => {
     const listing = [pop3(1, 'a')];
     const rec = record('a', { uid: 7, size: 520 });
-    expect(uidlsOf(settledUidls(listing, [imap(7, 541)], recordsOf(rec), V)).matches).toEqual([
+    expect(uidlsOf(settledUidls(listing, [imap(7, 541)], recordsOf(rec), V, new Set([7]))).matches).toEqual([
       [7, 'a', 'an earlier run'],
     ]);
+    expect(uidlsOf(settledUidls(listing, [imap(7, 541)], recordsOf(rec), V)).matches).toEqual([]);
     expect(uidlsOf(settledUidls(listing, [imap(8)], recordsOf(rec), V)).matches).toEqual([]);
+    const { size: _size, ...noSize } = rec;
+    expect(uidlsOf(settledUidls(listing, [imap(7)], recordsOf(noSize), V)).matches).toEqual([]);
   });
 
   it('does not settle a record written under another UIDVALIDITY, nor one for another UIDL', () => {
