@@ -120,7 +120,7 @@ describe('batch', () => {
 
   it.each([
     [['alice'], 'line 2: expected USER:MAILDIR[:PASSWORD]'],
-    [['alice:relative/Maildir:pw'], 'line 2: maildir relative/Maildir is not an absolute path'],
+    [['alice:relative/Maildir:pw'], 'line 2: the second field (MAILDIR) is not an absolute path'],
     [
       ['alice:/tmp/qi-same/Maildir:pw', 'bob:/tmp/qi-same/Maildir:pw'],
       'line 3: maildir /tmp/qi-same/Maildir already named on line 2',
