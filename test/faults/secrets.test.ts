@@ -275,7 +275,7 @@ describe('a server that echoes the login it refused: no form of the password is 
       expect({ form, shown: everything.toLowerCase().includes(form.toLowerCase()) }).toEqual({ form, shown: false });
     // The echo came back and was read: the refusal is shown, with the password hidden in it.
     expect(out).toMatch(/refused: .*bad command: .*\(password hidden\)/);
-    expect(code).not.toBe(0);
+    expect(code).toBe(3);
   });
 
   it('a users-file line with one colon too few (ADDRESS:PASSWORD) is named by its number, its password not echoed', async () => {
