@@ -1,6 +1,6 @@
 import { createLogUpdate } from 'log-update';
 import { STATUS_LINE_EVERY_MS } from '../limits.js';
-import type { ProgressEvent } from '../report/progress.js';
+import type { ProgressEvent } from '../run-context.js';
 import { mb } from './summary.js';
 
 /** One running account as the view shows it: its current folder and count. */
@@ -29,12 +29,11 @@ export class BatchState {
     this.running.set(account, { done: 0, total: 0, earlier: 0 });
   }
 
-  progress(account: string, login: string, e: ProgressEvent): void {
+  progress(account: string, e: ProgressEvent): void {
     const r = this.running.get(account);
     if (!r) return;
-    const folder = e.label.slice(login.length + 1);
-    if (r.folder !== undefined && r.folder !== folder) r.earlier += r.done;
-    Object.assign(r, { folder, done: e.done, total: e.total });
+    if (r.folder !== undefined && r.folder !== e.folder) r.earlier += r.done;
+    Object.assign(r, { folder: e.folder, done: e.done, total: e.total });
   }
 
   finish(account: string, written: { messages: number; bytes: number }, clean: boolean): void {

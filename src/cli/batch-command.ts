@@ -85,7 +85,7 @@ export async function batch(args: BatchArgs, io: BatchIo): Promise<number> {
             `${a.name}: login ${shared.admin ? `${shared.admin} for ${a.login}` : a.login}; Maildir ${a.maildir ?? '(none)'} (${a.how})`,
           );
         },
-        onProgress: (i, e) => state.progress((accounts[i] as Account).name, (accounts[i] as Account).login, e),
+        onProgress: (i, e) => state.progress((accounts[i] as Account).name, e),
         onOutcome: (i, o) => {
           const a = accounts[i] as Account;
           logs[i]?.(logText(o));

@@ -3,7 +3,6 @@
 
 import type { JobKind } from '../jobs/run-job.js';
 import { STOP_GRACE_MS } from '../limits.js';
-import { requestStop } from '../report/progress.js';
 import { renderText } from '../report/text.js';
 import { runOne, type UserOutcome } from '../batch/lanes.js';
 import type { BatchArgs } from './batch-command.js';
@@ -38,12 +37,13 @@ export async function oneUser(kind: JobKind, args: CommonArgs): Promise<number> 
   // wrote; a step with no such point (listing, matching) is ended after a grace period. verify and
   // check write nothing: main.ts ends them at once.
   let stoppedBy: StopSignal | undefined;
+  const stop = new AbortController();
   let grace: NodeJS.Timeout | undefined;
   const offSignals =
     kind === 'import'
       ? onStopSignals((signal) => {
           stoppedBy = signal;
-          requestStop();
+          stop.abort();
           grace = setTimeout(() => {
             warn(interruptedText(signal));
             process.exit(STOP_SIGNALS[signal]);
@@ -51,7 +51,7 @@ export async function oneUser(kind: JobKind, args: CommonArgs): Promise<number> 
         })
       : () => undefined;
   try {
-    const outcome = await runOne(kind, job, args.owner);
+    const outcome = await runOne(kind, job, args.owner, { signal: stop.signal });
     const exitCode = stoppedBy ? STOP_SIGNALS[stoppedBy] : outcome.exitCode;
     print(outcome, args);
     if (stoppedBy) warn(interruptedText(stoppedBy));

@@ -10,7 +10,8 @@ import { addSubscriptions } from '../maildir/subscriptions.js';
 import { planFolder } from '../plan/folder.js';
 import { folderHistory } from '../plan/history.js';
 import { countDropped } from '../plan/message.js';
-import { Progress, StopRequested } from '../report/progress.js';
+import { Progress } from '../report/progress.js';
+import { Stopped, type RunContext } from '../run-context.js';
 import { folderCounts } from './folder-counts.js';
 import type { FolderReport } from '../report/types.js';
 import type { JournalEntry, JournalSkip, Journal } from '../state/journal.js';
@@ -18,7 +19,7 @@ import { readFolderSnapshot, type SourceFolder } from '../source/imap.js';
 import { unchangedSince, type FolderMark, type FolderStatus } from '../state/folder-marks.js';
 import { copyFromImap } from './copy-messages.js';
 import { FolderWriteSession, type FolderOutcome } from './folder-session.js';
-import { keepImapUids } from './imap-uid-input.js';
+import { boxFolderOf, keepImapUids } from './imap-uid-input.js';
 import { folderWanted, outsideNamespaces, type UserJob } from '../user-job.js';
 
 /** What the Maildir's own records held at the start of the run, and the journal's writer (none in a dry run). */
@@ -55,6 +56,7 @@ export async function importFolders(
   run: RunState,
   runStartSec: number,
   listed: readonly SourceFolder[],
+  ctx: RunContext,
 ): Promise<FoldersDone> {
   const context: ErrorContext = { user: job.user };
   const results: FolderResult[] = [];
@@ -96,7 +98,7 @@ export async function importFolders(
       continue;
     }
     try {
-      const report = await importFolder(imap, job, run, folder, mapping.dir, runStartSec);
+      const report = await importFolder(imap, job, run, folder, mapping.dir, runStartSec, ctx);
       results.push({ report: { ...report, ...renamed }, ...(folder.status ? { status: folder.status } : {}) });
       subscribeIfWanted();
     } catch (err) {
@@ -147,6 +149,7 @@ async function importFolder(
   folder: SourceFolder,
   dirName: string,
   runStartSec: number,
+  ctx: RunContext,
 ): Promise<FolderReport> {
   const context: ErrorContext = { user: job.user, folder: folder.path };
   const dir = path.join(job.maildir, dirName);
@@ -162,6 +165,7 @@ async function importFolder(
     uidValidity: snapshot.uidValidity,
     existing,
     history: folderHistory(run.entries, folder.path, snapshot.uidValidity, existing, run.skips),
+    box: await boxFolderOf(job, dir, context),
   };
   const plan = planFolder({
     folder: folder.path,
@@ -171,18 +175,26 @@ async function importFolder(
     host: os.hostname(),
     maxSize: job.maxSize,
   });
-  const base = { name: folder.path, dir: dirName, imapMessages: snapshot.messages.length };
+  const base = {
+    name: folder.path,
+    dir: dirName,
+    imapMessages: snapshot.messages.length,
+    ...(job.dryRun ? { plan } : {}),
+  };
   let session: FolderWriteSession | undefined;
   try {
     let outcome: FolderOutcome | undefined;
     if (run.journal) {
       session = await FolderWriteSession.begin(dir, job.maildir, plan, run.journal, context);
-      const progress = new Progress(`${job.user} ${folder.path}`, !job.quiet);
+      const progress = new Progress(ctx, job.user, folder.path, job.quiet);
       const writing = session;
       await session.during(() => copyFromImap(imap, writing, plan.messages, snapshot.messages, progress, context));
       outcome = await session.finish(job.deleteGone);
     }
-    const imapUids = outcome && (await keepImapUids(job, dir, snapshot, plan, run.entries, context));
+    // doveadm takes the name in UTF-8; its directory is the same one (Dovecot stores it in modified UTF-7).
+    const utf8 = maildirFolderFor(folder.parts, 'utf8');
+    const place = { dir, mailbox: utf8.ok ? utf8.virtualName : dirName.slice(1) };
+    const imapUids = outcome && (await keepImapUids(job, place, snapshot, plan, outcome, run.entries, context));
     return {
       ...base,
       ...folderCounts(plan, outcome),
@@ -190,7 +202,7 @@ async function importFolder(
       ...(imapUids ? { imapUids } : {}),
     };
   } catch (err) {
-    if (!(err instanceof FolderError) || !session) throw err;
+    if (!endsFolder(err) || !session) throw err;
     // Cut short (a full disk, a stop signal): the report counts what was written before.
     return {
       ...base,
@@ -201,7 +213,12 @@ async function importFolder(
   }
 }
 
-/** The error of a folder whose import ended part-way, and whether a stop signal ended it. */
-export function cutShort(err: FolderError): { error: string; stopped?: true } {
-  return { error: err.detail, ...(err instanceof StopRequested ? { stopped: true as const } : {}) };
+/** Whether an error ends one folder's copy part-way, with what was written before still counted. */
+export function endsFolder(err: unknown): err is FolderError | Stopped {
+  return err instanceof FolderError || err instanceof Stopped;
+}
+
+/** The error of a folder whose import ended part-way, and whether a stop ended it. */
+export function cutShort(err: FolderError | Stopped): { error: string; stopped?: true } {
+  return err instanceof Stopped ? { error: err.message, stopped: true } : { error: err.detail };
 }

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { ImapFlow } from 'imapflow';
-import { FolderError, type ErrorContext } from '../errors.js';
+import type { ErrorContext } from '../errors.js';
 import { crlfExtra } from '../maildir/line-endings.js';
 import { uidlOfName } from '../maildir/pop3d-listing.js';
 import { existingByName, scanIfPresent, type ScannedEntry } from '../maildir/scan.js';
@@ -10,6 +10,7 @@ import { planInbox, type InboxPlan } from '../plan/inbox.js';
 import { countDropped, type FolderFacts } from '../plan/message.js';
 import { folderCounts } from './folder-counts.js';
 import { Progress } from '../report/progress.js';
+import type { RunContext } from '../run-context.js';
 import type { InboxReport } from '../report/types.js';
 import type { FolderMark } from '../state/folder-marks.js';
 import { readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
@@ -17,9 +18,9 @@ import { INBOX } from '../source/listed-name.js';
 import { withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
 import { copyFromImap, copyFromPop3 } from './copy-messages.js';
 import { FolderWriteSession, type FolderOutcome } from './folder-session.js';
-import { keepImapUids } from './imap-uid-input.js';
+import { boxFolderOf, keepImapUids } from './imap-uid-input.js';
 import { checkWrittenSizes, describeSizeMismatch } from './written-sizes.js';
-import { cutShort, type RunState } from './folder-import.js';
+import { cutShort, endsFolder, type RunState } from './folder-import.js';
 import { matchInbox, type InboxMatch } from './inbox-evidence.js';
 import { credentialsOf, type UserJob } from '../user-job.js';
 
@@ -32,6 +33,7 @@ export async function importInbox(
   job: UserJob,
   run: RunState,
   runStartSec: number,
+  ctx: RunContext,
 ): Promise<{ inbox: InboxReport; plan: InboxPlan }> {
   const context: ErrorContext = { user: job.user, folder: 'INBOX' };
   const snapshot = await readFolderSnapshot(imap, INBOX, context, true);
@@ -48,6 +50,7 @@ export async function importInbox(
       existing,
       history,
       foreignCrlfSize: await foreignCrlfSizes(job.maildir, scanned, match, history.recordOf, context),
+      box: await boxFolderOf(job, job.maildir, context),
     };
     const plan = makePlan(snapshot, match, facts, scanned, runStartSec, job.maxSize);
     const session =
@@ -64,18 +67,19 @@ export async function importInbox(
       job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
     let outcome: FolderOutcome | undefined;
     if (session) {
-      const progress = new Progress(`${job.user} INBOX`, !job.quiet);
+      const progress = new Progress(ctx, job.user, 'INBOX', job.quiet);
       await session.during(() => copyFromImap(imap, session, plan.messages, snapshot.messages, progress, context));
       outcome = await session.finish(job.deleteGone);
     }
-    const imapUids = session && (await keepImapUids(job, job.maildir, snapshot, plan, run.entries, context));
+    const place = { dir: job.maildir, mailbox: 'INBOX' };
+    const imapUids = outcome && (await keepImapUids(job, place, snapshot, plan, outcome, run.entries, context));
     const inbox = report(plan, match, outcome, readWithRetr);
     // Each file named by a UIDL must have the size POP3 gives that UIDL: else it may be another message.
     const sizeMismatches = checkWrittenSizes(plan.messages, match?.pop3 ?? [], outcome?.crlfSizes ?? new Map());
     if (sizeMismatches.length > 0) inbox.sizeMismatches = sizeMismatches.map(describeSizeMismatch);
     return { inbox: imapUids ? { ...inbox, imapUids } : inbox, plan };
   } catch (err) {
-    if (!(err instanceof FolderError) || !begun) throw err;
+    if (!endsFolder(err) || !begun) throw err;
     const { plan, match, session, retr } = begun;
     return { inbox: { ...report(plan, match, session.soFar, retr()), ...cutShort(err) }, plan };
   }

@@ -13,11 +13,11 @@ import {
   type QuotaReport,
 } from '../report/types.js';
 import { readMarks, unchangedSince, writeMarks, type FolderMark } from '../state/folder-marks.js';
-import { withKeptKeywords } from '../report/dropped-flags.js';
 import { Journal, readJournal } from '../state/journal.js';
 import { closeImap, listFolders, openImap, type SourceFolder } from '../source/imap.js';
 import { bookkeeping, importFolders, type FolderResult, type RunState } from '../import/folder-import.js';
 import { failedInbox, importInbox, unchangedInbox } from '../import/inbox-import.js';
+import type { RunContext } from '../run-context.js';
 import { credentialsOf, folderWanted, outsideNamespaces, type UserJob } from '../user-job.js';
 
 /**
@@ -25,12 +25,12 @@ import { credentialsOf, folderWanted, outsideNamespaces, type UserJob } from '..
  * the INBOX and every other folder that changed since the last complete run. Runs as the mailbox
  * owner.
  */
-export async function importUser(job: UserJob): Promise<ImportReport> {
+export async function importUser(job: UserJob, ctx: RunContext): Promise<ImportReport> {
   const imapServer = resolveImapServer(job.imapServer, job.maildir);
-  return withKeptKeywords({ ...(await importUserAs({ ...job, imapServer: imapServer.server })), imapServer });
+  return { ...(await importUserAs({ ...job, imapServer: imapServer.server }, ctx)), imapServer };
 }
 
-async function importUserAs(job: UserJob): Promise<ImportReport> {
+async function importUserAs(job: UserJob, ctx: RunContext): Promise<ImportReport> {
   const context: ErrorContext = { user: job.user };
   const imap = await openImap(job.imap, credentialsOf(job), context);
   try {
@@ -39,7 +39,13 @@ async function importUserAs(job: UserJob): Promise<ImportReport> {
     // A Maildir path with a typo is an error, not a second Maildir: created only with --create.
     if (job.dryRun && !job.createMaildir) await requireMaildir(job.maildir, context);
     if (job.dryRun)
-      return await importAll(imap, job, listed, { ...(await readJournal(job.maildir, context)), marks: await marks() });
+      return await importAll(
+        imap,
+        job,
+        listed,
+        { ...(await readJournal(job.maildir, context)), marks: await marks() },
+        ctx,
+      );
     await ensureMaildir(job.maildir, context, job.createMaildir);
     const release = await lockMaildir(job.maildir, context);
     try {
@@ -48,7 +54,7 @@ async function importUserAs(job: UserJob): Promise<ImportReport> {
       const contents = await readJournal(job.maildir, context);
       const journal = await Journal.open(job.maildir, context);
       try {
-        return await importAll(imap, job, listed, { ...contents, journal, marks: await marks() });
+        return await importAll(imap, job, listed, { ...contents, journal, marks: await marks() }, ctx);
       } finally {
         await journal.close();
       }
@@ -61,14 +67,20 @@ async function importUserAs(job: UserJob): Promise<ImportReport> {
 }
 
 /** INBOX, then the other folders, then the marks: everything a run does once the Maildir is ours. */
-async function importAll(imap: ImapFlow, job: UserJob, listed: SourceFolder[], run: RunState): Promise<ImportReport> {
+async function importAll(
+  imap: ImapFlow,
+  job: UserJob,
+  listed: SourceFolder[],
+  run: RunState,
+  ctx: RunContext,
+): Promise<ImportReport> {
   const runStartSec = Math.floor(Date.now() / 1000);
   const inboxStatus = listed.find((f) => f.path.toUpperCase() === 'INBOX')?.status;
   const inboxMark = run.marks.get('INBOX');
   const done =
     inboxMark && unchangedSince(inboxMark, inboxStatus)
       ? { inbox: unchangedInbox(job, inboxMark) }
-      : await importInbox(imap, job, run, runStartSec).catch((err: unknown) => {
+      : await importInbox(imap, job, run, runStartSec, ctx).catch((err: unknown) => {
           // The INBOX alone cannot be done (POP3 refused after login, a full disk); other folders still can.
           if (!(err instanceof FolderError)) throw err;
           return { inbox: failedInbox(job, err.detail) };
@@ -80,7 +92,7 @@ async function importAll(imap: ImapFlow, job: UserJob, listed: SourceFolder[], r
     bookkeepingErrors,
   } = done.inbox.stopped
     ? { results: [], notStarted: otherFolders(job, listed), bookkeepingErrors: [] }
-    : await importFolders(imap, job, run, runStartSec, listed);
+    : await importFolders(imap, job, run, runStartSec, listed, ctx);
   if (run.journal) {
     const marks = nextMarks(run.marks, inboxStatus, done.inbox, folders);
     bookkeepingErrors.push(

@@ -77,10 +77,11 @@ function importLines(r: ImportReport, shown: number): string[] {
     ),
   );
   lines.push(...section(shown, r.user, i.errors, 'messages failed', (e) => e));
+  lines.push(...section(shown, r.user, i.notExact ?? [], NOT_EXACT, (e) => e));
   lines.push(...section(shown, r.user, i.sizeMismatches ?? [], 'files whose size is not what POP3 lists', (e) => e));
   if (i.readWithRetr > 0)
     lines.push(
-      `${r.user}: ${i.readWithRetr} messages read over POP3 with RETR (TOP's size disagreed with LIST, or the message was too big to hold while checking it): RETR may have set \\Seen on them at the source`,
+      `${r.user}: ${i.readWithRetr} messages read over POP3 with RETR (TOP's size disagreed with LIST, or the message was too big to hold while checking it), each followed by RSET so that the source keeps them unread`,
     );
   lines.push(
     ...section(
@@ -120,6 +121,9 @@ function importLines(r: ImportReport, shown: number): string[] {
   return lines;
 }
 
+/** Messages written whose bytes may differ from the stored ones where the source holds NUL bytes. */
+const NOT_EXACT = 'messages whose NUL bytes, if any, may be 0x80 here';
+
 /** Source bytes an import (or its plan) copies, INBOX and folders. */
 export function planBytes(r: ImportReport): number {
   return r.inbox.bytesToWrite + r.folders.reduce((n, f) => n + f.bytesToWrite, 0);
@@ -147,6 +151,7 @@ function folderLines(r: ImportReport, shown: number): string[] {
         `${r.user}: folder ${JSON.stringify(f.name)} → ${f.dir}: ${f.toWrite} to write, ${f.alreadyPresent} already there`,
       );
     lines.push(...section(shown, r.user, f.errors, `messages of ${JSON.stringify(f.name)} failed`, (e) => e));
+    lines.push(...section(shown, r.user, f.notExact ?? [], `${JSON.stringify(f.name)}: ${NOT_EXACT}`, (e) => e));
     if (f.history) lines.push(...historyLines(shown, r.user, f.name, f.history));
   }
   return lines;

@@ -132,6 +132,15 @@ export async function imapCall<T>(
   }
 }
 
+/** What an opened folder says of itself: UIDVALIDITY, and HIGHESTMODSEQ where the source offers CONDSTORE. */
+export function folderHeader(
+  path: string,
+  box: MailboxObject,
+): { path: string; uidValidity: string; highestModseq?: string } {
+  const modseq = box.highestModseq !== undefined ? { highestModseq: box.highestModseq.toString() } : {};
+  return { path, uidValidity: box.uidValidity.toString(), ...modseq };
+}
+
 /** Opens a folder read-only (EXAMINE), by the name LIST gave it: a run only reads the source. */
 export async function examineFolder(
   client: ImapFlow,

@@ -1,20 +1,13 @@
-import type { Readable } from 'node:stream';
 import { ImapFlow, type ImapFlowError } from 'imapflow';
 import { SourceError, type ErrorContext } from '../errors.js';
 import type { ImapMessageMeta } from '../message-records.js';
 import type { FolderStatus } from '../state/folder-marks.js';
-import {
-  FETCH_RANGE_UIDS,
-  INLINE_FETCH_MAX_BYTES,
-  MAX_IMAP_LINE_BYTES,
-  MAX_IMAP_LITERAL_BYTES,
-  MAX_IMAP_RESPONSE_BYTES,
-} from '../limits.js';
+import { FETCH_RANGE_UIDS, MAX_IMAP_LINE_BYTES, MAX_IMAP_LITERAL_BYTES, MAX_IMAP_RESPONSE_BYTES } from '../limits.js';
 import { describeEndpoint, describeLogin, timeoutOf } from './endpoint.js';
 import type { Credentials, Endpoint } from './endpoint.js';
 import { secretHider } from './hide-secrets.js';
 import { connectImapSocket, handedOver } from './imap-socket.js';
-import { examineFolder, imapCall, imapFailure, linkError, namedDownload, watchLink } from './imap-link.js';
+import { examineFolder, folderHeader, imapCall, imapFailure, linkError, watchLink } from './imap-link.js';
 import { nameOf, type FolderName } from './listed-name.js';
 
 export interface FolderSnapshot {
@@ -22,6 +15,8 @@ export interface FolderSnapshot {
   uidValidity: string;
   /** The UID the source will give its next message (0 when it did not say). */
   uidNext: number;
+  /** HIGHESTMODSEQ when the folder was opened (RFC 7162), where the source offers CONDSTORE. */
+  highestModseq?: string;
   messages: ImapMessageMeta[];
 }
 
@@ -38,10 +33,6 @@ export interface SourceFolder extends FolderName {
   /** The NAMESPACE the folder is in: the user's own, other users', or shared (RFC 2342). */
   namespace: 'personal' | 'other' | 'shared';
 }
-
-/** A message body: small ones come whole from a pipelined range fetch, big ones as a stream;
- *  `size` is the RFC822.SIZE the server announced, which the bytes received must match. */
-export type MessageBody = { uid: number; size: number } & ({ buffer: Buffer } | { stream: Readable });
 
 export async function openImap(endpoint: Endpoint, creds: Credentials, context: ErrorContext): Promise<ImapFlow> {
   const peer = describeEndpoint('imap', endpoint);
@@ -181,55 +172,7 @@ export async function readFolderSnapshot(
       context,
     );
   }
-  return { path, uidValidity: box.uidValidity.toString(), uidNext: box.uidNext ?? 0, messages };
-}
-
-/**
- * Hands every requested body to `take`, in UID order. Small messages come from pipelined UID
- * range fetches; `take` is awaited inside the fetch loop (imapflow's backpressure), so it must
- * not run IMAP commands. Messages over INLINE_FETCH_MAX_BYTES are downloaded one by one afterwards
- * as streams, so no big message is ever one Buffer. Returns the UIDs the server no longer had
- * (expunged since the listing): the caller reports them, the rest of the folder goes on.
- */
-export async function fetchBodies(
-  client: ImapFlow,
-  messages: ImapMessageMeta[],
-  take: (body: MessageBody) => Promise<void>,
-  context: ErrorContext,
-): Promise<number[]> {
-  const vanished: number[] = [];
-  const sizeOf = new Map(messages.map((m) => [m.uid, m.size]));
-  const small = messages.filter((m) => m.size <= INLINE_FETCH_MAX_BYTES).map((m) => m.uid);
-  const big = messages.filter((m) => m.size > INLINE_FETCH_MAX_BYTES).map((m) => m.uid);
-  for (let i = 0; i < small.length; i += FETCH_RANGE_UIDS) {
-    const wanted = new Set(small.slice(i, i + FETCH_RANGE_UIDS));
-    const seen = new Set<number>();
-    await imapCall(
-      client,
-      async () => {
-        for await (const m of client.fetch([...wanted].join(','), { uid: true, source: true }, { uid: true })) {
-          if (!wanted.has(m.uid) || !m.source) continue;
-          seen.add(m.uid);
-          await take({ uid: m.uid, size: sizeOf.get(m.uid) as number, buffer: m.source });
-        }
-      },
-      'cannot fetch messages',
-      context,
-    );
-    for (const uid of wanted) if (!seen.has(uid)) vanished.push(uid);
-  }
-  for (const uid of big) {
-    const got = await imapCall(
-      client,
-      () => client.download(String(uid), undefined, { uid: true }),
-      `uid ${uid}: cannot fetch`,
-      context,
-    );
-    if (got.content)
-      await take({ uid, size: sizeOf.get(uid) as number, stream: namedDownload(client, got.content, uid, context) });
-    else vanished.push(uid);
-  }
-  return vanished;
+  return { ...folderHeader(path, box), uidNext: box.uidNext ?? 0, messages };
 }
 
 /** The whole header block of each given message (BODY.PEEK[HEADER]), in pipelined UID ranges. */

@@ -29,7 +29,7 @@ const LISTING_CAP: AnswerCap = { bytes: MAX_POP3_LISTING_BYTES, lines: MAX_POP3_
  * stdin/stdout of a qmail-pop3d process. send() is the one choke point for outgoing lines.
  */
 export class Pop3Session {
-  /** Messages read with RETR in this session (RETR may set \Seen at the source). */
+  /** Messages read with RETR in this session, each followed by RSET. */
   retrReads = 0;
   /** Set when an answer was left unread half-way: what it answered. */
   private abandoned?: string;
@@ -102,6 +102,9 @@ export class Pop3Session {
     }
     this.retrReads += 1;
     await this.streamMessage(`RETR ${n}`, n, listSize, take);
+    // RETR marks the message seen where POP3 shares \Seen with IMAP; Dovecot commits that at
+    // QUIT and at a dropped connection alike, RSET takes it back (docs/write-path.md).
+    await this.command('RSET');
     return 'RETR';
   }
 

@@ -67,7 +67,7 @@ const peer = String.raw`pop3 127\.0\.0\.1:\d+`;
 describe('malformed and hostile POP3 servers', () => {
   it('an honest scripted server imports all (the baseline the others break)', async () => {
     const run = await importVia({});
-    expect(run.code).toBe(0);
+    expect(run.code, run.output).toBe(0);
     expect(outcome()).toEqual({ stored: 4, lost: 0, duplicated: 0, partial: 0, inTmp: 0 });
   });
 
@@ -200,15 +200,13 @@ describe('folder names imapflow would change: sent back and named exactly as the
         messages: sampleMessages({ count: 2, seed: 60 + i }),
       })),
     );
-    const imap = await startImapProxy(
-      b.server.imapPort,
-      (text) => swap(text, shown),
-      (line) =>
+    const imap = await startImapProxy(b.server.imapPort, (text) => swap(text, shown), {
+      rewriteCommand: (line) =>
         swap(
           line,
           [...shown].map(([real, name]) => [name, real]),
         ),
-    );
+    });
     servers.push(imap);
     const run = await runCli([
       'import',

@@ -12,6 +12,10 @@ export interface Pop3Quirks {
   rewrite?: (command: string, lines: string[]) => string[];
   /** After a successful PASS, every command but QUIT gets this -ERR text. */
   errAfterLogin?: string;
+  /** Called once PASS is accepted: the session now holds the mailbox. */
+  loggedIn?: () => void;
+  /** QUIT is passed on only once this settles: the session holds the mailbox until then. */
+  holdQuit?: Promise<void>;
   /** PASS, APOP and AUTH are refused with an -ERR that quotes the command, as a server that echoes
    *  what it did not understand (nothing of the login reaches Dovecot). */
   echoLogin?: boolean;
@@ -50,12 +54,16 @@ export async function startPop3Proxy(upstreamPort: number, quirks: Pop3Quirks): 
           client.write(`-ERR [AUTH] bad command: ${line}\r\n`);
           continue;
         }
+        if (verb.toUpperCase() === 'QUIT') await quirks.holdQuit;
         const toServer = (n: string) => String(quirks.order?.[Number(n) - 1] ?? n);
         server.write(
           `${[verb, ...(args.length && /^\d+$/.test(args[0]!) ? [toServer(args[0]!), ...args.slice(1)] : args)].join(' ')}\r\n`,
         );
         const status = (await fromServer.next()) ?? '';
-        if (verb.toUpperCase() === 'PASS' && status.startsWith('+OK')) loggedIn = true;
+        if (verb.toUpperCase() === 'PASS' && status.startsWith('+OK')) {
+          loggedIn = true;
+          quirks.loggedIn?.();
+        }
         const multi = status.startsWith('+OK') && MULTILINE.test(verb) && !(/^(UIDL|LIST)$/i.test(verb) && args.length);
         let lines: string[] = [];
         if (multi)
@@ -71,22 +79,30 @@ export async function startPop3Proxy(upstreamPort: number, quirks: Pop3Quirks): 
   });
 }
 
+/** What the IMAP proxy does to the client's lines; without any, the client's bytes pass as sent. */
+export interface ImapCommandQuirks {
+  /** A line holding EXAMINE is passed on only once this settles (the client's later lines wait behind it). */
+  holdExamine?: Promise<void>;
+  /** Rewrites each line the client sends (commands that name folders). */
+  rewriteCommand?: (line: string) => string;
+}
+
 /**
  * Relays IMAP as a byte stream, with `rewrite` applied to what the server sends (small answers:
- * LIST), and `rewriteCommand`, if given, to each line the client sends (commands that name folders).
+ * LIST) and `quirks` to what the client sends.
  */
 export async function startImapProxy(
   upstreamPort: number,
   rewrite: (text: string) => string,
-  rewriteCommand?: (line: string) => string,
+  quirks: ImapCommandQuirks = {},
 ): Promise<Proxy> {
+  const { holdExamine, rewriteCommand = (line: string) => line } = quirks;
+  const onLine = async (line: string, forward: (line: string) => void) => {
+    if (/ EXAMINE /i.test(line)) await holdExamine;
+    forward(rewriteCommand(line));
+  };
   return listen((client) =>
-    relayImap(
-      client,
-      upstreamPort,
-      rewrite,
-      rewriteCommand && (async (line, forward) => forward(rewriteCommand(line))),
-    ),
+    relayImap(client, upstreamPort, rewrite, quirks.holdExamine || quirks.rewriteCommand ? onLine : undefined),
   );
 }
 
