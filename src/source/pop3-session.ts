@@ -262,14 +262,10 @@ export class Pop3Session {
   }
 
   private async expectOk(what: string): Promise<string> {
-    const line = (await this.read(what)).toString('latin1');
+    const line = this.hide((await this.read(what)).toString('latin1'));
     if (line === '+OK' || line.startsWith('+OK ')) return line.slice(4);
     if (line === '-ERR' || line.startsWith('-ERR '))
-      throw new Pop3ErrReply(
-        this.hide(`${this.peer}: ${what} refused: ${line}`),
-        this.context,
-        this.hide(line.slice(5)),
-      );
+      throw new Pop3ErrReply(`${this.peer}: ${what} refused: ${line}`, this.context, line.slice(5));
     throw this.error(`malformed answer to ${what}: ${JSON.stringify(line.slice(0, 200))}`);
   }
 
