@@ -1,3 +1,4 @@
+import { plural } from './text-parts.js';
 import type { ImportReport, VerifyReport } from './types.js';
 
 /** Import: which server's UID lists were written, and every folder whose numbering is the server's. */
@@ -10,8 +11,9 @@ export function importImapUidLines(r: ImportReport): string[] {
     ...r.folders.map((f) => ({ name: f.name, uids: f.imapUids })),
   ];
   const done = folders.filter((f) => f.uids);
+  const listed = done.reduce((n, f) => n + (f.uids?.listed ?? 0), 0);
   const lines = [
-    `${user}: ${r.imapServer.server} UID lists (${r.imapServer.because}): ${done.reduce((n, f) => n + (f.uids?.listed ?? 0), 0)} messages in ${done.length} folders keep their source UIDs`,
+    `${user}: ${r.imapServer.server} UID lists (${r.imapServer.because}): source UIDs kept for ${plural(listed, 'message')} in ${plural(done.length, 'folder')}`,
   ];
   for (const { name, uids } of done) {
     if (!uids) continue;
@@ -23,7 +25,9 @@ export function importImapUidLines(r: ImportReport): string[] {
         `${where}: UID list rewritten under the source's new UIDVALIDITY (was ${uids.uidValidityChangedFrom}); IMAP clients that synced since will fetch this folder again`,
       );
     if (uids.leftForServer > 0)
-      lines.push(`${where}: ${uids.leftForServer} messages without a source UID here, left for the server to number`);
+      lines.push(
+        `${where}: ${plural(uids.leftForServer, 'message')} without a source UID here, left for the server to number`,
+      );
     if (uids.keywordsDropped.length > 0)
       lines.push(`${where}: keywords past Dovecot's 26 a folder, left out: ${uids.keywordsDropped.join(', ')}`);
   }
@@ -36,13 +40,15 @@ export function verifyImapUidLines(r: VerifyReport, shown: number): string[] {
   if (!c) return [];
   if (c.skipped !== undefined) return [`${r.user}: IMAP UIDs not checked: ${c.skipped}`];
   if (c.differences.length === 0)
-    return [`${r.user}: IMAP: UIDVALIDITY, UIDs and flags as on the source in ${c.folders} folders (${c.ranBy})`];
+    return [
+      `${r.user}: IMAP: UIDVALIDITY, UIDs and flags as on the source in ${plural(c.folders, 'folder')} (${c.ranBy})`,
+    ];
   const more =
     c.differences.length > shown
       ? [`  … and ${c.differences.length - shown} more (--verbose or --json lists all)`]
       : [];
   return [
-    `${r.user}: ${c.differences.length} IMAP differences from the source (${c.ranBy}; IMAP clients with offline state see them):`,
+    `${r.user}: ${plural(c.differences.length, 'IMAP difference')} from the source (${c.ranBy}; IMAP clients with offline state see them):`,
     ...c.differences.slice(0, shown).map((d) => `  ${d}`),
     ...more,
   ];
