@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { UsageError } from '../errors.js';
 import type { JobKind } from '../jobs/run-job.js';
 import {
@@ -9,7 +10,6 @@ import {
   totalsLine,
   type SummaryRow,
 } from '../batch/summary.js';
-import os from 'node:os';
 import { BatchState, LiveView } from '../batch/live-view.js';
 import { RunLog, runHeading, type RunInfo } from '../batch/run-log.js';
 import { planBytes, renderText } from '../report/text.js';
