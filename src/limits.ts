@@ -58,6 +58,11 @@ export const WRITE_CONCURRENCY = 32;
  *  fsync per batch, not per message, and a bounded list of lines waiting. */
 export const JOURNAL_BATCH = 500;
 
+/** Longest line of the import journal read: a record is a few hundred bytes (a folder name, a
+ *  UIDL, a file name, a hash); the owner can write that file, and a longer line is skipped with a
+ *  warning as it is read, never held whole. */
+export const MAX_JOURNAL_LINE_BYTES = 64 * 1024;
+
 /** Longest file name Linux file systems take (NAME_MAX). */
 export const NAME_MAX_BYTES = 255;
 

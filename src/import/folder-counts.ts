@@ -38,7 +38,8 @@ export function folderCounts(plan: FolderPlan, outcome: FolderOutcome | undefine
       ...(plan.uidValidityChangedFrom !== undefined ? { uidValidityChangedFrom: plan.uidValidityChangedFrom } : {}),
       movedByContent: outcome?.renamedByContent ?? 0,
       keptDeleted: count('deleted-here'),
-      goneFromSource: outcome?.goneFromSource ?? plan.earlier.map((e) => `${e.dir}/${e.file}`),
+      goneFromSource:
+        outcome?.goneFromSource ?? plan.earlier.filter((e) => !e.heldBack).map((e) => `${e.dir}/${e.file}`),
       goneDeleted: outcome?.goneDeleted ?? false,
     },
     overMaxSize: plan.messages

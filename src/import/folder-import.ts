@@ -19,7 +19,7 @@ import { readFolderSnapshot, type SourceFolder } from '../source/imap.js';
 import { unchangedSince, type FolderMark, type FolderStatus } from '../state/folder-marks.js';
 import { copyFromImap } from './copy-messages.js';
 import { FolderWriteSession, type FolderOutcome } from './folder-session.js';
-import { keepImapUids } from './imap-uid-input.js';
+import { boxFolderOf, keepImapUids } from './imap-uid-input.js';
 import { folderWanted, outsideNamespaces, type UserJob } from '../user-job.js';
 
 /** What the Maildir's own records held at the start of the run, and the journal's writer (none in a dry run). */
@@ -165,6 +165,7 @@ async function importFolder(
     uidValidity: snapshot.uidValidity,
     existing,
     history: folderHistory(run.entries, folder.path, snapshot.uidValidity, existing, run.skips),
+    box: await boxFolderOf(job, dir, context),
   };
   const plan = planFolder({
     folder: folder.path,
@@ -174,7 +175,12 @@ async function importFolder(
     host: os.hostname(),
     maxSize: job.maxSize,
   });
-  const base = { name: folder.path, dir: dirName, imapMessages: snapshot.messages.length };
+  const base = {
+    name: folder.path,
+    dir: dirName,
+    imapMessages: snapshot.messages.length,
+    ...(job.dryRun ? { plan } : {}),
+  };
   let session: FolderWriteSession | undefined;
   try {
     let outcome: FolderOutcome | undefined;
@@ -185,7 +191,10 @@ async function importFolder(
       await session.during(() => copyFromImap(imap, writing, plan.messages, snapshot.messages, progress, context));
       outcome = await session.finish(job.deleteGone);
     }
-    const imapUids = outcome && (await keepImapUids(job, dir, snapshot, plan, run.entries, context));
+    // doveadm takes the name in UTF-8; its directory is the same one (Dovecot stores it in modified UTF-7).
+    const utf8 = maildirFolderFor(folder.parts, 'utf8');
+    const place = { dir, mailbox: utf8.ok ? utf8.virtualName : dirName.slice(1) };
+    const imapUids = outcome && (await keepImapUids(job, place, snapshot, plan, outcome, run.entries, context));
     return {
       ...base,
       ...folderCounts(plan, outcome),

@@ -17,7 +17,7 @@ import { readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
 import { withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
 import { copyFromImap, copyFromPop3 } from './copy-messages.js';
 import { FolderWriteSession, type FolderOutcome } from './folder-session.js';
-import { keepImapUids } from './imap-uid-input.js';
+import { boxFolderOf, keepImapUids } from './imap-uid-input.js';
 import { checkWrittenSizes, describeSizeMismatch } from './written-sizes.js';
 import { cutShort, endsFolder, type RunState } from './folder-import.js';
 import { matchInbox, type InboxMatch } from './inbox-evidence.js';
@@ -49,6 +49,7 @@ export async function importInbox(
       existing,
       history,
       foreignCrlfSize: await foreignCrlfSizes(job.maildir, scanned, match, history.recordOf, context),
+      box: await boxFolderOf(job, job.maildir, context),
     };
     const plan = makePlan(snapshot, match, facts, scanned, runStartSec, job.maxSize);
     const session =
@@ -69,7 +70,8 @@ export async function importInbox(
       await session.during(() => copyFromImap(imap, session, plan.messages, snapshot.messages, progress, context));
       outcome = await session.finish(job.deleteGone);
     }
-    const imapUids = session && (await keepImapUids(job, job.maildir, snapshot, plan, run.entries, context));
+    const place = { dir: job.maildir, mailbox: 'INBOX' };
+    const imapUids = outcome && (await keepImapUids(job, place, snapshot, plan, outcome, run.entries, context));
     const inbox = report(plan, match, outcome, readWithRetr);
     // Each file named by a UIDL must have the size POP3 gives that UIDL: else it may be another message.
     const sizeMismatches = checkWrittenSizes(plan.messages, match?.pop3 ?? [], outcome?.crlfSizes ?? new Map());

@@ -1,4 +1,4 @@
-import { SourceError, UsageError } from '../errors.js';
+import { ImportRunning, SourceError, UsageError } from '../errors.js';
 import { isClean, type UserReport } from '../report/types.js';
 
 /** Exit codes scripts rely on (man/qmail-import.8, EXIT CODES): the one place that decides them. */
@@ -7,6 +7,9 @@ export const EXIT = {
   incomplete: 1,
   usage: 2,
   source: 3,
+  /** verify met an import holding the Maildir and compared nothing: run it again when the import is
+   *  done (EX_TEMPFAIL of sysexits.h, "try again later"). */
+  importRunning: 75,
 } as const;
 
 /**
@@ -47,6 +50,7 @@ export function onStopSignals(first: (signal: StopSignal) => void): () => void {
 export function exitCodeForError(err: unknown): number {
   if (err instanceof UsageError) return EXIT.usage;
   if (err instanceof SourceError) return EXIT.source;
+  if (err instanceof ImportRunning) return EXIT.importRunning;
   // Folder and message errors, and anything unexpected: the run did not finish its job.
   return EXIT.incomplete;
 }

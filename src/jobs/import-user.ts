@@ -13,7 +13,6 @@ import {
   type QuotaReport,
 } from '../report/types.js';
 import { readMarks, unchangedSince, writeMarks, type FolderMark } from '../state/folder-marks.js';
-import { withKeptKeywords } from '../report/dropped-flags.js';
 import { Journal, readJournal } from '../state/journal.js';
 import { closeImap, listFolders, openImap, type SourceFolder } from '../source/imap.js';
 import { bookkeeping, importFolders, type FolderResult, type RunState } from '../import/folder-import.js';
@@ -28,7 +27,7 @@ import { credentialsOf, folderWanted, outsideNamespaces, type UserJob } from '..
  */
 export async function importUser(job: UserJob, ctx: RunContext): Promise<ImportReport> {
   const imapServer = resolveImapServer(job.imapServer, job.maildir);
-  return withKeptKeywords({ ...(await importUserAs({ ...job, imapServer: imapServer.server }, ctx)), imapServer });
+  return { ...(await importUserAs({ ...job, imapServer: imapServer.server }, ctx)), imapServer };
 }
 
 async function importUserAs(job: UserJob, ctx: RunContext): Promise<ImportReport> {

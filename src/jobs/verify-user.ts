@@ -1,8 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fsCall, type ErrorContext } from '../errors.js';
+import { fsCall, ImportRunning, type ErrorContext } from '../errors.js';
 import { listLikeQmailPop3d, uidlOfName, type MaildirEntry, type Pop3dListing } from '../maildir/pop3d-listing.js';
 import { scanMaildir, type ScannedEntry } from '../maildir/scan.js';
+import { importHolding } from '../maildir/lock.js';
 import type { SinceImportReport, VerifyReport } from '../report/types.js';
 import { withPop3Session } from '../source/pop3-client.js';
 import type { Pop3Message } from '../message-records.js';
@@ -33,6 +34,12 @@ import { credentialsOf, folderWanted, outsideNamespaces, type UserJob } from '..
 export async function verifyUser(job: UserJob): Promise<VerifyReport> {
   const context: ErrorContext = { user: job.user, folder: 'INBOX' };
   const ownerUid = await ownerOf(job.maildir, context);
+  const holder = await importHolding(job.maildir, context);
+  if (holder)
+    throw new ImportRunning(
+      `an import is running on this Maildir (${job.maildir}: ${holder}); nothing was compared, verify it when the import is done`,
+      { user: job.user },
+    );
   // The binary runs before the scan: should it move files (new/ to cur/) the scan still finds them by UIDL.
   const run = job.qmailPop3d ? await runQmailPop3d(job.qmailPop3d, job.maildir, context) : undefined;
   // The Maildir, the source's POP3 and the source's IMAP do not wait for each other.

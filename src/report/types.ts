@@ -1,6 +1,7 @@
 import type { ImapServer } from '../maildir/imap-server.js';
 import type { ImapUidOutcome } from '../maildir/imap-uid-state.js';
 import type { QuotaUse } from '../maildir/quota.js';
+import type { FolderPlan } from '../plan/folder.js';
 import type { InboxPlan } from '../plan/inbox.js';
 import type { UidlMode } from '../uidl/mode.js';
 import type { UnmatchedPop3 } from '../uidl/match.js';
@@ -128,6 +129,8 @@ export interface FolderReport {
   dir?: string;
   /** Set when a "." in the name had to become "_": the name as the source had it. */
   renamedFrom?: string;
+  /** --dry-run: the folder's plan, every message with its final name. */
+  plan?: FolderPlan;
   imapMessages: number;
   toWrite: number;
   written: number;
@@ -216,7 +219,12 @@ export function folderDiffers(f: FolderCheck): boolean {
 
 /** A folder imported completely, with nothing to report. */
 export function folderClean(f: FolderReport): boolean {
-  return f.error === undefined && f.errors.length === 0;
+  return f.error === undefined && f.errors.length === 0 && !modseqFailed(f.imapUids);
+}
+
+/** doveadm failed to raise the folder's HIGHESTMODSEQ: the run must do it again (docs/imap-uids.md). */
+function modseqFailed(uids: ImapUidOutcome | undefined): boolean {
+  return uids?.modseq !== undefined && 'error' in uids.modseq;
 }
 
 /** The INBOX imported completely, every UIDL kept, nothing to report. */
@@ -225,6 +233,7 @@ export function inboxClean(i: InboxReport): boolean {
     i.error === undefined &&
     (i.sizeMismatches ?? []).length === 0 &&
     i.errors.length === 0 &&
+    !modseqFailed(i.imapUids) &&
     i.conflicts.length === 0 &&
     i.outOfOrder.length === 0 &&
     i.downloadAgain.length === 0 &&

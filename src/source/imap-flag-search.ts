@@ -1,11 +1,13 @@
 import type { ImapFlow, SearchObject } from 'imapflow';
 import { FolderError, type ErrorContext } from '../errors.js';
-import { examineFolder, imapCall } from './imap-link.js';
+import { examineFolder, folderHeader, imapCall } from './imap-link.js';
 
 /** A folder's messages by UID with the flags asked for: what verify compares, and no more. */
 export interface FolderFlags {
   path: string;
   uidValidity: string;
+  /** HIGHESTMODSEQ when the folder was opened (RFC 7162), where the source offers CONDSTORE. */
+  highestModseq?: string;
   messages: { uid: number; flags: string[] }[];
 }
 
@@ -30,8 +32,7 @@ export async function readFolderFlags(
       for (const uid of await searchUids(client, queryOf(flag), path, context)) flagsByUid.get(uid)?.push(flag);
   }
   return {
-    path,
-    uidValidity: box.uidValidity.toString(),
+    ...folderHeader(path, box),
     messages: [...flagsByUid].map(([uid, has]) => ({ uid, flags: has })),
   };
 }

@@ -112,6 +112,15 @@ export async function imapCall<T>(
   }
 }
 
+/** What an opened folder says of itself: UIDVALIDITY, and HIGHESTMODSEQ where the source offers CONDSTORE. */
+export function folderHeader(
+  path: string,
+  box: MailboxObject,
+): { path: string; uidValidity: string; highestModseq?: string } {
+  const modseq = box.highestModseq !== undefined ? { highestModseq: box.highestModseq.toString() } : {};
+  return { path, uidValidity: box.uidValidity.toString(), ...modseq };
+}
+
 /** Opens a folder read-only (EXAMINE): a run only reads the source. */
 export async function examineFolder(client: ImapFlow, path: string, context: ErrorContext): Promise<MailboxObject> {
   return imapCall(client, () => client.mailboxOpen(path, { readOnly: true }), `cannot open folder ${path}`, context);

@@ -5,13 +5,15 @@ import type { FolderStatus } from '../state/folder-marks.js';
 import { FETCH_RANGE_UIDS, MAX_IMAP_LINE_BYTES, MAX_IMAP_LITERAL_BYTES, MAX_IMAP_RESPONSE_BYTES } from '../limits.js';
 import { connectFailure, connectHint, describeEndpoint, describeLogin, timeoutOf, tlsOptions } from './endpoint.js';
 import type { Credentials, Endpoint } from './endpoint.js';
-import { examineFolder, imapCall, imapFailure, watchLink } from './imap-link.js';
+import { examineFolder, folderHeader, imapCall, imapFailure, watchLink } from './imap-link.js';
 
 export interface FolderSnapshot {
   path: string;
   uidValidity: string;
   /** The UID the source will give its next message (0 when it did not say). */
   uidNext: number;
+  /** HIGHESTMODSEQ when the folder was opened (RFC 7162), where the source offers CONDSTORE. */
+  highestModseq?: string;
   messages: ImapMessageMeta[];
 }
 
@@ -163,7 +165,7 @@ export async function readFolderSnapshot(
       context,
     );
   }
-  return { path, uidValidity: box.uidValidity.toString(), uidNext: box.uidNext ?? 0, messages };
+  return { ...folderHeader(path, box), uidNext: box.uidNext ?? 0, messages };
 }
 
 /** The whole header block of each given message (BODY.PEEK[HEADER]), in pipelined UID ranges. */

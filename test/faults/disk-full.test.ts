@@ -7,7 +7,7 @@ import { seedFolders } from '../../scripts/lib/seed.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
 import type { ImportReport } from '../../src/report/types.js';
-import { snapshotAllFolders, type TreeEntry } from '../support/maildir-tree.js';
+import { snapshotAllFolders, uidListsOf, type TreeEntry } from '../support/maildir-tree.js';
 
 // A full disk, too few inodes, RLIMIT_FSIZE on the messages and on the journal: the run stops or
 // skips with the error named, leaves only complete messages visible, tmp/ clean, the journal
@@ -114,12 +114,14 @@ function expectTrueCounts(stdout: string, maildir: string): ImportReport {
   return report;
 }
 
-/** The re-run once the limit is lifted completes: the whole source, consistent. */
+/** The re-run once the limit is lifted completes: the whole source, consistent, and the box's UID
+ *  lists those of a clean import (every message under its source UID, docs/imap-uids.md). */
 async function expectRerunCompletes(maildir: string): Promise<void> {
   const again = await importInto(maildir);
   expect(again.code, again.stderr).toBe(0);
   expect(snapshotAllFolders(maildir)).toEqual(reference);
   expectConsistent(maildir);
+  expect(uidListsOf(maildir)).toEqual(uidListsOf(a.maildir));
 }
 
 describe('disk full and write errors', () => {

@@ -65,7 +65,7 @@ const peer = String.raw`pop3 127\.0\.0\.1:\d+`;
 describe('malformed and hostile POP3 servers', () => {
   it('an honest scripted server imports all (the baseline the others break)', async () => {
     const run = await importVia({});
-    expect(run.code).toBe(0);
+    expect(run.code, run.output).toBe(0);
     expect(outcome()).toEqual({ stored: 4, lost: 0, duplicated: 0, partial: 0, inTmp: 0 });
   });
 
