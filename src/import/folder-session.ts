@@ -99,7 +99,7 @@ export class FolderWriteSession {
   }
 
   /** Stores one planned message; a message that fails is one report line, a full disk stops the folder. */
-  async write(m: PlannedMessage, body: MessageSource): Promise<void> {
+  async write(m: PlannedMessage, body: MessageSource, onBytes?: (bytes: number) => void): Promise<void> {
     const context = { ...this.context, uid: m.uid, uidl: m.uidl };
     const sameContent = (sha256: string) => {
       const earlier = this.pool.get(sha256)?.shift();
@@ -110,7 +110,7 @@ export class FolderWriteSession {
       const expectedSize = Number.isFinite(m.size) ? m.size : undefined;
       const d = await deliver(
         this.dir,
-        { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body, sameContent, expectedSize },
+        { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body, sameContent, expectedSize, onBytes },
         context,
       );
       // Counted after the await: writes run concurrently.

@@ -187,7 +187,7 @@ describe('dropped, short and stalled connections', () => {
       const fault: Fault = { afterServer: /BODY\[\]<65536> /, action: { shortenLiteralTo: 1000 } };
       const run = await runCli(['import', ...(await faultyArgs(a, 'imap', fault)), '--imap-server', server]);
       expect(run.code).toBe(1);
-      expect(run.output).toContain('UID list left as it was until its 1 failed messages are written');
+      expect(run.output).toContain('UID list left as it was until its 1 failed message is written');
       const again = await runCli(['import', '--create', ...a.args, '--imap-server', server]);
       expect(again.code, again.output).toBe(0);
       const clean = path.join(path.dirname(a.maildir), 'clean');
