@@ -4,6 +4,10 @@ export interface ProgressEvent {
   folder: string;
   done: number;
   total: number;
+  /** Bytes of the folder's messages to copy (as the source announced them), and of those copied
+   *  so far, the message under way included: a big message moves too. */
+  bytesDone: number;
+  bytesTotal: number;
 }
 
 /**

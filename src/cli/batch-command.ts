@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { UsageError } from '../errors.js';
 import type { JobKind } from '../jobs/run-job.js';
 import {
@@ -10,9 +11,9 @@ import {
   type SummaryRow,
 } from '../batch/summary.js';
 import { BatchState, LiveView } from '../batch/live-view.js';
-import { RunLog } from '../batch/run-log.js';
+import { RunLog, runHeading, type RunInfo } from '../batch/run-log.js';
 import { planBytes, renderText } from '../report/text.js';
-import { formatBytes } from '../report/text-parts.js';
+import { formatBytes, plural } from '../report/text-parts.js';
 import type { QuotaReport } from '../report/types.js';
 import { accountsFromLines, accountsFromVpopmail, checkLoginFormat, type Account } from '../batch/accounts.js';
 import { runBatch, type AccountResult, type UserOutcome } from '../batch/lanes.js';
@@ -22,6 +23,7 @@ import { sharedJobFromArgs, type SharedArgs } from './options.js';
 import { promptPassword } from './password-prompt.js';
 import { readUsersFile } from '../batch/users-file.js';
 import { vpopmailHome } from '../batch/vpopmail.js';
+import { VERSION } from './version.js';
 
 /** batch's options; check of a users file runs as a batch too, in mode 'check'. */
 export type BatchArgs = SharedArgs &
@@ -54,11 +56,12 @@ export async function batch(args: BatchArgs, io: BatchIo): Promise<number> {
   const { shared, password } = sharedJobFromArgs(args, process.env, io.warn);
   const ready = await withPasswords(accounts, password, args.adminUser);
   io.modelWarning(shared.qmailPop3d, kinds);
-  const log = RunLog.create(args.logDir, new Date());
-
   const startedMs = Date.now();
+  const log = RunLog.create(args.logDir, runInfo(new Date(startedMs)));
   const state = new BatchState(accounts.length, startedMs);
   const view = new LiveView(args.quiet || args.json ? 'off' : process.stderr.isTTY ? 'tty' : 'lines', state);
+  // The report on stdout, where `| tee night.log` catches it; with --json stdout is the JSON's.
+  const out = args.json ? process.stderr : process.stdout;
   const logs = accounts.map((a) => log.accountLog(a.name));
   const stop = new AbortController();
   let stoppedBy: StopSignal | undefined;
@@ -90,7 +93,7 @@ export async function batch(args: BatchArgs, io: BatchIo): Promise<number> {
           const a = accounts[i] as Account;
           logs[i]?.(logText(o));
           if (o.exitCode !== 0)
-            view.note(`${a.name}: ${o.kind} exit ${o.exitCode}${'error' in o ? `: ${o.error.message}` : ''}`);
+            view.print(out, `${a.name}: ${o.kind} exit ${o.exitCode}${'error' in o ? `: ${o.error.message}` : ''}`);
           if ('error' in o || o.kind === kinds[kinds.length - 1])
             state.finish(
               a.name,
@@ -105,13 +108,24 @@ export async function batch(args: BatchArgs, io: BatchIo): Promise<number> {
     view.stop();
   }
   try {
-    return finish(args, log, accounts, results, (Date.now() - startedMs) / 1000, stoppedBy);
+    return finish(args, log, out, accounts, results, (Date.now() - startedMs) / 1000, stoppedBy);
   } finally {
     offSignals();
   }
 }
 
 const none = { messages: 0, bytes: 0 };
+
+/** This run as its logs and summaries begin: the command line (only cli/ reads argv), version, host, start. */
+function runInfo(started: Date): RunInfo {
+  const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  return {
+    command: ['qmail-import', ...process.argv.slice(2)].map(shellWord).join(' '),
+    version: VERSION,
+    host: os.hostname(),
+    startedAt: started.toISOString(),
+  };
+}
 
 function listAccounts(args: BatchArgs): Account[] {
   let home: string | undefined;
@@ -156,7 +170,7 @@ function limitLines(rows: readonly SummaryRow[]): string {
   const total = tooBig.reduce((n, r) => n + r.overMaxSize, 0);
   return (
     (tooBig.length
-      ? `batch: ${total} messages over --max-size not copied (a run without it copies them): ${firstTen(tooBig.map((r) => `${r.account} (${r.overMaxSize})`)).join(', ')}\n`
+      ? `batch: ${plural(total, 'message')} over --max-size not copied (a run without it copies them): ${firstTen(tooBig.map((r) => `${r.account} (${r.overMaxSize})`)).join(', ')}\n`
       : '') +
     (overQuota.length
       ? `batch: over quota (all mail copied; the box refuses new mail for them): ${firstTen(overQuota.map((r) => `${r.account} (${quotaText(r.quota as QuotaReport)})`)).join(', ')}\n`
@@ -167,13 +181,14 @@ function limitLines(rows: readonly SummaryRow[]): string {
 function quotaText(q: QuotaReport): string {
   return q.limitBytes !== null && q.usedBytes > q.limitBytes
     ? `${formatBytes(q.usedBytes)} of ${formatBytes(q.limitBytes)}`
-    : `${q.usedMessages} of ${q.limitMessages} messages`;
+    : `${q.usedMessages} of ${plural(q.limitMessages as number, 'message')}`;
 }
 
 /** Summary (text and JSON), failed.txt, the closing lines; the exit code of the whole run. */
 function finish(
   args: BatchArgs,
   log: RunLog,
+  out: NodeJS.WritableStream,
   accounts: readonly Account[],
   results: readonly (AccountResult | undefined)[],
   seconds: number,
@@ -183,8 +198,16 @@ function finish(
   const totals = summaryTotals(rows, seconds);
   const exitCode = stoppedBy ? STOP_SIGNALS[stoppedBy] : batchExitCode(rows);
   const failed = accounts.filter((_, i) => needsAttention(rows[i] as (typeof rows)[number]));
-  log.write('summary.txt', renderSummaryText(rows, totals));
-  const doc = { command: 'batch', exitCode, stoppedBy: stoppedBy ?? null, logDir: log.dir, totals, accounts: rows };
+  log.write('summary.txt', `${runHeading(log.run)}\n${renderSummaryText(rows, totals)}`);
+  const doc = {
+    command: 'batch',
+    run: log.run,
+    exitCode,
+    stoppedBy: stoppedBy ?? null,
+    logDir: log.dir,
+    totals,
+    accounts: rows,
+  };
   log.write('summary.json', `${JSON.stringify(doc, null, 2)}\n`);
   const failedFile = log.write('failed.txt', failed.map((a) => `${a.usersLine}\n`).join(''));
   const shown = firstTen(
@@ -198,7 +221,7 @@ function finish(
   const plan = args.dryRun
     ? `batch: dry run: ${planned.length} planned, ${formatBytes(planned.reduce((n, r) => n + planBytes(r), 0))} to copy in total\n`
     : '';
-  process.stderr.write(
+  out.write(
     plan +
       `batch: ${totalsLine(totals)}\n` +
       limitLines(rows) +

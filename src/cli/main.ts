@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from '../errors.js';
@@ -12,8 +11,7 @@ import {
   oneUserOptions,
   verifyOptions,
 } from './option-definitions.js';
-
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+import { VERSION } from './version.js';
 
 // Loaded at the command boundary: what runs a command (imapflow and all) is not needed to print
 // help, the version or a usage error.
@@ -90,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
       .parserConfiguration({ 'duplicate-arguments-array': false })
       .demandCommand(1, 'name a command: import, verify, batch or check')
       .strict()
-      .version(pkg.version)
+      .version(VERSION)
       .help()
       .wrap(Math.min(100, process.stdout.columns ?? 100))
       .fail((msg, err) => {

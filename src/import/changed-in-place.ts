@@ -1,10 +1,11 @@
 import path from 'node:path';
 import type { ImapFlow } from 'imapflow';
-import { SourceError, type ErrorContext } from '../errors.js';
+import type { ErrorContext } from '../errors.js';
 import { hashOurFile } from '../maildir/hash-file.js';
 import type { ImapMessageMeta } from '../message-records.js';
 import type { ExistingFile, FolderHistory } from '../plan/history.js';
 import { hashImapMessage } from '../source/content-hash.js';
+import { imapFailure } from '../source/imap-link.js';
 import { ContentKey } from '../uidl/content-key.js';
 
 /**
@@ -40,10 +41,6 @@ export async function changedInPlace(
 /** The content key of an IMAP message (undefined when it is gone); a failed fetch ends the account. */
 export function imapContentKey(imap: ImapFlow, uid: number, context: ErrorContext): Promise<string | undefined> {
   return hashImapMessage(imap, uid, () => new ContentKey()).catch((err: unknown) => {
-    throw new SourceError(`imap: cannot fetch to compare content: ${(err as Error).message}`, {
-      ...context,
-      uid,
-      cause: err,
-    });
+    throw imapFailure(imap, 'cannot fetch to compare content', err, { ...context, uid });
   });
 }

@@ -28,11 +28,12 @@ export async function copyFromImap(
   context: ErrorContext,
 ): Promise<void> {
   const byUid = new Map(toCopy(planned, 'imap').map((m) => [m.uid as number, m]));
+  progress.expect([...byUid.values()].map((m) => m.size));
   const pool = new TaskPool(WRITE_CONCURRENCY);
-  let done = 0;
   const write = async (m: PlannedMessage, body: MessageSource) => {
-    await session.write(m, body);
-    progress.update((done += 1), byUid.size);
+    const uid = m.uid as number;
+    await session.write(m, body, (bytes) => progress.received(uid, bytes));
+    progress.finished(uid, m.size);
   };
   let read: BodiesRead;
   try {
@@ -50,6 +51,7 @@ export async function copyFromImap(
     );
   } finally {
     await pool.settle();
+    progress.end();
   }
   for (const uid of read.vanished)
     session.note(

@@ -155,7 +155,7 @@ async function importFolder(
 ): Promise<FolderReport> {
   const context: ErrorContext = { user: job.user, folder: folder.path };
   const dir = path.join(job.maildir, dirName);
-  const snapshot = await readFolderSnapshot(imap, folder.path, context);
+  const snapshot = await readFolderSnapshot(imap, folder, context);
   if (run.journal) {
     await ensureMaildir(dir, context);
     await markAsFolder(dir, context);

@@ -66,7 +66,7 @@ export class FolderWriteSession {
   }
 
   /** Stores one planned message; a message that fails is one report line, a full disk stops the folder. */
-  async write(m: PlannedMessage, body: MessageSource): Promise<void> {
+  async write(m: PlannedMessage, body: MessageSource, onBytes?: (bytes: number) => void): Promise<void> {
     const context = { ...this.context, uid: m.uid, uidl: m.uidl };
     try {
       // Checked against what the source announced before it gets a name (docs/write-path.md).
@@ -78,7 +78,7 @@ export class FolderWriteSession {
           : { sameContent: this.pool.take, key: () => new ContentKey() };
       const d = await deliver(
         this.dir,
-        { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body, expectedSize, ...into },
+        { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body, expectedSize, onBytes, ...into },
         context,
       );
       // A file to rewrite deleted here meanwhile is not brought back.

@@ -14,6 +14,7 @@ import type { RunContext } from '../run-context.js';
 import type { InboxReport } from '../report/types.js';
 import type { FolderMark } from '../state/folder-marks.js';
 import { readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
+import { INBOX } from '../source/listed-name.js';
 import { LoginRefused, withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
 import { changedInPlace } from './changed-in-place.js';
 import { copyFromImap, copyFromPop3 } from './copy-messages.js';
@@ -37,7 +38,7 @@ export async function importInbox(
   ctx: RunContext,
 ): Promise<{ inbox: InboxReport; plan: InboxPlan }> {
   const context: ErrorContext = { user: job.user, folder: 'INBOX' };
-  const snapshot = await readFolderSnapshot(imap, 'INBOX', context, true);
+  const snapshot = await readFolderSnapshot(imap, INBOX, context, true);
   const scanned = (await scanIfPresent(job.maildir, context)) ?? [];
   const existing = existingByName(scanned);
   const history = folderHistory(run.entries, 'INBOX', snapshot.uidValidity, existing, run.skips);

@@ -40,6 +40,8 @@ export interface Delivery {
    * error, found before anything is linked; a long one is cut off as soon as it overruns.
    */
   expectedSize?: number;
+  /** Told of each block as it is stored (its bytes with LF line ends): a big message's progress. */
+  onBytes?: (bytes: number) => void;
 }
 
 export interface Delivered {
@@ -74,7 +76,7 @@ export async function deliver(maildir: string, d: Delivery, context: ErrorContex
     created = true;
     try {
       step = 'write';
-      written = await writeLf(handle, d.body, d.expectedSize, context, d.key?.());
+      written = await writeLf(handle, d, context);
       // The mtime before the fsync, so that it is durable with the data (qmail-pop3d orders by it).
       // atime stays "now": qmail-pop3d unlinks tmp/ files whose atime is over 36 hours old.
       step = 'utime';
@@ -147,11 +149,10 @@ async function renameUnlessGone(from: string, to: string): Promise<boolean> {
 /** Writes the body with LF line ends; returns the stored size and the SHA-256 of what was stored. */
 async function writeLf(
   handle: fs.FileHandle,
-  body: MessageSource,
-  expectedSize: number | undefined,
+  { body, expectedSize, onBytes, key: keyOf }: Delivery,
   context: ErrorContext,
-  key?: ContentHasher,
 ): Promise<{ bytes: number; lines: number; sha256: string; key?: string }> {
+  const key = keyOf?.();
   const blockProducer = typeof body === 'function';
   let bytes = 0;
   let lfs = 0;
@@ -169,6 +170,7 @@ async function writeLf(
     lfs += countLf(chunk);
     hash.update(chunk);
     key?.update(chunk);
+    onBytes?.(chunk.length);
   };
   const received = new ReceivedBytes(expectedSize, context);
   if (Buffer.isBuffer(body)) {

@@ -1,4 +1,4 @@
-import { section } from './text-parts.js';
+import { plural, section } from './text-parts.js';
 import type { FolderReport, ImportReport, InboxReport } from './types.js';
 
 /**
@@ -9,7 +9,7 @@ import type { FolderReport, ImportReport, InboxReport } from './types.js';
 export function folderErrorLine(user: string, name: string, f: FolderReport | InboxReport): string {
   const where = name === 'INBOX' ? 'INBOX' : `folder ${JSON.stringify(name)}`;
   return begun(f)
-    ? `${user}: ${where} incomplete, ${f.written} of ${f.toWrite} messages written: ${f.error}`
+    ? `${user}: ${where} incomplete, ${f.written} of ${plural(f.toWrite, 'message')} written: ${f.error}`
     : `${user}: ${where} not imported: ${f.error}`;
 }
 
@@ -25,9 +25,9 @@ export function cutShortLines(r: ImportReport, shown: number): string[] {
     ...(s
       ? [
           `${r.user}: stopped by request in ${JSON.stringify(s.folder)}; run the same command again to finish`,
-          ...section(shown, r.user, s.notStarted, 'folders not started', (f) => JSON.stringify(f)),
+          ...section(shown, r.user, s.notStarted, ['folder', 'not started'], (f) => JSON.stringify(f)),
         ]
       : []),
-    ...section(shown, r.user, r.bookkeepingErrors ?? [], 'files besides the mail not written', (e) => e),
+    ...section(shown, r.user, r.bookkeepingErrors ?? [], ['file', 'besides the mail not written'], (e) => e),
   ];
 }

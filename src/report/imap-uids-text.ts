@@ -1,5 +1,6 @@
 import { NO_CONDSTORE } from '../maildir/dovecot-modseq.js';
 import type { ImapUidOutcome } from '../maildir/imap-uid-state.js';
+import { plural } from './text-parts.js';
 import type { ImportReport, VerifyReport } from './types.js';
 
 /** Import: which server's UID lists were written, and every folder whose numbering is the server's. */
@@ -13,15 +14,16 @@ export function importImapUidLines(r: ImportReport): string[] {
   ];
   const done = folders.filter((f) => f.uids);
   const floors = done.filter((f) => f.uids?.modseq && 'floor' in f.uids.modseq).length;
+  const listed = done.reduce((n, f) => n + (f.uids?.listed ?? 0), 0);
   const lines = [
-    `${user}: ${r.imapServer.server} UID lists (${r.imapServer.because}): ${done.reduce((n, f) => n + (f.uids?.listed ?? 0), 0)} messages in ${done.length} folders keep their source UIDs` +
+    `${user}: ${r.imapServer.server} UID lists (${r.imapServer.because}): source UIDs kept for ${plural(listed, 'message')} in ${plural(done.length, 'folder')}` +
       (r.imapServer.server === 'dovecot' ? `; HIGHESTMODSEQ at least the source's in ${floors}` : ''),
     ...modseqNotKeptLines(user, done),
   ];
   for (const { name, report } of folders)
     if (!report.unchanged && !report.error && report.errors.length > 0 && !report.imapUids)
       lines.push(
-        `${user}: ${JSON.stringify(name)}: UID list left as it was until its ${report.errors.length} failed messages are written; the run that writes them lists them under their source UIDs`,
+        `${user}: ${JSON.stringify(name)}: UID list left as it was until its ${plural(report.errors.length, 'failed message is', 'failed messages are')} written; the run that writes them lists them under their source UIDs`,
       );
   for (const { name, uids } of done) {
     if (!uids) continue;
@@ -35,7 +37,9 @@ export function importImapUidLines(r: ImportReport): string[] {
         `${where}: UID list rewritten under the source's new UIDVALIDITY (was ${uids.uidValidityChangedFrom}); IMAP clients that synced since will fetch this folder again`,
       );
     if (uids.leftForServer > 0)
-      lines.push(`${where}: ${uids.leftForServer} messages without a source UID here, left for the server to number`);
+      lines.push(
+        `${where}: ${plural(uids.leftForServer, 'message')} without a source UID here, left for the server to number`,
+      );
   }
   return lines;
 }
@@ -52,7 +56,7 @@ function modseqNotKeptLines(user: string, done: readonly { name: string; uids?: 
       byReason.set(uids.modseq.notKept, [...(byReason.get(uids.modseq.notKept) ?? []), name]);
   return [...byReason].map(([reason, names]) => {
     const what = reason === NO_CONDSTORE ? 'no client holds a MODSEQ of it, nothing to keep' : MISSED_CHANGES;
-    return `${user}: HIGHESTMODSEQ not carried to the box in ${names.length} folders (${reason}): ${what}`;
+    return `${user}: HIGHESTMODSEQ not carried to the box in ${plural(names.length, 'folder')} (${reason}): ${what}`;
   });
 }
 
@@ -63,14 +67,14 @@ export function verifyImapUidLines(r: VerifyReport, shown: number): string[] {
   if (c.skipped !== undefined) return [`${r.user}: IMAP UIDs not checked: ${c.skipped}`];
   if (c.differences.length === 0)
     return [
-      `${r.user}: IMAP: UIDVALIDITY, UIDs and flags as on the source${c.server === 'dovecot' ? ', HIGHESTMODSEQ not below it,' : ''} in ${c.folders} folders (${c.ranBy})`,
+      `${r.user}: IMAP: UIDVALIDITY, UIDs and flags as on the source${c.server === 'dovecot' ? ', HIGHESTMODSEQ not below it,' : ''} in ${plural(c.folders, 'folder')} (${c.ranBy})`,
     ];
   const more =
     c.differences.length > shown
       ? [`  … and ${c.differences.length - shown} more (--verbose or --json lists all)`]
       : [];
   return [
-    `${r.user}: ${c.differences.length} IMAP differences from the source (${c.ranBy}; IMAP clients with offline state see them):`,
+    `${r.user}: ${plural(c.differences.length, 'IMAP difference')} from the source (${c.ranBy}; IMAP clients with offline state see them):`,
     ...c.differences.slice(0, shown).map((d) => `  ${d}`),
     ...more,
   ];

@@ -3,9 +3,12 @@ import { SourceError, type ErrorContext } from '../errors.js';
 import type { ImapMessageMeta } from '../message-records.js';
 import type { FolderStatus } from '../state/folder-marks.js';
 import { FETCH_RANGE_UIDS, MAX_IMAP_LINE_BYTES, MAX_IMAP_LITERAL_BYTES, MAX_IMAP_RESPONSE_BYTES } from '../limits.js';
-import { connectFailure, connectHint, describeEndpoint, describeLogin, timeoutOf, tlsOptions } from './endpoint.js';
+import { describeEndpoint, describeLogin, timeoutOf } from './endpoint.js';
 import type { Credentials, Endpoint } from './endpoint.js';
-import { examineFolder, folderHeader, imapCall, imapFailure, watchLink } from './imap-link.js';
+import { secretHider } from './hide-secrets.js';
+import { connectImapSocket, handedOver } from './imap-socket.js';
+import { examineFolder, folderHeader, imapCall, imapFailure, linkError, watchLink } from './imap-link.js';
+import { nameOf, type FolderName } from './listed-name.js';
 
 export interface FolderSnapshot {
   path: string;
@@ -17,10 +20,9 @@ export interface FolderSnapshot {
   messages: ImapMessageMeta[];
 }
 
-/** One folder of the source, as LIST tells it. */
-export interface SourceFolder {
-  /** Full name, unicode, with the server's delimiter. */
-  path: string;
+/** One folder of the source, as LIST tells it: `path`, its full name (unicode where the server's
+ *  modified UTF-7 reads back exactly, with its delimiter), and `listed`, the name as sent. */
+export interface SourceFolder extends FolderName {
   /** The name's levels, e.g. ["Archive", "2019"]. */
   parts: string[];
   /** \Noselect: holds no messages, exists only as a parent. */
@@ -34,12 +36,14 @@ export interface SourceFolder {
 
 export async function openImap(endpoint: Endpoint, creds: Credentials, context: ErrorContext): Promise<ImapFlow> {
   const peer = describeEndpoint('imap', endpoint);
+  // TCP and TLS (implicit or STARTTLS) are ours, bounded by --timeout; imapflow takes over from the greeting.
+  const socket = await connectImapSocket(endpoint, peer, context);
   const client = new ImapFlow({
     host: endpoint.host,
     port: endpoint.port,
-    secure: endpoint.security === 'tls',
-    doSTARTTLS: endpoint.security === 'starttls' ? true : endpoint.security === 'none' ? false : undefined,
-    tls: tlsOptions(endpoint),
+    secure: endpoint.security !== 'none',
+    doSTARTTLS: false,
+    transport: handedOver(socket),
     // An admin login authenticates as the admin and reads the user's mail (SASL PLAIN authzid).
     auth: creds.authzid
       ? { user: creds.user, pass: creds.password, authzid: creds.authzid, loginMethod: 'AUTH=PLAIN' }
@@ -54,20 +58,19 @@ export async function openImap(endpoint: Endpoint, creds: Credentials, context: 
     disableAutoIdle: true,
   });
   // imapflow emits 'error' on a broken connection; without a listener Node would crash the run.
-  watchLink(client, peer, timeoutOf(endpoint));
+  watchLink(client, peer, timeoutOf(endpoint), secretHider(creds));
   try {
     await client.connect();
   } catch (err) {
     client.close();
     const e = err as ImapFlowError;
     if (e.authenticationFailed)
-      throw new SourceError(`${peer}: login as ${describeLogin(creds)} refused: ${e.responseText ?? e.message}`, {
-        ...context,
-        cause: err,
-      });
-    // A TLS or network refusal gets its next step; a stall is named as one.
-    if (e.code && connectHint('imap', endpoint, e.code))
-      throw new SourceError(`${peer}: ${connectFailure('imap', endpoint, e)}`, { ...context, cause: err });
+      throw linkError(
+        client,
+        SourceError,
+        `${peer}: login as ${describeLogin(creds)} refused: ${e.responseText ?? e.message}`,
+        { ...context, cause: err },
+      );
     throw imapFailure(client, 'cannot connect', err, context);
   }
   return client;
@@ -87,23 +90,26 @@ export async function listFolders(
     'cannot list folders',
     context,
   );
-  return listed.map((f) => ({
-    path: f.path,
-    parts: f.delimiter ? f.path.split(f.delimiter) : [f.path],
-    selectable: isSelectable(f.flags),
-    namespace: namespaceOf(client, f.path),
-    subscribed: f.subscribed,
-    ...(f.status?.uidValidity !== undefined && f.status.uidNext !== undefined && f.status.messages !== undefined
-      ? {
-          status: {
-            uidValidity: f.status.uidValidity.toString(),
-            uidNext: f.status.uidNext,
-            messages: f.status.messages,
-            ...(f.status.highestModseq !== undefined ? { highestModseq: f.status.highestModseq.toString() } : {}),
-          },
-        }
-      : {}),
-  }));
+  return listed.map((f) => {
+    const name = nameOf(f);
+    return {
+      ...name,
+      parts: f.delimiter ? name.path.split(f.delimiter) : [name.path],
+      selectable: isSelectable(f.flags),
+      namespace: namespaceOf(client, name.path),
+      subscribed: f.subscribed,
+      ...(f.status?.uidValidity !== undefined && f.status.uidNext !== undefined && f.status.messages !== undefined
+        ? {
+            status: {
+              uidValidity: f.status.uidValidity.toString(),
+              uidNext: f.status.uidNext,
+              messages: f.status.messages,
+              ...(f.status.highestModseq !== undefined ? { highestModseq: f.status.highestModseq.toString() } : {}),
+            },
+          }
+        : {}),
+    };
+  });
 }
 
 /** The namespace whose prefix is the longest one the path starts with (the personal prefix is often ""). */
@@ -129,11 +135,12 @@ function isSelectable(flags: ReadonlySet<string>): boolean {
 /** Opens a folder read-only and lists its messages' metadata in one pipelined FETCH (`matchHeaders`: with X-UIDL and Message-ID). */
 export async function readFolderSnapshot(
   client: ImapFlow,
-  path: string,
+  folder: FolderName,
   context: ErrorContext,
   matchHeaders = false,
 ): Promise<FolderSnapshot> {
-  const box = await examineFolder(client, path, context);
+  const { path } = folder;
+  const box = await examineFolder(client, folder, context);
   const messages: ImapMessageMeta[] = [];
   if (box.exists > 0) {
     await imapCall(

@@ -54,7 +54,7 @@ async function readOne(
 ): Promise<SourceFolderRead> {
   const where = { ...context, folder: folder.path };
   const read = await (
-    exact ? readFolderSnapshot(imap, folder.path, where) : readFolderFlags(imap, folder.path, MAILDIR_FLAGS, where)
+    exact ? readFolderSnapshot(imap, folder, where) : readFolderFlags(imap, folder, MAILDIR_FLAGS, where)
   ).catch((err: unknown) => {
     if (!(err instanceof FolderError)) throw err;
     return err;

@@ -135,7 +135,7 @@ describe('verify reads an mbox INBOX over IMAP only once its POP3 session has en
         if (/^\S+ (?:OK|NO|BAD) .*(?:Examine|lock)/im.test(text)) examined();
         return text;
       },
-      pop3In,
+      { holdExamine: pop3In },
     );
     try {
       const args = plainArgs(a, { imap: imap.port, pop3: pop3.port });

@@ -208,7 +208,7 @@ describe('disk full and write errors', () => {
       // The text report too: the counts, then the file besides the mail not written.
       expect(r.stderr).toContain('INBOX imported 40 of 40 messages');
       expect(r.stderr).toContain('imported 10 of 10 messages');
-      expect(r.stderr).toContain('1 files besides the mail not written');
+      expect(r.stderr).toContain('1 file besides the mail not written');
       expect(r.stderr).toMatch(error);
       expectConsistent(maildir);
       fs.rmSync(path.join(maildir, file), { recursive: true });
