@@ -1,9 +1,9 @@
+import { changedLines } from './changed-text.js';
 import { begun, cutShortLines, folderErrorLine } from './cut-short-text.js';
 import { importImapUidLines, verifyImapUidLines } from './imap-uids-text.js';
 import { importLimitLines } from './limits-text.js';
 import { formatBytes, plural, section } from './text-parts.js';
 import {
-  type ChangedAtSource,
   type CheckReport,
   folderDiffers,
   isClean,
@@ -168,18 +168,6 @@ function folderLines(r: ImportReport, shown: number): string[] {
     if (f.history) lines.push(...historyLines(shown, r.user, f.name, f.history));
   }
   return lines;
-}
-
-/** Messages the source changed under their UID: said, never taken for new ones (docs/journal.md). */
-function changedLines(shown: number, user: string, folder: string, changed: readonly ChangedAtSource[] = []): string[] {
-  return section(
-    shown,
-    user,
-    changed,
-    `messages of ${JSON.stringify(folder)} changed at the source under the same UID (a server that keeps flags in the message): their files take the new bytes, name and place kept`,
-    (m) =>
-      `${m.uid !== undefined ? `uid ${m.uid}` : 'pop3'}${m.uidl !== undefined ? ` uidl ${JSON.stringify(m.uidl)}` : ''}: ${m.sizeWas} → ${m.size} bytes`,
-  );
 }
 
 /** What the journal told: a renumbered folder, messages deleted on either side. */
