@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sourceCliArgs } from '../../scripts/lib/source-cli-args.js';
 import { withSourceImap } from '../../scripts/lib/source-imap.js';
-import { startSourceServer, type SourceServer } from '../../scripts/lib/source-server.js';
+import type { SourceServer } from '../../scripts/lib/source-server.js';
 import type { SampleMessage } from '../../scripts/lib/sample-mail.js';
-import { makeAccount, sampleMessages, type Account } from '../support/accounts.js';
+import { makeAccount, ownSource, sampleMessages, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
 import { doveadm } from '../support/doveadm.js';
 import { inboxFiles, sourceBytesByUid } from '../support/inbox-bytes.js';
@@ -37,22 +37,23 @@ function imapSize(a: Account, uid: number): Promise<number> {
   });
 }
 
+/** An account whose mbox INBOX got `count` messages as a delivery program writes them, imported once. */
+async function importedMbox(server: SourceServer, count: number, seed: number) {
+  const a = await makeAccount(server, []);
+  deliverToMbox(server.mboxInboxOf(a.user), sampleMessages({ count, seed }));
+  const first = await runCli(['import', ...a.args, '--json']);
+  expect(first.code, first.stderr).toBe(0);
+  expect(await expectSourceBytesOnce(a)).toEqual([]);
+  const uidValidity: string = JSON.parse(first.stdout).users[0].inbox.uidValidity;
+  return { a, names: [...inboxFiles(a.maildir).keys()], uidValidity };
+}
+
 describe('a message is stored once: an mbox source that keeps flags in the message', () => {
-  let server: SourceServer;
-  beforeAll(async () => {
-    server = await startSourceServer({ mbox: true });
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
+  const source = ownSource({ mbox: true });
 
   it('a message whose bytes and size change under the same UID and UIDVALIDITY is the same message: its file takes the new bytes, never a second copy', async () => {
-    const a = await makeAccount(server, []);
-    deliverToMbox(server.mboxInboxOf(a.user), sampleMessages({ count: 5, seed: 221 }));
-    const first = await runCli(['import', ...a.args, '--json']);
-    expect(first.code, first.stderr).toBe(0);
-    expect(await expectSourceBytesOnce(a)).toEqual([]);
-    const names = [...inboxFiles(a.maildir).keys()];
+    const { a, names } = await importedMbox(source(), 5, 221);
+    const server = source();
     const sizeWas = await imapSize(a, 2);
 
     // Read at the source: the server marks it and writes the flag into the message; another is expunged.
@@ -92,21 +93,11 @@ describe.each([
 ])(
   "the user's check over a delta after a flag change, an expunge and a renumbering (UIDLs %s, %s): the gone file %s",
   (uidlFormat, _how, newUidValidity, goneFile) => {
-    let server: SourceServer;
-    beforeAll(async () => {
-      server = await startSourceServer({ mbox: true, uidlFormat });
-    });
-    afterAll(async () => {
-      await server.stop();
-    });
+    const source = ownSource({ mbox: true, uidlFormat });
 
     it('every source message once, the changed one too; mail gone from the source named by the name it had', async () => {
-      const a = await makeAccount(server, []);
-      deliverToMbox(server.mboxInboxOf(a.user), sampleMessages({ count: 6, seed: 223 }));
-      const first = await runCli(['import', ...a.args, '--json']);
-      expect(first.code, first.stderr).toBe(0);
-      const names = [...inboxFiles(a.maildir).keys()];
-      const v0 = JSON.parse(first.stdout).users[0].inbox.uidValidity;
+      const { a, names, uidValidity: v0 } = await importedMbox(source(), 6, 223);
+      const server = source();
 
       await doveadm(server, ['flags', 'add', '-u', a.user, '\\Seen', 'mailbox', 'INBOX', 'uid', '3']);
       addHeaderInMbox(server.mboxInboxOf(a.user), 'Subject: sample message 3', 'X-Message-Flag: Read');
@@ -174,16 +165,11 @@ function plainArgs(a: Account, pop3Port: number): string[] {
 }
 
 describe('a message is stored once: POP3 shows headers IMAP hides (popa3d beside an IMAP server on an mbox)', () => {
-  let server: SourceServer;
-  beforeAll(async () => {
-    // popa3d's UIDLs are an MD5 of header fields: messages with equal headers share one.
-    server = await startSourceServer({ mbox: true, uidlFormat: '%m' });
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
+  // popa3d's UIDLs are an MD5 of header fields: messages with equal headers share one.
+  const source = ownSource({ mbox: true, uidlFormat: '%m' });
 
   it('messages that share a header are paired by their bytes without those headers: each stored once, from IMAP', async () => {
+    const server = source();
     const a = await makeAccount(server, []);
     const normal = sampleMessages({ count: 3, seed: 222 });
     const twins = [sameHead('weekly digest', 'same body\r\n'), sameHead('weekly digest', 'same body\r\n')];
