@@ -23,6 +23,8 @@ export class BatchState {
   constructor(
     readonly total: number,
     readonly startedMs: number,
+    /** The command the status line names: batch, or check of many accounts. */
+    readonly command: 'batch' | 'check' = 'batch',
   ) {}
 
   start(account: string): void {
@@ -52,7 +54,7 @@ export class BatchState {
     const waiting = this.total - this.finished - this.running.size;
     const eta = this.finished > 0 ? duration((seconds / this.finished) * (this.total - this.finished)) : '?';
     const head =
-      `batch: ${this.finished}/${this.total} accounts done, ${this.needAttention} need attention, ` +
+      `${this.command}: ${this.finished}/${this.total} accounts done, ${this.needAttention} need attention, ` +
       `${this.running.size} running, ${waiting} waiting; ${((this.messages + inFlight) / seconds).toFixed(0)} msg/s, ` +
       `${mb(this.bytes / seconds)} MB/s, ETA ${eta}`;
     const rows = [...this.running].map(([account, r]) =>
@@ -93,9 +95,13 @@ export class LiveView {
   }
 
   note(line: string): void {
-    if (this.mode === 'off') return;
+    if (this.mode !== 'off') this.print(`${line}\n`, process.stderr);
+  }
+
+  /** Text the run prints whatever the mode (a check's findings), above the live area. */
+  print(text: string, stream: NodeJS.WriteStream): void {
     this.draw?.clear();
-    process.stderr.write(`${line}\n`);
+    stream.write(text);
     if (this.draw) this.render();
   }
 

@@ -53,17 +53,19 @@ export async function batch(args: BatchArgs, io: BatchIo): Promise<number> {
   const { shared, password } = sharedJobFromArgs(args, process.env, io.warn);
   const ready = await withPasswords(accounts, password, args.adminUser);
   io.modelWarning(shared.qmailPop3d, kinds);
-  const log = RunLog.create(args.logDir, new Date());
+  // A check is a look: it leaves no log directory behind unless one is asked for.
+  const log = args.mode === 'check' && args.logDir === undefined ? undefined : RunLog.create(args.logDir, new Date());
+  const name = commandName(args);
 
   const startedMs = Date.now();
-  const state = new BatchState(accounts.length, startedMs);
+  const state = new BatchState(accounts.length, startedMs, name);
   const view = new LiveView(args.quiet || args.json ? 'off' : process.stderr.isTTY ? 'tty' : 'lines', state);
-  const logs = accounts.map((a) => log.accountLog(a.name));
+  const logs = accounts.map((a) => log?.accountLog(a.name));
   const stop = new AbortController();
   const onSigint = () => {
     if (stop.signal.aborted) process.exit(130);
     view.note(
-      'batch: Ctrl-C: no new accounts start; running ones stop at their next safe point (Ctrl-C again: at once)',
+      `${name}: Ctrl-C: no new accounts start; running ones stop at their next safe point (Ctrl-C again: at once)`,
     );
     stop.abort();
   };
@@ -88,8 +90,15 @@ export async function batch(args: BatchArgs, io: BatchIo): Promise<number> {
         onOutcome: (i, o) => {
           const a = accounts[i] as Account;
           logs[i]?.(logText(o));
-          if (o.exitCode !== 0)
-            view.note(`${a.name}: ${o.kind} exit ${o.exitCode}${'error' in o ? `: ${o.error.message}` : ''}`);
+          const attention = `${a.name}: ${o.kind} exit ${o.exitCode}${'error' in o ? `: ${o.error.message}` : ''}`;
+          // A check's findings are its report, printed whatever the view: each account's lines as
+          // `check --user` prints them, or its error.
+          if (args.mode === 'check')
+            view.print(
+              'report' in o ? renderText(o.report, args.verbose) : `${attention}\n`,
+              'report' in o && !args.json ? process.stdout : process.stderr,
+            );
+          else if (o.exitCode !== 0) view.note(attention);
           if ('error' in o || o.kind === kinds[kinds.length - 1])
             state.finish(
               a.name,
@@ -108,6 +117,11 @@ export async function batch(args: BatchArgs, io: BatchIo): Promise<number> {
 }
 
 const none = { messages: 0, bytes: 0 };
+
+/** What the run's own lines are headed with: check runs as a batch, but is not one to its reader. */
+function commandName(args: BatchArgs): 'batch' | 'check' {
+  return args.mode === 'check' ? 'check' : 'batch';
+}
 
 function listAccounts(args: BatchArgs): Account[] {
   let home: string | undefined;
@@ -169,7 +183,7 @@ function quotaText(q: QuotaReport): string {
 /** Summary (text and JSON), failed.txt, the closing lines; the exit code of the whole run. */
 function finish(
   args: BatchArgs,
-  log: RunLog,
+  log: RunLog | undefined,
   accounts: readonly Account[],
   results: readonly (AccountResult | undefined)[],
   seconds: number,
@@ -178,10 +192,11 @@ function finish(
   const totals = summaryTotals(rows, seconds);
   const exitCode = batchExitCode(rows);
   const failed = accounts.filter((_, i) => needsAttention(rows[i] as (typeof rows)[number]));
-  log.write('summary.txt', renderSummaryText(rows, totals));
-  const doc = { command: 'batch', exitCode, logDir: log.dir, totals, accounts: rows };
-  log.write('summary.json', `${JSON.stringify(doc, null, 2)}\n`);
-  const failedFile = log.write('failed.txt', failed.map((a) => `${a.usersLine}\n`).join(''));
+  const name = commandName(args);
+  log?.write('summary.txt', renderSummaryText(rows, totals));
+  const doc = { command: name, exitCode, logDir: log?.dir ?? null, totals, accounts: rows };
+  log?.write('summary.json', `${JSON.stringify(doc, null, 2)}\n`);
+  const failedFile = log?.write('failed.txt', failed.map((a) => `${a.usersLine}\n`).join(''));
   const shown = firstTen(
     rows
       .filter(needsAttention)
@@ -191,16 +206,15 @@ function finish(
     .flatMap((r) => r?.outcomes ?? [])
     .flatMap((o) => ('report' in o && o.report.kind === 'import' ? [o.report] : []));
   const plan = args.dryRun
-    ? `batch: dry run: ${planned.length} planned, ${formatBytes(planned.reduce((n, r) => n + planBytes(r), 0))} to copy in total\n`
+    ? `${name}: dry run: ${planned.length} planned, ${formatBytes(planned.reduce((n, r) => n + planBytes(r), 0))} to copy in total\n`
     : '';
   process.stderr.write(
     plan +
-      `batch: ${totalsLine(totals)}\n` +
+      `${name}: ${totalsLine(totals)}\n` +
       limitLines(rows) +
-      (shown.length
-        ? `batch: need attention: ${shown.join(', ')}\nbatch: retry them with --users ${failedFile}\n`
-        : '') +
-      `batch: logs and summary in ${log.dir}\n`,
+      (shown.length ? `${name}: need attention: ${shown.join(', ')}\n` : '') +
+      (shown.length && failedFile ? `${name}: retry them with --users ${failedFile}\n` : '') +
+      (log ? `${name}: logs and summary in ${log.dir}\n` : ''),
   );
   if (args.json) {
     const users = results

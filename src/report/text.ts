@@ -1,5 +1,5 @@
 import { importImapUidLines, verifyImapUidLines } from './imap-uids-text.js';
-import { importLimitLines } from './limits-text.js';
+import { importLimitLines, overQuotaLine } from './limits-text.js';
 import { formatBytes, section } from './text-parts.js';
 import {
   type CheckReport,
@@ -26,8 +26,14 @@ export function renderText(r: UserReport, all = false): string {
 function checkLines(r: CheckReport): string[] {
   const folders = r.folders.map((f) => `${f.name} ${f.messages}`).join(', ');
   const maildir = r.maildirExists ? 'Maildir there' : `Maildir ${r.maildir} does not exist (import needs --create)`;
+  const server =
+    r.imapServer.server === 'none'
+      ? `box's IMAP server: none (${r.imapServer.because}), so no IMAP UID lists would be written`
+      : `box's IMAP server: ${r.imapServer.server} (${r.imapServer.because})`;
   return [
-    `${r.user}: logins OK; IMAP: ${r.folders.length} folders (${folders}); POP3: ${r.pop3.messages} messages, ${formatBytes(r.pop3.bytes)}; ${maildir}`,
+    `${r.user}: logins OK; IMAP: ${r.folders.length} folders (${folders}); POP3: ${r.pop3.messages} messages, ${formatBytes(r.pop3.bytes)}; ${maildir}; ${server}`,
+    ...r.problems.map((p) => `${r.user}: the import would fail here: ${p}`),
+    ...(r.quota?.over ? [overQuotaLine(r.user, r.quota, 'before')] : []),
   ];
 }
 

@@ -10,9 +10,18 @@ import {
   MAX_IMAP_LITERAL_BYTES,
   MAX_IMAP_RESPONSE_BYTES,
 } from '../limits.js';
-import { connectFailure, connectHint, describeEndpoint, describeLogin, timeoutOf, tlsOptions } from './endpoint.js';
+import {
+  connectFailure,
+  connectHint,
+  describeEndpoint,
+  describeLogin,
+  loginHint,
+  timeoutOf,
+  tlsOptions,
+} from './endpoint.js';
 import type { Credentials, Endpoint } from './endpoint.js';
 import { examineFolder, imapCall, imapFailure, namedDownload, watchLink } from './imap-link.js';
+import { greetingOrTlsPort } from './tls-probe.js';
 
 export interface FolderSnapshot {
   path: string;
@@ -65,15 +74,20 @@ export async function openImap(endpoint: Endpoint, creds: Credentials, context: 
   // imapflow emits 'error' on a broken connection; without a listener Node would crash the run.
   watchLink(client, peer, timeoutOf(endpoint));
   try {
-    await client.connect();
+    // imapflow notes the greeting as it comes (greetingReceived), which it does not declare.
+    const greeted = () => (client as ImapFlow & { greetingReceived?: boolean }).greetingReceived === true;
+    await greetingOrTlsPort('imap', endpoint, context, client.connect(), greeted, () => client.close());
   } catch (err) {
     client.close();
     const e = err as ImapFlowError;
     if (e.authenticationFailed)
-      throw new SourceError(`${peer}: login as ${describeLogin(creds)} refused: ${e.responseText ?? e.message}`, {
-        ...context,
-        cause: err,
-      });
+      throw new SourceError(
+        `${peer}: login as ${describeLogin(creds)} refused: ${e.responseText ?? e.message}; ${loginHint(creds)}`,
+        {
+          ...context,
+          cause: err,
+        },
+      );
     // A TLS or network refusal gets its next step; a stall is named as one.
     if (e.code && connectHint('imap', endpoint, e.code))
       throw new SourceError(`${peer}: ${connectFailure('imap', endpoint, e)}`, { ...context, cause: err });

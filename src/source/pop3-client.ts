@@ -4,10 +4,11 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { FolderError, SourceError, type ErrorContext } from '../errors.js';
 import { MAX_POP3_LINE_BYTES } from '../limits.js';
-import { connectFailure, describeEndpoint, describeLogin, timeoutOf, tlsOptions } from './endpoint.js';
+import { connectFailure, describeEndpoint, describeLogin, loginHint, timeoutOf, tlsOptions } from './endpoint.js';
 import type { Credentials, Endpoint } from './endpoint.js';
 import { LineReader } from './line-reader.js';
 import { Pop3Session, Pop3ErrReply } from './pop3-session.js';
+import { greetingOrTlsPort } from './tls-probe.js';
 
 /** A logged-in POP3 session and what the server offers after login. */
 export interface Pop3Connection {
@@ -52,7 +53,15 @@ async function openPop3(endpoint: Endpoint, creds: Credentials, context: ErrorCo
   const reader = new LineReader(socket, timeoutOf(endpoint), MAX_POP3_LINE_BYTES);
   const session = new Pop3Session(reader, (d) => socket.write(d), peer, context);
   try {
-    const greeting = await session.greeting();
+    const greeting = await greetingOrTlsPort(
+      'pop3',
+      endpoint,
+      context,
+      session.greeting(),
+      () => false,
+      // With an error, so the reader waiting for the greeting wakes now, not at --timeout.
+      () => socket.destroy(new Error('abandoned: the port expects TLS')),
+    );
     if (endpoint.security === 'starttls') {
       const caps = await session.capabilities();
       if (!caps.has('STLS'))
@@ -97,7 +106,7 @@ async function login(
   } catch (err) {
     if (err instanceof Pop3ErrReply) {
       throw new LoginRefused(
-        `${peer}: login as ${describeLogin(creds)} refused: ${err.serverText || 'no reason given'}`,
+        `${peer}: login as ${describeLogin(creds)} refused: ${err.serverText || 'no reason given'}; ${loginHint(creds)}`,
         context,
       );
     }

@@ -170,4 +170,54 @@ describe('batch over a vpopmail tree', () => {
       SOURCE_ADMIN.password,
     );
   });
+
+  it('check takes the accounts as batch does (--domain, --login-format, --admin-user), says check, leaves no log directory, and names a new/ the owner cannot write', async () => {
+    const server = sharedSource();
+    const tree = new VpopmailTree();
+    const users = [1, 2].map((i) => `v${process.pid}c${i}`);
+    for (const u of users) server.addUser(u, `pw-${u}`);
+    await seedMailbox(server, users[0] as string, `pw-${users[0]}`, sampleMessages({ count: 2, seed: 93 }));
+    // Made the way vadduser makes them: each account has its Maildir already.
+    const homes = tree.addDomain('check.test', users, { vpasswd: false });
+    const adminPassword = secretFile(`${SOURCE_ADMIN.password}\n`);
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-cwd-'));
+    const check = () =>
+      runCli(
+        [
+          'check',
+          '--domain',
+          'check.test',
+          '--admin-user',
+          SOURCE_ADMIN.user,
+          '--admin-password-file',
+          adminPassword,
+          '--login-format',
+          '%u',
+          '--vpopmail-home',
+          tree.home,
+          ...sourceCliArgs(server, 'none'),
+        ],
+        {},
+        { cwd },
+      );
+    const r = await check();
+    expect(r.code, r.output).toBe(0);
+    for (const u of users) expect(r.stdout).toContain(`${u}: logins OK; IMAP: `);
+    expect(r.stdout).toContain(`${users[0]}: logins OK; IMAP: 1 folders (INBOX 2); POP3: 2 messages`);
+    expect(r.output).toMatch(/^check: 2 accounts: 2 done/m);
+    expect(r.output).not.toMatch(/^batch:/m);
+    expect(fs.readdirSync(cwd)).toEqual([]);
+
+    // A new/ left to root: every message's link() would fail there; check says so first.
+    const maildir = path.join(homes[1] as string, 'Maildir');
+    fs.chownSync(path.join(maildir, 'new'), 0, 0);
+    fs.chmodSync(path.join(maildir, 'new'), 0o755);
+    const blocked = await check();
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toContain(
+      `${users[1]}: the import would fail here: ${maildir}/new is owned by root:0, mode 0755: ${tree.owner.name}, whom the import writes as, cannot create files in it`,
+    );
+    expect(blocked.output).toContain(`check: need attention: ${users[1]}@check.test (done, exit 1)`);
+    expect(fs.readdirSync(cwd)).toEqual([]);
+  });
 });
