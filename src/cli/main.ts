@@ -16,6 +16,20 @@ import {
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
+/** Shown under the top-level --help: the night as the README runs it, and where the rest is. */
+const EXAMPLES = `Examples:
+  the pre-flight of the night: logins, folders and counts, each Maildir writable by its owner
+    qmail-import check --host old.example.com --domain example.com --login-format %u \\
+      --admin-user migrate --admin-password-file /root/pw/migrate --jobs 8
+  the bulk copy of the night: every account of the domain, 8 at a time
+    qmail-import batch --host old.example.com --domain example.com --login-format %u \\
+      --admin-user migrate --admin-password-file /root/pw/migrate --jobs 8 --mode import
+  one user, again later for what came since
+    qmail-import import --host old.example.com --user alice --password-file /root/pw/alice \\
+      --maildir /home/vpopmail/domains/example.com/alice/Maildir
+
+Every option, the users file, the night step by step and the exit codes: man qmail-import`;
+
 // Loaded at the command boundary: what runs a command (imapflow and all) is not needed to print
 // help, the version or a usage error.
 const command = () => import('./run-command.js');
@@ -79,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
       )
       // An option given twice takes its last value, as in most tools, instead of becoming a list.
       .parserConfiguration({ 'duplicate-arguments-array': false })
+      .epilogue(EXAMPLES)
       .demandCommand(1, 'name a command: import, verify, batch or check')
       .strict()
       .version(pkg.version)
