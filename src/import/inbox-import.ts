@@ -164,9 +164,15 @@ function inboxReport(
   outcome: FolderOutcome | undefined,
   readWithRetr: number,
 ): InboxReport {
+  // Kept is what is on disk under its UIDL after the run (or, in a plan, will be): a message that
+  // failed, was held back by --max-size or was deleted here keeps nothing.
+  const onDisk = (m: InboxPlan['messages'][number]) =>
+    m.action === 'present' ||
+    m.action === 'reflag' ||
+    (m.action === 'write' && (!outcome || outcome.crlfSizes.has(m.name)));
   const matchedBy: Record<string, number> = {};
   for (const m of plan.messages)
-    if (m.matchedBy && !m.downloadAgain) matchedBy[m.matchedBy] = (matchedBy[m.matchedBy] ?? 0) + 1;
+    if (m.matchedBy && !m.downloadAgain && onDisk(m)) matchedBy[m.matchedBy] = (matchedBy[m.matchedBy] ?? 0) + 1;
   return {
     uidValidity: plan.uidValidity,
     formula: plan.formula,

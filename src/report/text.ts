@@ -180,7 +180,9 @@ function pop3VerifyLines(r: VerifyReport, shown: number): string[] {
   const how = r.listedBy === 'model' ? 'modelled, not run: no qmail-pop3d found' : `listed by ${r.listedBy}`;
   const content = r.contentChecked > 0 ? `, ${r.contentChecked} compared byte for byte` : '';
   const folders =
-    r.folders.length > 1 ? `; ${r.folders.length} folders with the source's counts${r.strict ? ' and flags' : ''}` : '';
+    r.folders.length > 1
+      ? `; ${r.folders.length} folders with the source's counts${r.strict ? ' and flags' : ' (flags not compared: --strict compares them)'}`
+      : '';
   const since = sinceText(r);
   if (isClean(r))
     return [
