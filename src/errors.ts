@@ -37,6 +37,9 @@ export class SourceError extends ImportError {}
 /** A folder (here: the Maildir or one of its folders) could not be handled. */
 export class FolderError extends ImportError {}
 
+/** An import holds the Maildir: verify compared nothing, since a count taken now would be a false alarm. */
+export class ImportRunning extends ImportError {}
+
 /** One message could not be handled; the others go on. */
 export class MessageError extends ImportError {}
 

@@ -53,12 +53,21 @@ export const TOP_EXTRA_MAX_BYTES = 64 * 1024;
 /** UIDs per pipelined IMAP body fetch: enough to hide round trips, few enough to keep commands short. */
 export const FETCH_RANGE_UIDS = 500;
 
+/** Bytes per pipelined IMAP body fetch: a range's bodies that may hide a NUL byte are held until
+ *  BINARY answers for them (src/source/imap-bodies.ts), so a range's size bounds that memory. */
+export const FETCH_RANGE_BYTES = 32 * 1024 * 1024;
+
 /** Message writes in flight at once: fsync is the cost, and it overlaps well across files. */
 export const WRITE_CONCURRENCY = 32;
 
 /** Messages linked between two directory fsyncs (each followed by their journal lines): one
  *  fsync per batch, not per message, and a bounded list of lines waiting. */
 export const JOURNAL_BATCH = 500;
+
+/** Longest line of the import journal read: a record is a few hundred bytes (a folder name, a
+ *  UIDL, a file name, a hash); the owner can write that file, and a longer line is skipped with a
+ *  warning as it is read, never held whole. */
+export const MAX_JOURNAL_LINE_BYTES = 64 * 1024;
 
 /** Longest file name Linux file systems take (NAME_MAX). */
 export const NAME_MAX_BYTES = 255;

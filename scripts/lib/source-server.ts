@@ -50,6 +50,9 @@ export interface SourceServerOptions {
   /** An mbox store, as UW-IMAP or qpopper kept mail: the INBOX is the file `mboxInboxOf(user)`,
    *  folders are files under ~/mail. */
   mbox?: boolean;
+  /** With `mbox`: how long a session waits for another's lock on an mbox file before its command
+   *  is refused (Dovecot's mbox_lock_timeout, 5 minutes unless set). */
+  mboxLockTimeoutSec?: number;
 }
 
 /** A Dovecot master user: logs in on behalf of any user (SASL PLAIN authzid), as migration admins do. */
@@ -204,7 +207,8 @@ function loginService(protocol: 'imap' | 'pop3', plainPort: number, tlsPort: num
 
 function mailLocation(o: SourceServerOptions, dir: string): string {
   if (o.serveMaildir) return `mail_location = maildir:${o.serveMaildir.path}`;
-  if (o.mbox) return 'mail_location = mbox:~/mail:INBOX=~/mbox';
+  if (o.mbox)
+    return `mail_location = mbox:~/mail:INBOX=~/mbox${o.mboxLockTimeoutSec ? `\nmbox_lock_timeout = ${o.mboxLockTimeoutSec} secs` : ''}`;
   if (o.publicNamespace)
     return `mail_location = maildir:~/Maildir
 namespace inbox {

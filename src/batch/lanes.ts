@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import { FolderError, ImportError } from '../errors.js';
 import type { JobKind } from '../jobs/run-job.js';
 import type { SharedJob, UserJob } from '../user-job.js';
-import { requestStop, setProgressSink, type ProgressEvent } from '../report/progress.js';
+import type { ProgressEvent, RunContext } from '../run-context.js';
 import type { UserReport } from '../report/types.js';
 import type { Account } from './accounts.js';
 import { exitCodeForError, exitCodeForReport } from '../jobs/exit-codes.js';
-import { OwnerWorker, type RunWatch } from '../owner/owner-worker.js';
+import { OwnerWorker } from '../owner/owner-worker.js';
 import { withOwner } from '../owner/owner.js';
 import { forgetEnvPassword, runAsOwner } from '../owner/run-as-owner.js';
 
@@ -45,28 +45,21 @@ export async function runBatch(
   watch: BatchWatch,
 ): Promise<(AccountResult | undefined)[]> {
   const results: (AccountResult | undefined)[] = new Array(accounts.length).fill(undefined);
-  const running = new Map<string, number>();
-  // In-process runs (not root) report here; a worker's events come through its RunWatch.
-  setProgressSink((e) => {
-    const i = running.get(e.label.slice(0, e.label.indexOf(' ')));
-    if (i !== undefined) watch.onProgress(i, e);
-  });
-  watch.stop.addEventListener('abort', requestStop, { once: true });
   forgetEnvPassword();
   let next = 0;
   const lane = async () => {
     let worker: OwnerWorker | undefined;
-    const run: JobRunner = async (kind, job, runWatch) => {
+    const run: JobRunner = async (kind, job, ctx) => {
       const owned = withOwner(kind, job, options.owner);
       // check writes nothing: it runs here, as root or not. run-job (and imapflow) is loaded only
       // then: as root the work runs in the workers, not in this process.
-      if (kind === 'check' || !owned.owner) return (await import('../jobs/run-job.js')).runJob(kind, owned);
+      if (kind === 'check' || !owned.owner) return (await import('../jobs/run-job.js')).runJob(kind, owned, ctx);
       const owner = owned.owner;
       if (!worker?.serves(owner)) {
         await worker?.close();
         worker = new OwnerWorker(owner);
       }
-      return worker.run(kind, owned, runWatch);
+      return worker.run(kind, owned, ctx);
     };
     try {
       while (next < accounts.length && !watch.stop.aborted) {
@@ -75,33 +68,33 @@ export async function runBatch(
         const result: AccountResult = { outcomes: [], interrupted: false };
         results[i] = result;
         watch.onStart(i);
-        running.set(account.login, i);
-        const runWatch: RunWatch = { onProgress: (e) => watch.onProgress(i, e), stop: watch.stop };
+        const ctx: RunContext = { signal: watch.stop, onProgress: (e) => watch.onProgress(i, e) };
         for (const kind of kinds) {
-          const outcome = await runAccount(kind, account, shared, (k, job) => run(k, job, runWatch));
+          const outcome = await runAccount(kind, account, shared, (k, job) => run(k, job, ctx));
           result.outcomes.push(outcome);
-          result.interrupted = watch.stop.aborted;
+          // Partial: the stop cut a command short (its report says where, or it ended in an error
+          // once the stop was asked for) or kept one from running; a command that finished in the
+          // meantime is done.
+          result.interrupted ||=
+            'report' in outcome
+              ? outcome.report.kind === 'import' && outcome.report.stopped !== undefined
+              : watch.stop.aborted;
           watch.onOutcome(i, outcome);
           // A failed import (no report) leaves nothing to verify; a partial one still gets verified.
           if ('error' in outcome || watch.stop.aborted) break;
         }
-        running.delete(account.login);
+        if (result.outcomes.length < kinds.length && watch.stop.aborted) result.interrupted = true;
       }
     } finally {
       await worker?.close();
     }
   };
-  try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, accounts.length)) }, lane));
-  } finally {
-    setProgressSink(undefined);
-    watch.stop.removeEventListener('abort', requestStop);
-  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, accounts.length)) }, lane));
   return results;
 }
 
 /** Runs one command of one user somewhere (here, or in the lane's worker): its report, or throws. */
-type JobRunner = (kind: JobKind, job: UserJob, watch: RunWatch) => Promise<UserReport>;
+type JobRunner = (kind: JobKind, job: UserJob, ctx: RunContext) => Promise<UserReport>;
 
 function runAccount(
   kind: JobKind,
@@ -118,8 +111,8 @@ function runAccount(
 }
 
 /** One user and command (import, verify), in this process as the owner: see run-as-owner.ts. */
-export function runOne(kind: JobKind, job: UserJob, owner: string | undefined): Promise<UserOutcome> {
-  return outcomeOf(kind, job, (k, j) => runAsOwner(k, j, owner));
+export function runOne(kind: JobKind, job: UserJob, owner: string | undefined, ctx: RunContext): Promise<UserOutcome> {
+  return outcomeOf(kind, job, (k, j) => runAsOwner(k, j, owner, ctx));
 }
 
 /** Never throws for a user's own trouble, so one user cannot stop the run. */

@@ -1,16 +1,26 @@
 import { createLogUpdate } from 'log-update';
 import { STATUS_LINE_EVERY_MS } from '../limits.js';
-import type { ProgressEvent } from '../report/progress.js';
-import { mb } from './summary.js';
+import type { ProgressEvent } from '../run-context.js';
+import { plural } from '../report/text-parts.js';
+import { mb, needAttentionText } from './summary.js';
 
-/** One running account as the view shows it: its current folder and count. */
+/** One running account as the view shows it: its current folder, count and bytes. */
 interface Running {
   folder?: string;
   done: number;
   total: number;
+  bytesDone: number;
+  bytesTotal: number;
   /** Messages of folders finished before the current one. */
   earlier: number;
+  /** Bytes of folders finished before the current one: all copied, all known. */
+  earlierBytes: number;
 }
+
+const sum = (items: readonly Running[], pick: (r: Running) => number) => items.reduce((n, r) => n + pick(r), 0);
+/** What a running account has copied, and what it has listed to copy so far. */
+const bytesIn = (r: Running) => r.earlierBytes + r.bytesDone;
+const bytesKnown = (r: Running) => r.earlierBytes + r.bytesTotal;
 
 /** A batch as it goes: what the live view and the status lines are drawn from. */
 export class BatchState {
@@ -28,15 +38,23 @@ export class BatchState {
   ) {}
 
   start(account: string): void {
-    this.running.set(account, { done: 0, total: 0, earlier: 0 });
+    this.running.set(account, { done: 0, total: 0, bytesDone: 0, bytesTotal: 0, earlier: 0, earlierBytes: 0 });
   }
 
-  progress(account: string, login: string, e: ProgressEvent): void {
+  progress(account: string, e: ProgressEvent): void {
     const r = this.running.get(account);
     if (!r) return;
-    const folder = e.label.slice(login.length + 1);
-    if (r.folder !== undefined && r.folder !== folder) r.earlier += r.done;
-    Object.assign(r, { folder, done: e.done, total: e.total });
+    if (r.folder !== undefined && r.folder !== e.folder) {
+      r.earlier += r.done;
+      r.earlierBytes += r.bytesTotal;
+    }
+    Object.assign(r, {
+      folder: e.folder,
+      done: e.done,
+      total: e.total,
+      bytesDone: e.bytesDone,
+      bytesTotal: e.bytesTotal,
+    });
   }
 
   finish(account: string, written: { messages: number; bytes: number }, clean: boolean): void {
@@ -50,17 +68,36 @@ export class BatchState {
   /** The overall line, then one per running account. */
   lines(nowMs: number): string[] {
     const seconds = Math.max(1, (nowMs - this.startedMs) / 1000);
-    const inFlight = [...this.running.values()].reduce((n, r) => n + r.earlier + r.done, 0);
+    const running = [...this.running.values()];
+    const messages = this.messages + sum(running, (r) => r.earlier + r.done);
+    const bytes = this.bytes + sum(running, bytesIn);
     const waiting = this.total - this.finished - this.running.size;
-    const eta = this.finished > 0 ? duration((seconds / this.finished) * (this.total - this.finished)) : '?';
     const head =
-      `${this.command}: ${this.finished}/${this.total} accounts done, ${this.needAttention} need attention, ` +
-      `${this.running.size} running, ${waiting} waiting; ${((this.messages + inFlight) / seconds).toFixed(0)} msg/s, ` +
-      `${mb(this.bytes / seconds)} MB/s, ETA ${eta}`;
+      `${this.command}: ${this.finished}/${plural(this.total, 'account')} done, ${needAttentionText(this.needAttention)}, ` +
+      `${this.running.size} running, ${waiting} waiting; ${(messages / seconds).toFixed(0)} msg/s, ` +
+      `${mb(bytes / seconds)} MB/s, ETA ${this.eta(running, waiting, bytes / seconds)}`;
     const rows = [...this.running].map(([account, r]) =>
-      r.folder === undefined ? `  ${account}: starting` : `  ${account}: ${r.folder} ${r.done}/${r.total}`,
+      r.folder === undefined
+        ? `  ${account}: starting`
+        : `  ${account}: ${r.folder} ${r.done}/${plural(r.total, 'message')}, ${mb(r.bytesDone)}/${mb(r.bytesTotal)} MB`,
     );
     return [head, ...rows];
+  }
+
+  /**
+   * Time left at the byte rate so far. An account's bytes are known only as its folders are
+   * listed, so what is left is what running accounts have listed and not yet copied, plus each
+   * account with nothing listed yet (waiting, or starting) at the average size of the others
+   * (finished ones by what they wrote, running ones by what they have listed so far).
+   */
+  private eta(running: readonly Running[], waiting: number, bytesPerSecond: number): string {
+    if (bytesPerSecond === 0) return '?';
+    const listed = running.filter((r) => r.folder !== undefined);
+    const average = (this.bytes + sum(listed, bytesKnown)) / (this.finished + listed.length);
+    const unlisted = waiting + running.length - listed.length;
+    return duration(
+      (sum(listed, (r) => Math.max(0, bytesKnown(r) - bytesIn(r))) + unlisted * average) / bytesPerSecond,
+    );
   }
 }
 
@@ -74,7 +111,8 @@ function duration(seconds: number): string {
 /**
  * Shows a batch's state on stderr: on a terminal one live area redrawn in place (log-update);
  * otherwise the overall line every STATUS_LINE_EVERY_MS; with --quiet or --json, nothing.
- * `note` prints a line that stays (an account that needs attention) above the live area.
+ * Lines that stay (a warning; a line of the report, which may go to stdout) are written above
+ * the live area.
  */
 export class LiveView {
   private timer?: NodeJS.Timeout;
@@ -94,14 +132,15 @@ export class LiveView {
     this.timer.unref();
   }
 
+  /** A warning or status line (stderr), shown unless the view is off. */
   note(line: string): void {
-    if (this.mode !== 'off') this.print(`${line}\n`, process.stderr);
+    if (this.mode !== 'off') this.print(process.stderr, line);
   }
 
-  /** Text the run prints whatever the mode (a check's findings), above the live area. */
-  print(text: string, stream: NodeJS.WriteStream): void {
+  /** A line of the report on `out`, always: the live area is taken away while it is written. */
+  print(out: NodeJS.WritableStream, line: string): void {
     this.draw?.clear();
-    stream.write(text);
+    out.write(`${line}\n`);
     if (this.draw) this.render();
   }
 

@@ -1,5 +1,6 @@
 import type { AccountResult, UserOutcome } from './lanes.js';
 import type { Account } from './accounts.js';
+import { plural } from '../report/text-parts.js';
 import { isClean, type QuotaReport } from '../report/types.js';
 
 /**
@@ -182,7 +183,11 @@ export function renderSummaryText(rows: readonly SummaryRow[], totals: SummaryTo
 }
 
 export function totalsLine(t: SummaryTotals): string {
-  return `${t.accounts} accounts: ${t.done} done, ${t.failed} failed, ${t.partial} partial, ${t.notStarted} not started; ${t.needAttention} need attention; ${t.messages} messages, ${mb(t.bytes)} MB written in ${t.seconds.toFixed(0)} s`;
+  return `${plural(t.accounts, 'account')}: ${t.done} done, ${t.failed} failed, ${t.partial} partial, ${t.notStarted} not started; ${needAttentionText(t.needAttention)}; ${plural(t.messages, 'message')}, ${mb(t.bytes)} MB written in ${t.seconds.toFixed(0)} s`;
+}
+
+export function needAttentionText(n: number): string {
+  return plural(n, 'needs attention', 'need attention');
 }
 
 export function mb(bytes: number): string {

@@ -61,6 +61,7 @@ function parseLine(raw: string, line: number): UsersLine | string {
   const password = second < 0 ? {} : { password: raw.slice(second + 1) };
   if (maildir === '' && isAddress(user)) return { line, raw, address: user, ...password };
   if (!user.trim() || !maildir.trim()) return 'expected USER:MAILDIR[:PASSWORD], ADDRESS or ADDRESS::PASSWORD';
-  if (!maildir.startsWith('/')) return `maildir ${maildir} is not an absolute path`;
+  // Not echoed: with one colon too few (ADDRESS:PASSWORD) this field is the password.
+  if (!maildir.startsWith('/')) return 'the second field (MAILDIR) is not an absolute path';
   return { line, raw, user, maildir, ...password };
 }

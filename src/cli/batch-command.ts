@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { UsageError } from '../errors.js';
 import type { JobKind } from '../jobs/run-job.js';
 import {
@@ -10,17 +11,19 @@ import {
   type SummaryRow,
 } from '../batch/summary.js';
 import { BatchState, LiveView } from '../batch/live-view.js';
-import { RunLog } from '../batch/run-log.js';
+import { RunLog, runHeading, type RunInfo } from '../batch/run-log.js';
 import { planBytes, renderText } from '../report/text.js';
-import { formatBytes } from '../report/text-parts.js';
+import { formatBytes, plural } from '../report/text-parts.js';
 import type { QuotaReport } from '../report/types.js';
 import { accountsFromLines, accountsFromVpopmail, checkLoginFormat, type Account } from '../batch/accounts.js';
 import { runBatch, type AccountResult, type UserOutcome } from '../batch/lanes.js';
 import type { BatchOnlyArgs } from './option-definitions.js';
+import { onStopSignals, STOP_SIGNALS, type StopSignal } from '../jobs/exit-codes.js';
 import { sharedJobFromArgs, type SharedArgs } from './options.js';
 import { promptPassword } from './password-prompt.js';
 import { readUsersFile } from '../batch/users-file.js';
 import { vpopmailHome } from '../batch/vpopmail.js';
+import { VERSION } from './version.js';
 
 /** batch's options; check of a users file runs as a batch too, in mode 'check'. */
 export type BatchArgs = SharedArgs &
@@ -53,23 +56,27 @@ export async function batch(args: BatchArgs, io: BatchIo): Promise<number> {
   const { shared, password } = sharedJobFromArgs(args, process.env, io.warn);
   const ready = await withPasswords(accounts, password, args.adminUser);
   io.modelWarning(shared.qmailPop3d, kinds);
-  // A check is a look: it leaves no log directory behind unless one is asked for.
-  const log = args.mode === 'check' && args.logDir === undefined ? undefined : RunLog.create(args.logDir, new Date());
-  const name = commandName(args);
-
   const startedMs = Date.now();
+  const name = commandName(args);
+  // A check is a look: it leaves no log directory behind unless one is asked for.
+  const log =
+    args.mode === 'check' && args.logDir === undefined
+      ? undefined
+      : RunLog.create(args.logDir, runInfo(new Date(startedMs)));
   const state = new BatchState(accounts.length, startedMs, name);
   const view = new LiveView(args.quiet || args.json ? 'off' : process.stderr.isTTY ? 'tty' : 'lines', state);
+  // The report on stdout, where `| tee night.log` catches it; with --json stdout is the JSON's.
+  const out = args.json ? process.stderr : process.stdout;
   const logs = accounts.map((a) => log?.accountLog(a.name));
   const stop = new AbortController();
-  const onSigint = () => {
-    if (stop.signal.aborted) process.exit(130);
+  let stoppedBy: StopSignal | undefined;
+  const offSignals = onStopSignals((signal) => {
+    stoppedBy = signal;
     view.note(
-      `${name}: Ctrl-C: no new accounts start; running ones stop at their next safe point (Ctrl-C again: at once)`,
+      `${name}: ${signal}${signal === 'SIGINT' ? ' (Ctrl-C)' : ''}: no new accounts start; running ones stop at their next safe point (a second signal: at once)`,
     );
     stop.abort();
-  };
-  process.on('SIGINT', onSigint);
+  });
   view.start();
   let results: (AccountResult | undefined)[];
   try {
@@ -86,19 +93,14 @@ export async function batch(args: BatchArgs, io: BatchIo): Promise<number> {
             `${a.name}: login ${shared.admin ? `${shared.admin} for ${a.login}` : a.login}; Maildir ${a.maildir ?? '(none)'} (${a.how})`,
           );
         },
-        onProgress: (i, e) => state.progress((accounts[i] as Account).name, (accounts[i] as Account).login, e),
+        onProgress: (i, e) => state.progress((accounts[i] as Account).name, e),
         onOutcome: (i, o) => {
           const a = accounts[i] as Account;
           logs[i]?.(logText(o));
           const attention = `${a.name}: ${o.kind} exit ${o.exitCode}${'error' in o ? `: ${o.error.message}` : ''}`;
-          // A check's findings are its report, printed whatever the view: each account's lines as
-          // `check --user` prints them, or its error.
-          if (args.mode === 'check')
-            view.print(
-              'report' in o ? renderText(o.report, args.verbose) : `${attention}\n`,
-              'report' in o && !args.json ? process.stdout : process.stderr,
-            );
-          else if (o.exitCode !== 0) view.note(attention);
+          // A check's findings are its report: each account's lines as `check --user` prints them.
+          if (args.mode === 'check' && 'report' in o) view.print(out, renderText(o.report, args.verbose).trimEnd());
+          else if (o.exitCode !== 0) view.print(out, attention);
           if ('error' in o || o.kind === kinds[kinds.length - 1])
             state.finish(
               a.name,
@@ -110,10 +112,13 @@ export async function batch(args: BatchArgs, io: BatchIo): Promise<number> {
       },
     );
   } finally {
-    process.off('SIGINT', onSigint);
     view.stop();
   }
-  return finish(args, log, accounts, results, (Date.now() - startedMs) / 1000);
+  try {
+    return finish(args, log, out, accounts, results, (Date.now() - startedMs) / 1000, stoppedBy);
+  } finally {
+    offSignals();
+  }
 }
 
 const none = { messages: 0, bytes: 0 };
@@ -121,6 +126,17 @@ const none = { messages: 0, bytes: 0 };
 /** What the run's own lines are headed with: check runs as a batch, but is not one to its reader. */
 function commandName(args: BatchArgs): 'batch' | 'check' {
   return args.mode === 'check' ? 'check' : 'batch';
+}
+
+/** This run as its logs and summaries begin: the command line (only cli/ reads argv), version, host, start. */
+function runInfo(started: Date): RunInfo {
+  const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  return {
+    command: ['qmail-import', ...process.argv.slice(2)].map(shellWord).join(' '),
+    version: VERSION,
+    host: os.hostname(),
+    startedAt: started.toISOString(),
+  };
 }
 
 function listAccounts(args: BatchArgs): Account[] {
@@ -166,7 +182,7 @@ function limitLines(rows: readonly SummaryRow[]): string {
   const total = tooBig.reduce((n, r) => n + r.overMaxSize, 0);
   return (
     (tooBig.length
-      ? `batch: ${total} messages over --max-size not copied (a run without it copies them): ${firstTen(tooBig.map((r) => `${r.account} (${r.overMaxSize})`)).join(', ')}\n`
+      ? `batch: ${plural(total, 'message')} over --max-size not copied (a run without it copies them): ${firstTen(tooBig.map((r) => `${r.account} (${r.overMaxSize})`)).join(', ')}\n`
       : '') +
     (overQuota.length
       ? `batch: over quota (all mail copied; the box refuses new mail for them): ${firstTen(overQuota.map((r) => `${r.account} (${quotaText(r.quota as QuotaReport)})`)).join(', ')}\n`
@@ -177,24 +193,34 @@ function limitLines(rows: readonly SummaryRow[]): string {
 function quotaText(q: QuotaReport): string {
   return q.limitBytes !== null && q.usedBytes > q.limitBytes
     ? `${formatBytes(q.usedBytes)} of ${formatBytes(q.limitBytes)}`
-    : `${q.usedMessages} of ${q.limitMessages} messages`;
+    : `${q.usedMessages} of ${plural(q.limitMessages as number, 'message')}`;
 }
 
 /** Summary (text and JSON), failed.txt, the closing lines; the exit code of the whole run. */
 function finish(
   args: BatchArgs,
   log: RunLog | undefined,
+  out: NodeJS.WritableStream,
   accounts: readonly Account[],
   results: readonly (AccountResult | undefined)[],
   seconds: number,
+  stoppedBy: StopSignal | undefined,
 ): number {
   const rows = accounts.map((a, i) => summaryRow(a, results[i]));
   const totals = summaryTotals(rows, seconds);
-  const exitCode = batchExitCode(rows);
+  const exitCode = stoppedBy ? STOP_SIGNALS[stoppedBy] : batchExitCode(rows);
   const failed = accounts.filter((_, i) => needsAttention(rows[i] as (typeof rows)[number]));
   const name = commandName(args);
-  log?.write('summary.txt', renderSummaryText(rows, totals));
-  const doc = { command: name, exitCode, logDir: log?.dir ?? null, totals, accounts: rows };
+  log?.write('summary.txt', `${runHeading(log.run)}\n${renderSummaryText(rows, totals)}`);
+  const doc = {
+    command: name,
+    run: log?.run ?? null,
+    exitCode,
+    stoppedBy: stoppedBy ?? null,
+    logDir: log?.dir ?? null,
+    totals,
+    accounts: rows,
+  };
   log?.write('summary.json', `${JSON.stringify(doc, null, 2)}\n`);
   const failedFile = log?.write('failed.txt', failed.map((a) => `${a.usersLine}\n`).join(''));
   const shown = firstTen(
@@ -208,7 +234,7 @@ function finish(
   const plan = args.dryRun
     ? `${name}: dry run: ${planned.length} planned, ${formatBytes(planned.reduce((n, r) => n + planBytes(r), 0))} to copy in total\n`
     : '';
-  process.stderr.write(
+  out.write(
     plan +
       `${name}: ${totalsLine(totals)}\n` +
       limitLines(rows) +

@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from '../errors.js';
-import { EXIT } from '../jobs/exit-codes.js';
+import { EXIT, interruptedText, STOP_SIGNALS, type StopSignal } from '../jobs/exit-codes.js';
 import {
   accountOptions,
   batchOptions,
@@ -13,8 +12,7 @@ import {
   oneUserOptions,
   verifyOptions,
 } from './option-definitions.js';
-
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+import { VERSION } from './version.js';
 
 /** Shown under the top-level --help: the night as the README runs it, and where the rest is. */
 const EXAMPLES = `Examples:
@@ -96,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
       .epilogue(EXAMPLES)
       .demandCommand(1, 'name a command: import, verify, batch or check')
       .strict()
-      .version(pkg.version)
+      .version(VERSION)
       .help()
       .wrap(Math.min(100, process.stdout.columns ?? 100))
       .fail((msg, err) => {
@@ -119,15 +117,17 @@ async function main(argv: string[]): Promise<number> {
   return code;
 }
 
-// Ctrl-C: say what happened and what it left. Every message is written to tmp/ first and linked
-// into place complete, so what is visible is whole; a re-run finishes without duplicates.
-// A batch stops its accounts at a safe point itself (cli/batch-command.ts); anything else ends here.
-process.once('SIGINT', () => {
-  if (process.listenerCount('SIGINT') > 0) return;
-  process.stderr.write(
-    'qmail-import: interrupted (SIGINT): stopped; messages already in the Maildir are complete, run the same command again to finish\n',
-  );
-  process.exit(EXIT.interrupted);
-});
+// Ctrl-C, a hangup, a TERM: say what happened and what it left. Every message is written to tmp/
+// first and linked into place complete, so what is visible is whole; a re-run finishes without
+// duplicates. An import or a batch stops at a safe point itself (jobs/exit-codes.ts, onStopSignals);
+// anything else (verify, check, a command still starting) ends here.
+for (const name of Object.keys(STOP_SIGNALS)) {
+  const signal = name as StopSignal;
+  process.on(signal, () => {
+    if (process.listenerCount(signal) > 1) return;
+    process.stderr.write(`qmail-import: ${interruptedText(signal)}\n`);
+    process.exit(STOP_SIGNALS[signal]);
+  });
+}
 
 process.exitCode = await main(hideBin(process.argv));

@@ -2,9 +2,11 @@
 // that --help, --version and usage errors do not wait for imapflow and the rest to load.
 
 import type { JobKind } from '../jobs/run-job.js';
+import { STOP_GRACE_MS } from '../limits.js';
 import { renderText } from '../report/text.js';
 import { runOne, type UserOutcome } from '../batch/lanes.js';
 import type { BatchArgs } from './batch-command.js';
+import { interruptedText, onStopSignals, STOP_SIGNALS, type StopSignal } from '../jobs/exit-codes.js';
 import { jobFromArgs, type CommonArgs, type SharedArgs } from './options.js';
 
 const warn = (line: string) => process.stderr.write(`qmail-import: ${line}\n`);
@@ -31,10 +33,34 @@ function printJson(command: string, exitCode: number, outcomes: UserOutcome[]): 
 export async function oneUser(kind: JobKind, args: CommonArgs): Promise<number> {
   const job = jobFromArgs(args, process.env, warn);
   modelWarning(job.qmailPop3d, [kind]);
-  const outcome = await runOne(kind, job, args.owner);
-  print(outcome, args);
-  if (args.json) printJson(kind, outcome.exitCode, [outcome]);
-  return outcome.exitCode;
+  // An import stops at its next safe point, as a batch's accounts do, and still reports what it
+  // wrote; a step with no such point (listing, matching) is ended after a grace period. verify and
+  // check write nothing: main.ts ends them at once.
+  let stoppedBy: StopSignal | undefined;
+  const stop = new AbortController();
+  let grace: NodeJS.Timeout | undefined;
+  const offSignals =
+    kind === 'import'
+      ? onStopSignals((signal) => {
+          stoppedBy = signal;
+          stop.abort();
+          grace = setTimeout(() => {
+            warn(interruptedText(signal));
+            process.exit(STOP_SIGNALS[signal]);
+          }, STOP_GRACE_MS).unref();
+        })
+      : () => undefined;
+  try {
+    const outcome = await runOne(kind, job, args.owner, { signal: stop.signal });
+    const exitCode = stoppedBy ? STOP_SIGNALS[stoppedBy] : outcome.exitCode;
+    print(outcome, args);
+    if (stoppedBy) warn(interruptedText(stoppedBy));
+    if (args.json) printJson(kind, exitCode, [outcome]);
+    return exitCode;
+  } finally {
+    clearTimeout(grace);
+    offSignals();
+  }
 }
 
 /** batch: its own module (cli/batch-command.ts), with this module's warnings; loaded only for a

@@ -5,7 +5,7 @@ import type { MessageSource } from '../maildir/deliver.js';
 import type { ImapMessageMeta } from '../message-records.js';
 import type { PlannedMessage } from '../plan/message.js';
 import { Progress } from '../report/progress.js';
-import { fetchBodies } from '../source/imap.js';
+import { fetchBodies, type BodiesRead } from '../source/imap-bodies.js';
 import type { Pop3Connection } from '../source/pop3-client.js';
 import { TaskPool } from '../task-pool.js';
 import type { FolderWriteSession } from './folder-session.js';
@@ -28,15 +28,16 @@ export async function copyFromImap(
   context: ErrorContext,
 ): Promise<void> {
   const byUid = new Map(toCopy(planned, 'imap').map((m) => [m.uid as number, m]));
+  progress.expect([...byUid.values()].map((m) => m.size));
   const pool = new TaskPool(WRITE_CONCURRENCY);
-  let done = 0;
   const write = async (m: PlannedMessage, body: MessageSource) => {
-    await session.write(m, body);
-    progress.update((done += 1), byUid.size);
+    const uid = m.uid as number;
+    await session.write(m, body, (bytes) => progress.received(uid, bytes));
+    progress.finished(uid, m.size);
   };
-  let vanished: number[];
+  let read: BodiesRead;
   try {
-    vanished = await fetchBodies(
+    read = await fetchBodies(
       imap,
       metas.filter((m) => byUid.has(m.uid)),
       async (body) => {
@@ -50,9 +51,14 @@ export async function copyFromImap(
     );
   } finally {
     await pool.settle();
+    progress.end();
   }
-  for (const uid of vanished)
-    session.fail(new MessageError('expunged on the source during the import; not copied', { ...context, uid }));
+  for (const uid of read.vanished)
+    session.note(
+      'errors',
+      new MessageError('expunged on the source during the import; not copied', { ...context, uid }).message,
+    );
+  for (const { uid, reason } of read.notExact) session.note('notExact', `uid ${uid}: ${reason}`);
 }
 
 /** Writes, one at a time from the open POP3 session, the planned messages only POP3 has. */

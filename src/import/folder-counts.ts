@@ -16,6 +16,8 @@ export interface FolderCounts {
   alreadyPresent: number;
   reflagged: number;
   errors: string[];
+  /** Messages written whose NUL bytes, if the source has any, may be 0x80 here (src/source/imap-bodies.ts). */
+  notExact: string[];
   history: HistoryReport;
   /** Messages above --max-size, not written. */
   overMaxSize: OverMaxSize[];
@@ -31,11 +33,13 @@ export function folderCounts(plan: FolderPlan, outcome: FolderOutcome | undefine
     alreadyPresent: count('present', 'reflag'),
     reflagged: outcome?.reflagged ?? 0,
     errors: outcome?.errors ?? [],
+    notExact: outcome?.notExact ?? [],
     history: {
       ...(plan.uidValidityChangedFrom !== undefined ? { uidValidityChangedFrom: plan.uidValidityChangedFrom } : {}),
       movedByContent: outcome?.renamedByContent ?? 0,
       keptDeleted: count('deleted-here'),
-      goneFromSource: outcome?.goneFromSource ?? plan.earlier.map((e) => `${e.dir}/${e.file}`),
+      goneFromSource:
+        outcome?.goneFromSource ?? plan.earlier.filter((e) => !e.heldBack).map((e) => `${e.dir}/${e.file}`),
       goneDeleted: outcome?.goneDeleted ?? false,
     },
     overMaxSize: plan.messages

@@ -10,7 +10,8 @@ import { addSubscriptions } from '../maildir/subscriptions.js';
 import { planFolder } from '../plan/folder.js';
 import { folderHistory } from '../plan/history.js';
 import { countDropped } from '../plan/message.js';
-import { Progress, StopRequested } from '../report/progress.js';
+import { Progress } from '../report/progress.js';
+import { Stopped, type RunContext } from '../run-context.js';
 import { folderCounts } from './folder-counts.js';
 import type { FolderReport } from '../report/types.js';
 import type { JournalEntry, JournalSkip, Journal } from '../state/journal.js';
@@ -18,7 +19,7 @@ import { readFolderSnapshot, type SourceFolder } from '../source/imap.js';
 import { unchangedSince, type FolderMark, type FolderStatus } from '../state/folder-marks.js';
 import { copyFromImap } from './copy-messages.js';
 import { FolderWriteSession, type FolderOutcome } from './folder-session.js';
-import { keepImapUids } from './imap-uid-input.js';
+import { boxFolderOf, keepImapUids } from './imap-uid-input.js';
 import { folderWanted, outsideNamespaces, type UserJob } from '../user-job.js';
 
 /** What the Maildir's own records held at the start of the run, and the journal's writer (none in a dry run). */
@@ -37,10 +38,17 @@ export interface FolderResult {
   status?: FolderStatus;
 }
 
+/** The folders' reports; after a stop, the folders not started; what bookkeeping failed. */
+export interface FoldersDone {
+  results: FolderResult[];
+  notStarted: string[];
+  bookkeepingErrors: string[];
+}
+
 /**
  * Every selectable folder but INBOX, each into its Maildir++ folder, then the subscriptions. A
- * folder that cannot be mapped or written gets its own error and the others go on; a lost
- * connection (SourceError) ends the user's import.
+ * folder that cannot be mapped or written gets its own error and the others go on; a stop signal
+ * ends the loop after its folder; a lost connection (SourceError) ends the user's import.
  */
 export async function importFolders(
   imap: ImapFlow,
@@ -48,7 +56,8 @@ export async function importFolders(
   run: RunState,
   runStartSec: number,
   listed: readonly SourceFolder[],
-): Promise<FolderResult[]> {
+  ctx: RunContext,
+): Promise<FoldersDone> {
   const context: ErrorContext = { user: job.user };
   const results: FolderResult[] = [];
   const folders = listed.filter((f) => {
@@ -59,7 +68,9 @@ export async function importFolders(
   });
   const dirs = new Map<string, string>();
   const subscribe: string[] = [];
-  for (const folder of folders) {
+  let next = 0;
+  while (next < folders.length && !results.at(-1)?.report.stopped) {
+    const folder = folders[next++] as SourceFolder;
     const mapping = maildirFolderFor(folder.parts, folderNameEncodingOf(job.imapServer));
     const failed = (error: string, dir?: string) =>
       results.push({ report: { ...emptyReport(folder.path), ...(dir ? { dir } : {}), error } });
@@ -87,16 +98,32 @@ export async function importFolders(
       continue;
     }
     try {
-      const report = await importFolder(imap, job, run, folder, mapping.dir, runStartSec);
+      const report = await importFolder(imap, job, run, folder, mapping.dir, runStartSec, ctx);
       results.push({ report: { ...report, ...renamed }, ...(folder.status ? { status: folder.status } : {}) });
       subscribeIfWanted();
     } catch (err) {
-      if (!(err instanceof FolderError) || err instanceof StopRequested) throw err;
+      if (!(err instanceof FolderError)) throw err;
       failed(err.detail, mapping.dir);
     }
   }
-  if (!job.dryRun) await addSubscriptions(job.maildir, subscribe, context);
-  return results;
+  const bookkeepingErrors = job.dryRun
+    ? []
+    : await bookkeeping('subscriptions', () => addSubscriptions(job.maildir, subscribe, context));
+  return { results, notStarted: folders.slice(next).map((f) => f.path), bookkeepingErrors };
+}
+
+/**
+ * A file besides the messages (marks, subscriptions) written after the mail: its failure is named
+ * in the report beside what was written, never instead of it (docs/faults.md).
+ */
+export async function bookkeeping(what: string, write: () => Promise<void>): Promise<string[]> {
+  try {
+    await write();
+    return [];
+  } catch (err) {
+    if (!(err instanceof FolderError)) throw err;
+    return [`${what} not written: ${err.detail}`];
+  }
 }
 
 function emptyReport(name: string): FolderReport {
@@ -122,10 +149,11 @@ async function importFolder(
   folder: SourceFolder,
   dirName: string,
   runStartSec: number,
+  ctx: RunContext,
 ): Promise<FolderReport> {
   const context: ErrorContext = { user: job.user, folder: folder.path };
   const dir = path.join(job.maildir, dirName);
-  const snapshot = await readFolderSnapshot(imap, folder.path, context);
+  const snapshot = await readFolderSnapshot(imap, folder, context);
   if (run.journal) {
     await ensureMaildir(dir, context, true, job.owner);
     await markAsFolder(dir, context);
@@ -137,6 +165,7 @@ async function importFolder(
     uidValidity: snapshot.uidValidity,
     existing,
     history: folderHistory(run.entries, folder.path, snapshot.uidValidity, existing, run.skips),
+    box: await boxFolderOf(job, dir, context),
   };
   const plan = planFolder({
     folder: folder.path,
@@ -146,20 +175,50 @@ async function importFolder(
     host: os.hostname(),
     maxSize: job.maxSize,
   });
-  let outcome: FolderOutcome | undefined;
-  if (run.journal) {
-    const session = await FolderWriteSession.begin(dir, job.maildir, plan, run.journal, context);
-    const progress = new Progress(`${job.user} ${folder.path}`, !job.quiet);
-    await session.during(() => copyFromImap(imap, session, plan.messages, snapshot.messages, progress, context));
-    outcome = await session.finish(job.deleteGone);
-  }
-  const imapUids = outcome && (await keepImapUids(job, dir, snapshot, plan, run.entries, context));
-  return {
+  const base = {
     name: folder.path,
     dir: dirName,
     imapMessages: snapshot.messages.length,
-    ...folderCounts(plan, outcome),
-    droppedFlags: countDropped(plan.messages),
-    ...(imapUids ? { imapUids } : {}),
+    ...(job.dryRun ? { plan } : {}),
   };
+  let session: FolderWriteSession | undefined;
+  try {
+    let outcome: FolderOutcome | undefined;
+    if (run.journal) {
+      session = await FolderWriteSession.begin(dir, job.maildir, plan, run.journal, context);
+      const progress = new Progress(ctx, job.user, folder.path, job.quiet);
+      const writing = session;
+      await session.during(() => copyFromImap(imap, writing, plan.messages, snapshot.messages, progress, context));
+      outcome = await session.finish(job.deleteGone);
+    }
+    // doveadm takes the name in UTF-8; its directory is the same one (Dovecot stores it in modified UTF-7).
+    const utf8 = maildirFolderFor(folder.parts, 'utf8');
+    const place = { dir, mailbox: utf8.ok ? utf8.virtualName : dirName.slice(1) };
+    const imapUids = outcome && (await keepImapUids(job, place, snapshot, plan, outcome, run.entries, context));
+    return {
+      ...base,
+      ...folderCounts(plan, outcome),
+      droppedFlags: countDropped(plan.messages),
+      ...(imapUids ? { imapUids } : {}),
+    };
+  } catch (err) {
+    if (!endsFolder(err) || !session) throw err;
+    // Cut short (a full disk, a stop signal): the report counts what was written before.
+    return {
+      ...base,
+      ...folderCounts(plan, session.soFar),
+      droppedFlags: countDropped(plan.messages),
+      ...cutShort(err),
+    };
+  }
+}
+
+/** Whether an error ends one folder's copy part-way, with what was written before still counted. */
+export function endsFolder(err: unknown): err is FolderError | Stopped {
+  return err instanceof FolderError || err instanceof Stopped;
+}
+
+/** The error of a folder whose import ended part-way, and whether a stop ended it. */
+export function cutShort(err: FolderError | Stopped): { error: string; stopped?: true } {
+  return err instanceof Stopped ? { error: err.message, stopped: true } : { error: err.detail };
 }

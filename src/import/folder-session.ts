@@ -3,9 +3,10 @@ import path from 'node:path';
 import { fsCall, MessageError, syscallText, type ErrorContext } from '../errors.js';
 import { deliver, type MessageSource } from '../maildir/deliver.js';
 import { JOURNAL_BATCH } from '../limits.js';
+import { saveDovecotKeywords } from '../maildir/dovecot-keywords.js';
 import { fsyncDir } from '../maildir/layout.js';
 import { recordQuotaUse } from '../maildir/quota.js';
-import { hashFile } from '../maildir/hash-file.js';
+import { hashOurFile } from '../maildir/hash-file.js';
 import type { FolderPlan } from '../plan/folder.js';
 import type { PlannedMessage } from '../plan/message.js';
 import type { Journal, JournalEntry } from '../state/journal.js';
@@ -20,6 +21,8 @@ export interface FolderOutcome {
   reflagged: number;
   /** One line per message that could not be written or renamed. */
   errors: string[];
+  /** One line per message written whose bytes may not be the stored ones (src/source/imap-bodies.ts). */
+  notExact: string[];
   /** Earlier files of ours no source message is any more (dir/file). */
   goneFromSource: string[];
   /** --delete: those files were removed. */
@@ -39,7 +42,7 @@ export interface FolderOutcome {
  */
 export class FolderWriteSession {
   /** Our earlier files by content hash, each taken at most once (copies are messages too). */
-  private readonly pool = new Map<string, { rel: string; record: JournalEntry }[]>();
+  private readonly pool = new Map<string, { rel: string; record: JournalEntry; heldBack?: true }[]>();
   private readonly changedDirs = new Set<'new' | 'cur'>();
   /** Journal lines of messages linked since the directories were last fsynced. */
   private readonly pending: JournalEntry[] = [];
@@ -50,6 +53,7 @@ export class FolderWriteSession {
     renamedByContent: 0,
     reflagged: 0,
     errors: [],
+    notExact: [],
     goneFromSource: [],
     goneDeleted: false,
     crlfSizes: new Map(),
@@ -77,18 +81,25 @@ export class FolderWriteSession {
     context: ErrorContext,
   ): Promise<FolderWriteSession> {
     const session = new FolderWriteSession(dir, maildir, plan, journal, context);
+    if (plan.dovecotKeywords) await saveDovecotKeywords(dir, plan.dovecotKeywords, context);
     for (const e of plan.earlier) {
       let rel = `${e.dir}/${e.file}`;
-      if (e.parkAs !== undefined) rel = await session.park(rel, e.parkAs, e.record);
-      const copies = session.pool.get(e.record.sha256) ?? [];
-      copies.push({ rel, record: e.record });
-      session.pool.set(e.record.sha256, copies);
+      // A journal line without a hash (docs/journal.md) has the file read; one gone meanwhile is nothing to reuse.
+      const sha256 = e.record.sha256 ?? (await hashOurFile(path.join(dir, rel), context));
+      if (sha256 === undefined) continue;
+      const record = { ...e.record, sha256 };
+      if (e.parkAs !== undefined) rel = await session.park(rel, e.parkAs, record);
+      (session.pool.get(sha256) ?? session.pool.set(sha256, []).get(sha256)!).push({
+        rel,
+        record,
+        ...(e.heldBack ? { heldBack: e.heldBack } : {}),
+      });
     }
     return session;
   }
 
   /** Stores one planned message; a message that fails is one report line, a full disk stops the folder. */
-  async write(m: PlannedMessage, body: MessageSource): Promise<void> {
+  async write(m: PlannedMessage, body: MessageSource, onBytes?: (bytes: number) => void): Promise<void> {
     const context = { ...this.context, uid: m.uid, uidl: m.uidl };
     const sameContent = (sha256: string) => {
       const earlier = this.pool.get(sha256)?.shift();
@@ -99,7 +110,7 @@ export class FolderWriteSession {
       const expectedSize = Number.isFinite(m.size) ? m.size : undefined;
       const d = await deliver(
         this.dir,
-        { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body, sameContent, expectedSize },
+        { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body, sameContent, expectedSize, onBytes },
         context,
       );
       // Counted after the await: writes run concurrently.
@@ -121,9 +132,15 @@ export class FolderWriteSession {
     }
   }
 
-  /** A message that could not even be fetched: one report line, like a failed write. */
-  fail(err: MessageError): void {
-    this.outcome.errors.push(err.message);
+  /** What was done so far: after a failure part-way, the report still counts what is on disk. */
+  get soFar(): FolderOutcome {
+    return this.outcome;
+  }
+
+  /** One report line: a message that could not even be fetched (`errors`, like a failed write),
+   *  or one written from bytes that may not be the stored ones (`notExact`). */
+  note(kind: 'errors' | 'notExact', line: string): void {
+    this.outcome[kind].push(line);
   }
 
   /** After every message was written: flags, what the source no longer has, durability. */
@@ -131,10 +148,7 @@ export class FolderWriteSession {
     for (const m of this.plan.messages) if (m.action === 'reflag' && m.from) await this.reflag(m, m.from);
     for (const m of this.plan.messages)
       if (m.unrecorded) await (m.action === 'too-big' ? this.recordSkip(m) : this.adopt(m));
-    // A message held back by --max-size was never read, so no earlier file could be matched to it
-    // by content: one of its size may be that very message, and is neither gone nor deleted.
-    const heldBack = new Set(this.plan.messages.filter((m) => m.action === 'too-big').map((m) => m.size));
-    const gone = [...this.pool.values()].flat().filter((g) => !heldBack.has(g.record.size ?? -1));
+    const gone = [...this.pool.values()].flat().filter((g) => !g.heldBack);
     this.outcome.goneFromSource = gone.map((g) => g.rel);
     if (deleteGone) {
       for (const g of gone) await this.remove(g.rel);
@@ -247,9 +261,7 @@ export class FolderWriteSession {
 
   /** A file that is the message but has no journal line gets one, with the hash of what it holds. */
   private async adopt(m: PlannedMessage): Promise<void> {
-    const file = path.join(this.dir, m.dir, m.file);
-    // Gone meanwhile: nothing to record.
-    const sha256 = await fsCall(() => hashFile(file), 'read', file, this.context, { expected: { ENOENT: undefined } });
+    const sha256 = await hashOurFile(path.join(this.dir, m.dir, m.file), this.context);
     if (sha256 !== undefined)
       this.pending.push(this.entry({ uid: m.uid, uidl: m.uidl, name: m.name, sha256, size: m.size }));
   }

@@ -1,10 +1,26 @@
 import type { ErrorContext } from '../errors.js';
+import { readDovecotKeywords } from '../maildir/dovecot-keywords.js';
+import { resolveImapServer } from '../maildir/imap-server.js';
+import type { BoxFolder } from '../plan/box-naming.js';
+import { NO_CONDSTORE, raiseDovecotModseq } from '../maildir/dovecot-modseq.js';
 import { writeImapUidState, type ImapUidOutcome, type ImapUidState } from '../maildir/imap-uid-state.js';
 import type { FolderPlan } from '../plan/folder.js';
 import type { PlannedMessage } from '../plan/message.js';
+import type { FolderOutcome } from './folder-session.js';
 import type { UserJob } from '../user-job.js';
 import type { FolderSnapshot } from '../source/imap.js';
 import type { JournalEntry } from '../state/journal.js';
+
+/**
+ * The box's naming rules for one folder, which the plan puts into every name (src/plan/box-naming.ts):
+ * for Dovecot, with the folder's keyword file as it is now.
+ */
+export async function boxFolderOf(job: UserJob, dir: string, context: ErrorContext): Promise<BoxFolder | undefined> {
+  const server = resolveImapServer(job.imapServer, job.maildir).server;
+  if (server === 'courier') return { server };
+  if (server === 'dovecot') return { server, keywords: await readDovecotKeywords(dir, context) };
+  return undefined;
+}
 
 /**
  * One folder's input to the box's UID list: the source's UIDVALIDITY and UIDNEXT, and every
@@ -18,7 +34,6 @@ export function imapUidStateOf(
   snapshot: FolderSnapshot,
   planned: readonly PlannedMessage[],
 ): ImapUidState {
-  const keywords = new Map(snapshot.messages.map((m) => [m.uid, m.flags.filter((f) => !f.startsWith('\\'))]));
   const mine = entries.filter((e) => e.folder === folder && e.uid !== undefined);
   const byName = new Map<string, number>();
   for (const e of mine) if (e.uidValidity === snapshot.uidValidity) byName.set(e.name, e.uid as number);
@@ -28,22 +43,41 @@ export function imapUidStateOf(
   return {
     uidValidity: snapshot.uidValidity,
     uidNext: snapshot.uidNext,
-    messages: [...byName].map(([name, uid]) => ({ uid, name, keywords: keywords.get(uid) ?? [] })),
+    messages: [...byName].map(([name, uid]) => ({ uid, name })),
     earlier: mine
       .filter((e) => e.uidValidity !== snapshot.uidValidity)
       .map((e) => ({ uidValidity: e.uidValidity, uid: e.uid as number, name: e.name })),
   };
 }
 
-/** After a folder's write session finished: the box's IMAP server's UID list (docs/imap-uids.md). */
-export function keepImapUids(
+/** Where a folder is on the box: its directory, and its name as Dovecot's doveadm takes it. */
+export interface BoxPlace {
+  dir: string;
+  mailbox: string;
+}
+
+/**
+ * After a folder's write session finished: the box's IMAP server's UID list, then Dovecot's
+ * HIGHESTMODSEQ floor (docs/imap-uids.md). A folder with messages that failed keeps its list as it
+ * was: advanced now, the list's next UID would pass them, and the run that writes them could no
+ * longer list them under their source UIDs. Undefined: nothing written.
+ */
+export async function keepImapUids(
   job: UserJob,
-  folderDir: string,
+  place: BoxPlace,
   snapshot: FolderSnapshot,
   plan: FolderPlan,
+  outcome: FolderOutcome,
   entries: readonly JournalEntry[],
   context: ErrorContext,
 ): Promise<ImapUidOutcome | undefined> {
+  if (outcome.errors.length > 0) return undefined;
   const state = imapUidStateOf(entries, plan.folder, snapshot, plan.messages);
-  return writeImapUidState(job.maildir, folderDir, job.imapServer, state, context);
+  const uids = await writeImapUidState(job.maildir, place.dir, job.imapServer, state, context);
+  if (uids?.server !== 'dovecot') return uids;
+  const modseq =
+    snapshot.highestModseq === undefined
+      ? { notKept: NO_CONDSTORE }
+      : await raiseDovecotModseq(job.maildir, place.mailbox, snapshot.highestModseq, context);
+  return { ...uids, modseq };
 }

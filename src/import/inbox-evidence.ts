@@ -1,7 +1,8 @@
 import type { ImapFlow } from 'imapflow';
-import { SourceError, type ErrorContext } from '../errors.js';
+import type { ErrorContext } from '../errors.js';
 import { hashImapMessage, hashPop3Message } from '../source/content-hash.js';
 import { fetchHeaderBlocks, type FolderSnapshot } from '../source/imap.js';
+import { imapFailure } from '../source/imap-link.js';
 import type { Pop3Connection } from '../source/pop3-client.js';
 import { joinUidlAndList } from '../source/pop3-listing.js';
 import { headerHash } from '../uidl/header-hash.js';
@@ -73,11 +74,7 @@ export async function matchInbox(
     const imapKeys = new Map<number, string>();
     for (const m of s.imapLeft) {
       const key = await hashImapMessage(imap, m.uid).catch((err: unknown) => {
-        throw new SourceError(`imap: cannot fetch for content matching: ${(err as Error).message}`, {
-          ...context,
-          uid: m.uid,
-          cause: err,
-        });
+        throw imapFailure(imap, 'cannot fetch for content matching', err, { ...context, uid: m.uid });
       });
       if (key) imapKeys.set(m.uid, key);
     }

@@ -10,15 +10,17 @@ import { planInbox, type InboxPlan } from '../plan/inbox.js';
 import { countDropped, type FolderFacts } from '../plan/message.js';
 import { folderCounts } from './folder-counts.js';
 import { Progress } from '../report/progress.js';
+import type { RunContext } from '../run-context.js';
 import type { InboxReport } from '../report/types.js';
 import type { FolderMark } from '../state/folder-marks.js';
 import { readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
+import { INBOX } from '../source/listed-name.js';
 import { withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
 import { copyFromImap, copyFromPop3 } from './copy-messages.js';
 import { FolderWriteSession, type FolderOutcome } from './folder-session.js';
-import { keepImapUids } from './imap-uid-input.js';
+import { boxFolderOf, keepImapUids } from './imap-uid-input.js';
 import { checkWrittenSizes, describeSizeMismatch } from './written-sizes.js';
-import type { RunState } from './folder-import.js';
+import { cutShort, endsFolder, type RunState } from './folder-import.js';
 import { matchInbox, type InboxMatch } from './inbox-evidence.js';
 import { credentialsOf, type UserJob } from '../user-job.js';
 
@@ -31,12 +33,16 @@ export async function importInbox(
   job: UserJob,
   run: RunState,
   runStartSec: number,
+  ctx: RunContext,
 ): Promise<{ inbox: InboxReport; plan: InboxPlan }> {
   const context: ErrorContext = { user: job.user, folder: 'INBOX' };
-  const snapshot = await readFolderSnapshot(imap, 'INBOX', context, true);
+  const snapshot = await readFolderSnapshot(imap, INBOX, context, true);
   const scanned = (await scanIfPresent(job.maildir, context)) ?? [];
   const existing = existingByName(scanned);
   const history = folderHistory(run.entries, 'INBOX', snapshot.uidValidity, existing, run.skips);
+  // Set once the write session has begun: from then on the report counts what was written, even
+  // when the INBOX is cut short (a full disk, a stop signal).
+  let begun: { plan: InboxPlan; match?: InboxMatch; session: FolderWriteSession; retr: () => number } | undefined;
   const inPop3 = async (pop3?: Pop3Connection) => {
     const match = pop3 ? await matchInbox(job.uidl, snapshot, pop3, imap, history.recordOf, context) : undefined;
     const facts: FolderFacts = {
@@ -44,27 +50,39 @@ export async function importInbox(
       existing,
       history,
       foreignCrlfSize: await foreignCrlfSizes(job.maildir, scanned, match, history.recordOf, context),
+      box: await boxFolderOf(job, job.maildir, context),
     };
     const plan = makePlan(snapshot, match, facts, scanned, runStartSec, job.maxSize);
     const session =
       run.journal && (await FolderWriteSession.begin(job.maildir, job.maildir, plan, run.journal, context));
+    const retr = () => pop3?.session.retrReads ?? 0;
+    if (session) begun = { plan, ...(match ? { match } : {}), session, retr };
     if (pop3 && session) await session.during(() => copyFromPop3(pop3, session, plan.messages));
-    return { plan, match, session, readWithRetr: pop3?.session.retrReads ?? 0 };
+    return { plan, match, session, readWithRetr: retr() };
   };
-  const { plan, match, session, readWithRetr } =
-    job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
-  let outcome: FolderOutcome | undefined;
-  if (session) {
-    const progress = new Progress(`${job.user} INBOX`, !job.quiet);
-    await session.during(() => copyFromImap(imap, session, plan.messages, snapshot.messages, progress, context));
-    outcome = await session.finish(job.deleteGone);
+  const report = (plan: InboxPlan, match: InboxMatch | undefined, outcome: FolderOutcome | undefined, retr: number) =>
+    inboxReport(job, plan, snapshot.messages.length, match?.pop3.length ?? 0, outcome, retr);
+  try {
+    const { plan, match, session, readWithRetr } =
+      job.uidl === 'off' ? await inPop3() : await withPop3Session(job.pop3, credentialsOf(job), context, inPop3);
+    let outcome: FolderOutcome | undefined;
+    if (session) {
+      const progress = new Progress(ctx, job.user, 'INBOX', job.quiet);
+      await session.during(() => copyFromImap(imap, session, plan.messages, snapshot.messages, progress, context));
+      outcome = await session.finish(job.deleteGone);
+    }
+    const place = { dir: job.maildir, mailbox: 'INBOX' };
+    const imapUids = outcome && (await keepImapUids(job, place, snapshot, plan, outcome, run.entries, context));
+    const inbox = report(plan, match, outcome, readWithRetr);
+    // Each file named by a UIDL must have the size POP3 gives that UIDL: else it may be another message.
+    const sizeMismatches = checkWrittenSizes(plan.messages, match?.pop3 ?? [], outcome?.crlfSizes ?? new Map());
+    if (sizeMismatches.length > 0) inbox.sizeMismatches = sizeMismatches.map(describeSizeMismatch);
+    return { inbox: imapUids ? { ...inbox, imapUids } : inbox, plan };
+  } catch (err) {
+    if (!endsFolder(err) || !begun) throw err;
+    const { plan, match, session, retr } = begun;
+    return { inbox: { ...report(plan, match, session.soFar, retr()), ...cutShort(err) }, plan };
   }
-  const imapUids = session && (await keepImapUids(job, job.maildir, snapshot, plan, run.entries, context));
-  const inbox = inboxReport(job, plan, snapshot.messages.length, match?.pop3.length ?? 0, outcome, readWithRetr);
-  // Each file named by a UIDL must have the size POP3 gives that UIDL: else it may be another message.
-  const sizeMismatches = checkWrittenSizes(plan.messages, match?.pop3 ?? [], outcome?.crlfSizes ?? new Map());
-  if (sizeMismatches.length > 0) inbox.sizeMismatches = sizeMismatches.map(describeSizeMismatch);
-  return { inbox: imapUids ? { ...inbox, imapUids } : inbox, plan };
 }
 
 /** The report of an INBOX this run did not read: nothing written, nothing found. */

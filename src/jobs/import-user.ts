@@ -4,27 +4,26 @@ import { resolveImapServer } from '../maildir/imap-server.js';
 import { ensureMaildir, requireMaildir } from '../maildir/layout.js';
 import { clearOurTmp, lockMaildir } from '../maildir/lock.js';
 import { checkQuotaFile, quotaAfter } from '../maildir/quota.js';
-import { StopRequested } from '../report/progress.js';
 import { folderClean, inboxClean, type HistoryReport, type InboxReport, type ImportReport } from '../report/types.js';
 import { readMarks, unchangedSince, writeMarks, type FolderMark } from '../state/folder-marks.js';
-import { withKeptKeywords } from '../report/dropped-flags.js';
 import { Journal, readJournal } from '../state/journal.js';
 import { closeImap, listFolders, openImap, type SourceFolder } from '../source/imap.js';
-import { importFolders, type FolderResult, type RunState } from '../import/folder-import.js';
+import { bookkeeping, importFolders, type FolderResult, type RunState } from '../import/folder-import.js';
 import { failedInbox, importInbox, unchangedInbox } from '../import/inbox-import.js';
-import { credentialsOf, type UserJob } from '../user-job.js';
+import type { RunContext } from '../run-context.js';
+import { credentialsOf, folderWanted, outsideNamespaces, type UserJob } from '../user-job.js';
 
 /**
  * One user's import: look at the source (the folder list with each folder's STATUS first), then
  * the INBOX and every other folder that changed since the last complete run. Runs as the mailbox
  * owner.
  */
-export async function importUser(job: UserJob): Promise<ImportReport> {
+export async function importUser(job: UserJob, ctx: RunContext): Promise<ImportReport> {
   const imapServer = resolveImapServer(job.imapServer, job.maildir);
-  return withKeptKeywords({ ...(await importUserAs({ ...job, imapServer: imapServer.server })), imapServer });
+  return { ...(await importUserAs({ ...job, imapServer: imapServer.server }, ctx)), imapServer };
 }
 
-async function importUserAs(job: UserJob): Promise<ImportReport> {
+async function importUserAs(job: UserJob, ctx: RunContext): Promise<ImportReport> {
   const context: ErrorContext = { user: job.user };
   const imap = await openImap(job.imap, credentialsOf(job), context);
   try {
@@ -33,7 +32,13 @@ async function importUserAs(job: UserJob): Promise<ImportReport> {
     // A Maildir path with a typo is an error, not a second Maildir: created only with --create.
     if (job.dryRun && !job.createMaildir) await requireMaildir(job.maildir, context, job.owner);
     if (job.dryRun)
-      return await importAll(imap, job, listed, { ...(await readJournal(job.maildir, context)), marks: await marks() });
+      return await importAll(
+        imap,
+        job,
+        listed,
+        { ...(await readJournal(job.maildir, context)), marks: await marks() },
+        ctx,
+      );
     await ensureMaildir(job.maildir, context, job.createMaildir, job.owner);
     const release = await lockMaildir(job.maildir, context);
     try {
@@ -42,7 +47,7 @@ async function importUserAs(job: UserJob): Promise<ImportReport> {
       const contents = await readJournal(job.maildir, context);
       const journal = await Journal.open(job.maildir, context);
       try {
-        return await importAll(imap, job, listed, { ...contents, journal, marks: await marks() });
+        return await importAll(imap, job, listed, { ...contents, journal, marks: await marks() }, ctx);
       } finally {
         await journal.close();
       }
@@ -55,22 +60,42 @@ async function importUserAs(job: UserJob): Promise<ImportReport> {
 }
 
 /** INBOX, then the other folders, then the marks: everything a run does once the Maildir is ours. */
-async function importAll(imap: ImapFlow, job: UserJob, listed: SourceFolder[], run: RunState): Promise<ImportReport> {
+async function importAll(
+  imap: ImapFlow,
+  job: UserJob,
+  listed: SourceFolder[],
+  run: RunState,
+  ctx: RunContext,
+): Promise<ImportReport> {
   const runStartSec = Math.floor(Date.now() / 1000);
   const inboxStatus = listed.find((f) => f.path.toUpperCase() === 'INBOX')?.status;
   const inboxMark = run.marks.get('INBOX');
   const done =
     inboxMark && unchangedSince(inboxMark, inboxStatus)
       ? { inbox: unchangedInbox(job, inboxMark) }
-      : await importInbox(imap, job, run, runStartSec).catch((err: unknown) => {
+      : await importInbox(imap, job, run, runStartSec, ctx).catch((err: unknown) => {
           // The INBOX alone cannot be done (POP3 refused after login, a full disk); other folders still can.
-          if (!(err instanceof FolderError) || err instanceof StopRequested) throw err;
+          if (!(err instanceof FolderError)) throw err;
           return { inbox: failedInbox(job, err.detail) };
         });
-  const folders = await importFolders(imap, job, run, runStartSec, listed);
-  if (run.journal)
-    await writeMarks(job.maildir, nextMarks(run.marks, inboxStatus, done.inbox, folders), { user: job.user });
+  // A stop in the INBOX starts no other folder.
+  const {
+    results: folders,
+    notStarted,
+    bookkeepingErrors,
+  } = done.inbox.stopped
+    ? { results: [], notStarted: otherFolders(job, listed), bookkeepingErrors: [] }
+    : await importFolders(imap, job, run, runStartSec, listed, ctx);
+  if (run.journal) {
+    const marks = nextMarks(run.marks, inboxStatus, done.inbox, folders);
+    bookkeepingErrors.push(
+      ...(await bookkeeping('qmail-import.marks (the next run reads every folder)', () =>
+        writeMarks(job.maildir, marks, { user: job.user }),
+      )),
+    );
+  }
   const reports = [done.inbox, ...folders.map((f) => f.report)];
+  const stoppedIn = done.inbox.stopped ? 'INBOX' : folders.find((f) => f.report.stopped)?.report.name;
   const tooBig = reports.flatMap((r) => r.overMaxSize);
   // A dry run wrote nothing: the quota as it would be after the planned writes.
   const planned = job.dryRun
@@ -90,7 +115,16 @@ async function importAll(imap: ImapFlow, job: UserJob, listed: SourceFolder[], r
       : {}),
     ...(quota ? { quota } : {}),
     ...(job.dryRun && 'plan' in done ? { plan: done.plan } : {}),
+    ...(stoppedIn ? { stopped: { folder: stoppedIn, notStarted } } : {}),
+    ...(bookkeepingErrors.length > 0 ? { bookkeepingErrors } : {}),
   };
+}
+
+/** The folders besides INBOX this run would read, by source name. */
+function otherFolders(job: UserJob, listed: readonly SourceFolder[]): string[] {
+  const wanted = (f: SourceFolder) =>
+    f.selectable && f.path.toUpperCase() !== 'INBOX' && folderWanted(job, f.path) && !outsideNamespaces(job, f);
+  return listed.filter(wanted).map((f) => f.path);
 }
 
 /**

@@ -2,22 +2,24 @@ import { readFileSync } from 'node:fs';
 import type { UserReport } from '../report/types.js';
 import { checkUser } from './check-user.js';
 import { importUser } from './import-user.js';
+import type { RunContext } from '../run-context.js';
 import type { UserJob } from '../user-job.js';
 import { verifyUser } from './verify-user.js';
 
 export type JobKind = 'import' | 'verify' | 'check';
 
-const JOBS: Record<JobKind, (job: UserJob) => Promise<UserReport>> = {
+const JOBS: Record<JobKind, (job: UserJob, ctx: RunContext) => Promise<UserReport>> = {
   import: importUser,
   verify: verifyUser,
   check: checkUser,
 };
 
-/** The per-user work of each command, run in-process or in the owner's worker process; the
+/** The per-user work of each command, run in-process or in the owner's worker process, with the
+ *  stop and progress its starter hands in (only an import copies, so only it uses them); the
  *  report says how long it took and how much memory the process peaked at. */
-export async function runJob(kind: JobKind, job: UserJob): Promise<UserReport> {
+export async function runJob(kind: JobKind, job: UserJob, ctx: RunContext): Promise<UserReport> {
   const startedMs = Date.now();
-  const report = await JOBS[kind](job);
+  const report = await JOBS[kind](job, ctx);
   return {
     ...report,
     resources: {

@@ -1,8 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fsCall, type ErrorContext } from '../errors.js';
+import { fsCall, ImportRunning, type ErrorContext } from '../errors.js';
 import { listLikeQmailPop3d, uidlOfName, type MaildirEntry, type Pop3dListing } from '../maildir/pop3d-listing.js';
 import { scanMaildir, type ScannedEntry } from '../maildir/scan.js';
+import { importHolding } from '../maildir/lock.js';
 import type { SinceImportReport, VerifyReport } from '../report/types.js';
 import { withPop3Session } from '../source/pop3-client.js';
 import type { Pop3Message } from '../message-records.js';
@@ -33,13 +34,20 @@ import { credentialsOf, folderWanted, outsideNamespaces, type UserJob } from '..
 export async function verifyUser(job: UserJob): Promise<VerifyReport> {
   const context: ErrorContext = { user: job.user, folder: 'INBOX' };
   const ownerUid = await ownerOf(job.maildir, context);
+  const holder = await importHolding(job.maildir, context);
+  if (holder)
+    throw new ImportRunning(
+      `an import is running on this Maildir (${job.maildir}: ${holder}); nothing was compared, verify it when the import is done`,
+      { user: job.user },
+    );
   // The binary runs before the scan: should it move files (new/ to cur/) the scan still finds them by UIDL.
   const run = job.qmailPop3d ? await runQmailPop3d(job.qmailPop3d, job.maildir, context) : undefined;
   // The Maildir, the source's POP3 and the source's IMAP do not wait for each other.
   const records = importRecords(job, context);
   const here = records.then((recordOf) => listHere(job.maildir, run, recordOf('INBOX'), context));
+  const pop3 = readPop3(job, here, context);
   const [recordOf, { entries, model, local }, { source, contentDiffers, contentChecked }, { sourceFolders, imapUids }] =
-    await allInOrder([records, here, readPop3(job, here, context), readImap(job, here, context)]);
+    await allInOrder([records, here, pop3, readImap(job, here, pop3, context)]);
   const inboxRecord = recordOf('INBOX');
   // The directory names import chose for the box's IMAP server (src/maildir/folder-name.ts).
   const encoding = folderNameEncodingOf(resolveImapServer(job.imapServer, job.maildir).server);
@@ -117,15 +125,16 @@ function readPop3(job: UserJob, here: Promise<InboxHere>, context: ErrorContext)
   });
 }
 
-/** Each selected source folder read once over IMAP while the box's IMAP server views the Maildir. */
-async function readImap(job: UserJob, here: Promise<unknown>, context: ErrorContext) {
+/** Each selected source folder read once over IMAP while the box's IMAP server views the Maildir;
+ *  the INBOX once the POP3 session has ended (src/verify/source-folders.ts). */
+async function readImap(job: UserJob, here: Promise<unknown>, pop3: Promise<unknown>, context: ErrorContext) {
   const imap = await openImap(job.imap, credentialsOf(job), context);
   const wanted = (f: SourceFolder) => folderWanted(job, f.path) && !outsideNamespaces(job, f);
   const selected = await listSelectedFolders(imap, wanted, context).catch(async (err: unknown) => {
     await closeImap(imap);
     throw err;
   });
-  const reading = readSourceFolders(imap, selected, job.strict, context).finally(() => closeImap(imap));
+  const reading = readSourceFolders(imap, selected, job.strict, context, pop3).finally(() => closeImap(imap));
   // The box's server only once the scan found a Maildir: Dovecot would make cur/, new/ and tmp/
   // in a directory that is not one, and verify changes nothing.
   const box = here.then(() =>

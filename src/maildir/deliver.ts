@@ -30,6 +30,8 @@ export interface Delivery {
    * error, found before anything is linked; a long one is cut off as soon as it overruns.
    */
   expectedSize?: number;
+  /** Told of each block as it is stored (its bytes with LF line ends): a big message's progress. */
+  onBytes?: (bytes: number) => void;
 }
 
 export interface Delivered {
@@ -61,7 +63,7 @@ export async function deliver(maildir: string, d: Delivery, context: ErrorContex
     created = true;
     try {
       step = 'write';
-      written = await writeLf(handle, d.body, d.expectedSize, context);
+      written = await writeLf(handle, d, context);
       // The mtime before the fsync, so that it is durable with the data (qmail-pop3d orders by it).
       // atime stays "now": qmail-pop3d unlinks tmp/ files whose atime is over 36 hours old.
       step = 'utime';
@@ -108,8 +110,7 @@ async function renameUnlessGone(from: string, to: string): Promise<boolean> {
 /** Writes the body with LF line ends; returns the stored size and the SHA-256 of what was stored. */
 async function writeLf(
   handle: fs.FileHandle,
-  body: MessageSource,
-  expectedSize: number | undefined,
+  { body, expectedSize, onBytes }: Delivery,
   context: ErrorContext,
 ): Promise<{ bytes: number; lines: number; sha256: string }> {
   const blockProducer = typeof body === 'function';
@@ -128,6 +129,7 @@ async function writeLf(
     bytes += chunk.length;
     lfs += countLf(chunk);
     hash.update(chunk);
+    onBytes?.(chunk.length);
   };
   const received = new ReceivedBytes(expectedSize, context);
   if (Buffer.isBuffer(body)) {

@@ -1,7 +1,8 @@
 import path from 'node:path';
-import type { ErrorContext } from '../errors.js';
+import { FolderError, type ErrorContext } from '../errors.js';
 import { DOVECOT_MAX_KEYWORDS } from '../limits.js';
 import { readOwnFile } from './read-file.js';
+import { dovecotLocked } from './dovecot-uidlist.js';
 import { replaceFile } from './replace-file.js';
 
 /**
@@ -46,11 +47,31 @@ export function dovecotKeywordLetters(
   return { letters: [...letters].sort().join(''), overflow };
 }
 
-export async function writeDovecotKeywords(
+/**
+ * Writes the keyword file a plan's names need, before any of them is linked: a name must never
+ * carry a letter the file does not define. Under Dovecot's lock, against the file as it is then: a
+ * keyword Dovecot added meanwhile is kept, and a letter it gave another keyword meanwhile fails the
+ * folder (the names planned with it would show the wrong keyword) until a re-run plans again.
+ */
+export async function saveDovecotKeywords(
   folderDir: string,
-  known: readonly (string | undefined)[],
+  planned: readonly (string | undefined)[],
   context: ErrorContext,
 ): Promise<void> {
-  const lines = known.flatMap((kw, i) => (kw === undefined ? [] : [`${i} ${kw}\n`]));
-  await replaceFile(folderDir, path.join(folderDir, KEYWORDS_FILE), lines.join(''), context);
+  await dovecotLocked(
+    folderDir,
+    async () => {
+      const now = await readDovecotKeywords(folderDir, context);
+      const clash = planned.findIndex((kw, i) => kw !== undefined && now[i] !== undefined && now[i] !== kw);
+      if (clash >= 0)
+        throw new FolderError(
+          `${KEYWORDS_FILE} changed while the folder was planned (letter ${String.fromCharCode(FIRST_LETTER + clash)}); run again`,
+          context,
+        );
+      const merged = Array.from({ length: Math.max(now.length, planned.length) }, (_, i) => now[i] ?? planned[i]);
+      const lines = merged.flatMap((kw, i) => (kw === undefined ? [] : [`${i} ${kw}\n`]));
+      await replaceFile(folderDir, path.join(folderDir, KEYWORDS_FILE), lines.join(''), context);
+    },
+    context,
+  );
 }

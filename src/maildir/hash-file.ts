@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs/promises';
+import { fsCall, type ErrorContext } from '../errors.js';
 
 /** SHA-256 of a stored message file: the same as source/content-hash.ts gives for its source. */
 export async function hashFile(file: string): Promise<string> {
@@ -14,4 +15,9 @@ export async function hashFile(file: string): Promise<string> {
   } finally {
     await handle.close();
   }
+}
+
+/** hashFile for a file of ours in a folder; undefined when it is gone (a POP3 client deleted it meanwhile). */
+export function hashOurFile(file: string, context: ErrorContext): Promise<string | undefined> {
+  return fsCall(() => hashFile(file), 'read', file, context, { expected: { ENOENT: undefined } });
 }

@@ -3,8 +3,16 @@ import { FolderError, fsCall, type ErrorContext } from '../errors.js';
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 
+/** What an open's error says is in a file's place: ELOOP is O_NOFOLLOW meeting a symlink, ENXIO a
+ *  FIFO opened for writing with no reader, EISDIR a directory opened for writing. */
+const NOT_A_FILE: Readonly<Record<string, string>> = {
+  ELOOP: 'a symlink',
+  ENXIO: 'a FIFO or device',
+  EISDIR: 'a directory',
+};
+
 /**
- * Opens a small file of ours in the Maildir (journal, maildirsize, subscriptions) the way the
+ * Opens a small file of ours in the Maildir (journal, lock, maildirsize, subscriptions) the way the
  * mailbox owner cannot subvert: O_NOFOLLOW refuses a planted symlink, O_NONBLOCK keeps a planted
  * FIFO from hanging the open (a blocked open holds a batch slot forever), and what was opened
  * must be a regular file with one name (a hard link would have us write into a file outside the
@@ -19,25 +27,30 @@ export async function openOwnFile(
 ): Promise<fs.FileHandle | undefined> {
   const open = () =>
     fs.open(file, flags | O_NOFOLLOW | O_NONBLOCK, mode).catch((err: NodeJS.ErrnoException) => {
-      // ELOOP is O_NOFOLLOW meeting a symlink; ENXIO a FIFO opened for writing with no reader.
-      const what = err.code === 'ELOOP' ? 'a symlink' : err.code === 'ENXIO' ? 'a FIFO or device' : undefined;
+      const what = NOT_A_FILE[err.code ?? ''];
       if (what)
         throw new FolderError(`${file} is ${what}, not a regular file; refusing it`, { ...context, cause: err });
       throw err;
     });
-  const handle = await fsCall(open, 'open', file, context, { expected: { ENOENT: undefined } });
-  if (!handle) return undefined;
-  const check = async () => {
-    const st = await handle.stat();
-    if (!st.isFile()) throw new FolderError(`${file} is not a regular file; refusing it`, context);
-    if (st.nlink !== 1)
-      throw new FolderError(`${file} has ${st.nlink} hard links; refusing a file shared with another place`, context);
-  };
-  await fsCall(check, 'fstat', file, context).catch(async (err) => {
+  for (;;) {
+    const handle = await fsCall(open, 'open', file, context, { expected: { ENOENT: undefined } });
+    if (!handle) return undefined;
+    const check = async () => {
+      const st = await handle.stat();
+      if (!st.isFile()) throw new FolderError(`${file} is not a regular file; refusing it`, context);
+      // No name left: removed since our open (a run releasing its lock); the name is opened again.
+      if (st.nlink === 0) return false;
+      if (st.nlink !== 1)
+        throw new FolderError(`${file} has ${st.nlink} hard links; refusing a file shared with another place`, context);
+      return true;
+    };
+    const named = await fsCall(check, 'fstat', file, context).catch(async (err) => {
+      await handle.close();
+      throw err;
+    });
+    if (named) return handle;
     await handle.close();
-    throw err;
-  });
-  return handle;
+  }
 }
 
 /** A small file of ours in the Maildir, read through openOwnFile; "" when it does not exist yet. */

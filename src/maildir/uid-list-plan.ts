@@ -6,8 +6,8 @@ export interface ImapUidState {
   uidValidity: string;
   uidNext: number;
   /** Messages the import wrote in this folder under this UIDVALIDITY (this run's plan and the
-   *  journal): source UID, file name up to ':', and the source's keywords. */
-  messages: { uid: number; name: string; keywords?: readonly string[] }[];
+   *  journal): source UID and file name up to ':'. */
+  messages: { uid: number; name: string }[];
   /** What the journal holds for the folder under other UIDVALIDITYs: a list of ours from before
    *  the source renumbered the folder names these. */
   earlier: { uidValidity: string; uid: number; name: string }[];

@@ -4,7 +4,7 @@ import { FolderError } from '../errors.js';
 import type { JobKind } from '../jobs/run-job.js';
 import type { UserJob } from '../user-job.js';
 import { STOP_GRACE_MS } from '../limits.js';
-import type { ProgressEvent } from '../report/progress.js';
+import type { ProgressEvent, RunContext } from '../run-context.js';
 import type { UserReport } from '../report/types.js';
 import type { Owner } from './owner.js';
 import { errorFromWire, type WireError } from './worker-error.js';
@@ -24,12 +24,6 @@ export type ParentMessage = WorkerOrder | { stop: true };
 
 /** Worker to parent: progress of the job under way, or its answer. */
 export type WorkerMessage = WorkerAnswer | { progress: ProgressEvent };
-
-/** A batch's hold on one user's run: where progress goes, and the Ctrl-C that stops it. */
-export interface RunWatch {
-  onProgress: (event: ProgressEvent) => void;
-  stop: AbortSignal;
-}
 
 /**
  * A worker process bound to one mailbox owner (as root, a batch's accounts run in these): it
@@ -65,23 +59,24 @@ export class OwnerWorker {
   }
 
   /** One job, as the owner; its report, or its error as the class it was (exit codes stay). */
-  async run(kind: JobKind, job: UserJob, watch: RunWatch | undefined): Promise<UserReport> {
+  async run(kind: JobKind, job: UserJob, ctx: RunContext): Promise<UserReport> {
     const answer = await new Promise<WorkerAnswer>((resolve, reject) => {
       let grace: NodeJS.Timeout | undefined;
       const stop = () => {
         if (this.child.connected) this.child.send({ stop: true } satisfies ParentMessage);
         // Stopping waits for the next message written; a job between messages (listing, matching,
-        // verify) writes nothing half, so after a grace period it is ended outright.
-        grace = setTimeout(() => this.child.kill('SIGTERM'), STOP_GRACE_MS).unref();
+        // verify) writes nothing half, so after a grace period it is ended outright (SIGKILL: its
+        // SIGTERM is a stop at the next safe point, like this message).
+        grace = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS).unref();
       };
       const done = () => {
         clearTimeout(grace);
-        watch?.stop.removeEventListener('abort', stop);
+        ctx.signal.removeEventListener('abort', stop);
         this.child.off('message', onMessage);
         this.pending = undefined;
       };
       const onMessage = (m: WorkerMessage) => {
-        if ('progress' in m) return watch?.onProgress(m.progress);
+        if ('progress' in m) return ctx.onProgress?.(m.progress);
         done();
         resolve(m);
       };
@@ -91,8 +86,8 @@ export class OwnerWorker {
       };
       if (this.exited) return this.pending('it had ended before');
       this.child.on('message', onMessage);
-      if (watch?.stop.aborted) stop();
-      watch?.stop.addEventListener('abort', stop, { once: true });
+      if (ctx.signal.aborted) stop();
+      ctx.signal.addEventListener('abort', stop, { once: true });
       this.child.send({ kind, job, owner: this.owner } satisfies ParentMessage);
     });
     if ('report' in answer) return answer.report;

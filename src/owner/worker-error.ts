@@ -1,4 +1,4 @@
-import { FolderError, ImportError, MessageError, SourceError, UsageError } from '../errors.js';
+import { FolderError, ImportError, ImportRunning, MessageError, SourceError, UsageError } from '../errors.js';
 
 /**
  * An error as it crosses from the owner's worker process to the parent (IPC carries plain data
@@ -20,7 +20,7 @@ export interface WireError {
   cause?: WireError;
 }
 
-const CLASSES = { UsageError, SourceError, FolderError, MessageError } as const;
+const CLASSES = { UsageError, SourceError, FolderError, ImportRunning, MessageError } as const;
 
 /** Causes nest (an imapflow error inside a SourceError inside ...); a few levels say all there is. */
 const MAX_CAUSE_DEPTH = 4;

@@ -1,6 +1,6 @@
 import process from 'node:process';
 import { runJob } from '../jobs/run-job.js';
-import { clearStop, requestStop, setProgressSink } from '../report/progress.js';
+import type { ProgressEvent } from '../run-context.js';
 import { becomeOwner } from './become-owner.js';
 import type { Owner } from './owner.js';
 import type { ParentMessage, WorkerMessage, WorkerOrder } from './owner-worker.js';
@@ -12,16 +12,27 @@ import { errorToWire } from './worker-error.js';
 // The parent let go of it, or is gone (killed): stop, rather than write on with nobody to report
 // to. What was written is complete; a re-run finishes the rest.
 process.once('disconnect', () => process.exit(1));
-// Ctrl-C reaches the whole process group: the parent decides, and sends "stop" or goes.
+// Ctrl-C and a closing terminal reach the whole process group: the parent decides, and sends
+// "stop" or goes. A TERM to every process (a service manager's stop) is the parent's "stop" too.
 process.on('SIGINT', () => undefined);
+process.on('SIGHUP', () => undefined);
+process.on('SIGTERM', () => stop());
 
 let owner: Owner | undefined;
+// The job under way; a stop that comes between two jobs is kept for the next one.
+let current: AbortController | undefined;
+let stopBetweenJobs = false;
+const stop = () => {
+  if (current) current.abort();
+  else stopBetweenJobs = true;
+};
 process.on('message', (m: ParentMessage) => {
-  if ('stop' in m) requestStop();
+  if ('stop' in m) stop();
   else void serve(m);
 });
 
-const send = (m: WorkerMessage) => process.send?.(m);
+// A parent gone meanwhile is not an error here: 'disconnect' above ends the worker.
+const send = (m: WorkerMessage) => process.send?.(m, undefined, undefined, () => undefined);
 
 async function serve(order: WorkerOrder): Promise<void> {
   if (owner === undefined) {
@@ -35,18 +46,20 @@ async function serve(order: WorkerOrder): Promise<void> {
     }
   }
   let answer: WorkerMessage;
+  const job = new AbortController();
+  if (stopBetweenJobs) job.abort();
+  current = job;
   try {
     if (owner.uid !== order.owner.uid || owner.gid !== order.owner.gid)
       throw new Error(`this worker runs as uid ${owner.uid}, not ${order.owner.uid}`);
-    setProgressSink((progress) => send({ progress }));
-    answer = { report: await runJob(order.kind, order.job) };
+    const ctx = { signal: job.signal, onProgress: (progress: ProgressEvent) => send({ progress }) };
+    answer = { report: await runJob(order.kind, order.job, ctx) };
   } catch (err) {
     answer = { error: errorToWire(err) };
   } finally {
-    // What one job left behind must not reach the next: its progress sink, a stop it honoured.
-    // Cleared after the job, not before: a stop sent just before the next order stays for it.
-    setProgressSink(undefined);
-    clearStop();
+    // A stop is one job's: after it, the next order starts with none pending.
+    current = undefined;
+    stopBetweenJobs = false;
   }
   send(answer);
 }

@@ -1,5 +1,6 @@
 import type { ImapMessageMeta } from '../message-records.js';
 import { stableParkedName, stableUniqueName } from '../maildir/unique-name.js';
+import { BoxNaming } from './box-naming.js';
 import {
   earlierFiles,
   fateOf,
@@ -21,6 +22,8 @@ export interface FolderPlan {
   uidValidityChangedFrom?: string;
   /** --max-size, when given: messages above it are planned too-big. */
   maxSize?: number;
+  /** Dovecot on the box: `dovecot-keywords` as the planned names need it, written before any of them. */
+  dovecotKeywords?: (string | undefined)[];
 }
 
 export interface FolderPlanInput {
@@ -40,14 +43,15 @@ export interface FolderPlanInput {
  */
 export function planFolder(input: FolderPlanInput): FolderPlan {
   const { facts } = input;
+  const naming = new BoxNaming(facts.box);
   const messages = [...input.imap]
     .sort((a, b) => a.uid - b.uid)
     .map((meta) => {
       const name = stableUniqueName(meta.internalDateSec, facts.uidValidity, meta.uid, input.host);
       const fate = fateOf({ name, uid: meta.uid, size: meta.size }, facts, input.maxSize);
-      return plannedMessage(name, meta, meta.size, Math.min(meta.internalDateSec, input.beforeSec - 1), fate);
+      return plannedMessage(name, meta, meta.size, Math.min(meta.internalDateSec, input.beforeSec - 1), fate, naming);
     });
-  return folderPlan(input.folder, facts, messages, input);
+  return folderPlan(input.folder, facts, messages, naming, input);
 }
 
 /** The parts of a plan every folder shares, once its messages are decided. */
@@ -55,9 +59,11 @@ export function folderPlan(
   folder: string,
   facts: FolderFacts,
   messages: PlannedMessage[],
+  naming: BoxNaming,
   input: { host: string; maxSize?: number },
 ): FolderPlan {
   const changed = facts.history.uidValidityChangedFrom;
+  const keywords = naming.keywordFile();
   return {
     folder,
     uidValidity: facts.uidValidity,
@@ -65,5 +71,6 @@ export function folderPlan(
     earlier: earlierFiles(messages, facts, (r) => stableParkedName(r, input.host)),
     ...(changed !== undefined ? { uidValidityChangedFrom: changed } : {}),
     ...(input.maxSize !== undefined ? { maxSize: input.maxSize } : {}),
+    ...(keywords ? { dovecotKeywords: keywords } : {}),
   };
 }

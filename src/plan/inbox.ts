@@ -3,6 +3,7 @@ import { assignMtimes, type MtimeSlot } from '../maildir/mtime-order.js';
 import { stablePop3Name, stableUniqueName } from '../maildir/unique-name.js';
 import type { MatchResult, UidlMatch, UnmatchedPop3 } from '../uidl/match.js';
 import { whyUnrepresentable } from '../uidl/representable.js';
+import { BoxNaming } from './box-naming.js';
 import { folderPlan, type FolderPlan } from './folder.js';
 import type { ExistingFile } from './history.js';
 import { fateOf, plannedMessage, type Fate, type FolderFacts, type PlannedMessage } from './message.js';
@@ -64,15 +65,16 @@ export function planInbox(input: InboxPlanInput): InboxPlan {
   }));
   const mtimes = assignMtimes(slots, input.beforeSec, input.otherMtimesSec);
 
+  const naming = new BoxNaming(facts.box);
   const messages = named.map((d, i): PlannedMessage => ({
-    ...plannedMessage(d.name, d.meta, d.size, mtimes.mtimeSec[i] as number, fates[i] as Fate),
+    ...plannedMessage(d.name, d.meta, d.size, mtimes.mtimeSec[i] as number, fates[i] as Fate, naming),
     ...(d.pop3 ? { pop3N: d.pop3.n, uidl: d.pop3.uidl, matchedBy: d.matchedBy } : {}),
     ...(d.why ? { downloadAgain: d.why } : {}),
   }));
   const uidlCount = new Map<string, number>();
   for (const d of drafts) if (d.pop3) uidlCount.set(d.pop3.uidl, (uidlCount.get(d.pop3.uidl) ?? 0) + 1);
   return {
-    ...folderPlan('INBOX', facts, messages, input),
+    ...folderPlan('INBOX', facts, messages, naming, input),
     folder: 'INBOX',
     ...(input.matched?.formula ? { formula: input.matched.formula } : {}),
     unmatchedPop3: (input.matched?.unmatchedPop3 ?? []).filter((u) => !viaPop3.has(u.n)),

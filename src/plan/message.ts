@@ -1,6 +1,7 @@
 import type { ImapMessageMeta } from '../message-records.js';
 import { infoLetters, maildirFlagsFromImap, maildirPlacement } from '../maildir/flags.js';
 import type { JournalEntry } from '../state/journal.js';
+import type { BoxFolder, BoxNaming } from './box-naming.js';
 import { historyKey, recordIdentifies, type ExistingFile, type FolderHistory } from './history.js';
 
 /** One message of a folder's plan: where its bytes come from and the file it becomes. */
@@ -21,7 +22,8 @@ export interface PlannedMessage {
   dir: 'new' | 'cur';
   file: string;
   mtimeSec: number;
-  /** Source flags a Maildir name cannot hold. */
+  /** Source flags and keywords no name can hold on this box (keywords past Dovecot's 26 letters, or
+   *  every keyword where no Dovecot serves the folder). */
   droppedFlags: string[];
   /**
    * write: not in the Maildir yet; present: already there as planned; reflag: there, but the
@@ -51,6 +53,9 @@ export interface EarlierFile {
   record: JournalEntry;
   /** Its name is wanted by a message to write: it moves out of the way to this name first. */
   parkAs?: string;
+  /** It may be a message held back by --max-size, which is never read, so nothing can claim it
+   *  by content: neither gone from the source nor removed by --delete. */
+  heldBack?: true;
 }
 
 /** What a folder holds now, as the planners take it. */
@@ -62,6 +67,8 @@ export interface FolderFacts {
   /** INBOX only: CRLF sizes of files we did not write that hold an incoming UIDL's name. Other
    *  folders' names carry UIDVALIDITY and UID, so a file with such a name is that message. */
   foreignCrlfSize?: ReadonlyMap<string, number>;
+  /** The box's IMAP server, whose rules the names follow; absent: none. */
+  box?: BoxFolder;
 }
 
 /** What becomes of one incoming message, decided from the folder's facts alone. */
@@ -99,10 +106,11 @@ export function fateOf(
 }
 
 /**
- * The part of a planned message every folder shares: source, file name, flags, mtime, action. A
- * message already there keeps its flags and its place and gains those the source has now (a delta
- * run after the cutover); a flag is never taken away, as the user may have set it on the new
- * server, and a file an IMAP client moved to cur/ never goes back to new/.
+ * The part of a planned message every folder shares: source, file name, flags, mtime, action. The
+ * name is final: the box's rules (`naming`) are in it. A message already there keeps its flags and
+ * its place and gains those the source has now (a delta run after the cutover); a flag is never
+ * taken away, as the user may have set it on the new server, and a file an IMAP client moved to
+ * cur/ never goes back to new/.
  */
 export function plannedMessage(
   name: string,
@@ -110,12 +118,16 @@ export function plannedMessage(
   size: number,
   mtimeSec: number,
   fate: Fate,
+  naming: BoxNaming,
 ): PlannedMessage {
-  const { letters: sourceLetters, dropped } = maildirFlagsFromImap(meta?.flags ?? []);
+  const { letters: systemLetters, dropped } = maildirFlagsFromImap(meta?.flags ?? []);
+  // $Forwarded is the letter P too, which neither Dovecot nor Courier shows: a keyword all the same.
+  const keywords = naming.keywordLetters((meta?.flags ?? []).filter((f) => !f.startsWith('\\')));
   // Lower-case letters are Dovecot's keywords (docs/imap-uids.md): kept like flags.
   const kept = fate.kind === 'there' ? infoLetters(fate.file.file) : '';
-  const letters = [...new Set([...sourceLetters, ...kept])].sort().join('');
-  const placement = maildirPlacement(name, letters, fate.kind === 'there' && fate.file.dir === 'cur');
+  const letters = [...new Set([...systemLetters, ...keywords.letters, ...kept])].sort().join('');
+  const inCur = naming.allInCur || (fate.kind === 'there' && fate.file.dir === 'cur');
+  const placement = maildirPlacement(name, letters, inCur);
   const base = {
     source: meta ? ('imap' as const) : ('pop3' as const),
     ...(meta ? { uid: meta.uid } : {}),
@@ -123,7 +135,7 @@ export function plannedMessage(
     name,
     ...placement,
     mtimeSec,
-    droppedFlags: dropped,
+    droppedFlags: dropped.filter((f) => f.startsWith('\\') || keywords.overflow.includes(f)),
   };
   if (fate.kind === 'new' || fate.kind === 'deleted-here')
     return { ...base, action: fate.kind === 'new' ? 'write' : 'deleted-here' };
@@ -148,11 +160,18 @@ export function earlierFiles(
 ): EarlierFile[] {
   const claimed = new Set(messages.filter((m) => m.action === 'present' || m.action === 'reflag').map((m) => m.name));
   const wanted = new Set(messages.filter((m) => m.action === 'write').map((m) => m.name));
+  const heldBack = new Set(messages.filter((m) => m.action === 'too-big').map((m) => m.size));
   const out: EarlierFile[] = [];
   for (const [name, record] of facts.history.recordOf) {
     const file = facts.existing.get(name);
     if (!file || claimed.has(name)) continue;
-    out.push({ dir: file.dir, file: file.file, record, ...(wanted.has(name) ? { parkAs: parkedName(record) } : {}) });
+    out.push({
+      dir: file.dir,
+      file: file.file,
+      record,
+      ...(wanted.has(name) ? { parkAs: parkedName(record) } : {}),
+      ...(heldBack.has(record.size ?? -1) ? { heldBack: true as const } : {}),
+    });
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { formatBytes, section } from './text-parts.js';
+import { formatBytes, plural, section } from './text-parts.js';
 import type { ImportReport, OverMaxSize, QuotaReport } from './types.js';
 
 /** Import: the messages --max-size held back, by folder, and a quota the Maildir ends over. */
@@ -23,7 +23,10 @@ function overMaxSizeLines(r: ImportReport, shown: number): string[] {
     shown,
     r.user,
     items,
-    `messages (${formatBytes(limit.bytes)}) over --max-size ${limit.limitBytes} bytes ${verb} (${perFolder}); a run without --max-size, or with a larger one, copies them`,
+    [
+      'message',
+      `(${formatBytes(limit.bytes)}) over --max-size ${limit.limitBytes} bytes ${verb} (${perFolder}); a run without --max-size, or with a larger one, copies them`,
+    ],
     (m: OverMaxSize & { folder: string }) =>
       `${JSON.stringify(m.folder)}${m.uid !== undefined ? ` uid ${m.uid}` : ''}${m.uidl !== undefined ? ` uidl ${JSON.stringify(m.uidl)}` : ''}: ${formatBytes(m.size)}`,
   );
@@ -34,7 +37,7 @@ function overMaxSizeLines(r: ImportReport, shown: number): string[] {
 export function overQuotaLine(user: string, q: QuotaReport, when: 'written' | 'planned' | 'before'): string {
   const limits = [
     ...(q.limitBytes !== null ? [`${formatBytes(q.limitBytes)} (${q.limitBytes}S)`] : []),
-    ...(q.limitMessages !== null ? [`${q.limitMessages} messages (${q.limitMessages}C)`] : []),
+    ...(q.limitMessages !== null ? [`${plural(q.limitMessages, 'message')} (${q.limitMessages}C)`] : []),
   ].join(' and ');
   const [state, after] =
     when === 'written'
@@ -43,5 +46,5 @@ export function overQuotaLine(user: string, q: QuotaReport, when: 'written' | 'p
           when === 'planned' ? 'would end over its quota' : 'is over its quota already',
           'the import copies all mail all the same, then the box refuses new mail',
         ];
-  return `${user}: WARNING: the Maildir ${state}: ${formatBytes(q.usedBytes)} in ${q.usedMessages} messages, maildirsize allows ${limits}; ${after} for this user until some is deleted or the quota is raised`;
+  return `${user}: WARNING: the Maildir ${state}: ${formatBytes(q.usedBytes)} in ${plural(q.usedMessages, 'message')}, maildirsize allows ${limits}; ${after} for this user until some is deleted or the quota is raised`;
 }

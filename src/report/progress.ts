@@ -1,58 +1,83 @@
-import { FolderError } from '../errors.js';
-
-/** One step of a folder's import, for whoever watches a whole batch (its live view). */
-export interface ProgressEvent {
-  /** "USER FOLDER", as the Progress was named. */
-  label: string;
-  done: number;
-  total: number;
-}
+import { Stopped, type RunContext } from '../run-context.js';
+import { formatBytes, plural } from './text-parts.js';
 
 /** A batch watching every user at once takes events often enough for a live view to move. */
-const SINK_EVERY_MS = 500;
+const EVENT_EVERY_MS = 500;
+/** Lines on stderr: one every few seconds is enough for a person watching. */
+const LINE_EVERY_MS = 2000;
 
-let sink: ((event: ProgressEvent) => void) | undefined;
-let stopRequested = false;
-
-/** Sends progress to `to` (a batch's live view, or the worker's parent) instead of stderr lines. */
-export function setProgressSink(to: ((event: ProgressEvent) => void) | undefined): void {
-  sink = to;
-}
+/** A size the source announced, or 0 where it announced none that can be counted. */
+const known = (size: number) => (Number.isFinite(size) ? size : 0);
 
 /**
- * Ctrl-C in a batch: the next message finished ends the folder's import there. That point is
- * safe: the message is complete and journaled, the writes under way finish, and the lock and
- * journal close as on a dropped connection; a re-run goes on from there.
+ * One folder's copy as it goes: a progress event or stderr line now and then (none when quiet),
+ * in messages and in bytes, the message under way included; and the run's stop honoured between
+ * two messages, which is a safe point (docs/write-path.md).
  */
-export function requestStop(): void {
-  stopRequested = true;
-}
-
-/** A new job starts with no stop pending (a batch's worker serves one job after another). */
-export function clearStop(): void {
-  stopRequested = false;
-}
-
-/** The user's import ends here, not just this folder's: no other folder is started after it. */
-export class StopRequested extends FolderError {}
-
-/** Progress lines on stderr for long runs: at most one every few seconds, nothing when quiet. */
 export class Progress {
   private lastMs = Date.now();
+  private timer?: NodeJS.Timeout;
+  private total = 0;
+  private bytesTotal = 0;
+  private done = 0;
+  private bytesDone = 0;
+  /** Bytes stored so far of each message under way (small ones are written several at once). */
+  private readonly under = new Map<number, number>();
 
   constructor(
-    private readonly label: string,
-    private readonly enabled: boolean,
-    private readonly everyMs = 2000,
+    private readonly run: RunContext,
+    private readonly user: string,
+    private readonly folder: string,
+    private readonly quiet: boolean,
   ) {}
 
-  update(done: number, total: number): void {
-    if (stopRequested)
-      throw new StopRequested(`stopped by request after ${done} of ${total} messages`, { user: this.label });
-    const now = Date.now();
-    if (now - this.lastMs < (sink ? SINK_EVERY_MS : this.everyMs)) return;
-    this.lastMs = now;
-    if (sink) sink({ label: this.label, done, total });
-    else if (this.enabled) process.stderr.write(`${this.label}: ${done}/${total} messages\n`);
+  /** The sizes of the messages this copy writes, before the first. */
+  expect(sizes: readonly number[]): void {
+    this.total = sizes.length;
+    this.bytesTotal = sizes.reduce((n, s) => n + known(s), 0);
+  }
+
+  /** `bytes` more of message `uid` stored: shown, but no place to stop (the message is half-written). */
+  received(uid: number, bytes: number): void {
+    this.under.set(uid, (this.under.get(uid) ?? 0) + bytes);
+    this.show();
+  }
+
+  /** Message `uid` is done with (written or failed): a safe point, where a stop is honoured. */
+  finished(uid: number, size: number): void {
+    this.under.delete(uid);
+    this.done += 1;
+    this.bytesDone += known(size);
+    if (this.run.signal.aborted) throw new Stopped('stopped by request');
+    this.show();
+  }
+
+  /** The copy is over: nothing of it is shown late. */
+  end(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Now, or once the interval is over: the last state is always shown, a stalled download where it stalled. */
+  private show(): void {
+    if (!this.run.onProgress && this.quiet) return;
+    const wait = this.lastMs + (this.run.onProgress ? EVENT_EVERY_MS : LINE_EVERY_MS) - Date.now();
+    if (wait > 0) {
+      this.timer ??= setTimeout(() => this.emit(), wait).unref();
+      return;
+    }
+    this.emit();
+  }
+
+  private emit(): void {
+    this.end();
+    this.lastMs = Date.now();
+    const { user, folder, done, total, bytesTotal } = this;
+    const bytesDone = [...this.under.values()].reduce((n, b) => n + b, this.bytesDone);
+    if (this.run.onProgress) this.run.onProgress({ user, folder, done, total, bytesDone, bytesTotal });
+    else
+      process.stderr.write(
+        `${user} ${folder}: ${done}/${plural(total, 'message')}, ${formatBytes(bytesDone)} of ${formatBytes(bytesTotal)}\n`,
+      );
   }
 }

@@ -1,6 +1,7 @@
+import { begun, cutShortLines, folderErrorLine } from './cut-short-text.js';
 import { importImapUidLines, verifyImapUidLines } from './imap-uids-text.js';
 import { importLimitLines, overQuotaLine } from './limits-text.js';
-import { formatBytes, section } from './text-parts.js';
+import { formatBytes, plural, section } from './text-parts.js';
 import {
   type CheckReport,
   folderDiffers,
@@ -31,7 +32,7 @@ function checkLines(r: CheckReport): string[] {
       ? `box's IMAP server: none (${r.imapServer.because}), so no IMAP UID lists would be written`
       : `box's IMAP server: ${r.imapServer.server} (${r.imapServer.because})`;
   return [
-    `${r.user}: logins OK; IMAP: ${r.folders.length} folders (${folders}); POP3: ${r.pop3.messages} messages, ${formatBytes(r.pop3.bytes)}; ${maildir}; ${server}`,
+    `${r.user}: logins OK; IMAP: ${plural(r.folders.length, 'folder')} (${folders}); POP3: ${plural(r.pop3.messages, 'message')}, ${formatBytes(r.pop3.bytes)}; ${maildir}; ${server}`,
     ...r.problems.map((p) => `${r.user}: the import would fail here: ${p}`),
     ...(r.quota?.over ? [overQuotaLine(r.user, r.quota, 'before')] : []),
   ];
@@ -46,19 +47,21 @@ function importLines(r: ImportReport, shown: number): string[] {
   const uidls =
     i.uidlMode === 'off'
       ? 'UIDLs not kept (--uidl off)'
-      : `${i.uidlsKept} of ${i.pop3Messages} source UIDLs kept${how ? ` (${how})` : ''}`;
+      : `${i.uidlsKept} of ${plural(i.pop3Messages, 'source UIDL')} kept${how ? ` (${how})` : ''}`;
   const written = r.dryRun ? i.toWrite : i.written;
   const reflagged = i.reflagged ? ` (${i.reflagged} with new flags)` : '';
   const renamed = i.history.movedByContent ? `, ${i.history.movedByContent} renamed from earlier files` : '';
-  if (i.error !== undefined) return [`${r.user}: INBOX not imported: ${i.error}`, ...folderLines(r, shown)];
+  if (i.error !== undefined && !begun(i))
+    return [folderErrorLine(r.user, 'INBOX', i), ...folderLines(r, shown), ...cutShortLines(r, shown)];
   const lines = [
     i.unchanged
-      ? `${r.user}: INBOX unchanged since the last complete run (STATUS), ${i.imapMessages} messages there; ${uidls}`
-      : `${r.user}: INBOX ${verb} ${written} of ${i.imapMessages} messages${renamed}, ${i.alreadyPresent} already there${reflagged}; ${uidls}${r.dryRun ? '; dry run, nothing written' : ''}`,
+      ? `${r.user}: INBOX unchanged since the last complete run (STATUS), ${plural(i.imapMessages, 'message')} there; ${uidls}`
+      : `${r.user}: INBOX ${verb} ${written} of ${plural(i.imapMessages, 'message')}${renamed}, ${i.alreadyPresent} already there${reflagged}; ${uidls}${r.dryRun ? '; dry run, nothing written' : ''}`,
   ];
+  if (i.error !== undefined) lines.push(folderErrorLine(r.user, 'INBOX', i));
   if (i.sharedUidls > 0)
     lines.push(
-      `${r.user}: ${i.sharedUidls} source messages share a UIDL with another: qmail-pop3d lists each name once, so POP3 clients see the others as new`,
+      `${r.user}: ${plural(i.sharedUidls, 'source message shares', 'source messages share')} a UIDL with another: qmail-pop3d lists each name once, so POP3 clients see the others as new`,
     );
   lines.push(
     ...section(
@@ -75,22 +78,28 @@ function importLines(r: ImportReport, shown: number): string[] {
       shown,
       r.user,
       i.unmatchedPop3,
-      'source POP3 messages not imported',
+      ['source POP3 message', 'not imported'],
       (m) => `#${m.n} uidl ${JSON.stringify(m.uidl)}: ${m.reason}`,
     ),
   );
-  lines.push(...section(shown, r.user, i.errors, 'messages failed', (e) => e));
-  lines.push(...section(shown, r.user, i.sizeMismatches ?? [], 'files whose size is not what POP3 lists', (e) => e));
+  lines.push(...section(shown, r.user, i.errors, ['message', 'failed'], (e) => e));
+  lines.push(...section(shown, r.user, i.notExact ?? [], ['message', NOT_EXACT], (e) => e));
+  lines.push(
+    ...section(shown, r.user, i.sizeMismatches ?? [], ['file', 'whose size is not what POP3 lists'], (e) => e),
+  );
   if (i.readWithRetr > 0)
     lines.push(
-      `${r.user}: ${i.readWithRetr} messages read over POP3 with RETR (TOP's size disagreed with LIST, or the message was too big to hold while checking it): RETR may have set \\Seen on them at the source`,
+      `${r.user}: ${plural(i.readWithRetr, 'message')} read over POP3 with RETR (TOP's size disagreed with LIST, or the message was too big to hold while checking it), each followed by RSET so that the source keeps them unread`,
     );
   lines.push(
     ...section(
       shown,
       r.user,
       i.outOfOrder,
-      "messages with no free second in the source's order among those already here: UIDLs kept, numbered out of order",
+      [
+        'message',
+        "with no free second in the source's order among those already here: UIDLs kept, numbered out of order",
+      ],
       (n) => n,
     ),
   );
@@ -99,7 +108,7 @@ function importLines(r: ImportReport, shown: number): string[] {
       shown,
       r.user,
       i.conflicts,
-      'UIDL names taken by other files (POP3 clients will see those files)',
+      ['UIDL name', 'taken by other files (POP3 clients will see those files)'],
       (c) => c,
     ),
   );
@@ -107,9 +116,10 @@ function importLines(r: ImportReport, shown: number): string[] {
   lines.push(...folderLines(r, shown));
   lines.push(...importImapUidLines(r));
   lines.push(...importLimitLines(r, shown));
+  lines.push(...cutShortLines(r, shown));
   if (r.dryRun)
     lines.push(
-      `${r.user}: plan: ${i.toWrite + r.folders.reduce((n, f) => n + f.toWrite, 0)} messages, ${formatBytes(planBytes(r))} to copy`,
+      `${r.user}: plan: ${plural(i.toWrite + r.folders.reduce((n, f) => n + f.toWrite, 0), 'message')}, ${formatBytes(planBytes(r))} to copy`,
     );
   const droppedCounts: Record<string, number> = { ...i.droppedFlags };
   for (const f of r.folders)
@@ -121,6 +131,9 @@ function importLines(r: ImportReport, shown: number): string[] {
     );
   return lines;
 }
+
+/** Messages written whose bytes may differ from the stored ones where the source holds NUL bytes. */
+const NOT_EXACT = 'whose NUL bytes, if any, may be 0x80 here';
 
 /** Source bytes an import (or its plan) copies, INBOX and folders. */
 export function planBytes(r: ImportReport): number {
@@ -135,10 +148,13 @@ function folderLines(r: ImportReport, shown: number): string[] {
   const reflagged = sum((f) => f.reflagged);
   const unchanged = r.folders.filter((f) => f.unchanged).length;
   const lines = [
-    `${r.user}: ${r.folders.length} other folders${unchanged ? ` (${unchanged} unchanged since the last complete run)` : ''}: ${r.dryRun ? 'would import' : 'imported'} ${written} of ${sum((f) => f.imapMessages)} messages, ${sum((f) => f.alreadyPresent)} already there${reflagged ? ` (${reflagged} with new flags)` : ''}`,
+    `${r.user}: ${plural(r.folders.length, 'other folder')}${unchanged ? ` (${unchanged} unchanged since the last complete run)` : ''}: ${r.dryRun ? 'would import' : 'imported'} ${written} of ${plural(
+      sum((f) => f.imapMessages),
+      'message',
+    )}, ${sum((f) => f.alreadyPresent)} already there${reflagged ? ` (${reflagged} with new flags)` : ''}`,
   ];
   for (const f of r.folders) {
-    if (f.error !== undefined) lines.push(`${r.user}: folder ${JSON.stringify(f.name)} not imported: ${f.error}`);
+    if (f.error !== undefined) lines.push(folderErrorLine(r.user, f.name, f));
     else if (f.skipped !== undefined) lines.push(`${r.user}: folder ${JSON.stringify(f.name)}: ${f.skipped}`);
     else if (f.renamedFrom !== undefined)
       lines.push(
@@ -148,7 +164,10 @@ function folderLines(r: ImportReport, shown: number): string[] {
       lines.push(
         `${r.user}: folder ${JSON.stringify(f.name)} → ${f.dir}: ${f.toWrite} to write, ${f.alreadyPresent} already there`,
       );
-    lines.push(...section(shown, r.user, f.errors, `messages of ${JSON.stringify(f.name)} failed`, (e) => e));
+    lines.push(...section(shown, r.user, f.errors, ['message', `of ${JSON.stringify(f.name)} failed`], (e) => e));
+    lines.push(
+      ...section(shown, r.user, f.notExact ?? [], ['message', `of ${JSON.stringify(f.name)} ${NOT_EXACT}`], (e) => e),
+    );
     if (f.history) lines.push(...historyLines(shown, r.user, f.name, f.history));
   }
   return lines;
@@ -160,13 +179,15 @@ function historyLines(shown: number, user: string, folder: string, h: HistoryRep
   const where = JSON.stringify(folder);
   if (h.uidValidityChangedFrom !== undefined)
     lines.push(
-      `${user}: ${where}: the source renumbered this folder (UIDVALIDITY changed from ${h.uidValidityChangedFrom}); ${h.movedByContent} messages recognised by content, not copied twice`,
+      `${user}: ${where}: the source renumbered this folder (UIDVALIDITY changed from ${h.uidValidityChangedFrom}); ${plural(h.movedByContent, 'message')} recognised by content, not copied twice`,
     );
   if (h.keptDeleted > 0)
-    lines.push(`${user}: ${where}: ${h.keptDeleted} messages deleted here since they were imported, not brought back`);
+    lines.push(
+      `${user}: ${where}: ${plural(h.keptDeleted, 'message')} deleted here since they were imported, not brought back`,
+    );
   const verb = h.goneDeleted ? 'removed here too (--delete)' : 'kept here (--delete removes them)';
   lines.push(
-    ...section(shown, user, h.goneFromSource, `messages of ${where} no longer on the source, ${verb}`, (f) => f),
+    ...section(shown, user, h.goneFromSource, ['message', `of ${where} no longer on the source, ${verb}`], (f) => f),
   );
   return lines;
 }
@@ -186,17 +207,20 @@ function pop3VerifyLines(r: VerifyReport, shown: number): string[] {
   const since = sinceText(r);
   if (isClean(r))
     return [
-      `${r.user}: OK, ${d.matched} of ${r.sourceMessages} source UIDLs listed in the same order with the same sizes${content}${folders}${since} (${how})`,
+      `${r.user}: OK, ${d.matched} of ${plural(r.sourceMessages, 'source UIDL')} listed in the same order with the same sizes${content}${folders}${since} (${how})`,
     ];
   const uidls = r.sourceMessages - d.sharedUidl.length;
-  const shared = d.sharedUidl.length > 0 ? ` (${r.sourceMessages} messages)` : '';
+  const shared = d.sharedUidl.length > 0 ? ` (${plural(r.sourceMessages, 'message')})` : '';
   return [
-    `${r.user}: MISMATCH, ${d.matched} of ${uidls} source UIDLs found${shared}, ${r.localMessages} listed locally${since} (${how})`,
+    `${r.user}: MISMATCH, ${d.matched} of ${plural(uidls, 'source UIDL')} found${shared}, ${r.localMessages} listed locally${since} (${how})`,
     ...section(
       shown,
       r.user,
       d.sharedUidl,
-      'source messages under a UIDL an earlier source message has (qmail-pop3d lists each name once: POP3 clients see them as new)',
+      [
+        'source message',
+        'under a UIDL an earlier source message has (qmail-pop3d lists each name once: POP3 clients see them as new)',
+      ],
       (m) => `source #${m.n} uidl ${JSON.stringify(m.uidl)}`,
     ),
     ...section(
@@ -224,7 +248,7 @@ function pop3VerifyLines(r: VerifyReport, shown: number): string[] {
       shown,
       r.user,
       d.sizeDiffers,
-      'sizes differ after line-end conversion',
+      ['message', 'whose size differs after line-end conversion'],
       (m) =>
         `#${m.localN} uidl ${JSON.stringify(m.uidl)}: source ${m.sourceSize}, here ${Number.isNaN(m.localSizeCrlf) ? 'unreadable' : m.localSizeCrlf}`,
     ),
@@ -232,30 +256,30 @@ function pop3VerifyLines(r: VerifyReport, shown: number): string[] {
       shown,
       r.user,
       r.contentDiffers,
-      `of ${r.contentChecked} compared messages differ from the source's bytes`,
+      `of ${plural(r.contentChecked, 'compared message')} differ from the source's bytes`,
       (u) => `uidl ${JSON.stringify(u)}`,
     ),
     ...section(
       shown,
       r.user,
       r.folders.filter(folderDiffers),
-      'folders that differ from the source',
+      ['folder', 'different from the source'],
       (f) =>
-        `${JSON.stringify(f.name)} (${f.dir}): ${f.error !== undefined ? `not compared: ${f.error}` : f.localMessages === undefined ? 'missing' : `${f.localMessages} of ${f.sourceMessages} messages`}${Object.entries(
+        `${JSON.stringify(f.name)} (${f.dir}): ${f.error !== undefined ? `not compared: ${f.error}` : f.localMessages === undefined ? 'missing' : `${f.localMessages} of ${plural(f.sourceMessages, 'message')}`}${Object.entries(
           f.flagDiffs,
         )
           .map(([flag, [s, l]]) => `, ${flag} ${l} of ${s}`)
           .join('')}`,
     ),
-    ...section(shown, r.user, r.equalMtimes, 'groups of messages sharing one mtime second (order unstable)', (g) =>
+    ...section(shown, r.user, r.equalMtimes, ['group', 'of messages sharing one mtime second (order unstable)'], (g) =>
       g.map((u) => JSON.stringify(u)).join(' '),
     ),
-    ...section(shown, r.user, r.futureMtimes, 'files with an mtime not in the past (not listed yet)', (f) => f),
+    ...section(shown, r.user, r.futureMtimes, ['file', 'with an mtime not in the past (not listed yet)'], (f) => f),
     ...section(
       shown,
       r.user,
       r.badPermissions,
-      'files with the wrong owner or mode',
+      ['file', 'with the wrong owner or mode'],
       (p) => `${p.file}: uid ${p.uid} mode ${p.mode}`,
     ),
   ];

@@ -1,6 +1,7 @@
 import type { ImapServer } from '../maildir/imap-server.js';
 import type { ImapUidOutcome } from '../maildir/imap-uid-state.js';
 import type { QuotaUse } from '../maildir/quota.js';
+import type { FolderPlan } from '../plan/folder.js';
 import type { InboxPlan } from '../plan/inbox.js';
 import type { UidlMode } from '../uidl/mode.js';
 import type { UnmatchedPop3 } from '../uidl/match.js';
@@ -62,6 +63,11 @@ export interface ImportReport {
   quota?: QuotaReport;
   plan?: InboxPlan;
   resources?: Resources;
+  /** A stop signal ended the run in `folder` (at a safe point); the folders after it were not started. */
+  stopped?: { folder: string; notStarted: string[] };
+  /** Files besides the messages that could not be written (the marks, the subscriptions): each
+   *  error names its file; the counts above are still what is on disk. */
+  bookkeepingErrors?: string[];
 }
 
 /** What one user's INBOX import did. */
@@ -93,10 +99,14 @@ export interface InboxReport {
   reflagged: number;
   /** One line per message that could not be written. */
   errors: string[];
-  /** Messages read over POP3 with RETR (TOP disagreed with LIST, or too big to check first): RETR may set \Seen at the source. */
+  /** One line per message written whose NUL bytes, if the source has any, may be 0x80 here. */
+  notExact?: string[];
+  /** Messages read over POP3 with RETR (TOP disagreed with LIST, or too big to check first), each followed by RSET. */
   readWithRetr: number;
-  /** Why the INBOX was not imported at all (the other folders were). */
+  /** Why the INBOX was not imported, or not completely (the counts say what was written before). */
   error?: string;
+  /** The error is a stop signal's: the run ended here. */
+  stopped?: true;
   /** Files named by a UIDL whose CRLF size is not the source's POP3 LIST size for it. */
   sizeMismatches?: string[];
   /** Files we did not write that hold an incoming UIDL's name with other content: left alone. */
@@ -119,6 +129,8 @@ export interface FolderReport {
   dir?: string;
   /** Set when a "." in the name had to become "_": the name as the source had it. */
   renamedFrom?: string;
+  /** --dry-run: the folder's plan, every message with its final name. */
+  plan?: FolderPlan;
   imapMessages: number;
   toWrite: number;
   written: number;
@@ -128,13 +140,17 @@ export interface FolderReport {
   reflagged: number;
   droppedFlags: Record<string, number>;
   errors: string[];
+  /** One line per message written whose NUL bytes, if the source has any, may be 0x80 here. */
+  notExact?: string[];
   history?: HistoryReport;
   /** Messages above --max-size: not written, reported; a run without it copies them. */
   overMaxSize: OverMaxSize[];
   /** The box's IMAP server's UID list for the folder (docs/imap-uids.md). */
   imapUids?: ImapUidOutcome;
-  /** Why the folder was not imported at all. */
+  /** Why the folder was not imported, or not completely (the counts say what was written before). */
   error?: string;
+  /** The error is a stop signal's: the run ended here. */
+  stopped?: true;
   /** Not read this run: STATUS matched what the last complete, clean run saw. */
   unchanged?: boolean;
   /** Why the folder was left out on purpose (not the user's own namespace). */
@@ -209,7 +225,12 @@ export function folderDiffers(f: FolderCheck): boolean {
 
 /** A folder imported completely, with nothing to report. */
 export function folderClean(f: FolderReport): boolean {
-  return f.error === undefined && f.errors.length === 0;
+  return f.error === undefined && f.errors.length === 0 && !modseqFailed(f.imapUids);
+}
+
+/** doveadm failed to raise the folder's HIGHESTMODSEQ: the run must do it again (docs/imap-uids.md). */
+function modseqFailed(uids: ImapUidOutcome | undefined): boolean {
+  return uids?.modseq !== undefined && 'error' in uids.modseq;
 }
 
 /** The INBOX imported completely, every UIDL kept, nothing to report. */
@@ -218,6 +239,7 @@ export function inboxClean(i: InboxReport): boolean {
     i.error === undefined &&
     (i.sizeMismatches ?? []).length === 0 &&
     i.errors.length === 0 &&
+    !modseqFailed(i.imapUids) &&
     i.conflicts.length === 0 &&
     i.outOfOrder.length === 0 &&
     i.downloadAgain.length === 0 &&
@@ -228,7 +250,10 @@ export function inboxClean(i: InboxReport): boolean {
 /** Whether the user's result is complete and consistent (exit 0) or needs attention (exit 1). */
 export function isClean(r: UserReport): boolean {
   if (r.kind === 'check') return r.problems.length === 0;
-  if (r.kind === 'import') return inboxClean(r.inbox) && r.folders.every(folderClean);
+  if (r.kind === 'import')
+    return (
+      inboxClean(r.inbox) && r.folders.every(folderClean) && !r.stopped && (r.bookkeepingErrors ?? []).length === 0
+    );
   const d = r.diff;
   const problems = [
     d.sharedUidl,

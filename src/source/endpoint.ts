@@ -91,7 +91,7 @@ export function connectFailure(protocol: 'imap' | 'pop3', e: Endpoint, err: Erro
 }
 
 /** What a refusal by TLS or the network means and what to do next; undefined for anything else. */
-export function connectHint(protocol: 'imap' | 'pop3', e: Endpoint, code: string): string | undefined {
+function connectHint(protocol: 'imap' | 'pop3', e: Endpoint, code: string): string | undefined {
   const tlsPort = DEFAULT_PORTS[protocol].tls;
   const plainPort = DEFAULT_PORTS[protocol].none;
   if (UNTRUSTED_CERT.has(code))

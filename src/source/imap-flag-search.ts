@@ -1,11 +1,14 @@
 import type { ImapFlow, SearchObject } from 'imapflow';
 import { FolderError, type ErrorContext } from '../errors.js';
-import { examineFolder, imapCall } from './imap-link.js';
+import { examineFolder, folderHeader, imapCall } from './imap-link.js';
+import type { FolderName } from './listed-name.js';
 
 /** A folder's messages by UID with the flags asked for: what verify compares, and no more. */
 export interface FolderFlags {
   path: string;
   uidValidity: string;
+  /** HIGHESTMODSEQ when the folder was opened (RFC 7162), where the source offers CONDSTORE. */
+  highestModseq?: string;
   messages: { uid: number; flags: string[] }[];
 }
 
@@ -17,11 +20,12 @@ export interface FolderFlags {
  */
 export async function readFolderFlags(
   client: ImapFlow,
-  path: string,
+  folder: FolderName,
   flags: readonly string[],
   context: ErrorContext,
 ): Promise<FolderFlags> {
-  const box = await examineFolder(client, path, context);
+  const { path } = folder;
+  const box = await examineFolder(client, folder, context);
   const flagsByUid = new Map<number, string[]>();
   if (box.exists > 0) {
     for (const uid of await searchUids(client, { all: true }, path, context)) flagsByUid.set(uid, []);
@@ -30,8 +34,7 @@ export async function readFolderFlags(
       for (const uid of await searchUids(client, queryOf(flag), path, context)) flagsByUid.get(uid)?.push(flag);
   }
   return {
-    path,
-    uidValidity: box.uidValidity.toString(),
+    ...folderHeader(path, box),
     messages: [...flagsByUid].map(([uid, has]) => ({ uid, flags: has })),
   };
 }

@@ -3,11 +3,15 @@ import { PassThrough } from 'node:stream';
 import type { ImapFlow, ImapFlowError, MailboxObject } from 'imapflow';
 import { FolderError, ImportError, MessageError, SourceError, type ErrorContext } from '../errors.js';
 import { IMAP_KEEPALIVE_FRACTION } from '../limits.js';
+import type { HideSecrets } from './hide-secrets.js';
+import { withNamesAsListed, type FolderName } from './listed-name.js';
 
 /** What we know of one IMAP connection beyond imapflow: whom it reaches, and why it ended. */
 interface Link {
   peer: string;
   timeoutMs: number;
+  /** Every error made from the server's words passes through this (src/source/hide-secrets.ts). */
+  hide: HideSecrets;
   /** The first error imapflow reported for the connection (a timeout, a refused line): later
    *  commands only see "NoConnection", and the user should read the real reason. */
   lost?: Error;
@@ -20,8 +24,8 @@ const links = new WeakMap<ImapFlow, Link>();
  * while has passed, so that a connection waiting for a long POP3 step never sits idle into our
  * own read timeout or the server's autologout. A NOOP behind a running command just queues.
  */
-export function watchLink(client: ImapFlow, peer: string, timeoutMs: number): void {
-  const link: Link = { peer, timeoutMs };
+export function watchLink(client: ImapFlow, peer: string, timeoutMs: number, hide: HideSecrets): void {
+  const link: Link = { peer, timeoutMs, hide };
   links.set(client, link);
   client.on('error', (err: Error) => {
     link.lost ??= err;
@@ -45,10 +49,27 @@ export function imapFailure(client: ImapFlow, what: string, err: unknown, contex
   const link = links.get(client);
   const e = err as ImapFlowError;
   const real = (e.code === 'NoConnection' && link?.lost) || e;
-  return new SourceError(`${link?.peer ?? 'imap'}: ${what}: ${describeImapError(real, link?.timeoutMs)}`, {
-    ...context,
-    cause: err,
-  });
+  return linkError(
+    client,
+    SourceError,
+    `${link?.peer ?? 'imap'}: ${what}: ${describeImapError(real, link?.timeoutMs)}`,
+    {
+      ...context,
+      cause: err,
+    },
+  );
+}
+
+/** The one place an IMAP error's text is made: it may hold the server's words, which may echo
+ *  what the login sent, so the login's secrets are hidden in it. */
+export function linkError<E extends ImportError>(
+  client: ImapFlow,
+  Class: new (message: string, context: ErrorContext) => E,
+  message: string,
+  context: ErrorContext,
+): E {
+  const hide = links.get(client)?.hide;
+  return new Class(hide ? hide(message) : message, context);
 }
 
 function describeImapError(err: Error, timeoutMs: number | undefined): string {
@@ -101,18 +122,35 @@ export async function imapCall<T>(
   } catch (err) {
     const e = err as ImapFlowError;
     if (e.responseStatus === 'NO' || e.responseStatus === 'BAD')
-      throw new FolderError(
+      throw linkError(
+        client,
+        FolderError,
         `imap: ${what}: ${e.responseText ?? e.code ?? e.message} (server answered ${e.responseStatus})`,
-        {
-          ...context,
-          cause: err,
-        },
+        { ...context, cause: err },
       );
     throw imapFailure(client, what, err, context);
   }
 }
 
-/** Opens a folder read-only (EXAMINE): a run only reads the source. */
-export async function examineFolder(client: ImapFlow, path: string, context: ErrorContext): Promise<MailboxObject> {
-  return imapCall(client, () => client.mailboxOpen(path, { readOnly: true }), `cannot open folder ${path}`, context);
+/** What an opened folder says of itself: UIDVALIDITY, and HIGHESTMODSEQ where the source offers CONDSTORE. */
+export function folderHeader(
+  path: string,
+  box: MailboxObject,
+): { path: string; uidValidity: string; highestModseq?: string } {
+  const modseq = box.highestModseq !== undefined ? { highestModseq: box.highestModseq.toString() } : {};
+  return { path, uidValidity: box.uidValidity.toString(), ...modseq };
+}
+
+/** Opens a folder read-only (EXAMINE), by the name LIST gave it: a run only reads the source. */
+export async function examineFolder(
+  client: ImapFlow,
+  folder: FolderName,
+  context: ErrorContext,
+): Promise<MailboxObject> {
+  return imapCall(
+    client,
+    () => withNamesAsListed(client, () => client.mailboxOpen(folder.listed, { readOnly: true })),
+    `cannot open folder ${folder.path}`,
+    context,
+  );
 }

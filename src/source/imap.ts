@@ -1,40 +1,28 @@
-import type { Readable } from 'node:stream';
 import { ImapFlow, type ImapFlowError } from 'imapflow';
 import { SourceError, type ErrorContext } from '../errors.js';
 import type { ImapMessageMeta } from '../message-records.js';
 import type { FolderStatus } from '../state/folder-marks.js';
-import {
-  FETCH_RANGE_UIDS,
-  INLINE_FETCH_MAX_BYTES,
-  MAX_IMAP_LINE_BYTES,
-  MAX_IMAP_LITERAL_BYTES,
-  MAX_IMAP_RESPONSE_BYTES,
-} from '../limits.js';
-import {
-  connectFailure,
-  connectHint,
-  describeEndpoint,
-  describeLogin,
-  loginHint,
-  timeoutOf,
-  tlsOptions,
-} from './endpoint.js';
+import { FETCH_RANGE_UIDS, MAX_IMAP_LINE_BYTES, MAX_IMAP_LITERAL_BYTES, MAX_IMAP_RESPONSE_BYTES } from '../limits.js';
+import { describeEndpoint, describeLogin, loginHint, timeoutOf } from './endpoint.js';
 import type { Credentials, Endpoint } from './endpoint.js';
-import { examineFolder, imapCall, imapFailure, namedDownload, watchLink } from './imap-link.js';
-import { greetingOrTlsPort } from './tls-probe.js';
+import { secretHider } from './hide-secrets.js';
+import { connectImapSocket, handedOver } from './imap-socket.js';
+import { examineFolder, folderHeader, imapCall, imapFailure, linkError, watchLink } from './imap-link.js';
+import { nameOf, type FolderName } from './listed-name.js';
 
 export interface FolderSnapshot {
   path: string;
   uidValidity: string;
   /** The UID the source will give its next message (0 when it did not say). */
   uidNext: number;
+  /** HIGHESTMODSEQ when the folder was opened (RFC 7162), where the source offers CONDSTORE. */
+  highestModseq?: string;
   messages: ImapMessageMeta[];
 }
 
-/** One folder of the source, as LIST tells it. */
-export interface SourceFolder {
-  /** Full name, unicode, with the server's delimiter. */
-  path: string;
+/** One folder of the source, as LIST tells it: `path`, its full name (unicode where the server's
+ *  modified UTF-7 reads back exactly, with its delimiter), and `listed`, the name as sent. */
+export interface SourceFolder extends FolderName {
   /** The name's levels, e.g. ["Archive", "2019"]. */
   parts: string[];
   /** \Noselect: holds no messages, exists only as a parent. */
@@ -46,18 +34,16 @@ export interface SourceFolder {
   namespace: 'personal' | 'other' | 'shared';
 }
 
-/** A message body: small ones come whole from a pipelined range fetch, big ones as a stream;
- *  `size` is the RFC822.SIZE the server announced, which the bytes received must match. */
-export type MessageBody = { uid: number; size: number } & ({ buffer: Buffer } | { stream: Readable });
-
 export async function openImap(endpoint: Endpoint, creds: Credentials, context: ErrorContext): Promise<ImapFlow> {
   const peer = describeEndpoint('imap', endpoint);
+  // TCP and TLS (implicit or STARTTLS) are ours, bounded by --timeout; imapflow takes over from the greeting.
+  const socket = await connectImapSocket(endpoint, peer, context);
   const client = new ImapFlow({
     host: endpoint.host,
     port: endpoint.port,
-    secure: endpoint.security === 'tls',
-    doSTARTTLS: endpoint.security === 'starttls' ? true : endpoint.security === 'none' ? false : undefined,
-    tls: tlsOptions(endpoint),
+    secure: endpoint.security !== 'none',
+    doSTARTTLS: false,
+    transport: handedOver(socket),
     // An admin login authenticates as the admin and reads the user's mail (SASL PLAIN authzid).
     auth: creds.authzid
       ? { user: creds.user, pass: creds.password, authzid: creds.authzid, loginMethod: 'AUTH=PLAIN' }
@@ -72,25 +58,19 @@ export async function openImap(endpoint: Endpoint, creds: Credentials, context: 
     disableAutoIdle: true,
   });
   // imapflow emits 'error' on a broken connection; without a listener Node would crash the run.
-  watchLink(client, peer, timeoutOf(endpoint));
+  watchLink(client, peer, timeoutOf(endpoint), secretHider(creds));
   try {
-    // imapflow notes the greeting as it comes (greetingReceived), which it does not declare.
-    const greeted = () => (client as ImapFlow & { greetingReceived?: boolean }).greetingReceived === true;
-    await greetingOrTlsPort('imap', endpoint, context, client.connect(), greeted, () => client.close());
+    await client.connect();
   } catch (err) {
     client.close();
     const e = err as ImapFlowError;
     if (e.authenticationFailed)
-      throw new SourceError(
+      throw linkError(
+        client,
+        SourceError,
         `${peer}: login as ${describeLogin(creds)} refused: ${e.responseText ?? e.message}; ${loginHint(creds)}`,
-        {
-          ...context,
-          cause: err,
-        },
+        { ...context, cause: err },
       );
-    // A TLS or network refusal gets its next step; a stall is named as one.
-    if (e.code && connectHint('imap', endpoint, e.code))
-      throw new SourceError(`${peer}: ${connectFailure('imap', endpoint, e)}`, { ...context, cause: err });
     throw imapFailure(client, 'cannot connect', err, context);
   }
   return client;
@@ -110,23 +90,26 @@ export async function listFolders(
     'cannot list folders',
     context,
   );
-  return listed.map((f) => ({
-    path: f.path,
-    parts: f.delimiter ? f.path.split(f.delimiter) : [f.path],
-    selectable: isSelectable(f.flags),
-    namespace: namespaceOf(client, f.path),
-    subscribed: f.subscribed,
-    ...(f.status?.uidValidity !== undefined && f.status.uidNext !== undefined && f.status.messages !== undefined
-      ? {
-          status: {
-            uidValidity: f.status.uidValidity.toString(),
-            uidNext: f.status.uidNext,
-            messages: f.status.messages,
-            ...(f.status.highestModseq !== undefined ? { highestModseq: f.status.highestModseq.toString() } : {}),
-          },
-        }
-      : {}),
-  }));
+  return listed.map((f) => {
+    const name = nameOf(f);
+    return {
+      ...name,
+      parts: f.delimiter ? name.path.split(f.delimiter) : [name.path],
+      selectable: isSelectable(f.flags),
+      namespace: namespaceOf(client, name.path),
+      subscribed: f.subscribed,
+      ...(f.status?.uidValidity !== undefined && f.status.uidNext !== undefined && f.status.messages !== undefined
+        ? {
+            status: {
+              uidValidity: f.status.uidValidity.toString(),
+              uidNext: f.status.uidNext,
+              messages: f.status.messages,
+              ...(f.status.highestModseq !== undefined ? { highestModseq: f.status.highestModseq.toString() } : {}),
+            },
+          }
+        : {}),
+    };
+  });
 }
 
 /** The namespace whose prefix is the longest one the path starts with (the personal prefix is often ""). */
@@ -152,11 +135,12 @@ function isSelectable(flags: ReadonlySet<string>): boolean {
 /** Opens a folder read-only and lists its messages' metadata in one pipelined FETCH (`matchHeaders`: with X-UIDL and Message-ID). */
 export async function readFolderSnapshot(
   client: ImapFlow,
-  path: string,
+  folder: FolderName,
   context: ErrorContext,
   matchHeaders = false,
 ): Promise<FolderSnapshot> {
-  const box = await examineFolder(client, path, context);
+  const { path } = folder;
+  const box = await examineFolder(client, folder, context);
   const messages: ImapMessageMeta[] = [];
   if (box.exists > 0) {
     await imapCall(
@@ -188,55 +172,7 @@ export async function readFolderSnapshot(
       context,
     );
   }
-  return { path, uidValidity: box.uidValidity.toString(), uidNext: box.uidNext ?? 0, messages };
-}
-
-/**
- * Hands every requested body to `take`, in UID order. Small messages come from pipelined UID
- * range fetches; `take` is awaited inside the fetch loop (imapflow's backpressure), so it must
- * not run IMAP commands. Messages over INLINE_FETCH_MAX_BYTES are downloaded one by one afterwards
- * as streams, so no big message is ever one Buffer. Returns the UIDs the server no longer had
- * (expunged since the listing): the caller reports them, the rest of the folder goes on.
- */
-export async function fetchBodies(
-  client: ImapFlow,
-  messages: ImapMessageMeta[],
-  take: (body: MessageBody) => Promise<void>,
-  context: ErrorContext,
-): Promise<number[]> {
-  const vanished: number[] = [];
-  const sizeOf = new Map(messages.map((m) => [m.uid, m.size]));
-  const small = messages.filter((m) => m.size <= INLINE_FETCH_MAX_BYTES).map((m) => m.uid);
-  const big = messages.filter((m) => m.size > INLINE_FETCH_MAX_BYTES).map((m) => m.uid);
-  for (let i = 0; i < small.length; i += FETCH_RANGE_UIDS) {
-    const wanted = new Set(small.slice(i, i + FETCH_RANGE_UIDS));
-    const seen = new Set<number>();
-    await imapCall(
-      client,
-      async () => {
-        for await (const m of client.fetch([...wanted].join(','), { uid: true, source: true }, { uid: true })) {
-          if (!wanted.has(m.uid) || !m.source) continue;
-          seen.add(m.uid);
-          await take({ uid: m.uid, size: sizeOf.get(m.uid) as number, buffer: m.source });
-        }
-      },
-      'cannot fetch messages',
-      context,
-    );
-    for (const uid of wanted) if (!seen.has(uid)) vanished.push(uid);
-  }
-  for (const uid of big) {
-    const got = await imapCall(
-      client,
-      () => client.download(String(uid), undefined, { uid: true }),
-      `uid ${uid}: cannot fetch`,
-      context,
-    );
-    if (got.content)
-      await take({ uid, size: sizeOf.get(uid) as number, stream: namedDownload(client, got.content, uid, context) });
-    else vanished.push(uid);
-  }
-  return vanished;
+  return { ...folderHeader(path, box), uidNext: box.uidNext ?? 0, messages };
 }
 
 /** The whole header block of each given message (BODY.PEEK[HEADER]), in pipelined UID ranges. */

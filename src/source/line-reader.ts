@@ -40,7 +40,7 @@ export class LineReader {
   }
 
   attach(stream: Readable): void {
-    this.stream?.removeAllListeners('data').removeAllListeners('end').removeAllListeners('error');
+    this.detach();
     this.stream = stream;
     this.ended = false;
     stream.on('data', (chunk: Buffer) => {
@@ -57,6 +57,12 @@ export class LineReader {
       this.failure = err;
       this.wake?.();
     });
+  }
+
+  /** Stops reading the stream: it is handed on (wrapped in TLS, or to imapflow). */
+  detach(): void {
+    this.stream?.removeAllListeners('data').removeAllListeners('end').removeAllListeners('error');
+    this.stream = undefined;
   }
 
   /** Bytes received but not yet read; after STLS any such byte is an injection attempt. */

@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
-import net from 'node:net';
-import tls from 'node:tls';
-import type { Duplex } from 'node:stream';
+import type net from 'node:net';
 import { FolderError, SourceError, type ErrorContext } from '../errors.js';
 import { MAX_POP3_LINE_BYTES } from '../limits.js';
-import { connectFailure, describeEndpoint, describeLogin, loginHint, timeoutOf, tlsOptions } from './endpoint.js';
+import { describeEndpoint, describeLogin, loginHint, timeoutOf } from './endpoint.js';
 import type { Credentials, Endpoint } from './endpoint.js';
+import { secretHider } from './hide-secrets.js';
 import { LineReader } from './line-reader.js';
 import { Pop3Session, Pop3ErrReply } from './pop3-session.js';
-import { greetingOrTlsPort } from './tls-probe.js';
+import { connectSocket, startTls } from './socket-connect.js';
 
 /** A logged-in POP3 session and what the server offers after login. */
 export interface Pop3Connection {
@@ -44,24 +43,16 @@ export async function withPop3Session<T>(
 
 interface OpenSession {
   session: Pop3Session;
-  socket: Duplex;
+  socket: net.Socket;
 }
 
 async function openPop3(endpoint: Endpoint, creds: Credentials, context: ErrorContext): Promise<OpenSession> {
   const peer = describeEndpoint('pop3', endpoint);
-  let socket: Duplex = await connect(endpoint, peer, context, endpoint.security === 'tls');
+  let socket = await connectSocket('pop3', endpoint, peer, context);
   const reader = new LineReader(socket, timeoutOf(endpoint), MAX_POP3_LINE_BYTES);
-  const session = new Pop3Session(reader, (d) => socket.write(d), peer, context);
+  const session = new Pop3Session(reader, (d) => socket.write(d), peer, context, secretHider(creds));
   try {
-    const greeting = await greetingOrTlsPort(
-      'pop3',
-      endpoint,
-      context,
-      session.greeting(),
-      () => false,
-      // With an error, so the reader waiting for the greeting wakes now, not at --timeout.
-      () => socket.destroy(new Error('abandoned: the port expects TLS')),
-    );
+    const greeting = await session.greeting();
     if (endpoint.security === 'starttls') {
       const caps = await session.capabilities();
       if (!caps.has('STLS'))
@@ -69,7 +60,7 @@ async function openPop3(endpoint: Endpoint, creds: Credentials, context: ErrorCo
       await session.command('STLS');
       // Anything already buffered was sent before TLS and could be an injected reply.
       if (reader.pendingBytes > 0) throw new SourceError(`${peer}: data received before the TLS handshake`, context);
-      socket = await upgrade(socket as net.Socket, endpoint, peer, context);
+      socket = await startTls('pop3', 'STLS', socket, endpoint, peer, context);
       reader.attach(socket);
     }
     await login(session, greeting, creds, peer, context);
@@ -130,47 +121,4 @@ export class RefusedAfterLogin extends FolderError {
       cause: err,
     });
   }
-}
-
-function connect(endpoint: Endpoint, peer: string, context: ErrorContext, implicitTls: boolean): Promise<Duplex> {
-  return new Promise((resolve, reject) => {
-    const fail = (err: Error) =>
-      reject(
-        new SourceError(`${peer}: ${connectFailure('pop3', endpoint, err)}`, {
-          ...context,
-          cause: err,
-        }),
-      );
-    const socket = implicitTls
-      ? tls.connect({ host: endpoint.host, port: endpoint.port, ...tlsOptions(endpoint) }, () => resolve(socket))
-      : net.connect({ host: endpoint.host, port: endpoint.port }, () => resolve(socket));
-    socket.setTimeout(timeoutOf(endpoint), () =>
-      socket.destroy(
-        new Error(`stalled: no ${implicitTls ? 'TLS handshake' : 'connection'} within ${timeoutOf(endpoint) / 1000} s`),
-      ),
-    );
-    socket.once('error', fail);
-    socket.once(implicitTls ? 'secureConnect' : 'connect', () => {
-      socket.removeListener('error', fail);
-      socket.setTimeout(0);
-    });
-  });
-}
-
-/** STLS: the TLS handshake over the plain socket, bounded like every other wait. */
-function upgrade(plain: net.Socket, endpoint: Endpoint, peer: string, context: ErrorContext): Promise<Duplex> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => socket.destroy(new Error(`stalled: no TLS handshake within ${timeoutOf(endpoint) / 1000} s`)),
-      timeoutOf(endpoint),
-    );
-    const socket = tls.connect({ socket: plain, ...tlsOptions(endpoint) }, () => {
-      clearTimeout(timer);
-      resolve(socket);
-    });
-    socket.once('error', (err) => {
-      clearTimeout(timer);
-      reject(new SourceError(`${peer}: STLS: ${connectFailure('pop3', endpoint, err)}`, { ...context, cause: err }));
-    });
-  });
 }

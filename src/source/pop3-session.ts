@@ -8,6 +8,7 @@ import {
   TOP_CHECK_MAX_BYTES,
   TOP_EXTRA_MAX_BYTES,
 } from '../limits.js';
+import type { HideSecrets } from './hide-secrets.js';
 import { LineReadError, type LineReader } from './line-reader.js';
 import { BodyLineTooLong, Pop3BodyDecoder } from './pop3-body.js';
 import { parseListing, type ListEntry, type UidlEntry } from './pop3-listing.js';
@@ -28,7 +29,7 @@ const LISTING_CAP: AnswerCap = { bytes: MAX_POP3_LISTING_BYTES, lines: MAX_POP3_
  * stdin/stdout of a qmail-pop3d process. send() is the one choke point for outgoing lines.
  */
 export class Pop3Session {
-  /** Messages read with RETR in this session (RETR may set \Seen at the source). */
+  /** Messages read with RETR in this session, each followed by RSET. */
   retrReads = 0;
   /** Set when an answer was left unread half-way: what it answered. */
   private abandoned?: string;
@@ -39,6 +40,8 @@ export class Pop3Session {
     /** Names the peer in every error, e.g. "pop3 mail.example.com:995". */
     readonly peer: string,
     private readonly context: ErrorContext = {},
+    /** Every error made from the server's words passes through this (src/source/hide-secrets.ts). */
+    private readonly hide: HideSecrets = (text) => text,
   ) {}
 
   /** The first line a POP3 server sends; returns its text after "+OK". */
@@ -99,6 +102,9 @@ export class Pop3Session {
     }
     this.retrReads += 1;
     await this.streamMessage(`RETR ${n}`, n, listSize, take);
+    // RETR marks the message seen where POP3 shares \Seen with IMAP; Dovecot commits that at
+    // QUIT and at a dropped connection alike, RSET takes it back (docs/write-path.md).
+    await this.command('RSET');
     return 'RETR';
   }
 
@@ -256,7 +262,7 @@ export class Pop3Session {
   }
 
   private async expectOk(what: string): Promise<string> {
-    const line = (await this.read(what)).toString('latin1');
+    const line = this.hide((await this.read(what)).toString('latin1'));
     if (line === '+OK' || line.startsWith('+OK ')) return line.slice(4);
     if (line === '-ERR' || line.startsWith('-ERR '))
       throw new Pop3ErrReply(`${this.peer}: ${what} refused: ${line}`, this.context, line.slice(5));
@@ -277,7 +283,7 @@ export class Pop3Session {
   }
 
   private readonly error = (message: string, cause?: unknown): SourceError =>
-    new SourceError(`${this.peer}: ${message}`, { ...this.context, cause });
+    new SourceError(this.hide(`${this.peer}: ${message}`), { ...this.context, cause });
 }
 
 /** The server answered -ERR: a refusal, not a broken connection. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FolderError, fsCall, syscallText, type ErrorContext } from '../errors.js';
+import { MAX_JOURNAL_LINE_BYTES } from '../limits.js';
 import { endsWithNewline, openOwnFile, writeAll } from '../maildir/read-file.js';
 
 /** One message written: where it came from and which file it became. */
@@ -11,8 +12,10 @@ export interface JournalEntry {
   uidl?: string;
   /** The file's name up to ':' (flags may change the rest). */
   name: string;
-  /** SHA-256 of the stored bytes: the message's identity when the source renumbers it. */
-  sha256: string;
+  /** SHA-256 of the stored bytes: the message's identity when the source renumbers it. Every
+   *  version wrote it; a line without it still says the message was written, and the file is
+   *  hashed when its content is needed. */
+  sha256?: string;
   /** The size the source announced for it (absent in journals of older versions). */
   size?: number;
   /** The file as written: stored (LF) size, LF count and mtime. While its size and mtime are
@@ -61,38 +64,78 @@ export async function readJournal(maildir: string, context: ErrorContext): Promi
   const entries: JournalEntry[] = [];
   const skips: JournalSkip[] = [];
   let lineNo = 0;
-  const take = (line: string, last: boolean) => {
+  const take = ({ text, ended }: JournalLine) => {
     lineNo += 1;
-    if (line === '') return;
-    const entry = parseEntry(line);
+    const warn = (why: string) =>
+      process.stderr.write(`qmail-import: WARNING: ${file} line ${lineNo} ${why}; skipped\n`);
+    if (text === undefined) warn(`is longer than ${MAX_JOURNAL_LINE_BYTES} bytes`);
+    if (!text) return;
+    const entry = parseEntry(text);
     if (entry && 'skipped' in entry) skips.push(entry);
     else if (entry) entries.push(entry);
     // The last line may be cut short by a crash or a full disk: skipped quietly. Any other bad line
     // (a cut one a later run ended, a `null`, an edit) is skipped with a warning; it fails no run.
-    else if (!last)
-      process.stderr.write(`qmail-import: WARNING: ${file} line ${lineNo} is not a journal entry; skipped\n`);
+    else if (ended) warn('is not a journal entry');
   };
   const handle = await openOwnFile(file, fs.constants.O_RDONLY, context);
   if (!handle) return { entries, skips };
   // Streamed: a journal of 100,000 messages is tens of MB; read whole, it and its lines would sit
   // in memory beside the entries parsed from them.
-  let rest = '';
   try {
-    for await (const chunk of handle.createReadStream({ encoding: 'utf8', autoClose: false })) {
-      const lines = (rest + (chunk as string)).split('\n');
-      rest = lines.pop() as string;
-      for (const line of lines) take(line, false);
-    }
+    for await (const line of journalLines(handle.createReadStream({ autoClose: false }))) take(line);
   } catch (err) {
     throw new FolderError(syscallText('read', file, err), { ...context, cause: err });
   } finally {
     await handle.close();
   }
-  take(rest, true);
   return { entries, skips };
 }
 
-/** One journal line as a record, or undefined when it is not one (cut short, `null`, edited). */
+/** One line of the file: its text (undefined when longer than the cap), and whether a newline ended it. */
+interface JournalLine {
+  text?: string;
+  ended: boolean;
+}
+
+/**
+ * The lines of a stream of chunks, each looked at once: time in proportion to the file's size
+ * whatever its lines' lengths, and memory for one line up to the cap (the owner can write this
+ * file; one endless line must neither stall a run nor fill memory). A longer line is dropped as
+ * it comes, and the line after it is read as usual.
+ */
+async function* journalLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<JournalLine> {
+  let parts: Buffer[] = [];
+  let bytes = 0;
+  const keep = (piece: Buffer) => {
+    bytes += piece.length;
+    if (bytes <= MAX_JOURNAL_LINE_BYTES) parts.push(piece);
+    else parts = [];
+  };
+  const line = (ended: boolean): JournalLine => {
+    const text = bytes <= MAX_JOURNAL_LINE_BYTES ? Buffer.concat(parts, bytes).toString('utf8') : undefined;
+    parts = [];
+    bytes = 0;
+    return { ...(text === undefined ? {} : { text }), ended };
+  };
+  for await (const chunk of chunks) {
+    let start = 0;
+    // A newline byte is never part of a longer UTF-8 sequence: bytes can be split there.
+    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
+      keep(chunk.subarray(start, nl));
+      yield line(true);
+      start = nl + 1;
+    }
+    keep(chunk.subarray(start));
+  }
+  if (bytes > 0) yield line(false);
+}
+
+/**
+ * One journal line as a record, or undefined when it is not one (cut short, `null`, edited).
+ * Every shape this project wrote is read (docs/journal.md); one that says which message was
+ * written is kept even when it lacks a field a later version added, since dropping it would bring
+ * a message deleted here back. A numeric UIDVALIDITY is read as its decimal text.
+ */
 function parseEntry(line: string): JournalEntry | JournalSkip | undefined {
   let v: unknown;
   try {
@@ -102,19 +145,25 @@ function parseEntry(line: string): JournalEntry | JournalSkip | undefined {
   }
   if (typeof v !== 'object' || v === null) return undefined;
   const e = v as Record<string, unknown>;
+  const uidValidity =
+    typeof e.uidValidity === 'string' || (Number.isSafeInteger(e.uidValidity) && (e.uidValidity as number) >= 0)
+      ? String(e.uidValidity)
+      : undefined;
   const source =
     typeof e.folder === 'string' &&
-    typeof e.uidValidity === 'string' &&
+    uidValidity !== undefined &&
     (e.uid === undefined || Number.isSafeInteger(e.uid)) &&
     (e.uidl === undefined || typeof e.uidl === 'string') &&
     (e.uid !== undefined || e.uidl !== undefined);
   if (!source) return undefined;
   if (e.skipped === 'max-size')
-    return Number.isSafeInteger(e.size) && Number.isSafeInteger(e.maxSize) ? (e as unknown as JournalSkip) : undefined;
-  if (typeof e.name !== 'string' || typeof e.sha256 !== 'string') return undefined;
+    return Number.isSafeInteger(e.size) && Number.isSafeInteger(e.maxSize)
+      ? ({ ...e, uidValidity } as unknown as JournalSkip)
+      : undefined;
+  if (typeof e.name !== 'string' || (e.sha256 !== undefined && typeof e.sha256 !== 'string')) return undefined;
   // A `stored` that is not three whole numbers is dropped: verify then reads the file.
   const { stored, ...entry } = e;
-  return (isStoredFile(stored) ? { ...entry, stored } : entry) as unknown as JournalEntry;
+  return { ...entry, uidValidity, ...(isStoredFile(stored) ? { stored } : {}) } as unknown as JournalEntry;
 }
 
 function isStoredFile(v: unknown): v is StoredFile {

@@ -1,14 +1,14 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { FolderError, type ErrorContext } from '../errors.js';
-import { BOX_IMAP_TIMEOUT_MS } from '../limits.js';
+import type { ErrorContext } from '../errors.js';
+import { inTempHome, privateDovecotArgs, runInHome } from '../maildir/box-tools.js';
 
-/** One folder as the box's IMAP server shows it: its UIDVALIDITY and each UID with its flags. */
+/** One folder as the box's IMAP server shows it: its UIDVALIDITY, HIGHESTMODSEQ (CONDSTORE, Dovecot
+ *  only) and each UID with its flags. */
 export interface BoxFolderView {
   uidValidity?: number;
+  highestModseq?: bigint;
   flagsByUid: Map<number, string[]>;
   /** The server's answer when it would not open the folder. */
   error?: string;
@@ -37,46 +37,51 @@ export function boxImapViewer(
   tempPrefix: string,
   prepare: (home: string, maildir: string, folders: readonly BoxFolder[], context: ErrorContext) => Promise<string[]>,
 ): BoxImapViewer {
-  return async (binary, maildir, folders, withFlags, context) => {
-    const home = await fs.mkdtemp(path.join(os.tmpdir(), tempPrefix));
-    try {
+  return (binary, maildir, folders, withFlags, context) =>
+    inTempHome(tempPrefix, async (home) => {
       const args = await prepare(home, maildir, folders, context);
       const lines = await converse(binary, args, home, examineAll(folders, withFlags), context);
       return parseViews(lines, folders);
-    } finally {
-      await fs.rm(home, { recursive: true, force: true });
-    }
-  };
+    });
 }
-
-/** Dovecot's IMAP binary as Debian installs it. */
-export const DOVECOT_IMAP = '/usr/lib/dovecot/imap';
 
 /**
  * Runs Dovecot's `imap` pre-authenticated on stdin/stdout on the Maildir, with a config of its
- * own (no system config). Dovecot works on copies of the UID lists in a temp control
- * directory and keeps its indexes in memory, so the run numbers nothing in the Maildir itself.
+ * own (no system config). Dovecot works on copies of the UID lists and of the indexes (which hold
+ * HIGHESTMODSEQ) in temp control and index directories, so the run numbers nothing in the Maildir
+ * itself.
  */
 export const viewWithDovecotImap = boxImapViewer('qmail-import-imap-', async (home, maildir, folders) => {
   const control = path.join(home, 'control');
-  // With a CONTROL directory of its own, Dovecot keeps INBOX's list in .INBOX there.
-  for (const f of folders) await copyControl(path.join(maildir, f.dir), path.join(control, f.dir || '.INBOX'));
-  const conf = path.join(home, 'imap.conf');
-  await fs.writeFile(conf, 'protocols = imap\nssl = no\nlog_path = /dev/null\n', { mode: 0o600 });
-  const location = `maildir:${path.resolve(maildir)}:INDEX=MEMORY:CONTROL=${control}`;
-  return ['-c', conf, '-o', `mail_location=${location}`];
+  const index = path.join(home, 'index');
+  // With CONTROL and INDEX directories of its own, Dovecot keeps INBOX's files in .INBOX there.
+  for (const f of folders) {
+    const from = path.join(maildir, f.dir);
+    await copyNamed(
+      from,
+      path.join(control, f.dir || '.INBOX'),
+      (n) => n === 'dovecot-uidlist' || n === 'dovecot-keywords',
+    );
+    // Not the cache: Dovecot rebuilds it, and it is the big one.
+    await copyNamed(from, path.join(index, f.dir || '.INBOX'), (n) => /^dovecot\.index(\.log(\.2)?)?$/.test(n));
+  }
+  return privateDovecotArgs(home, `maildir:${path.resolve(maildir)}:INDEX=${index}:CONTROL=${control}`, '/dev/null');
 });
 
-async function copyControl(folderDir: string, to: string): Promise<void> {
+async function copyNamed(folderDir: string, to: string, wanted: (name: string) => boolean): Promise<void> {
   await fs.mkdir(to, { recursive: true });
-  for (const name of ['dovecot-uidlist', 'dovecot-keywords'])
+  for (const name of (await fs.readdir(folderDir).catch(() => [])).filter(wanted))
     await fs.copyFile(path.join(folderDir, name), path.join(to, name)).catch(() => undefined);
 }
 
-/** EXAMINE per folder and, `withFlags`, UID FETCH FLAGS, tagged by its index for parseViews. */
+/**
+ * CONDSTORE enabled first, so that each EXAMINE tells HIGHESTMODSEQ (Courier has no CONDSTORE and
+ * refuses; the view then has none). Then EXAMINE per folder and, `withFlags`, UID FETCH FLAGS,
+ * tagged by its index for parseViews.
+ */
 function examineAll(folders: readonly { imapName: string }[], withFlags: boolean): string[] {
   const fetch = (i: number) => (withFlags ? `f${i} UID FETCH 1:* (FLAGS)\r\n` : '');
-  return folders.map((f, i) => `e${i} EXAMINE ${quote(f.imapName)}\r\n${fetch(i)}`);
+  return ['c ENABLE CONDSTORE\r\n', ...folders.map((f, i) => `e${i} EXAMINE ${quote(f.imapName)}\r\n${fetch(i)}`)];
 }
 
 function quote(name: string): string {
@@ -84,43 +89,34 @@ function quote(name: string): string {
 }
 
 /** Sends every command, then LOGOUT, and gathers the answer lines up to LOGOUT's. */
-async function converse(
+function converse(
   binary: string,
   args: string[],
   home: string,
   commands: string[],
   context: ErrorContext,
 ): Promise<string[]> {
-  const child = spawn(binary, args, {
-    cwd: home,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, USER: os.userInfo().username },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
-  child.stdin.on('error', () => undefined);
-  const lines: string[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    child.once('error', (err) => reject(err));
-    const rl = createInterface({ input: child.stdout });
-    rl.on('line', (line) => {
-      lines.push(line);
-      if (line.startsWith('zz ')) resolve();
-    });
-    rl.on('close', () => reject(new Error(`it ended before answering LOGOUT${stderr ? ` (stderr: ${stderr})` : ''}`)));
-  });
-  child.stdin.write(`${commands.join('')}zz LOGOUT\r\n`);
-  const stuck = setTimeout(() => child.kill('SIGKILL'), BOX_IMAP_TIMEOUT_MS);
-  try {
-    await done;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new FolderError(`cannot run ${binary}: ${e.code ?? e.message}`, { ...context, cause: err });
-  } finally {
-    clearTimeout(stuck);
-    child.stdin.end();
-  }
-  return lines;
+  return runInHome(
+    binary,
+    args,
+    home,
+    (child, stderrTail) => {
+      const lines: string[] = [];
+      const done = new Promise<string[]>((resolve, reject) => {
+        const rl = createInterface({ input: child.stdout });
+        rl.on('line', (line) => {
+          lines.push(line);
+          if (line.startsWith('zz ')) resolve(lines);
+        });
+        rl.on('close', () =>
+          reject(new Error(`it ended before answering LOGOUT${stderrTail() ? ` (stderr: ${stderrTail()})` : ''}`)),
+        );
+      });
+      child.stdin.write(`${commands.join('')}zz LOGOUT\r\n`);
+      return done;
+    },
+    context,
+  );
 }
 
 /**
@@ -141,6 +137,8 @@ function parseViews(lines: readonly string[], folders: readonly { imapName: stri
     } else if (!tagged) {
       const validity = /^\* OK \[UIDVALIDITY (\d+)\]/.exec(line);
       if (validity) opening.uidValidity = Number(validity[1]);
+      const modseq = /^\* OK \[HIGHESTMODSEQ (\d+)\]/.exec(line);
+      if (modseq) opening.highestModseq = BigInt(modseq[1] as string);
       const fetch = /^\* \d+ FETCH \((.*)\)$/.exec(line)?.[1];
       const uid = fetch ? /UID (\d+)/.exec(fetch) : null;
       if (fetch && uid)

@@ -9,8 +9,10 @@ import {
 } from '../maildir/imap-server.js';
 import type { FolderFlags } from '../source/imap-flag-search.js';
 import type { SourceFolder } from '../source/imap.js';
-import { DOVECOT_IMAP, viewWithDovecotImap, type BoxFolderView } from './box-imap-runner.js';
+import { DOVECOT_IMAP } from '../maildir/box-tools.js';
+import { viewWithDovecotImap, type BoxFolderView } from './box-imap-runner.js';
 import { viewWithCourierImapd } from './courier-imapd-runner.js';
+import { readMarks, type FolderMark } from '../state/folder-marks.js';
 import type { SourceFolderRead } from './source-folders.js';
 
 /** What an IMAP client with offline state would find changed between the source and the box. */
@@ -28,7 +30,7 @@ export interface ImapUidCheck {
 
 /**
  * Runs the box's IMAP server on the Maildir and compares, per selected source folder, its
- * UIDVALIDITY, UIDs and flags with the source's. The server runs while the source's folders are
+ * UIDVALIDITY, HIGHESTMODSEQ (box at least the source's), UIDs and flags with the source's. The server runs while the source's folders are
  * still `reading` (each once, for the folder check too). Messages the box has beyond the
  * source's (mail delivered after the cutover) are no difference. `courierImapd`: Courier's
  * imapd as the admin named it (--courier-imapd, $COURIER_IMAPD); else where it is installed.
@@ -63,6 +65,7 @@ export async function checkImapUids(
     context,
   );
   const readOf = new Map((await reading).map((r) => [r.folder.path, r.read]));
+  const marks = exact ? new Map<string, FolderMark>() : await readMarks(maildir, context);
   // A folder the server refuses to open is reported by the folder check; here it is left out.
   const folders = onBox.flatMap((f) => {
     const snapshot = readOf.get(f.path);
@@ -73,7 +76,9 @@ export async function checkImapUids(
     ranBy: `${server} ${binary}`,
     folders: folders.length,
     exact,
-    differences: folders.flatMap((f) => compareFolder(f.snapshot, views.get(f.imapName), exact)),
+    differences: folders.flatMap((f) =>
+      compareFolder(f.snapshot, views.get(f.imapName), exact, marks.get(f.path)?.highestModseq),
+    ),
   };
 }
 
@@ -95,16 +100,33 @@ function boxFolderOf(
 /**
  * The differences in one folder, each line naming the folder and, where there is one, the UID.
  * Not `exact` (verify after the cutover): a message deleted here or a flag a user changed is
- * normal life, which the folder check counts; a UIDVALIDITY the box does not keep never is.
+ * normal life, which the folder check counts; a UIDVALIDITY the box does not keep never is, nor a
+ * HIGHESTMODSEQ below the one the last complete import of the folder saw (`importedModseq`, its
+ * mark): a change at the source since then is normal life too, which the next delta brings.
  */
-export function compareFolder(source: FolderFlags, box: BoxFolderView | undefined, exact = true): string[] {
+export function compareFolder(
+  source: FolderFlags,
+  box: BoxFolderView | undefined,
+  exact = true,
+  importedModseq?: string,
+): string[] {
   const name = source.path;
   if (!box || box.error !== undefined)
     return [`${name}: the box's IMAP server did not open it: ${box?.error ?? 'no answer'}`];
   if (box.uidValidity !== Number(source.uidValidity))
     return [`${name}: UIDVALIDITY ${source.uidValidity} on the source, ${box.uidValidity ?? 'none'} on the box`];
-  if (!exact) return [];
   const out: string[] = [];
+  // RFC 7162: never lower under one UIDVALIDITY (docs/imap-uids.md). Courier has no CONDSTORE: no value.
+  const now = source.highestModseq;
+  if (now !== undefined && box.highestModseq !== undefined) {
+    const sinceImport = !exact && importedModseq !== undefined && BigInt(importedModseq) < BigInt(now);
+    const floor = sinceImport ? `${importedModseq} on the source when imported` : `${now} on the source`;
+    if (box.highestModseq < BigInt(sinceImport ? (importedModseq as string) : now))
+      out.push(
+        `${name}: HIGHESTMODSEQ ${floor}, ${box.highestModseq} on the box: CONDSTORE/QRESYNC clients miss changes made here`,
+      );
+  }
+  if (!exact) return out;
   for (const m of source.messages) {
     const flags = box.flagsByUid.get(m.uid);
     if (!flags) {

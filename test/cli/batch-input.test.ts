@@ -31,7 +31,7 @@ describe('batch input', () => {
     const r = await runCli(['batch', '--users', file, '--host', '127.0.0.1', '--log-dir', logDir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('line 3: expected USER:MAILDIR[:PASSWORD] or ADDRESS');
-    expect(r.stderr).toContain('line 4: maildir relative/Maildir is not an absolute path');
+    expect(r.stderr).toContain('line 4: the second field (MAILDIR) is not an absolute path');
     expect(r.stderr).toContain('line 6: alice@example.com already named on line 2');
     expect(r.stderr).not.toContain('line 5');
     expect(fs.existsSync(logDir)).toBe(false);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeAccount, sampleMessages, sharedSource } from '../support/accounts.js';
+import { startProxy } from '../support/proxy.js';
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -41,7 +42,41 @@ describe('batch on a terminal', () => {
     expect(out).not.toContain(a.password);
     // log-update redraws the status area in place: erase-line sequences around the status line.
     expect(out).toMatch(/\x1b\[2K/);
-    expect(out).toMatch(/batch: \d\/1 accounts done, 0 need attention, [01] running, 0 waiting; \d+ msg\/s/);
-    expect(out).toContain('1 accounts: 1 done, 0 failed, 0 partial, 0 not started; 0 need attention; 30 messages');
+    expect(out).toMatch(/batch: \d\/1 account done, 0 need attention, [01] running, 0 waiting; \d+ msg\/s/);
+    expect(out).toContain('1 account: 1 done, 0 failed, 0 partial, 0 not started; 0 need attention; 30 messages');
+  });
+
+  it('shows a big message coming in, in MB, while its download is under way', async () => {
+    const server = sharedSource();
+    const a = await makeAccount(server, sampleMessages({ count: 1, seed: 81, sizes: [30_000_000] }));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-tty-'));
+    const users = path.join(dir, 'users');
+    fs.writeFileSync(users, `${a.user}:${a.maildir}:${a.password}\n`, { mode: 0o600 });
+    // The download holds still some 12 MB in, until the test has seen the live view say so.
+    const proxy = await startProxy(server.imapPort, {
+      afterServer: /BODY\[\]<65536> \{\d+\}\r\n/,
+      extraBytes: 12_000_000,
+      action: 'stall',
+    });
+    const cli = [process.execPath, 'dist/src/cli/main.js', 'batch', '--users', users, '--mode', 'import'];
+    cli.push('--log-dir', path.join(dir, 'run'), '--host', server.host, '--security', 'none', '--timeout', '30');
+    cli.push('--imap-port', String(proxy.port), '--pop3-port', String(server.pop3Port));
+    const command = `stty cols 120 rows 40; ${cli.map(quote).join(' ')}`;
+    const child = spawn('script', ['-qefc', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const shown = await Promise.race([
+      new Promise<string>((resolve) =>
+        child.stdout.on('data', (d) => {
+          out += d;
+          const mb = /: INBOX 0\/1 message, (\d+\.\d)\/30\.\d MB/.exec(out)?.[1];
+          if (mb && Number(mb) >= 1) resolve(mb);
+        }),
+      ),
+      exited.then(() => undefined),
+    ]);
+    await proxy.close();
+    expect(await exited, out).toBe(3);
+    expect(Number(shown), out).toBeGreaterThanOrEqual(1);
   });
 });

@@ -198,7 +198,7 @@ describe('batch over a vpopmail tree', () => {
     const r = await check();
     expect(r.code, r.output).toBe(0);
     for (const u of users) expect(r.stdout).toContain(`${u}: logins OK; IMAP: `);
-    expect(r.stdout).toContain(`${users[0]}: logins OK; IMAP: 1 folders (INBOX 2); POP3: 2 messages`);
+    expect(r.stdout).toContain(`${users[0]}: logins OK; IMAP: 1 folder (INBOX 2); POP3: 2 messages`);
     expect(r.output).toMatch(/^check: 2 accounts: 2 done/m);
     expect(r.output).not.toMatch(/^batch:/m);
     expect(fs.readdirSync(cwd)).toEqual([]);

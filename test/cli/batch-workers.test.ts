@@ -15,7 +15,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Watched {
   code: number | null;
-  stderr: string;
+  /** stdout and stderr. */
+  output: string;
   /** Every worker pid seen while the batch ran. */
   workers: Set<number>;
   logDir: string;
@@ -34,9 +35,9 @@ async function watchedBatch(
   const logDir = path.join(dir, 'logs');
   const args = ['batch', '--users', users, '--log-dir', logDir, '--host', server.host, '--security', 'none'];
   args.push('--imap-port', String(server.imapPort), '--pop3-port', String(server.pop3Port), ...extra);
-  const child = spawn(process.execPath, ['dist/src/cli/main.js', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
+  const child = spawn(process.execPath, ['dist/src/cli/main.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  for (const s of [child.stdout, child.stderr]) s.on('data', (d) => (output += d));
   let ended = false;
   const exited = new Promise<number | null>((resolve) =>
     child.on('close', (code) => {
@@ -51,7 +52,7 @@ async function watchedBatch(
     during(now);
     await sleep(5);
   }
-  return { code: await exited, stderr, workers, logDir };
+  return { code: await exited, output, workers, logDir };
 }
 
 const statuses = (logDir: string): string[] =>
@@ -69,7 +70,7 @@ describe('batch workers, as root', () => {
       [1, 2, 3, 4, 5, 6].map((i) => makeAccount(server, sampleMessages({ count: 3, seed: 90 + i }))),
     );
     const run = await watchedBatch(accounts, ['--mode', 'both', '--jobs', '2']);
-    expect(run.code, run.stderr).toBe(0);
+    expect(run.code, run.output).toBe(0);
     expect(statuses(run.logDir)).toEqual(Array(6).fill('done'));
     // One worker per account and command would be twelve; one per lane is two.
     expect(run.workers.size).toBeGreaterThanOrEqual(1);
@@ -101,9 +102,9 @@ describe('batch workers, as root', () => {
       }
     });
     expect(killed).toBeDefined();
-    expect(run.code, run.stderr).toBe(1);
+    expect(run.code, run.output).toBe(1);
     expect(statuses(run.logDir)).toEqual(['failed', 'done', 'done']);
-    expect(run.stderr).toMatch(/worker for \S+ ended without an answer \(SIGKILL\)/);
+    expect(run.output).toMatch(/worker for \S+ ended without an answer \(SIGKILL\)/);
     expect([...run.workers].filter((w) => w !== killed).length).toBeGreaterThanOrEqual(1);
     expect(rest.map((a) => messagesIn(a.maildir))).toEqual([2, 2]);
 

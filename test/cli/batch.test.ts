@@ -53,12 +53,13 @@ describe('batch', () => {
         [c!.user, 'verify', 'ok'],
       ].sort(),
     );
-    // --quiet: the reason is in the JSON, the summary and the account's log, not on the terminal.
+    // The reason is in the JSON, the summary, the account's log and the report (on stderr: --json).
     expect(doc.accounts.find((x: { account: string }) => x.account === b!.user).error).toContain(
       `${b!.user}: imap 127.0.0.1:${server.imapsPort}: login as ${b!.user} refused`,
     );
     expect(fs.readFileSync(path.join(doc.logDir, `${b!.user}.log`), 'utf8')).toContain(`login as ${b!.user} refused`);
     expect(r.stderr).toContain(`batch: need attention: ${b!.user} (failed, exit 3)`);
+    expect(r.stderr).toContain(`${b!.user}: import exit 3: `);
     expect(doc.accounts.find((x: { account: string }) => x.account === b!.user)).toMatchObject({ exitCode: 3 });
     expect(r.stderr).not.toContain('wrong-password');
     expect(
@@ -83,7 +84,7 @@ describe('batch', () => {
       ...logDir(),
     ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('1 accounts: 1 done, 0 failed, 0 partial, 0 not started; 0 need attention; 2 messages');
+    expect(r.stdout).toContain('1 account: 1 done, 0 failed, 0 partial, 0 not started; 0 need attention; 2 messages');
   });
 
   it('--mode verify checks every user without importing, jobs at a time', async () => {
@@ -120,7 +121,7 @@ describe('batch', () => {
 
   it.each([
     [['alice'], 'line 2: expected USER:MAILDIR[:PASSWORD]'],
-    [['alice:relative/Maildir:pw'], 'line 2: maildir relative/Maildir is not an absolute path'],
+    [['alice:relative/Maildir:pw'], 'line 2: the second field (MAILDIR) is not an absolute path'],
     [
       ['alice:/tmp/qi-same/Maildir:pw', 'bob:/tmp/qi-same/Maildir:pw'],
       'line 3: maildir /tmp/qi-same/Maildir already named on line 2',

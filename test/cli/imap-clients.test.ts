@@ -4,10 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedFolders, type SeedFolder } from '../../scripts/lib/seed.js';
+import { withSourceImap } from '../../scripts/lib/source-imap.js';
 import { startSourceServer, type SourceServer } from '../../scripts/lib/source-server.js';
 import { DEMO_MAILBOX_USER } from '../../scripts/lib/system-users.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
+import { fetchedFlags, rawImapSession, responseCode } from '../support/raw-imap.js';
+import { encodeMutf7 } from '../../src/maildir/folder-name.js';
 
 // Real IMAP clients with offline state (mbsync from Debian's isync, offlineimap3) synced from the
 // source, then pointed at a real Dovecot serving the imported Maildir: they must notice nothing.
@@ -107,16 +110,59 @@ function deliverAsQmailLocal(maildir: string, owner: { uid: number; gid: number 
   fs.unlinkSync(tmp);
 }
 
+/** What a CONDSTORE/QRESYNC client (Thunderbird, K-9, Apple Mail) keeps of a folder: UIDVALIDITY,
+ *  HIGHESTMODSEQ and each UID's flags; later it asks only for what changed since that HIGHESTMODSEQ. */
+interface CondstoreCache {
+  uidValidity: bigint;
+  highestModseq: bigint;
+  flags: Map<number, string[]>;
+}
+
+/** Such a client's first sync of every folder, from the source. */
+async function condstoreSync(a: Account): Promise<Map<string, CondstoreCache>> {
+  const names = FOLDERS.map((f) => encodeMutf7(f.path));
+  const answers = await rawImapSession(a.server.imapPort, a, [
+    'ENABLE QRESYNC',
+    ...names.flatMap((n) => [`EXAMINE "${n}"`, 'UID FETCH 1:* (FLAGS)']),
+  ]);
+  return new Map(
+    names.map((n, i) => {
+      const examined = answers[1 + 2 * i] ?? [];
+      const cache = {
+        uidValidity: responseCode(examined, 'UIDVALIDITY') ?? -1n,
+        highestModseq: responseCode(examined, 'HIGHESTMODSEQ') ?? -1n,
+        flags: fetchedFlags(answers[2 + 2 * i] ?? []),
+      };
+      return [n, cache];
+    }),
+  );
+}
+
+/** A flag set and cleared again: the message is as before, the folder's HIGHESTMODSEQ has grown by two. */
+async function toggleFlag(a: Account, times: number): Promise<void> {
+  await withSourceImap(a.server, a.user, a.password, async (client) => {
+    await client.mailboxOpen('INBOX');
+    for (let i = 0; i < times; i++) {
+      await client.messageFlagsAdd('1', ['\\Answered']);
+      await client.messageFlagsRemove('1', ['\\Answered']);
+    }
+  });
+}
+
 describe.skipIf(!HAVE_CLIENTS)('IMAP clients with offline state moved from the source to the box (Dovecot)', () => {
   let a: Account;
   let box: SourceServer;
   let work: string;
   let clients: Client[];
+  let condstore: Map<string, CondstoreCache>;
   const source = sharedSource();
 
   beforeAll(async () => {
     a = await makeAccount(source, []);
     await seedFolders(source, a.user, a.password, FOLDERS);
+    // The source's INBOX has seen more changes than messages, as any used one has.
+    await toggleFlag(a, 15);
+    condstore = await condstoreSync(a);
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-clients-'));
     clients = [mbsync(a, work), offlineimap(a, work)];
     for (const c of clients) {
@@ -161,6 +207,17 @@ describe.skipIf(!HAVE_CLIENTS)('IMAP clients with offline state moved from the s
     expect(r.output).toMatch(/Sent uid 5: not on the box under this UID/);
   });
 
+  it("verify names a folder whose HIGHESTMODSEQ on the box is below the source's", async () => {
+    const copy = path.join(path.dirname(a.maildir), 'modseq-lost');
+    execFileSync('cp', ['-a', a.maildir, copy]);
+    // Dovecot's index is where HIGHESTMODSEQ lives: without it, Dovecot counts afresh.
+    for (const n of fs.readdirSync(copy)) if (n.startsWith('dovecot.index')) fs.rmSync(path.join(copy, n));
+    const r = await runCli(['verify', ...a.args.map((x) => (x === a.maildir ? copy : x)), '--imap-server', 'dovecot']);
+    expect(r.code).toBe(1);
+    const source = condstore.get('INBOX')?.highestModseq;
+    expect(r.output).toMatch(new RegExp(`INBOX: HIGHESTMODSEQ ${source} on the source, \\d+ on the box`));
+  });
+
   it('mbsync and offlineimap, pointed at the box: exit 0, no UIDVALIDITY complaint, nothing downloaded, flags unchanged', () => {
     for (const c of clients) {
       const before = localFiles(c.local);
@@ -182,5 +239,38 @@ describe.skipIf(!HAVE_CLIENTS)('IMAP clients with offline state moved from the s
       expect(c.sync().code).toBe(0);
       expect(localFiles(c.local).length, c.name).toBe(before.length + 1);
     }
+  });
+
+  it('a CONDSTORE/QRESYNC client: each folder resyncs from its cached HIGHESTMODSEQ with nothing changed; a flag set on the box is reported to CHANGEDSINCE and QRESYNC', async () => {
+    expect(condstore.get('INBOX')?.highestModseq, 'the source offers CONDSTORE').toBeGreaterThan(30n);
+    for (const [name, cache] of condstore) {
+      const [, selected = []] = await rawImapSession(box.imapPort, a, [
+        'ENABLE QRESYNC',
+        `SELECT "${name}" (QRESYNC (${cache.uidValidity} ${cache.highestModseq}))`,
+      ]);
+      expect(responseCode(selected, 'UIDVALIDITY'), name).toBe(cache.uidValidity);
+      expect(responseCode(selected, 'HIGHESTMODSEQ'), name).toBeGreaterThanOrEqual(cache.highestModseq);
+      expect(
+        selected.filter((l) => l.includes('VANISHED')),
+        name,
+      ).toEqual([]);
+      // The message delivered on the box by the test before is new to the client; the others are unchanged.
+      for (const [uid, flags] of fetchedFlags(selected))
+        if (cache.flags.has(uid)) expect(flags.sort(), `${name} ${uid}`).toEqual(cache.flags.get(uid)?.sort());
+    }
+    const inbox = condstore.get('INBOX') as CondstoreCache;
+    const uid = Math.min(...inbox.flags.keys());
+    const [, , , changed = []] = await rawImapSession(box.imapPort, a, [
+      'ENABLE QRESYNC',
+      'SELECT INBOX',
+      `UID STORE ${uid} +FLAGS.SILENT (\\Flagged)`,
+      `UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${inbox.highestModseq})`,
+    ]);
+    expect(fetchedFlags(changed).get(uid)).toContain('\\Flagged');
+    const [, resynced = []] = await rawImapSession(box.imapPort, a, [
+      'ENABLE QRESYNC',
+      `SELECT INBOX (QRESYNC (${inbox.uidValidity} ${inbox.highestModseq}))`,
+    ]);
+    expect(fetchedFlags(resynced).get(uid)).toContain('\\Flagged');
   });
 });

@@ -160,10 +160,10 @@ describe('batch', () => {
     const conn = big.args.slice(0, big.args.indexOf('--user'));
     const r = await runCli(['batch', '--users', users, ...conn, '--max-size', '100K', '--log-dir', logs, '--quiet']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain(
-      `batch: 1 messages over --max-size not copied (a run without it copies them): ${big.user} (1)`,
+    expect(r.stdout).toContain(
+      `batch: 1 message over --max-size not copied (a run without it copies them): ${big.user} (1)`,
     );
-    expect(r.stderr).toMatch(
+    expect(r.stdout).toMatch(
       new RegExp(
         `batch: over quota \\(all mail copied; the box refuses new mail for them\\): ${full.user} \\(2\\.\\d MB of 1\\.0 MB\\)`,
       ),

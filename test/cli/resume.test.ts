@@ -112,6 +112,7 @@ describe('interrupted and repeated imports', () => {
     expect(busy.stderr).toContain(`another qmail-import (${os.hostname()} ${process.pid} `);
     // A lock file left by a killed run is only information: the next run takes the Maildir.
     fs.writeFileSync(lock, `${os.hostname()} 999999999\n`);
+    fs.chownSync(lock, c.owner.uid, c.owner.gid);
     expect((await runCli(['import', '--create', ...c.args])).code).toBe(0);
     expect(fs.existsSync(lock)).toBe(false);
   });

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { faultOutcome } from '../support/fault-outcome.js';
+import { uidListsOf } from '../support/maildir-tree.js';
 import { startProxy, type Fault, type Proxy } from '../support/proxy.js';
 
 // Dropped, short and stalled connections (docs/faults.md): a proxy in front of the real Dovecot
@@ -74,13 +76,32 @@ describe('dropped, short and stalled connections', () => {
     await expectCleanRerun(a, run);
   });
 
-  it('an IMAP TLS handshake that stalls: exit 3, nothing created', async () => {
+  it('an IMAP TLS handshake that stalls: exit 3, named as a stall of the handshake, nothing created', async () => {
     const a = await account();
     const run = await runCli(['import', ...(await faultyArgs(a, 'imap', { action: 'stall' }, 'tls'))]);
     expect(run.code).toBe(3);
-    expect(run.output).toMatch(/imap 127\.0\.0\.1:\d+: cannot connect/);
+    expect(run.output).toMatch(/imap 127\.0\.0\.1:\d+: cannot connect: stalled: no TLS handshake within 5 s/);
     expect(fs.existsSync(a.maildir)).toBe(false);
     await expectCleanRerun(a, run);
+  });
+
+  it('an IMAP STARTTLS handshake that stalls ends after --timeout, named as the STARTTLS handshake', async () => {
+    const a = await account();
+    const fault: Fault = { afterClient: /STARTTLS\r\n/, afterServer: /OK[^\n]*\n/, action: 'stall' };
+    const run = await runCli(['import', ...(await faultyArgs(a, 'imap', fault, 'starttls'))]);
+    expect(run.code).toBe(3);
+    expect(run.output).toMatch(/imap 127\.0\.0\.1:\d+: STARTTLS: cannot connect: stalled: no TLS handshake within 5 s/);
+    expect(fs.existsSync(a.maildir)).toBe(false);
+    expect(run.output).not.toContain(a.password);
+    // The same upgrade with nothing in the way: the whole import, over STARTTLS and STLS.
+    const again = await runCli([
+      'import',
+      ...['--host', a.server.host, '--security', 'starttls', '--ca-file', a.server.caFile],
+      ...['--imap-port', String(a.server.imapPort), '--pop3-port', String(a.server.pop3Port)],
+      ...['--user', a.user, '--password-file', a.passwordFile, '--maildir', a.maildir, '--create', '--quiet'],
+    ]);
+    expect(again.code, again.output).toBe(0);
+    expect(faultOutcome(a)).toEqual({ stored: a.messages.length, lost: 0, duplicated: 0, partial: 0, inTmp: 0 });
   });
 
   it('a POP3 greeting cut off: exit 3 naming the server and the greeting', async () => {
@@ -158,4 +179,23 @@ describe('dropped, short and stalled connections', () => {
     expect(faultOutcome(a)).toEqual({ stored: 5, lost: 1, duplicated: 0, partial: 0, inTmp: 0 });
     await expectCleanRerun(a, run);
   });
+
+  it.each(['dovecot', 'courier'])(
+    'one short download chunk, then a plain re-run: the %s UID list is the one a clean import writes',
+    async (server) => {
+      const a = await account();
+      const fault: Fault = { afterServer: /BODY\[\]<65536> /, action: { shortenLiteralTo: 1000 } };
+      const run = await runCli(['import', ...(await faultyArgs(a, 'imap', fault)), '--imap-server', server]);
+      expect(run.code).toBe(1);
+      expect(run.output).toContain('UID list left as it was until its 1 failed message is written');
+      const again = await runCli(['import', '--create', ...a.args, '--imap-server', server]);
+      expect(again.code, again.output).toBe(0);
+      const clean = path.join(path.dirname(a.maildir), 'clean');
+      const args = a.args.map((x) => (x === a.maildir ? clean : x));
+      expect((await runCli(['import', '--create', ...args, '--imap-server', server])).code).toBe(0);
+      const lists = uidListsOf(clean);
+      expect(Object.keys(lists)).toHaveLength(1);
+      expect(uidListsOf(a.maildir)).toEqual(lists);
+    },
+  );
 });

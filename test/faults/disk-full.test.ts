@@ -6,7 +6,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { seedFolders } from '../../scripts/lib/seed.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
-import { snapshotAllFolders, type TreeEntry } from '../support/maildir-tree.js';
+import type { ImportReport } from '../../src/report/types.js';
+import { snapshotAllFolders, uidListsOf, type TreeEntry } from '../support/maildir-tree.js';
 
 // A full disk, too few inodes, RLIMIT_FSIZE on the messages and on the journal: the run stops or
 // skips with the error named, leaves only complete messages visible, tmp/ clean, the journal
@@ -38,9 +39,9 @@ function fileOf(maildir: string, folder: string, e: TreeEntry): string {
   return path.join(maildir, folder === 'INBOX' ? '' : folder, e.path);
 }
 
-function importInto(maildir: string, wrapper: string[] = []) {
+function importInto(maildir: string, wrapper: string[] = [], extra: string[] = []) {
   return runCli(
-    ['import', '--create', ...a.args.map((x) => (x === a.maildir ? maildir : x))],
+    ['import', '--create', ...extra, ...a.args.map((x) => (x === a.maildir ? maildir : x))],
     {},
     { timeoutMs: HANG_MS, wrapper },
   );
@@ -97,12 +98,30 @@ afterEach(() => {
   for (const m of mounts.splice(0)) execFileSync('umount', [m]);
 });
 
-/** The re-run once the limit is lifted completes: the whole source, consistent. */
+/**
+ * The report (--json) of a run cut short still says, for every folder of the source, what it
+ * wrote: its written count is the number of files on disk there (the Maildir starts empty).
+ */
+function expectTrueCounts(stdout: string, maildir: string): ImportReport {
+  const report = (JSON.parse(stdout) as { users: ImportReport[] }).users[0] as ImportReport;
+  const onDisk = snapshotAllFolders(maildir);
+  const counted = Object.fromEntries([
+    ['INBOX', report.inbox.written],
+    ...report.folders.map((f) => [f.dir ?? f.name, f.written]),
+  ]);
+  expect(Object.keys(counted).sort()).toEqual(Object.keys(reference).sort());
+  for (const folder of Object.keys(reference)) expect(counted[folder], folder).toBe(onDisk[folder]?.length ?? 0);
+  return report;
+}
+
+/** The re-run once the limit is lifted completes: the whole source, consistent, and the box's UID
+ *  lists those of a clean import (every message under its source UID, docs/imap-uids.md). */
 async function expectRerunCompletes(maildir: string): Promise<void> {
   const again = await importInto(maildir);
   expect(again.code, again.stderr).toBe(0);
   expect(snapshotAllFolders(maildir)).toEqual(reference);
   expectConsistent(maildir);
+  expect(uidListsOf(maildir)).toEqual(uidListsOf(a.maildir));
 }
 
 describe('disk full and write errors', () => {
@@ -144,9 +163,14 @@ describe('disk full and write errors', () => {
     // 300 bytes short of the 160 KiB limit: a message or two fit, then the journal is cut.
     fs.writeFileSync(journal, old.repeat(Math.floor((160 * 1024 - 300) / old.length)), { mode: 0o600 });
     fs.chownSync(journal, a.owner.uid, a.owner.gid);
-    const r = await importInto(maildir, ['prlimit', `--fsize=${160 * 1024}`, '--']);
+    const r = await importInto(maildir, ['prlimit', `--fsize=${160 * 1024}`, '--'], ['--json']);
     expect(r.code).toBe(LOCAL_WRITE_FAILED);
     expect(r.output).toContain(`write(${journal}) failed: EFBIG`);
+    // Every folder is there with what it wrote, beside the journal's error; none "not imported".
+    const report = expectTrueCounts(r.stdout, maildir);
+    expect(report.inbox.written + report.folders.reduce((n, f) => n + f.written, 0)).toBeGreaterThan(0);
+    expect(r.stderr).not.toContain('not imported');
+    expect(r.stderr).toMatch(/INBOX incomplete, \d+ of 40 messages written: write\(.*\) failed: EFBIG/);
     expectConsistent(maildir);
     await expectRerunCompletes(maildir);
     // Every entry the re-run wrote is whole: the cut line was ended before the first of them.
@@ -162,4 +186,33 @@ describe('disk full and write errors', () => {
     expect(fresh.length).toBeGreaterThan(0);
     for (const l of fresh) expect(parses(l), l).toBe(true);
   });
+
+  // Bookkeeping files written after the mail, each made unwritable in a way that does not depend on
+  // when a disk fills (a directory in the file's place: the rename over it fails, the read of
+  // it is refused); --full, as the marks are not read then.
+  it.each([
+    ['qmail-import.marks', /qmail-import\.marks.*failed: EISDIR/],
+    ['courierimapsubscribed', /courierimapsubscribed is not a regular file/],
+  ] as const)(
+    '%s cannot be written: every folder still reported with what it wrote, the file named, exit 1; the re-run completes',
+    async (file, error) => {
+      const maildir = smallDisk('size=8m');
+      fs.mkdirSync(path.join(maildir, file, 'x'), { recursive: true });
+      const r = await importInto(maildir, [], ['--json', '--full']);
+      expect(r.code, r.stderr).toBe(LOCAL_WRITE_FAILED);
+      const report = expectTrueCounts(r.stdout, maildir);
+      expect(report.inbox.written).toBe(40);
+      expect(report.folders.map((f) => [f.name, f.written, f.error])).toEqual([['Sent', 10, undefined]]);
+      expect(report.bookkeepingErrors).toHaveLength(1);
+      expect(report.bookkeepingErrors?.[0]).toMatch(error);
+      // The text report too: the counts, then the file besides the mail not written.
+      expect(r.stderr).toContain('INBOX imported 40 of 40 messages');
+      expect(r.stderr).toContain('imported 10 of 10 messages');
+      expect(r.stderr).toContain('1 file besides the mail not written');
+      expect(r.stderr).toMatch(error);
+      expectConsistent(maildir);
+      fs.rmSync(path.join(maildir, file), { recursive: true });
+      await expectRerunCompletes(maildir);
+    },
+  );
 });

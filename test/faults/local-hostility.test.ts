@@ -1,4 +1,5 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,8 @@ import { seedFolders } from '../../scripts/lib/seed.js';
 import { SOURCE_MAIL_USER } from '../../scripts/lib/system-users.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
+import { startProxy } from '../support/proxy.js';
+import { sourceCliArgs } from '../../scripts/lib/source-cli-args.js';
 import { snapshotAllFolders, type TreeEntry } from '../support/maildir-tree.js';
 
 // What the mailbox owner can plant in their own Maildir, and what the importer (running as that
@@ -17,6 +20,7 @@ import { snapshotAllFolders, type TreeEntry } from '../support/maildir-tree.js';
 /** A run that has not ended by then hung: killed, and the test fails on `hung`. */
 const HANG_MS = 60_000;
 const OUTSIDE_TEXT = 'not the Maildir\n';
+const execFileAsync = promisify(execFile);
 
 let a: Account;
 let reference: Record<string, TreeEntry[]>;
@@ -42,10 +46,13 @@ function outside(): { file: string; dir: string } {
   return { file, dir: path.join(dir, 'dir') };
 }
 
-function plant(maildir: string, name: string, kind: 'fifo' | 'symlink' | 'hardlink', to: string): void {
+type Planted = 'fifo' | 'symlink' | 'hardlink' | 'directory';
+
+function plant(maildir: string, name: string, kind: Planted, to: string): void {
   const at = path.join(maildir, name);
   fs.rmSync(at, { recursive: true, force: true });
   if (kind === 'fifo') execFileSync('mkfifo', [at]);
+  else if (kind === 'directory') fs.mkdirSync(at);
   else if (kind === 'symlink') fs.symlinkSync(to, at);
   else fs.linkSync(to, at);
   fs.lchownSync(at, a.owner.uid, a.owner.gid);
@@ -86,13 +93,27 @@ beforeAll(async () => {
 });
 
 describe('things planted in the Maildir', () => {
-  type Case = [name: string, kind: 'fifo' | 'symlink' | 'hardlink', code: number, error: string, written: string[]];
+  type Case = [name: string, kind: Planted, code: number, error: string, written: string[]];
   const NOT_REGULAR = 'is not a regular file; refusing it';
+  const REMOVE_IT = '(remove it: qmail-import makes its own lock file)';
   const cases: Case[] = [
-    // The lock file is only information, written by rename(): whatever is planted there is replaced.
-    ['qmail-import.lock', 'fifo', 0, '', ALL],
-    ['qmail-import.lock', 'symlink', 0, '', ALL],
-    ['qmail-import.lock', 'hardlink', 0, '', ALL],
+    // The lock is taken on the file itself: anything else in its place is refused by name, and left.
+    ['qmail-import.lock', 'fifo', 1, `qmail-import.lock ${NOT_REGULAR} ${REMOVE_IT}`, []],
+    [
+      'qmail-import.lock',
+      'symlink',
+      1,
+      `qmail-import.lock is a symlink, not a regular file; refusing it ${REMOVE_IT}`,
+      [],
+    ],
+    ['qmail-import.lock', 'hardlink', 1, 'qmail-import.lock has 2 hard links', []],
+    [
+      'qmail-import.lock',
+      'directory',
+      1,
+      `qmail-import.lock is a directory, not a regular file; refusing it ${REMOVE_IT}`,
+      [],
+    ],
     ['qmail-import.journal', 'fifo', 1, `qmail-import.journal ${NOT_REGULAR}`, []],
     ['qmail-import.journal', 'symlink', 1, 'qmail-import.journal is a symlink, not a regular file', []],
     ['qmail-import.journal', 'hardlink', 1, 'qmail-import.journal has 2 hard links', []],
@@ -127,7 +148,7 @@ describe('things planted in the Maildir', () => {
     expect(foldersWritten(maildir)).toEqual(written);
     expect(fs.readFileSync(out.file, 'utf8')).toBe(OUTSIDE_TEXT);
     expect(fs.readdirSync(out.dir)).toEqual([]);
-    expect(fs.existsSync(path.join(maildir, 'qmail-import.lock'))).toBe(false);
+    expect(fs.existsSync(path.join(maildir, 'qmail-import.lock'))).toBe(name === 'qmail-import.lock');
   });
 });
 
@@ -190,9 +211,60 @@ describe('corrupt bookkeeping', () => {
     expect(fs.existsSync(path.join(b.maildir, newest!.path))).toBe(false);
   });
 
-  it('a lock file of garbage is only information: the run goes on and removes it', async () => {
+  /** An account imported once, its journal's lines, and the INBOX file each line names. */
+  async function importedJournal(count: number, seed: number) {
+    const b = await makeAccount(sharedSource(), sampleMessages({ count, seed }));
+    expect((await runCli(['import', ...b.args])).code).toBe(0);
+    const journal = path.join(b.maildir, 'qmail-import.journal');
+    const lines = fs.readFileSync(journal, 'utf8').trimEnd().split('\n');
+    const inbox = snapshotAllFolders(b.maildir).INBOX!;
+    const fileOf = (line: string) => inbox.find((f) => f.path.slice(4).split(':')[0] === JSON.parse(line).name)!.path;
+    return { b, journal, lines, fileOf };
+  }
+
+  it('a 64 MiB journal line: skipped with a warning as it is read, the lines after it keep their meaning', async () => {
+    const { b, journal, lines, fileOf } = await importedJournal(3, 320);
+    // Read with a cost that grows with the square of the line's length, this one takes minutes.
+    fs.writeFileSync(
+      journal,
+      Buffer.concat([Buffer.alloc(64 * 1024 * 1024, 'x'), Buffer.from(`\n${lines.join('\n')}\n`)]),
+    );
+    fs.unlinkSync(path.join(b.maildir, fileOf(lines[1]!)));
+    const before = snapshotAllFolders(b.maildir);
+    const again = await runCli(['import', ...b.args, '--json', '--full'], {}, { timeoutMs: HANG_MS });
+    expect(again.hung).toBeUndefined();
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('qmail-import.journal line 1 is longer than 65536 bytes; skipped');
+    expect(again.stderr).not.toContain('line 2');
+    expect(JSON.parse(again.stdout).users[0].inbox.history.keptDeleted).toBe(1);
+    expect(snapshotAllFolders(b.maildir)).toEqual(before);
+  });
+
+  it('journal lines in every shape ever read (no size, no sha256, a numeric uidValidity): deleted mail stays deleted', async () => {
+    const { b, journal, lines, fileOf } = await importedJournal(6, 330);
+    const shapes = [
+      // The first version's line: no size, no stored.
+      ({ size, stored, ...e }: Record<string, unknown>) => e,
+      ({ sha256, ...e }: Record<string, unknown>) => e,
+      (e: Record<string, unknown>) => ({ ...e, uidValidity: Number(e.uidValidity) }),
+    ];
+    const old = lines.map((l, i) => JSON.stringify(shapes[i % shapes.length]!(JSON.parse(l))));
+    fs.writeFileSync(journal, `${old.join('\n')}\n`);
+    // One message of each shape deleted here, one of each still here.
+    for (const l of lines.slice(0, shapes.length)) fs.unlinkSync(path.join(b.maildir, fileOf(l)));
+    const before = snapshotAllFolders(b.maildir);
+    const again = await runCli(['import', ...b.args, '--json', '--full']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).users[0].inbox.history.keptDeleted).toBe(shapes.length);
+    expect(snapshotAllFolders(b.maildir)).toEqual(before);
+    expect(again.stderr).not.toContain('not a journal entry');
+  });
+
+  it('a lock file of garbage (a killed run left it) is only information: the run goes on and removes it', async () => {
     const maildir = freshMaildir();
-    fs.writeFileSync(path.join(maildir, 'qmail-import.lock'), Buffer.from([0, 255, 10, 32, 1]));
+    const lock = path.join(maildir, 'qmail-import.lock');
+    fs.writeFileSync(lock, Buffer.from([0, 255, 10, 32, 1]), { mode: 0o600 });
+    fs.chownSync(lock, a.owner.uid, a.owner.gid);
     const r = await importInto(maildir);
     expect(r.code, r.stderr).toBe(0);
     expect(foldersWritten(maildir)).toEqual(ALL);
@@ -235,6 +307,104 @@ describe('two at once', () => {
     expect(first!.map((x, i) => x + second![i]!)).toEqual(dirs.map(() => 1));
     for (const p of procs) p.stdin.end();
     await Promise.all(procs.map((p) => new Promise((resolve) => p.once('exit', resolve))));
+  });
+
+  it('4 processes taking and releasing one lock 25 times each: never two hold it at once, none is left', async () => {
+    const maildir = freshMaildir();
+    const taker = `
+      const fs = await import('node:fs');
+      const { lockMaildir } = await import(${JSON.stringify(path.resolve('dist/src/maildir/lock.js'))});
+      const maildir = process.argv[1];
+      let held = 0, together = 0;
+      while (held < 25) {
+        const release = await lockMaildir(maildir, {}).catch((err) => {
+          if (!err.message.includes('another qmail-import')) throw err;
+        });
+        if (!release) continue;
+        // A file only the holder makes: finding it made means another holds the lock too.
+        try { fs.writeFileSync(maildir + '/holder', '', { flag: 'wx' }); } catch { together += 1; }
+        await new Promise((resolve) => setImmediate(resolve));
+        fs.rmSync(maildir + '/holder', { force: true });
+        await release();
+        held += 1;
+      }
+      process.stdout.write(JSON.stringify(together));`;
+    const runs = Array.from({ length: 4 }, () =>
+      execFileAsync(process.execPath, ['--input-type=module', '-e', taker, maildir]).then((r) => JSON.parse(r.stdout)),
+    );
+    expect(await Promise.all(runs)).toEqual(Array(4).fill(0));
+    expect(fs.readdirSync(maildir).sort()).toEqual(['cur', 'new', 'tmp']);
+  });
+
+  it('another user cannot hold the lock: an import goes on while `nobody` tries every way it has', async () => {
+    const maildir = freshMaildir();
+    // Others may even look into this Maildir; a killed run left its lock file there.
+    fs.chmodSync(maildir, 0o755);
+    const lock = path.join(maildir, 'qmail-import.lock');
+    fs.writeFileSync(lock, 'killed run\n', { mode: 0o600 });
+    fs.chownSync(lock, a.owner.uid, a.owner.gid);
+    const { dev, ino } = fs.statSync(maildir);
+    const squatter = `
+      const fs = await import('node:fs');
+      const { spawnSync } = await import('node:child_process');
+      // The name an earlier version locked by: an abstract socket any local user can bind first.
+      (await import('node:net')).createServer().listen({ path: '\\0qmail-import/${dev}/${ino}' });
+      let locked = false;
+      for (const flags of ['r', 'a']) {
+        try {
+          const fd = fs.openSync(${JSON.stringify(lock)}, flags);
+          locked ||= spawnSync('flock', ['-n', '-x', '3'], { stdio: ['ignore', 'ignore', 'ignore', fd] }).status === 0;
+        } catch {}
+      }
+      process.stdout.write(JSON.stringify({ locked }) + '\\n');
+      process.stdin.on('end', () => process.exit(0)).resume();`;
+    const nobody = execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim();
+    const p = spawn(
+      'setpriv',
+      [
+        `--reuid=${nobody}`,
+        `--regid=${nobody}`,
+        '--clear-groups',
+        '--',
+        process.execPath,
+        '--input-type=module',
+        '-e',
+        squatter,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'], cwd: '/' },
+    );
+    const tried = await new Promise<string>((resolve) => p.stdout.once('data', (d) => resolve(String(d))));
+    expect(JSON.parse(tried)).toEqual({ locked: false });
+    const r = await importInto(maildir);
+    p.stdin.end();
+    await new Promise((resolve) => p.once('exit', resolve));
+    expect(r.code, r.stderr).toBe(0);
+    expect(foldersWritten(maildir)).toEqual(ALL);
+    expect(fs.existsSync(lock)).toBe(false);
+  });
+
+  it('verify while an import holds the Maildir: says an import is running, compares nothing, exit 75', async () => {
+    const b = await makeAccount(sharedSource(), sampleMessages({ count: 3, seed: 340 }));
+    // The import is held mid-fetch, the lock taken, no message written yet.
+    const proxy = await startProxy(b.server.imapPort, {
+      afterServer: /BODY\[\] \{\d+\}\r\n/,
+      extraBytes: 10,
+      action: 'stall',
+    });
+    const plain = sourceCliArgs(b.server, 'none');
+    const via = plain.map((x) => (x === String(b.server.imapPort) ? String(proxy.port) : x));
+    const rest = b.args.slice(sourceCliArgs(b.server, 'tls').length);
+    const held = runCli(['import', ...via, ...rest], {}, { timeoutMs: HANG_MS });
+    await proxy.fired;
+    const verify = await runCli(['verify', ...b.args], {}, { timeoutMs: HANG_MS });
+    await proxy.close();
+    expect((await held).code).toBe(3);
+    expect(verify.code, verify.output).toBe(75);
+    expect(verify.stderr).toContain(`an import is running on this Maildir (${b.maildir}: ${os.hostname()} `);
+    expect(verify.output).not.toMatch(/missing/);
+    // Once the import is gone, verify compares again: the messages are not there.
+    const after = await runCli(['verify', ...b.args]);
+    expect(after.code).toBe(1);
   });
 
   it('two imports of one Maildir started together: one imports, the other is refused or finds it done', async () => {

@@ -4,8 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
+import { SOURCE_ADMIN } from '../../scripts/lib/source-server.js';
 import { startProxy, type Fault } from '../support/proxy.js';
 import { readProc, workersOf } from '../support/processes.js';
+import { startImapLoginEcho, startPop3Proxy, type ImapLoginWay } from '../support/quirk-proxy.js';
 import { startScriptedPop3 } from '../support/scripted-pop3.js';
 
 // Secrets (docs/faults.md): the password never shows in ps (the run's or a batch worker's argv),
@@ -126,6 +128,18 @@ function expectOwner(a: Account, pid: number): void {
   );
 }
 
+/** A whole run, stdout and stderr together. */
+async function runAll(args: string[]): Promise<{ code: number | null; out: string }> {
+  const run = spawn(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  run.stdout.on('data', (d) => (out += d));
+  run.stderr.on('data', (d) => (out += d));
+  return { code: await new Promise<number | null>((resolve) => run.on('close', resolve)), out };
+}
+
 describe('the password is never shown', () => {
   it('from --password-file, with IMAP stalled mid-fetch: not in ps, the error, the JSON or the Maildir; one process, the owner by then', async () => {
     const a = await makeAccount(sharedSource(), sampleMessages({ count: 3, seed: 38 }));
@@ -156,18 +170,6 @@ describe('the password is never shown', () => {
     expectNowhere(a, seen);
   });
 
-  /** A whole run, stdout and stderr together. */
-  async function runAll(args: string[]): Promise<{ code: number | null; out: string }> {
-    const run = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    run.stdout.on('data', (d) => (out += d));
-    run.stderr.on('data', (d) => (out += d));
-    return { code: await new Promise<number | null>((resolve) => run.on('close', resolve)), out };
-  }
-
   it('a refused IMAP login names the user, not the password (exit 3)', async () => {
     const a = await makeAccount(sharedSource(), []);
     const wrong = `${a.password}-wrong-${process.pid}`;
@@ -194,5 +196,98 @@ describe('the password is never shown', () => {
     expect(out).not.toMatch(/internal error/);
     expect(code).toBe(3);
     expect(out.includes(a.password)).toBe(false);
+  });
+});
+
+/** Every form a password takes on the wire: as typed, as an IMAP quoted string, base64 alone
+ *  (SASL LOGIN) and the SASL PLAIN token with and without an authorization identity. */
+function wireForms(user: string, password: string, authzid = ''): string[] {
+  const b64 = (t: string) => Buffer.from(t).toString('base64');
+  return [
+    password,
+    password.replace(/[\\"]/g, (c) => `\\${c}`),
+    b64(password),
+    b64(`\0${user}\0${password}`),
+    b64(`${authzid}\0${user}\0${password}`),
+  ];
+}
+
+interface EchoCase {
+  command: 'import' | 'verify' | 'check' | 'batch';
+  /** Which login the server echoes back in its refusal. */
+  echo: ImapLoginWay | 'POP3';
+  /** Log in as the Dovecot master user for the account (SASL PLAIN with an authorization identity). */
+  admin: boolean;
+}
+
+const ECHO_CASES: EchoCase[] = [
+  { command: 'import', echo: 'LOGIN', admin: false },
+  { command: 'import', echo: 'AUTH=PLAIN', admin: false },
+  { command: 'import', echo: 'AUTH=LOGIN', admin: false },
+  { command: 'import', echo: 'AUTH=PLAIN', admin: true },
+  { command: 'import', echo: 'POP3', admin: false },
+  { command: 'import', echo: 'POP3', admin: true },
+  { command: 'verify', echo: 'AUTH=PLAIN', admin: false },
+  { command: 'verify', echo: 'POP3', admin: false },
+  { command: 'check', echo: 'AUTH=LOGIN', admin: false },
+  { command: 'check', echo: 'POP3', admin: false },
+  { command: 'batch', echo: 'LOGIN', admin: false },
+  { command: 'batch', echo: 'POP3', admin: false },
+];
+
+// A server that quotes the refused login in its answer ("bad command: PASS secret"): the shims in
+// front of the real Dovecot answer the login themselves, so where IMAP echoes, the password need
+// not be Dovecot's and holds the characters an IMAP quoted string escapes; where only POP3 echoes,
+// IMAP logs in for real first.
+describe('a server that echoes the login it refused: no form of the password is shown or stored', () => {
+  it.each(ECHO_CASES)('$command, the server echoing $echo (admin login: $admin)', async ({ command, echo, admin }) => {
+    const a = await makeAccount(sharedSource(), []);
+    const viaImap = echo !== 'POP3';
+    const login = admin ? SOURCE_ADMIN.user : a.user;
+    const password = viaImap ? `Xy9-"Very\\Secret"-${process.pid}` : admin ? SOURCE_ADMIN.password : a.password;
+    const secretFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qi-echo-')), 'pw');
+    fs.writeFileSync(secretFile, `${password}\n`, { mode: 0o600 });
+    // POP3 echoes too where the password is not Dovecot's: verify may ask it before IMAP.
+    const pop3 = await startPop3Proxy(a.server.pop3Port, { echoLogin: true });
+    const imap = viaImap ? await startImapLoginEcho(a.server.imapPort, echo) : undefined;
+    proxies.push(pop3, ...(imap ? [imap] : []));
+    const ports = ['--imap-port', String(imap?.port ?? a.server.imapPort), '--pop3-port', String(pop3.port)];
+    const args = [command, '--host', a.server.host, '--security', 'none', ...ports, '--json', '--quiet'];
+    const logDir = path.join(path.dirname(secretFile), 'logs');
+    if (admin) args.push('--admin-user', login, '--admin-password-file', secretFile);
+    if (command === 'batch') {
+      const users = path.join(path.dirname(secretFile), 'users');
+      fs.writeFileSync(users, `${a.user}:${a.maildir}${admin ? '' : `:${password}`}\n`, { mode: 0o600 });
+      args.push('--users', users, '--log-dir', logDir, '--mode', 'import');
+    } else {
+      args.push('--user', a.user, '--maildir', a.maildir, ...(admin ? [] : ['--password-file', secretFile]));
+    }
+    // verify reads the Maildir before the source: an empty one, as an import of no mail leaves it.
+    for (const sub of ['new', 'cur', 'tmp']) {
+      fs.mkdirSync(path.join(a.maildir, sub), { mode: 0o700 });
+      fs.chownSync(path.join(a.maildir, sub), a.owner.uid, a.owner.gid);
+    }
+    const { code, out } = await runAll(args);
+    // failed.txt holds the account's users-file line, password and all, by design (mode 0600, to retry).
+    fs.rmSync(path.join(logDir, 'failed.txt'), { force: true });
+    const everything = [out, allFileText(logDir), allFileText(a.maildir)].join('\n');
+    for (const form of wireForms(login, password, admin ? a.user : ''))
+      expect({ form, shown: everything.toLowerCase().includes(form.toLowerCase()) }).toEqual({ form, shown: false });
+    // The echo came back and was read: the refusal is shown, with the password hidden in it.
+    expect(out).toMatch(/refused: .*bad command: .*\(password hidden\)/);
+    expect(code).toBe(3);
+  });
+
+  it('a users-file line with one colon too few (ADDRESS:PASSWORD) is named by its number, its password not echoed', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-echo-'));
+    const secret = `Xy9-VerySecret-${process.pid}`;
+    fs.writeFileSync(path.join(dir, 'users'), `# accounts\nalice@example.com:${secret}\n`, { mode: 0o600 });
+    const { code, out } = await runAll([
+      'batch',
+      ...['--host', '127.0.0.1', '--users', path.join(dir, 'users'), '--log-dir', path.join(dir, 'logs')],
+    ]);
+    expect(code).toBe(2);
+    expect(out).toContain('line 2: the second field (MAILDIR) is not an absolute path');
+    expect(out.includes(secret)).toBe(false);
   });
 });

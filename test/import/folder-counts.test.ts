@@ -43,6 +43,7 @@ describe('folderCounts', () => {
       alreadyPresent: 2,
       reflagged: 0,
       errors: [],
+      notExact: [],
       history: {
         uidValidityChangedFrom: '1',
         movedByContent: 0,
@@ -61,6 +62,7 @@ describe('folderCounts', () => {
       renamedByContent: 1,
       reflagged: 1,
       errors: ['alice Archive uid 6: link failed'],
+      notExact: [],
       goneFromSource: [],
       crlfSizes: new Map(),
       goneDeleted: true,
@@ -76,6 +78,7 @@ describe('folderCounts', () => {
       alreadyPresent: 2,
       reflagged: 1,
       errors: ['alice Archive uid 6: link failed'],
+      notExact: [],
       history: { movedByContent: 1, keptDeleted: 1, goneFromSource: [], goneDeleted: true },
       overMaxSize: [{ uid: 7, size: 100 }],
     });

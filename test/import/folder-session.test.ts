@@ -58,10 +58,16 @@ const record = (name: string, uid: number, content: string): JournalEntry => ({
   size: content.length,
 });
 /** An earlier file of ours, on disk and as the plan lists it. */
-const earlier = (rel: string, uid: number, content: string, parkAs?: string): EarlierFile => {
+const earlier = (rel: string, uid: number, content: string, parkAs?: string, heldBack?: true): EarlierFile => {
   put(rel, content);
   const [dir, file] = rel.split('/') as ['new' | 'cur', string];
-  return { dir, file, record: record(file.split(':')[0]!, uid, content), ...(parkAs ? { parkAs } : {}) };
+  return {
+    dir,
+    file,
+    record: record(file.split(':')[0]!, uid, content),
+    ...(parkAs ? { parkAs } : {}),
+    ...(heldBack ? { heldBack } : {}),
+  };
 };
 const plan = (messages: PlannedMessage[], earlierFiles: EarlierFile[] = []): FolderPlan => ({
   folder: 'Archive',
@@ -136,6 +142,20 @@ describe('FolderWriteSession', () => {
     );
   });
 
+  it('reads the hash of an earlier file whose journal line has none: taken by content, moved aside with its hash', async () => {
+    const unhashed = (f: EarlierFile): EarlierFile => ({ ...f, record: { ...f.record, sha256: undefined } });
+    const text = 'Subject: same\n\nbody\n';
+    const parked = earlier('cur/n2:2,S', 2, 'Subject: old two\n\n', `0.X${V}U2.mx`);
+    const m2 = message(2, { dir: 'cur', file: 'n2:2,S' });
+    const session = await begin(plan([message(1), m2], [unhashed(earlier('new/a', 7, text)), unhashed(parked)]));
+    expect(await lines()).toEqual([{ ...parked.record, name: `0.X${V}U2.mx` }]);
+    await session.write(message(1), body(text));
+    await session.write(m2, body('Subject: old two\n\n'));
+    const outcome = await session.finish(false);
+    expect([ls('new'), ls('cur')]).toEqual([['n1'], ['n2:2,S']]);
+    expect(outcome).toMatchObject({ written: 0, renamedByContent: 2, goneFromSource: [] });
+  });
+
   it('writes the message as a new file when the earlier copy with its bytes was deleted meanwhile', async () => {
     const text = 'Subject: same\n\nbody\n';
     const session = await begin(plan([message(1)], [earlier('new/a', 7, text)]));
@@ -174,9 +194,11 @@ describe('FolderWriteSession', () => {
     expect([ls('new'), ls('cur')]).toEqual([[], []]);
   });
 
-  it('keeps an earlier file that may be a message held back by --max-size: not gone, not deleted', async () => {
+  it('keeps an earlier file the plan says may be a message held back by --max-size: not gone, not deleted', async () => {
     const held = message(11, { action: 'too-big', size: 13 });
-    const outcome = await (await begin(plan([held], [earlier('new/h', 10, 'Subject: hh\n\n')]))).finish(true);
+    const outcome = await (
+      await begin(plan([held], [earlier('new/h', 10, 'Subject: hh\n\n', undefined, true)]))
+    ).finish(true);
     expect(outcome.goneFromSource).toEqual([]);
     expect(ls('new')).toEqual(['h']);
   });
@@ -187,7 +209,7 @@ describe('FolderWriteSession', () => {
     const session = await begin(plan(messages));
     await session.write(messages[0]!, body('Subject: one\n\n'));
     await session.write(messages[1]!, body('Subject: two\n\n'));
-    session.fail(new MessageError('fetch failed', { ...CONTEXT, uid: 3 }));
+    session.note('errors', new MessageError('fetch failed', { ...CONTEXT, uid: 3 }).message);
     const outcome = await session.finish(false);
 
     expect(outcome.errors).toHaveLength(2);

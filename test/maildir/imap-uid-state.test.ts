@@ -15,36 +15,36 @@ const state = {
   uidValidity: '1700000000',
   uidNext: 12,
   messages: [
-    { uid: 4, name: 'one', keywords: ['$Forwarded'] },
-    { uid: 9, name: 'two', keywords: [] },
+    { uid: 4, name: 'one' },
+    { uid: 9, name: 'two' },
   ],
   earlier: [],
 };
 
 describe('writeImapUidState on a Maildir', () => {
-  it("Dovecot: writes the list 0600, resets Dovecot's caches, and gives keywords their letters", async () => {
+  it("Dovecot: writes the list 0600 and resets Dovecot's caches; names stay as the plan made them", async () => {
     const dir = maildirWith({
-      'cur/one:2,PS': 'x',
+      'cur/one:2,PSa': 'x',
       'new/two': 'y',
       'new/foreign': 'z',
       'dovecot.index.log': '',
       'dovecot.list.index.log': '',
     });
     const out = await writeImapUidState(dir, dir, 'dovecot', state, {});
-    expect(out).toMatchObject({ server: 'dovecot', written: true, listed: 2, leftForServer: 1, keywordsSet: 1 });
+    expect(out).toMatchObject({ server: 'dovecot', written: true, listed: 2, leftForServer: 1 });
     const list = fs.readFileSync(path.join(dir, 'dovecot-uidlist'), 'utf8');
     expect(list).toMatch(/^3 V1700000000 N12 G[0-9a-f]{32}\n4 :one\n9 :two\n$/);
     expect(fs.statSync(path.join(dir, 'dovecot-uidlist')).mode & 0o777).toBe(0o600);
     expect(fs.readdirSync(dir).filter((n) => n.startsWith('dovecot.'))).toEqual([]);
-    expect(fs.readFileSync(path.join(dir, 'dovecot-keywords'), 'utf8')).toBe('0 $Forwarded\n');
     expect(fs.readdirSync(path.join(dir, 'cur'))).toEqual(['one:2,PSa']);
+    expect(fs.readdirSync(path.join(dir, 'new')).sort()).toEqual(['foreign', 'two']);
     expect(fs.existsSync(path.join(dir, 'dovecot-uidlist.lock'))).toBe(false);
     // A second run finds nothing to change.
     expect((await writeImapUidState(dir, dir, 'dovecot', state, {}))?.written).toBe(false);
   });
 
-  it('Courier: moves our unseen messages to cur/NAME:2, and writes courierimapuiddb', async () => {
-    const dir = maildirWith({ 'cur/one:2,S': 'x', 'new/two': 'y', 'new/foreign': 'z' });
+  it('Courier: lists what is in cur/ (where the plan puts every message) in courierimapuiddb', async () => {
+    const dir = maildirWith({ 'cur/one:2,S': 'x', 'cur/two:2,': 'y', 'new/foreign': 'z' });
     const out = await writeImapUidState(dir, dir, 'courier', state, {});
     expect(out).toMatchObject({ server: 'courier', written: true, listed: 2, leftForServer: 0 });
     expect(fs.readFileSync(path.join(dir, 'courierimapuiddb'), 'utf8')).toBe('1 1700000000 12\n4 one\n9 two\n');

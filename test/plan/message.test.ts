@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ImapMessageMeta } from '../../src/message-records.js';
+import { BoxNaming } from '../../src/plan/box-naming.js';
 import { folderHistory, type ExistingFile } from '../../src/plan/history.js';
 import { earlierFiles, fateOf, plannedMessage, type FolderFacts, type PlannedMessage } from '../../src/plan/message.js';
 import type { JournalEntry } from '../../src/state/journal.js';
 import { journalEntry, TEST_UIDVALIDITY } from '../support/journal-entry.js';
+
+const PLAIN = new BoxNaming(undefined);
 
 const V = TEST_UIDVALIDITY;
 const MTIME = 1_750_000_000;
@@ -73,28 +76,62 @@ describe('plannedMessage', () => {
   const placeOf = (m: PlannedMessage) => [m.action, m.dir, m.file, m.from];
 
   it('puts a new unflagged message in new/, a flagged one in cur/ with its letters, and lists flags it drops', () => {
-    expect(placeOf(plannedMessage('a', meta(1), 1000, MTIME, { kind: 'new' }))).toEqual([
+    expect(placeOf(plannedMessage('a', meta(1), 1000, MTIME, { kind: 'new' }, PLAIN))).toEqual([
       'write',
       'new',
       'a',
       undefined,
     ]);
-    const flagged = plannedMessage('b', meta(2, ['\\Seen', '\\Flagged', '$Label1', '\\Recent']), 1000, MTIME, {
-      kind: 'new',
-    });
+    const flagged = plannedMessage(
+      'b',
+      meta(2, ['\\Seen', '\\Flagged', '$Label1', '\\Recent']),
+      1000,
+      MTIME,
+      {
+        kind: 'new',
+      },
+      PLAIN,
+    );
     expect(placeOf(flagged)).toEqual(['write', 'cur', 'b:2,FS', undefined]);
     expect(flagged.droppedFlags).toEqual(['$Label1']);
     expect([flagged.source, flagged.uid, flagged.mtimeSec, flagged.size]).toEqual(['imap', 2, MTIME, 1000]);
   });
 
+  it("names a message as the box's Dovecot shows it: keywords as letters a-z, past the 26th dropped", () => {
+    const naming = new BoxNaming({ server: 'dovecot', keywords: ['Work'] });
+    const m = plannedMessage(
+      'a',
+      meta(1, ['\\Seen', '$Label1', 'Work', '$Forwarded']),
+      1000,
+      MTIME,
+      { kind: 'new' },
+      naming,
+    );
+    // Work had letter a already; $Label1 and $Forwarded are given the next ones in their order.
+    expect(placeOf(m)).toEqual(['write', 'cur', 'a:2,PSabc', undefined]);
+    expect(m.droppedFlags).toEqual([]);
+    expect(naming.keywordFile()).toEqual(['Work', '$Label1', '$Forwarded']);
+    const full = new BoxNaming({ server: 'dovecot', keywords: Array.from({ length: 26 }, (_, i) => `k${i}`) });
+    const over = plannedMessage('b', meta(2, ['k25', 'late']), 1000, MTIME, { kind: 'new' }, full);
+    expect([over.file, over.droppedFlags, full.keywordFile()]).toEqual(['b:2,z', ['late'], undefined]);
+  });
+
+  it("names every message into cur/ for the box's Courier, which numbers new/ itself", () => {
+    const naming = new BoxNaming({ server: 'courier' });
+    const m = plannedMessage('a', meta(1, ['$Label1']), 1000, MTIME, { kind: 'new' }, naming);
+    expect([placeOf(m), m.droppedFlags]).toEqual([['write', 'cur', 'a:2,', undefined], ['$Label1']]);
+    const there = plannedMessage('b', meta(2), 1000, MTIME, { kind: 'there', file: file('b')[1] }, naming);
+    expect(placeOf(there)).toEqual(['reflag', 'cur', 'b:2,', 'new/b']);
+  });
+
   it('a message with no IMAP meta comes from POP3', () => {
-    const m = plannedMessage('p', undefined, 500, MTIME, { kind: 'new' });
+    const m = plannedMessage('p', undefined, 500, MTIME, { kind: 'new' }, PLAIN);
     expect([m.source, m.uid, m.dir, m.file]).toEqual(['pop3', undefined, 'new', 'p']);
   });
 
   /** What becomes of message uid 1 named "a" whose file is already there as dir/a + info. */
   const thereAs = (dir: 'new' | 'cur', info: string, flags: string[]) => {
-    const m = plannedMessage('a', meta(1, flags), 1000, MTIME, { kind: 'there', file: file('a', dir, info)[1] });
+    const m = plannedMessage('a', meta(1, flags), 1000, MTIME, { kind: 'there', file: file('a', dir, info)[1] }, PLAIN);
     return `${m.action} ${m.dir}/${m.file}${m.from ? ` from ${m.from}` : ''}`;
   };
   it.each<[string, 'new' | 'cur', string, string[], string]>([
@@ -123,15 +160,22 @@ describe('plannedMessage', () => {
 
   it('leaves a conflicting file where and as it is, and does not write a deleted-here message', () => {
     const other = file('a', 'cur', ':2,S')[1];
-    const conflict = plannedMessage('a', meta(1), 1000, MTIME, { kind: 'conflict', file: other, why: 'differs' });
+    const conflict = plannedMessage(
+      'a',
+      meta(1),
+      1000,
+      MTIME,
+      { kind: 'conflict', file: other, why: 'differs' },
+      PLAIN,
+    );
     expect([...placeOf(conflict), conflict.conflict]).toEqual(['conflict', 'cur', 'a:2,S', undefined, 'differs']);
-    expect(plannedMessage('a', meta(1), 1000, MTIME, { kind: 'deleted-here' }).action).toBe('deleted-here');
+    expect(plannedMessage('a', meta(1), 1000, MTIME, { kind: 'deleted-here' }, PLAIN).action).toBe('deleted-here');
   });
 });
 
 describe('earlierFiles', () => {
   const planned = (name: string, action: PlannedMessage['action']): PlannedMessage => ({
-    ...plannedMessage(name, meta(1), 1000, MTIME, { kind: 'new' }),
+    ...plannedMessage(name, meta(1), 1000, MTIME, { kind: 'new' }, PLAIN),
     action,
   });
   const park = (r: JournalEntry) => `parked-${r.uid}`;
@@ -153,6 +197,18 @@ describe('earlierFiles', () => {
       ['new/copy1', 2, undefined],
       ['cur/copy2:2,S', 3, undefined],
       ['new/wanted', 4, 'parked-4'],
+    ]);
+  });
+
+  it('marks an earlier file of the size of a message held back by --max-size: it may be that message', () => {
+    const f = facts(
+      [file('old1'), file('old2')],
+      [journalEntry('old1', { uid: 1, size: 1000 }), journalEntry('old2', { uid: 2, size: 7 })],
+    );
+    const out = earlierFiles([planned('big', 'too-big')], f, park);
+    expect(out.map((e) => [e.file, e.heldBack])).toEqual([
+      ['old1', true],
+      ['old2', undefined],
     ]);
   });
 

@@ -119,7 +119,8 @@ describe('Pop3Session', () => {
     };
 
     it('streams a big message with RETR and reads the next answer after it, wherever the answer is split', async () => {
-      const reply = Buffer.from('+OK\r\n+OK\r\nSubject: a\r\n\r\n..one\r\n.\r\n+OK bye\r\n');
+      // RETR, then the RSET that keeps the message unread at the source, then QUIT.
+      const reply = Buffer.from('+OK\r\n+OK\r\nSubject: a\r\n\r\n..one\r\n.\r\n+OK\r\n+OK bye\r\n');
       for (let cut = 1; cut < reply.length; cut++) {
         const { session, sent } = sessionOver([reply.subarray(0, cut), reply.subarray(cut)]);
         await session.greeting();
@@ -127,7 +128,7 @@ describe('Pop3Session', () => {
         expect(await session.readMessage(1, 2e9, (content) => void (text += content.toString()))).toBe('RETR');
         expect(text, `cut at ${cut}`).toBe('Subject: a\n\n.one\n');
         expect(await session.command('QUIT'), `cut at ${cut}`).toBe('bye');
-        expect(sent).toEqual(['RETR 1\r\n', 'QUIT\r\n']);
+        expect(sent).toEqual(['RETR 1\r\n', 'RSET\r\n', 'QUIT\r\n']);
       }
     });
 
@@ -138,18 +139,18 @@ describe('Pop3Session', () => {
 
     it('reads with RETR when TOP carries an extra empty line that LIST does not count', async () => {
       const top = '+OK\r\nSubject: a\r\n\r\n\r\nbody\r\n.\r\n';
-      const r = await read(`${top}+OK\r\nSubject: a\r\n\r\nbody\r\n.\r\n`, 20);
+      const r = await read(`${top}+OK\r\nSubject: a\r\n\r\nbody\r\n.\r\n+OK\r\n`, 20);
       expect(r).toEqual({
         text: 'Subject: a\n\nbody\n',
         used: 'RETR',
-        sent: ['TOP 1 999999999\r\n', 'RETR 1\r\n'],
+        sent: ['TOP 1 999999999\r\n', 'RETR 1\r\n', 'RSET\r\n'],
         retrReads: 1,
       });
     });
 
     it('gives the last line without a line end when the server added the CRLF (LIST is 2 bytes less)', async () => {
       const answer = '+OK\r\nSubject: a\r\n\r\nno end\r\n.\r\n';
-      const r = await read(answer + answer, 20);
+      const r = await read(`${answer}${answer}+OK\r\n`, 20);
       expect(r.text).toBe('Subject: a\n\nno end');
       expect(r.used).toBe('RETR');
     });

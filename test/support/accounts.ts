@@ -80,6 +80,19 @@ export async function makeAccount(server: SourceServer, messages: SampleMessage[
   return { server, user, password, passwordFile, maildir, owner, messages, args };
 }
 
+/** The account's CLI options over plain loopback, IMAP and POP3 on the given ports (a proxy's, or the server's own). */
+export function plainArgs(a: Account, ports: { imap: number; pop3: number }): string[] {
+  const set = (args: string[], option: string, value: string) => {
+    const i = args.indexOf(option);
+    return i < 0 ? [...args, option, value] : [...args.slice(0, i + 1), value, ...args.slice(i + 2)];
+  };
+  return set(
+    set(set(a.args, '--security', 'none'), '--imap-port', String(ports.imap)),
+    '--pop3-port',
+    String(ports.pop3),
+  );
+}
+
 /** Turns the account's (empty) Maildir into a symlink to a real directory beside it, owned by the
  *  mailbox owner; returns the real directory. */
 export function symlinkMaildir(a: Account): string {

@@ -39,3 +39,18 @@ export function snapshotAllFolders(maildir: string): Record<string, TreeEntry[]>
     out[d] = snapshotMaildir(path.join(maildir, d));
   return out;
 }
+
+/**
+ * The box's IMAP UID lists of the Maildir and each of its folders, by folder, as the server reads
+ * them: Dovecot's `dovecot-uidlist` without its mailbox GUID (random per list), Courier's
+ * `courierimapuiddb`. A list that is not there is left out.
+ */
+export function uidListsOf(maildir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const folder of Object.keys(snapshotAllFolders(maildir)))
+    for (const name of ['dovecot-uidlist', 'courierimapuiddb']) {
+      const file = path.join(maildir, folder === 'INBOX' ? '' : folder, name);
+      if (fs.existsSync(file)) out[`${folder}/${name}`] = fs.readFileSync(file, 'utf8').replace(/ G[0-9a-f]*/, '');
+    }
+  return out;
+}

@@ -49,6 +49,7 @@ export async function startScriptedPop3(
     LIST: (s) => s.write(`+OK\r\n${messages.map((m, i) => `${i + 1} ${m.length}\r\n`).join('')}.\r\n`),
     TOP: (s, arg) => s.write(body(Number(arg.split(' ')[0]))),
     RETR: (s, arg) => s.write(body(Number(arg))),
+    RSET: (s) => s.write('+OK\r\n'),
     QUIT: (s) => s.end('+OK bye\r\n'),
   };
   const answer = (name: string): Answer =>
