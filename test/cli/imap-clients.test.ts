@@ -199,7 +199,7 @@ describe.skipIf(!HAVE_CLIENTS)('IMAP clients with offline state moved from the s
     const normal = await runCli(['verify', ...args]);
     expect(normal.code, normal.output).toBe(0);
     expect(normal.stdout).toMatch(
-      /IMAP: UIDVALIDITY as on the source in 4 folders \(dovecot [^)]*\); each message's UID and flags not compared \(verify --strict compares them\)/,
+      /IMAP: UIDVALIDITY as on the source, HIGHESTMODSEQ not below it, in 4 folders \(dovecot [^)]*\); each message's UID and flags not compared \(verify --strict compares them\)/,
     );
     expect(normal.stdout).not.toContain('UIDs and flags as on the source');
     const r = await runCli(['verify', ...args, '--strict']);
