@@ -6,6 +6,12 @@ export const MAX_POP3_LINE_BYTES = 64 * 1024;
 /** No single read from a server may stall longer than this (default of --timeout); a dead link must not hang a batch run. */
 export const READ_TIMEOUT_MS = 120_000;
 
+/** A plain connection (--security none or starttls) that has had no greeting this long asks, on a
+ *  second connection, whether the port answers TLS: a TLS port sends a plain client nothing, and
+ *  the whole --timeout would pass before "stalled". Servers greet at once; a few seconds spare one
+ *  that looks its client up in DNS first. */
+export const GREETING_TLS_PROBE_MS = 3_000;
+
 /** An IMAP connection waiting while POP3 works is sent a NOOP this often (a fraction of the read
  *  timeout): idle, it would hit our own read timeout and the server's autologout. */
 export const IMAP_KEEPALIVE_FRACTION = 0.4;

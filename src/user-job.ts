@@ -1,6 +1,7 @@
 import type { Credentials, Endpoint } from './source/endpoint.js';
 import type { UidlMode } from './uidl/mode.js';
 import type { ImapServerChoice } from './maildir/imap-server.js';
+import type { MaildirWriter } from './maildir/layout.js';
 import type { SourceFolder } from './source/imap.js';
 import type { ContentSample } from './verify/content.js';
 
@@ -49,6 +50,11 @@ export interface UserJob {
   strict: boolean;
   /** import: create the Maildir when it does not exist (otherwise a missing Maildir is an error). */
   createMaildir: boolean;
+  /** Started as root: the mailbox owner the work runs as (check: would write as), whom errors
+   *  about permissions name; absent when it runs as whoever started it. */
+  owner?: MaildirWriter;
+  /** check as root: why the import would run as no owner here (a root-owned Maildir, no home). */
+  ownerRefused?: string;
 }
 
 /** A job without its user: what every account of a batch shares. */

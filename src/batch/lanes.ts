@@ -7,7 +7,7 @@ import type { UserReport } from '../report/types.js';
 import type { Account } from './accounts.js';
 import { exitCodeForError, exitCodeForReport } from '../jobs/exit-codes.js';
 import { OwnerWorker } from '../owner/owner-worker.js';
-import { resolveOwner } from '../owner/owner.js';
+import { withOwner } from '../owner/owner.js';
 import { forgetEnvPassword, runAsOwner } from '../owner/run-as-owner.js';
 
 /** One user's outcome in a run: a report per command, or the error that stopped it. */
@@ -50,16 +50,16 @@ export async function runBatch(
   const lane = async () => {
     let worker: OwnerWorker | undefined;
     const run: JobRunner = async (kind, job, ctx) => {
+      const owned = withOwner(kind, job, options.owner);
       // check writes nothing: it runs here, as root or not. run-job (and imapflow) is loaded only
       // then: as root the work runs in the workers, not in this process.
-      if (kind === 'check' || process.getuid?.() !== 0)
-        return (await import('../jobs/run-job.js')).runJob(kind, job, ctx);
-      const owner = resolveOwner(options.owner, job.maildir);
+      if (kind === 'check' || !owned.owner) return (await import('../jobs/run-job.js')).runJob(kind, owned, ctx);
+      const owner = owned.owner;
       if (!worker?.serves(owner)) {
         await worker?.close();
         worker = new OwnerWorker(owner);
       }
-      return worker.run(kind, job, ctx);
+      return worker.run(kind, owned, ctx);
     };
     try {
       while (next < accounts.length && !watch.stop.aborted) {

@@ -47,7 +47,7 @@ export function resolveAddress(address: string, vhome: string, searchPath = proc
     return found(home, `vuserinfo -d: ${home}`);
   }
   const domainDir = findDomainDir(vhome, domain);
-  if (!domainDir) return { problem: `${address}: no domain ${domain} under ${path.join(vhome, 'domains')}` };
+  if (!domainDir) return { problem: `${address}: ${noDomain(vhome, domain)}` };
   const fromVpasswd = readVpasswd(domainDir)?.get(local);
   if (fromVpasswd) return found(fromVpasswd, `${path.join(domainDir, 'vpasswd')}: ${fromVpasswd}`);
   const dir = findUserDir(domainDir, local);
@@ -58,7 +58,7 @@ export function resolveAddress(address: string, vhome: string, searchPath = proc
 /** Every user of a domain, as addresses, from its vpasswd (else from its user directories). */
 export function listDomain(vhome: string, domain: string): string[] {
   const dir = findDomainDir(vhome, domain.toLowerCase());
-  if (!dir) throw new UsageError(`--domain ${domain}: no such domain under ${path.join(vhome, 'domains')}`);
+  if (!dir) throw new UsageError(`--domain ${domain}: ${noDomain(vhome, domain.toLowerCase())}`);
   const users = readVpasswd(dir)?.keys() ?? userDirs(dir, HASH_DEPTH).map((d) => path.basename(d));
   return [...users].sort().map((u) => `${u}@${domain.toLowerCase()}`);
 }
@@ -75,6 +75,27 @@ export function listDomains(vhome: string): string[] {
   };
   walk(path.join(vhome, 'domains'), 0);
   return out.sort();
+}
+
+/** Why a domain was not found: not there, or there but closed to the user running this (vpopmail
+ *  keeps its tree from everyone but itself and root). */
+function noDomain(vhome: string, domain: string): string {
+  const domains = path.join(vhome, 'domains');
+  const closed = refusal(() => fs.statSync(path.join(domains, domain))) ?? refusal(() => fs.readdirSync(domains));
+  return closed
+    ? `cannot look into ${domains} (${closed}): vpopmail's tree is closed to uid ${process.getuid?.()}, who runs this; run qmail-import as root (it writes each Maildir as its owner)`
+    : `no domain ${domain} under ${domains}`;
+}
+
+/** EACCES or EPERM when CALL is refused for a permission; undefined otherwise. */
+function refusal(call: () => unknown): string | undefined {
+  try {
+    call();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') return code;
+  }
+  return undefined;
 }
 
 function found(home: string, how: string): Resolved {

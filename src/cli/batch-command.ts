@@ -57,18 +57,23 @@ export async function batch(args: BatchArgs, io: BatchIo): Promise<number> {
   const ready = await withPasswords(accounts, password, args.adminUser);
   io.modelWarning(shared.qmailPop3d, kinds);
   const startedMs = Date.now();
-  const log = RunLog.create(args.logDir, runInfo(new Date(startedMs)));
-  const state = new BatchState(accounts.length, startedMs);
+  const name = commandName(args);
+  // A check is a look: it leaves no log directory behind unless one is asked for.
+  const log =
+    args.mode === 'check' && args.logDir === undefined
+      ? undefined
+      : RunLog.create(args.logDir, runInfo(new Date(startedMs)));
+  const state = new BatchState(accounts.length, startedMs, name);
   const view = new LiveView(args.quiet || args.json ? 'off' : process.stderr.isTTY ? 'tty' : 'lines', state);
   // The report on stdout, where `| tee night.log` catches it; with --json stdout is the JSON's.
   const out = args.json ? process.stderr : process.stdout;
-  const logs = accounts.map((a) => log.accountLog(a.name));
+  const logs = accounts.map((a) => log?.accountLog(a.name));
   const stop = new AbortController();
   let stoppedBy: StopSignal | undefined;
   const offSignals = onStopSignals((signal) => {
     stoppedBy = signal;
     view.note(
-      `batch: ${signal}${signal === 'SIGINT' ? ' (Ctrl-C)' : ''}: no new accounts start; running ones stop at their next safe point (a second signal: at once)`,
+      `${name}: ${signal}${signal === 'SIGINT' ? ' (Ctrl-C)' : ''}: no new accounts start; running ones stop at their next safe point (a second signal: at once)`,
     );
     stop.abort();
   });
@@ -92,8 +97,10 @@ export async function batch(args: BatchArgs, io: BatchIo): Promise<number> {
         onOutcome: (i, o) => {
           const a = accounts[i] as Account;
           logs[i]?.(logText(o));
-          if (o.exitCode !== 0)
-            view.print(out, `${a.name}: ${o.kind} exit ${o.exitCode}${'error' in o ? `: ${o.error.message}` : ''}`);
+          const attention = `${a.name}: ${o.kind} exit ${o.exitCode}${'error' in o ? `: ${o.error.message}` : ''}`;
+          // A check's findings are its report: each account's lines as `check --user` prints them.
+          if (args.mode === 'check' && 'report' in o) view.print(out, renderText(o.report, args.verbose).trimEnd());
+          else if (o.exitCode !== 0) view.print(out, attention);
           if ('error' in o || o.kind === kinds[kinds.length - 1])
             state.finish(
               a.name,
@@ -115,6 +122,11 @@ export async function batch(args: BatchArgs, io: BatchIo): Promise<number> {
 }
 
 const none = { messages: 0, bytes: 0 };
+
+/** What the run's own lines are headed with: check runs as a batch, but is not one to its reader. */
+function commandName(args: BatchArgs): 'batch' | 'check' {
+  return args.mode === 'check' ? 'check' : 'batch';
+}
 
 /** This run as its logs and summaries begin: the command line (only cli/ reads argv), version, host, start. */
 function runInfo(started: Date): RunInfo {
@@ -187,7 +199,7 @@ function quotaText(q: QuotaReport): string {
 /** Summary (text and JSON), failed.txt, the closing lines; the exit code of the whole run. */
 function finish(
   args: BatchArgs,
-  log: RunLog,
+  log: RunLog | undefined,
   out: NodeJS.WritableStream,
   accounts: readonly Account[],
   results: readonly (AccountResult | undefined)[],
@@ -198,18 +210,19 @@ function finish(
   const totals = summaryTotals(rows, seconds);
   const exitCode = stoppedBy ? STOP_SIGNALS[stoppedBy] : batchExitCode(rows);
   const failed = accounts.filter((_, i) => needsAttention(rows[i] as (typeof rows)[number]));
-  log.write('summary.txt', `${runHeading(log.run)}\n${renderSummaryText(rows, totals)}`);
+  const name = commandName(args);
+  log?.write('summary.txt', `${runHeading(log.run)}\n${renderSummaryText(rows, totals)}`);
   const doc = {
-    command: 'batch',
-    run: log.run,
+    command: name,
+    run: log?.run ?? null,
     exitCode,
     stoppedBy: stoppedBy ?? null,
-    logDir: log.dir,
+    logDir: log?.dir ?? null,
     totals,
     accounts: rows,
   };
-  log.write('summary.json', `${JSON.stringify(doc, null, 2)}\n`);
-  const failedFile = log.write('failed.txt', failed.map((a) => `${a.usersLine}\n`).join(''));
+  log?.write('summary.json', `${JSON.stringify(doc, null, 2)}\n`);
+  const failedFile = log?.write('failed.txt', failed.map((a) => `${a.usersLine}\n`).join(''));
   const shown = firstTen(
     rows
       .filter(needsAttention)
@@ -219,16 +232,15 @@ function finish(
     .flatMap((r) => r?.outcomes ?? [])
     .flatMap((o) => ('report' in o && o.report.kind === 'import' ? [o.report] : []));
   const plan = args.dryRun
-    ? `batch: dry run: ${planned.length} planned, ${formatBytes(planned.reduce((n, r) => n + planBytes(r), 0))} to copy in total\n`
+    ? `${name}: dry run: ${planned.length} planned, ${formatBytes(planned.reduce((n, r) => n + planBytes(r), 0))} to copy in total\n`
     : '';
   out.write(
     plan +
-      `batch: ${totalsLine(totals)}\n` +
+      `${name}: ${totalsLine(totals)}\n` +
       limitLines(rows) +
-      (shown.length
-        ? `batch: need attention: ${shown.join(', ')}\nbatch: retry them with --users ${failedFile}\n`
-        : '') +
-      `batch: logs and summary in ${log.dir}\n`,
+      (shown.length ? `${name}: need attention: ${shown.join(', ')}\n` : '') +
+      (shown.length && failedFile ? `${name}: retry them with --users ${failedFile}\n` : '') +
+      (log ? `${name}: logs and summary in ${log.dir}\n` : ''),
   );
   if (args.json) {
     const users = results

@@ -4,6 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { UsageError } from '../errors.js';
 import { EXIT, interruptedText, STOP_SIGNALS, type StopSignal } from '../jobs/exit-codes.js';
 import {
+  accountOptions,
   batchOptions,
   connectionOptions,
   folderOptions,
@@ -12,6 +13,20 @@ import {
   verifyOptions,
 } from './option-definitions.js';
 import { VERSION } from './version.js';
+
+/** Shown under the top-level --help: the night as the README runs it, and where the rest is. */
+const EXAMPLES = `Examples:
+  the pre-flight of the night: logins, folders and counts, each Maildir writable by its owner
+    qmail-import check --host old.example.com --domain example.com --login-format %u \\
+      --admin-user migrate --admin-password-file /root/pw/migrate --jobs 8
+  the bulk copy of the night: every account of the domain, 8 at a time
+    qmail-import batch --host old.example.com --domain example.com --login-format %u \\
+      --admin-user migrate --admin-password-file /root/pw/migrate --jobs 8 --mode import
+  one user, again later for what came since
+    qmail-import import --host old.example.com --user alice --password-file /root/pw/alice \\
+      --maildir /home/vpopmail/domains/example.com/alice/Maildir
+
+Every option, the users file, the night step by step and the exit codes: man qmail-import`;
 
 // Loaded at the command boundary: what runs a command (imapflow and all) is not needed to print
 // help, the version or a usage error.
@@ -49,43 +64,34 @@ async function main(argv: string[]): Promise<number> {
       )
       .command(
         'check',
-        'pre-flight: log in to IMAP and POP3 for one user or every user of a users file, list folders and counts, touch nothing',
+        'pre-flight: log in to IMAP and POP3 for one user or every account batch would take, list folders and counts, and look whether the import could write each Maildir; writes nothing',
         (y) =>
-          connectionOptions(y)
-            .option('user', { type: 'string', describe: 'source login name (or --users)' })
+          accountOptions(connectionOptions(y))
+            .option('user', { type: 'string', describe: 'source login name (or the accounts, as for batch)' })
             .option('maildir', { type: 'string', describe: "the user's Maildir (with --user)" })
-            .option('users', { type: 'string', describe: 'a users file, as for batch' })
-            .option('jobs', { type: 'number', default: 1, describe: 'accounts checked at once' })
-            .option('log-dir', {
-              type: 'string',
-              describe: 'with --users: where the logs and summary go, as for batch',
-            })
             .check((a) => {
-              if ((a.users === undefined) === (a.user === undefined && a.maildir === undefined))
-                throw new UsageError('check: give --user U --maildir DIR, or --users FILE');
-              if (a.users === undefined && (a.user === undefined || a.maildir === undefined))
+              const one = a.user !== undefined || a.maildir !== undefined;
+              if (one === (a.users !== undefined || a.domain !== undefined || a.allVpopmail))
+                throw new UsageError(
+                  'check: give --user U --maildir DIR, or the accounts as for batch: --users FILE, --domain D or --all-vpopmail',
+                );
+              if (one && (a.user === undefined || a.maildir === undefined))
                 throw new UsageError('check: --user and --maildir go together');
               return true;
             }),
         async (a) => {
           const args = { ...a, uidl: 'auto' as const, dryRun: false };
           const run = await command();
-          // .check above lets through --users, or --user with --maildir.
+          // .check above lets through --user with --maildir, or the accounts of a batch.
           code =
             a.user !== undefined && a.maildir !== undefined
               ? await run.oneUser('check', { ...args, user: a.user, maildir: a.maildir })
-              : await run.batchCommand({
-                  ...args,
-                  users: a.users,
-                  jobs: a.jobs,
-                  mode: 'check',
-                  loginFormat: '%u@%d',
-                  allVpopmail: false,
-                });
+              : await run.batchCommand({ ...args, mode: 'check' });
         },
       )
       // An option given twice takes its last value, as in most tools, instead of becoming a list.
       .parserConfiguration({ 'duplicate-arguments-array': false })
+      .epilogue(EXAMPLES)
       .demandCommand(1, 'name a command: import, verify, batch or check')
       .strict()
       .version(VERSION)

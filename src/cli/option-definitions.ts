@@ -140,7 +140,9 @@ export function verifyOptions<T>(y: Argv<T>) {
     });
 }
 
-export function batchOptions<T>(y: Argv<T>) {
+/** The accounts of a batch or a check: a users file or vpopmail domains, how their logins are
+ *  formed, how many at once, and where their logs go. */
+export function accountOptions<T>(y: Argv<T>) {
   return y
     .option('users', {
       type: 'string',
@@ -166,14 +168,18 @@ export function batchOptions<T>(y: Argv<T>) {
     })
     .option('log-dir', {
       type: 'string',
-      describe: 'where logs, summary and failed.txt go (default ./qmail-import-logs/RUN-TIMESTAMP)',
+      describe:
+        'where logs, summary and failed.txt go (batch: default ./qmail-import-logs/RUN-TIMESTAMP; check: none unless given)',
     })
-    .option('jobs', { type: 'number', default: 1, describe: 'accounts worked on at once' })
-    .option('mode', {
-      choices: ['import', 'verify', 'both'] as const,
-      default: 'both' as const,
-      describe: 'import, verify, or import then verify each user',
-    });
+    .option('jobs', { type: 'number', default: 1, describe: 'accounts worked on at once' });
+}
+
+export function batchOptions<T>(y: Argv<T>) {
+  return accountOptions(y).option('mode', {
+    choices: ['import', 'verify', 'both'] as const,
+    default: 'both' as const,
+    describe: 'import, verify, or import then verify each user',
+  });
 }
 
 /** A builder's options as a handler reads them: the camelCase keys of yargs' ArgumentsCamelCase

@@ -157,7 +157,7 @@ async function importFolder(
   const dir = path.join(job.maildir, dirName);
   const snapshot = await readFolderSnapshot(imap, folder, context);
   if (run.journal) {
-    await ensureMaildir(dir, context);
+    await ensureMaildir(dir, context, true, job.owner);
     await markAsFolder(dir, context);
     // The Maildir's lock, taken by importUser, covers its folders.
     await clearOurTmp(dir, context);

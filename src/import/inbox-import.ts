@@ -7,7 +7,7 @@ import { uidlOfName } from '../maildir/pop3d-listing.js';
 import { existingByName, scanIfPresent, type ScannedEntry } from '../maildir/scan.js';
 import { folderHistory } from '../plan/history.js';
 import { planInbox, type InboxPlan } from '../plan/inbox.js';
-import { countDropped, type FolderFacts, type PlannedMessage } from '../plan/message.js';
+import { countDropped, type FolderFacts } from '../plan/message.js';
 import { folderCounts } from './folder-counts.js';
 import { Progress } from '../report/progress.js';
 import type { RunContext } from '../run-context.js';
@@ -205,11 +205,15 @@ function inboxReport(
   outcome: FolderOutcome | undefined,
   readWithRetr: number,
 ): InboxReport {
-  // A message to write that failed keeps no UIDL: the counts say what the files are.
-  const stored = (m: PlannedMessage) => m.action !== 'write' || !outcome || outcome.crlfSizes.has(m.name);
+  // Kept is what is on disk under its UIDL after the run (or, in a plan, will be): a message that
+  // failed, was held back by --max-size or was deleted here keeps nothing.
+  const onDisk = (m: InboxPlan['messages'][number]) =>
+    m.action === 'present' ||
+    m.action === 'reflag' ||
+    (m.action === 'write' && (!outcome || outcome.crlfSizes.has(m.name)));
   const matchedBy: Record<string, number> = {};
   for (const m of plan.messages)
-    if (m.matchedBy && !m.downloadAgain && stored(m)) matchedBy[m.matchedBy] = (matchedBy[m.matchedBy] ?? 0) + 1;
+    if (m.matchedBy && !m.downloadAgain && onDisk(m)) matchedBy[m.matchedBy] = (matchedBy[m.matchedBy] ?? 0) + 1;
   return {
     uidValidity: plan.uidValidity,
     formula: plan.formula,

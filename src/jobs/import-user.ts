@@ -3,15 +3,8 @@ import { FolderError, type ErrorContext } from '../errors.js';
 import { resolveImapServer } from '../maildir/imap-server.js';
 import { ensureMaildir, requireMaildir } from '../maildir/layout.js';
 import { clearOurTmp, lockMaildir } from '../maildir/lock.js';
-import { checkQuotaFile, readQuota } from '../maildir/quota.js';
-import {
-  folderClean,
-  inboxClean,
-  type HistoryReport,
-  type InboxReport,
-  type ImportReport,
-  type QuotaReport,
-} from '../report/types.js';
+import { checkQuotaFile, quotaAfter } from '../maildir/quota.js';
+import { folderClean, inboxClean, type HistoryReport, type InboxReport, type ImportReport } from '../report/types.js';
 import { readMarks, unchangedSince, writeMarks, type FolderMark } from '../state/folder-marks.js';
 import { Journal, readJournal } from '../state/journal.js';
 import { closeImap, listFolders, openImap, type SourceFolder } from '../source/imap.js';
@@ -37,7 +30,7 @@ async function importUserAs(job: UserJob, ctx: RunContext): Promise<ImportReport
     const listed = await listFolders(imap, context, true);
     const marks = async () => (job.full ? new Map<string, FolderMark>() : await readMarks(job.maildir, context));
     // A Maildir path with a typo is an error, not a second Maildir: created only with --create.
-    if (job.dryRun && !job.createMaildir) await requireMaildir(job.maildir, context);
+    if (job.dryRun && !job.createMaildir) await requireMaildir(job.maildir, context, job.owner);
     if (job.dryRun)
       return await importAll(
         imap,
@@ -46,7 +39,7 @@ async function importUserAs(job: UserJob, ctx: RunContext): Promise<ImportReport
         { ...(await readJournal(job.maildir, context)), marks: await marks() },
         ctx,
       );
-    await ensureMaildir(job.maildir, context, job.createMaildir);
+    await ensureMaildir(job.maildir, context, job.createMaildir, job.owner);
     const release = await lockMaildir(job.maildir, context);
     try {
       await clearOurTmp(job.maildir, context);
@@ -132,22 +125,6 @@ function otherFolders(job: UserJob, listed: readonly SourceFolder[]): string[] {
   const wanted = (f: SourceFolder) =>
     f.selectable && f.path.toUpperCase() !== 'INBOX' && folderWanted(job, f.path) && !outsideNamespaces(job, f);
   return listed.filter(wanted).map((f) => f.path);
-}
-
-/** The Maildir's quota and whether its usage (plus what a dry run would add) is over it. */
-async function quotaAfter(
-  maildir: string,
-  planned: { bytes: number; messages: number } | undefined,
-  context: ErrorContext,
-): Promise<QuotaReport | undefined> {
-  const use = await readQuota(maildir, context);
-  if (!use) return undefined;
-  const usedBytes = use.usedBytes + (planned?.bytes ?? 0);
-  const usedMessages = use.usedMessages + (planned?.messages ?? 0);
-  const over =
-    (use.limitBytes !== null && usedBytes > use.limitBytes) ||
-    (use.limitMessages !== null && usedMessages > use.limitMessages);
-  return { ...use, usedBytes, usedMessages, over };
 }
 
 /**

@@ -1,9 +1,18 @@
+import { execFileSync } from 'node:child_process';
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FolderError, fsCall, type ErrorContext } from '../errors.js';
 import { openOwnFile } from './read-file.js';
 
 export const MAILDIR_SUBDIRS = ['tmp', 'new', 'cur'] as const;
+
+/** Whom the import writes as when root started it: the owner it drops to (user-job.ts `owner`). */
+export interface MaildirWriter {
+  name?: string;
+  uid: number;
+  gid: number;
+}
 
 /**
  * Makes sure DIR is a Maildir (tmp/, new/, cur/), creating what is missing with mode 0700, and
@@ -12,40 +21,134 @@ export const MAILDIR_SUBDIRS = ['tmp', 'new', 'cur'] as const;
  * Without `create`, DIR itself must exist: a typo'd path whose parent exists would otherwise
  * become a second Maildir that nobody reads.
  */
-export async function ensureMaildir(dir: string, context: ErrorContext, create = true): Promise<void> {
-  if (!create) await requireMaildir(dir, context);
-  await ensureRealDir(dir, context);
-  for (const sub of MAILDIR_SUBDIRS) await ensureRealDir(path.join(dir, sub), context);
+export async function ensureMaildir(
+  dir: string,
+  context: ErrorContext,
+  create = true,
+  writer?: MaildirWriter,
+): Promise<void> {
+  if (!create) await requireMaildir(dir, context, writer);
+  for (const d of [dir, ...MAILDIR_SUBDIRS.map((sub) => path.join(dir, sub))])
+    await ensureRealDir(d, context, (code) => permissionHint(code, d, dir, writer));
 }
 
 /** A Maildir that is not there is the account's error, never silently created (see ensureMaildir). */
-export async function requireMaildir(dir: string, context: ErrorContext): Promise<void> {
+export async function requireMaildir(dir: string, context: ErrorContext, writer?: MaildirWriter): Promise<void> {
   const st = await fsCall(() => fs.lstat(dir), 'stat', dir, context, {
     expected: { ENOENT: undefined },
-    hint: permissionHint,
+    hint: (code) => permissionHint(code, dir, dir, writer),
   });
-  if (!st) throw new FolderError(`Maildir ${dir} does not exist; check the path, or pass --create to make it`, context);
+  if (!st) throw new FolderError(missingMaildirText(dir, fsSync.existsSync(path.dirname(path.resolve(dir)))), context);
 }
 
-async function ensureRealDir(dir: string, context: ErrorContext): Promise<void> {
-  await fsCall(() => fs.mkdir(dir, { mode: 0o700 }), 'mkdir', dir, context, {
-    expected: { EEXIST: undefined },
-    hint: permissionHint,
-  });
-  const st = await fsCall(() => fs.lstat(dir), 'stat', dir, context, { hint: permissionHint });
+/** A Maildir that is not there, and what to do: with its parent missing too, both steps at once. */
+export function missingMaildirText(dir: string, parentExists: boolean): string {
+  const parent = path.dirname(path.resolve(dir));
+  return parentExists
+    ? `Maildir ${dir} does not exist; check the path, or pass --create to make it`
+    : `Maildir ${dir} does not exist, nor its parent ${parent}; check the path, and for a new account create its home ${parent} first (vpopmail's vadduser does), then pass --create to make the Maildir`;
+}
+
+async function ensureRealDir(
+  dir: string,
+  context: ErrorContext,
+  hint: (code: string | undefined) => string,
+): Promise<void> {
+  await fsCall(() => fs.mkdir(dir, { mode: 0o700 }), 'mkdir', dir, context, { expected: { EEXIST: undefined }, hint });
+  const st = await fsCall(() => fs.lstat(dir), 'stat', dir, context, { hint });
   if (st.isSymbolicLink())
     throw new FolderError(
       `${dir} is a symlink; refusing to follow it (if the Maildir path itself is a link you trust, pass --allow-symlinked-maildir; links inside a Maildir are always refused)`,
       context,
     );
   if (!st.isDirectory()) throw new FolderError(`${dir} is not a directory`, context);
+  // Asked once here: a directory we may not write (a root-owned new/) would otherwise fail every
+  // message at its link(), one EACCES line each.
+  await fsCall(() => fs.access(dir, fs.constants.W_OK | fs.constants.X_OK), 'access', dir, context, { hint });
 }
 
-/** What to do when the Maildir refuses us for a permission. */
-function permissionHint(code: string | undefined): string {
-  return code === 'EACCES' || code === 'EPERM'
-    ? `; the import runs as uid ${process.getuid?.()}, who may not write there: run it as root (it then writes as the Maildir's owner) or as that owner`
-    : '';
+/** What to do when DIR of the Maildir MAILDIR refuses us for a permission: who we are, whose it
+ *  is, and the fix; after root's drop to the owner the fix is the owner, not running as root. */
+function permissionHint(code: string | undefined, dir: string, maildir: string, writer?: MaildirWriter): string {
+  if (code !== 'EACCES' && code !== 'EPERM') return '';
+  if (!writer)
+    return `; the import runs as uid ${process.getuid?.()}, who may not write there: run it as root (it then writes as the Maildir's owner) or as that owner`;
+  const who = writer.name ?? `uid ${writer.uid}`;
+  let held = '';
+  try {
+    held = ` ${heldBy(fsSync.lstatSync(dir))},`;
+  } catch {
+    // Not even visible to the owner: the directory above it is what refuses.
+  }
+  return `; as root the import writes as ${who} (uid ${writer.uid}:${writer.gid}), the Maildir's owner or --owner's, and ${dir} is${held} not writable by them: give the Maildir to its mailbox owner (chown -R ${who} ${maildir}; vpopmail:vchkpw on a vpopmail box), or name that owner with --owner USER[:GROUP]`;
+}
+
+/** "owned by root, mode 0755": whose a directory is, for a message about writing there. */
+function heldBy(st: fsSync.Stats): string {
+  return `owned by ${st.uid === 0 ? 'root' : `uid ${st.uid}`}:${st.gid}, mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}`;
+}
+
+/**
+ * What would stop an import writing the Maildir DIR (check's pre-flight; nothing is written):
+ * DIR, tmp/, new/ or cur/ there but a symlink, not a directory, or one `writer` may not create
+ * files in; a missing DIR whose parent is missing too or refuses the --create. Without a writer
+ * (not run as root) the import runs as this process and the kernel is asked. With one, the mode
+ * bits are read the kernel's way (owner, else group, else other; ACLs are not looked at).
+ */
+export function maildirWriteProblems(dir: string, writer: MaildirWriter | undefined): string[] {
+  const who = writer ? `${writer.name ?? `uid ${writer.uid}`}, whom the import writes as,` : 'the user running it';
+  const st = lstatOrUndefined(dir);
+  if (!st) {
+    const parent = path.dirname(path.resolve(dir));
+    const up = lstatOrUndefined(parent);
+    if (!up) return [missingMaildirText(dir, false)];
+    return up.isDirectory() && mayCreateIn(parent, up, writer)
+      ? []
+      : [`${dir} does not exist, and ${who} cannot create it in ${parent} (${heldBy(up)})`];
+  }
+  return [dir, ...MAILDIR_SUBDIRS.map((sub) => path.join(dir, sub))].flatMap((d) => {
+    const s = d === dir ? st : lstatOrUndefined(d);
+    // A missing tmp/, new/ or cur/ is made in DIR, which is looked at itself.
+    if (!s) return [];
+    if (s.isSymbolicLink()) return [`${d} is a symlink; the import refuses it`];
+    if (!s.isDirectory()) return [`${d} is not a directory`];
+    return mayCreateIn(d, s, writer) ? [] : [`${d} is ${heldBy(s)}: ${who} cannot create files in it`];
+  });
+}
+
+function lstatOrUndefined(p: string): fsSync.Stats | undefined {
+  try {
+    return fsSync.lstatSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+function mayCreateIn(dir: string, st: fsSync.Stats, writer: MaildirWriter | undefined): boolean {
+  if (!writer) {
+    try {
+      fsSync.accessSync(dir, fsSync.constants.W_OK | fsSync.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  const bits = (shift: number) => ((st.mode >> shift) & 0o3) === 0o3;
+  if (st.uid === writer.uid) return bits(6);
+  if (st.gid === writer.gid || (writer.name !== undefined && groupsOf(writer.name).includes(st.gid))) return bits(3);
+  return bits(0);
+}
+
+/** The groups `id -G` gives a user, for a directory that only a supplementary group may write. */
+function groupsOf(name: string): number[] {
+  try {
+    return execFileSync('id', ['-G', '--', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+  } catch {
+    return [];
+  }
 }
 
 /** Makes the names linked into DIR durable. */

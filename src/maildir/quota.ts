@@ -64,3 +64,20 @@ export async function readQuota(maildir: string, context: ErrorContext): Promise
   }
   return use;
 }
+
+/** The Maildir's quota and whether its usage (plus what a dry run would add) is over it;
+ *  undefined when maildirsize sets no limit. */
+export async function quotaAfter(
+  maildir: string,
+  planned: { bytes: number; messages: number } | undefined,
+  context: ErrorContext,
+): Promise<(QuotaUse & { over: boolean }) | undefined> {
+  const use = await readQuota(maildir, context);
+  if (!use) return undefined;
+  const usedBytes = use.usedBytes + (planned?.bytes ?? 0);
+  const usedMessages = use.usedMessages + (planned?.messages ?? 0);
+  const over =
+    (use.limitBytes !== null && usedBytes > use.limitBytes) ||
+    (use.limitMessages !== null && usedMessages > use.limitMessages);
+  return { ...use, usedBytes, usedMessages, over };
+}

@@ -2,6 +2,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import type { JobKind } from '../jobs/run-job.js';
+import type { UserJob } from '../user-job.js';
+import { missingMaildirText } from '../maildir/layout.js';
 
 /** The account that owns a mailbox: whom the per-user work runs as. */
 export interface Owner {
@@ -39,6 +42,22 @@ export function resolveOwner(spec: string | undefined, maildir: string): Owner {
   return checked({ name: user[0] as string, uid: st.uid, gid: st.gid });
 }
 
+/**
+ * The job as it runs: as root, with the owner it runs as (import, verify) or would run as (check,
+ * which stays root, and reports an owner the import would refuse instead of failing on it, so its
+ * logins are still tried). Not root: the job as it is, run as whoever we are.
+ */
+export function withOwner(kind: JobKind, job: UserJob, spec: string | undefined): UserJob {
+  if (process.getuid?.() !== 0) return job;
+  if (kind !== 'check') return { ...job, owner: resolveOwner(spec, job.maildir) };
+  try {
+    return { ...job, owner: resolveOwner(spec, job.maildir) };
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    return { ...job, ownerRefused: err.message };
+  }
+}
+
 /** --owner UID:GID in numbers: taken as given, with or without a passwd entry (then with no
  *  supplementary groups). A lone number needs its passwd entry for the group. */
 function numericOwner(userPart: string, groupPart: string | undefined): Owner | undefined {
@@ -72,7 +91,7 @@ function statExisting(maildir: string): fs.Stats {
         throw new UsageError(`cannot stat ${candidate}: ${(err as NodeJS.ErrnoException).code}`);
     }
   }
-  throw new UsageError(`neither ${dir} nor its parent exists; create the user's home first`);
+  throw new UsageError(missingMaildirText(maildir, false));
 }
 
 /** One entry of the passwd or group database, through NSS, as getent prints it. */

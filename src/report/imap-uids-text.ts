@@ -65,16 +65,19 @@ export function verifyImapUidLines(r: VerifyReport, shown: number): string[] {
   const c = r.imapUids;
   if (!c) return [];
   if (c.skipped !== undefined) return [`${r.user}: IMAP UIDs not checked: ${c.skipped}`];
+  // Without --strict the box's server is asked only for each folder's UIDVALIDITY: say so.
+  const compared = c.exact ? 'UIDVALIDITY, UIDs and flags' : 'UIDVALIDITY';
+  const notCompared = c.exact ? '' : "; each message's UID and flags not compared (verify --strict compares them)";
   if (c.differences.length === 0)
     return [
-      `${r.user}: IMAP: UIDVALIDITY, UIDs and flags as on the source${c.server === 'dovecot' ? ', HIGHESTMODSEQ not below it,' : ''} in ${plural(c.folders, 'folder')} (${c.ranBy})`,
+      `${r.user}: IMAP: ${compared} as on the source${c.server === 'dovecot' ? ', HIGHESTMODSEQ not below it,' : ''} in ${plural(c.folders, 'folder')} (${c.ranBy})${notCompared}`,
     ];
   const more =
     c.differences.length > shown
       ? [`  … and ${c.differences.length - shown} more (--verbose or --json lists all)`]
       : [];
   return [
-    `${r.user}: ${plural(c.differences.length, 'IMAP difference')} from the source (${c.ranBy}; IMAP clients with offline state see them):`,
+    `${r.user}: ${plural(c.differences.length, 'IMAP difference')} from the source in ${compared} (${c.ranBy}; IMAP clients with offline state see them)${notCompared}:`,
     ...c.differences.slice(0, shown).map((d) => `  ${d}`),
     ...more,
   ];

@@ -3,7 +3,10 @@ import type { ImportReport, OverMaxSize, QuotaReport } from './types.js';
 
 /** Import: the messages --max-size held back, by folder, and a quota the Maildir ends over. */
 export function importLimitLines(r: ImportReport, shown: number): string[] {
-  return [...overMaxSizeLines(r, shown), ...(r.quota?.over ? [overQuotaLine(r.user, r.quota, r.dryRun)] : [])];
+  return [
+    ...overMaxSizeLines(r, shown),
+    ...(r.quota?.over ? [overQuotaLine(r.user, r.quota, r.dryRun ? 'planned' : 'written')] : []),
+  ];
 }
 
 function overMaxSizeLines(r: ImportReport, shown: number): string[] {
@@ -29,14 +32,19 @@ function overMaxSizeLines(r: ImportReport, shown: number): string[] {
   );
 }
 
-/** The admin must know before the user's first mail bounces: every byte was still copied. */
-function overQuotaLine(user: string, q: QuotaReport, dryRun: boolean): string {
+/** The admin must know before the user's first mail bounces: every byte was still copied (or, in
+ *  a plan or a check before the import, will be). */
+export function overQuotaLine(user: string, q: QuotaReport, when: 'written' | 'planned' | 'before'): string {
   const limits = [
     ...(q.limitBytes !== null ? [`${formatBytes(q.limitBytes)} (${q.limitBytes}S)`] : []),
     ...(q.limitMessages !== null ? [`${plural(q.limitMessages, 'message')} (${q.limitMessages}C)`] : []),
   ].join(' and ');
-  const [state, after] = dryRun
-    ? ['would end over its quota', 'the import copies all mail all the same, then the box refuses new mail']
-    : ['is over its quota', 'all mail was copied, but the box refuses new mail'];
+  const [state, after] =
+    when === 'written'
+      ? ['is over its quota', 'all mail was copied, but the box refuses new mail']
+      : [
+          when === 'planned' ? 'would end over its quota' : 'is over its quota already',
+          'the import copies all mail all the same, then the box refuses new mail',
+        ];
   return `${user}: WARNING: the Maildir ${state}: ${formatBytes(q.usedBytes)} in ${plural(q.usedMessages, 'message')}, maildirsize allows ${limits}; ${after} for this user until some is deleted or the quota is raised`;
 }

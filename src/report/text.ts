@@ -1,7 +1,7 @@
 import { changedLines } from './changed-text.js';
 import { begun, cutShortLines, folderErrorLine } from './cut-short-text.js';
 import { importImapUidLines, verifyImapUidLines } from './imap-uids-text.js';
-import { importLimitLines } from './limits-text.js';
+import { importLimitLines, overQuotaLine } from './limits-text.js';
 import { formatBytes, plural, section } from './text-parts.js';
 import {
   type CheckReport,
@@ -28,8 +28,14 @@ export function renderText(r: UserReport, all = false): string {
 function checkLines(r: CheckReport): string[] {
   const folders = r.folders.map((f) => `${f.name} ${f.messages}`).join(', ');
   const maildir = r.maildirExists ? 'Maildir there' : `Maildir ${r.maildir} does not exist (import needs --create)`;
+  const server =
+    r.imapServer.server === 'none'
+      ? `box's IMAP server: none (${r.imapServer.because}), so no IMAP UID lists would be written`
+      : `box's IMAP server: ${r.imapServer.server} (${r.imapServer.because})`;
   return [
-    `${r.user}: logins OK; IMAP: ${plural(r.folders.length, 'folder')} (${folders}); POP3: ${plural(r.pop3.messages, 'message')}, ${formatBytes(r.pop3.bytes)}; ${maildir}`,
+    `${r.user}: logins OK; IMAP: ${plural(r.folders.length, 'folder')} (${folders}); POP3: ${plural(r.pop3.messages, 'message')}, ${formatBytes(r.pop3.bytes)}; ${maildir}; ${server}`,
+    ...r.problems.map((p) => `${r.user}: the import would fail here: ${p}`),
+    ...(r.quota?.over ? [overQuotaLine(r.user, r.quota, 'before')] : []),
   ];
 }
 
@@ -198,7 +204,9 @@ function pop3VerifyLines(r: VerifyReport, shown: number): string[] {
   const how = r.listedBy === 'model' ? 'modelled, not run: no qmail-pop3d found' : `listed by ${r.listedBy}`;
   const content = r.contentChecked > 0 ? `, ${r.contentChecked} compared byte for byte` : '';
   const folders =
-    r.folders.length > 1 ? `; ${r.folders.length} folders with the source's counts${r.strict ? ' and flags' : ''}` : '';
+    r.folders.length > 1
+      ? `; ${r.folders.length} folders with the source's counts${r.strict ? ' and flags' : ' (flags not compared: --strict compares them)'}`
+      : '';
   const since = sinceText(r);
   if (isClean(r))
     return [

@@ -218,6 +218,12 @@ export interface CheckReport {
   folders: { name: string; messages: number }[];
   /** POP3 STAT: the INBOX as POP3 clients see it (sizes with CRLF). */
   pop3: { messages: number; bytes: number };
+  /** What would make the import fail here: a Maildir directory its owner may not write, a link. */
+  problems: string[];
+  /** The Maildir's quota (maildirsize) as it stands, where it sets one. */
+  quota?: QuotaReport;
+  /** The box's IMAP server the import would write UID lists for, and how that was found. */
+  imapServer: { server: ImapServer; because: string };
   resources?: Resources;
 }
 
@@ -257,7 +263,7 @@ export function inboxClean(i: InboxReport): boolean {
 
 /** Whether the user's result is complete and consistent (exit 0) or needs attention (exit 1). */
 export function isClean(r: UserReport): boolean {
-  if (r.kind === 'check') return true;
+  if (r.kind === 'check') return r.problems.length === 0;
   if (r.kind === 'import')
     return (
       inboxClean(r.inbox) && r.folders.every(folderClean) && !r.stopped && (r.bookkeepingErrors ?? []).length === 0

@@ -32,6 +32,14 @@ export function describeLogin(c: Credentials): string {
   return c.authzid ? `${c.user} for ${c.authzid}` : c.user;
 }
 
+/** What to check when the server refuses a login: where the password came from and the login's
+ *  form, or for an admin login the admin's password and rights. */
+export function loginHint(c: Credentials): string {
+  return c.authzid
+    ? `check the admin's password (--admin-password-file, or the prompt), that ${c.user} may log in on behalf of other users (a Dovecot master user, a Cyrus admin), and that the source knows the user as ${c.authzid} (vpopmail addresses: --login-format)`
+    : `check the password (--password-file, QMAIL_IMPORT_PASSWORD, or the users file's line) and the login name (vpopmail addresses: --login-format, %u@%d by default)`;
+}
+
 export const DEFAULT_PORTS = {
   imap: { tls: 993, starttls: 143, none: 143 },
   pop3: { tls: 995, starttls: 110, none: 110 },

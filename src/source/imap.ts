@@ -3,7 +3,7 @@ import { SourceError, type ErrorContext } from '../errors.js';
 import type { ImapMessageMeta } from '../message-records.js';
 import type { FolderStatus } from '../state/folder-marks.js';
 import { FETCH_RANGE_UIDS, MAX_IMAP_LINE_BYTES, MAX_IMAP_LITERAL_BYTES, MAX_IMAP_RESPONSE_BYTES } from '../limits.js';
-import { describeEndpoint, describeLogin, timeoutOf } from './endpoint.js';
+import { describeEndpoint, describeLogin, loginHint, timeoutOf } from './endpoint.js';
 import type { Credentials, Endpoint } from './endpoint.js';
 import { secretHider } from './hide-secrets.js';
 import { connectImapSocket, handedOver } from './imap-socket.js';
@@ -68,7 +68,7 @@ export async function openImap(endpoint: Endpoint, creds: Credentials, context: 
       throw linkError(
         client,
         SourceError,
-        `${peer}: login as ${describeLogin(creds)} refused: ${e.responseText ?? e.message}`,
+        `${peer}: login as ${describeLogin(creds)} refused: ${e.responseText ?? e.message}; ${loginHint(creds)}`,
         { ...context, cause: err },
       );
     throw imapFailure(client, 'cannot connect', err, context);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type net from 'node:net';
 import { FolderError, SourceError, type ErrorContext } from '../errors.js';
 import { MAX_POP3_LINE_BYTES } from '../limits.js';
-import { describeEndpoint, describeLogin, timeoutOf } from './endpoint.js';
+import { describeEndpoint, describeLogin, loginHint, timeoutOf } from './endpoint.js';
 import type { Credentials, Endpoint } from './endpoint.js';
 import { secretHider } from './hide-secrets.js';
 import { LineReader } from './line-reader.js';
@@ -97,7 +97,7 @@ async function login(
   } catch (err) {
     if (err instanceof Pop3ErrReply) {
       throw new LoginRefused(
-        `${peer}: login as ${describeLogin(creds)} refused: ${err.serverText || 'no reason given'}`,
+        `${peer}: login as ${describeLogin(creds)} refused: ${err.serverText || 'no reason given'}; ${loginHint(creds)}`,
         context,
       );
     }

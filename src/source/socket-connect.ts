@@ -2,6 +2,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { SourceError, type ErrorContext } from '../errors.js';
 import { connectFailure, timeoutOf, tlsOptions, type Endpoint } from './endpoint.js';
+import { watchForTlsPort } from './tls-probe.js';
 
 /**
  * The connection to one protocol of the source, up to its first byte: TCP, and the TLS handshake
@@ -29,6 +30,7 @@ export function connectSocket(
     socket.once(implicitTls ? 'secureConnect' : 'connect', () => {
       socket.removeListener('error', fail);
       socket.setTimeout(0);
+      if (!implicitTls) watchForTlsPort(protocol, socket, endpoint);
     });
   });
 }

@@ -22,6 +22,8 @@ export interface ImapUidCheck {
   ranBy?: string;
   skipped?: string;
   folders: number;
+  /** What was compared: UIDVALIDITY, each message's UID and flags (--strict), or UIDVALIDITY alone. */
+  exact: boolean;
   /** One line per difference, naming the folder and the UID. */
   differences: string[];
 }
@@ -44,7 +46,7 @@ export async function checkImapUids(
   exact: boolean,
 ): Promise<ImapUidCheck> {
   const { server } = resolveImapServer(choice, maildir);
-  const none = { server, folders: 0, differences: [] };
+  const none = { server, folders: 0, exact, differences: [] };
   if (server === 'none') return { ...none, skipped: 'no IMAP server on the box' };
   const binary = server === 'dovecot' ? DOVECOT_IMAP : (courierImapd ?? installedImapBinary('courier'));
   if (binary === undefined || !fs.existsSync(binary))
@@ -73,6 +75,7 @@ export async function checkImapUids(
     server,
     ranBy: `${server} ${binary}`,
     folders: folders.length,
+    exact,
     differences: folders.flatMap((f) =>
       compareFolder(f.snapshot, views.get(f.imapName), exact, marks.get(f.path)?.highestModseq),
     ),

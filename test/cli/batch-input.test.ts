@@ -103,12 +103,36 @@ describe('the manual', () => {
 
   it('names every option the CLI accepts', async () => {
     const options = new Set<string>();
-    for (const command of ['import', 'verify', 'batch']) {
+    for (const command of ['import', 'verify', 'batch', 'check']) {
       const help = (await runCli([command, '--help'])).stdout;
       for (const m of help.matchAll(/--([a-z][a-z0-9-]*)/g)) options.add(m[1] as string);
     }
     expect(options.size).toBeGreaterThan(30);
     expect([...options].filter((o) => !man.includes(`\\-\\-${o}`))).toEqual([]);
+  });
+
+  it("lists each option once under OPTIONS, and check's SYNOPSIS names --host", () => {
+    const options = man.slice(man.indexOf('\n.SH OPTIONS'), man.indexOf('\n.SH "EXIT CODES"'));
+    const heads = [...options.matchAll(/^\.TP\n(.*)$/gm)].flatMap((m) =>
+      [...(m[1] as string).matchAll(/\\-\\-([a-z][a-z0-9-]*)/g)].map((o) => o[1] as string),
+    );
+    expect(heads.length).toBeGreaterThan(30);
+    expect(heads.filter((o, i) => heads.indexOf(o) !== i)).toEqual([]);
+    const synopsis = man.slice(man.indexOf('.SH SYNOPSIS'), man.indexOf('.SH DESCRIPTION'));
+    const check = synopsis.slice(synopsis.indexOf('.B qmail-import check'));
+    for (const o of ['host', 'user', 'maildir', 'users', 'domain', 'all-vpopmail'])
+      expect(check).toContain(`.B \\-\\-${o}\n`);
+  });
+
+  it('--help shows the night in a few examples and points at the manual', async () => {
+    const help = (await runCli(['--help'])).stdout;
+    const examples = help.slice(help.indexOf('Examples:'));
+    expect([...examples.matchAll(/^ {4}qmail-import (\w+) --host/gm)].map((m) => m[1])).toEqual([
+      'check',
+      'batch',
+      'import',
+    ]);
+    expect(help).toMatch(/: man qmail-import\n$/);
   });
 
   it('is groff -ww clean', () => {

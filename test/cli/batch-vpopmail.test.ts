@@ -17,6 +17,23 @@ function secretFile(text: string): string {
   return file;
 }
 
+/** The night's accounts as the README names them: a vpopmail domain, read by the admin login on
+ *  behalf of each local part. */
+function adminDomain(domain: string, adminPasswordFile: string, tree: VpopmailTree): string[] {
+  return [
+    '--domain',
+    domain,
+    '--admin-user',
+    SOURCE_ADMIN.user,
+    '--admin-password-file',
+    adminPasswordFile,
+    '--login-format',
+    '%u',
+    '--vpopmail-home',
+    tree.home,
+  ];
+}
+
 describe('batch over a vpopmail tree', () => {
   it('runs 50 accounts 4 at a time: one wrong password, one missing domain; logs, summary, failed.txt; the retry of failed.txt exits 0', async () => {
     const server = sharedSource();
@@ -135,16 +152,7 @@ describe('batch over a vpopmail tree', () => {
     const r = await runCli([
       'batch',
       '--create',
-      '--domain',
-      'admin.test',
-      '--admin-user',
-      SOURCE_ADMIN.user,
-      '--admin-password-file',
-      adminPassword,
-      '--login-format',
-      '%u',
-      '--vpopmail-home',
-      tree.home,
+      ...adminDomain('admin.test', adminPassword, tree),
       ...sourceCliArgs(server, 'none'),
       '--log-dir',
       logDir,
@@ -169,5 +177,42 @@ describe('batch over a vpopmail tree', () => {
     expect(r.stdout + r.stderr + fs.readFileSync(path.join(logDir, 'summary.txt'), 'utf8')).not.toContain(
       SOURCE_ADMIN.password,
     );
+  });
+
+  it('check takes the accounts as batch does (--domain, --login-format, --admin-user), says check, leaves no log directory, and names a new/ the owner cannot write', async () => {
+    const server = sharedSource();
+    const tree = new VpopmailTree();
+    const users = [1, 2].map((i) => `v${process.pid}c${i}`);
+    for (const u of users) server.addUser(u, `pw-${u}`);
+    await seedMailbox(server, users[0] as string, `pw-${users[0]}`, sampleMessages({ count: 2, seed: 93 }));
+    // Made the way vadduser makes them: each account has its Maildir already.
+    const homes = tree.addDomain('check.test', users, { vpasswd: false });
+    const adminPassword = secretFile(`${SOURCE_ADMIN.password}\n`);
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-cwd-'));
+    const check = () =>
+      runCli(
+        ['check', ...adminDomain('check.test', adminPassword, tree), ...sourceCliArgs(server, 'none')],
+        {},
+        { cwd },
+      );
+    const r = await check();
+    expect(r.code, r.output).toBe(0);
+    for (const u of users) expect(r.stdout).toContain(`${u}: logins OK; IMAP: `);
+    expect(r.stdout).toContain(`${users[0]}: logins OK; IMAP: 1 folder (INBOX 2); POP3: 2 messages`);
+    expect(r.output).toMatch(/^check: 2 accounts: 2 done/m);
+    expect(r.output).not.toMatch(/^batch:/m);
+    expect(fs.readdirSync(cwd)).toEqual([]);
+
+    // A new/ left to root: every message's link() would fail there; check says so first.
+    const maildir = path.join(homes[1] as string, 'Maildir');
+    fs.chownSync(path.join(maildir, 'new'), 0, 0);
+    fs.chmodSync(path.join(maildir, 'new'), 0o755);
+    const blocked = await check();
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toContain(
+      `${users[1]}: the import would fail here: ${maildir}/new is owned by root:0, mode 0755: ${tree.owner.name}, whom the import writes as, cannot create files in it`,
+    );
+    expect(blocked.output).toContain(`check: need attention: ${users[1]}@check.test (done, exit 1)`);
+    expect(fs.readdirSync(cwd)).toEqual([]);
   });
 });

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeAccount, sampleMessages, sharedSource, symlinkMaildir, type Account } from '../support/accounts.js';
 import { runCli, type CliResult } from '../support/cli.js';
+import { VpopmailTree } from '../support/vpopmail-tree.js';
+import { SOURCE_ADMIN } from '../../scripts/lib/source-server.js';
 
 /** The account's arguments with one option's value replaced (or the option dropped with `undefined`). */
 function withOption(args: string[], option: string, value: string | undefined): string[] {
@@ -130,6 +132,112 @@ describe('errors say what happened and what to do next', () => {
     expect(
       fs.readdirSync(path.join(a.maildir, 'new')).length + fs.readdirSync(path.join(a.maildir, 'cur')).length,
     ).toBe(1);
+  });
+});
+
+describe('hints for the mistakes of a first night', () => {
+  it('plain text to a port that expects TLS: named within seconds, not after --timeout, with --security tls', async () => {
+    const a = await makeAccount(sharedSource(), []);
+    const plain = (security: string) => [...withOption(a.args, '--security', security), '--timeout', '60'];
+    const onTlsPort = (args: string[], protocol: 'imap' | 'pop3', port: number) =>
+      withOption(args, `--${protocol}-port`, String(port));
+    const { imapPort, imapsPort, pop3sPort } = a.server;
+    const runs = [
+      // imapflow waits for this greeting; STARTTLS waits for it in our reader; POP3 in its own.
+      ['imap', imapsPort, await runCli(['check', ...onTlsPort(plain('none'), 'imap', imapsPort)])],
+      ['imap', imapsPort, await runCli(['check', ...onTlsPort(plain('starttls'), 'imap', imapsPort)])],
+      [
+        'pop3',
+        pop3sPort,
+        await runCli(['check', ...onTlsPort(onTlsPort(plain('none'), 'imap', imapPort), 'pop3', pop3sPort)]),
+      ],
+    ] as const;
+    for (const [protocol, port, r] of runs) {
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(`${protocol} 127.0.0.1:${port}: `);
+      expect(r.stderr).toContain(`no greeting within 3 s, and port ${port} answers TLS`);
+      expect(r.stderr).toContain('try --security tls');
+      expect(r.stderr).not.toContain('stalled');
+    }
+  });
+
+  it('a refused login says what to check: the password source and --login-format, or the admin login', async () => {
+    const a = await makeAccount(sharedSource(), []);
+    const wrong = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qi-pw-')), 'password');
+    fs.writeFileSync(wrong, 'not-the-password\n', { mode: 0o600 });
+    const r = await runCli(['check', ...withOption(a.args, '--password-file', wrong)]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`login as ${a.user} refused`);
+    expect(r.stderr).toMatch(/check the password \(--password-file, QMAIL_IMPORT_PASSWORD, .*--login-format/);
+    const admin = await runCli([
+      'check',
+      ...withOption(a.args, '--password-file', undefined),
+      '--admin-user',
+      SOURCE_ADMIN.user,
+      '--admin-password-file',
+      wrong,
+    ]);
+    expect(admin.code).toBe(3);
+    expect(admin.stderr).toContain(`login as ${SOURCE_ADMIN.user} for ${a.user} refused`);
+    expect(admin.stderr).toContain("check the admin's password (--admin-password-file");
+    expect(admin.stderr + r.stderr).not.toContain('not-the-password');
+  });
+
+  it('vpopmail addresses, not root, the tree closed to that user: says so and to run it as root, not "no domain"', async (ctx) => {
+    const a = await makeAccount(sharedSource(), []);
+    if (!cliReadableBy(a.owner.uid, a.owner.gid)) ctx.skip();
+    const tree = new VpopmailTree();
+    tree.addDomain('closed.test', [a.user]);
+    // vpopmail's own tree is 0700 vpopmail:vchkpw: closed to everyone else.
+    fs.chmodSync(path.join(tree.home, 'domains'), 0o700);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-users-'));
+    const users = path.join(dir, 'users');
+    fs.writeFileSync(users, `${a.user}@closed.test::${a.password}\n`, { mode: 0o600 });
+    for (const f of [dir, users]) fs.chownSync(f, a.owner.uid, a.owner.gid);
+    const r = await runCliAs(a.owner.uid, a.owner.gid, [
+      'check',
+      '--users',
+      users,
+      '--vpopmail-home',
+      tree.home,
+      '--login-format',
+      '%u',
+      // The users file gives the password, vpopmail the Maildir.
+      ...['--user', '--maildir', '--password-file'].reduce((args, o) => withOption(args, o, undefined), a.args),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.output).toContain(`cannot look into ${tree.home}/domains (EACCES)`);
+    expect(r.output).toContain('run qmail-import as root');
+    expect(r.output).not.toContain('no domain');
+  });
+
+  it('as root, a new/ the owner cannot write: one error naming the owner it writes as and the fix, no EACCES per message', async () => {
+    const a = await makeAccount(sharedSource(), sampleMessages({ count: 12, seed: 76 }));
+    fs.mkdirSync(path.join(a.maildir, 'new'), { mode: 0o755 });
+    const r = await runCli(['import', ...a.args]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`access(${a.maildir}/new) failed: EACCES`);
+    expect(r.stderr).toContain(
+      `as root the import writes as ${a.owner.name} (uid ${a.owner.uid}:${a.owner.gid}), the Maildir's owner or --owner's, and ${a.maildir}/new is owned by root:0, mode 0755, not writable by them`,
+    );
+    expect(r.stderr).toContain(`chown -R ${a.owner.name} ${a.maildir}`);
+    expect(r.stderr).toContain('--owner USER[:GROUP]');
+    expect(r.stderr).not.toContain('link(');
+    expect(r.stderr).not.toContain('run it as root');
+  });
+
+  it('a missing Maildir whose parent is missing too: one message with both steps', async () => {
+    const a = await makeAccount(sharedSource(), []);
+    const home = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qi-gone-')), 'alice');
+    const maildir = path.join(home, 'Maildir');
+    for (const extra of [[], ['--create']]) {
+      const r = await runCli(['import', ...withOption(a.args, '--maildir', maildir), ...extra]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        `Maildir ${maildir} does not exist, nor its parent ${home}; check the path, and for a new account create its home ${home} first (vpopmail's vadduser does), then pass --create to make the Maildir`,
+      );
+    }
+    expect(fs.existsSync(home)).toBe(false);
   });
 });
 

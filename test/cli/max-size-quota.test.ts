@@ -50,6 +50,8 @@ describe('--max-size: messages above it are skipped and reported, never truncate
     expect(sentReport.overMaxSize).toEqual([{ uid: 2, size: expect.any(Number) }]);
     expect(r.overMaxSize).toMatchObject({ limitBytes: 20 * 1024, messages: 2 });
     expect([r.inbox.written, sentReport.written]).toEqual([8, 2]);
+    // Kept counts what is on disk: the message held back keeps no UIDL here.
+    expect(first.stderr).toContain('INBOX imported 8 of 9 messages, 0 already there; 8 of 9 source UIDLs kept');
     expect(first.stderr).toContain('over --max-size 20480 bytes not copied ("INBOX" 1, "Sent" 1)');
     expect(first.stderr).toContain(`"INBOX" uid 4 uidl ${JSON.stringify(uidl[3]!.uidl)}`);
     expect(first.stderr).toContain('"Sent" uid 2:');

@@ -22,19 +22,22 @@ export interface CliOptions {
   timeoutMs?: number;
   /** A command the CLI runs under, e.g. ['prlimit', '--fsize=65536', '--']. */
   wrapper?: string[];
+  /** The working directory it runs in (default: the test's). */
+  cwd?: string;
 }
 
 const RSS_MARK = 'qi-test-maxrss-kib';
 
 /** Runs the built qmail-import as a user would, as a separate process. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, options: CliOptions = {}): Promise<CliResult> {
-  const { measure = false, timeoutMs, wrapper = [] } = options;
+  const { measure = false, timeoutMs, wrapper = [], cwd } = options;
   const time = measure ? ['/usr/bin/time', '-f', `${RSS_MARK} %M`] : [];
   const [command, ...argv] = [...wrapper, ...time, process.execPath, CLI, ...args] as [string, ...string[]];
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, {
       env: { PATH: process.env.PATH, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(cwd !== undefined ? { cwd } : {}),
       detached: timeoutMs !== undefined,
     });
     let hung = false;
