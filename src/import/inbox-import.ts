@@ -210,6 +210,7 @@ function inboxReport(
   const onDisk = (m: InboxPlan['messages'][number]) =>
     m.action === 'present' ||
     m.action === 'reflag' ||
+    m.action === 'rewrite' ||
     (m.action === 'write' && (!outcome || outcome.crlfSizes.has(m.name)));
   const matchedBy: Record<string, number> = {};
   for (const m of plan.messages)
