@@ -102,7 +102,7 @@ export async function importInbox(
 class Pop3RefusedImapLogin extends FolderError {
   constructor(err: LoginRefused, context: ErrorContext) {
     super(
-      `${err.detail}; IMAP accepted the same login, so the INBOX cannot be listed over POP3 and its UIDLs cannot be kept`,
+      `${err.refused}; IMAP accepted the same login, so the INBOX cannot be listed over POP3 and its UIDLs cannot be kept`,
       { ...context, cause: err },
     );
   }

@@ -96,17 +96,25 @@ async function login(
     }
   } catch (err) {
     if (err instanceof Pop3ErrReply) {
-      throw new LoginRefused(
-        `${peer}: login as ${describeLogin(creds)} refused: ${err.serverText || 'no reason given'}; ${loginHint(creds)}`,
-        context,
-      );
+      const refused = `${peer}: login as ${describeLogin(creds)} refused: ${err.serverText || 'no reason given'}`;
+      throw new LoginRefused(`${refused}; ${loginHint(creds)}`, context, refused);
     }
     throw err;
   }
 }
 
 /** Wrong user or password: the operator must fix credentials, so this is reported distinctly. */
-export class LoginRefused extends SourceError {}
+export class LoginRefused extends SourceError {
+  /** `refused`: what the server said, without the hint on what to check (which does not hold when
+   *  IMAP accepted the same login: src/import/inbox-import.ts). */
+  constructor(
+    message: string,
+    context: ErrorContext,
+    readonly refused: string = message,
+  ) {
+    super(message, context);
+  }
+}
 
 /**
  * A -ERR after a successful login (a server that refuses every command because one message is
