@@ -136,7 +136,6 @@ function importLines(r: ImportReport, shown: number): string[] {
 
 /** Messages written whose bytes may differ from the stored ones where the source holds NUL bytes. */
 const NOT_EXACT = 'whose NUL bytes, if any, may be 0x80 here';
-
 /** Source bytes an import (or its plan) copies, INBOX and folders. */
 export function planBytes(r: ImportReport): number {
   return r.inbox.bytesToWrite + r.folders.reduce((n, f) => n + f.bytesToWrite, 0);
