@@ -106,7 +106,7 @@ async function login(
 /** Wrong user or password: the operator must fix credentials, so this is reported distinctly. */
 export class LoginRefused extends SourceError {
   /** `refused`: what the server said, without the hint on what to check (which does not hold when
-   *  IMAP accepted the same login: src/import/inbox-import.ts). */
+   *  IMAP accepted the same login: src/import/inbox-evidence.ts). */
   constructor(
     message: string,
     context: ErrorContext,
