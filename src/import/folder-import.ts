@@ -97,6 +97,7 @@ export async function importFolder(
       ...(job.dryRun ? { plan } : {}),
       ...folderCounts(plan, outcome),
       droppedFlags: countDropped(plan.messages),
+      ...(outcome?.imapUids ? { imapUids: outcome.imapUids } : {}),
       ...(pop3 ? { pop3 } : {}),
     };
   };
@@ -116,17 +117,11 @@ export async function importFolder(
     if (!session) return report(e, plan, undefined, false);
     const progress = new Progress(ctx, job.user, folder.path, job.quiet);
     await session.during(() => copyFromImap(imap, session, plan.messages, messages, progress, context));
-    const outcome = await session.finish(job.deleteGone);
-    const imapUids = await keepImapUids(
-      job,
-      { dir, mailbox: target.mailbox },
-      snapshot,
-      plan,
-      outcome,
-      run.entries,
-      context,
+    const place = { dir, mailbox: target.mailbox };
+    const outcome = await session.finish(job.deleteGone, (done) =>
+      keepImapUids(job, place, snapshot, plan, done, run.entries, context),
     );
-    return { ...report(e, plan, outcome, true), ...(imapUids ? { imapUids } : {}) };
+    return report(e, plan, outcome, true);
   } catch (err) {
     if (!endsFolder(err) || !begun) throw err;
     // Cut short (a full disk, a stop signal): the report counts what was written before.

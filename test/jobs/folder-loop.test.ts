@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FolderError } from '../../src/errors.js';
+import { emptyFolderReport } from '../../src/import/folder-counts.js';
 import type { FolderTarget } from '../../src/import/folder-import.js';
 import { importFolders } from '../../src/jobs/folder-loop.js';
 import type { FolderReport } from '../../src/report/types.js';
@@ -36,19 +37,7 @@ function importer(outcomes: Record<string, (t: FolderTarget) => Partial<FolderRe
   return { seen, importOne };
 }
 
-const base = (name: string): FolderReport => ({
-  name,
-  imapMessages: 3,
-  toWrite: 3,
-  bytesToWrite: 30,
-  written: 0,
-  writtenBytes: 0,
-  alreadyPresent: 0,
-  reflagged: 0,
-  droppedFlags: {},
-  errors: [],
-  overMaxSize: [],
-});
+const base = (name: string): FolderReport => ({ ...emptyFolderReport(name), imapMessages: 3, toWrite: 3 });
 
 describe('the folder loop', () => {
   it('imports the INBOX into the Maildir itself first, even when LIST did not name it, then each folder into its Maildir++ folder', async () => {

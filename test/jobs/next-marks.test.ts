@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { emptyFolderReport, emptyPop3Report } from '../../src/import/folder-counts.js';
 import { nextMarks } from '../../src/jobs/next-marks.js';
 import type { FolderReport } from '../../src/report/types.js';
 import type { FolderMark } from '../../src/state/folder-marks.js';
@@ -7,33 +8,15 @@ const status = (messages: number) => ({ uidValidity: '7', uidNext: messages + 1,
 const history = { movedByContent: 0, keptDeleted: 0, goneFromSource: [], goneDeleted: false };
 
 const report = (name: string, over: Partial<FolderReport> = {}): FolderReport => ({
-  name,
+  ...emptyFolderReport(name),
   imapMessages: 3,
   toWrite: 3,
-  bytesToWrite: 30,
   written: 3,
-  writtenBytes: 30,
-  alreadyPresent: 0,
-  reflagged: 0,
-  droppedFlags: {},
-  errors: [],
-  overMaxSize: [],
   history,
   ...over,
 });
 
-const pop3 = {
-  uidlMode: 'auto' as const,
-  pop3Messages: 3,
-  uidlsKept: 3,
-  matchedBy: {},
-  sharedUidls: 0,
-  downloadAgain: [],
-  unmatchedPop3: [],
-  conflicts: [],
-  outOfOrder: [],
-  readWithRetr: 0,
-};
+const pop3 = { ...emptyPop3Report('auto'), pop3Messages: 3, uidlsKept: 3 };
 
 describe('the marks for the next run', () => {
   it('marks a folder done cleanly with the STATUS it had before this run read it; the INBOX with its UIDL count', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { emptyPop3Report } from '../../src/import/folder-counts.js';
 import { isClean, type FolderReport, type ImportReport, type VerifyReport } from '../../src/report/types.js';
 
 const folder = (over: Partial<FolderReport> = {}): FolderReport => ({
@@ -27,16 +28,9 @@ const importReport = ({ errors = [], ...pop3 }: InboxOver = {}, folders = [folde
     droppedFlags: { $Label1: 3 },
     history: { movedByContent: 0, keptDeleted: 2, goneFromSource: ['new/x'], goneDeleted: false },
     pop3: {
-      uidlMode: 'auto',
+      ...emptyPop3Report('auto'),
       pop3Messages: 1,
       uidlsKept: 1,
-      matchedBy: {},
-      sharedUidls: 0,
-      downloadAgain: [],
-      unmatchedPop3: [],
-      conflicts: [],
-      outOfOrder: [],
-      readWithRetr: 0,
       ...pop3,
     },
   },
