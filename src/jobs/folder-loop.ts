@@ -37,19 +37,18 @@ export async function importFolders(
   importOne: ImportOne,
 ): Promise<FoldersDone> {
   const results: FolderResult[] = [];
-  const others = listed.filter((f) => {
-    if (!wanted(job, f)) return false;
-    const skipped = outsideNamespaces(job, f);
-    if (skipped) results.push({ report: { ...emptyFolderReport(f.path), skipped } });
-    return !skipped;
-  });
   const inbox = listed.find((f) => isInbox(f)) ?? INBOX;
-  const queue: (SourceFolder | typeof INBOX)[] = [inbox, ...others];
+  const queue: (SourceFolder | typeof INBOX)[] = [inbox, ...listed.filter((f) => wanted(job, f))];
   const dirs = new Map<string, string>();
   const subscribe: string[] = [];
   let next = 0;
   while (next < queue.length && !results.at(-1)?.report.stopped) {
     const folder = queue[next++] as SourceFolder | typeof INBOX;
+    const skipped = 'namespace' in folder && outsideNamespaces(job, folder);
+    if (skipped) {
+      results.push({ report: { ...emptyFolderReport(folder.path), skipped } });
+      continue;
+    }
     const placed = placeOf(job, folder, dirs);
     // The INBOX's report always has its POP3 section, even when no POP3 step ran.
     const pop3 = placed.ok && placed.target.dirName === '' ? { pop3: emptyPop3Report(job.uidl) } : {};
@@ -77,12 +76,8 @@ export async function importFolders(
     // Subscribed only once it is here: a folder deleted or renamed at the source since LIST is not.
     if (placed.subscribeAs !== undefined) subscribe.push(placed.subscribeAs);
   }
-  return { results, notStarted: queue.slice(next).map((f) => f.path), subscribe };
-}
-
-/** The folders besides INBOX a run would read, by source name. */
-export function otherFolders(job: UserJob, listed: readonly SourceFolder[]): string[] {
-  return listed.filter((f) => wanted(job, f) && !outsideNamespaces(job, f)).map((f) => f.path);
+  const notStarted = queue.slice(next).filter((f) => !('namespace' in f && outsideNamespaces(job, f)));
+  return { results, notStarted: notStarted.map((f) => f.path), subscribe };
 }
 
 function wanted(job: UserJob, f: SourceFolder): boolean {

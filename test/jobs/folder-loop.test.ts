@@ -104,7 +104,7 @@ describe('the folder loop', () => {
 
   it('ends after the folder a stop signal ended, naming the folders not started', async () => {
     const { seen, importOne } = importer({ Sent: () => ({ stopped: true, error: 'stopped by request' }) });
-    const listed = [folder('Sent'), folder('Drafts'), folder('Trash')];
+    const listed = [folder('Sent'), folder('Drafts'), folder('Shared/x', { namespace: 'shared' }), folder('Trash')];
     const done = await importFolders(job(), listed, new Map(), importOne);
     expect(seen.map((t) => t.folder.path)).toEqual(['INBOX', 'Sent']);
     expect(done.notStarted).toEqual(['Drafts', 'Trash']);
@@ -119,11 +119,18 @@ describe('the folder loop', () => {
 
   it('skips what the job leaves out: other namespaces named in the report, --include, --folders inbox', async () => {
     const shared = folder('Shared/team', { namespace: 'shared' });
-    const listed = [folder('Sent'), folder('Drafts'), shared];
+    const listed = [shared, folder('Sent'), folder('Drafts')];
     const all = importer();
     const done = await importFolders(job(), listed, new Map(), all.importOne);
     expect(all.seen.map((t) => t.folder.path)).toEqual(['INBOX', 'Sent', 'Drafts']);
-    expect(done.results.find((r) => r.report.name === 'Shared/team')?.report.skipped).toMatch(/shared namespace/);
+    // The INBOX's report comes first, whatever LIST put before it.
+    expect(done.results.map((r) => [r.report.name, r.report.skipped !== undefined])).toEqual([
+      ['INBOX', false],
+      ['Shared/team', true],
+      ['Sent', false],
+      ['Drafts', false],
+    ]);
+    expect(done.results[1]?.report.skipped).toMatch(/shared namespace/);
     const included = importer();
     await importFolders(job({ include: '^Sent$' }), listed, new Map(), included.importOne);
     expect(included.seen.map((t) => t.folder.path)).toEqual(['INBOX', 'Sent']);
