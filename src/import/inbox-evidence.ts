@@ -5,7 +5,7 @@ import { FolderError, type ErrorContext } from '../errors.js';
 import { crlfExtra } from '../maildir/line-endings.js';
 import { uidlOfName } from '../maildir/pop3d-listing.js';
 import type { ScannedEntry } from '../maildir/scan.js';
-import type { FolderHistory } from '../plan/history.js';
+import type { FolderHistory } from '../journal-records.js';
 import { planInbox, type InboxPlan } from '../plan/inbox.js';
 import type { Pop3Report } from '../report/types.js';
 import type { FolderSnapshot } from '../source/imap.js';

@@ -9,8 +9,8 @@ import { ContentKey } from '../uidl/content-key.js';
 import { headerHash } from '../uidl/header-hash.js';
 import type { UidlMode } from '../uidl/mode.js';
 import type { Pop3Message } from '../message-records.js';
-import type { JournalEntry } from '../state/journal.js';
-import { settledUidls } from '../uidl/settled.js';
+import type { JournalEntry } from '../journal-records.js';
+import { settledUidls } from '../state/records.js';
 import {
   finishMatching,
   matchByEqualKeys,
