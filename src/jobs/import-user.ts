@@ -11,6 +11,7 @@ import { Journal, readJournal } from '../state/journal.js';
 import { closeImap, listFolders, openImap, type SourceFolder } from '../source/imap.js';
 import { emptyPop3Report } from '../import/folder-counts.js';
 import { importFolder, type RunState } from '../import/folder-import.js';
+import { filesAsWritten } from '../import/files-as-written.js';
 import type { RunContext } from '../run-context.js';
 import { credentialsOf, type UserJob } from '../user-job.js';
 import { importFolders } from './folder-loop.js';
@@ -31,7 +32,9 @@ async function importUserAs(job: UserJob, ctx: RunContext): Promise<ImportReport
   const imap = await openImap(job.imap, credentialsOf(job), context);
   try {
     const listed = await listFolders(imap, context, true);
-    const marks = async () => (job.full ? new Map<string, FolderMark>() : await readMarks(job.maildir, context));
+    // --restore reads every folder too: what it brings back may be in one the source left as it was.
+    const marks = async () =>
+      job.full || job.restore ? new Map<string, FolderMark>() : await readMarks(job.maildir, context);
     // A Maildir path with a typo is an error, not a second Maildir: created only with --create.
     if (job.dryRun && !job.createMaildir) await requireMaildir(job.maildir, context, job.owner);
     if (job.dryRun)
@@ -71,8 +74,12 @@ async function importAll(
   ctx: RunContext,
 ): Promise<ImportReport> {
   const runStartSec = Math.floor(Date.now() / 1000);
-  const { results, notStarted, subscribe } = await importFolders(job, listed, run.marks, (target) =>
-    importFolder(imap, job, run, target, runStartSec, ctx),
+  const { results, notStarted, subscribe } = await importFolders(
+    job,
+    listed,
+    run.marks,
+    (target) => importFolder(imap, job, run, target, runStartSec, ctx),
+    (target, mark) => filesAsWritten(job, run.entries, target, mark.uidValidity),
   );
   const bookkeepingErrors: string[] = [];
   if (run.journal) {

@@ -15,11 +15,15 @@ export interface ExistingFile {
   dir: 'new' | 'cur';
   file: string;
   mtimeSec: number;
+  /** Its size in bytes: with the mtime, what tells a file we wrote from one damaged since (src/plan/repair.ts). */
+  size: number;
 }
 
 /** The files of a scan by name up to ':', as the planners take them. */
 export function existingByName(entries: readonly ScannedEntry[]): Map<string, ExistingFile> {
-  return new Map(entries.map((e) => [uidlOfName(e.name), { dir: e.dir, file: e.name, mtimeSec: e.mtimeSec }]));
+  return new Map(
+    entries.map((e) => [uidlOfName(e.name), { dir: e.dir, file: e.name, mtimeSec: e.mtimeSec, size: e.size }]),
+  );
 }
 
 /**

@@ -13,7 +13,7 @@ const V = TEST_UIDVALIDITY;
 const MTIME = 1_750_000_000;
 const file = (name: string, dir: 'new' | 'cur' = 'new', info = ''): [string, ExistingFile] => [
   name,
-  { dir, file: `${name}${info}`, mtimeSec: MTIME },
+  { dir, file: `${name}${info}`, mtimeSec: MTIME, size: 100 },
 ];
 const facts = (
   files: [string, ExistingFile][],
