@@ -18,7 +18,7 @@ import type { FolderMark } from '../state/folder-marks.js';
 import { Stopped, type RunContext } from '../run-context.js';
 import type { UserJob } from '../user-job.js';
 import { changedInPlace } from './changed-in-place.js';
-import { copyFromImap } from './copy-messages.js';
+import { copyFromImap, toCopy } from './copy-messages.js';
 import { folderCounts } from './folder-counts.js';
 import { snapshotOnly, type FolderEvidence, type WithEvidence } from './folder-evidence.js';
 import type { FolderOutcome } from './folder-outcome.js';
@@ -103,20 +103,20 @@ export async function importFolder(
     };
   };
   // Set once the write session has begun: from then on the report counts what was written.
-  let begun: { e: FolderEvidence; plan: FolderPlan; session: FolderWriteSession } | undefined;
+  let begun: { e: FolderEvidence; plan: FolderPlan; session: FolderWriteSession; progress: Progress } | undefined;
   try {
     const done = await evidence(async (e) => {
       const plan = e.plan(facts);
       const session = run.journal && (await FolderWriteSession.begin(dir, job.maildir, plan, run.journal, context));
-      if (session) {
-        begun = { e, plan, session };
-        await session.during(() => e.copy(session));
-      }
-      return { e, plan, session };
+      if (!session) return { e, plan };
+      const progress = new Progress(ctx, job.user, folder.path, job.quiet);
+      progress.expect(toCopy(plan.messages).map((m) => m.size));
+      begun = { e, plan, session, progress };
+      await session.during(() => e.copy(session, progress));
+      return { e, plan, session, progress };
     });
-    const { e, plan, session } = done;
-    if (!session) return report(e, plan, undefined, false);
-    const progress = new Progress(ctx, job.user, folder.path, job.quiet);
+    if (!done.session) return report(done.e, done.plan, undefined, false);
+    const { e, plan, session, progress } = done;
     await session.during(() => copyFromImap(imap, session, plan.messages, messages, progress, context));
     const place = { dir, mailbox: target.mailbox };
     const outcome = await session.finish(job.deleteGone, (done) =>
@@ -128,6 +128,9 @@ export async function importFolder(
     // Cut short (a full disk, a stop signal): the report counts what was written before.
     const { e, plan, session } = begun;
     return { ...report(e, plan, session.soFar, false), ...cutShort(err) };
+  } finally {
+    // Nothing of the copy is shown late.
+    begun?.progress.end();
   }
 }
 
