@@ -12,8 +12,7 @@ import { Progress } from '../report/progress.js';
 import type { FolderReport } from '../report/types.js';
 import { readFolderSnapshot } from '../source/imap.js';
 import type { FolderName } from '../source/listed-name.js';
-import type { JournalEntry, JournalSkip } from '../journal-records.js';
-import type { Journal } from '../state/journal.js';
+import type { Journal, JournalContents } from '../state/journal.js';
 import type { FolderMark } from '../state/folder-marks.js';
 import { Stopped, type RunContext } from '../run-context.js';
 import type { UserJob } from '../user-job.js';
@@ -28,9 +27,9 @@ import { inboxEvidence } from './inbox-evidence.js';
 
 /** What the Maildir's own records held at the start of the run, and the journal's writer (none in a dry run). */
 export interface RunState {
-  entries: readonly JournalEntry[];
-  /** Messages earlier runs skipped as above --max-size. */
-  skips: readonly JournalSkip[];
+  /** The journal as it was at the start of the run, read when a folder first needs it: a delta in
+   *  which STATUS finds every folder unchanged never reads it. */
+  records: () => Promise<JournalContents>;
   journal?: Journal;
   /** Folders the last complete runs read cleanly, with their STATUS then. */
   marks: ReadonlyMap<string, FolderMark>;
@@ -73,7 +72,8 @@ export async function importFolder(
   const scanned = (await scanIfPresent(dir, context)) ?? [];
   const existing = existingByName(scanned);
   const { uidValidity, messages } = snapshot;
-  const history = folderHistory(run.entries, folder.path, uidValidity, existing, run.skips);
+  const { entries, skips } = await run.records();
+  const history = folderHistory(entries, folder.path, uidValidity, existing, skips);
   const inPlace = await changedInPlace(imap, dir, messages, existing, history, uidValidity, context);
   const facts = { uidValidity, existing, history, changedInPlace: inPlace, box: await boxFolderOf(job, dir, context) };
   const evidence: WithEvidence = inbox
@@ -120,7 +120,7 @@ export async function importFolder(
     await session.during(() => copyFromImap(imap, session, plan.messages, messages, progress, context));
     const place = { dir, mailbox: target.mailbox };
     const outcome = await session.finish(job.deleteGone, (done) =>
-      keepImapUids(job, place, snapshot, plan, done, run.entries, context),
+      keepImapUids(job, place, snapshot, plan, done, entries, context),
     );
     return report(e, plan, outcome, true);
   } catch (err) {
