@@ -1,5 +1,6 @@
 import type { FolderPlan } from '../plan/folder.js';
 import type { FolderFacts } from '../plan/message.js';
+import type { Progress } from '../report/progress.js';
 import type { Pop3Report } from '../report/types.js';
 import type { FolderOutcome } from './folder-outcome.js';
 import type { FolderWriteSession } from './folder-session.js';
@@ -12,7 +13,7 @@ import type { FolderWriteSession } from './folder-session.js';
 export interface FolderEvidence {
   plan(facts: FolderFacts): FolderPlan;
   /** Messages only this evidence has (the INBOX's POP3-only ones), copied while it is open. */
-  copy(session: FolderWriteSession): Promise<void>;
+  copy(session: FolderWriteSession, progress: Progress): Promise<void>;
   /** The report's POP3 section (the INBOX only). `done`: the write session finished, so the
    *  written files can be checked against the listing. */
   pop3Report(outcome: FolderOutcome | undefined, done: boolean): Pop3Report | undefined;

@@ -13,13 +13,12 @@ import { Progress } from '../report/progress.js';
 import type { FolderReport } from '../report/types.js';
 import { readFolderSnapshot } from '../source/imap.js';
 import type { FolderName } from '../source/listed-name.js';
-import type { JournalEntry, JournalSkip } from '../journal-records.js';
-import type { Journal } from '../state/journal.js';
+import type { Journal, JournalContents } from '../state/journal.js';
 import type { FolderMark } from '../state/folder-marks.js';
 import { Stopped, type RunContext } from '../run-context.js';
 import type { UserJob } from '../user-job.js';
 import { changedInPlace } from './changed-in-place.js';
-import { copyFromImap } from './copy-messages.js';
+import { copyFromImap, toCopy } from './copy-messages.js';
 import { folderCounts } from './folder-counts.js';
 import { snapshotOnly, type FolderEvidence, type WithEvidence } from './folder-evidence.js';
 import type { FolderOutcome } from './folder-outcome.js';
@@ -29,9 +28,9 @@ import { inboxEvidence } from './inbox-evidence.js';
 
 /** What the Maildir's own records held at the start of the run, and the journal's writer (none in a dry run). */
 export interface RunState {
-  entries: readonly JournalEntry[];
-  /** Messages earlier runs skipped as above --max-size. */
-  skips: readonly JournalSkip[];
+  /** The journal as it was at the start of the run, read when a folder first needs it: a delta in
+   *  which STATUS finds every folder unchanged never reads it. */
+  records: () => Promise<JournalContents>;
   journal?: Journal;
   /** Folders the last complete runs read cleanly, with their STATUS then. */
   marks: ReadonlyMap<string, FolderMark>;
@@ -74,7 +73,8 @@ export async function importFolder(
   const scanned = (await scanIfPresent(dir, context)) ?? [];
   const existing = existingByName(scanned);
   const { uidValidity, messages } = snapshot;
-  const history = folderHistory(run.entries, folder.path, uidValidity, existing, run.skips);
+  const { entries, skips } = await run.records();
+  const history = folderHistory(entries, folder.path, uidValidity, existing, skips);
   const inPlace = await changedInPlace(imap, dir, messages, existing, history, uidValidity, context);
   const box = await boxFolderOf(job, dir, context);
   const restore = restoreIn(job.restore ?? [], folder.path);
@@ -106,24 +106,24 @@ export async function importFolder(
     };
   };
   // Set once the write session has begun: from then on the report counts what was written.
-  let begun: { e: FolderEvidence; plan: FolderPlan; session: FolderWriteSession } | undefined;
+  let begun: { e: FolderEvidence; plan: FolderPlan; session: FolderWriteSession; progress: Progress } | undefined;
   try {
     const done = await evidence(async (e) => {
       const plan = e.plan(facts);
       const session = run.journal && (await FolderWriteSession.begin(dir, job.maildir, plan, run.journal, context));
-      if (session) {
-        begun = { e, plan, session };
-        await session.during(() => e.copy(session));
-      }
-      return { e, plan, session };
+      if (!session) return { e, plan };
+      const progress = new Progress(ctx, job.user, folder.path, job.quiet);
+      progress.expect(toCopy(plan.messages).map((m) => m.size));
+      begun = { e, plan, session, progress };
+      await session.during(() => e.copy(session, progress));
+      return { e, plan, session, progress };
     });
-    const { e, plan, session } = done;
-    if (!session) return report(e, plan, undefined, false);
-    const progress = new Progress(ctx, job.user, folder.path, job.quiet);
+    if (!done.session) return report(done.e, done.plan, undefined, false);
+    const { e, plan, session, progress } = done;
     await session.during(() => copyFromImap(imap, session, plan.messages, messages, progress, context));
     const place = { dir, mailbox: target.mailbox };
     const outcome = await session.finish(job.deleteGone, (done) =>
-      keepImapUids(job, place, snapshot, plan, done, run.entries, context),
+      keepImapUids(job, place, snapshot, plan, done, entries, context),
     );
     return report(e, plan, outcome, true);
   } catch (err) {
@@ -131,6 +131,9 @@ export async function importFolder(
     // Cut short (a full disk, a stop signal): the report counts what was written before.
     const { e, plan, session } = begun;
     return { ...report(e, plan, session.soFar, false), ...cutShort(err) };
+  } finally {
+    // Nothing of the copy is shown late.
+    begun?.progress.end();
   }
 }
 

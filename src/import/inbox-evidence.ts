@@ -57,8 +57,8 @@ export function inboxEvidence(job: UserJob, input: InboxInput, context: ErrorCon
           });
           return plan;
         },
-        copy: async (session) => {
-          if (pop3 && plan) await copyFromPop3(pop3, session, plan.messages);
+        copy: async (session, progress) => {
+          if (pop3 && plan) await copyFromPop3(pop3, session, plan.messages, progress);
         },
         pop3Report: (outcome, done) =>
           plan && pop3Report(job, plan, match, outcome, done, pop3?.session.retrReads ?? 0),

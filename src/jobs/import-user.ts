@@ -6,8 +6,8 @@ import { clearOurTmp, lockMaildir } from '../maildir/lock.js';
 import { checkQuotaFile, quotaAfter } from '../maildir/quota.js';
 import { addSubscriptions } from '../maildir/subscriptions.js';
 import type { FolderReport, ImportReport } from '../report/types.js';
-import { readMarks, writeMarks, type FolderMark } from '../state/folder-marks.js';
-import { Journal, readJournal } from '../state/journal.js';
+import { marksWrittenMs, readMarks, writeMarks, type FolderMark } from '../state/folder-marks.js';
+import { Journal, readJournal, type JournalContents } from '../state/journal.js';
 import { closeImap, listFolders, openImap, type SourceFolder } from '../source/imap.js';
 import { emptyPop3Report } from '../import/folder-counts.js';
 import { importFolder, type RunState } from '../import/folder-import.js';
@@ -35,25 +35,20 @@ async function importUserAs(job: UserJob, ctx: RunContext): Promise<ImportReport
     // --restore reads every folder too: what it brings back may be in one the source left as it was.
     const marks = async () =>
       job.full || job.restore ? new Map<string, FolderMark>() : await readMarks(job.maildir, context);
+    // Read once, when the first folder that changed needs it: before that folder writes a line.
+    let contents: Promise<JournalContents> | undefined;
+    const records = () => (contents ??= readJournal(job.maildir, context));
     // A Maildir path with a typo is an error, not a second Maildir: created only with --create.
     if (job.dryRun && !job.createMaildir) await requireMaildir(job.maildir, context, job.owner);
-    if (job.dryRun)
-      return await importAll(
-        imap,
-        job,
-        listed,
-        { ...(await readJournal(job.maildir, context)), marks: await marks() },
-        ctx,
-      );
+    if (job.dryRun) return await importAll(imap, job, listed, { records, marks: await marks() }, ctx);
     await ensureMaildir(job.maildir, context, job.createMaildir, job.owner);
     const release = await lockMaildir(job.maildir, context);
     try {
       await clearOurTmp(job.maildir, context);
       await checkQuotaFile(job.maildir, context);
-      const contents = await readJournal(job.maildir, context);
       const journal = await Journal.open(job.maildir, context);
       try {
-        return await importAll(imap, job, listed, { ...contents, journal, marks: await marks() }, ctx);
+        return await importAll(imap, job, listed, { records, journal, marks: await marks() }, ctx);
       } finally {
         await journal.close();
       }
@@ -74,12 +69,13 @@ async function importAll(
   ctx: RunContext,
 ): Promise<ImportReport> {
   const runStartSec = Math.floor(Date.now() / 1000);
+  const marksMs = await marksWrittenMs(job.maildir);
   const { results, notStarted, subscribe } = await importFolders(
     job,
     listed,
     run.marks,
     (target) => importFolder(imap, job, run, target, runStartSec, ctx),
-    (target, mark) => filesAsWritten(job, run.entries, target, mark.uidValidity),
+    (target, mark) => filesAsWritten(job, run.records, target, mark.uidValidity, marksMs),
   );
   const bookkeepingErrors: string[] = [];
   if (run.journal) {

@@ -8,6 +8,8 @@ export interface ScannedEntry extends MaildirEntry {
   uid: number;
   mode: number;
   isFile: boolean;
+  /** Its inode's last change (ctime), which no one can set back: written, cut, re-dated or renamed since then. */
+  changedMs: number;
 }
 
 /** A file already in the folder under a planned name. */
@@ -52,6 +54,7 @@ export async function scanMaildir(dir: string, followLinks: boolean, context: Er
         uid: st.uid,
         mode: st.mode & 0o7777,
         isFile: st.isFile(),
+        changedMs: st.ctimeMs,
       });
     }
   }
