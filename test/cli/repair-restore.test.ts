@@ -1,21 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seedFolders } from '../../scripts/lib/seed.js';
 import { withSourceImap } from '../../scripts/lib/source-imap.js';
 import { crlfToLf } from '../../src/maildir/line-endings.js';
 import { uidlOfName } from '../../src/maildir/pop3d-listing.js';
-import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
+import type { Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
-
-/** A copy of the imported Maildir, same owner, modes and mtimes (journal and marks too). */
-function copyOf(a: Account, name: string): { maildir: string; args: string[] } {
-  const maildir = path.join(path.dirname(a.maildir), name);
-  execFileSync('cp', ['-a', a.maildir, maildir]);
-  return { maildir, args: a.args.map((x) => (x === a.maildir ? maildir : x)) };
-}
+import { copyOf, importedAccount } from '../support/imported-copy.js';
 
 /** The files of a folder (the Maildir itself for the INBOX), sorted: path from the folder, name up to ':'. */
 function filesOf(dir: string): { rel: string; name: string }[] {
@@ -53,12 +45,7 @@ describe('what verify finds, the import repairs; what is deleted here, --restore
   let a: Account;
 
   beforeAll(async () => {
-    a = await makeAccount(sharedSource(), sampleMessages({ count: 6, seed: 271 }));
-    await seedFolders(a.server, a.user, a.password, [
-      { path: 'Archive', messages: sampleMessages({ count: 3, seed: 272 }), subscribed: true },
-    ]);
-    const r = await runCli(['import', '--create', ...a.args]);
-    expect(r.code, r.stderr).toBe(0);
+    a = await importedAccount(271, 6, { path: 'Archive', count: 3 });
   });
 
   it('an INBOX file cut short and one whose mtime moved are fetched again: same name, same mtime, verify passes', async () => {

@@ -131,9 +131,9 @@ describe('the folder loop', () => {
 
   it('ends the whole run on anything but a folder error (a lost connection)', async () => {
     const { importOne } = importer({ Sent: () => new Error('connection lost') });
-    await expect(importFolders(job(), [folder('Sent'), folder('Drafts')], new Map(), importOne, asWritten)).rejects.toThrow(
-      'connection lost',
-    );
+    await expect(
+      importFolders(job(), [folder('Sent'), folder('Drafts')], new Map(), importOne, asWritten),
+    ).rejects.toThrow('connection lost');
   });
 
   it('skips what the job leaves out: other namespaces named in the report, --include, --folders inbox', async () => {
