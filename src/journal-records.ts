@@ -52,9 +52,9 @@ export interface FolderHistory {
   uidValidityChangedFrom?: string;
   /** The newest record of each file name we wrote that is still there. */
   recordOf: ReadonlyMap<string, JournalEntry>;
-  /** Messages (historyKey) we wrote under this UIDVALIDITY whose file is gone: deleted on this
-   *  side, not to be brought back. */
-  deletedHere: ReadonlySet<string>;
+  /** Messages (historyKey) we wrote under this UIDVALIDITY whose file is gone, with their last
+   *  record: deleted on this side, not brought back unless --restore asks (src/plan/restore.ts). */
+  deletedHere: ReadonlyMap<string, JournalEntry>;
   /** Messages (historyKey) whose skip as too big the journal holds under this UIDVALIDITY. */
   skipped: ReadonlySet<string>;
 }

@@ -8,6 +8,7 @@ import { existingByName, scanIfPresent } from '../maildir/scan.js';
 import { planFolder, type FolderPlan } from '../plan/folder.js';
 import { folderHistory } from '../state/records.js';
 import { countDropped } from '../plan/message.js';
+import { restoreIn } from '../plan/restore.js';
 import { Progress } from '../report/progress.js';
 import type { FolderReport } from '../report/types.js';
 import { readFolderSnapshot } from '../source/imap.js';
@@ -75,7 +76,9 @@ export async function importFolder(
   const { entries, skips } = await run.records();
   const history = folderHistory(entries, folder.path, uidValidity, existing, skips);
   const inPlace = await changedInPlace(imap, dir, messages, existing, history, uidValidity, context);
-  const facts = { uidValidity, existing, history, changedInPlace: inPlace, box: await boxFolderOf(job, dir, context) };
+  const box = await boxFolderOf(job, dir, context);
+  const restore = restoreIn(job.restore ?? [], folder.path);
+  const facts = { uidValidity, existing, history, changedInPlace: inPlace, box, restore };
   const evidence: WithEvidence = inbox
     ? inboxEvidence(job, { imap, snapshot, scanned, history, changedInPlace: inPlace, runStartSec }, context)
     : snapshotOnly((f) =>

@@ -24,9 +24,12 @@ export interface FoldersDone {
 /** Imports one folder; a FolderError fails that folder alone, anything else ends the user's run. */
 export type ImportOne = (target: FolderTarget) => Promise<FolderReport>;
 
+/** Whether a folder's files of ours are as the import wrote them, under its mark's UIDVALIDITY. */
+export type AsWritten = (target: FolderTarget, mark: FolderMark) => Promise<boolean>;
+
 /**
  * The INBOX, then every other selectable folder the job wants, each into its place on the box. A
- * folder whose STATUS equals its mark is not read; one that cannot be mapped or written gets its
+ * folder whose STATUS equals its mark and whose files are as written (`asWritten`) is not read; one that cannot be mapped or written gets its
  * own error and the others go on; a stop ends the loop after its folder. No I/O of its own: the
  * folder's import is handed in.
  */
@@ -35,6 +38,7 @@ export async function importFolders(
   listed: readonly SourceFolder[],
   marks: ReadonlyMap<string, FolderMark>,
   importOne: ImportOne,
+  asWritten: AsWritten,
 ): Promise<FoldersDone> {
   const results: FolderResult[] = [];
   const inbox = listed.find((f) => isInbox(f)) ?? INBOX;
@@ -61,7 +65,7 @@ export async function importFolders(
     const dir = target.dirName === '' ? {} : { dir: target.dirName };
     const status = 'status' in folder ? folder.status : undefined;
     const mark = marks.get(folder.path);
-    if (mark && unchangedSince(mark, status)) {
+    if (mark && unchangedSince(mark, status) && (await asWritten(target, mark))) {
       results.push({ report: { ...unchangedReport(base, mark), ...dir, ...renamed } });
     } else {
       try {

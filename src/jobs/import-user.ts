@@ -6,11 +6,12 @@ import { clearOurTmp, lockMaildir } from '../maildir/lock.js';
 import { checkQuotaFile, quotaAfter } from '../maildir/quota.js';
 import { addSubscriptions } from '../maildir/subscriptions.js';
 import type { FolderReport, ImportReport } from '../report/types.js';
-import { readMarks, writeMarks, type FolderMark } from '../state/folder-marks.js';
+import { marksWrittenMs, readMarks, writeMarks, type FolderMark } from '../state/folder-marks.js';
 import { Journal, readJournal, type JournalContents } from '../state/journal.js';
 import { closeImap, listFolders, openImap, type SourceFolder } from '../source/imap.js';
 import { emptyPop3Report } from '../import/folder-counts.js';
 import { importFolder, type RunState } from '../import/folder-import.js';
+import { filesAsWritten } from '../import/files-as-written.js';
 import type { RunContext } from '../run-context.js';
 import { credentialsOf, type UserJob } from '../user-job.js';
 import { importFolders } from './folder-loop.js';
@@ -31,7 +32,9 @@ async function importUserAs(job: UserJob, ctx: RunContext): Promise<ImportReport
   const imap = await openImap(job.imap, credentialsOf(job), context);
   try {
     const listed = await listFolders(imap, context, true);
-    const marks = async () => (job.full ? new Map<string, FolderMark>() : await readMarks(job.maildir, context));
+    // --restore reads every folder too: what it brings back may be in one the source left as it was.
+    const marks = async () =>
+      job.full || job.restore ? new Map<string, FolderMark>() : await readMarks(job.maildir, context);
     // Read once, when the first folder that changed needs it: before that folder writes a line.
     let contents: Promise<JournalContents> | undefined;
     const records = () => (contents ??= readJournal(job.maildir, context));
@@ -66,8 +69,13 @@ async function importAll(
   ctx: RunContext,
 ): Promise<ImportReport> {
   const runStartSec = Math.floor(Date.now() / 1000);
-  const { results, notStarted, subscribe } = await importFolders(job, listed, run.marks, (target) =>
-    importFolder(imap, job, run, target, runStartSec, ctx),
+  const marksMs = await marksWrittenMs(job.maildir);
+  const { results, notStarted, subscribe } = await importFolders(
+    job,
+    listed,
+    run.marks,
+    (target) => importFolder(imap, job, run, target, runStartSec, ctx),
+    (target, mark) => filesAsWritten(job, run.records, target, mark.uidValidity, marksMs),
   );
   const bookkeepingErrors: string[] = [];
   if (run.journal) {

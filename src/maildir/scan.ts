@@ -8,6 +8,8 @@ export interface ScannedEntry extends MaildirEntry {
   uid: number;
   mode: number;
   isFile: boolean;
+  /** Its inode's last change (ctime), which no one can set back: written, cut, re-dated or renamed since then. */
+  changedMs: number;
 }
 
 /** A file already in the folder under a planned name. */
@@ -15,11 +17,15 @@ export interface ExistingFile {
   dir: 'new' | 'cur';
   file: string;
   mtimeSec: number;
+  /** Its size in bytes: with the mtime, what tells a file we wrote from one damaged since (src/plan/repair.ts). */
+  size: number;
 }
 
 /** The files of a scan by name up to ':', as the planners take them. */
 export function existingByName(entries: readonly ScannedEntry[]): Map<string, ExistingFile> {
-  return new Map(entries.map((e) => [uidlOfName(e.name), { dir: e.dir, file: e.name, mtimeSec: e.mtimeSec }]));
+  return new Map(
+    entries.map((e) => [uidlOfName(e.name), { dir: e.dir, file: e.name, mtimeSec: e.mtimeSec, size: e.size }]),
+  );
 }
 
 /**
@@ -48,6 +54,7 @@ export async function scanMaildir(dir: string, followLinks: boolean, context: Er
         uid: st.uid,
         mode: st.mode & 0o7777,
         isFile: st.isFile(),
+        changedMs: st.ctimeMs,
       });
     }
   }

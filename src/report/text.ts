@@ -60,7 +60,7 @@ function importLines(r: ImportReport, shown: number): string[] {
   lines.push(...section(shown, r.user, i.errors, ['message', 'failed'], (e) => e));
   lines.push(...section(shown, r.user, i.notExact ?? [], ['message', NOT_EXACT], (e) => e));
   lines.push(...pop3Lines(r.user, p, shown));
-  lines.push(...changedLines(shown, r.user, 'INBOX', i.changedAtSource));
+  lines.push(...changedLines(shown, r.user, 'INBOX', i, r.dryRun));
   if (i.history) lines.push(...historyLines(shown, r.user, 'INBOX', i.history));
   lines.push(...folderLines(r, shown));
   lines.push(...importImapUidLines(r));
@@ -116,7 +116,7 @@ function folderLines(r: ImportReport, shown: number): string[] {
     lines.push(
       ...section(shown, r.user, f.notExact ?? [], ['message', `of ${JSON.stringify(f.name)} ${NOT_EXACT}`], (e) => e),
     );
-    lines.push(...changedLines(shown, r.user, f.name, f.changedAtSource));
+    lines.push(...changedLines(shown, r.user, f.name, f, r.dryRun));
     if (f.history) lines.push(...historyLines(shown, r.user, f.name, f.history));
   }
   return lines;
@@ -132,7 +132,7 @@ function historyLines(shown: number, user: string, folder: string, h: HistoryRep
     );
   if (h.keptDeleted > 0)
     lines.push(
-      `${user}: ${where}: ${plural(h.keptDeleted, 'message')} deleted here since they were imported, not brought back`,
+      `${user}: ${where}: ${plural(h.keptDeleted, 'message')} deleted here since they were imported, not brought back (--restore brings them back)`,
     );
   const verb = h.goneDeleted ? 'removed here too (--delete)' : 'kept here (--delete removes them)';
   lines.push(

@@ -30,6 +30,17 @@ export interface HistoryReport {
   goneDeleted: boolean;
 }
 
+/** A message of a folder: its source UID, and its UIDL where it has one. */
+export interface MessageId {
+  uid?: number;
+  uidl?: string;
+}
+
+/** A file of ours found changed since the import wrote it (size, mtime): fetched again, name and place kept. */
+export interface Repaired extends MessageId {
+  why: string;
+}
+
 /** A message the source changed under the same UIDVALIDITY and UID (a server that keeps flags in
  *  the message): the size it announced when written, and now. Its file is rewritten with the new
  *  bytes, name, place and flags kept (docs/journal.md). */
@@ -120,6 +131,10 @@ export interface FolderCounts {
   alreadyPresent: number;
   /** Of those, messages the source changed under their UID: rewritten. */
   changedAtSource?: ChangedAtSource[];
+  /** Of those, messages whose file was no longer what the import wrote: fetched again (src/plan/repair.ts). */
+  repaired?: Repaired[];
+  /** Of those to write, messages deleted here that --restore brought back. */
+  restored?: MessageId[];
   /** Messages already there that gained flags the source set since the last run. */
   reflagged: number;
   /** One line per message that could not be written. */

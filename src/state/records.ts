@@ -27,15 +27,16 @@ export function folderHistory(
   const mine = entries.filter((e) => e.folder === folder);
   const last = mine[mine.length - 1]?.uidValidity;
   const recordOf = new Map<string, JournalEntry>();
-  const gone = new Set<string>();
+  const gone = new Map<string, JournalEntry>();
   const stillHere = new Set<string>();
   for (const e of mine) {
     if (existing.has(e.name)) recordOf.set(e.name, e);
     if (e.uidValidity !== uidValidity) continue;
-    (existing.has(e.name) ? stillHere : gone).add(historyKey(e));
+    if (existing.has(e.name)) stillHere.add(historyKey(e));
+    else gone.set(historyKey(e), e);
   }
   // A message renamed since (by content, or out of a name another message needed) is still here.
-  const deletedHere = new Set([...gone].filter((k) => !stillHere.has(k)));
+  const deletedHere = new Map([...gone].filter(([k]) => !stillHere.has(k)));
   return {
     ...(last !== undefined && last !== uidValidity ? { uidValidityChangedFrom: last } : {}),
     recordOf,

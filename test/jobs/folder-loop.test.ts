@@ -37,13 +37,16 @@ function importer(outcomes: Record<string, (t: FolderTarget) => Partial<FolderRe
   return { seen, importOne };
 }
 
+/** Every folder's files are as the import wrote them. */
+const asWritten = async () => true;
+
 const base = (name: string): FolderReport => ({ ...emptyFolderReport(name), imapMessages: 3, toWrite: 3 });
 
 describe('the folder loop', () => {
   it('imports the INBOX into the Maildir itself first, even when LIST did not name it, then each folder into its Maildir++ folder', async () => {
     const { seen, importOne } = importer();
     const listed = [folder('Sent'), folder('Archive/2019'), folder('Archive', { selectable: false })];
-    const done = await importFolders(job(), listed, new Map(), importOne);
+    const done = await importFolders(job(), listed, new Map(), importOne, asWritten);
     expect(seen.map((t) => [t.folder.path, t.dirName, t.mailbox])).toEqual([
       ['INBOX', '', 'INBOX'],
       ['Sent', '.Sent', 'Sent'],
@@ -61,7 +64,7 @@ describe('the folder loop', () => {
       ['Drafts', status(1)],
     ]);
     const listed = [folder('INBOX'), folder('Sent'), folder('Drafts')];
-    const done = await importFolders(job(), listed, marks, importOne);
+    const done = await importFolders(job(), listed, marks, importOne, asWritten);
     expect(seen.map((t) => t.folder.path)).toEqual(['Drafts']);
     const [inbox, sent] = done.results.map((r) => r.report);
     expect(inbox).toMatchObject({ unchanged: true, alreadyPresent: 3, pop3: { uidlsKept: 3, pop3Messages: 3 } });
@@ -71,10 +74,26 @@ describe('the folder loop', () => {
     expect(done.subscribe).toEqual(['Sent', 'Drafts']);
   });
 
+  it('reads a folder whose STATUS equals its mark when its files are not as the import wrote them', async () => {
+    const { seen, importOne } = importer();
+    const marks = new Map<string, FolderMark>([
+      ['INBOX', { ...status(3), pop3Messages: 3, uidlsKept: 3 }],
+      ['Sent', status(3)],
+    ]);
+    const asked: string[] = [];
+    const damagedSent = async (t: FolderTarget, mark: FolderMark) => {
+      asked.push(`${t.folder.path} ${mark.uidValidity}`);
+      return t.folder.path !== 'Sent';
+    };
+    await importFolders(job(), [folder('INBOX'), folder('Sent')], marks, importOne, damagedSent);
+    expect(asked).toEqual(['INBOX 7', 'Sent 7']);
+    expect(seen.map((t) => t.folder.path)).toEqual(['Sent']);
+  });
+
   it('gives a folder that cannot be placed its own error and goes on with the others', async () => {
     const { seen, importOne } = importer();
     const listed = [folder('A_B'), folder('A.B'), folder('bad\u0001name'), folder('Sent')];
-    const done = await importFolders(job(), listed, new Map(), importOne);
+    const done = await importFolders(job(), listed, new Map(), importOne, asWritten);
     expect(seen.map((t) => t.folder.path)).toEqual(['INBOX', 'A_B', 'Sent']);
     const errors = Object.fromEntries(done.results.map((r) => [r.report.name, r.report.error]));
     expect(errors['A.B']).toBe('maps to .A_B like folder A_B; not imported');
@@ -88,7 +107,7 @@ describe('the folder loop', () => {
       INBOX: () => new FolderError('POP3 refused the mailbox'),
       Sent: () => new FolderError('disk full'),
     });
-    const done = await importFolders(job(), [folder('Sent'), folder('Drafts')], new Map(), importOne);
+    const done = await importFolders(job(), [folder('Sent'), folder('Drafts')], new Map(), importOne, asWritten);
     expect(seen.map((t) => t.folder.path)).toEqual(['INBOX', 'Sent', 'Drafts']);
     const [inbox, sent, drafts] = done.results;
     expect(inbox?.report).toMatchObject({
@@ -105,23 +124,23 @@ describe('the folder loop', () => {
   it('ends after the folder a stop signal ended, naming the folders not started', async () => {
     const { seen, importOne } = importer({ Sent: () => ({ stopped: true, error: 'stopped by request' }) });
     const listed = [folder('Sent'), folder('Drafts'), folder('Shared/x', { namespace: 'shared' }), folder('Trash')];
-    const done = await importFolders(job(), listed, new Map(), importOne);
+    const done = await importFolders(job(), listed, new Map(), importOne, asWritten);
     expect(seen.map((t) => t.folder.path)).toEqual(['INBOX', 'Sent']);
     expect(done.notStarted).toEqual(['Drafts', 'Trash']);
   });
 
   it('ends the whole run on anything but a folder error (a lost connection)', async () => {
     const { importOne } = importer({ Sent: () => new Error('connection lost') });
-    await expect(importFolders(job(), [folder('Sent'), folder('Drafts')], new Map(), importOne)).rejects.toThrow(
-      'connection lost',
-    );
+    await expect(
+      importFolders(job(), [folder('Sent'), folder('Drafts')], new Map(), importOne, asWritten),
+    ).rejects.toThrow('connection lost');
   });
 
   it('skips what the job leaves out: other namespaces named in the report, --include, --folders inbox', async () => {
     const shared = folder('Shared/team', { namespace: 'shared' });
     const listed = [shared, folder('Sent'), folder('Drafts')];
     const all = importer();
-    const done = await importFolders(job(), listed, new Map(), all.importOne);
+    const done = await importFolders(job(), listed, new Map(), all.importOne, asWritten);
     expect(all.seen.map((t) => t.folder.path)).toEqual(['INBOX', 'Sent', 'Drafts']);
     // The INBOX's report comes first, whatever LIST put before it.
     expect(done.results.map((r) => [r.report.name, r.report.skipped !== undefined])).toEqual([
@@ -132,10 +151,10 @@ describe('the folder loop', () => {
     ]);
     expect(done.results[1]?.report.skipped).toMatch(/shared namespace/);
     const included = importer();
-    await importFolders(job({ include: '^Sent$' }), listed, new Map(), included.importOne);
+    await importFolders(job({ include: '^Sent$' }), listed, new Map(), included.importOne, asWritten);
     expect(included.seen.map((t) => t.folder.path)).toEqual(['INBOX', 'Sent']);
     const inboxOnly = importer();
-    await importFolders(job({ folders: 'inbox' }), listed, new Map(), inboxOnly.importOne);
+    await importFolders(job({ folders: 'inbox' }), listed, new Map(), inboxOnly.importOne, asWritten);
     expect(inboxOnly.seen.map((t) => t.folder.path)).toEqual(['INBOX']);
   });
 
@@ -145,7 +164,7 @@ describe('the folder loop', () => {
       ['courier', '.Entwürfe'],
     ] as const) {
       const { seen, importOne } = importer();
-      await importFolders(job({ imapServer: server }), [folder('Entwürfe')], new Map(), importOne);
+      await importFolders(job({ imapServer: server }), [folder('Entwürfe')], new Map(), importOne, asWritten);
       expect(seen[1]).toMatchObject({ dirName, mailbox: 'Entwürfe' });
     }
   });

@@ -42,7 +42,7 @@ const input = (
 };
 const there = (uid: number, dir: 'new' | 'cur' = 'new', info = ''): [string, ExistingFile] => [
   nameOf(uid),
-  { dir, file: `${nameOf(uid)}${info}`, mtimeSec: 1_750_000_000 + uid },
+  { dir, file: `${nameOf(uid)}${info}`, mtimeSec: 1_750_000_000 + uid, size: 100 },
 ];
 
 describe('planFolder', () => {

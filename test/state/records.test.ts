@@ -9,7 +9,7 @@ import { journalEntry, TEST_UIDVALIDITY } from '../support/journal-entry.js';
 const V = TEST_UIDVALIDITY;
 const OLD_V = '1600000000';
 const here = (...names: string[]): Map<string, ExistingFile> =>
-  new Map(names.map((n) => [n, { dir: 'new', file: n, mtimeSec: 1 }]));
+  new Map(names.map((n) => [n, { dir: 'new', file: n, mtimeSec: 1, size: 1 }]));
 const skip = (over: Partial<JournalSkip>): JournalSkip => ({
   folder: 'INBOX',
   uidValidity: V,
@@ -44,7 +44,7 @@ describe('folderHistory', () => {
       V,
       here(),
     );
-    expect([...h.deletedHere].sort()).toEqual(['uid 1', 'uidl p']);
+    expect([...h.deletedHere.keys()].sort()).toEqual(['uid 1', 'uidl p']);
   });
 
   it('does not take a message renamed since (its record under a new name is there) as deleted', () => {
@@ -54,14 +54,14 @@ describe('folderHistory', () => {
       V,
       here('parked'),
     );
-    expect([...h.deletedHere]).toEqual([]);
+    expect([...h.deletedHere.keys()]).toEqual([]);
     expect(h.recordOf.get('parked')?.uid).toBe(3);
   });
 
   it('says the source renumbered when our last write was under another UIDVALIDITY', () => {
     const renumbered = folderHistory([journalEntry('a', { uid: 1, uidValidity: OLD_V })], 'INBOX', V, here('a'));
     expect(renumbered.uidValidityChangedFrom).toBe(OLD_V);
-    expect([...renumbered.deletedHere]).toEqual([]);
+    expect([...renumbered.deletedHere.keys()]).toEqual([]);
     expect(
       folderHistory([journalEntry('a', { uid: 1 })], 'INBOX', V, here('a')).uidValidityChangedFrom,
     ).toBeUndefined();
