@@ -34,7 +34,7 @@ export interface SummaryRow {
   quota: QuotaReport | null;
 }
 
-export interface SummaryTotals {
+interface SummaryTotals {
   accounts: number;
   done: number;
   failed: number;

@@ -1,8 +1,7 @@
 import type { FolderOutcome } from './folder-outcome.js';
 import type { FolderPlan } from '../plan/folder.js';
 import type { PlannedMessage } from '../plan/message.js';
-import type { FolderCounts, FolderReport, MessageId, Pop3Report } from '../report/types.js';
-import type { UidlMode } from '../uidl/mode.js';
+import type { FolderCounts, MessageId } from '../report/types.js';
 
 /** A folder's numbers: decided by the plan, done by the write session (absent in a dry run, where
  *  nothing is done). */
@@ -44,37 +43,4 @@ export function folderCounts(
 
 function idOf(m: PlannedMessage): MessageId {
   return { ...(m.uid !== undefined ? { uid: m.uid } : {}), ...(m.uidl !== undefined ? { uidl: m.uidl } : {}) };
-}
-
-/** The report of a folder this run did not read (left out, failed before writing, unchanged). */
-export function emptyFolderReport(name: string): FolderReport {
-  return {
-    name,
-    imapMessages: 0,
-    toWrite: 0,
-    bytesToWrite: 0,
-    written: 0,
-    writtenBytes: 0,
-    alreadyPresent: 0,
-    reflagged: 0,
-    droppedFlags: {},
-    errors: [],
-    overMaxSize: [],
-  };
-}
-
-/** The INBOX's POP3 section when no POP3 step ran. */
-export function emptyPop3Report(uidlMode: UidlMode): Pop3Report {
-  return {
-    uidlMode,
-    pop3Messages: 0,
-    uidlsKept: 0,
-    matchedBy: {},
-    sharedUidls: 0,
-    downloadAgain: [],
-    unmatchedPop3: [],
-    conflicts: [],
-    outOfOrder: [],
-    readWithRetr: 0,
-  };
 }

@@ -29,7 +29,8 @@ import { inboxEvidence } from './inbox-evidence.js';
 /** What the Maildir's own records held at the start of the run, and the journal's writer (none in a dry run). */
 export interface RunState {
   /** The journal as it was at the start of the run, read when a folder first needs it: a delta in
-   *  which STATUS finds every folder unchanged never reads it. */
+   *  which STATUS finds every folder unchanged never reads it. Every journal line of this run is
+   *  written by importFolder after it asked for these, so they hold none of this run's lines. */
   records: () => Promise<JournalContents>;
   journal?: Journal;
   /** Folders the last complete runs read cleanly, with their STATUS then. */
@@ -39,6 +40,8 @@ export interface RunState {
 /** One folder to import: the source's folder, and where it goes on the box. */
 export interface FolderTarget {
   folder: FolderName;
+  /** The INBOX: the Maildir itself, with the POP3 step as its evidence. */
+  inbox: boolean;
   /** The Maildir++ directory, e.g. ".Archive.2019"; "" for the INBOX (the Maildir itself). */
   dirName: string;
   /** Its name as the box's doveadm takes it (UTF-8). */
@@ -59,8 +62,7 @@ export async function importFolder(
   runStartSec: number,
   ctx: RunContext,
 ): Promise<FolderReport> {
-  const { folder } = target;
-  const inbox = target.dirName === '';
+  const { folder, inbox } = target;
   const context: ErrorContext = { user: job.user, folder: folder.path };
   const dir = path.join(job.maildir, target.dirName);
   const snapshot = await readFolderSnapshot(imap, folder, context, inbox);
@@ -79,7 +81,7 @@ export async function importFolder(
   const box = await boxFolderOf(job, dir, context);
   const restore = restoreIn(job.restore ?? [], folder.path);
   const facts = { uidValidity, existing, history, changedInPlace: inPlace, box, restore };
-  const evidence: WithEvidence = inbox
+  const withEvidence: WithEvidence = inbox
     ? inboxEvidence(job, { imap, snapshot, scanned, history, changedInPlace: inPlace, runStartSec }, context)
     : snapshotOnly((f) =>
         planFolder({
@@ -91,8 +93,13 @@ export async function importFolder(
           maxSize: job.maxSize,
         }),
       );
-  const report = (e: FolderEvidence, plan: FolderPlan, outcome: FolderOutcome | undefined, done: boolean) => {
-    const pop3 = e.pop3Report(outcome, done);
+  const report = (
+    evidence: FolderEvidence,
+    plan: FolderPlan,
+    outcome: FolderOutcome | undefined,
+    finished: boolean,
+  ) => {
+    const pop3 = evidence.pop3Report(outcome, finished);
     return {
       name: folder.path,
       ...(inbox ? {} : { dir: target.dirName }),
@@ -106,31 +113,32 @@ export async function importFolder(
     };
   };
   // Set once the write session has begun: from then on the report counts what was written.
-  let begun: { e: FolderEvidence; plan: FolderPlan; session: FolderWriteSession; progress: Progress } | undefined;
+  let begun:
+    { evidence: FolderEvidence; plan: FolderPlan; session: FolderWriteSession; progress: Progress } | undefined;
   try {
-    const done = await evidence(async (e) => {
-      const plan = e.plan(facts);
+    const opened = await withEvidence(async (evidence) => {
+      const plan = evidence.plan(facts);
       const session = run.journal && (await FolderWriteSession.begin(dir, job.maildir, plan, run.journal, context));
-      if (!session) return { e, plan };
+      if (!session) return { evidence, plan };
       const progress = new Progress(ctx, job.user, folder.path, job.quiet);
       progress.expect(toCopy(plan.messages).map((m) => m.size));
-      begun = { e, plan, session, progress };
-      await session.during(() => e.copy(session, progress));
-      return { e, plan, session, progress };
+      begun = { evidence, plan, session, progress };
+      await session.during(() => evidence.copy(session, progress));
+      return { evidence, plan, session, progress };
     });
-    if (!done.session) return report(done.e, done.plan, undefined, false);
-    const { e, plan, session, progress } = done;
+    if (!opened.session) return report(opened.evidence, opened.plan, undefined, false);
+    const { evidence, plan, session, progress } = opened;
     await session.during(() => copyFromImap(imap, session, plan.messages, messages, progress, context));
     const place = { dir, mailbox: target.mailbox };
-    const outcome = await session.finish(job.deleteGone, (done) =>
-      keepImapUids(job, place, snapshot, plan, done, entries, context),
+    const outcome = await session.finish(job.deleteGone, (written) =>
+      keepImapUids(job, place, snapshot, plan, written, entries, context),
     );
-    return report(e, plan, outcome, true);
+    return report(evidence, plan, outcome, true);
   } catch (err) {
     if (!endsFolder(err) || !begun) throw err;
     // Cut short (a full disk, a stop signal): the report counts what was written before.
-    const { e, plan, session } = begun;
-    return { ...report(e, plan, session.soFar, false), ...cutShort(err) };
+    const { evidence, plan, session } = begun;
+    return { ...report(evidence, plan, session.soFar, false), ...cutShort(err) };
   } finally {
     // Nothing of the copy is shown late.
     begun?.progress.end();

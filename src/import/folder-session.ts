@@ -20,7 +20,8 @@ import type { ImapUidOutcome } from '../maildir/imap-uid-state.js';
  * One folder being written, the way Dovecot's save context works (docs/write-path.md): begin()
  * moves aside our earlier files whose names today's messages need, write() stores one message
  * (from IMAP or POP3 alike), finish() reflags, settles what the source no longer has, fsyncs
- * the directories that changed once and syncs the journal. Its state is its own.
+ * the directories that changed once, syncs the journal and, last, has the box's UID list written:
+ * the folder's one end. Its state is its own.
  */
 export class FolderWriteSession {
   /** Our earlier files, for messages to take by content. */

@@ -29,7 +29,7 @@ export async function boxFolderOf(job: UserJob, dir: string, context: ErrorConte
  * this run's plan. A name held by a file we did not write (a conflict) is not ours; messages
  * without a source UID (fetched over POP3 alone) are left for the server to number.
  */
-export function imapUidStateOf(
+function imapUidStateOf(
   entries: readonly JournalEntry[],
   folder: string,
   snapshot: FolderSnapshot,
@@ -47,7 +47,7 @@ export function imapUidStateOf(
 }
 
 /** Where a folder is on the box: its directory, and its name as Dovecot's doveadm takes it. */
-export interface BoxPlace {
+interface BoxPlace {
   dir: string;
   mailbox: string;
 }

@@ -18,7 +18,7 @@ import { matchInbox, type InboxMatch } from './inbox-matching.js';
 import { checkWrittenSizes, describeSizeMismatch } from './written-sizes.js';
 
 /** What the INBOX's evidence is made from: the folder as read before the POP3 session. */
-export interface InboxInput {
+interface InboxInput {
   imap: ImapFlow;
   snapshot: FolderSnapshot;
   /** The Maildir's files now (the INBOX is its root). */

@@ -1,6 +1,6 @@
 import { FolderError } from '../errors.js';
 import { folderNameEncodingOf, maildirFolderFor } from '../maildir/folder-name.js';
-import { emptyFolderReport, emptyPop3Report } from '../import/folder-counts.js';
+import { emptyFolderReport, emptyPop3Report } from '../report/empty-reports.js';
 import type { FolderTarget } from '../import/folder-import.js';
 import type { FolderReport } from '../report/types.js';
 import type { SourceFolder } from '../source/imap.js';
@@ -15,14 +15,14 @@ export interface FolderResult {
 }
 
 /** Every folder's report, INBOX first; after a stop, the folders not started; the Maildir++ names to subscribe. */
-export interface FoldersDone {
+interface FoldersDone {
   results: FolderResult[];
   notStarted: string[];
   subscribe: string[];
 }
 
 /** Imports one folder; a FolderError fails that folder alone, anything else ends the user's run. */
-export type ImportOne = (target: FolderTarget) => Promise<FolderReport>;
+type ImportOne = (target: FolderTarget) => Promise<FolderReport>;
 
 /** Whether a folder's files of ours are as the import wrote them, under its mark's UIDVALIDITY. */
 export type AsWritten = (target: FolderTarget, mark: FolderMark) => Promise<boolean>;
@@ -48,40 +48,52 @@ export async function importFolders(
   let next = 0;
   while (next < queue.length && !results.at(-1)?.report.stopped) {
     const folder = queue[next++] as SourceFolder | typeof INBOX;
-    const skipped = 'namespace' in folder && outsideNamespaces(job, folder);
+    const skipped = skippedReport(job, folder);
     if (skipped) {
-      results.push({ report: { ...emptyFolderReport(folder.path), skipped } });
+      results.push({ report: skipped });
       continue;
     }
     const placed = placeOf(job, folder, dirs);
     // The INBOX's report always has its POP3 section, even when no POP3 step ran.
-    const pop3 = placed.ok && placed.target.dirName === '' ? { pop3: emptyPop3Report(job.uidl) } : {};
+    const pop3 = placed.ok && placed.target.inbox ? { pop3: emptyPop3Report(job.uidl) } : {};
     const base = { ...emptyFolderReport(folder.path), ...pop3 };
     if (!placed.ok) {
       results.push({ report: { ...base, ...placed.dir, error: placed.error } });
       continue;
     }
     const { target, renamed } = placed;
-    const dir = target.dirName === '' ? {} : { dir: target.dirName };
+    const dir = target.inbox ? {} : { dir: target.dirName };
     const status = 'status' in folder ? folder.status : undefined;
     const mark = marks.get(folder.path);
-    if (mark && unchangedSince(mark, status) && (await asWritten(target, mark))) {
-      results.push({ report: { ...unchangedReport(base, mark), ...dir, ...renamed } });
-    } else {
-      try {
+    try {
+      if (mark && unchangedSince(mark, status) && (await asWritten(target, mark))) {
+        results.push({ report: { ...unchangedReport(base, mark), ...dir, ...renamed } });
+      } else {
         const report = await importOne(target);
         results.push({ report: { ...report, ...renamed }, ...(status ? { status } : {}) });
-      } catch (err) {
-        if (!(err instanceof FolderError)) throw err;
-        results.push({ report: { ...base, ...dir, error: err.detail } });
-        continue;
       }
+    } catch (err) {
+      if (!(err instanceof FolderError)) throw err;
+      results.push({ report: { ...base, ...dir, error: err.detail } });
+      continue;
     }
     // Subscribed only once it is here: a folder deleted or renamed at the source since LIST is not.
     if (placed.subscribeAs !== undefined) subscribe.push(placed.subscribeAs);
   }
-  const notStarted = queue.slice(next).filter((f) => !('namespace' in f && outsideNamespaces(job, f)));
-  return { results, notStarted: notStarted.map((f) => f.path), subscribe };
+  // After a stop, the folders left out on purpose are still named as such; the others were not started.
+  const notStarted: string[] = [];
+  for (const folder of queue.slice(next)) {
+    const skipped = skippedReport(job, folder);
+    if (skipped) results.push({ report: skipped });
+    else notStarted.push(folder.path);
+  }
+  return { results, notStarted, subscribe };
+}
+
+/** The report of a folder outside the user's own namespace, left out on purpose (never the INBOX). */
+function skippedReport(job: UserJob, folder: SourceFolder | typeof INBOX): FolderReport | undefined {
+  const skipped = 'namespace' in folder && !isInbox(folder) && outsideNamespaces(job, folder);
+  return skipped ? { ...emptyFolderReport(folder.path), skipped } : undefined;
 }
 
 function wanted(job: UserJob, f: SourceFolder): boolean {
@@ -100,7 +112,7 @@ type Placed =
  *  name cannot become one or another folder already took it. */
 function placeOf(job: UserJob, folder: SourceFolder | typeof INBOX, dirs: Map<string, string>): Placed {
   if (!('parts' in folder) || isInbox(folder))
-    return { ok: true, target: { folder, dirName: '', mailbox: 'INBOX' }, renamed: {} };
+    return { ok: true, target: { folder, inbox: true, dirName: '', mailbox: 'INBOX' }, renamed: {} };
   const mapping = maildirFolderFor(folder.parts, folderNameEncodingOf(job.imapServer));
   if (!mapping.ok) return { ok: false, error: `cannot become a Maildir++ folder: name ${mapping.reason}`, dir: {} };
   const clash = dirs.get(mapping.dir);
@@ -111,7 +123,7 @@ function placeOf(job: UserJob, folder: SourceFolder | typeof INBOX, dirs: Map<st
   const utf8 = maildirFolderFor(folder.parts, 'utf8');
   return {
     ok: true,
-    target: { folder, dirName: mapping.dir, mailbox: utf8.ok ? utf8.virtualName : mapping.dir.slice(1) },
+    target: { folder, inbox: false, dirName: mapping.dir, mailbox: utf8.ok ? utf8.virtualName : mapping.dir.slice(1) },
     renamed: mapping.renamed ? { renamedFrom: mapping.renamed } : {},
     ...(folder.subscribed ? { subscribeAs: mapping.virtualName } : {}),
   };

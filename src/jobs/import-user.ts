@@ -1,5 +1,5 @@
 import type { ImapFlow } from 'imapflow';
-import { FolderError, type ErrorContext } from '../errors.js';
+import { FolderError, ImportError, type ErrorContext } from '../errors.js';
 import { resolveImapServer } from '../maildir/imap-server.js';
 import { ensureMaildir, requireMaildir } from '../maildir/layout.js';
 import { clearOurTmp, lockMaildir } from '../maildir/lock.js';
@@ -9,7 +9,7 @@ import type { FolderReport, ImportReport } from '../report/types.js';
 import { marksWrittenMs, readMarks, writeMarks, type FolderMark } from '../state/folder-marks.js';
 import { Journal, readJournal, type JournalContents } from '../state/journal.js';
 import { closeImap, listFolders, openImap, type SourceFolder } from '../source/imap.js';
-import { emptyPop3Report } from '../import/folder-counts.js';
+import { emptyPop3Report } from '../report/empty-reports.js';
 import { importFolder, type RunState } from '../import/folder-import.js';
 import { filesAsWritten } from '../import/files-as-written.js';
 import type { RunContext } from '../run-context.js';
@@ -37,7 +37,10 @@ async function importUserAs(job: UserJob, ctx: RunContext): Promise<ImportReport
       job.full || job.restore ? new Map<string, FolderMark>() : await readMarks(job.maildir, context);
     // Read once, when the first folder that changed needs it: before that folder writes a line.
     let contents: Promise<JournalContents> | undefined;
-    const records = () => (contents ??= readJournal(job.maildir, context));
+    const records = () =>
+      (contents ??= readJournal(job.maildir, context).catch((err: unknown) => {
+        throw err instanceof FolderError ? new JournalUnreadable(err.detail, { ...context, cause: err }) : err;
+      }));
     // A Maildir path with a typo is an error, not a second Maildir: created only with --create.
     if (job.dryRun && !job.createMaildir) await requireMaildir(job.maildir, context, job.owner);
     if (job.dryRun) return await importAll(imap, job, listed, { records, marks: await marks() }, ctx);
@@ -130,3 +133,6 @@ async function bookkeeping(what: string, write: () => Promise<void>): Promise<st
 function sum<T>(items: readonly T[], pick: (item: T) => number): number {
   return items.reduce((n, i) => n + pick(i), 0);
 }
+
+/** The journal could not be read: the user's whole run ends here, as no folder can be planned without it. */
+class JournalUnreadable extends ImportError {}

@@ -38,7 +38,7 @@ export class OwnerWorker {
   private pending: ((death: string) => void) | undefined;
 
   constructor(readonly owner: Owner) {
-    // The environment holds no password by now (batch.ts forgets it before any lane starts).
+    // The environment holds no password by now (batch/lanes.ts forgets it before any lane starts).
     this.child = fork(fileURLToPath(new URL('./worker.js', import.meta.url)), [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

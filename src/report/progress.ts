@@ -1,3 +1,4 @@
+import type { PlannedMessage } from '../plan/message.js';
 import { Stopped, type RunContext } from '../run-context.js';
 import { formatBytes, plural } from './text-parts.js';
 
@@ -23,7 +24,7 @@ export class Progress {
   private bytesDone = 0;
   /** Bytes stored so far of each message under way (small ones are written several at once), by
    *  the message's planned record: IMAP and POP3 messages alike. */
-  private readonly under = new Map<object, number>();
+  private readonly under = new Map<PlannedMessage, number>();
 
   constructor(
     private readonly run: RunContext,
@@ -39,13 +40,13 @@ export class Progress {
   }
 
   /** `bytes` more of message `m` stored: shown, but no place to stop (the message is half-written). */
-  received(m: object, bytes: number): void {
+  received(m: PlannedMessage, bytes: number): void {
     this.under.set(m, (this.under.get(m) ?? 0) + bytes);
     this.show();
   }
 
   /** Message `m` is done with (written or failed): a safe point, where a stop is honoured. */
-  finished(m: object, size: number): void {
+  finished(m: PlannedMessage, size: number): void {
     this.under.delete(m);
     this.done += 1;
     this.bytesDone += known(size);

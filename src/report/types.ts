@@ -11,7 +11,7 @@ import type { SinceCounts, SinceImport } from '../verify/since-import.js';
 
 /** Time and memory one user's job took: peak RSS of the process that did the work, so far (a
  *  batch worker's figure covers the accounts it served before too). */
-export interface Resources {
+interface Resources {
   seconds: number;
   peakRssMiB: number;
 }

@@ -34,8 +34,9 @@ export async function withPop3Session<T>(
     const pipelining = (await open.session.capabilities()).has('PIPELINING');
     const result = await work({ session: open.session, pipelining }).catch(async (err: unknown) => {
       // A stop comes between two messages, with no answer pending: the session ends as it would
-      // have, with QUIT, so a server that commits state on its own leaves nothing half done.
-      if (err instanceof Stopped) await open.session.command('QUIT');
+      // have, with QUIT, so a server that commits state on its own leaves nothing half done; a QUIT
+      // that fails does not hide the stop.
+      if (err instanceof Stopped) await open.session.command('QUIT').catch(() => undefined);
       throw err instanceof Pop3ErrReply ? new RefusedAfterLogin(err, context) : err;
     });
     await open.session.command('QUIT');
@@ -125,7 +126,7 @@ export class LoginRefused extends SourceError {
  * damaged): not a refused login, and not the whole account's failure. The INBOX cannot be listed
  * over POP3, so its UIDLs cannot be kept: that is the INBOX's error; other folders go on.
  */
-export class RefusedAfterLogin extends FolderError {
+class RefusedAfterLogin extends FolderError {
   constructor(err: Pop3ErrReply, context: ErrorContext) {
     super(`${err.detail} after a successful login; the INBOX cannot be listed over POP3, so its UIDLs cannot be kept`, {
       ...context,

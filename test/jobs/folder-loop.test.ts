@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FolderError } from '../../src/errors.js';
-import { emptyFolderReport } from '../../src/import/folder-counts.js';
+import { emptyFolderReport } from '../../src/report/empty-reports.js';
 import type { FolderTarget } from '../../src/import/folder-import.js';
 import { importFolders } from '../../src/jobs/folder-loop.js';
 import type { FolderReport } from '../../src/report/types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyFolderReport, emptyPop3Report } from '../../src/import/folder-counts.js';
+import { emptyFolderReport, emptyPop3Report } from '../../src/report/empty-reports.js';
 import { nextMarks } from '../../src/jobs/next-marks.js';
 import type { FolderReport } from '../../src/report/types.js';
 import type { FolderMark } from '../../src/state/folder-marks.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyPop3Report } from '../../src/import/folder-counts.js';
+import { emptyPop3Report } from '../../src/report/empty-reports.js';
 import { isClean, type FolderReport, type ImportReport, type VerifyReport } from '../../src/report/types.js';
 
 const folder = (over: Partial<FolderReport> = {}): FolderReport => ({
