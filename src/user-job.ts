@@ -4,6 +4,7 @@ import type { ImapServerChoice } from './maildir/imap-server.js';
 import type { MaildirWriter } from './maildir/layout.js';
 import type { SourceFolder } from './source/imap.js';
 import type { ContentSample } from './verify/content.js';
+import type { RestoreRequest } from './plan/restore.js';
 
 /** Everything one user's import or verify needs, validated by the CLI; plain data, so it can
  *  cross to the unprivileged worker process. */
@@ -35,6 +36,8 @@ export interface UserJob {
   deleteGone: boolean;
   /** import: read every folder, even one whose STATUS matches the last complete run's (--full). */
   full: boolean;
+  /** import: --restore: messages deleted here since the import to bring back (never the default). */
+  restore?: readonly RestoreRequest[];
   /** import: --max-size in bytes: a message the source announces bigger is not written, but reported. */
   maxSize?: number;
   quiet: boolean;

@@ -93,9 +93,9 @@ function addOutcome(row: SummaryRow, o: UserOutcome): void {
   if (r.kind === 'check') return;
   row.messages += r.written?.messages ?? 0;
   row.bytes += r.written?.bytes ?? 0;
-  row.uidlsKept = r.inbox.uidlsKept;
-  row.uidlsUnmatched = r.inbox.unmatchedPop3.length;
-  row.uidlsUnrepresentable = r.inbox.downloadAgain.length;
+  row.uidlsKept = r.inbox.pop3.uidlsKept;
+  row.uidlsUnmatched = r.inbox.pop3.unmatchedPop3.length;
+  row.uidlsUnrepresentable = r.inbox.pop3.downloadAgain.length;
   row.folders = 1 + r.folders.filter((f) => f.error === undefined).length;
   row.overMaxSize = r.overMaxSize?.messages ?? 0;
   row.quota = r.quota ?? null;
@@ -135,7 +135,7 @@ export function batchExitCode(rows: readonly SummaryRow[]): number {
 }
 
 /** The summary as a table an admin reads (summary.txt). */
-export function renderSummaryText(rows: readonly SummaryRow[], totals: SummaryTotals): string {
+export function renderSummaryText(rows: readonly SummaryRow[], totals: SummaryTotals, imports: boolean): string {
   const header = [
     'account',
     'status',
@@ -177,13 +177,21 @@ export function renderSummaryText(rows: readonly SummaryRow[], totals: SummaryTo
       .join('  ')
       .trimEnd();
   const errors = rows.filter((r) => r.error !== null).map((r) => `${r.account}: ${r.error}`);
-  return [line(header), ...body.map(line), '', totalsLine(totals), ...(errors.length ? ['', 'errors:', ...errors] : [])]
+  return [
+    line(header),
+    ...body.map(line),
+    '',
+    totalsLine(totals, imports),
+    ...(errors.length ? ['', 'errors:', ...errors] : []),
+  ]
     .map((l) => `${l}\n`)
     .join('');
 }
 
-export function totalsLine(t: SummaryTotals): string {
-  return `${plural(t.accounts, 'account')}: ${t.done} done, ${t.failed} failed, ${t.partial} partial, ${t.notStarted} not started; ${needAttentionText(t.needAttention)}; ${plural(t.messages, 'message')}, ${mb(t.bytes)} MB written in ${t.seconds.toFixed(0)} s`;
+/** The run's totals in a line; what was written only where the run `imports` (a check or a verify writes nothing). */
+export function totalsLine(t: SummaryTotals, imports: boolean): string {
+  const written = imports ? `; ${plural(t.messages, 'message')}, ${mb(t.bytes)} MB written` : '';
+  return `${plural(t.accounts, 'account')}: ${t.done} done, ${t.failed} failed, ${t.partial} partial, ${t.notStarted} not started; ${needAttentionText(t.needAttention)}${written} in ${t.seconds.toFixed(0)} s`;
 }
 
 export function needAttentionText(n: number): string {

@@ -12,6 +12,7 @@ import {
 } from '../batch/summary.js';
 import { BatchState, LiveView } from '../batch/live-view.js';
 import { RunLog, runHeading, type RunInfo } from '../batch/run-log.js';
+import { repairLines, shellWord } from '../batch/repair-hint.js';
 import { planBytes, renderText } from '../report/text.js';
 import { formatBytes, plural } from '../report/text-parts.js';
 import type { QuotaReport } from '../report/types.js';
@@ -130,7 +131,6 @@ function commandName(args: BatchArgs): 'batch' | 'check' {
 
 /** This run as its logs and summaries begin: the command line (only cli/ reads argv), version, host, start. */
 function runInfo(started: Date): RunInfo {
-  const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
   return {
     command: ['qmail-import', ...process.argv.slice(2)].map(shellWord).join(' '),
     version: VERSION,
@@ -207,11 +207,12 @@ function finish(
   stoppedBy: StopSignal | undefined,
 ): number {
   const rows = accounts.map((a, i) => summaryRow(a, results[i]));
+  const imports = args.mode === 'import' || args.mode === 'both';
   const totals = summaryTotals(rows, seconds);
   const exitCode = stoppedBy ? STOP_SIGNALS[stoppedBy] : batchExitCode(rows);
   const failed = accounts.filter((_, i) => needsAttention(rows[i] as (typeof rows)[number]));
   const name = commandName(args);
-  log?.write('summary.txt', `${runHeading(log.run)}\n${renderSummaryText(rows, totals)}`);
+  log?.write('summary.txt', `${runHeading(log.run)}\n${renderSummaryText(rows, totals, imports)}`);
   const doc = {
     command: name,
     run: log?.run ?? null,
@@ -234,12 +235,22 @@ function finish(
   const plan = args.dryRun
     ? `${name}: dry run: ${planned.length} planned, ${formatBytes(planned.reduce((n, r) => n + planBytes(r), 0))} to copy in total\n`
     : '';
+  // Verify found differences: the retry that repairs them is an import, not the same verify again.
+  const differ = rows.flatMap((r, i) => (needsAttention(r) && r.verify === 'differs' ? [results[i]] : []));
+  const deletedHere = differ
+    .flatMap((r) => r?.outcomes ?? [])
+    .reduce(
+      (n, o) => n + ('report' in o && o.report.kind === 'verify' ? (o.report.sinceImport?.deletedHere ?? 0) : 0),
+      0,
+    );
+  const repair = failedFile ? repairLines(name, process.argv.slice(2), failedFile, differ.length, deletedHere) : [];
   out.write(
     plan +
-      `${name}: ${totalsLine(totals)}\n` +
+      `${name}: ${totalsLine(totals, imports)}\n` +
       limitLines(rows) +
       (shown.length ? `${name}: need attention: ${shown.join(', ')}\n` : '') +
-      (shown.length && failedFile ? `${name}: retry them with --users ${failedFile}\n` : '') +
+      (totals.needAttention > differ.length && failedFile ? `${name}: retry them with --users ${failedFile}\n` : '') +
+      repair.map((l) => `${l}\n`).join('') +
       (log ? `${name}: logs and summary in ${log.dir}\n` : ''),
   );
   if (args.json) {

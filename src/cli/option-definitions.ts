@@ -82,6 +82,12 @@ export function importOptions<T>(y: Argv<T>) {
       default: false,
       describe: 'read every folder, even those whose STATUS is as the last complete run saw it',
     })
+    .option('restore', {
+      type: 'string',
+      array: true,
+      describe:
+        'bring back messages deleted here since the import: a UIDL (INBOX), FOLDER:UID, or all; may be repeated',
+    })
     .option('max-size', {
       type: 'string',
       describe:

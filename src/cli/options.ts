@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { SharedJob, UserJob } from '../user-job.js';
 import { readOptionFile } from '../option-file.js';
+import { parseRestore, type RestoreRequest } from '../plan/restore.js';
 import { DEFAULT_PORTS, isLoopback, type Endpoint } from '../source/endpoint.js';
 import type { ContentSample } from '../verify/content.js';
 import { findQmailPop3d, isExecutable } from '../verify/qmail-pop3d-runner.js';
@@ -89,6 +90,7 @@ export function sharedJobFromArgs(
     dryRun: args.dryRun,
     deleteGone: args.delete ?? false,
     full: args.full ?? false,
+    ...(args.restore?.length ? { restore: args.restore.map(restoreRequest) } : {}),
     ...(args.maxSize !== undefined ? { maxSize: parseByteSize(args.maxSize, '--max-size') } : {}),
     maildirLinkOk: args.allowSymlinkedMaildir,
     // Progress is for a person watching: none into a log file or a pipe.
@@ -137,6 +139,13 @@ export function parseByteSize(value: string, option: string): number {
   if (!(bytes > 0) || !Number.isSafeInteger(bytes))
     throw new UsageError(`${option} ${value}: give a size above 0 in bytes, or with K, M or G (10M is 10485760 bytes)`);
   return bytes;
+}
+
+/** One --restore value (src/plan/restore.ts): "all", FOLDER:UID or an INBOX UIDL, never empty. */
+function restoreRequest(value: string): RestoreRequest {
+  if (value.trim() === '')
+    throw new UsageError('--restore: give a UIDL (INBOX), FOLDER:UID, or all (every message deleted here)');
+  return parseRestore(value);
 }
 
 function parseContent(value: string | undefined): ContentSample {

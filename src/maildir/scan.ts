@@ -8,13 +8,24 @@ export interface ScannedEntry extends MaildirEntry {
   uid: number;
   mode: number;
   isFile: boolean;
+  /** Its inode's last change (ctime), which no one can set back: written, cut, re-dated or renamed since then. */
+  changedMs: number;
+}
+
+/** A file already in the folder under a planned name. */
+export interface ExistingFile {
+  dir: 'new' | 'cur';
+  file: string;
+  mtimeSec: number;
+  /** Its size in bytes: with the mtime, what tells a file we wrote from one damaged since (src/plan/repair.ts). */
+  size: number;
 }
 
 /** The files of a scan by name up to ':', as the planners take them. */
-export function existingByName(
-  entries: readonly ScannedEntry[],
-): Map<string, { dir: 'new' | 'cur'; file: string; mtimeSec: number }> {
-  return new Map(entries.map((e) => [uidlOfName(e.name), { dir: e.dir, file: e.name, mtimeSec: e.mtimeSec }]));
+export function existingByName(entries: readonly ScannedEntry[]): Map<string, ExistingFile> {
+  return new Map(
+    entries.map((e) => [uidlOfName(e.name), { dir: e.dir, file: e.name, mtimeSec: e.mtimeSec, size: e.size }]),
+  );
 }
 
 const GONE_IS_UNDEFINED = { throwIfNoEntry: false } as const;
@@ -49,6 +60,7 @@ export async function scanMaildir(dir: string, followLinks: boolean, context: Er
         uid: st.uid,
         mode: st.mode & 0o7777,
         isFile: st.isFile(),
+        changedMs: st.ctimeMs,
       });
     }
   }

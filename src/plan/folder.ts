@@ -5,6 +5,7 @@ import {
   earlierFiles,
   fateOf,
   plannedMessage,
+  recordedSec,
   type EarlierFile,
   type FolderFacts,
   type PlannedMessage,
@@ -49,7 +50,8 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     .map((meta) => {
       const name = stableUniqueName(meta.internalDateSec, facts.uidValidity, meta.uid, input.host);
       const fate = fateOf({ name, uid: meta.uid, size: meta.size }, facts, input.maxSize);
-      return plannedMessage(name, meta, meta.size, Math.min(meta.internalDateSec, input.beforeSec - 1), fate, naming);
+      const mtimeSec = recordedSec(fate) ?? Math.min(meta.internalDateSec, input.beforeSec - 1);
+      return plannedMessage(name, meta, meta.size, mtimeSec, fate, naming);
     });
   return folderPlan(input.folder, facts, messages, naming, input);
 }

@@ -1,12 +1,12 @@
 import type { ImapMessageMeta, Pop3Message } from '../message-records.js';
 import { assignMtimes, type MtimeSlot } from '../maildir/mtime-order.js';
+import type { ExistingFile } from '../maildir/scan.js';
 import { stablePop3Name, stableUniqueName } from '../maildir/unique-name.js';
 import type { MatchResult, UidlMatch, UnmatchedPop3 } from '../uidl/match.js';
 import { whyUnrepresentable } from '../uidl/representable.js';
 import { BoxNaming } from './box-naming.js';
 import { folderPlan, type FolderPlan } from './folder.js';
-import type { ExistingFile } from './history.js';
-import { fateOf, plannedMessage, type Fate, type FolderFacts, type PlannedMessage } from './message.js';
+import { fateOf, plannedMessage, recordedSec, type Fate, type FolderFacts, type PlannedMessage } from './message.js';
 
 export interface InboxPlan extends FolderPlan {
   folder: 'INBOX';
@@ -59,10 +59,12 @@ export function planInbox(input: InboxPlanInput): InboxPlan {
   const named = nameAll(drafts, input);
   const fates = named.map((d) => fateOf({ ...d, uid: d.meta?.uid, uidl: d.pop3?.uidl }, facts, input.maxSize));
 
-  const slots = wantedSeconds(drafts, input.beforeSec).map((w, i): MtimeSlot => ({
-    ...w,
-    fixedSec: keptFile(fates[i] as Fate)?.mtimeSec,
-  }));
+  const slots = wantedSeconds(drafts, input.beforeSec).map((w, i): MtimeSlot => {
+    // A file put back takes the second it was written with, unless another file holds it now.
+    const recorded = recordedSec(fates[i] as Fate);
+    const free = recorded !== undefined && !input.otherMtimesSec.has(recorded);
+    return { ...w, fixedSec: free ? recorded : keptFile(fates[i] as Fate)?.mtimeSec };
+  });
   const mtimes = assignMtimes(slots, input.beforeSec, input.otherMtimesSec);
 
   const naming = new BoxNaming(facts.box);

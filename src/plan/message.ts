@@ -1,8 +1,10 @@
 import type { ImapMessageMeta } from '../message-records.js';
 import { infoLetters, maildirFlagsFromImap, maildirPlacement } from '../maildir/flags.js';
-import type { JournalEntry } from '../state/journal.js';
+import { historyKey, recordIdentifies, type FolderHistory, type JournalEntry } from '../journal-records.js';
+import type { ExistingFile } from '../maildir/scan.js';
 import type { BoxFolder, BoxNaming } from './box-naming.js';
-import { historyKey, recordIdentifies, type ExistingFile, type FolderHistory } from './history.js';
+import { repairOf, type Repair } from './repair.js';
+import { restores, type FolderRestore } from './restore.js';
 
 /** One message of a folder's plan: where its bytes come from and the file it becomes. */
 export interface PlannedMessage {
@@ -32,14 +34,18 @@ export interface PlannedMessage {
    * before and it was deleted on this side since, so it is not brought back; too-big: to write,
    * but above --max-size, so not written (a run without the limit writes it); rewrite: there,
    * but the source now announces another size under the same UIDVALIDITY and UID (a server that
-   * keeps flags in the message), so the file is replaced by the source's bytes, keeping its name,
-   * place and flags (docs/journal.md).
+   * keeps flags in the message), or the file is no longer what we wrote (`repair`), so the file is
+   * replaced by the source's bytes, keeping its name, place and flags (docs/journal.md).
    */
   action: 'write' | 'present' | 'reflag' | 'rewrite' | 'conflict' | 'deleted-here' | 'too-big';
   /** reflag, rewrite: the file as it is now, e.g. new/NAME. */
   from?: string;
   /** rewrite: the size the source announced when the file was written. */
   sizeWas?: number;
+  /** rewrite: the file is no longer what we wrote (src/plan/repair.ts): why. */
+  repair?: string;
+  /** write: deleted here since we wrote it, brought back because --restore asked (src/plan/restore.ts). */
+  restored?: true;
   /** conflict: why the file holding this name is left alone. */
   conflict?: string;
   /** Set when POP3 clients will download this message again, and why. */
@@ -77,12 +83,14 @@ export interface FolderFacts {
   foreignCrlfSize?: ReadonlyMap<string, number>;
   /** The box's IMAP server, whose rules the names follow; absent: none. */
   box?: BoxFolder;
+  /** --restore: the messages deleted here to bring back. */
+  restore?: FolderRestore;
 }
 
 /** What becomes of one incoming message, decided from the folder's facts alone. */
 export type Fate =
-  | { kind: 'new' }
-  | { kind: 'there'; file: ExistingFile; recorded?: boolean; sizeWas?: number }
+  | { kind: 'new'; restored?: { mtimeSec?: number } }
+  | { kind: 'there'; file: ExistingFile; recorded?: boolean; sizeWas?: number; repair?: Repair }
   | { kind: 'deleted-here' }
   | { kind: 'too-big'; recorded: boolean }
   | { kind: 'conflict'; file: ExistingFile; why: string };
@@ -98,14 +106,20 @@ export function fateOf(
   // A record that lacks the UID IMAP now gives the message gets a line that has it.
   if (file && record && recordIdentifies(record, m, facts.uidValidity, facts.changedInPlace)) {
     const resized = record.size !== undefined && record.size !== m.size ? { sizeWas: record.size } : {};
-    return { kind: 'there', file, recorded: m.uid === undefined || record.uid !== undefined, ...resized };
+    // A file the source changed is rewritten anyway; any other that is not as written is repaired.
+    const repair = resized.sizeWas === undefined ? repairOf(file, record) : undefined;
+    const recorded = m.uid === undefined || record.uid !== undefined;
+    return { kind: 'there', file, recorded, ...resized, ...(repair ? { repair } : {}) };
   }
-  if (facts.history.deletedHere.has(historyKey(m))) return { kind: 'deleted-here' };
+  const deleted = facts.history.deletedHere.get(historyKey(m));
+  if (deleted && !restores(facts.restore ?? [], m)) return { kind: 'deleted-here' };
+  // Brought back where it was: its name, and the mtime it was written with (its place in the order).
+  const restored = deleted ? { restored: { mtimeSec: deleted.stored?.mtimeSec } } : {};
   // Only a message still to write is held back: one already here stays, whatever its size.
   const tooBig =
     m.size > maxSize ? { kind: 'too-big' as const, recorded: facts.history.skipped.has(historyKey(m)) } : undefined;
   // Our own earlier file under this name is another message: it moves aside (EarlierFile.parkAs).
-  if (!file || record) return tooBig ?? { kind: 'new' };
+  if (!file || record) return tooBig ?? { kind: 'new', ...restored };
   const crlf = facts.foreignCrlfSize?.get(m.name);
   if (crlf === undefined || crlf === m.size) return { kind: 'there', file };
   return {
@@ -147,8 +161,8 @@ export function plannedMessage(
     mtimeSec,
     droppedFlags: dropped.filter((f) => f.startsWith('\\') || keywords.overflow.includes(f)),
   };
-  if (fate.kind === 'new' || fate.kind === 'deleted-here')
-    return { ...base, action: fate.kind === 'new' ? 'write' : 'deleted-here' };
+  if (fate.kind === 'new') return { ...base, action: 'write', ...(fate.restored ? { restored: true } : {}) };
+  if (fate.kind === 'deleted-here') return { ...base, action: 'deleted-here' };
   if (fate.kind === 'too-big') return { ...base, action: 'too-big', ...(fate.recorded ? {} : { unrecorded: true }) };
   const from = `${fate.file.dir}/${fate.file.file}`;
   if (fate.kind === 'conflict')
@@ -156,9 +170,16 @@ export function plannedMessage(
   const unrecorded = fate.kind === 'there' && !fate.recorded ? { unrecorded: true } : {};
   if (fate.kind === 'there' && fate.sizeWas !== undefined)
     return { ...base, action: 'rewrite', from, sizeWas: fate.sizeWas };
+  if (fate.kind === 'there' && fate.repair) return { ...base, action: 'rewrite', from, repair: fate.repair.why };
   return from === `${placement.dir}/${placement.file}`
     ? { ...base, action: 'present', ...unrecorded }
     : { ...base, action: 'reflag', from, ...unrecorded };
+}
+
+/** The mtime a file put back had when we wrote it (a repair, a restore), where the journal has it. */
+export function recordedSec(fate: Fate): number | undefined {
+  if (fate.kind === 'there') return fate.repair?.mtimeSec;
+  return fate.kind === 'new' ? fate.restored?.mtimeSec : undefined;
 }
 
 /**

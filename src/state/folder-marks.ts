@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ErrorContext } from '../errors.js';
 import { readOwnFile } from '../maildir/read-file.js';
@@ -33,6 +34,14 @@ export async function readMarks(maildir: string, context: ErrorContext): Promise
     // A damaged marks file only costs a full comparison.
     return new Map();
   }
+}
+
+/** When the marks were last written (the end of the last run that wrote to the Maildir), if they were. */
+export async function marksWrittenMs(maildir: string): Promise<number | undefined> {
+  return fs.lstat(path.join(maildir, MARKS_FILE)).then(
+    (st) => st.mtimeMs,
+    () => undefined,
+  );
 }
 
 export async function writeMarks(

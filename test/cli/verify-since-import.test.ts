@@ -1,18 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seedFolders } from '../../scripts/lib/seed.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
+import { copyOf, importedAccount } from '../support/imported-copy.js';
 import { deleteFromSourceInbox } from '../support/source-changes.js';
-
-/** A copy of the imported Maildir, same owner, modes and mtimes (the journal's too). */
-function copyOf(a: Account, name: string): { maildir: string; args: string[] } {
-  const maildir = path.join(path.dirname(a.maildir), name);
-  execFileSync('cp', ['-a', a.maildir, maildir]);
-  return { maildir, args: a.args.map((x) => (x === a.maildir ? maildir : x)) };
-}
 
 /** Delivers a message as qmail-local does: a unique file in tmp/, linked into new/, mtime now. */
 function deliverLikeQmailLocal(maildir: string, unique: string, text: string): void {
@@ -31,12 +23,7 @@ describe('verify after the cutover: normal life is counted, real problems still 
   let a: Account;
 
   beforeAll(async () => {
-    a = await makeAccount(sharedSource(), sampleMessages({ count: 12, seed: 61 }));
-    await seedFolders(a.server, a.user, a.password, [
-      { path: 'Sent', messages: sampleMessages({ count: 4, seed: 62 }), subscribed: true },
-    ]);
-    const r = await runCli(['import', '--create', ...a.args]);
-    expect(r.code, r.stderr).toBe(0);
+    a = await importedAccount(61, 12, { path: 'Sent', count: 4 });
   });
 
   it('two messages delivered here and two imported ones deleted (INBOX and a folder): exit 0 with the counts', async () => {

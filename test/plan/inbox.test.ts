@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ImapMessageMeta } from '../../src/message-records.js';
-import { folderHistory } from '../../src/plan/history.js';
 import { planInbox, type InboxPlanInput } from '../../src/plan/inbox.js';
-import type { ExistingFile } from '../../src/plan/history.js';
-import type { JournalEntry } from '../../src/state/journal.js';
+import type { ExistingFile } from '../../src/maildir/scan.js';
+import type { JournalEntry } from '../../src/journal-records.js';
+import { folderHistory } from '../../src/state/records.js';
 import { finishMatching, matchByFormula, startMatching, type MatchResult } from '../../src/uidl/match.js';
 
 const V = '1700000000';
@@ -44,7 +44,7 @@ const input = ({ existing = new Map(), records = [], foreignCrlfSize, ...over }:
 });
 const file = (name: string, mtimeSec: number, dir: 'new' | 'cur' = 'new', info = ''): [string, ExistingFile] => [
   name,
-  { dir, file: `${name}${info}`, mtimeSec },
+  { dir, file: `${name}${info}`, mtimeSec, size: 100 },
 ];
 const record = (name: string, uid: number | undefined, over: Partial<JournalEntry> = {}): JournalEntry => ({
   folder: 'INBOX',
@@ -118,8 +118,8 @@ describe('planInbox', () => {
 
   it('keeps messages already in the Maildir as they are and places new ones after them', () => {
     const existing = new Map([
-      [`${V}.1`, { dir: 'new' as const, file: `${V}.1`, mtimeSec: 1_760_000_000 }],
-      [`${V}.2`, { dir: 'cur' as const, file: `${V}.2:2,S`, mtimeSec: 1_760_000_001 }],
+      [`${V}.1`, { dir: 'new' as const, file: `${V}.1`, mtimeSec: 1_760_000_000, size: 100 }],
+      [`${V}.2`, { dir: 'cur' as const, file: `${V}.2:2,S`, mtimeSec: 1_760_000_001, size: 100 }],
     ]);
     const plan = planInbox(input({ existing }));
     expect(plan.messages.map((m) => [m.action, m.mtimeSec])).toEqual([
@@ -132,9 +132,9 @@ describe('planInbox', () => {
   it('adds flags the source has gained to a message already there, and never takes one away', () => {
     const existing = new Map([
       // Unseen when first imported, seen on the source since: moves to cur/ with S.
-      [`${V}.2`, { dir: 'new' as const, file: `${V}.2`, mtimeSec: 1_760_000_001 }],
+      [`${V}.2`, { dir: 'new' as const, file: `${V}.2`, mtimeSec: 1_760_000_001, size: 100 }],
       // Answered on the new server, not on the source: keeps R and gains F.
-      [`${V}.3`, { dir: 'cur' as const, file: `${V}.3:2,R`, mtimeSec: 1_760_000_002 }],
+      [`${V}.3`, { dir: 'cur' as const, file: `${V}.3:2,R`, mtimeSec: 1_760_000_002, size: 100 }],
     ]);
     const plan = planInbox(input({ existing }));
     expect(plan.messages.slice(1).map((m) => [m.action, m.from, `${m.dir}/${m.file}`])).toEqual([
@@ -145,8 +145,8 @@ describe('planInbox', () => {
 
   it('imports a message that cannot fit between existing ones anyway, and names it as out of order', () => {
     const existing = new Map([
-      [`${V}.1`, { dir: 'new' as const, file: `${V}.1`, mtimeSec: 1_760_000_000 }],
-      [`${V}.3`, { dir: 'cur' as const, file: `${V}.3:2,F`, mtimeSec: 1_760_000_001 }],
+      [`${V}.1`, { dir: 'new' as const, file: `${V}.1`, mtimeSec: 1_760_000_000, size: 100 }],
+      [`${V}.3`, { dir: 'cur' as const, file: `${V}.3:2,F`, mtimeSec: 1_760_000_001, size: 100 }],
     ]);
     const plan = planInbox(input({ existing }));
     expect(plan.messages.map((m) => m.action)).toEqual(['present', 'write', 'present']);

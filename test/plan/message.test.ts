@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ImapMessageMeta } from '../../src/message-records.js';
 import { BoxNaming } from '../../src/plan/box-naming.js';
-import { folderHistory, type ExistingFile } from '../../src/plan/history.js';
+import type { ExistingFile } from '../../src/maildir/scan.js';
 import { earlierFiles, fateOf, plannedMessage, type FolderFacts, type PlannedMessage } from '../../src/plan/message.js';
-import type { JournalEntry } from '../../src/state/journal.js';
+import type { JournalEntry } from '../../src/journal-records.js';
+import { folderHistory } from '../../src/state/records.js';
 import { journalEntry, TEST_UIDVALIDITY } from '../support/journal-entry.js';
 
 const PLAIN = new BoxNaming(undefined);
@@ -12,7 +13,7 @@ const V = TEST_UIDVALIDITY;
 const MTIME = 1_750_000_000;
 const file = (name: string, dir: 'new' | 'cur' = 'new', info = ''): [string, ExistingFile] => [
   name,
-  { dir, file: `${name}${info}`, mtimeSec: MTIME },
+  { dir, file: `${name}${info}`, mtimeSec: MTIME, size: 100 },
 ];
 const facts = (
   files: [string, ExistingFile][],
@@ -58,6 +59,44 @@ describe('fateOf', () => {
   it('does not bring back a message we wrote that was deleted here since', () => {
     const f = facts([], [journalEntry('a', { uid: 1, size: 10 })]);
     expect(fateOf({ name: 'a', uid: 1, size: 10 }, f)).toEqual({ kind: 'deleted-here' });
+  });
+
+  it('brings back a message deleted here only when --restore names it, with the mtime it was written with', () => {
+    const stored = { bytes: 9, lines: 1, mtimeSec: MTIME - 5 };
+    const f = facts([], [journalEntry('a', { uid: 1, uidl: 'a', size: 10, stored })]);
+    const m = { name: 'a', uid: 1, uidl: 'a', size: 10 };
+    expect(fateOf(m, { ...f, restore: [{ uid: 2 }] })).toEqual({ kind: 'deleted-here' });
+    for (const restore of [[{ uid: 1 }], [{ uidl: 'a' }], [{ all: true as const }]])
+      expect(fateOf(m, { ...f, restore })).toEqual({ kind: 'new', restored: { mtimeSec: MTIME - 5 } });
+  });
+
+  it('repairs a file of ours whose size or mtime is no longer the one written, whatever its flags', () => {
+    const written = (bytes: number, mtimeSec: number) =>
+      facts(
+        [file('a', 'cur', ':2,FS')],
+        [journalEntry('a', { uid: 1, size: 10, stored: { bytes, lines: 1, mtimeSec } })],
+      );
+    const m = { name: 'a', uid: 1, size: 10 };
+    expect(fateOf(m, written(100, MTIME))).toMatchObject({ kind: 'there', file: { file: 'a:2,FS' } });
+    expect(fateOf(m, written(100, MTIME))).not.toHaveProperty('repair');
+    expect(fateOf(m, written(120, MTIME))).toMatchObject({
+      repair: { why: '100 bytes, written as 120', mtimeSec: MTIME },
+    });
+    expect(fateOf(m, written(100, MTIME - 60))).toMatchObject({ repair: { mtimeSec: MTIME - 60 } });
+    const planned = plannedMessage(
+      'a',
+      meta(1, ['\\Seen']),
+      10,
+      MTIME - 60,
+      fateOf(m, written(100, MTIME - 60)),
+      PLAIN,
+    );
+    expect(planned).toMatchObject({
+      action: 'rewrite',
+      from: 'cur/a:2,FS',
+      file: 'a:2,FS',
+      repair: expect.any(String),
+    });
   });
 
   it('takes a file we did not write as the message unless its CRLF size says otherwise', () => {
