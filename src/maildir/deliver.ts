@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import { closeSync, fsync, futimesSync, linkSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import { FolderError, ImportError, MessageError, syscallText, type ErrorContext } from '../errors.js';
 import type { ContentHasher } from './hash-file.js';
 import { countLf, CrlfToLf, crlfToLf } from './line-endings.js';
@@ -58,34 +60,40 @@ export interface Delivered {
 }
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+const fsyncFd = promisify(fsync);
+/** Once per run, not per message: the tmp/ names' host part. */
+const HOST = os.hostname();
 
 /**
  * Writes one message as qmail-local does (docs/write-path.md): exclusive create in tmp/, write with
  * LF line ends, fsync, set mtime, close, link() into new/ or cur/, unlink the tmp name. Only a
  * complete, synced file ever gets a visible name. The caller fsyncs new/ and cur/ once per batch.
+ * Every call but fsync is synchronous: each is a few microseconds in the page cache and the
+ * directory, and as an async call a trip through the thread pool, queued behind the fsyncs of the
+ * other messages in flight (docs/write-path.md). fsync waits for the disk and stays async.
  */
 export async function deliver(maildir: string, d: Delivery, context: ErrorContext): Promise<Delivered> {
-  const tmp = path.join(maildir, 'tmp', tmpName(os.hostname()));
+  const tmp = path.join(maildir, 'tmp', tmpName(HOST));
   const target = path.join(maildir, d.dir, d.file);
   let step = 'open';
   let where = tmp;
   let created = false;
   let written: { bytes: number; lines: number; sha256: string; key?: string } = { bytes: 0, lines: 0, sha256: '' };
   try {
-    const handle = await fs.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    const fd = openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     created = true;
     try {
       step = 'write';
-      written = await writeLf(handle, d, context);
+      written = await writeLf(fd, d, context);
       // The mtime before the fsync, so that it is durable with the data (qmail-pop3d orders by it).
       // atime stays "now": qmail-pop3d unlinks tmp/ files whose atime is over 36 hours old.
       step = 'utime';
-      await handle.utimes(new Date(), new Date(d.mtimeSec * 1000));
+      futimesSync(fd, new Date(), new Date(d.mtimeSec * 1000));
       step = 'fsync';
-      await handle.sync();
+      await fsyncFd(fd);
     } finally {
       // close() is checked too: on some file systems quota errors only show up here.
-      await handle.close();
+      closeSync(fd);
     }
     const earlier = await d.sameContent?.(written.sha256, written.key);
     if (earlier) {
@@ -107,12 +115,21 @@ export async function deliver(maildir: string, d: Delivery, context: ErrorContex
     // link, not rename: EEXIST must stop us, not overwrite someone's message.
     step = 'link';
     where = `${tmp}, ${target}`;
-    await fs.link(tmp, target);
+    linkSync(tmp, target);
     return { ...written, moved: false };
   } catch (err) {
     throw failure(step, where, err, context);
   } finally {
-    if (created) await fs.unlink(tmp).catch(() => undefined);
+    if (created) unlinkQuietly(tmp);
+  }
+}
+
+/** The tmp/ name goes, also after a failure; one already gone (renamed into place) is no error. */
+function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // gone already, or the lock's cleanup of tmp/ removes it on the next run (docs/write-path.md)
   }
 }
 
@@ -148,7 +165,7 @@ async function renameUnlessGone(from: string, to: string): Promise<boolean> {
 
 /** Writes the body with LF line ends; returns the stored size and the SHA-256 of what was stored. */
 async function writeLf(
-  handle: fs.FileHandle,
+  fd: number,
   { body, expectedSize, onBytes, key: keyOf }: Delivery,
   context: ErrorContext,
 ): Promise<{ bytes: number; lines: number; sha256: string; key?: string }> {
@@ -164,8 +181,7 @@ async function writeLf(
         throw sizeError('over', expectedSize, context);
     }
     // write() may write less than asked (a full disk, a signal): go on until all of it is written.
-    for (let done = 0; done < chunk.length;)
-      done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
+    for (let done = 0; done < chunk.length;) done += writeSync(fd, chunk, done, chunk.length - done);
     bytes += chunk.length;
     lfs += countLf(chunk);
     hash.update(chunk);

@@ -19,7 +19,8 @@ export interface MaildirWriter {
  * refuses any part of it that is a symlink or not a directory: a link planted there could send
  * our writes elsewhere. Runs as the mailbox owner, so files and dirs are born with the right owner.
  * Without `create`, DIR itself must exist: a typo'd path whose parent exists would otherwise
- * become a second Maildir that nobody reads.
+ * become a second Maildir that nobody reads. What this call made is removed again when a later
+ * part fails (a disk out of inodes): a folder without its tmp/ is never left behind.
  */
 export async function ensureMaildir(
   dir: string,
@@ -28,8 +29,15 @@ export async function ensureMaildir(
   writer?: MaildirWriter,
 ): Promise<void> {
   if (!create) await requireMaildir(dir, context, writer);
-  for (const d of [dir, ...MAILDIR_SUBDIRS.map((sub) => path.join(dir, sub))])
-    await ensureRealDir(d, context, (code) => permissionHint(code, d, dir, writer));
+  const made: string[] = [];
+  try {
+    for (const d of [dir, ...MAILDIR_SUBDIRS.map((sub) => path.join(dir, sub))])
+      if (await ensureRealDir(d, context, (code) => permissionHint(code, d, dir, writer))) made.unshift(d);
+  } catch (err) {
+    // Empty, and ours: made just now. rmdir, never a recursive removal.
+    for (const d of made) await fs.rmdir(d).catch(() => undefined);
+    throw err;
+  }
 }
 
 /** A Maildir that is not there is the account's error, never silently created (see ensureMaildir). */
@@ -49,12 +57,16 @@ export function missingMaildirText(dir: string, parentExists: boolean): string {
     : `Maildir ${dir} does not exist, nor its parent ${parent}; check the path, and for a new account create its home ${parent} first (vpopmail's vadduser does), then pass --create to make the Maildir`;
 }
 
+/** true when it made DIR. */
 async function ensureRealDir(
   dir: string,
   context: ErrorContext,
   hint: (code: string | undefined) => string,
-): Promise<void> {
-  await fsCall(() => fs.mkdir(dir, { mode: 0o700 }), 'mkdir', dir, context, { expected: { EEXIST: undefined }, hint });
+): Promise<boolean> {
+  const made = await fsCall(() => fs.mkdir(dir, { mode: 0o700 }).then(() => true), 'mkdir', dir, context, {
+    expected: { EEXIST: false },
+    hint,
+  });
   const st = await fsCall(() => fs.lstat(dir), 'stat', dir, context, { hint });
   if (st.isSymbolicLink())
     throw new FolderError(
@@ -65,6 +77,7 @@ async function ensureRealDir(
   // Asked once here: a directory we may not write (a root-owned new/) would otherwise fail every
   // message at its link(), one EACCES line each.
   await fsCall(() => fs.access(dir, fs.constants.W_OK | fs.constants.X_OK), 'access', dir, context, { hint });
+  return made;
 }
 
 /** What to do when DIR of the Maildir MAILDIR refuses us for a permission: who we are, whose it
