@@ -8,6 +8,7 @@ import {
   batchOptions,
   connectionOptions,
   folderOptions,
+  gatherRepeated,
   importOptions,
   oneUserOptions,
   verifyOptions,
@@ -35,7 +36,7 @@ const command = () => import('./run-command.js');
 async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
   try {
-    await yargs(argv)
+    await yargs(gatherRepeated(argv, 'restore'))
       .scriptName('qmail-import')
       .usage('$0 <command> [options]')
       .command(

@@ -205,3 +205,27 @@ export type ImportArgs = ArgsOf<ReturnType<typeof importOptions<{}>>>;
 export type FolderArgs = ArgsOf<ReturnType<typeof folderOptions<{}>>>;
 export type VerifyArgs = ArgsOf<ReturnType<typeof verifyOptions<{}>>>;
 export type BatchOnlyArgs = ArgsOf<ReturnType<typeof batchOptions<{}>>>;
+
+/**
+ * Every value of an option given more than once (`--restore a --restore=b c`) as one list where
+ * it first stood: the parser keeps an option's last value only (src/cli/main.ts), and a value
+ * silently dropped would bring nothing back.
+ */
+export function gatherRepeated(argv: readonly string[], option: string): string[] {
+  const flag = `--${option}`;
+  const values: string[] = [];
+  const rest: string[] = [];
+  let first = -1;
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i] as string;
+    if (word !== flag && !word.startsWith(`${flag}=`)) {
+      rest.push(word);
+      continue;
+    }
+    if (first < 0) first = rest.length;
+    if (word !== flag) values.push(word.slice(flag.length + 1));
+    // Its values run to the next option, as the parser reads a list.
+    while (i + 1 < argv.length && !(argv[i + 1] as string).startsWith('-')) values.push(argv[++i] as string);
+  }
+  return first < 0 ? rest : [...rest.slice(0, first), flag, ...values, ...rest.slice(first)];
+}

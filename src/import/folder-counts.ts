@@ -32,7 +32,7 @@ export function folderCounts(
     history: {
       ...(plan.uidValidityChangedFrom !== undefined ? { uidValidityChangedFrom: plan.uidValidityChangedFrom } : {}),
       movedByContent: outcome?.renamedByContent ?? 0,
-      keptDeleted: count('deleted-here'),
+      keptDeleted: plan.messages.filter((m) => m.action === 'deleted-here').map(idOf),
       goneFromSource:
         outcome?.goneFromSource ?? plan.earlier.filter((e) => !e.heldBack).map((e) => `${e.dir}/${e.file}`),
       goneDeleted: outcome?.goneDeleted ?? false,

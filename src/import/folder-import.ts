@@ -8,7 +8,7 @@ import { existingByName, scanIfPresent } from '../maildir/scan.js';
 import { planFolder, type FolderPlan } from '../plan/folder.js';
 import { folderHistory } from '../state/records.js';
 import { countDropped } from '../plan/message.js';
-import { restoreIn } from '../plan/restore.js';
+import { restoreIn, unmatchedIn } from '../plan/restore.js';
 import { Progress } from '../report/progress.js';
 import type { FolderReport } from '../report/types.js';
 import { readFolderSnapshot } from '../source/imap.js';
@@ -100,6 +100,7 @@ export async function importFolder(
     finished: boolean,
   ) => {
     const pop3 = evidence.pop3Report(outcome, finished);
+    const unmatched = unmatchedIn(folder.path, restore, plan.messages);
     return {
       name: folder.path,
       ...(inbox ? {} : { dir: target.dirName }),
@@ -110,6 +111,7 @@ export async function importFolder(
       droppedFlags: countDropped(plan.messages),
       ...(outcome?.imapUids ? { imapUids: outcome.imapUids } : {}),
       ...(pop3 ? { pop3 } : {}),
+      ...(unmatched.length > 0 ? { restoreUnmatched: unmatched } : {}),
     };
   };
   // Set once the write session has begun: from then on the report counts what was written.

@@ -11,6 +11,7 @@ import { Journal, readJournal, type JournalContents } from '../state/journal.js'
 import { closeImap, listFolders, openImap, type SourceFolder } from '../source/imap.js';
 import { emptyPop3Report } from '../report/empty-reports.js';
 import { importFolder, type RunState } from '../import/folder-import.js';
+import { folderNotRead } from '../plan/restore.js';
 import { filesAsWritten } from '../import/files-as-written.js';
 import type { RunContext } from '../run-context.js';
 import { credentialsOf, type UserJob } from '../user-job.js';
@@ -99,6 +100,7 @@ async function importAll(
     ? { bytes: sum(reports, (r) => r.bytesToWrite), messages: sum(reports, (r) => r.toWrite) }
     : undefined;
   const quota = await quotaAfter(job.maildir, planned, { user: job.user });
+  const noFolder = folderNotRead(job.restore ?? [], [...reports.map((r) => r.name), ...notStarted]);
   return {
     kind: 'import',
     user: job.user,
@@ -112,6 +114,7 @@ async function importAll(
       : {}),
     ...(quota ? { quota } : {}),
     ...(stoppedIn ? { stopped: { folder: stoppedIn, notStarted } } : {}),
+    ...(noFolder.length > 0 ? { restoreNoFolder: noFolder } : {}),
     ...(bookkeepingErrors.length > 0 ? { bookkeepingErrors } : {}),
   };
 }

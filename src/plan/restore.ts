@@ -32,3 +32,33 @@ export function restores(restore: FolderRestore, m: { uid?: number; uidl?: strin
 function isInbox(folder: string): boolean {
   return folder.toUpperCase() === 'INBOX';
 }
+
+/**
+ * The --restore value that names message `m` of `folder`, parseRestore's inverse: the INBOX's by
+ * its UIDL, any other (or an INBOX message whose UIDL would read as FOLDER:UID) as FOLDER:UID.
+ */
+export function restoreValue(folder: string, m: { uid?: number; uidl?: string }): string {
+  const byUidl = m.uid === undefined || 'uidl' in parseRestore(m.uidl ?? '');
+  if (m.uidl !== undefined && isInbox(folder) && byUidl) return m.uidl;
+  return `${folder}:${m.uid}`;
+}
+
+/** The folder's --restore values (as restoreValue names them) that no message brought back answers:
+ *  nothing deleted here has that UID or UIDL. */
+export function unmatchedIn(
+  folder: string,
+  restore: FolderRestore,
+  messages: readonly { uid?: number; uidl?: string; restored?: true }[],
+): string[] {
+  const back = messages.filter((m) => m.restored);
+  return restore.flatMap((r) =>
+    'all' in r || back.some((m) => restores([r], m)) ? [] : ['uidl' in r ? r.uidl : `${folder}:${r.uid}`],
+  );
+}
+
+/** FOLDER:UID values naming none of `folders` (the folders this run read). */
+export function folderNotRead(requests: readonly RestoreRequest[], folders: readonly string[]): string[] {
+  return requests.flatMap((r) =>
+    'folder' in r && folders.every((f) => restoreIn([r], f).length === 0) ? [`${r.folder}:${r.uid}`] : [],
+  );
+}

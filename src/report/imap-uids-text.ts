@@ -15,9 +15,14 @@ export function importImapUidLines(r: ImportReport): string[] {
   const done = folders.filter((f) => f.uids);
   const floors = done.filter((f) => f.uids?.modseq && 'floor' in f.uids.modseq).length;
   const listed = done.reduce((n, f) => n + (f.uids?.listed ?? 0), 0);
+  // A run that wrote no UID list (every folder unchanged, or failed) has nothing to say of them.
   const lines = [
-    `${user}: ${r.imapServer.server} UID lists (${r.imapServer.because}): source UIDs kept for ${plural(listed, 'message')} in ${plural(done.length, 'folder')}` +
-      (r.imapServer.server === 'dovecot' ? `; HIGHESTMODSEQ at least the source's in ${floors}` : ''),
+    ...(done.length > 0
+      ? [
+          `${user}: ${r.imapServer.server} UID lists (${r.imapServer.because}): source UIDs kept for ${plural(listed, 'message')} in ${plural(done.length, 'folder')}` +
+            (r.imapServer.server === 'dovecot' ? `; HIGHESTMODSEQ at least the source's in ${floors}` : ''),
+        ]
+      : []),
     ...modseqNotKeptLines(user, done),
   ];
   for (const { name, report } of folders)

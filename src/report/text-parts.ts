@@ -35,3 +35,8 @@ export function section<T>(
   const more = n > shown ? [`  … and ${n - shown} more (--verbose or --json lists all)`] : [];
   return [`${user}: ${head}:`, ...items.slice(0, shown).map((i) => `  ${line(i)}`), ...more];
 }
+
+/** A word as a shell reads it back: quoted unless plain, so that a value in a report can be copied. */
+export function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,4 +1,5 @@
 import { changedLines } from './changed-text.js';
+import { deletedHereLines, keptDeletedLines, restoreUnmatchedLines } from './deleted-here-text.js';
 import { begun, cutShortLines, folderErrorLine } from './cut-short-text.js';
 import { importImapUidLines, verifyImapUidLines } from './imap-uids-text.js';
 import { importLimitLines, overQuotaLine } from './limits-text.js';
@@ -66,6 +67,7 @@ function importLines(r: ImportReport, shown: number): string[] {
   lines.push(...importImapUidLines(r));
   lines.push(...importLimitLines(r, shown));
   lines.push(...cutShortLines(r, shown));
+  lines.push(...restoreUnmatchedLines(r));
   if (r.dryRun)
     lines.push(
       `${r.user}: plan: ${plural(i.toWrite + r.folders.reduce((n, f) => n + f.toWrite, 0), 'message')}, ${formatBytes(planBytes(r))} to copy`,
@@ -110,7 +112,7 @@ function folderLines(r: ImportReport, shown: number): string[] {
       );
     else if (shown === Infinity)
       lines.push(
-        `${r.user}: folder ${JSON.stringify(f.name)} → ${f.dir}: ${f.toWrite} to write, ${f.alreadyPresent} already there`,
+        `${r.user}: folder ${JSON.stringify(f.name)} → ${f.dir}: ${r.dryRun ? `${f.toWrite} to write` : `${f.written} written`}, ${f.alreadyPresent} already there`,
       );
     lines.push(...section(shown, r.user, f.errors, ['message', `of ${JSON.stringify(f.name)} failed`], (e) => e));
     lines.push(
@@ -130,10 +132,7 @@ function historyLines(shown: number, user: string, folder: string, h: HistoryRep
     lines.push(
       `${user}: ${where}: the source renumbered this folder (UIDVALIDITY changed from ${h.uidValidityChangedFrom}); ${plural(h.movedByContent, 'message')} recognised by content, not copied twice`,
     );
-  if (h.keptDeleted > 0)
-    lines.push(
-      `${user}: ${where}: ${plural(h.keptDeleted, 'message')} deleted here since they were imported, not brought back (--restore brings them back)`,
-    );
+  lines.push(...keptDeletedLines(shown, user, folder, h.keptDeleted));
   const verb = h.goneDeleted ? 'removed here too (--delete)' : 'kept here (--delete removes them)';
   lines.push(
     ...section(shown, user, h.goneFromSource, ['message', `of ${where} no longer on the source, ${verb}`], (f) => f),
@@ -142,8 +141,17 @@ function historyLines(shown: number, user: string, folder: string, h: HistoryRep
 }
 
 function verifyLines(r: VerifyReport, shown: number): string[] {
-  return [...pop3VerifyLines(r, shown), ...verifyImapUidLines(r, shown)];
+  return [
+    ...pop3VerifyLines(r, shown),
+    ...verifyImapUidLines(r, shown),
+    ...deletedHereLines(shown, r),
+    ...(isClean(r) ? [] : [`${r.user}: ${REPAIR_HINT}`]),
+  ];
 }
+
+/** What a failing verify leaves the admin to run (man/qmail-import.8, REPAIR). */
+const REPAIR_HINT =
+  'next: the import with the same options fetches again each file it wrote that is no longer as written; with --restore (a UIDL, FOLDER:UID or all) it also brings back mail deleted here since (qmail-import(8), REPAIR)';
 
 function pop3VerifyLines(r: VerifyReport, shown: number): string[] {
   const d = r.diff;

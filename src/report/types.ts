@@ -22,8 +22,8 @@ export interface HistoryReport {
   uidValidityChangedFrom?: string;
   /** Messages the source renumbered whose earlier file was renamed, not copied again. */
   movedByContent: number;
-  /** Messages imported before and deleted on this side since: not brought back. */
-  keptDeleted: number;
+  /** Messages imported before and deleted on this side since: not brought back (--restore names them). */
+  keptDeleted: MessageId[];
   /** Files imported earlier whose message the source no longer has. */
   goneFromSource: string[];
   /** --delete: those files were removed. */
@@ -85,6 +85,8 @@ export interface ImportReport {
   resources?: Resources;
   /** A stop signal ended the run in `folder` (at a safe point); the folders after it were not started. */
   stopped?: { folder: string; notStarted: string[] };
+  /** --restore FOLDER:UID values naming no folder this run read. */
+  restoreNoFolder?: string[];
   /** Files besides the messages that could not be written (the marks, the subscriptions): each
    *  error names its file; the counts above are still what is on disk. */
   bookkeepingErrors?: string[];
@@ -173,6 +175,8 @@ export interface FolderReport extends FolderCounts {
   skipped?: string;
   /** The INBOX: its POP3 listing and UIDLs. */
   pop3?: Pop3Report;
+  /** --restore values for this folder (a UIDL, FOLDER:UID) that nothing deleted here answers: a typo? */
+  restoreUnmatched?: string[];
 }
 
 /** What verify found for one user. */

@@ -5,7 +5,7 @@ import { maildirFolderFor, type FolderNameEncoding } from '../maildir/folder-nam
 import { scanIfPresent, type ScannedEntry } from '../maildir/scan.js';
 import type { SourceFolderRead } from './source-folders.js';
 import type { ImportRecord } from '../state/records.js';
-import { classifyFolder, type SinceCounts } from './since-import.js';
+import { classifyFolder, type FolderSince } from './since-import.js';
 
 /** One folder compared: message count and, per flag a Maildir can hold, how many messages have it. */
 export interface FolderCheck {
@@ -19,7 +19,7 @@ export interface FolderCheck {
   /** The source refused to open or list this folder (NO/BAD): it could not be compared. */
   error?: string;
   /** Unless --strict: mail delivered or deleted here since the import, and the count expected now. */
-  sinceImport?: SinceCounts & { expectedLocal: number };
+  sinceImport?: FolderSince;
 }
 
 /**

@@ -61,16 +61,20 @@ export function classifyInbox(
   };
 }
 
+/** A folder's split: the counts, the count expected here now, and the source UIDs of the messages
+ *  deleted here (what --restore FOLDER:UID takes). */
+export type FolderSince = SinceCounts & { expectedLocal: number; deletedHereUids: number[] };
+
 /** The same split for a folder's message count, by IMAP UID: what count is expected here now. */
 export function classifyFolder(
   sourceUids: readonly number[],
   uidValidity: string,
   local: readonly MaildirEntry[],
   record: ImportRecord,
-): SinceCounts & { expectedLocal: number } {
+): FolderSince {
   const names = new Set(local.map((e) => uidlOfName(e.name)));
   const onSource = new Set(sourceUids);
-  const deletedHere: string[] = [];
+  const deletedHere: number[] = [];
   const goneFromSource: string[] = [];
   // Only the last UIDVALIDITY's records: a renumbered folder's older UIDs name other messages now.
   // A file still under a record of an older one, once an import ran since the renumbering, is one
@@ -82,7 +86,7 @@ export function classifyFolder(
       if (importedSince && names.has(name)) goneFromSource.push(name);
       continue;
     }
-    if (onSource.has(e.uid) && !names.has(name)) deletedHere.push(name);
+    if (onSource.has(e.uid) && !names.has(name)) deletedHere.push(e.uid);
     if (!onSource.has(e.uid) && names.has(name)) goneFromSource.push(name);
   }
   const newHere = local
@@ -98,6 +102,7 @@ export function classifyFolder(
     deletedHere: deletedHere.length,
     goneFromSource: goneFromSource.length,
     overMaxSize,
+    deletedHereUids: deletedHere,
     expectedLocal: sourceUids.length - deletedHere.length + newHere.length + goneFromSource.length - overMaxSize,
   };
 }

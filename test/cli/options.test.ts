@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
+import { gatherRepeated } from '../../src/cli/option-definitions.js';
 import { jobFromArgs, type CommonArgs } from '../../src/cli/options.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-options-'));
@@ -141,5 +142,23 @@ describe('jobFromArgs', () => {
   it('never puts the password in the message of a usage error', () => {
     const file = fileWith('pw2', 'hunter2\n');
     expect(usageError({ passwordFile: file, include: '[' })).not.toContain('hunter2');
+  });
+});
+
+describe('gatherRepeated', () => {
+  it('keeps every --restore value where the option first stood, however it was given', () => {
+    const argv = ['import', '--restore', 'a', '--user', 'u', '--restore=b', 'c', '--restore', 'Old Mail:3', '--json'];
+    expect(gatherRepeated(argv, 'restore')).toEqual([
+      'import',
+      '--restore',
+      'a',
+      'b',
+      'c',
+      'Old Mail:3',
+      '--user',
+      'u',
+      '--json',
+    ]);
+    expect(gatherRepeated(['verify', '--user', 'u'], 'restore')).toEqual(['verify', '--user', 'u']);
   });
 });

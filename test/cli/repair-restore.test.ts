@@ -60,6 +60,10 @@ describe('what verify finds, the import repairs; what is deleted here, --restore
     fs.utimesSync(movedFile, later, later);
     const before = await runCli(['verify', ...c.args]);
     expect(before.code, before.stdout).toBe(1);
+    expect(before.stdout).toContain(
+      `${a.user}: next: the import with the same options fetches again each file it wrote`,
+    );
+    expect(before.stdout).toContain('(qmail-import(8), REPAIR)');
 
     const plan = await runCli(['import', '--dry-run', ...c.args]);
     expect(plan.code, plan.stderr).toBe(0);
@@ -113,21 +117,40 @@ describe('what verify finds, the import repairs; what is deleted here, --restore
         return [file, { bytes: fs.readFileSync(file), mtimeMs: mtimeOf(file) }] as const;
       }),
     );
+    const uid = uidOf(c.maildir, 'Archive', inArchive.name);
     for (const file of was.keys()) fs.unlinkSync(file);
 
+    // Each named as --restore takes it: the INBOX's by UIDL, the folder's as FOLDER:UID.
     const kept = await runCli(['import', '--full', ...c.args]);
     expect(kept.code, kept.stderr).toBe(0);
-    expect(kept.stdout).toContain('2 messages deleted here since they were imported, not brought back');
+    expect(kept.stdout).toContain(
+      '2 messages of "INBOX" deleted here since the import, not brought back (--restore with one of these brings it back):',
+    );
+    expect(kept.stdout).toContain('1 message of "Archive" deleted here since the import, not brought back');
+    for (const value of [first.name, second.name, `Archive:${uid}`]) expect(kept.stdout).toContain(`\n  ${value}\n`);
     expect([...was.keys()].filter((f) => fs.existsSync(f))).toEqual([]);
     const before = await runCli(['verify', ...c.args]);
+    expect(before.code, before.stdout).toBe(0);
     expect(before.stdout).toContain('3 deleted here since the import');
+    for (const value of [first.name, second.name, `Archive:${uid}`]) expect(before.stdout).toContain(`\n  ${value}\n`);
+    const json = JSON.parse((await runCli(['verify', ...c.args, '--json'])).stdout).users[0];
+    expect(json.folders.find((f: { name: string }) => f.name === 'Archive').sinceImport.deletedHereUids).toEqual([uid]);
+
+    // Values that match nothing deleted here are named, and bring nothing back.
+    const typos = ['99999.1', 'Nope:3', `Archive:${uid + 1000}`].flatMap((v) => ['--restore', v]);
+    const none = await runCli(['import', ...c.args, ...typos]);
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).toContain('--restore 99999.1: nothing deleted here has that UIDL');
+    expect(none.stdout).toContain('--restore Nope:3: no folder "Nope" among those this run read');
+    expect(none.stdout).toContain(`--restore Archive:${uid + 1000}: nothing of "Archive" deleted here has that UID`);
+    expect([...was.keys()].filter((f) => fs.existsSync(f))).toEqual([]);
 
     const byUidl = await runCli(['import', ...c.args, '--restore', first.name]);
     expect(byUidl.code, byUidl.stderr).toBe(0);
     expect(byUidl.stdout).toContain('1 message of "INBOX" deleted here since the import brought back (--restore)');
+    expect(byUidl.stdout).not.toContain('nothing deleted here has that');
     expect([...was.keys()].map((f) => fs.existsSync(f))).toEqual([true, false, false]);
 
-    const uid = uidOf(c.maildir, 'Archive', inArchive.name);
     const byUid = await runCli(['import', ...c.args, '--restore', `Archive:${uid}`]);
     expect(byUid.code, byUid.stderr).toBe(0);
     expect(byUid.stdout).toContain('1 message of "Archive" deleted here since the import brought back (--restore)');

@@ -162,7 +162,7 @@ describe('interrupted and repeated imports', () => {
     const report = await runCli(['import', '--create', ...f.args, '--json']);
     expect(report.code, report.stderr).toBe(0);
     const h = JSON.parse(report.stdout).users[0].inbox.history;
-    expect([h.goneFromSource.length, h.keptDeleted, h.goneDeleted]).toEqual([1, 1, false]);
+    expect([h.goneFromSource.length, h.keptDeleted.length, h.goneDeleted]).toEqual([1, 1, false]);
     expect(report.stderr).toContain('no longer on the source, kept here (--delete removes them)');
     expect(fs.existsSync(path.join(f.maildir, deletedHere.path))).toBe(false);
     expect(fs.existsSync(path.join(f.maildir, h.goneFromSource[0]))).toBe(true);

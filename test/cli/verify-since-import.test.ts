@@ -30,13 +30,18 @@ describe('verify after the cutover: normal life is counted, real problems still 
     const c = copyOf(a, 'Maildir-after-cutover');
     deliverLikeQmailLocal(c.maildir, `${Math.floor(Date.now() / 1000)}.4242.qmailbox`, 'Subject: one\n\nnew\n');
     deliverLikeQmailLocal(c.maildir, `${Math.floor(Date.now() / 1000)}.4243.qmailbox`, 'Subject: two\n\nnew\n');
+    const inboxGone = path.basename(firstFile(c.maildir)).split(':')[0];
     fs.unlinkSync(firstFile(c.maildir));
     fs.unlinkSync(firstFile(path.join(c.maildir, '.Sent')));
 
     const v = await runCli(['verify', ...c.args]);
     expect(v.code, v.stdout + v.stderr).toBe(0);
     expect(v.stdout).toContain('2 new here, 2 deleted here since the import');
+    // Named as import --restore takes them: the INBOX's by UIDL, the folder's as FOLDER:UID.
+    expect(v.stdout).toContain(`\n  ${inboxGone}\n`);
+    expect(v.stdout).toMatch(/\n {2}Sent:\d+\n/);
     const json = JSON.parse((await runCli(['verify', ...c.args, '--json'])).stdout).users[0];
+    expect(json.folders.find((f: { name: string }) => f.name === 'Sent').sinceImport.deletedHereUids).toHaveLength(1);
     expect(json.strict).toBe(false);
     expect(json.sinceImport).toMatchObject({ newHere: 2, deletedHere: 2, goneFromSource: 0 });
     expect(json.sinceImport.inbox.newHere).toHaveLength(2);

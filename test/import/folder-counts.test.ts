@@ -47,7 +47,7 @@ describe('folderCounts', () => {
       history: {
         uidValidityChangedFrom: '1',
         movedByContent: 0,
-        keptDeleted: 1,
+        keptDeleted: [{ uid: 5 }],
         goneFromSource: ['cur/old:2,S'],
         goneDeleted: false,
       },
@@ -79,7 +79,7 @@ describe('folderCounts', () => {
       reflagged: 1,
       errors: ['alice Archive uid 6: link failed'],
       notExact: [],
-      history: { movedByContent: 1, keptDeleted: 1, goneFromSource: [], goneDeleted: true },
+      history: { movedByContent: 1, keptDeleted: [{ uid: 5 }], goneFromSource: [], goneDeleted: true },
       overMaxSize: [{ uid: 7, size: 100 }],
     });
   });

@@ -5,7 +5,7 @@ import type { FolderReport } from '../../src/report/types.js';
 import type { FolderMark } from '../../src/state/folder-marks.js';
 
 const status = (messages: number) => ({ uidValidity: '7', uidNext: messages + 1, messages });
-const history = { movedByContent: 0, keptDeleted: 0, goneFromSource: [], goneDeleted: false };
+const history = { movedByContent: 0, keptDeleted: [], goneFromSource: [], goneDeleted: false };
 
 const report = (name: string, over: Partial<FolderReport> = {}): FolderReport => ({
   ...emptyFolderReport(name),

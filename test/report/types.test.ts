@@ -1,58 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptyPop3Report } from '../../src/report/empty-reports.js';
-import { isClean, type FolderReport, type ImportReport, type VerifyReport } from '../../src/report/types.js';
-
-const folder = (over: Partial<FolderReport> = {}): FolderReport => ({
-  name: 'Archive',
-  imapMessages: 2,
-  toWrite: 2,
-  written: 2,
-  writtenBytes: 20,
-  bytesToWrite: 0,
-  alreadyPresent: 0,
-  reflagged: 0,
-  droppedFlags: {},
-  errors: [],
-  overMaxSize: [],
-  ...over,
-});
-type InboxOver = Partial<FolderReport> & Partial<ImportReport['inbox']['pop3']>;
-const importReport = ({ errors = [], ...pop3 }: InboxOver = {}, folders = [folder()]): ImportReport => ({
-  kind: 'import',
-  user: 'alice',
-  maildir: '/home/alice/Maildir',
-  dryRun: false,
-  inbox: {
-    ...folder({ name: 'INBOX', imapMessages: 1, toWrite: 1, written: 1, writtenBytes: 10, errors }),
-    uidValidity: '1',
-    droppedFlags: { $Label1: 3 },
-    history: { movedByContent: 0, keptDeleted: 2, goneFromSource: ['new/x'], goneDeleted: false },
-    pop3: {
-      ...emptyPop3Report('auto'),
-      pop3Messages: 1,
-      uidlsKept: 1,
-      ...pop3,
-    },
-  },
-  folders,
-});
-const verifyReport = (over: Partial<VerifyReport> = {}): VerifyReport => ({
-  kind: 'verify',
-  user: 'alice',
-  maildir: '/home/alice/Maildir',
-  listedBy: 'model',
-  sourceMessages: 1,
-  localMessages: 1,
-  strict: true,
-  diff: { matched: 1, sharedUidl: [], missing: [], extra: [], reordered: [], sizeDiffers: [] },
-  folders: [{ name: 'INBOX', dir: '.', sourceMessages: 1, localMessages: 1, flagDiffs: {} }],
-  contentChecked: 0,
-  contentDiffers: [],
-  equalMtimes: [],
-  futureMtimes: [],
-  badPermissions: [],
-  ...over,
-});
+import { isClean, type VerifyReport } from '../../src/report/types.js';
+import { folder, importReport, verifyReport } from '../support/reports.js';
 
 describe('isClean, import', () => {
   it('is clean with dropped flags, kept deletions and files gone from the source: those are reported, not faults', () => {

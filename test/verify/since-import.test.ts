@@ -93,6 +93,7 @@ describe('classifyFolder', () => {
       goneFromSource: 1,
       overMaxSize: 0,
       expectedLocal: 3,
+      deletedHereUids: [2],
     });
   });
 
@@ -115,6 +116,7 @@ describe('classifyFolder', () => {
       goneFromSource: 0,
       overMaxSize: 1,
       expectedLocal: 1,
+      deletedHereUids: [],
     });
   });
 });
