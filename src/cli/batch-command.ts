@@ -1,3 +1,4 @@
+import path from 'node:path';
 import os from 'node:os';
 import { UsageError } from '../errors.js';
 import type { JobKind } from '../jobs/run-job.js';
@@ -176,16 +177,16 @@ function firstTen(items: readonly string[]): string[] {
 }
 
 /** Closing lines for what the admin asked for or must know, though no account failed over it. */
-function limitLines(rows: readonly SummaryRow[]): string {
+function limitLines(rows: readonly SummaryRow[], dryRun: boolean): string {
   const tooBig = rows.filter((r) => r.overMaxSize > 0);
   const overQuota = rows.filter((r) => r.quota?.over);
   const total = tooBig.reduce((n, r) => n + r.overMaxSize, 0);
   return (
     (tooBig.length
-      ? `batch: ${plural(total, 'message')} over --max-size not copied (a run without it copies them): ${firstTen(tooBig.map((r) => `${r.account} (${r.overMaxSize})`)).join(', ')}\n`
+      ? `batch: ${plural(total, 'message')} over --max-size ${dryRun ? 'would not be' : 'not'} copied (a run without it copies them): ${firstTen(tooBig.map((r) => `${r.account} (${r.overMaxSize})`)).join(', ')}\n`
       : '') +
     (overQuota.length
-      ? `batch: over quota (all mail copied; the box refuses new mail for them): ${firstTen(overQuota.map((r) => `${r.account} (${quotaText(r.quota as QuotaReport)})`)).join(', ')}\n`
+      ? `batch: ${dryRun ? 'would end over quota (all mail is copied; the box would refuse new mail for them)' : 'over quota (all mail copied; the box refuses new mail for them)'}: ${firstTen(overQuota.map((r) => `${r.account} (${quotaText(r.quota as QuotaReport)})`)).join(', ')}\n`
       : '')
   );
 }
@@ -247,11 +248,11 @@ function finish(
   out.write(
     plan +
       `${name}: ${totalsLine(totals, imports)}\n` +
-      limitLines(rows) +
+      limitLines(rows, args.dryRun) +
       (shown.length ? `${name}: need attention: ${shown.join(', ')}\n` : '') +
       (totals.needAttention > differ.length && failedFile ? `${name}: retry them with --users ${failedFile}\n` : '') +
       repair.map((l) => `${l}\n`).join('') +
-      (log ? `${name}: logs and summary in ${log.dir}\n` : ''),
+      (log ? `${name}: logs and summary in ${path.resolve(log.dir)}\n` : ''),
   );
   if (args.json) {
     const users = results

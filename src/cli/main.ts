@@ -70,6 +70,11 @@ async function main(argv: string[]): Promise<number> {
           accountOptions(connectionOptions(y))
             .option('user', { type: 'string', describe: 'source login name (or the accounts, as for batch)' })
             .option('maildir', { type: 'string', describe: "the user's Maildir (with --user)" })
+            .option('create', {
+              type: 'boolean',
+              default: false,
+              describe: 'the import will create missing Maildirs (--create): a missing one is no problem then',
+            })
             .check((a) => {
               const one = a.user !== undefined || a.maildir !== undefined;
               if (one === (a.users !== undefined || a.domain !== undefined || a.allVpopmail))

@@ -35,6 +35,9 @@ export async function checkUser(job: UserJob): Promise<CheckReport> {
     () => false,
   );
   const problems = job.ownerRefused !== undefined ? [job.ownerRefused] : maildirWriteProblems(job.maildir, job.owner);
+  // The import refuses a Maildir that is not there unless it may create it (a typo in a path).
+  if (!maildirExists && !job.createMaildir)
+    problems.push(`Maildir ${job.maildir} does not exist: create it, or run the import (and this check) with --create`);
   // What the import's own quota steps would meet: a maildirsize it refuses is a problem too.
   const quota = maildirExists
     ? await quotaAfter(job.maildir, undefined, context).catch((err: unknown) => {

@@ -29,7 +29,7 @@ export function renderText(r: UserReport, all = false): string {
 
 function checkLines(r: CheckReport): string[] {
   const folders = r.folders.map((f) => `${f.name} ${f.messages}`).join(', ');
-  const maildir = r.maildirExists ? 'Maildir there' : `Maildir ${r.maildir} does not exist (import needs --create)`;
+  const maildir = r.maildirExists ? 'Maildir there' : `Maildir ${r.maildir} not there yet`;
   const server =
     r.imapServer.server === 'none'
       ? `box's IMAP server: none (${r.imapServer.because}), so no IMAP UID lists would be written`

@@ -39,10 +39,19 @@ describe('check, batch --dry-run, and where the report goes', () => {
   });
 
   it('check logs in to IMAP and POP3, lists folders and counts, and touches nothing', async () => {
-    const r = await runCli(['check', ...a.args]);
+    const r = await runCli(['check', '--create', ...a.args]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`${a.user}: logins OK; IMAP: 2 folders (INBOX 6, Sent 2); POP3: 6 messages`);
-    expect(r.stdout).toContain('does not exist (import needs --create)');
+    expect(r.stdout).toContain(`Maildir ${a.maildir} not there yet`);
+    expect(fs.existsSync(a.maildir)).toBe(false);
+  });
+
+  it('check without --create names a missing Maildir as what the import would fail on: exit 1', async () => {
+    const r = await runCli(['check', ...a.args]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toContain(
+      `${a.user}: the import would fail here: Maildir ${a.maildir} does not exist: create it, or run the import (and this check) with --create`,
+    );
     expect(fs.existsSync(a.maildir)).toBe(false);
   });
 

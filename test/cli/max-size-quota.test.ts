@@ -158,6 +158,12 @@ describe('batch', () => {
     fs.writeFileSync(users, [big, full].map((x) => `${x.user}:${x.maildir}:${x.password}\n`).join(''), { mode: 0o600 });
     const logs = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qi-logs-')), 'run');
     const conn = big.args.slice(0, big.args.indexOf('--user'));
+    // The dry run's closing lines say what would happen, not that mail was copied.
+    const dryArgs = ['batch', '--users', users, ...conn, '--max-size', '100K', '--quiet', '--dry-run'];
+    const dry = await runCli([...dryArgs, '--log-dir', `${logs}-dry`]);
+    expect(dry.stdout).toContain(`batch: 1 message over --max-size would not be copied (a run without it copies them)`);
+    expect(dry.stdout).toContain('batch: would end over quota (all mail is copied; the box would refuse new mail');
+    expect(dry.stdout).not.toContain('all mail copied');
     const r = await runCli(['batch', '--users', users, ...conn, '--max-size', '100K', '--log-dir', logs, '--quiet']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(
