@@ -1,22 +1,29 @@
-// The closing lines of a batch whose verify found differences: the command that repairs them.
+// The closing lines of a batch that left accounts to do again: the command that does them, as
+// printed, runnable (the same command would be refused: its log directory exists now).
 import { plural } from '../report/text-parts.js';
 
-/** Options that say which accounts, what to do and where the logs go: the repair names its own. */
-const REPLACED = new Set(['users', 'domain', 'all-vpopmail', 'mode', 'log-dir', 'restore']);
+/** Options that say which accounts and where the logs go: a re-run names its own. */
+const ACCOUNTS = ['users', 'domain', 'all-vpopmail', 'log-dir'];
 
 /**
- * The batch's own command line (`argv`, without node and the script), turned into the run that
- * repairs what verify found: an import then a verify (--mode both) of the accounts in failed.txt,
- * with every other option as given; with `restore`, --restore all too (verify found messages
- * deleted here since the import in some of them). A new log directory: the old one exists.
+ * The batch's own command line (`argv`, without node and the script), turned into a run over the
+ * accounts in failed.txt with every other option as given, but those in `replaced`, which `mode`
+ * and `tail` give anew. No log directory: the old one exists, the new run makes its own.
  */
-export function repairCommand(argv: readonly string[], failedFile: string, restore: boolean): string {
+function rerunCommand(
+  argv: readonly string[],
+  failedFile: string,
+  replaced: readonly string[],
+  mode: readonly string[],
+  tail: readonly string[],
+): string {
+  const dropped = new Set([...ACCOUNTS, ...replaced]);
   const kept: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const option = /^--([^=]+)(=.*)?$/.exec(arg);
     const name = option ? kebab(option[1] as string) : undefined;
-    if (name === undefined || !REPLACED.has(name)) {
+    if (name === undefined || !dropped.has(name)) {
       kept.push(arg);
       continue;
     }
@@ -28,16 +35,21 @@ export function repairCommand(argv: readonly string[], failedFile: string, resto
       if (name !== 'restore') break;
     }
   }
-  const words = [
-    'qmail-import',
-    ...kept,
-    '--mode',
-    'both',
-    '--users',
-    failedFile,
-    ...(restore ? ['--restore', 'all'] : []),
-  ];
-  return words.map(shellWord).join(' ');
+  return ['qmail-import', ...kept, ...mode, '--users', failedFile, ...tail].map(shellWord).join(' ');
+}
+
+/**
+ * The run that repairs what verify found: an import then a verify (--mode both); with `restore`,
+ * --restore all too (verify found messages deleted here since the import in some of them).
+ */
+export function repairCommand(argv: readonly string[], failedFile: string, restore: boolean): string {
+  const tail = restore ? ['--restore', 'all'] : [];
+  return rerunCommand(argv, failedFile, ['mode', 'restore'], ['--mode', 'both'], tail);
+}
+
+/** The footer's line for accounts that failed or were stopped: the command that finishes them. */
+export function retryLine(name: string, argv: readonly string[], failedFile: string): string {
+  return `${name}: to finish them (the same options, a log directory of its own): ${rerunCommand(argv, failedFile, [], [], [])}`;
 }
 
 /** The footer's lines: which accounts verify found different, and the command that repairs them. */

@@ -13,7 +13,7 @@ import {
 } from '../batch/summary.js';
 import { BatchState, LiveView } from '../batch/live-view.js';
 import { RunLog, runHeading, type RunInfo } from '../batch/run-log.js';
-import { repairLines, shellWord } from '../batch/repair-hint.js';
+import { repairLines, retryLine, shellWord } from '../batch/repair-hint.js';
 import { planBytes, renderText } from '../report/text.js';
 import { formatBytes, plural } from '../report/text-parts.js';
 import type { QuotaReport } from '../report/types.js';
@@ -250,7 +250,9 @@ function finish(
       `${name}: ${totalsLine(totals, imports)}\n` +
       limitLines(rows, args.dryRun) +
       (shown.length ? `${name}: need attention: ${shown.join(', ')}\n` : '') +
-      (totals.needAttention > differ.length && failedFile ? `${name}: retry them with --users ${failedFile}\n` : '') +
+      (totals.needAttention > differ.length && failedFile
+        ? `${retryLine(name, process.argv.slice(2), failedFile)}\n`
+        : '') +
       repair.map((l) => `${l}\n`).join('') +
       (log ? `${name}: logs and summary in ${path.resolve(log.dir)}\n` : ''),
   );

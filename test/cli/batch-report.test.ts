@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { shellWord } from '../../src/batch/repair-hint.js';
 import { describe, expect, it } from 'vitest';
 import { seedFolders } from '../../scripts/lib/seed.js';
 import { sourceCliArgs } from '../../scripts/lib/source-cli-args.js';
@@ -36,7 +37,12 @@ describe('the night report', () => {
     expect(r.stdout).toContain(
       'batch: 2 accounts: 1 done, 1 failed, 0 partial, 0 not started; 1 needs attention; 2 messages',
     );
-    expect(r.stdout).toContain(`batch: retry them with --users ${logDir}/failed.txt`);
+    // The command that finishes the job, runnable as printed: the accounts of failed.txt, the same
+    // options, and no --log-dir (the old one exists, and a batch refuses to write into it).
+    const again = ['batch', '--mode', 'import', ...sourceCliArgs(server, 'none'), '--users', `${logDir}/failed.txt`];
+    expect(r.stdout).toContain(
+      `batch: to finish them (the same options, a log directory of its own): ${['qmail-import', ...again].map(shellWord).join(' ')}\n`,
+    );
     expect(r.stdout).toContain(`batch: logs and summary in ${logDir}`);
     expect(r.stderr).not.toContain('accounts:');
     expect(r.stderr).not.toContain(`${refused.user}: import exit 3`);

@@ -71,7 +71,9 @@ describe('batch over a vpopmail tree', () => {
     expect(r.output).toContain(
       `${ACCOUNTS} accounts: 48 done, 2 failed, 0 partial, 0 not started; 2 need attention; 96 messages`,
     );
-    expect(r.output).toContain(`batch: retry them with --users ${logDir}/failed.txt`);
+    expect(r.output).toContain(
+      `batch: to finish them (the same options, a log directory of its own): qmail-import batch --mode import ${common.join(' ')} --users ${logDir}/failed.txt\n`,
+    );
     expect(fs.statSync(logDir).mode & 0o777).toBe(0o700);
 
     const summary = JSON.parse(fs.readFileSync(path.join(logDir, 'summary.json'), 'utf8'));

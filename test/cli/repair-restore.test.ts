@@ -183,7 +183,7 @@ describe('what verify finds, the import repairs; what is deleted here, --restore
     expect(r.code, r.stderr).toBe(1);
     const failed = path.join(logDir, 'failed.txt');
     expect(r.stdout).toContain('batch: verify found differences in 1 account;');
-    expect(r.stdout).not.toContain('retry them with');
+    expect(r.stdout).not.toContain('to finish them');
     const command = ['qmail-import', 'batch', ...source, '--quiet', '--mode', 'both', '--users', failed];
     expect(r.stdout).toContain(`\n  ${[...command, '--restore', 'all'].join(' ')}\n`);
 
