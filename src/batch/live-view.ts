@@ -73,7 +73,7 @@ export class BatchState {
     const bytes = this.bytes + sum(running, bytesIn);
     const waiting = this.total - this.finished - this.running.size;
     const head =
-      `${this.command}: ${this.finished}/${plural(this.total, 'account')} done, ${needAttentionText(this.needAttention)}, ` +
+      `${this.command}: ${this.finished}/${plural(this.total, 'account')} finished, ${needAttentionText(this.needAttention)}, ` +
       `${this.running.size} running, ${waiting} waiting; ${(messages / seconds).toFixed(0)} msg/s, ` +
       `${mb(bytes / seconds)} MB/s, ETA ${this.eta(running, waiting, bytes / seconds)}`;
     const rows = [...this.running].map(([account, r]) =>

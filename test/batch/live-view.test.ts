@@ -21,7 +21,9 @@ describe("the batch's live view", () => {
     });
     const [head, row] = state.lines(10_000);
     // 10 MB in 10 s; left: 90 MB of big, and the waiting one at the average so far, (1 + 99) / 2 MB.
-    expect(head).toBe('batch: 1/3 accounts done, 0 need attention, 1 running, 1 waiting; 2 msg/s, 1.0 MB/s, ETA 2m20s');
+    expect(head).toBe(
+      'batch: 1/3 accounts finished, 0 need attention, 1 running, 1 waiting; 2 msg/s, 1.0 MB/s, ETA 2m20s',
+    );
     expect(row).toBe('  big@example.com: INBOX 10/100 messages, 9.0/99.0 MB');
   });
 
@@ -33,7 +35,17 @@ describe("the batch's live view", () => {
     state.progress('a@example.com', { ...event, folder: 'Sent', done: 0, total: 1, bytesDone: 1 * MB });
     const [head, row] = state.lines(5_000);
     // 5 MB in 5 s; left: 3 MB of Sent, nothing waiting.
-    expect(head).toBe('batch: 0/1 account done, 0 need attention, 1 running, 0 waiting; 0 msg/s, 1.0 MB/s, ETA 0m03s');
+    expect(head).toBe(
+      'batch: 0/1 account finished, 0 need attention, 1 running, 0 waiting; 0 msg/s, 1.0 MB/s, ETA 0m03s',
+    );
     expect(row).toBe('  a@example.com: Sent 0/1 message, 1.0/4.0 MB');
+  });
+
+  it('counts a failed account among the finished, not among the done, while others run', () => {
+    const state = new BatchState(3, 0);
+    for (const a of ['a', 'b']) state.start(a);
+    state.finish('a', { messages: 0, bytes: 0 }, false);
+    const [head] = state.lines(1_000);
+    expect(head).toMatch(/^batch: 1\/3 accounts finished, 1 needs attention, 1 running, 1 waiting;/);
   });
 });

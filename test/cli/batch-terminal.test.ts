@@ -42,7 +42,7 @@ describe('batch on a terminal', () => {
     expect(out).not.toContain(a.password);
     // log-update redraws the status area in place: erase-line sequences around the status line.
     expect(out).toMatch(/\x1b\[2K/);
-    expect(out).toMatch(/batch: \d\/1 account done, 0 need attention, [01] running, 0 waiting; \d+ msg\/s/);
+    expect(out).toMatch(/batch: \d\/1 account finished, 0 need attention, [01] running, 0 waiting; \d+ msg\/s/);
     expect(out).toContain('1 account: 1 done, 0 failed, 0 partial, 0 not started; 0 need attention; 30 messages');
   });
 
