@@ -93,9 +93,9 @@ function addOutcome(row: SummaryRow, o: UserOutcome): void {
   if (r.kind === 'check') return;
   row.messages += r.written?.messages ?? 0;
   row.bytes += r.written?.bytes ?? 0;
-  row.uidlsKept = r.inbox.uidlsKept;
-  row.uidlsUnmatched = r.inbox.unmatchedPop3.length;
-  row.uidlsUnrepresentable = r.inbox.downloadAgain.length;
+  row.uidlsKept = r.inbox.pop3.uidlsKept;
+  row.uidlsUnmatched = r.inbox.pop3.unmatchedPop3.length;
+  row.uidlsUnrepresentable = r.inbox.pop3.downloadAgain.length;
   row.folders = 1 + r.folders.filter((f) => f.error === undefined).length;
   row.overMaxSize = r.overMaxSize?.messages ?? 0;
   row.quota = r.quota ?? null;

@@ -10,9 +10,12 @@ import type { Pop3Connection } from '../source/pop3-client.js';
 import { TaskPool } from '../task-pool.js';
 import type { FolderWriteSession } from './folder-session.js';
 
-/** The planned messages whose bytes still have to come from `source` (a rewrite too: new bytes). */
-export function toCopy(messages: readonly PlannedMessage[], source: 'imap' | 'pop3'): PlannedMessage[] {
-  return messages.filter((m) => (m.action === 'write' || m.action === 'rewrite') && m.source === source);
+/** The planned messages whose bytes still have to come from `source`, or from either (a rewrite
+ *  too: new bytes). */
+export function toCopy(messages: readonly PlannedMessage[], source?: 'imap' | 'pop3'): PlannedMessage[] {
+  return messages.filter(
+    (m) => (m.action === 'write' || m.action === 'rewrite') && (source === undefined || m.source === source),
+  );
 }
 
 /**
@@ -28,12 +31,10 @@ export async function copyFromImap(
   context: ErrorContext,
 ): Promise<void> {
   const byUid = new Map(toCopy(planned, 'imap').map((m) => [m.uid as number, m]));
-  progress.expect([...byUid.values()].map((m) => m.size));
   const pool = new TaskPool(WRITE_CONCURRENCY);
   const write = async (m: PlannedMessage, body: MessageSource) => {
-    const uid = m.uid as number;
-    await session.write(m, body, (bytes) => progress.received(uid, bytes));
-    progress.finished(uid, m.size);
+    await session.write(m, body, (bytes) => progress.received(m, bytes));
+    progress.finished(m, m.size);
   };
   let read: BodiesRead;
   try {
@@ -51,7 +52,6 @@ export async function copyFromImap(
     );
   } finally {
     await pool.settle();
-    progress.end();
   }
   for (const uid of read.vanished)
     session.note(
@@ -61,12 +61,18 @@ export async function copyFromImap(
   for (const { uid, reason } of read.notExact) session.note('notExact', `uid ${uid}: ${reason}`);
 }
 
-/** Writes, one at a time from the open POP3 session, the planned messages only POP3 has. */
+/** Writes, one at a time from the open POP3 session, the planned messages only POP3 has (with
+ *  --uidl pop3, the whole INBOX): shown, and a stop honoured between two of them. */
 export async function copyFromPop3(
   pop3: Pop3Connection,
   session: FolderWriteSession,
   planned: readonly PlannedMessage[],
+  progress: Progress,
 ): Promise<void> {
-  for (const m of toCopy(planned, 'pop3'))
-    await session.write(m, (write) => pop3.session.readMessage(m.pop3N as number, m.size, write).then(() => undefined));
+  for (const m of toCopy(planned, 'pop3')) {
+    const read = (write: (chunk: Buffer) => Promise<void>) =>
+      pop3.session.readMessage(m.pop3N as number, m.size, write).then(() => undefined);
+    await session.write(m, read, (bytes) => progress.received(m, bytes));
+    progress.finished(m, m.size);
+  }
 }

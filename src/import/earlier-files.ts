@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ErrorContext } from '../errors.js';
 import { hashOurFile } from '../maildir/hash-file.js';
-import type { JournalEntry } from '../state/journal.js';
+import type { JournalEntry } from '../journal-records.js';
 import { ContentKey } from '../uidl/content-key.js';
 
 /** An earlier file of ours no planned message is (docs/journal.md), relative to its folder. */

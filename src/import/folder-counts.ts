@@ -1,31 +1,14 @@
 import type { FolderOutcome } from './folder-outcome.js';
 import type { FolderPlan } from '../plan/folder.js';
-import type { ChangedAtSource, HistoryReport, OverMaxSize } from '../report/types.js';
+import type { FolderCounts, FolderReport, Pop3Report } from '../report/types.js';
+import type { UidlMode } from '../uidl/mode.js';
 
-/** A folder's numbers as both reports print them: decided by the plan, done by the write session
- *  (absent in a dry run, where nothing is done). Each message is counted once. */
-export interface FolderCounts {
-  /** Messages the plan writes, and the bytes the source announced for them (CRLF: a little more
-   *  than lands on disk). */
-  toWrite: number;
-  bytesToWrite: number;
-  /** Of those, linked as new files, and their stored bytes. */
-  written: number;
-  writtenBytes: number;
-  /** Already there as planned, there with flags to add, or changed at the source (below). */
-  alreadyPresent: number;
-  /** Messages the source changed under the same UIDVALIDITY and UID: their files are rewritten. */
-  changedAtSource?: ChangedAtSource[];
-  reflagged: number;
-  errors: string[];
-  /** Messages written whose NUL bytes, if the source has any, may be 0x80 here (src/source/imap-bodies.ts). */
-  notExact: string[];
-  history: HistoryReport;
-  /** Messages above --max-size, not written. */
-  overMaxSize: OverMaxSize[];
-}
-
-export function folderCounts(plan: FolderPlan, outcome: FolderOutcome | undefined): FolderCounts {
+/** A folder's numbers: decided by the plan, done by the write session (absent in a dry run, where
+ *  nothing is done). */
+export function folderCounts(
+  plan: FolderPlan,
+  outcome: FolderOutcome | undefined,
+): FolderCounts & Required<Pick<FolderCounts, 'notExact' | 'history'>> {
   const count = (...actions: string[]) => plan.messages.filter((m) => actions.includes(m.action)).length;
   const changed = plan.messages
     .filter((m) => m.action === 'rewrite')
@@ -60,5 +43,38 @@ export function folderCounts(plan: FolderPlan, outcome: FolderOutcome | undefine
         ...(m.uidl !== undefined ? { uidl: m.uidl } : {}),
         size: m.size,
       })),
+  };
+}
+
+/** The report of a folder this run did not read (left out, failed before writing, unchanged). */
+export function emptyFolderReport(name: string): FolderReport {
+  return {
+    name,
+    imapMessages: 0,
+    toWrite: 0,
+    bytesToWrite: 0,
+    written: 0,
+    writtenBytes: 0,
+    alreadyPresent: 0,
+    reflagged: 0,
+    droppedFlags: {},
+    errors: [],
+    overMaxSize: [],
+  };
+}
+
+/** The INBOX's POP3 section when no POP3 step ran. */
+export function emptyPop3Report(uidlMode: UidlMode): Pop3Report {
+  return {
+    uidlMode,
+    pop3Messages: 0,
+    uidlsKept: 0,
+    matchedBy: {},
+    sharedUidls: 0,
+    downloadAgain: [],
+    unmatchedPop3: [],
+    conflicts: [],
+    outOfOrder: [],
+    readWithRetr: 0,
   };
 }

@@ -2,235 +2,144 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ImapFlow } from 'imapflow';
 import { FolderError, type ErrorContext } from '../errors.js';
-import { folderNameEncodingOf, maildirFolderFor } from '../maildir/folder-name.js';
 import { ensureMaildir, markAsFolder } from '../maildir/layout.js';
 import { clearOurTmp } from '../maildir/lock.js';
 import { existingByName, scanIfPresent } from '../maildir/scan.js';
-import { addSubscriptions } from '../maildir/subscriptions.js';
-import { planFolder } from '../plan/folder.js';
-import { folderHistory } from '../plan/history.js';
+import { planFolder, type FolderPlan } from '../plan/folder.js';
+import { folderHistory } from '../state/records.js';
 import { countDropped } from '../plan/message.js';
 import { Progress } from '../report/progress.js';
-import { Stopped, type RunContext } from '../run-context.js';
-import { folderCounts } from './folder-counts.js';
 import type { FolderReport } from '../report/types.js';
-import type { JournalEntry, JournalSkip, Journal } from '../state/journal.js';
-import { readFolderSnapshot, type SourceFolder } from '../source/imap.js';
-import { unchangedSince, type FolderMark, type FolderStatus } from '../state/folder-marks.js';
+import { readFolderSnapshot } from '../source/imap.js';
+import type { FolderName } from '../source/listed-name.js';
+import type { Journal, JournalContents } from '../state/journal.js';
+import type { FolderMark } from '../state/folder-marks.js';
+import { Stopped, type RunContext } from '../run-context.js';
+import type { UserJob } from '../user-job.js';
 import { changedInPlace } from './changed-in-place.js';
-import { copyFromImap } from './copy-messages.js';
+import { copyFromImap, toCopy } from './copy-messages.js';
+import { folderCounts } from './folder-counts.js';
+import { snapshotOnly, type FolderEvidence, type WithEvidence } from './folder-evidence.js';
 import type { FolderOutcome } from './folder-outcome.js';
 import { FolderWriteSession } from './folder-session.js';
 import { boxFolderOf, keepImapUids } from './imap-uid-input.js';
-import { folderWanted, outsideNamespaces, type UserJob } from '../user-job.js';
+import { inboxEvidence } from './inbox-evidence.js';
 
 /** What the Maildir's own records held at the start of the run, and the journal's writer (none in a dry run). */
 export interface RunState {
-  entries: readonly JournalEntry[];
-  /** Messages earlier runs skipped as above --max-size. */
-  skips: readonly JournalSkip[];
+  /** The journal as it was at the start of the run, read when a folder first needs it: a delta in
+   *  which STATUS finds every folder unchanged never reads it. */
+  records: () => Promise<JournalContents>;
   journal?: Journal;
   /** Folders the last complete runs read cleanly, with their STATUS then. */
   marks: ReadonlyMap<string, FolderMark>;
 }
 
-/** One folder's report, and its STATUS when this run listed it. */
-export interface FolderResult {
-  report: FolderReport;
-  status?: FolderStatus;
-}
-
-/** The folders' reports; after a stop, the folders not started; what bookkeeping failed. */
-export interface FoldersDone {
-  results: FolderResult[];
-  notStarted: string[];
-  bookkeepingErrors: string[];
+/** One folder to import: the source's folder, and where it goes on the box. */
+export interface FolderTarget {
+  folder: FolderName;
+  /** The Maildir++ directory, e.g. ".Archive.2019"; "" for the INBOX (the Maildir itself). */
+  dirName: string;
+  /** Its name as the box's doveadm takes it (UTF-8). */
+  mailbox: string;
 }
 
 /**
- * Every selectable folder but INBOX, each into its Maildir++ folder, then the subscriptions. A
- * folder that cannot be mapped or written gets its own error and the others go on; a stop signal
- * ends the loop after its folder; a lost connection (SourceError) ends the user's import.
+ * One folder's import, the INBOX's too: read the source's snapshot and the folder's files, open
+ * the folder's evidence (the INBOX's is a POP3 session), plan every message, then one write
+ * session copies, finishes and keeps the box's UID list. A folder cut short (a full disk, a stop
+ * signal) reports what was written before; any other failure is the caller's.
  */
-export async function importFolders(
+export async function importFolder(
   imap: ImapFlow,
   job: UserJob,
   run: RunState,
-  runStartSec: number,
-  listed: readonly SourceFolder[],
-  ctx: RunContext,
-): Promise<FoldersDone> {
-  const context: ErrorContext = { user: job.user };
-  const results: FolderResult[] = [];
-  const folders = listed.filter((f) => {
-    if (!f.selectable || f.path.toUpperCase() === 'INBOX' || !folderWanted(job, f.path)) return false;
-    const skipped = outsideNamespaces(job, f);
-    if (skipped) results.push({ report: { ...emptyReport(f.path), skipped } });
-    return !skipped;
-  });
-  const dirs = new Map<string, string>();
-  const subscribe: string[] = [];
-  let next = 0;
-  while (next < folders.length && !results.at(-1)?.report.stopped) {
-    const folder = folders[next++] as SourceFolder;
-    const mapping = maildirFolderFor(folder.parts, folderNameEncodingOf(job.imapServer));
-    const failed = (error: string, dir?: string) =>
-      results.push({ report: { ...emptyReport(folder.path), ...(dir ? { dir } : {}), error } });
-    if (!mapping.ok) {
-      failed(`cannot become a Maildir++ folder: name ${mapping.reason}`);
-      continue;
-    }
-    const clash = dirs.get(mapping.dir);
-    if (clash !== undefined) {
-      failed(`maps to ${mapping.dir} like folder ${clash}; not imported`, mapping.dir);
-      continue;
-    }
-    dirs.set(mapping.dir, folder.path);
-    // Subscribed only once it is here: a folder deleted or renamed at the source since LIST is not.
-    const subscribeIfWanted = () => {
-      if (folder.subscribed) subscribe.push(mapping.virtualName);
-    };
-    const renamed = mapping.renamed ? { renamedFrom: mapping.renamed } : {};
-    const mark = run.marks.get(folder.path);
-    if (mark && unchangedSince(mark, folder.status)) {
-      const n = mark.messages;
-      const report = { ...emptyReport(folder.path), dir: mapping.dir, imapMessages: n, alreadyPresent: n };
-      results.push({ report: { ...report, ...renamed, unchanged: true } });
-      subscribeIfWanted();
-      continue;
-    }
-    try {
-      const report = await importFolder(imap, job, run, folder, mapping.dir, runStartSec, ctx);
-      results.push({ report: { ...report, ...renamed }, ...(folder.status ? { status: folder.status } : {}) });
-      subscribeIfWanted();
-    } catch (err) {
-      if (!(err instanceof FolderError)) throw err;
-      failed(err.detail, mapping.dir);
-    }
-  }
-  const bookkeepingErrors = job.dryRun
-    ? []
-    : await bookkeeping('subscriptions', () => addSubscriptions(job.maildir, subscribe, context));
-  return { results, notStarted: folders.slice(next).map((f) => f.path), bookkeepingErrors };
-}
-
-/**
- * A file besides the messages (marks, subscriptions) written after the mail: its failure is named
- * in the report beside what was written, never instead of it (docs/faults.md).
- */
-export async function bookkeeping(what: string, write: () => Promise<void>): Promise<string[]> {
-  try {
-    await write();
-    return [];
-  } catch (err) {
-    if (!(err instanceof FolderError)) throw err;
-    return [`${what} not written: ${err.detail}`];
-  }
-}
-
-function emptyReport(name: string): FolderReport {
-  return {
-    name,
-    imapMessages: 0,
-    toWrite: 0,
-    bytesToWrite: 0,
-    written: 0,
-    writtenBytes: 0,
-    alreadyPresent: 0,
-    reflagged: 0,
-    droppedFlags: {},
-    errors: [],
-    overMaxSize: [],
-  };
-}
-
-async function importFolder(
-  imap: ImapFlow,
-  job: UserJob,
-  run: RunState,
-  folder: SourceFolder,
-  dirName: string,
+  target: FolderTarget,
   runStartSec: number,
   ctx: RunContext,
 ): Promise<FolderReport> {
+  const { folder } = target;
+  const inbox = target.dirName === '';
   const context: ErrorContext = { user: job.user, folder: folder.path };
-  const dir = path.join(job.maildir, dirName);
-  const snapshot = await readFolderSnapshot(imap, folder, context);
-  if (run.journal) {
+  const dir = path.join(job.maildir, target.dirName);
+  const snapshot = await readFolderSnapshot(imap, folder, context, inbox);
+  if (run.journal && !inbox) {
     await ensureMaildir(dir, context, true, job.owner);
     await markAsFolder(dir, context);
     // The Maildir's lock, taken by importUser, covers its folders.
     await clearOurTmp(dir, context);
   }
-  const existing = existingByName((await scanIfPresent(dir, context)) ?? []);
-  const history = folderHistory(run.entries, folder.path, snapshot.uidValidity, existing, run.skips);
-  const facts = {
-    uidValidity: snapshot.uidValidity,
-    existing,
-    history,
-    changedInPlace: await changedInPlace(
-      imap,
-      dir,
-      snapshot.messages,
-      existing,
-      history,
-      snapshot.uidValidity,
-      context,
-    ),
-    box: await boxFolderOf(job, dir, context),
-  };
-  const plan = planFolder({
-    folder: folder.path,
-    facts,
-    imap: snapshot.messages,
-    beforeSec: runStartSec,
-    host: os.hostname(),
-    maxSize: job.maxSize,
-  });
-  const base = {
-    name: folder.path,
-    dir: dirName,
-    imapMessages: snapshot.messages.length,
-    ...(job.dryRun ? { plan } : {}),
-  };
-  let session: FolderWriteSession | undefined;
-  try {
-    let outcome: FolderOutcome | undefined;
-    if (run.journal) {
-      session = await FolderWriteSession.begin(dir, job.maildir, plan, run.journal, context);
-      const progress = new Progress(ctx, job.user, folder.path, job.quiet);
-      const writing = session;
-      await session.during(() => copyFromImap(imap, writing, plan.messages, snapshot.messages, progress, context));
-      outcome = await session.finish(job.deleteGone);
-    }
-    // doveadm takes the name in UTF-8; its directory is the same one (Dovecot stores it in modified UTF-7).
-    const utf8 = maildirFolderFor(folder.parts, 'utf8');
-    const place = { dir, mailbox: utf8.ok ? utf8.virtualName : dirName.slice(1) };
-    const imapUids = outcome && (await keepImapUids(job, place, snapshot, plan, outcome, run.entries, context));
+  const scanned = (await scanIfPresent(dir, context)) ?? [];
+  const existing = existingByName(scanned);
+  const { uidValidity, messages } = snapshot;
+  const { entries, skips } = await run.records();
+  const history = folderHistory(entries, folder.path, uidValidity, existing, skips);
+  const inPlace = await changedInPlace(imap, dir, messages, existing, history, uidValidity, context);
+  const facts = { uidValidity, existing, history, changedInPlace: inPlace, box: await boxFolderOf(job, dir, context) };
+  const evidence: WithEvidence = inbox
+    ? inboxEvidence(job, { imap, snapshot, scanned, history, changedInPlace: inPlace, runStartSec }, context)
+    : snapshotOnly((f) =>
+        planFolder({
+          folder: folder.path,
+          facts: f,
+          imap: messages,
+          beforeSec: runStartSec,
+          host: os.hostname(),
+          maxSize: job.maxSize,
+        }),
+      );
+  const report = (e: FolderEvidence, plan: FolderPlan, outcome: FolderOutcome | undefined, done: boolean) => {
+    const pop3 = e.pop3Report(outcome, done);
     return {
-      ...base,
+      name: folder.path,
+      ...(inbox ? {} : { dir: target.dirName }),
+      uidValidity,
+      imapMessages: messages.length,
+      ...(job.dryRun ? { plan } : {}),
       ...folderCounts(plan, outcome),
       droppedFlags: countDropped(plan.messages),
-      ...(imapUids ? { imapUids } : {}),
+      ...(outcome?.imapUids ? { imapUids: outcome.imapUids } : {}),
+      ...(pop3 ? { pop3 } : {}),
     };
+  };
+  // Set once the write session has begun: from then on the report counts what was written.
+  let begun: { e: FolderEvidence; plan: FolderPlan; session: FolderWriteSession; progress: Progress } | undefined;
+  try {
+    const done = await evidence(async (e) => {
+      const plan = e.plan(facts);
+      const session = run.journal && (await FolderWriteSession.begin(dir, job.maildir, plan, run.journal, context));
+      if (!session) return { e, plan };
+      const progress = new Progress(ctx, job.user, folder.path, job.quiet);
+      progress.expect(toCopy(plan.messages).map((m) => m.size));
+      begun = { e, plan, session, progress };
+      await session.during(() => e.copy(session, progress));
+      return { e, plan, session, progress };
+    });
+    if (!done.session) return report(done.e, done.plan, undefined, false);
+    const { e, plan, session, progress } = done;
+    await session.during(() => copyFromImap(imap, session, plan.messages, messages, progress, context));
+    const place = { dir, mailbox: target.mailbox };
+    const outcome = await session.finish(job.deleteGone, (done) =>
+      keepImapUids(job, place, snapshot, plan, done, entries, context),
+    );
+    return report(e, plan, outcome, true);
   } catch (err) {
-    if (!endsFolder(err) || !session) throw err;
+    if (!endsFolder(err) || !begun) throw err;
     // Cut short (a full disk, a stop signal): the report counts what was written before.
-    return {
-      ...base,
-      ...folderCounts(plan, session.soFar),
-      droppedFlags: countDropped(plan.messages),
-      ...cutShort(err),
-    };
+    const { e, plan, session } = begun;
+    return { ...report(e, plan, session.soFar, false), ...cutShort(err) };
+  } finally {
+    // Nothing of the copy is shown late.
+    begun?.progress.end();
   }
 }
 
 /** Whether an error ends one folder's copy part-way, with what was written before still counted. */
-export function endsFolder(err: unknown): err is FolderError | Stopped {
+function endsFolder(err: unknown): err is FolderError | Stopped {
   return err instanceof FolderError || err instanceof Stopped;
 }
 
 /** The error of a folder whose import ended part-way, and whether a stop ended it. */
-export function cutShort(err: FolderError | Stopped): { error: string; stopped?: true } {
+function cutShort(err: FolderError | Stopped): { error: string; stopped?: true } {
   return err instanceof Stopped ? { error: err.message, stopped: true } : { error: err.detail };
 }

@@ -1,4 +1,5 @@
 // What a folder's write session did, apart from the session itself: the report counts it.
+import type { ImapUidOutcome } from '../maildir/imap-uid-state.js';
 
 /** What writing one folder did; the plan says the rest. */
 export interface FolderOutcome {
@@ -18,6 +19,8 @@ export interface FolderOutcome {
   goneDeleted: boolean;
   /** Each message stored this run (written or renamed), by name: its size counted with CRLF. */
   crlfSizes: Map<string, number>;
+  /** The box's IMAP server's UID list, written as the folder's last step. */
+  imapUids?: ImapUidOutcome;
   /** Added (negative: removed) stored bytes and messages, for the quota. */
   bytes: number;
   messages: number;

@@ -9,10 +9,12 @@ import { recordQuotaUse } from '../maildir/quota.js';
 import { hashOurFile } from '../maildir/hash-file.js';
 import type { FolderPlan } from '../plan/folder.js';
 import type { PlannedMessage } from '../plan/message.js';
-import type { Journal, JournalEntry } from '../state/journal.js';
+import type { JournalEntry } from '../journal-records.js';
+import type { Journal } from '../state/journal.js';
 import { ContentKey } from '../uidl/content-key.js';
 import { EarlierFiles } from './earlier-files.js';
 import { emptyOutcome, type FolderOutcome } from './folder-outcome.js';
+import type { ImapUidOutcome } from '../maildir/imap-uid-state.js';
 
 /**
  * One folder being written, the way Dovecot's save context works (docs/write-path.md): begin()
@@ -114,8 +116,15 @@ export class FolderWriteSession {
     this.outcome[kind].push(line);
   }
 
-  /** After every message was written: flags, what the source no longer has, durability. */
-  async finish(deleteGone: boolean): Promise<FolderOutcome> {
+  /**
+   * After every message was written, the folder's one end: flags, what the source no longer has,
+   * durability, then the box's UID list for what is now durably there (`uidList`, given by the
+   * caller, which knows the box's server).
+   */
+  async finish(
+    deleteGone: boolean,
+    uidList?: (outcome: FolderOutcome) => Promise<ImapUidOutcome | undefined>,
+  ): Promise<FolderOutcome> {
     for (const m of this.plan.messages) if (m.action === 'reflag' && m.from) await this.reflag(m, m.from);
     for (const m of this.plan.messages)
       if (m.unrecorded) await (m.action === 'too-big' ? this.recordSkip(m) : this.adopt(m));
@@ -127,6 +136,8 @@ export class FolderWriteSession {
       this.outcome.goneDeleted = true;
     }
     await this.sync();
+    const imapUids = await uidList?.(this.outcome);
+    if (imapUids) this.outcome.imapUids = imapUids;
     return this.outcome;
   }
 

@@ -9,7 +9,8 @@ import type { PlannedMessage } from '../plan/message.js';
 import type { FolderOutcome } from './folder-outcome.js';
 import type { UserJob } from '../user-job.js';
 import type { FolderSnapshot } from '../source/imap.js';
-import type { JournalEntry } from '../state/journal.js';
+import type { JournalEntry } from '../journal-records.js';
+import { recordedUids } from '../state/records.js';
 
 /**
  * The box's naming rules for one folder, which the plan puts into every name (src/plan/box-naming.ts):
@@ -24,9 +25,9 @@ export async function boxFolderOf(job: UserJob, dir: string, context: ErrorConte
 
 /**
  * One folder's input to the box's UID list: the source's UIDVALIDITY and UIDNEXT, and every
- * message we wrote there with its source UID, from the journal (earlier runs) and this run's plan.
- * A name held by a file we did not write (a conflict) is not ours; messages without a source UID
- * (fetched over POP3 alone) are left for the server to number.
+ * message we wrote there with its source UID, from the journal (earlier runs, state/records.ts) and
+ * this run's plan. A name held by a file we did not write (a conflict) is not ours; messages
+ * without a source UID (fetched over POP3 alone) are left for the server to number.
  */
 export function imapUidStateOf(
   entries: readonly JournalEntry[],
@@ -34,18 +35,14 @@ export function imapUidStateOf(
   snapshot: FolderSnapshot,
   planned: readonly PlannedMessage[],
 ): ImapUidState {
-  const mine = entries.filter((e) => e.folder === folder && e.uid !== undefined);
-  const byName = new Map<string, number>();
-  for (const e of mine) if (e.uidValidity === snapshot.uidValidity) byName.set(e.name, e.uid as number);
+  const { byName, earlier } = recordedUids(entries, folder, snapshot.uidValidity);
   for (const m of planned)
     if (m.uid !== undefined && ['write', 'present', 'reflag', 'rewrite'].includes(m.action)) byName.set(m.name, m.uid);
   return {
     uidValidity: snapshot.uidValidity,
     uidNext: snapshot.uidNext,
     messages: [...byName].map(([name, uid]) => ({ uid, name })),
-    earlier: mine
-      .filter((e) => e.uidValidity !== snapshot.uidValidity)
-      .map((e) => ({ uidValidity: e.uidValidity, uid: e.uid as number, name: e.name })),
+    earlier,
   };
 }
 

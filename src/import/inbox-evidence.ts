@@ -1,118 +1,147 @@
+import os from 'node:os';
+import path from 'node:path';
 import type { ImapFlow } from 'imapflow';
-import type { ErrorContext } from '../errors.js';
-import { hashPop3Message } from '../source/content-hash.js';
-import { imapContentKey } from './changed-in-place.js';
-import { fetchHeaderBlocks, type FolderSnapshot } from '../source/imap.js';
-import type { Pop3Connection } from '../source/pop3-client.js';
-import { joinUidlAndList } from '../source/pop3-listing.js';
-import { ContentKey } from '../uidl/content-key.js';
-import { headerHash } from '../uidl/header-hash.js';
-import type { UidlMode } from '../uidl/mode.js';
-import type { Pop3Message } from '../message-records.js';
-import type { JournalEntry } from '../state/journal.js';
-import { settledUidls } from '../uidl/settled.js';
-import {
-  finishMatching,
-  matchByEqualKeys,
-  matchByFormula,
-  matchByMessageFields,
-  matchBySize,
-  startMatching,
-  tiedImap,
-  type MatchResult,
-  type MatchState,
-} from '../uidl/match.js';
+import { FolderError, type ErrorContext } from '../errors.js';
+import { crlfExtra } from '../maildir/line-endings.js';
+import { uidlOfName } from '../maildir/pop3d-listing.js';
+import type { ScannedEntry } from '../maildir/scan.js';
+import type { FolderHistory } from '../journal-records.js';
+import { planInbox, type InboxPlan } from '../plan/inbox.js';
+import type { Pop3Report } from '../report/types.js';
+import type { FolderSnapshot } from '../source/imap.js';
+import { LoginRefused, withPop3Session, type Pop3Connection } from '../source/pop3-client.js';
+import { credentialsOf, type UserJob } from '../user-job.js';
+import { copyFromPop3 } from './copy-messages.js';
+import type { FolderEvidence, WithEvidence } from './folder-evidence.js';
+import type { FolderOutcome } from './folder-outcome.js';
+import { matchInbox, type InboxMatch } from './inbox-matching.js';
+import { checkWrittenSizes, describeSizeMismatch } from './written-sizes.js';
 
-export interface InboxMatch {
-  /** The source's POP3 listing. */
-  pop3: Pop3Message[];
-  matched: MatchResult;
-  /** POP3 messages to fetch over POP3: no IMAP message was tied to them, or --uidl pop3. */
-  viaPop3: Pop3Message[];
-  /** With --uidl pop3 the INBOX comes over POP3 alone and the IMAP INBOX is not copied. */
-  copyImap: boolean;
-  /** IMAP messages not copied: by their key the same as POP3 messages nothing told apart, which
-   *  are fetched over POP3 (as many on each side), so each is stored once (docs/matching.md). */
-  tiedImap: number[];
+/** What the INBOX's evidence is made from: the folder as read before the POP3 session. */
+export interface InboxInput {
+  imap: ImapFlow;
+  snapshot: FolderSnapshot;
+  /** The Maildir's files now (the INBOX is its root). */
+  scanned: readonly ScannedEntry[];
+  history: FolderHistory;
+  changedInPlace: ReadonlySet<number>;
+  runStartSec: number;
 }
 
 /**
- * Ties the source's POP3 messages to IMAP messages with the strategies --uidl allows, cheapest
- * evidence first (docs/matching.md): formulas, then size and order, then header hashes (POP3 TOP and
- * IMAP headers, for the leftovers only), then content hashes. Messages sharing a key are told
- * apart by size, then content; what POP3 still holds after that (never decided by position) is
- * fetched over POP3, so it is never lost, keeps its UIDL and holds the bytes POP3 clients saw.
+ * The INBOX's evidence: one short POP3 session for everything POP3 is needed for (listing,
+ * matching, CRLF sizes of files we did not write, messages only POP3 has), open while the plan is
+ * made and those messages are copied (docs/matching.md). With --uidl off there is no session.
  */
-export async function matchInbox(
-  mode: UidlMode,
-  snapshot: FolderSnapshot,
-  pop3: Pop3Connection,
-  imap: ImapFlow,
-  earlier: ReadonlyMap<string, JournalEntry>,
-  changedInPlace: ReadonlySet<number>,
-  context: ErrorContext,
-): Promise<InboxMatch> {
-  const listing = joinUidlAndList(await pop3.session.uidl(), await pop3.session.list());
-  if (mode === 'pop3') {
-    const matched = finishMatching(startMatching([], listing));
-    return { pop3: listing, matched, viaPop3: listing, copyImap: false, tiedImap: [] };
-  }
-  const uses = (strategy: UidlMode) => mode === 'auto' || mode === strategy;
-  // What an earlier run matched and wrote is not matched again (a delta costs no evidence).
-  const settled = settledUidls(listing, snapshot.messages, earlier, snapshot.uidValidity, changedInPlace);
-  let s = startMatching(snapshot.messages, listing, settled);
-  if (uses('formula')) s = matchByMessageFields(matchByFormula(s, snapshot.uidValidity));
-  if (uses('size')) s = matchBySize(s);
-  if (uses('header') && bothLeft(s)) {
-    const pop3Keys = await topHeaderHashes(pop3, s.pop3Left);
-    const blocks = await fetchHeaderBlocks(
-      imap,
-      s.imapLeft.map((m) => m.uid),
-      context,
+export function inboxEvidence(job: UserJob, input: InboxInput, context: ErrorContext): WithEvidence {
+  return <T>(work: (evidence: FolderEvidence) => Promise<T>): Promise<T> => {
+    const inPop3 = async (pop3?: Pop3Connection) => {
+      const { snapshot, history } = input;
+      const match =
+        pop3 &&
+        (await matchInbox(job.uidl, snapshot, pop3, input.imap, history.recordOf, input.changedInPlace, context));
+      const foreignCrlfSize = await foreignCrlfSizes(job.maildir, input.scanned, match, history.recordOf, context);
+      let plan: InboxPlan | undefined;
+      return work({
+        plan: (facts) => {
+          plan = planInbox({
+            facts: { ...facts, foreignCrlfSize },
+            imap: match?.copyImap === false ? [] : snapshot.messages.filter((m) => !match?.tiedImap.includes(m.uid)),
+            matched: match?.matched,
+            viaPop3: match?.viaPop3,
+            // Every second a file already holds is taken: no two files may share one (docs/qmail-pop3d.md).
+            otherMtimesSec: new Set(input.scanned.map((e) => e.mtimeSec)),
+            beforeSec: input.runStartSec,
+            host: os.hostname(),
+            maxSize: job.maxSize,
+          });
+          return plan;
+        },
+        copy: async (session, progress) => {
+          if (pop3 && plan) await copyFromPop3(pop3, session, plan.messages, progress);
+        },
+        pop3Report: (outcome, done) =>
+          plan && pop3Report(job, plan, match, outcome, done, pop3?.session.retrReads ?? 0),
+      });
+    };
+    if (job.uidl === 'off') return inPop3();
+    return withPop3Session(job.pop3, credentialsOf(job), context, inPop3).catch((err: unknown) => {
+      throw err instanceof LoginRefused ? new Pop3RefusedImapLogin(err, context) : err;
+    });
+  };
+}
+
+/**
+ * POP3 refused a login IMAP accepted with the same credentials: not wrong credentials, but a
+ * server that refuses the mailbox itself (solid-pop3d reads it before it answers PASS and refuses
+ * one it takes for damaged). The INBOX cannot be listed over POP3; other folders still can be done.
+ */
+class Pop3RefusedImapLogin extends FolderError {
+  constructor(err: LoginRefused, context: ErrorContext) {
+    super(
+      `${err.refused}; IMAP accepted the same login, so the INBOX cannot be listed over POP3 and its UIDLs cannot be kept`,
+      { ...context, cause: err },
     );
-    const imapKeys = new Map([...blocks].map(([uid, b]) => [uid, headerHash(b)]));
-    s = matchByEqualKeys(s, pop3Keys, imapKeys, 'header hash', false);
   }
-  if (mode !== 'auto')
-    return { pop3: listing, matched: finishMatching(s), viaPop3: settled.pop3Only, copyImap: true, tiedImap: [] };
-  if (bothLeft(s)) {
-    // Last evidence before fetching over POP3: the bytes themselves, so a message is not imported twice.
-    const pop3Keys = new Map<number, string>();
-    // Without the headers a server adds or rewrites per protocol (uidl/content-key.ts).
-    const contentKey = () => new ContentKey();
-    for (const p of s.pop3Left) pop3Keys.set(p.n, await hashPop3Message(pop3.session, p.n, p.size, contentKey));
-    const imapKeys = new Map<number, string>();
-    for (const m of s.imapLeft) {
-      const key = await imapContentKey(imap, m.uid, context);
-      if (key) imapKeys.set(m.uid, key);
-    }
-    s = matchByEqualKeys(s, pop3Keys, imapKeys, 'content hash', true);
-    // A server that rewrites a message per protocol (Courier-POP's RFC 6856 downgrade) defeats both
-    // hashes; where the few left fit by size and order now, IMAP has the stored bytes and the
-    // POP3 answer would not have been stored (longer than LIST).
-    if (bothLeft(s)) s = matchBySize(s, 'size and order of what the hashes left');
-  }
-  const viaPop3 = [...settled.pop3Only, ...s.pop3Left];
-  return { pop3: listing, matched: finishMatching(s), viaPop3, copyImap: true, tiedImap: tiedImap(s) };
 }
 
-function bothLeft(s: MatchState): boolean {
-  return s.pop3Left.length > 0 && s.imapLeft.length > 0;
+/**
+ * CRLF sizes of the INBOX files we did not write that bear a name the source's POP3 listing has:
+ * the plan takes such a file as that message when the sizes agree, else leaves it alone as a
+ * conflict. Only those files are read.
+ */
+async function foreignCrlfSizes(
+  maildir: string,
+  scanned: readonly ScannedEntry[],
+  match: InboxMatch | undefined,
+  ours: ReadonlyMap<string, unknown>,
+  context: ErrorContext,
+): Promise<Map<string, number>> {
+  const uidls = new Set(match?.pop3.map((p) => p.uidl));
+  const sizes = new Map<string, number>();
+  for (const e of scanned) {
+    const name = uidlOfName(e.name);
+    if (!uidls.has(name) || ours.has(name)) continue;
+    sizes.set(name, e.size + (await crlfExtra(path.join(maildir, e.dir, e.name), context)));
+  }
+  return sizes;
 }
 
-/** TOP n 0 for each message, pipelined where the server allows; a message gone meanwhile gets no hash. */
-async function topHeaderHashes(pop3: Pop3Connection, messages: readonly Pop3Message[]): Promise<Map<number, string>> {
-  const out = new Map<number, string>();
-  await pop3.session.pipelined(
-    messages.map((m) => `TOP ${m.n} 0`),
-    pop3.pipelining,
-    (i, answer) => {
-      if (Array.isArray(answer))
-        out.set(
-          (messages[i] as Pop3Message).n,
-          headerHash(Buffer.from(answer.map((l) => `${l.toString('latin1')}\n`).join(''), 'latin1')),
-        );
-    },
-  );
-  return out;
+/** The POP3 section of a POP3 step that ran (a plan was made). */
+function pop3Report(
+  job: UserJob,
+  plan: InboxPlan,
+  match: InboxMatch | undefined,
+  outcome: FolderOutcome | undefined,
+  done: boolean,
+  readWithRetr: number,
+): Pop3Report {
+  // Kept is what is on disk under its UIDL after the run (or, in a plan, will be): a message that
+  // failed, was held back by --max-size or was deleted here keeps nothing.
+  const onDisk = (m: InboxPlan['messages'][number]) =>
+    m.action === 'present' ||
+    m.action === 'reflag' ||
+    m.action === 'rewrite' ||
+    (m.action === 'write' && (!outcome || outcome.crlfSizes.has(m.name)));
+  const matchedBy: Record<string, number> = {};
+  for (const m of plan.messages)
+    if (m.matchedBy && !m.downloadAgain && onDisk(m)) matchedBy[m.matchedBy] = (matchedBy[m.matchedBy] ?? 0) + 1;
+  // Each file named by a UIDL must have the size POP3 gives that UIDL: else it may be another message.
+  const mismatches = done ? checkWrittenSizes(plan.messages, match?.pop3 ?? [], outcome?.crlfSizes ?? new Map()) : [];
+  return {
+    uidlMode: job.uidl,
+    ...(plan.formula !== undefined ? { formula: plan.formula } : {}),
+    pop3Messages: match?.pop3.length ?? 0,
+    uidlsKept: Object.values(matchedBy).reduce((a, b) => a + b, 0),
+    matchedBy,
+    sharedUidls: plan.sharedUidls,
+    downloadAgain: plan.messages
+      .filter((m) => m.downloadAgain)
+      .map((m) => ({ uid: m.uid, uidl: m.uidl, reason: m.downloadAgain as string })),
+    unmatchedPop3: plan.unmatchedPop3,
+    conflicts: plan.messages.flatMap((m) => (m.conflict ? [m.conflict] : [])),
+    outOfOrder: plan.outOfOrder,
+    readWithRetr,
+    ...(mismatches.length > 0 ? { sizeMismatches: mismatches.map(describeSizeMismatch) } : {}),
+  };
 }

@@ -20,8 +20,9 @@ import { checkFolders, type FolderCheck } from '../verify/folders.js';
 import { folderNameEncodingOf } from '../maildir/folder-name.js';
 import { resolveImapServer } from '../maildir/imap-server.js';
 import { checkImapUids } from '../verify/imap-uids.js';
-import { classifyInbox, type ImportRecord, type SinceCounts, type SinceImport } from '../verify/since-import.js';
-import { lastWrittenSec, readJournal, type JournalEntry, type JournalSkip } from '../state/journal.js';
+import { classifyInbox, type SinceCounts, type SinceImport } from '../verify/since-import.js';
+import { lastWrittenSec, readJournal } from '../state/journal.js';
+import { recordsByFolder, type ImportRecord } from '../state/records.js';
 import { credentialsOf, folderWanted, outsideNamespaces, type UserJob } from '../user-job.js';
 
 /**
@@ -161,19 +162,7 @@ async function importRecords(
 ): Promise<(folder: string) => ImportRecord | undefined> {
   const lastImportSec = job.strict ? undefined : await lastWrittenSec(job.maildir, context);
   if (lastImportSec === undefined) return () => undefined;
-  const { entries, skips } = await readJournal(job.maildir, context);
-  const byFolder = new Map<string, Map<string, JournalEntry>>();
-  for (const e of entries) {
-    const written = byFolder.get(e.folder) ?? new Map<string, JournalEntry>();
-    byFolder.set(e.folder, written.set(e.name, e));
-  }
-  const skipsByFolder = new Map<string, JournalSkip[]>();
-  for (const s of skips) skipsByFolder.set(s.folder, (skipsByFolder.get(s.folder) ?? []).concat(s));
-  return (folder) => ({
-    written: byFolder.get(folder) ?? new Map(),
-    skips: skipsByFolder.get(folder) ?? [],
-    lastImportSec,
-  });
+  return recordsByFolder(await readJournal(job.maildir, context), lastImportSec);
 }
 
 /** INBOX by its POP3 listing, every other folder by its IMAP UIDs: the account's normal life in one count. */

@@ -10,10 +10,15 @@ export interface ScannedEntry extends MaildirEntry {
   isFile: boolean;
 }
 
+/** A file already in the folder under a planned name. */
+export interface ExistingFile {
+  dir: 'new' | 'cur';
+  file: string;
+  mtimeSec: number;
+}
+
 /** The files of a scan by name up to ':', as the planners take them. */
-export function existingByName(
-  entries: readonly ScannedEntry[],
-): Map<string, { dir: 'new' | 'cur'; file: string; mtimeSec: number }> {
+export function existingByName(entries: readonly ScannedEntry[]): Map<string, ExistingFile> {
   return new Map(entries.map((e) => [uidlOfName(e.name), { dir: e.dir, file: e.name, mtimeSec: e.mtimeSec }]));
 }
 

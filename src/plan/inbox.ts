@@ -1,11 +1,11 @@
 import type { ImapMessageMeta, Pop3Message } from '../message-records.js';
 import { assignMtimes, type MtimeSlot } from '../maildir/mtime-order.js';
+import type { ExistingFile } from '../maildir/scan.js';
 import { stablePop3Name, stableUniqueName } from '../maildir/unique-name.js';
 import type { MatchResult, UidlMatch, UnmatchedPop3 } from '../uidl/match.js';
 import { whyUnrepresentable } from '../uidl/representable.js';
 import { BoxNaming } from './box-naming.js';
 import { folderPlan, type FolderPlan } from './folder.js';
-import type { ExistingFile } from './history.js';
 import { fateOf, plannedMessage, type Fate, type FolderFacts, type PlannedMessage } from './message.js';
 
 export interface InboxPlan extends FolderPlan {

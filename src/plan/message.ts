@@ -1,8 +1,8 @@
 import type { ImapMessageMeta } from '../message-records.js';
 import { infoLetters, maildirFlagsFromImap, maildirPlacement } from '../maildir/flags.js';
-import type { JournalEntry } from '../state/journal.js';
+import { historyKey, recordIdentifies, type FolderHistory, type JournalEntry } from '../journal-records.js';
+import type { ExistingFile } from '../maildir/scan.js';
 import type { BoxFolder, BoxNaming } from './box-naming.js';
-import { historyKey, recordIdentifies, type ExistingFile, type FolderHistory } from './history.js';
 
 /** One message of a folder's plan: where its bytes come from and the file it becomes. */
 export interface PlannedMessage {

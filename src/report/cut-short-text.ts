@@ -1,12 +1,12 @@
 import { plural, section } from './text-parts.js';
-import type { FolderReport, ImportReport, InboxReport } from './types.js';
+import type { FolderReport, ImportReport } from './types.js';
 
 /**
  * A folder's error in the import report. A folder cut short after its write session began (a full
  * disk, a journal that could not grow, a stop signal) says what it wrote before: the report of
  * what is on disk never gives way to the error (docs/faults.md).
  */
-export function folderErrorLine(user: string, name: string, f: FolderReport | InboxReport): string {
+export function folderErrorLine(user: string, name: string, f: FolderReport): string {
   const where = name === 'INBOX' ? 'INBOX' : `folder ${JSON.stringify(name)}`;
   return begun(f)
     ? `${user}: ${where} incomplete, ${f.written} of ${plural(f.toWrite, 'message')} written: ${f.error}`
@@ -14,7 +14,7 @@ export function folderErrorLine(user: string, name: string, f: FolderReport | In
 }
 
 /** The write session had begun: the counts are what it did. */
-export function begun(f: FolderReport | InboxReport): boolean {
+export function begun(f: FolderReport): boolean {
   return f.toWrite > 0 || f.written > 0 || f.stopped === true;
 }
 

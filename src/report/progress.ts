@@ -21,8 +21,9 @@ export class Progress {
   private bytesTotal = 0;
   private done = 0;
   private bytesDone = 0;
-  /** Bytes stored so far of each message under way (small ones are written several at once). */
-  private readonly under = new Map<number, number>();
+  /** Bytes stored so far of each message under way (small ones are written several at once), by
+   *  the message's planned record: IMAP and POP3 messages alike. */
+  private readonly under = new Map<object, number>();
 
   constructor(
     private readonly run: RunContext,
@@ -31,21 +32,21 @@ export class Progress {
     private readonly quiet: boolean,
   ) {}
 
-  /** The sizes of the messages this copy writes, before the first. */
+  /** The sizes of the messages this copy writes (over POP3 and IMAP), before the first. */
   expect(sizes: readonly number[]): void {
     this.total = sizes.length;
     this.bytesTotal = sizes.reduce((n, s) => n + known(s), 0);
   }
 
-  /** `bytes` more of message `uid` stored: shown, but no place to stop (the message is half-written). */
-  received(uid: number, bytes: number): void {
-    this.under.set(uid, (this.under.get(uid) ?? 0) + bytes);
+  /** `bytes` more of message `m` stored: shown, but no place to stop (the message is half-written). */
+  received(m: object, bytes: number): void {
+    this.under.set(m, (this.under.get(m) ?? 0) + bytes);
     this.show();
   }
 
-  /** Message `uid` is done with (written or failed): a safe point, where a stop is honoured. */
-  finished(uid: number, size: number): void {
-    this.under.delete(uid);
+  /** Message `m` is done with (written or failed): a safe point, where a stop is honoured. */
+  finished(m: object, size: number): void {
+    this.under.delete(m);
     this.done += 1;
     this.bytesDone += known(size);
     if (this.run.signal.aborted) throw new Stopped('stopped by request');

@@ -2,6 +2,7 @@ import { changedLines } from './changed-text.js';
 import { begun, cutShortLines, folderErrorLine } from './cut-short-text.js';
 import { importImapUidLines, verifyImapUidLines } from './imap-uids-text.js';
 import { importLimitLines, overQuotaLine } from './limits-text.js';
+import { pop3Lines, uidlsLine } from './pop3-text.js';
 import { formatBytes, plural, section } from './text-parts.js';
 import {
   type CheckReport,
@@ -41,17 +42,13 @@ function checkLines(r: CheckReport): string[] {
 
 function importLines(r: ImportReport, shown: number): string[] {
   const i = r.inbox;
+  const p = i.pop3;
   const verb = r.dryRun ? 'would import' : 'imported';
-  const how = Object.entries(i.matchedBy)
-    .map(([by, n]) => `${by}: ${n}`)
-    .join(', ');
-  const uidls =
-    i.uidlMode === 'off'
-      ? 'UIDLs not kept (--uidl off)'
-      : `${i.uidlsKept} of ${plural(i.pop3Messages, 'source UIDL')} kept${how ? ` (${how})` : ''}`;
+  const uidls = uidlsLine(p);
   const written = r.dryRun ? i.toWrite : i.written;
   const reflagged = i.reflagged ? ` (${i.reflagged} with new flags)` : '';
-  const renamed = i.history.movedByContent ? `, ${i.history.movedByContent} renamed from earlier files` : '';
+  const moved = i.history?.movedByContent ?? 0;
+  const renamed = moved ? `, ${moved} renamed from earlier files` : '';
   if (i.error !== undefined && !begun(i))
     return [folderErrorLine(r.user, 'INBOX', i), ...folderLines(r, shown), ...cutShortLines(r, shown)];
   const lines = [
@@ -60,61 +57,11 @@ function importLines(r: ImportReport, shown: number): string[] {
       : `${r.user}: INBOX ${verb} ${written} of ${plural(i.imapMessages, 'message')}${renamed}, ${i.alreadyPresent} already there${reflagged}; ${uidls}${r.dryRun ? '; dry run, nothing written' : ''}`,
   ];
   if (i.error !== undefined) lines.push(folderErrorLine(r.user, 'INBOX', i));
-  if (i.sharedUidls > 0)
-    lines.push(
-      `${r.user}: ${plural(i.sharedUidls, 'source message shares', 'source messages share')} a UIDL with another: qmail-pop3d lists each name once, so POP3 clients see the others as new`,
-    );
-  lines.push(
-    ...section(
-      shown,
-      r.user,
-      i.downloadAgain,
-      'imported, but POP3 clients will download again',
-      (m) =>
-        `${m.uid !== undefined ? `uid ${m.uid}` : 'pop3'}${m.uidl !== undefined ? ` uidl ${JSON.stringify(m.uidl)}` : ''}: ${m.reason}`,
-    ),
-  );
-  lines.push(
-    ...section(
-      shown,
-      r.user,
-      i.unmatchedPop3,
-      ['source POP3 message', 'not imported'],
-      (m) => `#${m.n} uidl ${JSON.stringify(m.uidl)}: ${m.reason}`,
-    ),
-  );
   lines.push(...section(shown, r.user, i.errors, ['message', 'failed'], (e) => e));
   lines.push(...section(shown, r.user, i.notExact ?? [], ['message', NOT_EXACT], (e) => e));
-  lines.push(
-    ...section(shown, r.user, i.sizeMismatches ?? [], ['file', 'whose size is not what POP3 lists'], (e) => e),
-  );
-  if (i.readWithRetr > 0)
-    lines.push(
-      `${r.user}: ${plural(i.readWithRetr, 'message')} read over POP3 with RETR (TOP's size disagreed with LIST, or the message was too big to hold while checking it), each followed by RSET so that the source keeps them unread`,
-    );
-  lines.push(
-    ...section(
-      shown,
-      r.user,
-      i.outOfOrder,
-      [
-        'message',
-        "with no free second in the source's order among those already here: UIDLs kept, numbered out of order",
-      ],
-      (n) => n,
-    ),
-  );
-  lines.push(
-    ...section(
-      shown,
-      r.user,
-      i.conflicts,
-      ['UIDL name', 'taken by other files (POP3 clients will see those files)'],
-      (c) => c,
-    ),
-  );
+  lines.push(...pop3Lines(r.user, p, shown));
   lines.push(...changedLines(shown, r.user, 'INBOX', i.changedAtSource));
-  lines.push(...historyLines(shown, r.user, 'INBOX', i.history));
+  if (i.history) lines.push(...historyLines(shown, r.user, 'INBOX', i.history));
   lines.push(...folderLines(r, shown));
   lines.push(...importImapUidLines(r));
   lines.push(...importLimitLines(r, shown));

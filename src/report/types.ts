@@ -2,7 +2,6 @@ import type { ImapServer } from '../maildir/imap-server.js';
 import type { ImapUidOutcome } from '../maildir/imap-uid-state.js';
 import type { QuotaUse } from '../maildir/quota.js';
 import type { FolderPlan } from '../plan/folder.js';
-import type { InboxPlan } from '../plan/inbox.js';
 import type { UidlMode } from '../uidl/mode.js';
 import type { UnmatchedPop3 } from '../uidl/match.js';
 import type { ListingDiff } from '../verify/compare.js';
@@ -60,7 +59,8 @@ export interface ImportReport {
   user: string;
   maildir: string;
   dryRun: boolean;
-  inbox: InboxReport;
+  /** The INBOX, with its POP3 section. */
+  inbox: FolderReport & Required<Pick<FolderReport, 'pop3'>>;
   /** The box's IMAP server whose UID lists were written, and how it was chosen. */
   imapServer?: { server: ImapServer; because: string };
   /** Folders other than INBOX, in the source's order. */
@@ -71,7 +71,6 @@ export interface ImportReport {
   overMaxSize?: { limitBytes: number; messages: number; bytes: number };
   /** The Maildir has a quota: usage after the import (a dry run: after the planned writes). */
   quota?: QuotaReport;
-  plan?: InboxPlan;
   resources?: Resources;
   /** A stop signal ended the run in `folder` (at a safe point); the folders after it were not started. */
   stopped?: { folder: string; notStarted: string[] };
@@ -80,21 +79,13 @@ export interface ImportReport {
   bookkeepingErrors?: string[];
 }
 
-/** What one user's INBOX import did. */
-export interface InboxReport {
-  uidValidity: string;
-  formula?: string;
+/** The INBOX's POP3 section: what the source's POP3 listing held, and how its UIDLs were kept. */
+export interface Pop3Report {
   uidlMode: UidlMode;
-  imapMessages: number;
+  /** The UIDL formula that explained the source's UIDLs, if any. */
+  formula?: string;
+  /** Messages in the source's POP3 listing. */
   pop3Messages: number;
-  /** Messages the plan writes, the source's bytes of them, and how many were linked as new files. */
-  toWrite: number;
-  bytesToWrite: number;
-  written: number;
-  writtenBytes: number;
-  alreadyPresent: number;
-  /** Of those, messages the source changed under their UID: rewritten. */
-  changedAtSource?: ChangedAtSource[];
   /** Messages whose file name reproduces their source UIDL. */
   uidlsKept: number;
   /** How many kept UIDLs each strategy matched, e.g. { "formula %v.%u": 190, "header hash": 10 }. */
@@ -105,60 +96,56 @@ export interface InboxReport {
   downloadAgain: { uid?: number; uidl?: string; reason: string }[];
   /** Source POP3 messages not imported: no IMAP message was found for them. */
   unmatchedPop3: UnmatchedPop3[];
-  /** Flags a Maildir name cannot hold, with how many messages had each. */
-  droppedFlags: Record<string, number>;
+  /** Files we did not write that hold an incoming UIDL's name with other content: left alone. */
+  conflicts: string[];
+  /** Imported with their UIDL, but with no free second in the source's order among the messages here. */
+  outOfOrder: string[];
+  /** Messages read over POP3 with RETR (TOP disagreed with LIST, or too big to check first), each followed by RSET. */
+  readWithRetr: number;
+  /** Files named by a UIDL whose CRLF size is not the source's POP3 LIST size for it. */
+  sizeMismatches?: string[];
+}
+
+/** A folder's numbers as the report prints them: decided by the plan, done by the write session
+ *  (src/import/folder-counts.ts). Each message is counted once. */
+export interface FolderCounts {
+  /** Messages the plan writes, and the bytes the source announced for them (CRLF: a little more
+   *  than lands on disk). */
+  toWrite: number;
+  bytesToWrite: number;
+  /** Of those, linked as new files, and their stored bytes. */
+  written: number;
+  writtenBytes: number;
+  /** Already there as planned, there with flags to add, or changed at the source (below). */
+  alreadyPresent: number;
+  /** Of those, messages the source changed under their UID: rewritten. */
+  changedAtSource?: ChangedAtSource[];
   /** Messages already there that gained flags the source set since the last run. */
   reflagged: number;
   /** One line per message that could not be written. */
   errors: string[];
   /** One line per message written whose NUL bytes, if the source has any, may be 0x80 here. */
   notExact?: string[];
-  /** Messages read over POP3 with RETR (TOP disagreed with LIST, or too big to check first), each followed by RSET. */
-  readWithRetr: number;
-  /** Why the INBOX was not imported, or not completely (the counts say what was written before). */
-  error?: string;
-  /** The error is a stop signal's: the run ended here. */
-  stopped?: true;
-  /** Files named by a UIDL whose CRLF size is not the source's POP3 LIST size for it. */
-  sizeMismatches?: string[];
-  /** Files we did not write that hold an incoming UIDL's name with other content: left alone. */
-  conflicts: string[];
-  /** Imported with their UIDL, but with no free second in the source's order among the messages here. */
-  outOfOrder: string[];
-  history: HistoryReport;
+  history?: HistoryReport;
   /** Messages above --max-size: not written, reported; a run without it copies them. */
   overMaxSize: OverMaxSize[];
-  imapUids?: ImapUidOutcome;
-  /** Not read this run: STATUS matched what the last complete, clean run saw. */
-  unchanged?: boolean;
 }
 
-/** One folder other than INBOX. */
-export interface FolderReport {
+/** One folder's import, the INBOX's too. */
+export interface FolderReport extends FolderCounts {
   /** The source's name, unicode. */
   name: string;
-  /** The Maildir++ directory, e.g. ".Archive.2019". */
+  /** The Maildir++ directory, e.g. ".Archive.2019" (none for the INBOX: the Maildir itself). */
   dir?: string;
   /** Set when a "." in the name had to become "_": the name as the source had it. */
   renamedFrom?: string;
   /** --dry-run: the folder's plan, every message with its final name. */
   plan?: FolderPlan;
+  /** The source's UIDVALIDITY when this run read the folder. */
+  uidValidity?: string;
   imapMessages: number;
-  toWrite: number;
-  written: number;
-  writtenBytes: number;
-  bytesToWrite: number;
-  alreadyPresent: number;
-  /** Of those, messages the source changed under their UID: rewritten. */
-  changedAtSource?: ChangedAtSource[];
-  reflagged: number;
+  /** Flags a Maildir name cannot hold, with how many messages had each. */
   droppedFlags: Record<string, number>;
-  errors: string[];
-  /** One line per message written whose NUL bytes, if the source has any, may be 0x80 here. */
-  notExact?: string[];
-  history?: HistoryReport;
-  /** Messages above --max-size: not written, reported; a run without it copies them. */
-  overMaxSize: OverMaxSize[];
   /** The box's IMAP server's UID list for the folder (docs/imap-uids.md). */
   imapUids?: ImapUidOutcome;
   /** Why the folder was not imported, or not completely (the counts say what was written before). */
@@ -169,6 +156,8 @@ export interface FolderReport {
   unchanged?: boolean;
   /** Why the folder was left out on purpose (not the user's own namespace). */
   skipped?: string;
+  /** The INBOX: its POP3 listing and UIDLs. */
+  pop3?: Pop3Report;
 }
 
 /** What verify found for one user. */
@@ -237,9 +226,9 @@ export function folderDiffers(f: FolderCheck): boolean {
   return f.localMessages !== f.sourceMessages || Object.keys(f.flagDiffs).length > 0;
 }
 
-/** A folder imported completely, with nothing to report. */
+/** A folder imported completely, with nothing to report; the INBOX with every UIDL kept too. */
 export function folderClean(f: FolderReport): boolean {
-  return f.error === undefined && f.errors.length === 0 && !modseqFailed(f.imapUids);
+  return f.error === undefined && f.errors.length === 0 && !modseqFailed(f.imapUids) && (!f.pop3 || pop3Clean(f.pop3));
 }
 
 /** doveadm failed to raise the folder's HIGHESTMODSEQ: the run must do it again (docs/imap-uids.md). */
@@ -247,17 +236,9 @@ function modseqFailed(uids: ImapUidOutcome | undefined): boolean {
   return uids?.modseq !== undefined && 'error' in uids.modseq;
 }
 
-/** The INBOX imported completely, every UIDL kept, nothing to report. */
-export function inboxClean(i: InboxReport): boolean {
-  return (
-    i.error === undefined &&
-    (i.sizeMismatches ?? []).length === 0 &&
-    i.errors.length === 0 &&
-    !modseqFailed(i.imapUids) &&
-    i.conflicts.length === 0 &&
-    i.outOfOrder.length === 0 &&
-    i.downloadAgain.length === 0 &&
-    i.unmatchedPop3.length === 0
+function pop3Clean(p: Pop3Report): boolean {
+  return [p.sizeMismatches ?? [], p.conflicts, p.outOfOrder, p.downloadAgain, p.unmatchedPop3].every(
+    (l) => l.length === 0,
   );
 }
 
@@ -266,7 +247,7 @@ export function isClean(r: UserReport): boolean {
   if (r.kind === 'check') return r.problems.length === 0;
   if (r.kind === 'import')
     return (
-      inboxClean(r.inbox) && r.folders.every(folderClean) && !r.stopped && (r.bookkeepingErrors ?? []).length === 0
+      folderClean(r.inbox) && r.folders.every(folderClean) && !r.stopped && (r.bookkeepingErrors ?? []).length === 0
     );
   const d = r.diff;
   const problems = [

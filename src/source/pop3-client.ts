@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type net from 'node:net';
 import { FolderError, SourceError, type ErrorContext } from '../errors.js';
 import { MAX_POP3_LINE_BYTES } from '../limits.js';
+import { Stopped } from '../run-context.js';
 import { describeEndpoint, describeLogin, loginHint, timeoutOf } from './endpoint.js';
 import type { Credentials, Endpoint } from './endpoint.js';
 import { secretHider } from './hide-secrets.js';
@@ -31,7 +32,10 @@ export async function withPop3Session<T>(
   try {
     // Capabilities may change with login (RFC 2449), so they are asked for after it.
     const pipelining = (await open.session.capabilities()).has('PIPELINING');
-    const result = await work({ session: open.session, pipelining }).catch((err: unknown) => {
+    const result = await work({ session: open.session, pipelining }).catch(async (err: unknown) => {
+      // A stop comes between two messages, with no answer pending: the session ends as it would
+      // have, with QUIT, so a server that commits state on its own leaves nothing half done.
+      if (err instanceof Stopped) await open.session.command('QUIT');
       throw err instanceof Pop3ErrReply ? new RefusedAfterLogin(err, context) : err;
     });
     await open.session.command('QUIT');
@@ -106,7 +110,7 @@ async function login(
 /** Wrong user or password: the operator must fix credentials, so this is reported distinctly. */
 export class LoginRefused extends SourceError {
   /** `refused`: what the server said, without the hint on what to check (which does not hold when
-   *  IMAP accepted the same login: src/import/inbox-import.ts). */
+   *  IMAP accepted the same login: src/import/inbox-evidence.ts). */
   constructor(
     message: string,
     context: ErrorContext,

@@ -3,47 +3,7 @@ import path from 'node:path';
 import { FolderError, fsCall, syscallText, type ErrorContext } from '../errors.js';
 import { MAX_JOURNAL_LINE_BYTES } from '../limits.js';
 import { endsWithNewline, openOwnFile, writeAll } from '../maildir/read-file.js';
-
-/** One message written: where it came from and which file it became. */
-export interface JournalEntry {
-  folder: string;
-  uidValidity: string;
-  uid?: number;
-  uidl?: string;
-  /** The file's name up to ':' (flags may change the rest). */
-  name: string;
-  /** SHA-256 of the stored bytes: the message's identity when the source renumbers it. Every
-   *  version wrote it; a line without it still says the message was written, and the file is
-   *  hashed when its content is needed. */
-  sha256?: string;
-  /** The size the source announced for it (absent in journals of older versions). */
-  size?: number;
-  /** The file as written: stored (LF) size, LF count and mtime. While its size and mtime are
-   *  still these, verify takes its CRLF size from here instead of reading it (docs/journal.md).
-   *  Absent in journals of older versions and for files adopted, not written. */
-  stored?: StoredFile;
-}
-
-export interface StoredFile {
-  bytes: number;
-  lines: number;
-  mtimeSec: number;
-}
-
-/** One message not written because it is above --max-size: a record of what the import decided,
- *  so verify names it and does not count it missing. It settles nothing: a run without the limit
- *  (or with a larger one) copies the message, and its written line then tells. */
-export interface JournalSkip {
-  folder: string;
-  uidValidity: string;
-  uid?: number;
-  uidl?: string;
-  /** The size the source announced for it. */
-  size: number;
-  skipped: 'max-size';
-  /** The --max-size of the run that skipped it, in bytes. */
-  maxSize: number;
-}
+import type { JournalEntry, JournalSkip, StoredFile } from '../journal-records.js';
 
 /** Everything the journal holds: messages written, and messages skipped as too big. */
 export interface JournalContents {

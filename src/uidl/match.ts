@@ -56,7 +56,7 @@ export interface MatchState {
   ties: { pop3: number[]; imap: number[] }[];
 }
 
-/** The leftovers to match: everything, less what an earlier run settled (uidl/settled.ts). */
+/** The leftovers to match: everything, less what an earlier run settled (state/records.ts). */
 export function startMatching(
   imap: readonly ImapMessageMeta[],
   pop3: readonly Pop3Message[],

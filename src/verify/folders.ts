@@ -4,7 +4,8 @@ import { imapFlagsFromName, MAILDIR_FLAGS } from '../maildir/flags.js';
 import { maildirFolderFor, type FolderNameEncoding } from '../maildir/folder-name.js';
 import { scanIfPresent, type ScannedEntry } from '../maildir/scan.js';
 import type { SourceFolderRead } from './source-folders.js';
-import { classifyFolder, type ImportRecord, type SinceCounts } from './since-import.js';
+import type { ImportRecord } from '../state/records.js';
+import { classifyFolder, type SinceCounts } from './since-import.js';
 
 /** One folder compared: message count and, per flag a Maildir can hold, how many messages have it. */
 export interface FolderCheck {

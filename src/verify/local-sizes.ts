@@ -1,11 +1,11 @@
 import path from 'node:path';
 import type { ErrorContext } from '../errors.js';
 import { crlfExtra } from '../maildir/line-endings.js';
-import { uidlOfName, type MaildirEntry } from '../maildir/pop3d-listing.js';
+import type { MaildirEntry } from '../maildir/pop3d-listing.js';
 import type { Pop3Message } from '../message-records.js';
 import { TaskPool } from '../task-pool.js';
 import type { LocalListed } from './compare.js';
-import type { ImportRecord } from './since-import.js';
+import { recordedLines, type ImportRecord } from '../state/records.js';
 
 const LF_COUNT_CONCURRENCY = 16;
 
@@ -42,10 +42,4 @@ export async function crlfSizesOf(
     });
   await pool.settle();
   return local;
-}
-
-/** The file's LF count as the journal recorded it, if the file is still as the import wrote it. */
-function recordedLines(entry: MaildirEntry, record: ImportRecord | undefined): number | undefined {
-  const stored = record?.written.get(uidlOfName(entry.name))?.stored;
-  return stored && stored.bytes === entry.size && stored.mtimeSec === entry.mtimeSec ? stored.lines : undefined;
 }

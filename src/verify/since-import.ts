@@ -1,4 +1,4 @@
-import type { JournalEntry, JournalSkip } from '../state/journal.js';
+import { heldBack, type ImportRecord } from '../state/records.js';
 import { uidlOfName, type MaildirEntry } from '../maildir/pop3d-listing.js';
 import type { ListingDiff } from './compare.js';
 
@@ -26,15 +26,6 @@ export interface SinceCounts {
   overMaxSize: number;
 }
 
-export interface ImportRecord {
-  /** The files the import wrote in this folder, by name up to ':' (the last record per name). */
-  written: ReadonlyMap<string, JournalEntry>;
-  /** The messages the import skipped in this folder as above --max-size. */
-  skips: readonly JournalSkip[];
-  /** When the import last wrote a message (the journal's mtime), in whole seconds. */
-  lastImportSec: number;
-}
-
 /**
  * Splits the INBOX's exact listing difference into normal life and real problems: a source UIDL
  * the import wrote and that is gone here was deleted here; a file never written and newer than
@@ -57,10 +48,8 @@ export function classifyInbox(
     .map((e) => ({ uidl: uidlOfName(e.name), mtimeSec: e.mtimeSec }))
     .filter((e) => !record.written.has(e.uidl) && !sourceUidls.has(e.uidl) && e.mtimeSec >= record.lastImportSec)
     .map((e) => e.uidl);
-  // Never written (a later run without --max-size would have a line for it): skipped on purpose.
-  const writtenUidls = new Set([...record.written.values()].map((e) => e.uidl));
-  const skipped = new Set(record.skips.map((s) => s.uidl));
-  const overMaxSize = diff.missing.filter((m) => skipped.has(m.uidl) && !writtenUidls.has(m.uidl)).map((m) => m.uidl);
+  const skipped = new Set(heldBack(record).map((s) => s.uidl));
+  const overMaxSize = diff.missing.filter((m) => skipped.has(m.uidl)).map((m) => m.uidl);
   const normal = new Set([...newHere, ...goneFromSource, ...deletedHere, ...overMaxSize]);
   return {
     diff: {
@@ -99,12 +88,9 @@ export function classifyFolder(
   const newHere = local
     .filter((e) => !record.written.has(uidlOfName(e.name)) && e.mtimeSec >= record.lastImportSec)
     .map((e) => uidlOfName(e.name));
-  const writtenUids = new Set(
-    [...record.written.values()].filter((e) => e.uidValidity === uidValidity).map((e) => e.uid),
-  );
   const overMaxSize = new Set(
-    record.skips
-      .filter((s) => s.uidValidity === uidValidity && onSource.has(s.uid as number) && !writtenUids.has(s.uid))
+    heldBack(record, uidValidity)
+      .filter((s) => onSource.has(s.uid as number))
       .map((s) => s.uid),
   ).size;
   return {

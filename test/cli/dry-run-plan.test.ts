@@ -28,12 +28,12 @@ async function accountWithKeywords(seed: number): Promise<Account> {
 
 /** Every message file the plan says the run leaves, by folder ("INBOX", ".Archive"). */
 function plannedFiles(report: {
-  plan: { messages: PlanMessage[] };
+  inbox: { plan: { messages: PlanMessage[] } };
   folders: { dir: string; plan: { messages: PlanMessage[] } }[];
 }): Record<string, string[]> {
   const files = (messages: PlanMessage[]) => messages.map((m) => `${m.dir}/${m.file}`).sort();
   return {
-    INBOX: files(report.plan.messages),
+    INBOX: files(report.inbox.plan.messages),
     ...Object.fromEntries(report.folders.map((f) => [f.dir, files(f.plan.messages)])),
   };
 }

@@ -242,29 +242,38 @@ describe('hints for the mistakes of a first night', () => {
 });
 
 describe('Ctrl-C', () => {
-  it('SIGINT during an import: exit 130 with a word; the same command then finishes it', async () => {
-    const a: Account = await makeAccount(sharedSource(), sampleMessages({ count: 300, seed: 75 }));
-    const child = spawn(process.execPath, [path.resolve('dist/src/cli/main.js'), 'import', '--create', ...a.args], {
-      env: { PATH: process.env.PATH },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-    // Interrupted once the first message is in place, whatever the speed of the machine.
-    const written = () =>
-      ['new', 'cur'].some(
-        (d) => fs.existsSync(path.join(a.maildir, d)) && fs.readdirSync(path.join(a.maildir, d)).length > 0,
-      );
-    for (let i = 0; i < 6000 && !written(); i++) await new Promise((r) => setTimeout(r, 10));
-    child.kill('SIGINT');
-    expect(await closed).toBe(130);
-    expect(stderr).toContain('interrupted (SIGINT)');
-    expect(stderr).toContain('run the same command again to finish');
-    const again = await runCli(['import', '--create', ...a.args]);
-    expect(again.code, again.stderr).toBe(0);
-    expect(
-      fs.readdirSync(path.join(a.maildir, 'new')).length + fs.readdirSync(path.join(a.maildir, 'cur')).length,
-    ).toBe(300);
-  });
+  // Over IMAP, and over POP3 alone (--uidl pop3: the whole INBOX comes from the POP3 session).
+  it.each([[[]], [['--uidl', 'pop3']]])(
+    'SIGINT during an import %j: exit 130 with a word, stopped between two messages; the same command then finishes it',
+    async (how: string[]) => {
+      const a: Account = await makeAccount(sharedSource(), sampleMessages({ count: 300, seed: 75 }));
+      const args = ['import', '--create', ...a.args, ...how];
+      const child = spawn(process.execPath, [path.resolve('dist/src/cli/main.js'), ...args], {
+        env: { PATH: process.env.PATH },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      let stdout = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.stdout.on('data', (d) => (stdout += d));
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+      // Interrupted once the first message is in place, whatever the speed of the machine.
+      const written = () =>
+        ['new', 'cur'].some(
+          (d) => fs.existsSync(path.join(a.maildir, d)) && fs.readdirSync(path.join(a.maildir, d)).length > 0,
+        );
+      for (let i = 0; i < 6000 && !written(); i++) await new Promise((r) => setTimeout(r, 10));
+      child.kill('SIGINT');
+      expect(await closed).toBe(130);
+      expect(stderr).toContain('interrupted (SIGINT)');
+      expect(stderr).toContain('run the same command again to finish');
+      const incomplete = /INBOX incomplete, (\d+) of 300 messages written: stopped by request/.exec(stdout);
+      expect(Number(incomplete?.[1]), stdout).toBeLessThan(300);
+      const again = await runCli(args);
+      expect(again.code, again.stderr).toBe(0);
+      expect(
+        fs.readdirSync(path.join(a.maildir, 'new')).length + fs.readdirSync(path.join(a.maildir, 'cur')).length,
+      ).toBe(300);
+    },
+  );
 });

@@ -92,11 +92,10 @@ describe('import then verify one INBOX (source UIDLs %v.%u)', () => {
     const doc = JSON.parse(firstRun.stdout);
     expect(doc.exitCode).toBe(0);
     expect(doc.users[0].inbox).toMatchObject({
-      formula: '%v.%u',
-      uidlsKept: COUNT + 1,
       toWrite: COUNT + 1,
       alreadyPresent: 0,
       errors: [],
+      pop3: { formula: '%v.%u', uidlsKept: COUNT + 1 },
     });
   });
 
@@ -113,7 +112,12 @@ describe('import then verify one INBOX (source UIDLs %v.%u)', () => {
     const again = await runCli(['import', ...a.args, '--json']);
     expect(again.code, again.stderr).toBe(0);
     const inbox = JSON.parse(again.stdout).users[0].inbox;
-    expect(inbox).toMatchObject({ unchanged: true, written: 0, alreadyPresent: COUNT + 1, uidlsKept: COUNT + 1 });
+    expect(inbox).toMatchObject({
+      unchanged: true,
+      written: 0,
+      alreadyPresent: COUNT + 1,
+      pop3: { uidlsKept: COUNT + 1 },
+    });
     expect(snapshotMaildir(a.maildir)).toEqual(before);
   });
 
@@ -208,7 +212,7 @@ describe('import: dry run and refusals', () => {
     const r = await runCli(['import', '--create', ...a.args, '--dry-run', '--json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('would import 5 of 5 messages');
-    const plan = JSON.parse(r.stdout).users[0].plan;
+    const plan = JSON.parse(r.stdout).users[0].inbox.plan;
     expect(plan.messages.map((m: { name: string }) => m.name)).toEqual(
       plan.messages.map((m: { uidl: string }) => m.uidl),
     );
@@ -270,7 +274,7 @@ describe('import: dry run and refusals', () => {
   it('leaves a foreign file holding an incoming UIDL name alone when its content differs, and reports it', async () => {
     const a = await makeAccount(sharedSource(), sampleMessages({ count: 3, seed: 13 }));
     const plan = JSON.parse((await runCli(['import', '--create', ...a.args, '--dry-run', '--json'])).stdout).users[0]
-      .plan;
+      .inbox.plan;
     const [same, other] = plan.messages as { uid: number; name: string }[];
     for (const d of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(a.maildir, d), { recursive: true });
     // The same message, as an earlier rsync of the old Maildir would have left it; and a stranger.
@@ -283,7 +287,7 @@ describe('import: dry run and refusals', () => {
     const r = await runCli(['import', '--create', ...a.args, '--json']);
     expect(r.code, r.stderr).toBe(1);
     const inbox = JSON.parse(r.stdout).users[0].inbox;
-    expect([inbox.toWrite, inbox.alreadyPresent, inbox.conflicts.length]).toEqual([1, 1, 1]);
+    expect([inbox.toWrite, inbox.alreadyPresent, inbox.pop3.conflicts.length]).toEqual([1, 1, 1]);
     expect(r.stderr).toContain(`another file named ${other!.name} is already there`);
     expect(fs.readFileSync(path.join(a.maildir, 'new', other!.name), 'utf8')).toBe('Subject: not that message\n\n');
   });

@@ -91,7 +91,7 @@ describe('ambiguous evidence is never settled by position', () => {
     const port = await pop3Proxy({ order: reversed(messages.length) });
     const r = await runCli(['import', ...plainArgs(a, { pop3: port }), '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).users[0].inbox.uidlsKept).toBe(messages.length);
+    expect(JSON.parse(r.stdout).users[0].inbox.pop3.uidlsKept).toBe(messages.length);
     await expectFileUidlBytes(a);
   });
 });
@@ -161,7 +161,7 @@ describe('every message either stored or named', () => {
     const r = await runCli(['import', ...plainArgs(a, { pop3: port }), '--json']);
     expect(r.code, r.stderr).toBe(0);
     const inbox = JSON.parse(r.stdout).users[0].inbox;
-    expect(inbox).toMatchObject({ written: 5, uidlsKept: 5, errors: [], downloadAgain: [] });
+    expect(inbox).toMatchObject({ written: 5, errors: [], pop3: { uidlsKept: 5, downloadAgain: [] } });
     // Each file holds the bytes the source stored (IMAP), under the UIDL Dovecot gives it.
     const files = filesByName(a.maildir);
     expect([...files.keys()].sort()).toEqual([...(await sourceBytesByUidl(a)).keys()].sort());
@@ -176,7 +176,7 @@ describe('every message either stored or named', () => {
     const r = await runCli(['import', ...plainArgs(a, { pop3: port }), '--uidl', 'pop3', '--json']);
     expect(r.code, r.stderr).toBe(1);
     const inbox = JSON.parse(r.stdout).users[0].inbox;
-    expect(inbox).toMatchObject({ written: 3, uidlsKept: 3 });
+    expect(inbox).toMatchObject({ written: 3, pop3: { uidlsKept: 3 } });
     expect(inbox.errors).toEqual([
       expect.stringMatching(/uidl \S+: received more than the \d+ bytes the server announced; not stored/),
     ]);

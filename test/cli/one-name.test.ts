@@ -66,7 +66,7 @@ describe('a delta on a source whose UIDLs need header matching (%g)', () => {
     const a = await makeAccount(sourceServer(), sampleMessages({ count: 12, seed: 5 }));
     const first = await runCli(['import', ...a.args, '--json']);
     expect(first.code, first.stderr).toBe(0);
-    const before = JSON.parse(first.stdout).users[0].inbox.matchedBy;
+    const before = JSON.parse(first.stdout).users[0].inbox.pop3.matchedBy;
     expect(before['an earlier run']).toBeUndefined();
 
     const { seedMailbox } = await import('../../scripts/lib/seed.js');
@@ -74,8 +74,8 @@ describe('a delta on a source whose UIDLs need header matching (%g)', () => {
     const delta = await runCli(['import', ...a.args, '--json']);
     expect(delta.code, delta.stderr).toBe(0);
     const inbox = JSON.parse(delta.stdout).users[0].inbox;
-    expect(inbox.matchedBy['an earlier run']).toBe(12);
-    expect(inbox.uidlsKept).toBe(13);
+    expect(inbox.pop3.matchedBy['an earlier run']).toBe(12);
+    expect(inbox.pop3.uidlsKept).toBe(13);
     expect(inbox.written).toBe(1);
   });
 });

@@ -42,8 +42,8 @@ describe('an mbox source whose UIDLs are a header MD5 (%m): header-identical mes
     // Two of the twins cannot keep their UIDL: POP3 clients will download them again.
     expect(first.code, first.stderr).toBe(1);
     const inbox = JSON.parse(first.stdout).users[0].inbox;
-    expect(inbox).toMatchObject({ written: 7, uidlsKept: 5, sharedUidls: 3 });
-    expect(inbox.downloadAgain.map((d: { uidl: string }) => d.uidl)).toEqual([shared, shared]);
+    expect(inbox).toMatchObject({ written: 7, pop3: { uidlsKept: 5, sharedUidls: 3 } });
+    expect(inbox.pop3.downloadAgain.map((d: { uidl: string }) => d.uidl)).toEqual([shared, shared]);
     expect(first.stderr).toContain('3 source messages share a UIDL');
 
     // Each source message exactly once, with its bytes: the first twin under the shared UIDL,
@@ -76,7 +76,11 @@ describe('an mbox source whose UIDLs are a header MD5 (%m): header-identical mes
     for (const extra of [[], ['--full']]) {
       const again = await runCli(['import', ...a.args, ...extra, '--json']);
       expect(again.code, again.stderr).toBe(1);
-      expect(JSON.parse(again.stdout).users[0].inbox).toMatchObject({ written: 0, alreadyPresent: 7, sharedUidls: 3 });
+      expect(JSON.parse(again.stdout).users[0].inbox).toMatchObject({
+        written: 0,
+        alreadyPresent: 7,
+        pop3: { sharedUidls: 3 },
+      });
       expect(inboxFiles(a.maildir)).toEqual(files);
     }
   });

@@ -67,7 +67,7 @@ describe('a message is stored once: an mbox source that keeps flags in the messa
     const delta = await runCli(['import', ...a.args, '--json']);
     expect(delta.code, delta.stderr).toBe(0);
     const inbox = JSON.parse(delta.stdout).users[0].inbox;
-    expect(inbox).toMatchObject({ written: 0, alreadyPresent: 4, uidlsKept: 4 });
+    expect(inbox).toMatchObject({ written: 0, alreadyPresent: 4, pop3: { uidlsKept: 4 } });
     expect(inbox.changedAtSource).toEqual([{ uid: 2, uidl: names[1], sizeWas, size }]);
     expect(inbox.history.goneFromSource).toEqual([`new/${names[3]}`]);
     // Each source message once, the changed one with its new bytes under its name, flagged as read.
@@ -182,8 +182,8 @@ describe('a message is stored once: POP3 shows headers IMAP hides (popa3d beside
       // Dovecot's %m gives the four messages with equal headers one UIDL: three are downloaded again.
       expect(r.code, r.stderr).toBe(1);
       const inbox = JSON.parse(r.stdout).users[0].inbox;
-      expect(inbox).toMatchObject({ written: 7, uidlsKept: 4, sharedUidls: 4, errors: [] });
-      expect(inbox.downloadAgain).toHaveLength(3);
+      expect(inbox).toMatchObject({ written: 7, errors: [], pop3: { uidlsKept: 4, sharedUidls: 4 } });
+      expect(inbox.pop3.downloadAgain).toHaveLength(3);
       expect(await expectSourceBytesOnce(a)).toEqual([]);
       expect(inboxFiles(a.maildir).size).toBe(7);
     } finally {

@@ -70,8 +70,8 @@ describe.each(PROFILES)('source UIDLs $format (X-UIDL reused: $xuidl)', ({ forma
     const r = await runCli(['import', '--create', ...a.args, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const inbox = JSON.parse(r.stdout).users[0].inbox;
-    expect(inbox.uidlsKept).toBe(a.messages.length);
-    expect(Object.keys(inbox.matchedBy).sort()).toEqual([...strategies].sort());
+    expect(inbox.pop3.uidlsKept).toBe(a.messages.length);
+    expect(Object.keys(inbox.pop3.matchedBy).sort()).toEqual([...strategies].sort());
     await expectQmailPop3dListsSource(a);
   });
 });
@@ -94,7 +94,7 @@ describe('--uidl strategies alone (source UIDLs %g: no formula)', () => {
     const a = await makeAccount(server, sampleMessages({ count: 12, seed: 70 }));
     const r = await runCli(['import', '--create', ...a.args, '--uidl', mode, '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).users[0].inbox.matchedBy).toEqual({ [strategy]: 12 });
+    expect(JSON.parse(r.stdout).users[0].inbox.pop3.matchedBy).toEqual({ [strategy]: 12 });
     await expectQmailPop3dListsSource(a);
   });
 
@@ -116,9 +116,9 @@ describe('--uidl strategies alone (source UIDLs %g: no formula)', () => {
     const r = await runCli(['import', '--create', ...a.args, '--uidl', 'size', '--json']);
     expect(r.code).toBe(1);
     const inbox = JSON.parse(r.stdout).users[0].inbox;
-    expect(inbox.matchedBy).toEqual({ 'size and order': 3 });
-    expect(inbox.unmatchedPop3.map((u: { n: number }) => u.n)).toEqual([4, 5]);
-    expect(inbox.downloadAgain).toHaveLength(2);
+    expect(inbox.pop3.matchedBy).toEqual({ 'size and order': 3 });
+    expect(inbox.pop3.unmatchedPop3.map((u: { n: number }) => u.n)).toEqual([4, 5]);
+    expect(inbox.pop3.downloadAgain).toHaveLength(2);
     expect(r.stderr).toContain('2 source POP3 messages not imported');
   });
 
@@ -140,7 +140,7 @@ describe('--uidl strategies alone (source UIDLs %g: no formula)', () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout).users[0];
-    expect(doc.inbox.matchedBy).toEqual({ 'pop3 itself': 1 });
+    expect(doc.inbox.pop3.matchedBy).toEqual({ 'pop3 itself': 1 });
     // Measured: about 105 MiB for this one (the process's own peak); holding it whole would pass 400.
     expect(doc.resources.peakRssMiB).toBeLessThan(big.length / 2 ** 20 - 40);
     const local = listLikeQmailPop3d(await scanMaildir(a.maildir, true, {}), Math.floor(Date.now() / 1000));
@@ -163,7 +163,7 @@ describe('--uidl strategies alone (source UIDLs %g: no formula)', () => {
     placeInSource(server, a.user, stored);
     const r = await runCli(['import', '--create', ...a.args, '--uidl', 'pop3', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).users[0].inbox.matchedBy).toEqual({ 'pop3 itself': 2 });
+    expect(JSON.parse(r.stdout).users[0].inbox.pop3.matchedBy).toEqual({ 'pop3 itself': 2 });
     const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
     const local = await scanMaildir(a.maildir, true, {});
     const got = local.map((e) => sha(fs.readFileSync(path.join(a.maildir, e.dir, e.name))));

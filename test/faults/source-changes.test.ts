@@ -251,7 +251,7 @@ describe('the source changing during the run', () => {
     expect(run.code, run.stderr).toBe(0);
     // The POP3-only message is stored now under its UIDL; the one after the listings is left to the re-run.
     expect(inboxUidls(a)).toEqual([1, 2, 3, 4, 5, 6].map((u) => `${v}.${u}`));
-    expect(run.report.inbox.matchedBy).toEqual({ 'formula %v.%u': 5, 'pop3 itself': 1 });
+    expect(run.report.inbox.pop3.matchedBy).toEqual({ 'formula %v.%u': 5, 'pop3 itself': 1 });
     expect(folder(run.report, 'Archive').written).toBe(3);
     expect(flagsOf(a, `${v}.1`)).not.toContain('F');
     expectWholeMessagesOnly(a);
@@ -259,7 +259,7 @@ describe('the source changing during the run', () => {
     // Nothing twice: the message POP3 brought is the one IMAP lists now.
     expect(inboxUidls(a)).toEqual([1, 2, 3, 4, 5, 6, 7].map((u) => `${v}.${u}`));
     expect([again.inbox.written, again.inbox.reflagged, folder(again, 'Sent').reflagged]).toEqual([1, 1, 1]);
-    expect(again.inbox.downloadAgain).toEqual([]);
+    expect(again.inbox.pop3.downloadAgain).toEqual([]);
     expect(flagsOf(a, `${v}.1`)).toContain('F');
   });
 

@@ -8,7 +8,8 @@ import { MessageError } from '../../src/errors.js';
 import { ensureMaildir } from '../../src/maildir/layout.js';
 import type { FolderPlan } from '../../src/plan/folder.js';
 import type { EarlierFile, PlannedMessage } from '../../src/plan/message.js';
-import { Journal, readJournal, type JournalEntry } from '../../src/state/journal.js';
+import type { JournalEntry } from '../../src/journal-records.js';
+import { Journal, readJournal } from '../../src/state/journal.js';
 
 const V = '1700000000';
 const MTIME = 1_750_000_000;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ImapMessageMeta } from '../../src/message-records.js';
-import { folderHistory } from '../../src/plan/history.js';
 import { planInbox, type InboxPlanInput } from '../../src/plan/inbox.js';
-import type { ExistingFile } from '../../src/plan/history.js';
-import type { JournalEntry } from '../../src/state/journal.js';
+import type { ExistingFile } from '../../src/maildir/scan.js';
+import type { JournalEntry } from '../../src/journal-records.js';
+import { folderHistory } from '../../src/state/records.js';
 import { finishMatching, matchByFormula, startMatching, type MatchResult } from '../../src/uidl/match.js';
 
 const V = '1700000000';

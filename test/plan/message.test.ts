@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ImapMessageMeta } from '../../src/message-records.js';
 import { BoxNaming } from '../../src/plan/box-naming.js';
-import { folderHistory, type ExistingFile } from '../../src/plan/history.js';
+import type { ExistingFile } from '../../src/maildir/scan.js';
 import { earlierFiles, fateOf, plannedMessage, type FolderFacts, type PlannedMessage } from '../../src/plan/message.js';
-import type { JournalEntry } from '../../src/state/journal.js';
+import type { JournalEntry } from '../../src/journal-records.js';
+import { folderHistory } from '../../src/state/records.js';
 import { journalEntry, TEST_UIDVALIDITY } from '../support/journal-entry.js';
 
 const PLAIN = new BoxNaming(undefined);

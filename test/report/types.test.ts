@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { emptyPop3Report } from '../../src/import/folder-counts.js';
 import { isClean, type FolderReport, type ImportReport, type VerifyReport } from '../../src/report/types.js';
 
 const folder = (over: Partial<FolderReport> = {}): FolderReport => ({
@@ -15,35 +16,23 @@ const folder = (over: Partial<FolderReport> = {}): FolderReport => ({
   overMaxSize: [],
   ...over,
 });
-const importReport = (inbox: Partial<ImportReport['inbox']> = {}, folders = [folder()]): ImportReport => ({
+type InboxOver = Partial<FolderReport> & Partial<ImportReport['inbox']['pop3']>;
+const importReport = ({ errors = [], ...pop3 }: InboxOver = {}, folders = [folder()]): ImportReport => ({
   kind: 'import',
   user: 'alice',
   maildir: '/home/alice/Maildir',
   dryRun: false,
   inbox: {
+    ...folder({ name: 'INBOX', imapMessages: 1, toWrite: 1, written: 1, writtenBytes: 10, errors }),
     uidValidity: '1',
-    uidlMode: 'auto',
-    imapMessages: 1,
-    pop3Messages: 1,
-    toWrite: 1,
-    written: 1,
-    writtenBytes: 10,
-    bytesToWrite: 0,
-    alreadyPresent: 0,
-    uidlsKept: 1,
-    matchedBy: {},
-    sharedUidls: 0,
-    downloadAgain: [],
-    unmatchedPop3: [],
     droppedFlags: { $Label1: 3 },
-    reflagged: 0,
-    errors: [],
-    conflicts: [],
-    outOfOrder: [],
-    readWithRetr: 0,
     history: { movedByContent: 0, keptDeleted: 2, goneFromSource: ['new/x'], goneDeleted: false },
-    overMaxSize: [],
-    ...inbox,
+    pop3: {
+      ...emptyPop3Report('auto'),
+      pop3Messages: 1,
+      uidlsKept: 1,
+      ...pop3,
+    },
   },
   folders,
 });

@@ -1,4 +1,4 @@
-import type { JournalEntry } from '../../src/state/journal.js';
+import type { JournalEntry } from '../../src/journal-records.js';
 
 /** The UIDVALIDITY the plan tests' folders have now. */
 export const TEST_UIDVALIDITY = '1700000000';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MaildirEntry } from '../../src/maildir/pop3d-listing.js';
-import type { JournalEntry, JournalSkip } from '../../src/state/journal.js';
+import type { JournalEntry, JournalSkip } from '../../src/journal-records.js';
 import { compareListings } from '../../src/verify/compare.js';
 import { classifyFolder, classifyInbox } from '../../src/verify/since-import.js';
 
