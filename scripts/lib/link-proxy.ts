@@ -19,7 +19,7 @@ export interface Counts {
   bytesDown: number;
 }
 
-/** Bytes held in one direction before the sender is paused: the proxy's memory stays bounded. */
+/** Bytes held in one direction (delayed or unread) before the sender is paused: bounded memory. */
 const MAX_QUEUED = 4 * 1024 * 1024;
 
 /** One direction of a connection: chunks leave `delayMs` after they arrived, in order. */
@@ -36,12 +36,22 @@ class DelayedPipe {
   ) {
     from.on('data', (chunk: Buffer) => this.take(chunk));
     from.on('end', () => this.take());
+    to.on('drain', () => this.resumeIfRoom());
+  }
+
+  /** Bytes held: the delayed ones and those the receiver has not taken yet. */
+  private held(): number {
+    return this.queued + this.to.writableLength;
+  }
+
+  private resumeIfRoom(): void {
+    if (this.held() <= MAX_QUEUED / 2) this.from.resume();
   }
 
   private take(chunk?: Buffer): void {
     this.queue.push({ due: performance.now() + this.delayMs, ...(chunk ? { chunk } : {}) });
     this.queued += chunk?.length ?? 0;
-    if (this.queued > MAX_QUEUED) this.from.pause();
+    if (this.held() > MAX_QUEUED) this.from.pause();
     this.arm();
   }
 
@@ -61,7 +71,7 @@ class DelayedPipe {
       if (chunk) this.to.write(chunk);
       else this.to.end();
     }
-    if (this.queued <= MAX_QUEUED / 2) this.from.resume();
+    this.resumeIfRoom();
     this.arm();
   }
 }
