@@ -6,9 +6,12 @@
 //   BENCH_ACCOUNTS          accounts of the batch delta (default 100)
 //   BENCH_ACCOUNT_MESSAGES  messages per batch account (default 40)
 //   BENCH_HUGE_MB           the one huge message (default 200)
-//   BENCH_VERIFY            messages of the verify comparison (default 100000)
+//   BENCH_INBOX             messages of the large INBOX: import, no-op delta, verify (default 100000)
+//   BENCH_INBOX_SMALL       the same at a smaller size, for memory growth (default 10000)
+//   BENCH_DELAY_MS          the slow link's delay each way (default 15: a 30 ms round trip)
 //   BENCH_ROUNDS            runs per tool, the best kept (default 2)
-//   BENCH_ONLY              comma list of sections: start,import,batch,huge,verify (default all)
+//   BENCH_ONLY              comma list of sections: start,import,link,batch,huge,inbox (default all)
+//   BENCH_PROFILE=1         also profile the large INBOX's import (node --cpu-prof), top functions
 //   BENCH_OUT               the file written (default BENCHMARKS.md in the checkout)
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,11 +21,13 @@ import { benchBatch } from './lib/bench-batch.js';
 import type { BenchContext } from './lib/bench-context.js';
 import { benchHuge } from './lib/bench-huge.js';
 import { benchImport } from './lib/bench-import.js';
-import { benchStart } from './lib/bench-start.js';
-import { collectTargets } from './lib/bench-targets.js';
+import { benchInbox, cpuSection, growthSection, seedInbox } from './lib/bench-inbox.js';
+import { startLink } from './lib/bench-link.js';
 import { versionOf } from './lib/bench-measure.js';
+import { profileImport } from './lib/bench-profile.js';
 import { renderBenchmarks, type Table } from './lib/bench-report.js';
-import { benchVerify } from './lib/bench-verify.js';
+import { benchStart } from './lib/bench-start.js';
+import { collectTargets, LINK, LOOPBACK } from './lib/bench-targets.js';
 import { startSourceServer } from './lib/source-server.js';
 import { DEMO_MAILBOX_USER, ensureSystemUser, SOURCE_MAIL_USER } from './lib/system-users.js';
 
@@ -32,7 +37,9 @@ const DEFAULTS = {
   BENCH_ACCOUNTS: 100,
   BENCH_ACCOUNT_MESSAGES: 40,
   BENCH_HUGE_MB: 200,
-  BENCH_VERIFY: 100_000,
+  BENCH_INBOX: 100_000,
+  BENCH_INBOX_SMALL: 10_000,
+  BENCH_DELAY_MS: 15,
   BENCH_ROUNDS: 2,
 };
 const setting = (name: keyof typeof DEFAULTS) => {
@@ -46,10 +53,13 @@ const size = {
   accounts: setting('BENCH_ACCOUNTS'),
   accountMessages: setting('BENCH_ACCOUNT_MESSAGES'),
   hugeMiB: setting('BENCH_HUGE_MB'),
-  verify: setting('BENCH_VERIFY'),
+  inbox: setting('BENCH_INBOX'),
+  inboxSmall: setting('BENCH_INBOX_SMALL'),
+  delayMs: setting('BENCH_DELAY_MS'),
   rounds: setting('BENCH_ROUNDS'),
 };
-const only = new Set((process.env.BENCH_ONLY ?? 'start,import,batch,huge,verify').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'start,import,link,batch,huge,inbox').split(','));
+const profile = process.env.BENCH_PROFILE === '1';
 const checkout = fileURLToPath(new URL('../..', import.meta.url));
 const out = process.env.BENCH_OUT ?? path.join(checkout, 'BENCHMARKS.md');
 const mix = { bigEvery: size.bigEvery, bigBytes: [1_500_000, 6_000_000] };
@@ -71,27 +81,56 @@ const ctx: BenchContext = {
 fs.writeFileSync(ctx.passwordFile, `${ctx.password}\n`, { mode: 0o600 });
 const loadBefore = os.loadavg();
 const tables: Table[] = [];
+const sections: string[][] = [];
+const rtt = `${2 * size.delayMs} ms RTT`;
 try {
   if (only.has('start')) {
     say('process start');
     tables.push(await benchStart(ctx));
   }
   if (only.has('import')) {
-    say(`one account, ${size.messages} messages: full import, delta, 1% delta`);
-    tables.push(...(await benchImport(ctx, size.messages, mix)));
+    say(`one account, ${size.messages} messages, loopback: full import, delta, 1% delta`);
+    tables.push(...(await benchImport(ctx, size.messages, mix, { user: 'bench', label: LOOPBACK })));
+  }
+  if (only.has('link')) {
+    say(`one account, ${size.messages} messages, ${rtt}: full import, delta, 1% delta`);
+    const link = await startLink(ctx, size.delayMs);
+    try {
+      tables.push(
+        ...(await benchImport(ctx, size.messages, mix, {
+          user: 'benchlink',
+          // The targets name the default link; another BENCH_DELAY_MS is labelled as what it is.
+          label: size.delayMs === 15 ? LINK : rtt,
+          link,
+          about: `Every tool reaches the source's IMAP and POP3 through a proxy on 127.0.0.1 that holds each chunk ${size.delayMs} ms each way (scripts/lib/link-proxy.ts); each note counts the round trips of the row's last run: client turns (a send after something was received), summed over its connections. doveadm's imapc (about one round trip per message in a small run) and offlineimap3 (slow on loopback already) are left out to keep the run short.`,
+          only: ['qmail-import', 'mbsync'],
+        })),
+      );
+    } finally {
+      link.close();
+    }
   }
   if (only.has('batch')) {
     say(`batch of ${size.accounts} accounts`);
-    tables.push(await benchBatch(ctx, size.accounts, size.accountMessages, { ...mix, bigEvery: Infinity }));
+    tables.push(...(await benchBatch(ctx, size.accounts, size.accountMessages, { ...mix, bigEvery: Infinity })));
   }
   if (only.has('huge')) {
     say(`one ${size.hugeMiB} MiB message`);
     tables.push(await benchHuge(ctx, size.hugeMiB));
   }
-  if (only.has('verify')) {
-    say(`verify of ${size.verify} messages`);
-    tables.push(await benchVerify(ctx, size.verify));
+  if (only.has('inbox')) {
+    for (const count of [size.inboxSmall, size.inbox]) {
+      say(`INBOX of ${count} messages: import, no-op delta, verify`);
+      const inbox = seedInbox(ctx, count);
+      tables.push(await benchInbox(ctx, inbox));
+      if (profile && count === size.inbox) {
+        say(`INBOX of ${count} messages: the import under node --cpu-prof`);
+        sections.push(profileImport(ctx, inbox));
+      }
+    }
+    sections.unshift(growthSection(tables, size.inboxSmall, size.inbox));
   }
+  sections.unshift(cpuSection(tables));
 } finally {
   await server.stop();
   for (const dir of [scratch, ...ctx.homes]) fs.rmSync(dir, { recursive: true, force: true });
@@ -120,11 +159,14 @@ fs.writeFileSync(
       ['kernel', versionOf(['uname', '-srm'])],
     ],
     tables,
-    targets: collectTargets(tables),
-    reproduce: `sudo env ${settings} ./scripts/benchmark.sh`,
+    sections,
+    targets: collectTargets(tables, size.inboxSmall, size.inbox),
+    reproduce: `sudo env ${settings}${profile ? ' BENCH_PROFILE=1' : ''} ./scripts/benchmark.sh`,
     notes: [
       'A failed tool stays in its table with the reason (the last line of its error output).',
       'Ratios compare times: below 1 is faster than the baseline named.',
+      "The machine is shared with other sessions' builds and tests (see the load average above): the seconds move with it, the ratios of tools run side by side in this one run are what count.",
+      'Round trips (the 30 ms RTT notes) are client turns: a send after the client received something since its last send. A client that waits for every answer pays one round trip per turn; turns on parallel connections overlap.',
     ],
   }),
 );

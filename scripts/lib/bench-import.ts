@@ -1,11 +1,10 @@
 import path from 'node:path';
 import { freshHome, qmailImport, type BenchContext } from './bench-context.js';
 import { folderCounts, seedFolders, type SizeMix } from './bench-mailbox.js';
+import { counted, type Link } from './bench-link.js';
 import { bestOfEach, type Outcome } from './bench-measure.js';
 import { doveadmBackup, mbsync, offlineimap, runPeer, type PeerRun } from './bench-peers.js';
 import type { Row, Table } from './bench-report.js';
-
-const USER = 'bench';
 
 /** A contender of the single-account rows: how to make its copy, given the directory it owns. */
 interface Contender {
@@ -17,7 +16,7 @@ interface Contender {
   fullOnly?: boolean;
 }
 
-function contenders(ctx: BenchContext): Contender[] {
+function contenders(ctx: BenchContext, USER: string): Contender[] {
   const account = (home: string) => ({ user: USER, password: ctx.password, home });
   const src = ctx.server.maildirOf(USER);
   return [
@@ -46,16 +45,37 @@ function contenders(ctx: BenchContext): Contender[] {
   ];
 }
 
+/** Where the rows run: on loopback (every peer), or over a slow link (the peers named). */
+export interface Where {
+  /** The source's account (its own, so that each place starts from the same mailbox). */
+  user: string;
+  /** Put after each table's title: 'loopback', '30 ms RTT'. */
+  label: string;
+  link?: Link;
+  /** Said under the full import's table: how the source is reached. */
+  about?: string;
+  only?: readonly string[];
+}
+
 /**
  * One account, every folder: the full copy into an empty Maildir (each round a fresh one), then,
- * on the last copy of each tool, a delta with nothing new and a delta with 1% new mail.
+ * on the last copy of each tool, a delta with nothing new and a delta with 1% new mail. Over a
+ * link, each row notes the round trips its last run cost.
  */
-export async function benchImport(ctx: BenchContext, total: number, mix: SizeMix): Promise<Table[]> {
+export async function benchImport(ctx: BenchContext, total: number, mix: SizeMix, where: Where): Promise<Table[]> {
+  const USER = where.user;
   ctx.server.addUser(USER, ctx.password);
   const bytes = seedFolders(ctx.server, USER, total, mix, ctx.srcOwner, 'base');
-  const all = contenders(ctx);
+  const all = contenders(where.link?.ctx ?? ctx, USER).filter((c) => !where.only || where.only.includes(c.name));
   const homes = new Map<string, string>();
   const home = (c: Contender) => homes.get(c.name) as string;
+  const notes = new Map<string, string>();
+  const run = async (c: Contender, h: string, messages: number): Promise<Outcome> => {
+    if (!where.link) return runPeer(c.command(h));
+    const [outcome, note] = await counted(where.link, messages, () => runPeer(c.command(h)));
+    notes.set(c.name, note);
+    return outcome;
+  };
   const full = await bestOfEach(
     ctx.rounds,
     all.map((c) => [
@@ -63,19 +83,21 @@ export async function benchImport(ctx: BenchContext, total: number, mix: SizeMix
       () => {
         const h = freshHome(ctx, 'copy', c.runsAs === 'owner' ? ctx.owner : ctx.srcOwner);
         homes.set(c.name, h);
-        return runPeer(c.command(h));
+        return run(c, h, total);
       },
     ]),
   );
+  const fullNotes = new Map(notes);
   const delta = all.filter((c) => !c.fullOnly && !('failed' in (full.get(c.name) as Outcome)));
   const nothingNew = await bestOfEach(
     ctx.rounds,
-    delta.map((c) => [c.name, () => runPeer(c.command(home(c)))]),
+    delta.map((c) => [c.name, () => run(c, home(c), 0)]),
   );
+  const nothingNewNotes = new Map(notes);
   const newCount = Math.max(1, Math.round(total / 100));
   const onePercent = await bestOfEach(
     ctx.rounds,
-    delta.map((c) => [c.name, () => runPeer(c.command(home(c)))]),
+    delta.map((c) => [c.name, () => run(c, home(c), newCount)]),
     (round) =>
       seedFolders(
         ctx.server,
@@ -87,32 +109,38 @@ export async function benchImport(ctx: BenchContext, total: number, mix: SizeMix
         new Date(Date.UTC(2026, 5, 3 + 2 * round)),
       ),
   );
-  const rows = (results: Map<string, Outcome>, list: Contender[], messages?: number): Row[] =>
+  const rows = (
+    results: Map<string, Outcome>,
+    list: Contender[],
+    said: Map<string, string>,
+    messages?: number,
+  ): Row[] =>
     list.map((c) => ({
       name: c.name,
       outcome: results.get(c.name) ?? { failed: `not run: its full copy failed` },
       ...(messages ? { messages } : {}),
+      ...(said.has(c.name) ? { note: said.get(c.name) } : {}),
     }));
   const skipped = all.filter((c) => !c.fullOnly && !delta.includes(c));
   const folders = folderCounts(total).filter((n) => n > 0).length;
   return [
     {
       baseline: 'mbsync',
-      title: 'Full import, one account, all folders',
-      about: `${total} messages (${(bytes / 1e6).toFixed(1)} MB) in ${folders} folders, sizes mostly 2–20 KB with one of ${mix.bigBytes.map((b) => `${(b / 1e6).toFixed(1)} MB`).join(' or ')} every ${mix.bigEvery}th; each tool into an empty Maildir, ${ctx.rounds} rounds, the best kept.`,
-      rows: rows(full, all, total),
+      title: `Full import, one account, all folders, ${where.label}`,
+      about: `${total} messages (${(bytes / 1e6).toFixed(1)} MB) in ${folders} folders, sizes mostly 2–20 KB with one of ${mix.bigBytes.map((b) => `${(b / 1e6).toFixed(1)} MB`).join(' or ')} every ${mix.bigEvery}th; each tool into an empty Maildir, ${ctx.rounds} rounds, the best kept.${where.about ? ` ${where.about}` : ''}`,
+      rows: rows(full, all, fullNotes, total),
     },
     {
       baseline: 'mbsync',
-      title: 'Delta with nothing new, one account (process start included)',
+      title: `Delta with nothing new, one account, ${where.label} (process start included)`,
       about: 'Each tool run again on its own copy from the full import; the source has not changed.',
-      rows: rows(nothingNew, [...delta, ...skipped]),
+      rows: rows(nothingNew, [...delta, ...skipped], nothingNewNotes),
     },
     {
       baseline: 'mbsync',
-      title: 'Delta with 1% new mail, one account',
+      title: `Delta with 1% new mail, one account, ${where.label}`,
       about: `Before each round ${newCount} new messages (1%) arrive on the source, spread over the folders; then each tool runs on its own copy.`,
-      rows: rows(onePercent, [...delta, ...skipped]),
+      rows: rows(onePercent, [...delta, ...skipped], notes),
     },
   ];
 }

@@ -9,6 +9,8 @@ export interface Measured {
   seconds: number;
   /** Largest resident set of the command or any process it waited for (GNU time's figure). */
   rssMiB: number;
+  /** User plus system CPU of the command and every process it waited for (NaN: not known). */
+  cpuSeconds: number;
 }
 
 /** A run that did not finish cleanly stays in the results with why. */
@@ -47,7 +49,10 @@ export function measure(argv: string[], o: RunOptions = {}): Outcome {
     return { failed: `${argv[0]} exited ${r.status ?? r.signal}: ${lastLine(r.stderr.toString())}` };
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(timeText);
   if (!rss) return { failed: `${argv[0]}: no peak RSS in /usr/bin/time's report` };
-  return { seconds, rssMiB: Number(rss[1]) / 1024 };
+  const cpu = ['User', 'System'].map((k) =>
+    Number(new RegExp(`${k} time \\(seconds\\): ([\\d.]+)`).exec(timeText)?.[1]),
+  );
+  return { seconds, rssMiB: Number(rss[1]) / 1024, cpuSeconds: (cpu[0] as number) + (cpu[1] as number) };
 }
 
 /**
@@ -73,6 +78,7 @@ export async function bestOfEach(
         results.set(name, {
           seconds: Math.min(previous.seconds, o.seconds),
           rssMiB: Math.max(previous.rssMiB, o.rssMiB),
+          cpuSeconds: o.seconds < previous.seconds ? o.cpuSeconds : previous.cpuSeconds,
         });
     }
   }
@@ -92,7 +98,7 @@ export async function timeAsync(run: () => Promise<unknown>): Promise<Outcome> {
   } catch (err) {
     return { failed: (err as Error).message };
   }
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, rssMiB: NaN };
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, rssMiB: NaN, cpuSeconds: NaN };
 }
 
 /** A command's version line, or why there is none. */

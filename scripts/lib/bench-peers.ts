@@ -54,14 +54,23 @@ Sync Pull
 `;
 }
 
-/** mbsync over `accounts`, one process per account in turn (as a loop over users runs it). */
-export function mbsync(server: SourceServer, accounts: readonly Account[], configDir: string, as: SystemUser): PeerRun {
+/**
+ * mbsync over `accounts`, one process per account, `parallel` at a time (as a loop over users
+ * runs it, or xargs -P: a failed account fails the run).
+ */
+export function mbsync(
+  server: SourceServer,
+  accounts: readonly Account[],
+  configDir: string,
+  as: SystemUser,
+  parallel = 1,
+): PeerRun {
   const conf = path.join(configDir, 'mbsyncrc');
   fs.writeFileSync(conf, accounts.map((a, i) => mbsyncChannel(server, a, `a${i}`)).join('\n'), { mode: 0o600 });
   fs.chownSync(conf, as.uid, as.gid);
   const names = accounts.map((_, i) => `a${i}`).join(' ');
   return {
-    argv: ['sh', '-c', `for c in ${names}; do mbsync -c '${conf}' -q "$c" || exit 1; done`],
+    argv: ['sh', '-c', `printf '%s\\n' ${names} | xargs -P ${parallel} -n 1 mbsync -c '${conf}' -q`],
     options: { as, env: { HOME: configDir } },
   };
 }

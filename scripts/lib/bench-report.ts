@@ -31,6 +31,8 @@ export interface BenchmarkResults {
   setup: string[];
   versions: [string, string][];
   tables: Table[];
+  /** Sections in markdown after the tables (memory growth, the CPU profile). */
+  sections: string[][];
   targets: Target[];
   reproduce: string;
   notes: string[];
@@ -56,7 +58,7 @@ export function renderBenchmarks(r: BenchmarkResults): string {
     '|---|---|',
     ...r.versions.map(([k, v]) => `| ${k} | ${cell(v)} |`),
     '',
-    '## Targets (issue 12)',
+    '## Targets (issue 25)',
     '',
     '| target | wanted | measured | met |',
     '|---|---|---|---|',
@@ -67,6 +69,7 @@ export function renderBenchmarks(r: BenchmarkResults): string {
     '',
   ];
   for (const t of r.tables) out.push(...renderTable(t));
+  for (const section of r.sections) out.push(...section, '');
   out.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '', '## Reproduce', '', '```sh', r.reproduce, '```', '');
   return out.join('\n');
 }
@@ -77,20 +80,20 @@ function renderTable(t: Table): string[] {
     '',
     t.about,
     '',
-    `| tool | seconds | messages/s | peak RSS | ${t.baseline ? `time ÷ ${t.baseline}'s` : ''} | note |`,
-    '|---|---:|---:|---:|---:|---|',
+    `| tool | seconds | messages/s | peak RSS | CPU s | ${t.baseline ? `time ÷ ${t.baseline}'s` : ''} | note |`,
+    '|---|---:|---:|---:|---:|---:|---|',
   ];
   for (const row of t.rows) {
     const o = row.outcome;
     if ('failed' in o) {
-      lines.push(`| ${row.name} | failed | | | | ${cell(o.failed)} |`);
+      lines.push(`| ${row.name} | failed | | | | | ${cell(o.failed)} |`);
       continue;
     }
     const rate = row.messages ? (row.messages / o.seconds).toFixed(0) : '';
     const base = seconds(t.rows.find((b) => b.name === t.baseline)?.outcome);
     const ratio = base !== undefined && t.baseline !== row.name ? `${(o.seconds / base).toFixed(2)}×` : '';
     lines.push(
-      `| ${row.name} | ${o.seconds.toFixed(3)} | ${rate} | ${Number.isNaN(o.rssMiB) ? '' : `${o.rssMiB.toFixed(0)} MiB`} | ${ratio} | ${cell(row.note ?? '')} |`,
+      `| ${row.name} | ${o.seconds.toFixed(3)} | ${rate} | ${Number.isNaN(o.rssMiB) ? '' : `${o.rssMiB.toFixed(0)} MiB`} | ${Number.isNaN(o.cpuSeconds) ? '' : o.cpuSeconds.toFixed(2)} | ${ratio} | ${cell(row.note ?? '')} |`,
     );
   }
   lines.push('');
