@@ -41,7 +41,8 @@ export class RunLog {
     }
     // mkdir's mode is cut by the umask; 0700 is what is promised.
     fs.chmodSync(dir, 0o700);
-    return new RunLog(dir, run);
+    // Absolute: the footer's paths and commands still hold after a cd.
+    return new RunLog(path.resolve(dir), run);
   }
 
   /** A log file of its own for one account, named after it, begun by the run's heading. */

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import os from 'node:os';
 import { UsageError } from '../errors.js';
 import type { JobKind } from '../jobs/run-job.js';
@@ -254,7 +253,7 @@ function finish(
         ? `${retryLine(name, process.argv.slice(2), failedFile)}\n`
         : '') +
       repair.map((l) => `${l}\n`).join('') +
-      (log ? `${name}: logs and summary in ${path.resolve(log.dir)}\n` : ''),
+      (log ? `${name}: logs and summary in ${log.dir}\n` : ''),
   );
   if (args.json) {
     const users = results

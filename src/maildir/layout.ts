@@ -3,6 +3,7 @@ import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FolderError, fsCall, type ErrorContext } from '../errors.js';
+import { nssEntry } from '../nss.js';
 import { openOwnFile } from './read-file.js';
 
 export const MAILDIR_SUBDIRS = ['tmp', 'new', 'cur'] as const;
@@ -96,9 +97,12 @@ function permissionHint(code: string | undefined, dir: string, maildir: string, 
   return `; as root the import writes as ${who} (uid ${writer.uid}:${writer.gid}), the Maildir's owner or --owner's, and ${dir} is${held} not writable by them: give the Maildir to its mailbox owner (chown -R ${who} ${maildir}; vpopmail:vchkpw on a vpopmail box), or name that owner with --owner USER[:GROUP]`;
 }
 
-/** "owned by root, mode 0755": whose a directory is, for a message about writing there. */
+/** "owned by root:root, mode 0755": whose a directory is, for a message about writing there;
+ *  user and group by name where they have one, as `ls -l` shows them. */
 function heldBy(st: fsSync.Stats): string {
-  return `owned by ${st.uid === 0 ? 'root' : `uid ${st.uid}`}:${st.gid}, mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}`;
+  const user = nssEntry('passwd', String(st.uid))?.[0] ?? `uid ${st.uid}`;
+  const group = nssEntry('group', String(st.gid))?.[0] ?? String(st.gid);
+  return `owned by ${user}:${group}, mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}`;
 }
 
 /**

@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { nssEntry } from '../nss.js';
 import type { JobKind } from '../jobs/run-job.js';
 import type { UserJob } from '../user-job.js';
 import { missingMaildirText } from '../maildir/layout.js';
@@ -62,7 +62,7 @@ export function withOwner(kind: JobKind, job: UserJob, spec: string | undefined)
  *  supplementary groups). A lone number needs its passwd entry for the group. */
 function numericOwner(userPart: string, groupPart: string | undefined): Owner | undefined {
   if (!/^\d+$/.test(userPart) || (groupPart !== undefined && !/^\d+$/.test(groupPart))) return undefined;
-  const entry = tryLookup('passwd', userPart);
+  const entry = nssEntry('passwd', userPart);
   if (groupPart === undefined) {
     if (!entry)
       throw new UsageError(
@@ -96,27 +96,7 @@ function statExisting(maildir: string): fs.Stats {
 
 /** One entry of the passwd or group database, through NSS, as getent prints it. */
 function lookup(db: 'passwd' | 'group', key: string, notFound: string): string[] {
-  const entry = tryLookup(db, key);
+  const entry = nssEntry(db, key);
   if (!entry) throw new UsageError(notFound);
   return entry;
-}
-
-/** Entries already looked up in this run: a batch of 2,000 vpopmail accounts asks for one owner
- *  2,000 times, and a getent process each would cost more than an unchanged account's delta. */
-const looked = new Map<string, string[] | undefined>();
-
-function tryLookup(db: 'passwd' | 'group', key: string): string[] | undefined {
-  const id = `${db}:${key}`;
-  if (!looked.has(id)) looked.set(id, getent(db, key));
-  return looked.get(id);
-}
-
-function getent(db: 'passwd' | 'group', key: string): string[] | undefined {
-  try {
-    return execFileSync('getent', [db, key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
-      .trim()
-      .split(':');
-  } catch {
-    return undefined;
-  }
 }

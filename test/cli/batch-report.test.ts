@@ -72,4 +72,23 @@ describe('the night report', () => {
     expect(log).toContain(`${one.user}: 1 other folder: imported 1 of 1 message, 0 already there`);
     expect(log).toMatch(/UID lists \([^)]*\): source UIDs kept for 2 messages in 2 folders/);
   });
+
+  it('names the default log directory and the failed.txt of its retry command by absolute paths: they still hold after a cd', async () => {
+    const server = sharedSource();
+    const refused = await makeAccount(server, sampleMessages({ count: 1, seed: 133 }));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-report-'));
+    const users = path.join(dir, 'users');
+    fs.writeFileSync(users, `${refused.user}:${refused.maildir}:wrong\n`, { mode: 0o600 });
+    const cwd = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'qi-cwd-')));
+    const r = await runCli(
+      ['batch', '--users', users, '--mode', 'import', ...sourceCliArgs(server, 'none')],
+      {},
+      { cwd },
+    );
+    expect(r.code, r.output).toBe(3);
+    const logDir = /^batch: logs and summary in (.*)$/m.exec(r.stdout)?.[1] ?? '';
+    expect(path.dirname(logDir), r.stdout).toBe(path.join(cwd, 'qmail-import-logs'));
+    expect(r.stdout).toMatch(new RegExp(`: qmail-import batch .* --users ${logDir}/failed\\.txt\\n`));
+    expect(JSON.parse(fs.readFileSync(path.join(logDir, 'summary.json'), 'utf8')).logDir).toBe(logDir);
+  });
 });

@@ -215,7 +215,7 @@ describe('batch over a vpopmail tree', () => {
     const blocked = await check();
     expect(blocked.code).toBe(1);
     expect(blocked.stdout).toContain(
-      `${users[1]}: the import would fail here: ${maildir}/new is owned by root:0, mode 0755: ${tree.owner.name}, whom the import writes as, cannot create files in it`,
+      `${users[1]}: the import would fail here: ${maildir}/new is owned by root:root, mode 0755: ${tree.owner.name}, whom the import writes as, cannot create files in it`,
     );
     expect(blocked.output).toContain(`check: need attention: ${users[1]}@check.test (done, exit 1)`);
     expect(fs.readdirSync(cwd)).toEqual([]);

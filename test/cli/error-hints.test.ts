@@ -218,7 +218,7 @@ describe('hints for the mistakes of a first night', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`access(${a.maildir}/new) failed: EACCES`);
     expect(r.stderr).toContain(
-      `as root the import writes as ${a.owner.name} (uid ${a.owner.uid}:${a.owner.gid}), the Maildir's owner or --owner's, and ${a.maildir}/new is owned by root:0, mode 0755, not writable by them`,
+      `as root the import writes as ${a.owner.name} (uid ${a.owner.uid}:${a.owner.gid}), the Maildir's owner or --owner's, and ${a.maildir}/new is owned by root:root, mode 0755, not writable by them`,
     );
     expect(r.stderr).toContain(`chown -R ${a.owner.name} ${a.maildir}`);
     expect(r.stderr).toContain('--owner USER[:GROUP]');
