@@ -11,7 +11,9 @@ import { countDropped } from '../plan/message.js';
 import { restoreIn, unmatchedIn } from '../plan/restore.js';
 import { Progress } from '../report/progress.js';
 import type { FolderReport } from '../report/types.js';
-import { readFolderSnapshot } from '../source/imap.js';
+import { readFolderSnapshot, type FolderSnapshot } from '../source/imap.js';
+import { readFolderChanges, type SnapshotRead } from '../source/imap-changes.js';
+import { keepSnapshot, readKeptSnapshot } from '../state/source-snapshots.js';
 import type { FolderName } from '../source/listed-name.js';
 import type { Journal, JournalContents } from '../state/journal.js';
 import type { FolderMark } from '../state/folder-marks.js';
@@ -65,12 +67,13 @@ export async function importFolder(
   const { folder, inbox } = target;
   const context: ErrorContext = { user: job.user, folder: folder.path };
   const dir = path.join(job.maildir, target.dirName);
-  const snapshot = await readFolderSnapshot(imap, folder, context, inbox);
+  const { snapshot, read } = await readSnapshot(imap, job, target, context);
   if (run.journal && !inbox) {
     await ensureMaildir(dir, context, true, job.owner);
     await markAsFolder(dir, context);
     // The Maildir's lock, taken by importUser, covers its folders.
     await clearOurTmp(dir, context);
+    if (snapshot.highestModseq !== undefined) await keepSnapshot(job.maildir, target.dirName, snapshot, context);
   }
   const scanned = (await scanIfPresent(dir, context)) ?? [];
   const existing = existingByName(scanned);
@@ -106,6 +109,7 @@ export async function importFolder(
       ...(inbox ? {} : { dir: target.dirName }),
       uidValidity,
       imapMessages: messages.length,
+      read,
       ...(job.dryRun ? { plan } : {}),
       ...folderCounts(plan, outcome),
       droppedFlags: countDropped(plan.messages),
@@ -145,6 +149,22 @@ export async function importFolder(
     // Nothing of the copy is shown late.
     begun?.progress.end();
   }
+}
+
+/**
+ * The source's snapshot of the folder: a folder other than the INBOX (whose POP3 evidence wants
+ * every message's headers) reads only what changed since the snapshot the last run kept, unless
+ * --full asks for every message.
+ */
+async function readSnapshot(
+  imap: ImapFlow,
+  job: UserJob,
+  { folder, inbox, dirName }: FolderTarget,
+  context: ErrorContext,
+): Promise<{ snapshot: FolderSnapshot; read: SnapshotRead }> {
+  const kept = inbox || job.full ? undefined : await readKeptSnapshot(job.maildir, dirName, context);
+  if (kept) return readFolderChanges(imap, folder, kept, context);
+  return { snapshot: await readFolderSnapshot(imap, folder, context, inbox), read: 'full' };
 }
 
 /** Whether an error ends one folder's copy part-way, with what was written before still counted. */

@@ -161,6 +161,9 @@ export interface FolderReport extends FolderCounts {
   /** The source's UIDVALIDITY when this run read the folder. */
   uidValidity?: string;
   imapMessages: number;
+  /** How the source's messages were listed: only what changed since the snapshot the last run kept
+   *  (UIDs from its UIDNEXT on, flags changed since its HIGHESTMODSEQ), or every message. */
+  read?: 'changes' | 'full';
   /** Flags a Maildir name cannot hold, with how many messages had each. */
   droppedFlags: Record<string, number>;
   /** The box's IMAP server's UID list for the folder (docs/imap-uids.md). */

@@ -1,4 +1,4 @@
-import { ImapFlow, type ImapFlowError } from 'imapflow';
+import { ImapFlow, type ImapFlowError, type MailboxObject } from 'imapflow';
 import { SourceError, type ErrorContext } from '../errors.js';
 import type { ImapMessageMeta } from '../message-records.js';
 import type { FolderStatus } from '../state/folder-marks.js';
@@ -139,40 +139,51 @@ export async function readFolderSnapshot(
   context: ErrorContext,
   matchHeaders = false,
 ): Promise<FolderSnapshot> {
-  const { path } = folder;
   const box = await examineFolder(client, folder, context);
-  const messages: ImapMessageMeta[] = [];
-  if (box.exists > 0) {
-    await imapCall(
-      client,
-      async () => {
-        // For INBOX matching two header fields ride along in the same FETCH: UIDLs made from the message need them.
-        const headers = matchHeaders ? { headers: ['x-uidl', 'message-id'] } : {};
-        for await (const m of client.fetch('1:*', {
-          uid: true,
-          flags: true,
-          internalDate: true,
-          size: true,
-          ...headers,
-        })) {
-          if (m.size === undefined || m.internalDate === undefined) {
-            throw new SourceError(`uid ${m.uid}: server sent no RFC822.SIZE or INTERNALDATE`, context);
-          }
-          messages.push({
-            uid: m.uid,
-            flags: [...(m.flags ?? [])],
-            internalDateSec: Math.floor(new Date(m.internalDate).getTime() / 1000),
-            size: m.size,
-            xUidl: headerField(m.headers, 'x-uidl'),
-            messageId: headerField(m.headers, 'message-id'),
-          });
-        }
-      },
-      `cannot list messages of ${path}`,
-      context,
-    );
-  }
+  const messages =
+    box.exists > 0 ? await fetchMessageMeta(client, folder.path, '1:*', false, context, matchHeaders) : [];
+  return snapshotOf(folder.path, box, messages);
+}
+
+/** A snapshot of an open folder: its header as EXAMINE said, with the messages listed. */
+export function snapshotOf(path: string, box: MailboxObject, messages: ImapMessageMeta[]): FolderSnapshot {
   return { ...folderHeader(path, box), uidNext: box.uidNext ?? 0, messages };
+}
+
+/** The metadata of the messages in `range` (UIDs when `byUid`) of the open folder, in one pipelined FETCH. */
+export async function fetchMessageMeta(
+  client: ImapFlow,
+  path: string,
+  range: string,
+  byUid: boolean,
+  context: ErrorContext,
+  matchHeaders = false,
+): Promise<ImapMessageMeta[]> {
+  const messages: ImapMessageMeta[] = [];
+  await imapCall(
+    client,
+    async () => {
+      // For INBOX matching two header fields ride along in the same FETCH: UIDLs made from the message need them.
+      const headers = matchHeaders ? { headers: ['x-uidl', 'message-id'] } : {};
+      const query = { uid: true, flags: true, internalDate: true, size: true, ...headers };
+      for await (const m of client.fetch(range, query, { uid: byUid })) {
+        if (m.size === undefined || m.internalDate === undefined) {
+          throw new SourceError(`uid ${m.uid}: server sent no RFC822.SIZE or INTERNALDATE`, context);
+        }
+        messages.push({
+          uid: m.uid,
+          flags: [...(m.flags ?? [])],
+          internalDateSec: Math.floor(new Date(m.internalDate).getTime() / 1000),
+          size: m.size,
+          xUidl: headerField(m.headers, 'x-uidl'),
+          messageId: headerField(m.headers, 'message-id'),
+        });
+      }
+    },
+    `cannot list messages of ${path}`,
+    context,
+  );
+  return messages;
 }
 
 /** The whole header block of each given message (BODY.PEEK[HEADER]), in pipelined UID ranges. */

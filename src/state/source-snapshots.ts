@@ -1,0 +1,64 @@
+import path from 'node:path';
+import type { ErrorContext } from '../errors.js';
+import { readOwnFile } from '../maildir/read-file.js';
+import { replaceFile } from '../maildir/replace-file.js';
+import type { ImapMessageMeta } from '../message-records.js';
+
+/** What a run read of a source folder: EXAMINE's UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ, and every message's metadata. */
+export interface KeptSnapshot {
+  uidValidity: string;
+  uidNext: number;
+  highestModseq?: string;
+  messages: ImapMessageMeta[];
+}
+
+/**
+ * One file per folder in the Maildir root, next to the marks (docs/journal.md): the next run reads
+ * only what changed since. It says only what the source held, never what the Maildir holds, so
+ * an old one is as good as a new one; a damaged one costs a full read.
+ */
+function fileOf(maildir: string, dirName: string): string {
+  return path.join(maildir, `qmail-import.source${dirName}`);
+}
+
+export async function readKeptSnapshot(
+  maildir: string,
+  dirName: string,
+  context: ErrorContext,
+): Promise<KeptSnapshot | undefined> {
+  const text = await readOwnFile(fileOf(maildir, dirName), context);
+  try {
+    const kept = JSON.parse(text) as KeptSnapshot;
+    const sound =
+      typeof kept.uidValidity === 'string' &&
+      Number.isInteger(kept.uidNext) &&
+      (kept.highestModseq === undefined || /^\d+$/.test(kept.highestModseq)) &&
+      Array.isArray(kept.messages) &&
+      kept.messages.every(soundMeta);
+    return sound ? kept : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function keepSnapshot(
+  maildir: string,
+  dirName: string,
+  { uidValidity, uidNext, highestModseq, messages }: KeptSnapshot,
+  context: ErrorContext,
+): Promise<void> {
+  const text = `${JSON.stringify({ uidValidity, uidNext, highestModseq, messages })}\n`;
+  await replaceFile(maildir, fileOf(maildir, dirName), text, context);
+}
+
+function soundMeta(m: ImapMessageMeta): boolean {
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    Number.isInteger(m.uid) &&
+    Array.isArray(m.flags) &&
+    m.flags.every((f) => typeof f === 'string') &&
+    Number.isInteger(m.internalDateSec) &&
+    Number.isInteger(m.size)
+  );
+}
