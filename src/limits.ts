@@ -57,6 +57,11 @@ export const FETCH_RANGE_UIDS = 500;
  *  BINARY answers for them (src/source/imap-bodies.ts), so a range's size bounds that memory. */
 export const FETCH_RANGE_BYTES = 32 * 1024 * 1024;
 
+/** Bytes per partial FETCH of a message streamed whole (imapflow's download chunk; its default is
+ *  64 KiB): each chunk is one round trip, so a 6 MB attachment over a 30 ms link cost ~100 of them.
+ *  One chunk is held at a time, as big as the biggest body fetched whole. */
+export const DOWNLOAD_CHUNK_BYTES = INLINE_FETCH_MAX_BYTES;
+
 /** Message writes in flight at once: fsync is the cost, and it overlaps well across files. */
 export const WRITE_CONCURRENCY = 32;
 
