@@ -2,14 +2,21 @@ import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { fsCall, type ErrorContext } from '../errors.js';
 
-/** CRLF → LF, as qmail-local stores mail. A lone CR is kept: it is content, not a line end. Through
- *  a latin1 string (one byte, one char): two native passes beat a copy call per line. */
+/** CRLF → LF, as qmail-local stores mail. A lone CR is kept: it is content, not a line end. */
 export function crlfToLf(data: Buffer): Buffer {
-  if (data.indexOf(CRLF) < 0) return data;
-  return Buffer.from(data.toString('latin1').replaceAll('\r\n', '\n'), 'latin1');
+  let cr = data.indexOf('\r\n');
+  if (cr < 0) return data;
+  const out = Buffer.allocUnsafe(data.length);
+  let from = 0;
+  let to = 0;
+  while (cr >= 0) {
+    to += data.copy(out, to, from, cr);
+    from = cr + 1;
+    cr = data.indexOf('\r\n', from);
+  }
+  to += data.copy(out, to, from);
+  return out.subarray(0, to);
 }
-
-const CRLF = Buffer.from('\r\n');
 
 /** The streaming form of crlfToLf: a CR at the end of one chunk waits for the next. */
 export class CrlfToLf extends Transform {
