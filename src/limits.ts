@@ -98,6 +98,10 @@ export const IMAP_SERVER_LOCK_WAIT_MS = (IMAP_SERVER_LOCK_STALE_SEC + 5) * 1000;
 /** Dovecot keeps at most 26 keywords per Maildir folder, one letter a–z each (maildir-keywords.c). */
 export const DOVECOT_MAX_KEYWORDS = 26;
 
+/** Folders whose HIGHESTMODSEQ raise (one doveadm each, docs/imap-uids.md) runs beside the next
+ *  folders' work: its start is the cost, and it overlaps with waiting on the source. */
+export const MODSEQ_RAISES_AT_ONCE = 2;
+
 /** verify's run of the box's IMAP server on a Maildir: a few commands per folder, long done by then. */
 export const BOX_IMAP_TIMEOUT_MS = 300_000;
 

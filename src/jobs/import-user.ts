@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import type { ImapFlow } from 'imapflow';
 import { FolderError, ImportError, type ErrorContext } from '../errors.js';
 import { resolveImapServer } from '../maildir/imap-server.js';
@@ -17,6 +18,8 @@ import type { RunContext } from '../run-context.js';
 import { credentialsOf, type UserJob } from '../user-job.js';
 import { importFolders } from './folder-loop.js';
 import { nextMarks } from './next-marks.js';
+import { MODSEQ_RAISES_AT_ONCE } from '../limits.js';
+import { TaskPool } from '../task-pool.js';
 
 /**
  * One user's import: look at the source (the folder list with each folder's STATUS first), then
@@ -30,24 +33,30 @@ export async function importUser(job: UserJob, ctx: RunContext): Promise<ImportR
 
 async function importUserAs(job: UserJob, ctx: RunContext): Promise<ImportReport> {
   const context: ErrorContext = { user: job.user };
-  const imap = await openImap(job.imap, credentialsOf(job), context);
+  // A Maildir already there is locked while the source is reached: the lock is a process start
+  // (src/maildir/lock.ts), the login a few round trips. Its failure counts once the login did not.
+  const locking = job.dryRun ? undefined : lockIfThere(job.maildir, context);
+  locking?.catch(() => undefined);
+  let release: (() => Promise<void>) | undefined;
   try {
-    const listed = await listFolders(imap, context, true);
-    // --restore reads every folder too: what it brings back may be in one the source left as it was.
-    const marks = async () =>
-      job.full || job.restore ? new Map<string, FolderMark>() : await readMarks(job.maildir, context);
-    // Read once, when the first folder that changed needs it: before that folder writes a line.
-    let contents: Promise<JournalContents> | undefined;
-    const records = () =>
-      (contents ??= readJournal(job.maildir, context).catch((err: unknown) => {
-        throw err instanceof FolderError ? new JournalUnreadable(err.detail, { ...context, cause: err }) : err;
-      }));
-    // A Maildir path with a typo is an error, not a second Maildir: created only with --create.
-    if (job.dryRun && !job.createMaildir) await requireMaildir(job.maildir, context, job.owner);
-    if (job.dryRun) return await importAll(imap, job, listed, { records, marks: await marks() }, ctx);
-    await ensureMaildir(job.maildir, context, job.createMaildir, job.owner);
-    const release = await lockMaildir(job.maildir, context);
+    const imap = await openImap(job.imap, credentialsOf(job), context);
     try {
+      const listed = await listFolders(imap, context, true);
+      // --restore reads every folder too: what it brings back may be in one the source left as it was.
+      const marks = async () =>
+        job.full || job.restore ? new Map<string, FolderMark>() : await readMarks(job.maildir, context);
+      // Read once, when the first folder that changed needs it: before that folder writes a line.
+      let contents: Promise<JournalContents> | undefined;
+      const records = () =>
+        (contents ??= readJournal(job.maildir, context).catch((err: unknown) => {
+          throw err instanceof FolderError ? new JournalUnreadable(err.detail, { ...context, cause: err }) : err;
+        }));
+      // A Maildir path with a typo is an error, not a second Maildir: created only with --create.
+      if (job.dryRun && !job.createMaildir) await requireMaildir(job.maildir, context, job.owner);
+      if (job.dryRun) return await importAll(imap, job, listed, { records, marks: await marks() }, ctx);
+      release = await locking;
+      await ensureMaildir(job.maildir, context, job.createMaildir, job.owner);
+      release ??= await lockMaildir(job.maildir, context);
       await clearOurTmp(job.maildir, context);
       await checkQuotaFile(job.maildir, context);
       const journal = await Journal.open(job.maildir, context);
@@ -57,11 +66,19 @@ async function importUserAs(job: UserJob, ctx: RunContext): Promise<ImportReport
         await journal.close();
       }
     } finally {
-      await release();
+      await closeImap(imap);
     }
   } finally {
-    await closeImap(imap);
+    release ??= await locking?.catch(() => undefined);
+    await release?.();
   }
+}
+
+/** The Maildir's lock, taken where the Maildir is a directory already (not a link to one); undefined
+ *  where it is still to be made: then nothing is created before the source let us in. */
+async function lockIfThere(maildir: string, context: ErrorContext): Promise<(() => Promise<void>) | undefined> {
+  const st = await fs.lstat(maildir).catch(() => undefined);
+  return st?.isDirectory() ? lockMaildir(maildir, context) : undefined;
 }
 
 /** Every folder, then the subscriptions and the marks: everything a run does once the Maildir is ours. */
@@ -69,18 +86,27 @@ async function importAll(
   imap: ImapFlow,
   job: UserJob,
   listed: SourceFolder[],
-  run: RunState,
+  given: Omit<RunState, 'raises'>,
   ctx: RunContext,
 ): Promise<ImportReport> {
   const runStartSec = Math.floor(Date.now() / 1000);
   const marksMs = await marksWrittenMs(job.maildir);
-  const { results, notStarted, subscribe } = await importFolders(
-    job,
-    listed,
-    run.marks,
-    (target) => importFolder(imap, job, run, target, runStartSec, ctx),
-    (target, mark) => filesAsWritten(job, run.records, target, mark.uidValidity, marksMs),
-  );
+  const run: RunState = { ...given, raises: new TaskPool(MODSEQ_RAISES_AT_ONCE) };
+  let done: Awaited<ReturnType<typeof importFolders>>;
+  try {
+    done = await importFolders(
+      job,
+      listed,
+      run.marks,
+      (target) => importFolder(imap, job, run, target, runStartSec, ctx),
+      (target, mark) => filesAsWritten(job, run.records, target, mark.uidValidity, marksMs),
+    );
+  } finally {
+    // The folders' reports are complete once their raises are (imap-uid-input.ts), and none may
+    // run on after the Maildir's lock is let go.
+    await run.raises.settle();
+  }
+  const { results, notStarted, subscribe } = done;
   const bookkeepingErrors: string[] = [];
   if (run.journal) {
     bookkeepingErrors.push(

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { seedFolders } from '../../scripts/lib/seed.js';
+import { withSourceImap } from '../../scripts/lib/source-imap.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
 import { workersOf } from '../support/processes.js';
@@ -60,8 +62,12 @@ const statuses = (logDir: string): string[] =>
     (a: { status: string }) => a.status,
   );
 
+// The messages in a Maildir's new/ and cur/: none before they are made.
 const messagesIn = (maildir: string) =>
-  fs.readdirSync(path.join(maildir, 'new')).length + fs.readdirSync(path.join(maildir, 'cur')).length;
+  ['new', 'cur'].reduce((n, sub) => {
+    const dir = path.join(maildir, sub);
+    return n + (fs.existsSync(dir) ? fs.readdirSync(dir).length : 0);
+  }, 0);
 
 describe('batch workers, as root', () => {
   it('six accounts of one owner, import then verify, --jobs 2: two workers serve them all, files the owner’s', async () => {
@@ -85,18 +91,51 @@ describe('batch workers, as root', () => {
     }
   });
 
+  it("two accounts of three folders, --jobs 2: every folder's HIGHESTMODSEQ raised to the source's before its report (the raises run beside the next folders), verify finds none below; so too after a --full run", async () => {
+    const server = sharedSource();
+    const folders = ['INBOX', 'Sent', 'Archive'];
+    const accounts = await Promise.all(
+      [1, 2].map(async (i) => {
+        const a = await makeAccount(server, []);
+        await seedFolders(
+          server,
+          a.user,
+          a.password,
+          folders.map((f, n) => ({ path: f, messages: sampleMessages({ count: 2, seed: 140 + 3 * i + n }) })),
+        );
+        // Each folder has seen more changes than a fresh Dovecot index of it counts.
+        await withSourceImap(server, a.user, a.password, async (client) => {
+          for (const f of folders) {
+            await client.mailboxOpen(f);
+            for (let t = 0; t < 4; t++) {
+              await client.messageFlagsAdd('1', ['\\Answered']);
+              await client.messageFlagsRemove('1', ['\\Answered']);
+            }
+          }
+        });
+        return a;
+      }),
+    );
+    for (const extra of [[], ['--full']]) {
+      const run = await watchedBatch(accounts, ['--mode', 'both', '--jobs', '2', '--imap-server', 'dovecot', ...extra]);
+      expect(run.code, run.output).toBe(0);
+      for (const a of accounts) {
+        const log = fs.readFileSync(path.join(run.logDir, `${a.user}.log`), 'utf8');
+        expect(log).toContain("HIGHESTMODSEQ at least the source's in 3");
+        expect(log).toMatch(/IMAP: UIDVALIDITY as on the source, HIGHESTMODSEQ not below it, in 3 folders/);
+      }
+    }
+  });
+
   it('a worker killed mid-account fails that account alone: a new worker takes the rest, and failed.txt finishes it', async () => {
     const server = sharedSource();
     const big = await makeAccount(server, sampleMessages({ count: 400, seed: 97, sizes: [600] }));
     const rest = await Promise.all([1, 2].map((i) => makeAccount(server, sampleMessages({ count: 2, seed: 97 + i }))));
     let killed: number | undefined;
     const run = await watchedBatch([big, ...rest], ['--mode', 'import', '--jobs', '1'], (workers) => {
-      // Once the first account's import holds its Maildir's lock: mid-way through writing.
-      if (
-        killed === undefined &&
-        workers[0] !== undefined &&
-        fs.existsSync(path.join(big.maildir, 'qmail-import.lock'))
-      ) {
+      // Once the first account's messages are landing: mid-way through writing (its lock is taken
+      // before that, while the source is reached).
+      if (killed === undefined && workers[0] !== undefined && messagesIn(big.maildir) > 0) {
         killed = workers[0];
         process.kill(killed, 'SIGKILL');
       }
