@@ -57,6 +57,12 @@ export const FETCH_RANGE_UIDS = 500;
  *  BINARY answers for them (src/source/imap-bodies.ts), so a range's size bounds that memory. */
 export const FETCH_RANGE_BYTES = 32 * 1024 * 1024;
 
+/** Bytes per partial FETCH of a message streamed whole (imapflow's download chunk; its default is
+ *  64 KiB): each chunk is one round trip, so a 6 MB attachment over a 30 ms link cost ~100 of them.
+ *  Bigger chunks than this cost memory (each is held a few times over as it is parsed and
+ *  converted) and gain little: a 200 MiB message kept ~100 MiB at 64 KiB, ~200 MiB at 4 MiB. */
+export const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
+
 /** Message writes in flight at once: fsync is the cost, and it overlaps well across files. */
 export const WRITE_CONCURRENCY = 32;
 
