@@ -37,7 +37,9 @@ async function watchedBatch(
   const logDir = path.join(dir, 'logs');
   const args = ['batch', '--users', users, '--log-dir', logDir, '--host', server.host, '--security', 'none'];
   args.push('--imap-port', String(server.imapPort), '--pop3-port', String(server.pop3Port), ...extra);
-  const child = spawn(process.execPath, ['dist/src/cli/main.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['dist/src/bin/qmail-import.js', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   for (const s of [child.stdout, child.stderr]) s.on('data', (d) => (output += d));
   let ended = false;
