@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import type { ImapFlow } from 'imapflow';
 import { FolderError, ImportError, type ErrorContext } from '../errors.js';
 import { resolveImapServer } from '../maildir/imap-server.js';
@@ -33,30 +32,24 @@ export async function importUser(job: UserJob, ctx: RunContext): Promise<ImportR
 
 async function importUserAs(job: UserJob, ctx: RunContext): Promise<ImportReport> {
   const context: ErrorContext = { user: job.user };
-  // A Maildir already there is locked while the source is reached: the lock is a process start
-  // (src/maildir/lock.ts), the login a few round trips. Its failure counts once the login did not.
-  const locking = job.dryRun ? undefined : lockIfThere(job.maildir, context);
-  locking?.catch(() => undefined);
-  let release: (() => Promise<void>) | undefined;
+  const imap = await openImap(job.imap, credentialsOf(job), context);
   try {
-    const imap = await openImap(job.imap, credentialsOf(job), context);
+    const listed = await listFolders(imap, context, true);
+    // --restore reads every folder too: what it brings back may be in one the source left as it was.
+    const marks = async () =>
+      job.full || job.restore ? new Map<string, FolderMark>() : await readMarks(job.maildir, context);
+    // Read once, when the first folder that changed needs it: before that folder writes a line.
+    let contents: Promise<JournalContents> | undefined;
+    const records = () =>
+      (contents ??= readJournal(job.maildir, context).catch((err: unknown) => {
+        throw err instanceof FolderError ? new JournalUnreadable(err.detail, { ...context, cause: err }) : err;
+      }));
+    // A Maildir path with a typo is an error, not a second Maildir: created only with --create.
+    if (job.dryRun && !job.createMaildir) await requireMaildir(job.maildir, context, job.owner);
+    if (job.dryRun) return await importAll(imap, job, listed, { records, marks: await marks() }, ctx);
+    await ensureMaildir(job.maildir, context, job.createMaildir, job.owner);
+    const release = await lockMaildir(job.maildir, context);
     try {
-      const listed = await listFolders(imap, context, true);
-      // --restore reads every folder too: what it brings back may be in one the source left as it was.
-      const marks = async () =>
-        job.full || job.restore ? new Map<string, FolderMark>() : await readMarks(job.maildir, context);
-      // Read once, when the first folder that changed needs it: before that folder writes a line.
-      let contents: Promise<JournalContents> | undefined;
-      const records = () =>
-        (contents ??= readJournal(job.maildir, context).catch((err: unknown) => {
-          throw err instanceof FolderError ? new JournalUnreadable(err.detail, { ...context, cause: err }) : err;
-        }));
-      // A Maildir path with a typo is an error, not a second Maildir: created only with --create.
-      if (job.dryRun && !job.createMaildir) await requireMaildir(job.maildir, context, job.owner);
-      if (job.dryRun) return await importAll(imap, job, listed, { records, marks: await marks() }, ctx);
-      release = await locking;
-      await ensureMaildir(job.maildir, context, job.createMaildir, job.owner);
-      release ??= await lockMaildir(job.maildir, context);
       await clearOurTmp(job.maildir, context);
       await checkQuotaFile(job.maildir, context);
       const journal = await Journal.open(job.maildir, context);
@@ -66,19 +59,11 @@ async function importUserAs(job: UserJob, ctx: RunContext): Promise<ImportReport
         await journal.close();
       }
     } finally {
-      await closeImap(imap);
+      await release();
     }
   } finally {
-    release ??= await locking?.catch(() => undefined);
-    await release?.();
+    await closeImap(imap);
   }
-}
-
-/** The Maildir's lock, taken where the Maildir is a directory already (not a link to one); undefined
- *  where it is still to be made: then nothing is created before the source let us in. */
-async function lockIfThere(maildir: string, context: ErrorContext): Promise<(() => Promise<void>) | undefined> {
-  const st = await fs.lstat(maildir).catch(() => undefined);
-  return st?.isDirectory() ? lockMaildir(maildir, context) : undefined;
 }
 
 /** Every folder, then the subscriptions and the marks: everything a run does once the Maildir is ours. */
