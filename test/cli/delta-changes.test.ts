@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { seedFolders } from '../../scripts/lib/seed.js';
+import type { FolderReport } from '../../src/report/types.js';
+import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
+import { runCli } from '../support/cli.js';
+import { doveadm } from '../support/doveadm.js';
+
+// A delta reads of a folder only what changed since the snapshot the last run kept
+// (docs/journal.md, "The source's snapshots"); what the user finds must be as after a full read.
+
+const dove = (a: Account, ...args: string[]) => doveadm(a.server, args);
+
+async function importRun(a: Account, ...extra: string[]): Promise<Record<string, FolderReport>> {
+  const run = await runCli(['import', ...a.args, '--json', ...extra]);
+  expect(run.code, run.stderr).toBe(0);
+  const folders = JSON.parse(run.stdout).users[0].folders as FolderReport[];
+  return Object.fromEntries(folders.map((f) => [f.name, f]));
+}
+
+/** The folder's message files: name up to ':' → the flags after ':2,'. */
+function files(a: Account, dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const sub of ['cur', 'new'])
+    for (const name of fs.readdirSync(path.join(a.maildir, dir, sub))) {
+      const [base, info] = name.split(':');
+      out.set(base as string, info?.replace(/^2,/, '') ?? '');
+    }
+  return out;
+}
+
+describe('a delta of a folder read before', () => {
+  it('reads only the changes: new mail and flags set at the source since arrive, nothing twice; an expunge since reads the folder in full', async () => {
+    const a = await makeAccount(sharedSource(), sampleMessages({ count: 2, seed: 250 }));
+    const plain = (count: number, seed: number) =>
+      sampleMessages({ count, seed }).map((m) => ({ ...m, flags: [] as string[] }));
+    await seedFolders(a.server, a.user, a.password, [
+      { path: 'Sent', messages: plain(4, 251), subscribed: true },
+      { path: 'Archive', messages: plain(3, 252), subscribed: true },
+    ]);
+    const first = await importRun(a, '--create');
+    expect(first['Sent']?.read).toBe('full');
+    expect(files(a, '.Sent').size).toBe(4);
+
+    // Since: a new message and a flag set at the source in Sent; one expunged and one new in Archive.
+    await doveadm(a.server, ['save', '-u', a.user, '-m', 'Sent'], plain(1, 253)[0]!.raw);
+    await dove(a, 'flags', 'add', '-u', a.user, '\\Flagged', 'mailbox', 'Sent', 'uid', '2');
+    await dove(a, 'expunge', '-u', a.user, 'mailbox', 'Archive', 'uid', '1');
+    await doveadm(a.server, ['save', '-u', a.user, '-m', 'Archive'], plain(1, 254)[0]!.raw);
+
+    const delta = await importRun(a);
+    expect(delta['Sent']).toMatchObject({ read: 'changes', imapMessages: 5, written: 1, reflagged: 1 });
+    const sent = files(a, '.Sent');
+    expect(sent.size).toBe(5);
+    expect([...sent.values()].filter((f) => f.includes('F'))).toHaveLength(1);
+    // The count does not fit the kept snapshot plus the new mail: every message is read, as before.
+    expect(delta['Archive']).toMatchObject({ read: 'full', imapMessages: 3, written: 1 });
+    expect(delta['Archive']?.history?.goneFromSource).toHaveLength(1);
+    expect(files(a, '.Archive').size).toBe(4);
+
+    // The snapshot a read of the changes kept serves the next delta; --full reads every message.
+    await dove(a, 'flags', 'add', '-u', a.user, '\\Answered', 'mailbox', 'Sent', 'uid', '5');
+    const again = await importRun(a);
+    expect(again['Sent']).toMatchObject({ read: 'changes', written: 0, reflagged: 1 });
+    expect([...files(a, '.Sent').values()].filter((f) => f.includes('R'))).toHaveLength(1);
+    await doveadm(a.server, ['save', '-u', a.user, '-m', 'Sent'], plain(1, 255)[0]!.raw);
+    const full = await importRun(a, '--full');
+    expect(full['Sent']).toMatchObject({ read: 'full', written: 1, alreadyPresent: 5 });
+    expect(files(a, '.Sent').size).toBe(6);
+  });
+});
