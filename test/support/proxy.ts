@@ -98,7 +98,7 @@ class FaultShaper {
 
   take(d: Buffer): { forward: Buffer; then?: 'cut' } {
     if (this.stalled) return { forward: Buffer.alloc(0) };
-    if (this.dropping > 0) {
+    if (this.dropping > 0 && d.length > 0) {
       const drop = Math.min(this.dropping, d.length);
       this.dropping -= drop;
       return this.take(d.subarray(drop));
