@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { ErrorContext } from '../errors.js';
+import { NAME_MAX_BYTES } from '../limits.js';
 import { readOwnFile } from '../maildir/read-file.js';
 import { replaceFile } from '../maildir/replace-file.js';
 import type { ImapMessageMeta } from '../message-records.js';
@@ -17,8 +18,10 @@ export interface KeptSnapshot {
  * only what changed since. It says only what the source held, never what the Maildir holds, so
  * an old one is as good as a new one; a damaged one costs a full read.
  */
-function fileOf(maildir: string, dirName: string): string {
-  return path.join(maildir, `qmail-import.source${dirName}`);
+function fileOf(maildir: string, dirName: string): string | undefined {
+  const name = `qmail-import.source${dirName}`;
+  // A folder whose name leaves no room for the prefix is read in full each time.
+  return Buffer.byteLength(name) <= NAME_MAX_BYTES ? path.join(maildir, name) : undefined;
 }
 
 export async function readKeptSnapshot(
@@ -26,7 +29,9 @@ export async function readKeptSnapshot(
   dirName: string,
   context: ErrorContext,
 ): Promise<KeptSnapshot | undefined> {
-  const text = await readOwnFile(fileOf(maildir, dirName), context);
+  const file = fileOf(maildir, dirName);
+  if (!file) return undefined;
+  const text = await readOwnFile(file, context);
   try {
     const kept = JSON.parse(text) as KeptSnapshot;
     const sound =
@@ -47,8 +52,10 @@ export async function keepSnapshot(
   { uidValidity, uidNext, highestModseq, messages }: KeptSnapshot,
   context: ErrorContext,
 ): Promise<void> {
+  const file = fileOf(maildir, dirName);
+  if (!file) return;
   const text = `${JSON.stringify({ uidValidity, uidNext, highestModseq, messages })}\n`;
-  await replaceFile(maildir, fileOf(maildir, dirName), text, context);
+  await replaceFile(maildir, file, text, context);
 }
 
 function soundMeta(m: ImapMessageMeta): boolean {

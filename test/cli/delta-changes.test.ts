@@ -69,4 +69,16 @@ describe('a delta of a folder read before', () => {
     expect(full['Sent']).toMatchObject({ read: 'full', written: 1, alreadyPresent: 5 });
     expect(files(a, '.Sent').size).toBe(6);
   });
+
+  it('a folder whose name leaves no room for its snapshot file is read in full each time, and imported', async () => {
+    const a = await makeAccount(sharedSource(), sampleMessages({ count: 1, seed: 256 }));
+    // 240 bytes: its Maildir++ directory fits NAME_MAX, "qmail-import.source" + it does not.
+    const long = 'L'.repeat(240);
+    await seedFolders(a.server, a.user, a.password, [
+      { path: long, messages: sampleMessages({ count: 2, seed: 257 }) },
+    ]);
+    expect((await importRun(a, '--create'))[long]).toMatchObject({ read: 'full', written: 2 });
+    await doveadm(a.server, ['save', '-u', a.user, '-m', long], sampleMessages({ count: 1, seed: 258 })[0]!.raw);
+    expect((await importRun(a))[long]).toMatchObject({ read: 'full', written: 1, alreadyPresent: 2 });
+  });
 });
