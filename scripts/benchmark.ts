@@ -69,7 +69,7 @@ const server = await startSourceServer({ uidlFormat: '%v.%u' });
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-bench-scratch-'));
 const ctx: BenchContext = {
   server,
-  cli: fileURLToPath(new URL('../src/cli/main.js', import.meta.url)),
+  cli: fileURLToPath(new URL('../src/bin/qmail-import.js', import.meta.url)),
   password: 'bench-password',
   passwordFile: path.join(scratch, 'pw'),
   scratch,

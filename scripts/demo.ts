@@ -11,7 +11,7 @@ import { sourceCliArgs } from './lib/source-cli-args.js';
 import { startSourceServer } from './lib/source-server.js';
 import { DEMO_MAILBOX_USER, ensureSystemUser } from './lib/system-users.js';
 
-const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const cli = fileURLToPath(new URL('../src/bin/qmail-import.js', import.meta.url));
 const USER = 'demo';
 const PASSWORD = 'demo-password';
 const COUNT = Number(process.env.DEMO_MESSAGES ?? 200);

@@ -57,6 +57,12 @@ export const FETCH_RANGE_UIDS = 500;
  *  BINARY answers for them (src/source/imap-bodies.ts), so a range's size bounds that memory. */
 export const FETCH_RANGE_BYTES = 32 * 1024 * 1024;
 
+/** Bytes per partial FETCH of a message streamed whole (imapflow's download chunk; its default is
+ *  64 KiB): each chunk is one round trip, so a 6 MB attachment over a 30 ms link cost ~100 of them.
+ *  Bigger chunks than this cost memory (each is held a few times over as it is parsed and
+ *  converted) and gain little: a 200 MiB message kept ~100 MiB at 64 KiB, ~200 MiB at 4 MiB. */
+export const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
+
 /** Message writes in flight at once: fsync is the cost, and it overlaps well across files. */
 export const WRITE_CONCURRENCY = 32;
 
@@ -91,6 +97,10 @@ export const IMAP_SERVER_LOCK_WAIT_MS = (IMAP_SERVER_LOCK_STALE_SEC + 5) * 1000;
 
 /** Dovecot keeps at most 26 keywords per Maildir folder, one letter a–z each (maildir-keywords.c). */
 export const DOVECOT_MAX_KEYWORDS = 26;
+
+/** Folders whose HIGHESTMODSEQ raise (one doveadm each, docs/imap-uids.md) runs beside the next
+ *  folders' work: its start is the cost, and it overlaps with waiting on the source. */
+export const MODSEQ_RAISES_AT_ONCE = 2;
 
 /** verify's run of the box's IMAP server on a Maildir: a few commands per folder, long done by then. */
 export const BOX_IMAP_TIMEOUT_MS = 300_000;

@@ -8,7 +8,7 @@ import type { SystemUser } from './system-users.js';
 /** What every benchmark section shares: the source, the accounts' owners, where things go. */
 export interface BenchContext {
   server: SourceServer;
-  /** dist/src/cli/main.js */
+  /** dist/src/bin/qmail-import.js */
   cli: string;
   password: string;
   passwordFile: string;

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
 import { EXIT, interruptedText, STOP_SIGNALS, type StopSignal } from '../jobs/exit-codes.js';
 import {
@@ -13,6 +12,7 @@ import {
   oneUserOptions,
   verifyOptions,
 } from './option-definitions.js';
+import { BrokenInstallation, load } from './load.js';
 import { VERSION } from './version.js';
 
 /** Shown under the top-level --help: the night as the README runs it, and where the rest is. */
@@ -31,12 +31,31 @@ Every option, the users file, the night step by step and the exit codes: man qma
 
 // Loaded at the command boundary: what runs a command (imapflow and all) is not needed to print
 // help, the version or a usage error.
-const command = () => import('./run-command.js');
+const command = () => load('what runs a command', () => import('./run-command.js'));
+
+/**
+ * yargs renders a command's whole help text as it starts the command's handler, in case the
+ * handler asks for it later (ours never do: help is printed for --help alone, before any handler
+ * runs): a tenth of a short run's start. That rendering is skipped here; a yargs without it is
+ * left as it is.
+ */
+function withoutHelpCache<T>(y: Argv<T>): Argv<T> {
+  type Internals = { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
+  const usage = (y as Internals).getInternalMethods?.().getUsageInstance?.();
+  if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => undefined;
+  return y;
+}
 
 async function main(argv: string[]): Promise<number> {
+  // The version alone needs no parser: it is printed before one is loaded.
+  if (argv.length === 1 && argv[0] === '--version') {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const { default: yargs } = await load('the command-line parser', () => import('yargs'));
   let code: number = EXIT.ok;
   try {
-    await yargs(gatherRepeated(argv, 'restore'))
+    await withoutHelpCache(yargs(gatherRepeated(argv, 'restore')))
       .scriptName('qmail-import')
       .usage('$0 <command> [options]')
       .command(
@@ -136,4 +155,10 @@ for (const name of Object.keys(STOP_SIGNALS)) {
   });
 }
 
-process.exitCode = await main(hideBin(process.argv));
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  if (!(err instanceof BrokenInstallation)) throw err;
+  process.stderr.write(`qmail-import: ${err.message}\n`);
+  process.exitCode = EXIT.incomplete;
+}

@@ -7,6 +7,7 @@ import { renderText } from '../report/text.js';
 import { runOne, type UserOutcome } from '../batch/lanes.js';
 import type { BatchArgs } from './batch-command.js';
 import { interruptedText, onStopSignals, STOP_SIGNALS, type StopSignal } from '../jobs/exit-codes.js';
+import { load } from './load.js';
 import { jobFromArgs, type CommonArgs, type SharedArgs } from './options.js';
 
 const warn = (line: string) => process.stderr.write(`qmail-import: ${line}\n`);
@@ -66,6 +67,6 @@ export async function oneUser(kind: JobKind, args: CommonArgs): Promise<number> 
 /** batch: its own module (cli/batch-command.ts), with this module's warnings; loaded only for a
  *  batch, since its live view (log-update) costs a one-user run's start as much as its own code. */
 export async function batchCommand(args: BatchArgs): Promise<number> {
-  const { batch } = await import('./batch-command.js');
+  const { batch } = await load('the batch command', () => import('./batch-command.js'));
   return batch(args, { warn, modelWarning });
 }

@@ -16,6 +16,7 @@ import type { FolderName } from '../source/listed-name.js';
 import type { Journal, JournalContents } from '../state/journal.js';
 import type { FolderMark } from '../state/folder-marks.js';
 import { Stopped, type RunContext } from '../run-context.js';
+import type { TaskPool } from '../task-pool.js';
 import type { UserJob } from '../user-job.js';
 import { changedInPlace } from './changed-in-place.js';
 import { copyFromImap, toCopy } from './copy-messages.js';
@@ -35,6 +36,8 @@ export interface RunState {
   journal?: Journal;
   /** Folders the last complete runs read cleanly, with their STATUS then. */
   marks: ReadonlyMap<string, FolderMark>;
+  /** The folders' HIGHESTMODSEQ raises, run beside the next folders (imap-uid-input.ts). */
+  raises: TaskPool;
 }
 
 /** One folder to import: the source's folder, and where it goes on the box. */
@@ -133,7 +136,7 @@ export async function importFolder(
     await session.during(() => copyFromImap(imap, session, plan.messages, messages, progress, context));
     const place = { dir, mailbox: target.mailbox };
     const outcome = await session.finish(job.deleteGone, (written) =>
-      keepImapUids(job, place, snapshot, plan, written, entries, context),
+      keepImapUids(job, place, snapshot, plan, written, entries, run.raises, context),
     );
     return report(evidence, plan, outcome, true);
   } catch (err) {

@@ -11,6 +11,7 @@ import type { UserJob } from '../user-job.js';
 import type { FolderSnapshot } from '../source/imap.js';
 import type { JournalEntry } from '../journal-records.js';
 import { recordedUids } from '../state/records.js';
+import type { TaskPool } from '../task-pool.js';
 
 /**
  * The box's naming rules for one folder, which the plan puts into every name (src/plan/box-naming.ts):
@@ -56,7 +57,9 @@ interface BoxPlace {
  * After a folder's write session finished: the box's IMAP server's UID list, then Dovecot's
  * HIGHESTMODSEQ floor (docs/imap-uids.md). A folder with messages that failed keeps its list as it
  * was: advanced now, the list's next UID would pass them, and the run that writes them could no
- * longer list them under their source UIDs. Undefined: nothing written.
+ * longer list them under their source UIDs. Undefined: nothing written. The floor is raised in
+ * `raises`, beside the next folders' work: the outcome's `modseq` is set once `raises` is settled,
+ * which the run does before anything reads the folder's report (src/jobs/import-user.ts).
  */
 export async function keepImapUids(
   job: UserJob,
@@ -65,15 +68,18 @@ export async function keepImapUids(
   plan: FolderPlan,
   outcome: FolderOutcome,
   entries: readonly JournalEntry[],
+  raises: TaskPool,
   context: ErrorContext,
 ): Promise<ImapUidOutcome | undefined> {
   if (outcome.errors.length > 0) return undefined;
   const state = imapUidStateOf(entries, plan.folder, snapshot, plan.messages);
   const uids = await writeImapUidState(job.maildir, place.dir, job.imapServer, state, context);
   if (uids?.server !== 'dovecot') return uids;
-  const modseq =
-    snapshot.highestModseq === undefined
-      ? { notKept: NO_CONDSTORE }
-      : await raiseDovecotModseq(job.maildir, place.mailbox, snapshot.highestModseq, context);
-  return { ...uids, modseq };
+  const floor = snapshot.highestModseq;
+  if (floor === undefined) return { ...uids, modseq: { notKept: NO_CONDSTORE } };
+  const kept: ImapUidOutcome = { ...uids };
+  await raises.run(async () => {
+    kept.modseq = await raiseDovecotModseq(job.maildir, place.mailbox, floor, context);
+  });
+  return kept;
 }

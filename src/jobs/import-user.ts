@@ -17,6 +17,8 @@ import type { RunContext } from '../run-context.js';
 import { credentialsOf, type UserJob } from '../user-job.js';
 import { importFolders } from './folder-loop.js';
 import { nextMarks } from './next-marks.js';
+import { MODSEQ_RAISES_AT_ONCE } from '../limits.js';
+import { TaskPool } from '../task-pool.js';
 
 /**
  * One user's import: look at the source (the folder list with each folder's STATUS first), then
@@ -69,18 +71,27 @@ async function importAll(
   imap: ImapFlow,
   job: UserJob,
   listed: SourceFolder[],
-  run: RunState,
+  given: Omit<RunState, 'raises'>,
   ctx: RunContext,
 ): Promise<ImportReport> {
   const runStartSec = Math.floor(Date.now() / 1000);
   const marksMs = await marksWrittenMs(job.maildir);
-  const { results, notStarted, subscribe } = await importFolders(
-    job,
-    listed,
-    run.marks,
-    (target) => importFolder(imap, job, run, target, runStartSec, ctx),
-    (target, mark) => filesAsWritten(job, run.records, target, mark.uidValidity, marksMs),
-  );
+  const run: RunState = { ...given, raises: new TaskPool(MODSEQ_RAISES_AT_ONCE) };
+  let done: Awaited<ReturnType<typeof importFolders>>;
+  try {
+    done = await importFolders(
+      job,
+      listed,
+      run.marks,
+      (target) => importFolder(imap, job, run, target, runStartSec, ctx),
+      (target, mark) => filesAsWritten(job, run.records, target, mark.uidValidity, marksMs),
+    );
+  } finally {
+    // The folders' reports are complete once their raises are (imap-uid-input.ts), and none may
+    // run on after the Maildir's lock is let go.
+    await run.raises.settle();
+  }
+  const { results, notStarted, subscribe } = done;
   const bookkeepingErrors: string[] = [];
   if (run.journal) {
     bookkeepingErrors.push(

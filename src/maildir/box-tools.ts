@@ -38,17 +38,23 @@ export async function privateDovecotArgs(
   mailLocation: string,
   logTo: '/dev/null' | '/dev/stderr',
 ): Promise<string[]> {
+  return ['-c', await privateDovecotConfig(home, logTo), '-o', `mail_location=${mailLocation}`];
+}
+
+/** The config file of privateDovecotArgs, written into `home`; its path. */
+export async function privateDovecotConfig(home: string, logTo: '/dev/null' | '/dev/stderr'): Promise<string> {
   const conf = path.join(home, 'dovecot.conf');
   await fsp.writeFile(conf, `protocols = imap\nssl = no\nlog_path = ${logTo}\nmailbox_list_index = no\n`, {
     mode: 0o600,
   });
-  return ['-c', conf, '-o', `mail_location=${mailLocation}`];
+  return conf;
 }
 
 /**
  * Runs a box's server tool (Dovecot's imap or doveadm, Courier's imapd) as the user running
- * qmail-import, in `home`; `talk` feeds it and resolves with its answer. A tool that cannot start,
- * fails or is stuck past BOX_IMAP_TIMEOUT_MS (then killed) is a FolderError naming the binary.
+ * qmail-import, in `home`, with `env` besides PATH, HOME and USER; `talk` feeds it and resolves
+ * with its answer. A tool that cannot start, fails or is stuck past BOX_IMAP_TIMEOUT_MS (then
+ * killed) is a FolderError naming the binary.
  */
 export async function runInHome<T>(
   binary: string,
@@ -56,10 +62,11 @@ export async function runInHome<T>(
   home: string,
   talk: (child: ChildProcessWithoutNullStreams, stderrTail: () => string) => Promise<T>,
   context: ErrorContext,
+  env: Readonly<Record<string, string>> = {},
 ): Promise<T> {
   const child = spawn(binary, args, {
     cwd: home,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, USER: userName() },
+    env: { ...env, PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, USER: userName() },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -1,6 +1,6 @@
-import path from 'node:path';
 import { FolderError, type ErrorContext } from '../errors.js';
-import { inTempHome, installedDoveadm, privateDovecotArgs, runInHome } from './box-tools.js';
+import { installedDoveadm } from './box-tools.js';
+import { runDoveadm } from './doveadm.js';
 
 /** Why a source's HIGHESTMODSEQ is not carried: it has none. */
 export const NO_CONDSTORE = 'the source offers no CONDSTORE';
@@ -26,23 +26,7 @@ export async function raiseDovecotModseq(
   const doveadm = installedDoveadm();
   if (doveadm === undefined) return { notKept: 'doveadm not found' };
   try {
-    await inTempHome('qmail-import-doveadm-', async (home) => {
-      const config = await privateDovecotArgs(home, `maildir:${path.resolve(maildir)}`, '/dev/stderr');
-      const args = [...config, 'mailbox', 'update', '--min-highest-modseq', sourceModseq, mailbox];
-      await runInHome(
-        doveadm,
-        args,
-        home,
-        (child, stderrTail) =>
-          new Promise<void>((resolve, reject) => {
-            child.stdout.resume();
-            child.once('close', (code) =>
-              code === 0 ? resolve() : reject(new Error(`mailbox update: exit ${code}: ${stderrTail().trim()}`)),
-            );
-          }),
-        context,
-      );
-    });
+    await runDoveadm(doveadm, maildir, ['mailbox', 'update', '--min-highest-modseq', sourceModseq, mailbox], context);
   } catch (err) {
     if (!(err instanceof FolderError)) throw err;
     return { error: err.detail };

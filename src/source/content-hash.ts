@@ -3,6 +3,7 @@ import type { ImapFlow } from 'imapflow';
 import { sha256Hasher, type ContentHasher } from '../maildir/hash-file.js';
 import { CrlfToLf } from '../maildir/line-endings.js';
 import type { Pop3Session } from './pop3-session.js';
+import { downloadWhole } from './imap-link.js';
 
 /**
  * Content hashes of a message as it would be stored: SHA-256 of its bytes with CRLF line ends
@@ -33,7 +34,7 @@ export async function hashImapMessage(
   uid: number,
   hasher: () => ContentHasher,
 ): Promise<string | undefined> {
-  const got = await client.download(String(uid), undefined, { uid: true });
+  const got = await downloadWhole(client, uid);
   if (!got.content) return undefined;
   const hash = hasher();
   await pipeline(got.content, new CrlfToLf(), async (lf: AsyncIterable<Buffer>) => {

@@ -3,7 +3,7 @@ import type { ImapFlow } from 'imapflow';
 import type { ErrorContext } from '../errors.js';
 import { FETCH_RANGE_BYTES, FETCH_RANGE_UIDS, INLINE_FETCH_MAX_BYTES } from '../limits.js';
 import type { ImapMessageMeta } from '../message-records.js';
-import { imapCall, namedDownload } from './imap-link.js';
+import { downloadWhole, imapCall, namedDownload } from './imap-link.js';
 
 /** A message body: small ones come whole from a pipelined range fetch, big ones as a stream;
  *  `size` is the RFC822.SIZE the server announced, which the bytes received must match. */
@@ -87,12 +87,7 @@ export async function fetchBodies(
     for (const [uid, body] of held) await take({ uid, size: sizeOf.get(uid) as number, buffer: body });
   }
   for (const m of messages.filter((m) => m.size > INLINE_FETCH_MAX_BYTES)) {
-    const got = await imapCall(
-      client,
-      () => client.download(String(m.uid), undefined, { uid: true }),
-      `uid ${m.uid}: cannot fetch`,
-      context,
-    );
+    const got = await imapCall(client, () => downloadWhole(client, m.uid), `uid ${m.uid}: cannot fetch`, context);
     if (!got.content) {
       read.vanished.push(m.uid);
       continue;
@@ -177,7 +172,7 @@ class StandInSeen extends Transform {
 async function binaryHasNul(client: ImapFlow, uid: number, context: ErrorContext): Promise<boolean> {
   const got = await imapCall(
     client,
-    () => client.download(String(uid), undefined, binaryFetch),
+    () => downloadWhole(client, uid, true),
     `uid ${uid}: cannot fetch (BINARY)`,
     context,
   );

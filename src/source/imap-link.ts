@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import type { ImapFlow, ImapFlowError, MailboxObject } from 'imapflow';
 import { FolderError, ImportError, MessageError, SourceError, type ErrorContext } from '../errors.js';
-import { IMAP_KEEPALIVE_FRACTION } from '../limits.js';
+import { DOWNLOAD_CHUNK_BYTES, IMAP_KEEPALIVE_FRACTION } from '../limits.js';
 import type { HideSecrets } from './hide-secrets.js';
 import { withNamesAsListed, type FolderName } from './listed-name.js';
 
@@ -83,6 +83,11 @@ function describeImapError(err: Error, timeoutMs: number | undefined): string {
   // inconsistent"); its words say more than imapflow's "Connection not available".
   if (e.code === 'NoConnection' && e.reason) return `the server closed the connection: ${e.reason}`;
   return e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message;
+}
+
+/** One message streamed whole, BODY.PEEK[] (or BINARY.PEEK[]), in chunks of DOWNLOAD_CHUNK_BYTES. */
+export function downloadWhole(client: ImapFlow, uid: number, binary = false): ReturnType<ImapFlow['download']> {
+  return client.download(String(uid), undefined, { uid: true, binary, chunkSize: DOWNLOAD_CHUNK_BYTES });
 }
 
 /**

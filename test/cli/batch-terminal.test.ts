@@ -17,7 +17,7 @@ describe('batch on a terminal', () => {
     fs.writeFileSync(users, `${a.user}:${a.maildir}\n`, { mode: 0o600 });
     const cli = [
       process.execPath,
-      'dist/src/cli/main.js',
+      'dist/src/bin/qmail-import.js',
       'batch',
       '--users',
       users,
@@ -58,7 +58,7 @@ describe('batch on a terminal', () => {
       extraBytes: 12_000_000,
       action: 'stall',
     });
-    const cli = [process.execPath, 'dist/src/cli/main.js', 'batch', '--users', users, '--mode', 'import'];
+    const cli = [process.execPath, 'dist/src/bin/qmail-import.js', 'batch', '--users', users, '--mode', 'import'];
     cli.push('--log-dir', path.join(dir, 'run'), '--host', server.host, '--security', 'none', '--timeout', '30');
     cli.push('--imap-port', String(proxy.port), '--pop3-port', String(server.pop3Port));
     const command = `stty cols 120 rows 40; ${cli.map(quote).join(' ')}`;

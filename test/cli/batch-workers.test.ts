@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { seedFolders } from '../../scripts/lib/seed.js';
+import { withSourceImap } from '../../scripts/lib/source-imap.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
 import { workersOf } from '../support/processes.js';
@@ -35,7 +37,9 @@ async function watchedBatch(
   const logDir = path.join(dir, 'logs');
   const args = ['batch', '--users', users, '--log-dir', logDir, '--host', server.host, '--security', 'none'];
   args.push('--imap-port', String(server.imapPort), '--pop3-port', String(server.pop3Port), ...extra);
-  const child = spawn(process.execPath, ['dist/src/cli/main.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['dist/src/bin/qmail-import.js', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   for (const s of [child.stdout, child.stderr]) s.on('data', (d) => (output += d));
   let ended = false;
@@ -82,6 +86,42 @@ describe('batch workers, as root', () => {
           const st = fs.statSync(path.join(a.maildir, sub, name));
           expect([st.uid, st.gid]).toEqual([a.owner.uid, a.owner.gid]);
         }
+    }
+  });
+
+  it("two accounts of three folders, --jobs 2: every folder's HIGHESTMODSEQ raised to the source's before its report (the raises run beside the next folders), verify finds none below; so too after a --full run", async () => {
+    const server = sharedSource();
+    const folders = ['INBOX', 'Sent', 'Archive'];
+    const accounts = await Promise.all(
+      [1, 2].map(async (i) => {
+        const a = await makeAccount(server, []);
+        await seedFolders(
+          server,
+          a.user,
+          a.password,
+          folders.map((f, n) => ({ path: f, messages: sampleMessages({ count: 2, seed: 140 + 3 * i + n }) })),
+        );
+        // Each folder has seen more changes than a fresh Dovecot index of it counts.
+        await withSourceImap(server, a.user, a.password, async (client) => {
+          for (const f of folders) {
+            await client.mailboxOpen(f);
+            for (let t = 0; t < 4; t++) {
+              await client.messageFlagsAdd('1', ['\\Answered']);
+              await client.messageFlagsRemove('1', ['\\Answered']);
+            }
+          }
+        });
+        return a;
+      }),
+    );
+    for (const extra of [[], ['--full']]) {
+      const run = await watchedBatch(accounts, ['--mode', 'both', '--jobs', '2', '--imap-server', 'dovecot', ...extra]);
+      expect(run.code, run.output).toBe(0);
+      for (const a of accounts) {
+        const log = fs.readFileSync(path.join(run.logDir, `${a.user}.log`), 'utf8');
+        expect(log).toContain("HIGHESTMODSEQ at least the source's in 3");
+        expect(log).toMatch(/IMAP: UIDVALIDITY as on the source, HIGHESTMODSEQ not below it, in 3 folders/);
+      }
     }
   });
 

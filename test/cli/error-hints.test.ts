@@ -19,7 +19,7 @@ function withOption(args: string[], option: string, value: string | undefined): 
 
 /** Whether that account can read the built CLI: not when the checkout sits under a 0700 directory. */
 function cliReadableBy(uid: number, gid: number): boolean {
-  const main = path.resolve('dist/src/cli/main.js');
+  const main = path.resolve('dist/src/bin/qmail-import.js');
   return spawnSync('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', 'test', '-r', main]).status === 0;
 }
 
@@ -33,7 +33,7 @@ function runCliAs(uid: number, gid: number, args: string[]): Promise<CliResult> 
         `--regid=${gid}`,
         '--clear-groups',
         process.execPath,
-        path.resolve('dist/src/cli/main.js'),
+        path.resolve('dist/src/bin/qmail-import.js'),
         ...args,
       ],
       { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -248,7 +248,7 @@ describe('Ctrl-C', () => {
     async (how: string[]) => {
       const a: Account = await makeAccount(sharedSource(), sampleMessages({ count: 300, seed: 75 }));
       const args = ['import', '--create', ...a.args, ...how];
-      const child = spawn(process.execPath, [path.resolve('dist/src/cli/main.js'), ...args], {
+      const child = spawn(process.execPath, [path.resolve('dist/src/bin/qmail-import.js'), ...args], {
         env: { PATH: process.env.PATH },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -20,10 +20,14 @@ function withMaildir(a: Account, maildir: string): string[] {
 /** Starts an import and SIGKILLs it (its whole process group) after `ms`. */
 function killedImport(args: string[], ms: number): Promise<void> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.resolve('dist/src/cli/main.js'), 'import', '--create', ...args], {
-      detached: true,
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      process.execPath,
+      [path.resolve('dist/src/bin/qmail-import.js'), 'import', '--create', ...args],
+      {
+        detached: true,
+        stdio: 'ignore',
+      },
+    );
     const timer = setTimeout(() => process.kill(-(child.pid as number), 'SIGKILL'), ms);
     child.on('exit', () => {
       clearTimeout(timer);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DOWNLOAD_CHUNK_BYTES } from '../../src/limits.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { faultOutcome } from '../support/fault-outcome.js';
@@ -149,7 +150,11 @@ describe('dropped, short and stalled connections', () => {
 
   it('an IMAP connection cut mid-literal of a streamed message: exit 3, the message not stored', async () => {
     const a = await account();
-    const fault: Fault = { afterServer: /BODY\[\]<65536> \{\d+\}\r\n/, extraBytes: 1000, action: 'cut' };
+    const fault: Fault = {
+      afterServer: new RegExp(`BODY\\[\\]<${DOWNLOAD_CHUNK_BYTES}> \\{\\d+\\}\r\n`),
+      extraBytes: 1000,
+      action: 'cut',
+    };
     const run = await runCli(['import', ...(await faultyArgs(a, 'imap', fault))]);
     expect(run.code).toBe(3);
     expect(run.output).toMatch(/imap 127\.0\.0\.1:\d+: uid 3: download failed/);
@@ -168,11 +173,14 @@ describe('dropped, short and stalled connections', () => {
 
   it('one short download chunk: that message is an error and not stored, the rest are (exit 1)', async () => {
     const a = await account();
-    const fault: Fault = { afterServer: /BODY\[\]<65536> /, action: { shortenLiteralTo: 1000 } };
+    const fault: Fault = {
+      afterServer: new RegExp(`BODY\\[\\]<${DOWNLOAD_CHUNK_BYTES}> `),
+      action: { shortenLiteralTo: 1000 },
+    };
     const run = await runCli(['import', ...(await faultyArgs(a, 'imap', fault))]);
     expect(run.output).toMatch(
       new RegExp(
-        `INBOX uidl \\S+\\.3: received ${65536 + 1000} of the ${a.messages[2]!.raw.length} bytes the server announced`,
+        `INBOX uidl \\S+\\.3: received ${DOWNLOAD_CHUNK_BYTES + 1000} of the ${a.messages[2]!.raw.length} bytes the server announced`,
       ),
     );
     expect(run.code).toBe(1);
@@ -184,7 +192,10 @@ describe('dropped, short and stalled connections', () => {
     'one short download chunk, then a plain re-run: the %s UID list is the one a clean import writes',
     async (server) => {
       const a = await account();
-      const fault: Fault = { afterServer: /BODY\[\]<65536> /, action: { shortenLiteralTo: 1000 } };
+      const fault: Fault = {
+        afterServer: new RegExp(`BODY\\[\\]<${DOWNLOAD_CHUNK_BYTES}> `),
+        action: { shortenLiteralTo: 1000 },
+      };
       const run = await runCli(['import', ...(await faultyArgs(a, 'imap', fault)), '--imap-server', server]);
       expect(run.code).toBe(1);
       expect(run.output).toContain('UID list left as it was until its 1 failed message is written');

@@ -98,7 +98,7 @@ function batchArgsFor(maildir: string): string[] {
 /** Starts an import into MAILDIR and kills it as MODE says after `ms`; resolves once all of it is dead. */
 async function killedImport(maildir: string, ms: number, mode: Mode): Promise<void> {
   const args = mode === 'whole run' ? ['import', '--create', ...argsFor(maildir)] : batchArgsFor(maildir);
-  const parent = spawn(process.execPath, [path.resolve('dist/src/cli/main.js'), ...args], {
+  const parent = spawn(process.execPath, [path.resolve('dist/src/bin/qmail-import.js'), ...args], {
     detached: true,
     stdio: 'ignore',
   });

@@ -14,7 +14,7 @@ import { startScriptedPop3 } from '../support/scripted-pop3.js';
 // in a worker's environment, in the report, the JSON, an error message or any file we write. The run
 // is held on a stalled connection after login, so its processes can be looked at while they live.
 
-const CLI = path.resolve('dist/src/cli/main.js');
+const CLI = path.resolve('dist/src/bin/qmail-import.js');
 const proxies: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   for (const p of proxies.splice(0)) await p.close();

@@ -27,7 +27,7 @@ const count = (maildir: string) => files(maildir, 'new').length + files(maildir,
 
 /** The built CLI in a process group of its own (a signal can go to the group), bounded, its output kept. */
 function start(args: string[]) {
-  const child = spawn(process.execPath, ['dist/src/cli/main.js', ...args], {
+  const child = spawn(process.execPath, ['dist/src/bin/qmail-import.js', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

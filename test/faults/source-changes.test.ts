@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { seedFolders } from '../../scripts/lib/seed.js';
 import type { SampleMessage } from '../../scripts/lib/sample-mail.js';
 import { crlfToLf } from '../../src/maildir/line-endings.js';
+import { DOWNLOAD_CHUNK_BYTES } from '../../src/limits.js';
 import type { FolderReport, ImportReport } from '../../src/report/types.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { startChangeProxy, type ChangeProxy, type SourceChange } from '../support/change-proxy.js';
@@ -24,7 +25,7 @@ const RUN_BOUND_MS = 30_000;
 
 /** The moments, as the client's commands show them (INBOX is read first, then Sent, then Archive). */
 const INBOX_BODIES = /EXAMINE INBOX[^]*UID FETCH [\d,]+ \(UID BODY\.PEEK\[\]/;
-const BIG_SECOND_CHUNK = /UID FETCH 3 \(BODY\.PEEK\[\]<65536\./;
+const BIG_SECOND_CHUNK = new RegExp(`UID FETCH 3 \\(BODY\\.PEEK\\[\\]<${DOWNLOAD_CHUNK_BYTES}\\.`);
 const SENT_BODIES = /EXAMINE Sent[^]*UID FETCH [\d,]+ \(UID BODY\.PEEK\[\]/;
 const POP3_LOGIN = /^(USER|AUTH) /m;
 const POP3_UIDL = /^UIDL\r\n/m;

@@ -24,6 +24,12 @@ describe('CRLF to LF', () => {
     expect(await streamed([...input].map((b) => Buffer.from([b])))).toEqual(expected);
   });
 
+  it('keeps every other byte as it is: CR CR LF, NUL, 8-bit bytes', () => {
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const raw = Buffer.concat([Buffer.from('x\r\r\n\0\x80\xff\r\n'), all]);
+    expect(crlfToLf(raw)).toEqual(Buffer.concat([Buffer.from('x\r\n\0\x80\xff\n'), all]));
+  });
+
   it('counts LFs', () => {
     expect(countLf(expected)).toBe(3);
     expect(countLf(Buffer.alloc(0))).toBe(0);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
-const CLI = path.resolve('dist/src/cli/main.js');
+const CLI = path.resolve('dist/src/bin/qmail-import.js');
 
 export interface CliResult {
   code: number | null;
