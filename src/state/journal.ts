@@ -23,7 +23,10 @@ export async function readJournal(maildir: string, context: ErrorContext): Promi
   const file = path.join(maildir, JOURNAL_FILE);
   const entries: JournalEntry[] = [];
   const skips: JournalSkip[] = [];
-  const parse = entryParser();
+  // One journal holds a record per message written (100,000 for a large INBOX), all held while a
+  // run plans or verifies: the folder and UIDVALIDITY every line repeats are kept once, not once per record.
+  const strings = new Map<string, string>();
+  const shared = (s: string) => strings.get(s) ?? (strings.set(s, s), s);
   let lineNo = 0;
   const take = (text: string | undefined, ended: boolean) => {
     lineNo += 1;
@@ -31,7 +34,7 @@ export async function readJournal(maildir: string, context: ErrorContext): Promi
       process.stderr.write(`qmail-import: WARNING: ${file} line ${lineNo} ${why}; skipped\n`);
     if (text === undefined) warn(`is longer than ${MAX_JOURNAL_LINE_BYTES} bytes`);
     if (!text) return;
-    const entry = parse(text);
+    const entry = parseEntry(text, shared);
     if (entry && 'skipped' in entry) skips.push(entry);
     else if (entry) entries.push(entry);
     // The last line may be cut short by a crash or a full disk: skipped quietly. Any other bad line
@@ -96,28 +99,13 @@ function lineSplitter(take: (text: string | undefined, ended: boolean) => void) 
 }
 
 /**
- * Parses journal lines into records. One journal holds a record per message written (100,000 for
- * a large INBOX), all held while a run plans or verifies: each entry is built with one shape, and
- * the folder and UIDVALIDITY every line repeats are kept once, not once per entry.
- */
-function entryParser(): (line: string) => JournalEntry | JournalSkip | undefined {
-  const strings = new Map<string, string>();
-  const shared = (s: string) => strings.get(s) ?? (strings.set(s, s), s);
-  return (line) => {
-    const parsed = parseEntry(line);
-    if (!parsed || 'skipped' in parsed) return parsed;
-    const { folder, uidValidity, uid, uidl, name, sha256, size, stored } = parsed;
-    return { folder: shared(folder), uidValidity: shared(uidValidity), uid, uidl, name, sha256, size, stored };
-  };
-}
-
-/**
  * One journal line as a record, or undefined when it is not one (cut short, `null`, edited).
  * Every shape this project wrote is read (docs/journal.md); one that says which message was
  * written is kept even when it lacks a field a later version added, since dropping it would bring
- * a message deleted here back. A numeric UIDVALIDITY is read as its decimal text.
+ * a message deleted here back. A numeric UIDVALIDITY is read as its decimal text. A record is
+ * built with one shape and only its known fields, its repeated strings through `shared`.
  */
-function parseEntry(line: string): JournalEntry | JournalSkip | undefined {
+function parseEntry(line: string, shared: (s: string) => string): JournalEntry | JournalSkip | undefined {
   let v: unknown;
   try {
     v = JSON.parse(line);
@@ -143,7 +131,16 @@ function parseEntry(line: string): JournalEntry | JournalSkip | undefined {
       : undefined;
   if (typeof e.name !== 'string' || (e.sha256 !== undefined && typeof e.sha256 !== 'string')) return undefined;
   // A `stored` that is not three whole numbers is dropped: verify then reads the file.
-  return { ...e, uidValidity, stored: isStoredFile(e.stored) ? e.stored : undefined } as unknown as JournalEntry;
+  return {
+    folder: shared(e.folder as string),
+    uidValidity: shared(uidValidity),
+    uid: e.uid,
+    uidl: e.uidl,
+    name: e.name,
+    sha256: e.sha256,
+    size: e.size,
+    stored: isStoredFile(e.stored) ? e.stored : undefined,
+  } as JournalEntry;
 }
 
 function isStoredFile(v: unknown): v is StoredFile {
