@@ -23,14 +23,18 @@ export async function readJournal(maildir: string, context: ErrorContext): Promi
   const file = path.join(maildir, JOURNAL_FILE);
   const entries: JournalEntry[] = [];
   const skips: JournalSkip[] = [];
+  // One journal holds a record per message written (100,000 for a large INBOX), all held while a
+  // run plans or verifies: the folder and UIDVALIDITY every line repeats are kept once, not once per record.
+  const strings = new Map<string, string>();
+  const shared = (s: string) => strings.get(s) ?? (strings.set(s, s), s);
   let lineNo = 0;
-  const take = ({ text, ended }: JournalLine) => {
+  const take = (text: string | undefined, ended: boolean) => {
     lineNo += 1;
     const warn = (why: string) =>
       process.stderr.write(`qmail-import: WARNING: ${file} line ${lineNo} ${why}; skipped\n`);
     if (text === undefined) warn(`is longer than ${MAX_JOURNAL_LINE_BYTES} bytes`);
     if (!text) return;
-    const entry = parseEntry(text);
+    const entry = parseEntry(text, shared);
     if (entry && 'skipped' in entry) skips.push(entry);
     else if (entry) entries.push(entry);
     // The last line may be cut short by a crash or a full disk: skipped quietly. Any other bad line
@@ -41,8 +45,11 @@ export async function readJournal(maildir: string, context: ErrorContext): Promi
   if (!handle) return { entries, skips };
   // Streamed: a journal of 100,000 messages is tens of MB; read whole, it and its lines would sit
   // in memory beside the entries parsed from them.
+  const lines = lineSplitter(take);
   try {
-    for await (const line of journalLines(handle.createReadStream({ autoClose: false }))) take(line);
+    for await (const chunk of handle.createReadStream({ autoClose: false, highWaterMark: 1 << 20 }))
+      lines.push(chunk as Buffer);
+    lines.end();
   } catch (err) {
     throw new FolderError(syscallText('read', file, err), { ...context, cause: err });
   } finally {
@@ -51,19 +58,14 @@ export async function readJournal(maildir: string, context: ErrorContext): Promi
   return { entries, skips };
 }
 
-/** One line of the file: its text (undefined when longer than the cap), and whether a newline ended it. */
-interface JournalLine {
-  text?: string;
-  ended: boolean;
-}
-
 /**
- * The lines of a stream of chunks, each looked at once: time in proportion to the file's size
+ * Splits chunks into lines, each byte looked at once: time in proportion to the file's size
  * whatever its lines' lengths, and memory for one line up to the cap (the owner can write this
  * file; one endless line must neither stall a run nor fill memory). A longer line is dropped as
- * it comes, and the line after it is read as usual.
+ * it comes (`take` gets undefined), and the line after it is read as usual. A line within one
+ * chunk is decoded from it directly, without a copy.
  */
-async function* journalLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<JournalLine> {
+function lineSplitter(take: (text: string | undefined, ended: boolean) => void) {
   let parts: Buffer[] = [];
   let bytes = 0;
   const keep = (piece: Buffer) => {
@@ -71,32 +73,39 @@ async function* journalLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<Jour
     if (bytes <= MAX_JOURNAL_LINE_BYTES) parts.push(piece);
     else parts = [];
   };
-  const line = (ended: boolean): JournalLine => {
-    const text = bytes <= MAX_JOURNAL_LINE_BYTES ? Buffer.concat(parts, bytes).toString('utf8') : undefined;
+  const flush = (ended: boolean) => {
+    take(bytes <= MAX_JOURNAL_LINE_BYTES ? Buffer.concat(parts, bytes).toString('utf8') : undefined, ended);
     parts = [];
     bytes = 0;
-    return { ...(text === undefined ? {} : { text }), ended };
   };
-  for await (const chunk of chunks) {
-    let start = 0;
-    // A newline byte is never part of a longer UTF-8 sequence: bytes can be split there.
-    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
-      keep(chunk.subarray(start, nl));
-      yield line(true);
-      start = nl + 1;
-    }
-    keep(chunk.subarray(start));
-  }
-  if (bytes > 0) yield line(false);
+  return {
+    push(chunk: Buffer) {
+      let start = 0;
+      // A newline byte is never part of a longer UTF-8 sequence: bytes can be split there.
+      for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
+        if (bytes === 0 && nl - start <= MAX_JOURNAL_LINE_BYTES) take(chunk.toString('utf8', start, nl), true);
+        else {
+          keep(chunk.subarray(start, nl));
+          flush(true);
+        }
+        start = nl + 1;
+      }
+      if (start < chunk.length) keep(chunk.subarray(start));
+    },
+    end() {
+      if (bytes > 0) flush(false);
+    },
+  };
 }
 
 /**
  * One journal line as a record, or undefined when it is not one (cut short, `null`, edited).
  * Every shape this project wrote is read (docs/journal.md); one that says which message was
  * written is kept even when it lacks a field a later version added, since dropping it would bring
- * a message deleted here back. A numeric UIDVALIDITY is read as its decimal text.
+ * a message deleted here back. A numeric UIDVALIDITY is read as its decimal text. A record is
+ * built with one shape and only its known fields, its repeated strings through `shared`.
  */
-function parseEntry(line: string): JournalEntry | JournalSkip | undefined {
+function parseEntry(line: string, shared: (s: string) => string): JournalEntry | JournalSkip | undefined {
   let v: unknown;
   try {
     v = JSON.parse(line);
@@ -122,8 +131,16 @@ function parseEntry(line: string): JournalEntry | JournalSkip | undefined {
       : undefined;
   if (typeof e.name !== 'string' || (e.sha256 !== undefined && typeof e.sha256 !== 'string')) return undefined;
   // A `stored` that is not three whole numbers is dropped: verify then reads the file.
-  const { stored, ...entry } = e;
-  return { ...entry, uidValidity, ...(isStoredFile(stored) ? { stored } : {}) } as unknown as JournalEntry;
+  return {
+    folder: shared(e.folder as string),
+    uidValidity: shared(uidValidity),
+    uid: e.uid,
+    uidl: e.uidl,
+    name: e.name,
+    sha256: e.sha256,
+    size: e.size,
+    stored: isStoredFile(e.stored) ? e.stored : undefined,
+  } as JournalEntry;
 }
 
 function isStoredFile(v: unknown): v is StoredFile {
