@@ -18,7 +18,7 @@ interface CpuProfile {
 const TOP = 25;
 
 /**
- * The import of `inbox` once more, into a fresh Maildir, under `node --cpu-prof` (the worker that
+ * The import of `inbox` once more, into a fresh Maildir, under `node --cpu-prof`, unbundled (the worker that
  * does the work is forked with the same flags and writes its own profile); BENCHMARKS.md gets
  * where its CPU went, by area and by function (self time). The profiles stay in a directory
  * named there, for a closer look (Chrome DevTools, speedscope).
@@ -28,7 +28,9 @@ export function profileImport(ctx: BenchContext, inbox: Inbox): string[] {
   // The worker runs as the mailbox owner and writes its profile here itself.
   fs.chownSync(dir, ctx.owner.uid, ctx.owner.gid);
   const maildir = path.join(freshHome(ctx, 'profile'), 'Maildir');
-  const run = qmailImport(ctx, 'import', inbox.user, maildir, ['--folders', 'inbox']);
+  // tsc's output, not the bundle: the same code, its functions named by their files in the tables.
+  const unbundled = { ...ctx, cli: path.join(path.dirname(ctx.cli), '..', 'cli', 'main.js') };
+  const run = qmailImport(unbundled, 'import', inbox.user, maildir, ['--folders', 'inbox']);
   const [node, ...rest] = run.argv as [string, ...string[]];
   const o = measure([node, '--cpu-prof', `--cpu-prof-dir=${dir}`, ...rest], run.options);
   const head = [`## CPU profile: import of an INBOX of ${inbox.count} messages`, ''];
