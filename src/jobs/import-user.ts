@@ -96,9 +96,13 @@ async function importAll(
   if (run.journal) {
     bookkeepingErrors.push(
       ...(await bookkeeping('subscriptions', () => addSubscriptions(job.maildir, subscribe, { user: job.user }))),
-      ...(await bookkeeping('qmail-import.marks (the next run reads every folder)', () =>
-        writeMarks(job.maildir, nextMarks(run.marks, results), { user: job.user }),
-      )),
+      // A run that read no folder leaves the marks alone: the same text, and their time still the end
+      // of the last run that wrote here (src/import/files-as-written.ts).
+      ...(results.every((r) => r.report.unchanged)
+        ? []
+        : await bookkeeping('qmail-import.marks (the next run reads every folder)', () =>
+            writeMarks(job.maildir, nextMarks(run.marks, results), { user: job.user }),
+          )),
     );
   }
   const [first, ...folders] = results.map((r) => r.report) as [FolderReport, ...FolderReport[]];

@@ -85,6 +85,24 @@ describe('what verify finds, the import repairs; what is deleted here, --restore
     expect((await runCli(['import', ...c.args])).stdout).not.toContain('repaired');
   });
 
+  it('a delta that reads no folder leaves the marks as they were; a file cut short after it is still repaired', async () => {
+    const c = copyOf(a, 'Maildir-nothing-new');
+    const marks = path.join(c.maildir, 'qmail-import.marks');
+    const before = fs.statSync(marks);
+    const quiet = await runCli(['import', '--json', ...c.args]);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    const report = JSON.parse(quiet.stdout).users[0];
+    expect([report.inbox, ...report.folders].every((f: { unchanged?: boolean }) => f.unchanged)).toBe(true);
+    const after = fs.statSync(marks);
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+
+    const victim = filesOf(c.maildir)[2] as { rel: string; name: string };
+    truncateKeepingMtime(path.join(c.maildir, victim.rel));
+    const r = await runCli(['import', ...c.args]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('1 message of "INBOX" repaired');
+  });
+
   it('a file of another folder cut short is fetched again under its name and mtime', async () => {
     const c = copyOf(a, 'Maildir-damaged-folder');
     const archive = path.join(c.maildir, '.Archive');
