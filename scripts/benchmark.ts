@@ -27,7 +27,7 @@ import { versionOf } from './lib/bench-measure.js';
 import { profileImport } from './lib/bench-profile.js';
 import { renderBenchmarks, type Table } from './lib/bench-report.js';
 import { benchStart } from './lib/bench-start.js';
-import { collectTargets, LINK, LOOPBACK } from './lib/bench-targets.js';
+import { collectTargets, LOOPBACK } from './lib/bench-targets.js';
 import { startSourceServer } from './lib/source-server.js';
 import { DEMO_MAILBOX_USER, ensureSystemUser, SOURCE_MAIL_USER } from './lib/system-users.js';
 
@@ -99,8 +99,7 @@ try {
       tables.push(
         ...(await benchImport(ctx, size.messages, mix, {
           user: 'benchlink',
-          // The targets name the default link; another BENCH_DELAY_MS is labelled as what it is.
-          label: size.delayMs === 15 ? LINK : rtt,
+          label: rtt,
           link,
           about: `Every tool reaches the source's IMAP and POP3 through a proxy on 127.0.0.1 that holds each chunk ${size.delayMs} ms each way (scripts/lib/link-proxy.ts); each note counts the round trips of the row's last run: client turns (a send after something was received), summed over its connections. doveadm's imapc (about one round trip per message in a small run) and offlineimap3 (slow on loopback already) are left out to keep the run short.`,
           only: ['qmail-import', 'mbsync'],

@@ -69,11 +69,16 @@ export async function benchImport(ctx: BenchContext, total: number, mix: SizeMix
   const all = contenders(where.link?.ctx ?? ctx, USER).filter((c) => !where.only || where.only.includes(c.name));
   const homes = new Map<string, string>();
   const home = (c: Contender) => homes.get(c.name) as string;
-  const notes = new Map<string, string>();
-  const run = async (c: Contender, h: string, messages: number): Promise<Outcome> => {
+  // Each phase its own notes: a tool left out of a phase shows none there.
+  const [fullNotes, nothingNewNotes, notes] = [
+    new Map<string, string>(),
+    new Map<string, string>(),
+    new Map<string, string>(),
+  ];
+  const run = async (c: Contender, h: string, messages: number, said: Map<string, string>): Promise<Outcome> => {
     if (!where.link) return runPeer(c.command(h));
     const [outcome, note] = await counted(where.link, messages, () => runPeer(c.command(h)));
-    notes.set(c.name, note);
+    said.set(c.name, note);
     return outcome;
   };
   const full = await bestOfEach(
@@ -83,21 +88,19 @@ export async function benchImport(ctx: BenchContext, total: number, mix: SizeMix
       () => {
         const h = freshHome(ctx, 'copy', c.runsAs === 'owner' ? ctx.owner : ctx.srcOwner);
         homes.set(c.name, h);
-        return run(c, h, total);
+        return run(c, h, total, fullNotes);
       },
     ]),
   );
-  const fullNotes = new Map(notes);
   const delta = all.filter((c) => !c.fullOnly && !('failed' in (full.get(c.name) as Outcome)));
   const nothingNew = await bestOfEach(
     ctx.rounds,
-    delta.map((c) => [c.name, () => run(c, home(c), 0)]),
+    delta.map((c) => [c.name, () => run(c, home(c), 0, nothingNewNotes)]),
   );
-  const nothingNewNotes = new Map(notes);
   const newCount = Math.max(1, Math.round(total / 100));
   const onePercent = await bestOfEach(
     ctx.rounds,
-    delta.map((c) => [c.name, () => run(c, home(c), newCount)]),
+    delta.map((c) => [c.name, () => run(c, home(c), newCount, notes)]),
     (round) =>
       seedFolders(
         ctx.server,

@@ -149,7 +149,7 @@ export function growthSection(tables: readonly Table[], small: number, big: numb
   ];
 }
 
-/** CPU per message of each import of the one-account and INBOX tables, ours beside mbsync's. */
+/** CPU per message of each import (and verify) of the one-account and INBOX tables, ours beside mbsync's. */
 export function cpuSection(tables: readonly Table[]): string[] {
   const lines = tables.flatMap((t) =>
     t.rows
@@ -162,7 +162,7 @@ export function cpuSection(tables: readonly Table[]): string[] {
   return [
     '## CPU per message',
     '',
-    "User plus system time of each copy (GNU time, the tool's processes it waited for included) over the messages copied.",
+    "User plus system time of each copy, and of verify (GNU time, the tool's processes it waited for included), over the messages copied or verified.",
     '',
     '| table | tool | CPU | per message |',
     '|---|---|---:|---:|',

@@ -1,6 +1,6 @@
 // The closing lines of a batch that left accounts to do again: the command that does them, as
 // printed, runnable (the same command would be refused: its log directory exists now).
-import { plural } from '../report/text-parts.js';
+import { plural, shellWord } from '../report/text-parts.js';
 
 /** Options that say which accounts and where the logs go: a re-run names its own. */
 const ACCOUNTS = ['users', 'domain', 'all-vpopmail', 'log-dir'];
@@ -66,11 +66,6 @@ export function repairLines(
     `${name}: verify found differences in ${plural(differ, 'account')}; an import fetches again each file that is no longer what it wrote${restore ? ', --restore all brings back what verify found deleted here since the import (also mail a user deleted on purpose)' : ''}, then verify compares again:`,
     `  ${repairCommand(argv, failedFile, restore)}`,
   ];
-}
-
-/** A word as a shell reads it back: quoted unless plain. */
-export function shellWord(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** yargs takes --logDir for --log-dir. */

@@ -12,9 +12,9 @@ import {
 } from '../batch/summary.js';
 import { BatchState, LiveView } from '../batch/live-view.js';
 import { RunLog, runHeading, type RunInfo } from '../batch/run-log.js';
-import { repairLines, retryLine, shellWord } from '../batch/repair-hint.js';
+import { repairLines, retryLine } from '../batch/repair-hint.js';
 import { planBytes, renderText } from '../report/text.js';
-import { formatBytes, plural } from '../report/text-parts.js';
+import { formatBytes, plural, shellWord } from '../report/text-parts.js';
 import type { QuotaReport } from '../report/types.js';
 import { accountsFromLines, accountsFromVpopmail, checkLoginFormat, type Account } from '../batch/accounts.js';
 import { runBatch, type AccountResult, type UserOutcome } from '../batch/lanes.js';

@@ -1,8 +1,9 @@
 import type { ImapFlow } from 'imapflow';
-import type { ErrorContext } from '../errors.js';
+import { FolderError, type ErrorContext } from '../errors.js';
+import type { ImapMessageMeta } from '../message-records.js';
 import type { KeptSnapshot } from '../state/source-snapshots.js';
-import { examineFolder, imapCall } from './imap-link.js';
-import { fetchMessageMeta, snapshotOf, type FolderSnapshot } from './imap.js';
+import { examineFolder } from './imap-link.js';
+import { fetchMessageMeta, listOpenFolder, snapshotOf, type FolderSnapshot } from './imap.js';
 import type { FolderName } from './listed-name.js';
 
 /** How a folder's snapshot was had: only what changed since a snapshot kept, or every message. */
@@ -23,59 +24,65 @@ export async function readFolderChanges(
 ): Promise<{ snapshot: FolderSnapshot; read: SnapshotRead }> {
   const box = await examineFolder(client, folder, context);
   const full = async () => ({
-    snapshot: snapshotOf(
-      folder.path,
-      box,
-      box.exists > 0 ? await fetchMessageMeta(client, folder.path, '1:*', false, context) : [],
-    ),
+    snapshot: await listOpenFolder(client, folder.path, box, context),
     read: 'full' as const,
   });
   const now = snapshotOf(folder.path, box, []);
   if (
+    kept.path !== folder.path ||
     now.uidValidity !== kept.uidValidity ||
     now.highestModseq === undefined ||
     kept.highestModseq === undefined ||
     box.noModseq ||
-    kept.uidNext < 1
+    kept.uidNext < 1 ||
+    // Gone back (a source restored from a backup under the same UIDVALIDITY): its CHANGEDSINCE would miss changes.
+    BigInt(now.highestModseq) < BigInt(kept.highestModseq) ||
+    now.uidNext < kept.uidNext
   )
     return full();
-  // The kept snapshot's FETCH may have seen mail that came after its EXAMINE: read again from its UIDNEXT.
-  const byUid = new Map(kept.messages.filter((m) => m.uid < kept.uidNext).map((m) => [m.uid, m]));
-  if (byUid.size > 0 && box.exists > 0) {
-    const changed = await changedFlags(client, folder.path, kept, context);
-    for (const [uid, flags] of changed) {
-      const m = byUid.get(uid);
-      // A UID the kept snapshot does not hold: it is not what this server has, read it all.
-      if (!m) return full();
-      byUid.set(uid, { ...m, flags });
-    }
+  try {
+    const changes = await readSince(client, folder.path, kept, { exists: box.exists, uidNext: now.uidNext }, context);
+    // EXISTS as it is now: mail that came during these FETCHes was announced before them.
+    if (!changes || changes.length !== (client.mailbox ? client.mailbox.exists : box.exists)) return full();
+    return { snapshot: { ...now, messages: changes }, read: 'changes' };
+  } catch (err) {
+    // A server that refuses CHANGEDSINCE or the range (NO, BAD) is read in full; a lost link is not.
+    if (err instanceof FolderError) return full();
+    throw err;
   }
-  if (box.exists > 0 && (box.uidNext ?? 0) > kept.uidNext)
-    for (const m of await fetchMessageMeta(client, folder.path, `${kept.uidNext}:*`, true, context))
-      // `n:*` names the last message even below n (RFC 3501): only those from n on are new.
-      if (m.uid >= kept.uidNext) byUid.set(m.uid, m);
-  // EXISTS as it is now: mail that came during these FETCHes was announced before them.
-  if (byUid.size !== (client.mailbox ? client.mailbox.exists : box.exists)) return full();
-  return { snapshot: { ...now, messages: [...byUid.values()].sort((a, b) => a.uid - b.uid) }, read: 'changes' };
 }
 
-/** The flags of the messages below the kept UIDNEXT whose MODSEQ passed the kept HIGHESTMODSEQ. */
-async function changedFlags(
+/**
+ * The kept messages below the kept UIDNEXT with what changed since its HIGHESTMODSEQ laid over
+ * them (flags, and size and date where a server rewrote a message), and those from that UIDNEXT
+ * on; undefined when a changed UID is not among the kept ones (not what this server has).
+ */
+async function readSince(
   client: ImapFlow,
   path: string,
   kept: KeptSnapshot,
+  { exists, uidNext }: { exists: number; uidNext: number },
   context: ErrorContext,
-): Promise<Map<number, string[]>> {
-  const out = new Map<number, string[]>();
-  await imapCall(
-    client,
-    async () => {
-      const since = { uid: true, changedSince: BigInt(kept.highestModseq as string) };
-      for await (const m of client.fetch(`1:${kept.uidNext - 1}`, { uid: true, flags: true }, since))
-        out.set(m.uid, [...(m.flags ?? [])]);
-    },
-    `cannot list changed flags of ${path}`,
-    context,
-  );
-  return out;
+): Promise<ImapMessageMeta[] | undefined> {
+  // The kept snapshot's FETCH may have seen mail that came after its EXAMINE: read again from its UIDNEXT.
+  const byUid = new Map(kept.messages.filter((m) => m.uid < kept.uidNext).map((m) => [m.uid, m]));
+  if (exists === 0) return [];
+  if (byUid.size > 0) {
+    const changedSince = BigInt(kept.highestModseq as string);
+    for (const m of await fetchMessageMeta(
+      client,
+      path,
+      `1:${kept.uidNext - 1}`,
+      { byUid: true, changedSince },
+      context,
+    )) {
+      if (!byUid.has(m.uid)) return undefined;
+      byUid.set(m.uid, m);
+    }
+  }
+  if (uidNext > kept.uidNext)
+    for (const m of await fetchMessageMeta(client, path, `${kept.uidNext}:*`, { byUid: true }, context))
+      // `n:*` names the last message even below n (RFC 3501): only those from n on are new.
+      if (m.uid >= kept.uidNext) byUid.set(m.uid, m);
+  return [...byUid.values()].sort((a, b) => a.uid - b.uid);
 }

@@ -139,10 +139,19 @@ export async function readFolderSnapshot(
   context: ErrorContext,
   matchHeaders = false,
 ): Promise<FolderSnapshot> {
-  const box = await examineFolder(client, folder, context);
-  const messages =
-    box.exists > 0 ? await fetchMessageMeta(client, folder.path, '1:*', false, context, matchHeaders) : [];
-  return snapshotOf(folder.path, box, messages);
+  return listOpenFolder(client, folder.path, await examineFolder(client, folder, context), context, matchHeaders);
+}
+
+/** Every message of the folder just opened as `box`, listed as readFolderSnapshot does. */
+export async function listOpenFolder(
+  client: ImapFlow,
+  path: string,
+  box: MailboxObject,
+  context: ErrorContext,
+  matchHeaders = false,
+): Promise<FolderSnapshot> {
+  const messages = box.exists > 0 ? await fetchMessageMeta(client, path, '1:*', { matchHeaders }, context) : [];
+  return snapshotOf(path, box, messages);
 }
 
 /** A snapshot of an open folder: its header as EXAMINE said, with the messages listed. */
@@ -150,14 +159,21 @@ export function snapshotOf(path: string, box: MailboxObject, messages: ImapMessa
   return { ...folderHeader(path, box), uidNext: box.uidNext ?? 0, messages };
 }
 
-/** The metadata of the messages in `range` (UIDs when `byUid`) of the open folder, in one pipelined FETCH. */
+/** How fetchMessageMeta asks: `range` as UIDs, with X-UIDL and Message-ID, only messages changed
+ *  since a MODSEQ (RFC 7162 CHANGEDSINCE). */
+export interface MetaQuery {
+  byUid?: boolean;
+  matchHeaders?: boolean;
+  changedSince?: bigint;
+}
+
+/** The metadata of the messages in `range` of the open folder, in one pipelined FETCH. */
 export async function fetchMessageMeta(
   client: ImapFlow,
   path: string,
   range: string,
-  byUid: boolean,
+  { byUid = false, matchHeaders = false, changedSince }: MetaQuery,
   context: ErrorContext,
-  matchHeaders = false,
 ): Promise<ImapMessageMeta[]> {
   const messages: ImapMessageMeta[] = [];
   await imapCall(
@@ -166,7 +182,8 @@ export async function fetchMessageMeta(
       // For INBOX matching two header fields ride along in the same FETCH: UIDLs made from the message need them.
       const headers = matchHeaders ? { headers: ['x-uidl', 'message-id'] } : {};
       const query = { uid: true, flags: true, internalDate: true, size: true, ...headers };
-      for await (const m of client.fetch(range, query, { uid: byUid })) {
+      const options = { uid: byUid, ...(changedSince === undefined ? {} : { changedSince }) };
+      for await (const m of client.fetch(range, query, options)) {
         if (m.size === undefined || m.internalDate === undefined) {
           throw new SourceError(`uid ${m.uid}: server sent no RFC822.SIZE or INTERNALDATE`, context);
         }

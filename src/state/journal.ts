@@ -125,20 +125,18 @@ function parseEntry(line: string, shared: (s: string) => string): JournalEntry |
     (e.uidl === undefined || typeof e.uidl === 'string') &&
     (e.uid !== undefined || e.uidl !== undefined);
   if (!source) return undefined;
+  const about = { folder: shared(e.folder as string), uidValidity: shared(uidValidity), uid: e.uid, uidl: e.uidl };
   if (e.skipped === 'max-size')
     return Number.isSafeInteger(e.size) && Number.isSafeInteger(e.maxSize)
-      ? ({ ...e, uidValidity } as unknown as JournalSkip)
+      ? ({ ...about, size: e.size, skipped: 'max-size', maxSize: e.maxSize } as JournalSkip)
       : undefined;
   if (typeof e.name !== 'string' || (e.sha256 !== undefined && typeof e.sha256 !== 'string')) return undefined;
   // A `stored` that is not three whole numbers is dropped: verify then reads the file.
   return {
-    folder: shared(e.folder as string),
-    uidValidity: shared(uidValidity),
-    uid: e.uid,
-    uidl: e.uidl,
+    ...about,
     name: e.name,
     sha256: e.sha256,
-    size: e.size,
+    size: Number.isSafeInteger(e.size) ? e.size : undefined,
     stored: isStoredFile(e.stored) ? e.stored : undefined,
   } as JournalEntry;
 }

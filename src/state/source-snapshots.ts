@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ErrorContext } from '../errors.js';
+import { FolderError, type ErrorContext } from '../errors.js';
 import { NAME_MAX_BYTES } from '../limits.js';
 import { readOwnFile } from '../maildir/read-file.js';
 import { replaceFile } from '../maildir/replace-file.js';
@@ -7,6 +7,8 @@ import type { ImapMessageMeta } from '../message-records.js';
 
 /** What a run read of a source folder: EXAMINE's UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ, and every message's metadata. */
 export interface KeptSnapshot {
+  /** The source folder's full name: a snapshot is for that folder only, whatever directory it maps to. */
+  path: string;
   uidValidity: string;
   uidNext: number;
   highestModseq?: string;
@@ -31,10 +33,16 @@ export async function readKeptSnapshot(
 ): Promise<KeptSnapshot | undefined> {
   const file = fileOf(maildir, dirName);
   if (!file) return undefined;
-  const text = await readOwnFile(file, context);
+  // Only a cache: one that cannot be read as ours (a link, a directory planted there) is a full read.
+  const text = await readOwnFile(file, context).catch((err: unknown) => {
+    if (err instanceof FolderError) return undefined;
+    throw err;
+  });
+  if (text === undefined) return undefined;
   try {
     const kept = JSON.parse(text) as KeptSnapshot;
     const sound =
+      typeof kept.path === 'string' &&
       typeof kept.uidValidity === 'string' &&
       Number.isInteger(kept.uidNext) &&
       (kept.highestModseq === undefined || /^\d+$/.test(kept.highestModseq)) &&
@@ -49,13 +57,16 @@ export async function readKeptSnapshot(
 export async function keepSnapshot(
   maildir: string,
   dirName: string,
-  { uidValidity, uidNext, highestModseq, messages }: KeptSnapshot,
+  { path: folder, uidValidity, uidNext, highestModseq, messages }: KeptSnapshot,
   context: ErrorContext,
 ): Promise<void> {
   const file = fileOf(maildir, dirName);
   if (!file) return;
-  const text = `${JSON.stringify({ uidValidity, uidNext, highestModseq, messages })}\n`;
-  await replaceFile(maildir, file, text, context);
+  const text = `${JSON.stringify({ path: folder, uidValidity, uidNext, highestModseq, messages })}\n`;
+  // Not kept (something in its place): the next run reads the folder in full; the mail is not held up.
+  await replaceFile(maildir, file, text, context).catch((err: unknown) => {
+    if (!(err instanceof FolderError)) throw err;
+  });
 }
 
 function soundMeta(m: ImapMessageMeta): boolean {

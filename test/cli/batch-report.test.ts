@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { shellWord } from '../../src/batch/repair-hint.js';
 import { describe, expect, it } from 'vitest';
 import { seedFolders } from '../../scripts/lib/seed.js';
 import { sourceCliArgs } from '../../scripts/lib/source-cli-args.js';
@@ -39,9 +38,10 @@ describe('the night report', () => {
     );
     // The command that finishes the job, runnable as printed: the accounts of failed.txt, the same
     // options, and no --log-dir (the old one exists, and a batch refuses to write into it).
-    const again = ['batch', '--mode', 'import', ...sourceCliArgs(server, 'none'), '--users', `${logDir}/failed.txt`];
+    // The source's words are plain; the log directory's space is quoted as a shell reads it back.
+    const again = ['qmail-import', 'batch', '--mode', 'import', ...sourceCliArgs(server, 'none')].join(' ');
     expect(r.stdout).toContain(
-      `batch: to finish them (the same options, a log directory of its own): ${['qmail-import', ...again].map(shellWord).join(' ')}\n`,
+      `batch: to finish them (the same options, a log directory of its own): ${again} --users '${logDir}/failed.txt'\n`,
     );
     expect(r.stdout).toContain(`batch: logs and summary in ${logDir}`);
     expect(r.stderr).not.toContain('accounts:');

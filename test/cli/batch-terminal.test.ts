@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeAccount, sampleMessages, sharedSource } from '../support/accounts.js';
 import { startProxy } from '../support/proxy.js';
+import { CLI } from '../support/cli.js';
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -15,15 +16,7 @@ describe('batch on a terminal', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-tty-'));
     const users = path.join(dir, 'users');
     fs.writeFileSync(users, `${a.user}:${a.maildir}\n`, { mode: 0o600 });
-    const cli = [
-      process.execPath,
-      'dist/src/bin/qmail-import.js',
-      'batch',
-      '--users',
-      users,
-      '--log-dir',
-      path.join(dir, 'run'),
-    ];
+    const cli = [process.execPath, CLI, 'batch', '--users', users, '--log-dir', path.join(dir, 'run')];
     const conn = ['--host', server.host, '--security', 'none', '--imap-port', String(server.imapPort)];
     const command = `stty cols 120 rows 40; ${[...cli, ...conn, '--pop3-port', String(server.pop3Port)].map(quote).join(' ')}`;
     // script(1) gives the CLI a pseudo-terminal for stdin and stderr, as an admin's shell would.
@@ -58,7 +51,7 @@ describe('batch on a terminal', () => {
       extraBytes: 12_000_000,
       action: 'stall',
     });
-    const cli = [process.execPath, 'dist/src/bin/qmail-import.js', 'batch', '--users', users, '--mode', 'import'];
+    const cli = [process.execPath, CLI, 'batch', '--users', users, '--mode', 'import'];
     cli.push('--log-dir', path.join(dir, 'run'), '--host', server.host, '--security', 'none', '--timeout', '30');
     cli.push('--imap-port', String(proxy.port), '--pop3-port', String(server.pop3Port));
     const command = `stty cols 120 rows 40; ${cli.map(quote).join(' ')}`;

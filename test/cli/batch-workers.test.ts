@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { seedFolders } from '../../scripts/lib/seed.js';
 import { withSourceImap } from '../../scripts/lib/source-imap.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
-import { runCli } from '../support/cli.js';
+import { CLI, runCli } from '../support/cli.js';
 import { workersOf } from '../support/processes.js';
 
 // As root, a batch hands its accounts to worker processes bound to the mailbox owner, at most
@@ -37,7 +37,7 @@ async function watchedBatch(
   const logDir = path.join(dir, 'logs');
   const args = ['batch', '--users', users, '--log-dir', logDir, '--host', server.host, '--security', 'none'];
   args.push('--imap-port', String(server.imapPort), '--pop3-port', String(server.pop3Port), ...extra);
-  const child = spawn(process.execPath, ['dist/src/bin/qmail-import.js', ...args], {
+  const child = spawn(process.execPath, [CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -89,7 +89,7 @@ describe('batch workers, as root', () => {
     }
   });
 
-  it("two accounts of three folders, --jobs 2: every folder's HIGHESTMODSEQ raised to the source's before its report (the raises run beside the next folders), verify finds none below; so too after a --full run", async () => {
+  it("two accounts of three folders, --jobs 2: every folder's HIGHESTMODSEQ raised to the source's before its report, verify finds none below; so too after a --full run", async () => {
     const server = sharedSource();
     const folders = ['INBOX', 'Sent', 'Archive'];
     const accounts = await Promise.all(

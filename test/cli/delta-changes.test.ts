@@ -81,4 +81,37 @@ describe('a delta of a folder read before', () => {
     await doveadm(a.server, ['save', '-u', a.user, '-m', long], sampleMessages({ count: 1, seed: 258 })[0]!.raw);
     expect((await importRun(a))[long]).toMatchObject({ read: 'full', written: 1, alreadyPresent: 2 });
   });
+
+  it('a kept snapshot that does not fit is not trusted: the folder is read in full and the new mail arrives', async () => {
+    const a = await makeAccount(sharedSource(), sampleMessages({ count: 1, seed: 259 }));
+    await seedFolders(a.server, a.user, a.password, [
+      { path: 'Sent', messages: sampleMessages({ count: 2, seed: 260 }) },
+    ]);
+    expect((await importRun(a, '--create'))['Sent']).toMatchObject({ read: 'full', written: 2 });
+    const file = path.join(a.maildir, 'qmail-import.source.Sent');
+    const kept = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const deliver = (seed: number) =>
+      doveadm(a.server, ['save', '-u', a.user, '-m', 'Sent'], sampleMessages({ count: 1, seed })[0]!.raw);
+    // Each time one message more, and a snapshot that is not this folder's state.
+    const unfit = [
+      // The source's HIGHESTMODSEQ gone back (restored from a backup under the same UIDVALIDITY).
+      () => fs.writeFileSync(file, JSON.stringify({ ...kept, highestModseq: '999999999' })),
+      // Another folder's, for one that now maps to the same directory.
+      () => fs.writeFileSync(file, JSON.stringify({ ...kept, path: 'Old/Sent' })),
+      // Something else in its place.
+      () => {
+        fs.rmSync(file);
+        fs.mkdirSync(file);
+      },
+    ];
+    for (const [i, spoil] of unfit.entries()) {
+      await deliver(261 + i);
+      spoil();
+      expect((await importRun(a))['Sent'], `case ${i}`).toMatchObject({
+        read: 'full',
+        written: 1,
+        alreadyPresent: 2 + i,
+      });
+    }
+  });
 });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeAccount, sampleMessages, sharedSource, symlinkMaildir, type Account } from '../support/accounts.js';
-import { runCli, type CliResult } from '../support/cli.js';
+import { CLI, runCli, type CliResult } from '../support/cli.js';
 import { VpopmailTree } from '../support/vpopmail-tree.js';
 import { SOURCE_ADMIN } from '../../scripts/lib/source-server.js';
 
@@ -19,8 +19,7 @@ function withOption(args: string[], option: string, value: string | undefined): 
 
 /** Whether that account can read the built CLI: not when the checkout sits under a 0700 directory. */
 function cliReadableBy(uid: number, gid: number): boolean {
-  const main = path.resolve('dist/src/bin/qmail-import.js');
-  return spawnSync('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', 'test', '-r', main]).status === 0;
+  return spawnSync('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', 'test', '-r', CLI]).status === 0;
 }
 
 /** The CLI run as a non-root account, as an admin without root would run it. */
@@ -28,14 +27,7 @@ function runCliAs(uid: number, gid: number, args: string[]): Promise<CliResult> 
   return new Promise((resolve, reject) => {
     const child = spawn(
       'setpriv',
-      [
-        `--reuid=${uid}`,
-        `--regid=${gid}`,
-        '--clear-groups',
-        process.execPath,
-        path.resolve('dist/src/bin/qmail-import.js'),
-        ...args,
-      ],
+      [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', process.execPath, CLI, ...args],
       { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
@@ -248,7 +240,7 @@ describe('Ctrl-C', () => {
     async (how: string[]) => {
       const a: Account = await makeAccount(sharedSource(), sampleMessages({ count: 300, seed: 75 }));
       const args = ['import', '--create', ...a.args, ...how];
-      const child = spawn(process.execPath, [path.resolve('dist/src/bin/qmail-import.js'), ...args], {
+      const child = spawn(process.execPath, [CLI, ...args], {
         env: { PATH: process.env.PATH },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -17,6 +17,8 @@ import { startProxy, type Fault, type Proxy } from '../support/proxy.js';
 const TIMEOUT_SEC = '5';
 /** Over INLINE_FETCH_MAX_BYTES: streamed in download chunks. */
 const BIG_BYTES = 6_000_000;
+/** The server's answer to the big message's second download chunk, up to its literal. */
+const SECOND_CHUNK = new RegExp(`BODY\\[\\]<${DOWNLOAD_CHUNK_BYTES}> `);
 
 const proxies: Proxy[] = [];
 afterEach(async () => {
@@ -151,7 +153,7 @@ describe('dropped, short and stalled connections', () => {
   it('an IMAP connection cut mid-literal of a streamed message: exit 3, the message not stored', async () => {
     const a = await account();
     const fault: Fault = {
-      afterServer: new RegExp(`BODY\\[\\]<${DOWNLOAD_CHUNK_BYTES}> \\{\\d+\\}\r\n`),
+      afterServer: new RegExp(`${SECOND_CHUNK.source}\\{\\d+\\}\r\n`),
       extraBytes: 1000,
       action: 'cut',
     };
@@ -174,7 +176,7 @@ describe('dropped, short and stalled connections', () => {
   it('one short download chunk: that message is an error and not stored, the rest are (exit 1)', async () => {
     const a = await account();
     const fault: Fault = {
-      afterServer: new RegExp(`BODY\\[\\]<${DOWNLOAD_CHUNK_BYTES}> `),
+      afterServer: SECOND_CHUNK,
       action: { shortenLiteralTo: 1000 },
     };
     const run = await runCli(['import', ...(await faultyArgs(a, 'imap', fault))]);
@@ -193,7 +195,7 @@ describe('dropped, short and stalled connections', () => {
     async (server) => {
       const a = await account();
       const fault: Fault = {
-        afterServer: new RegExp(`BODY\\[\\]<${DOWNLOAD_CHUNK_BYTES}> `),
+        afterServer: SECOND_CHUNK,
         action: { shortenLiteralTo: 1000 },
       };
       const run = await runCli(['import', ...(await faultyArgs(a, 'imap', fault)), '--imap-server', server]);

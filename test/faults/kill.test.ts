@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
-import { runCli } from '../support/cli.js';
+import { CLI, runCli } from '../support/cli.js';
 import { procStat, workersOf } from '../support/processes.js';
 import { snapshotAllFolders, type TreeEntry } from '../support/maildir-tree.js';
 
@@ -98,7 +98,7 @@ function batchArgsFor(maildir: string): string[] {
 /** Starts an import into MAILDIR and kills it as MODE says after `ms`; resolves once all of it is dead. */
 async function killedImport(maildir: string, ms: number, mode: Mode): Promise<void> {
   const args = mode === 'whole run' ? ['import', '--create', ...argsFor(maildir)] : batchArgsFor(maildir);
-  const parent = spawn(process.execPath, [path.resolve('dist/src/bin/qmail-import.js'), ...args], {
+  const parent = spawn(process.execPath, [CLI, ...args], {
     detached: true,
     stdio: 'ignore',
   });

@@ -9,12 +9,12 @@ import { startProxy, type Fault } from '../support/proxy.js';
 import { readProc, workersOf } from '../support/processes.js';
 import { startImapLoginEcho, startPop3Proxy, type ImapLoginWay } from '../support/quirk-proxy.js';
 import { startScriptedPop3 } from '../support/scripted-pop3.js';
+import { CLI } from '../support/cli.js';
 
 // Secrets (docs/faults.md): the password never shows in ps (the run's or a batch worker's argv),
 // in a worker's environment, in the report, the JSON, an error message or any file we write. The run
 // is held on a stalled connection after login, so its processes can be looked at while they live.
 
-const CLI = path.resolve('dist/src/bin/qmail-import.js');
 const proxies: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   for (const p of proxies.splice(0)) await p.close();

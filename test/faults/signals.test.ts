@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
 import { startChangeProxy, type ChangeProxy } from '../support/change-proxy.js';
-import { runCli } from '../support/cli.js';
+import { CLI, runCli } from '../support/cli.js';
 
 // A batch stopped by a signal (docs/faults.md): SIGINT (Ctrl-C, to the process group), SIGTERM and
 // SIGHUP to the batch alone or to its whole group (a terminal closing, a service manager). Each
@@ -27,7 +27,7 @@ const count = (maildir: string) => files(maildir, 'new').length + files(maildir,
 
 /** The built CLI in a process group of its own (a signal can go to the group), bounded, its output kept. */
 function start(args: string[]) {
-  const child = spawn(process.execPath, ['dist/src/bin/qmail-import.js', ...args], {
+  const child = spawn(process.execPath, [CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -26,8 +26,8 @@ describe('CRLF to LF', () => {
 
   it('keeps every other byte as it is: CR CR LF, NUL, 8-bit bytes', () => {
     const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
-    const raw = Buffer.concat([Buffer.from('x\r\r\n\0\x80\xff\r\n'), all]);
-    expect(crlfToLf(raw)).toEqual(Buffer.concat([Buffer.from('x\r\n\0\x80\xff\n'), all]));
+    const raw = Buffer.concat([Buffer.from('x\r\r\n\0\x80\xff\r\n', 'latin1'), all]);
+    expect(crlfToLf(raw)).toEqual(Buffer.concat([Buffer.from('x\r\n\0\x80\xff\n', 'latin1'), all]));
   });
 
   it('counts LFs', () => {

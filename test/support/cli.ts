@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
-const CLI = path.resolve('dist/src/bin/qmail-import.js');
+/** The built command, as the tests run it. */
+export const CLI = path.resolve('dist/src/bin/qmail-import.js');
 
 export interface CliResult {
   code: number | null;
