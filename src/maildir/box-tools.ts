@@ -87,7 +87,7 @@ export async function runInHome<T>(
 }
 
 /** Dovecot's tools want a USER; an owner given by number (--owner 4242:4242) may have no passwd entry. */
-function userName(): string {
+export function userName(): string {
   try {
     return os.userInfo().username;
   } catch {

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { FolderError, type ErrorContext } from '../errors.js';
-import { inTempHome, privateDovecotArgs, privateDovecotConfig, runInHome } from './box-tools.js';
+import { BOX_IMAP_TIMEOUT_MS } from '../limits.js';
+import { inTempHome, privateDovecotConfig, runInHome } from './box-tools.js';
+import { ToolShell, type ToolExit } from './tool-shell.js';
 
 /** What doveconf may hand over in the environment: a few settings; more is not an export we know. */
 const MAX_EXPORT_BYTES = 1 << 20;
@@ -15,9 +17,17 @@ const MAX_EXPORT_BYTES = 1 << 20;
 let exported: Promise<Record<string, string> | undefined> | undefined;
 
 /**
+ * The shell that starts this process's doveadm runs (tool-shell.ts): started at the first run, as
+ * whoever the process runs as by then (a worker drops to the owner before its first job), and
+ * ended with the process. One for the process, not one per account: each start of a program by
+ * a Node process costs it a fork (docs/imap-uids.md).
+ */
+let shell: { uid: number | undefined; started: Promise<DoveadmShell> } | undefined;
+
+/**
  * Runs `doveadm ARGS` on the Maildir as whoever runs qmail-import, with the private config (no
- * system config, no auth: box-tools.ts), in a temp home of its own. A run that fails is a
- * FolderError with doveadm's last words.
+ * system config, no auth: box-tools.ts), in the tool shell's temp home. A run that fails, or is
+ * stuck past BOX_IMAP_TIMEOUT_MS (then killed), is a FolderError with doveadm's last words.
  */
 export async function runDoveadm(
   doveadm: string,
@@ -25,29 +35,49 @@ export async function runDoveadm(
   args: readonly string[],
   context: ErrorContext,
 ): Promise<void> {
-  const settings = await (exported ??= exportedSettings(doveadm));
-  await inTempHome('qmail-import-doveadm-', async (home) => {
-    const location = `maildir:${path.resolve(maildir)}`;
-    const config = settings
-      ? ['-o', `mail_location=${location}`]
-      : await privateDovecotArgs(home, location, '/dev/stderr');
-    await runInHome(
-      doveadm,
-      [...config, ...args],
-      home,
-      (child, stderrTail) =>
-        new Promise<void>((resolve, reject) => {
-          child.stdout.resume();
-          child.once('close', (code) =>
-            code === 0
-              ? resolve()
-              : reject(new Error(`${args.slice(0, 2).join(' ')}: exit ${code}: ${stderrTail().trim()}`)),
-          );
-        }),
+  const location = `maildir:${path.resolve(maildir)}`;
+  const current = await currentShell(doveadm);
+  let exit: ToolExit;
+  try {
+    const { tools, config } = await current.started;
+    exit = await tools.run(doveadm, [...config(location), ...args], BOX_IMAP_TIMEOUT_MS);
+  } catch (err) {
+    throw new FolderError(`cannot run ${doveadm}: ${(err as Error).message}`, { ...context, cause: err });
+  }
+  if (exit.code !== 0)
+    throw new FolderError(
+      `cannot run ${doveadm}: ${args.slice(0, 2).join(' ')}: ${exit.code === null ? 'killed, stuck' : `exit ${exit.code}`}: ${exit.stderr.trim()}`,
       context,
-      settings,
     );
-  });
+}
+
+/** The process's shell; a new one if it could not start, ended (killed), or runs as another user. */
+async function currentShell(doveadm: string): Promise<NonNullable<typeof shell>> {
+  const uid = process.getuid?.();
+  const seen = shell;
+  const alive =
+    seen !== undefined &&
+    seen.uid === uid &&
+    (await seen.started.then(
+      (s) => s.tools.alive,
+      () => false,
+    ));
+  if (alive && seen) return seen;
+  // Another run may have replaced it meanwhile: one new shell, not two.
+  const fresh = shell !== seen && shell ? shell : { uid, started: startShell(doveadm) };
+  shell = fresh;
+  return fresh;
+}
+
+type DoveadmShell = { tools: ToolShell; config: (location: string) => string[] };
+
+/** A tool shell with the exported settings, or without them with a config file in its home. */
+async function startShell(doveadm: string): Promise<DoveadmShell> {
+  const settings = await (exported ??= exportedSettings(doveadm));
+  const tools = await ToolShell.start('qmail-import-doveadm-', settings ?? {});
+  if (settings) return { tools, config: (location: string) => ['-o', `mail_location=${location}`] };
+  const conf = await privateDovecotConfig(tools.home, '/dev/stderr');
+  return { tools, config: (location: string) => ['-c', conf, '-o', `mail_location=${location}`] };
 }
 
 /**

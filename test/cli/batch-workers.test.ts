@@ -125,6 +125,33 @@ describe('batch workers, as root', () => {
     }
   });
 
+  it("a folder named with shell syntax gets its HIGHESTMODSEQ raised like any other: the worker's doveadm runs take each name as one word", async () => {
+    const server = sharedSource();
+    const odd = 'It\'s $(echo x) `id` ;|& "q"';
+    const folders = ['INBOX', odd];
+    const a = await makeAccount(server, []);
+    await seedFolders(
+      server,
+      a.user,
+      a.password,
+      folders.map((f, n) => ({ path: f, messages: sampleMessages({ count: 2, seed: 190 + n }) })),
+    );
+    await withSourceImap(server, a.user, a.password, async (client) => {
+      for (const f of folders) {
+        await client.mailboxOpen(f);
+        for (let t = 0; t < 4; t++) {
+          await client.messageFlagsAdd('1', ['\\Answered']);
+          await client.messageFlagsRemove('1', ['\\Answered']);
+        }
+      }
+    });
+    const run = await watchedBatch([a], ['--mode', 'both', '--imap-server', 'dovecot']);
+    expect(run.code, run.output).toBe(0);
+    const log = fs.readFileSync(path.join(run.logDir, `${a.user}.log`), 'utf8');
+    expect(log).toContain("HIGHESTMODSEQ at least the source's in 2");
+    expect(log).toMatch(/IMAP: UIDVALIDITY as on the source, HIGHESTMODSEQ not below it, in 2 folders/);
+  });
+
   it('a worker killed mid-account fails that account alone: a new worker takes the rest, and failed.txt finishes it', async () => {
     const server = sharedSource();
     const big = await makeAccount(server, sampleMessages({ count: 400, seed: 97, sizes: [600] }));

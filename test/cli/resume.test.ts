@@ -17,6 +17,10 @@ function withMaildir(a: Account, maildir: string): string[] {
   return a.args.map((x) => (x === a.maildir ? maildir : x));
 }
 
+function withPassword(args: string[], file: string): string[] {
+  return args.map((x, i) => (args[i - 1] === '--password-file' ? file : x));
+}
+
 /** Starts an import and SIGKILLs it (its whole process group) after `ms`. */
 function killedImport(args: string[], ms: number): Promise<void> {
   return new Promise((resolve) => {
@@ -117,6 +121,26 @@ describe('interrupted and repeated imports', () => {
     fs.chownSync(lock, c.owner.uid, c.owner.gid);
     expect((await runCli(['import', '--create', ...c.args])).code).toBe(0);
     expect(fs.existsSync(lock)).toBe(false);
+  });
+
+  it("a refused login on a Maildir that is there is the login's error: another import's lock is left to it, and no lock of ours stays", async () => {
+    const c = await makeAccount(sharedSource(), sampleMessages({ count: 2, seed: 121 }));
+    expect((await runCli(['import', '--create', ...c.args])).code).toBe(0);
+    const before = [snapshotMaildir(c.maildir), fs.readdirSync(c.maildir).sort()];
+    const wrong = path.join(path.dirname(c.maildir), 'wrong-password');
+    fs.writeFileSync(wrong, 'not-the-password\n', { mode: 0o600 });
+    const refused = withPassword(c.args, wrong);
+    expect((await runCli(['import', ...refused])).code).toBe(3);
+    expect([snapshotMaildir(c.maildir), fs.readdirSync(c.maildir).sort()]).toEqual(before);
+    const lock = path.join(c.maildir, 'qmail-import.lock');
+    const release = await lockMaildir(c.maildir, {});
+    fs.chownSync(lock, c.owner.uid, c.owner.gid);
+    const held = fs.readFileSync(lock, 'utf8');
+    const busy = await runCli(['import', ...refused]);
+    expect(fs.readFileSync(lock, 'utf8')).toBe(held);
+    await release();
+    expect(busy.code, busy.stderr).toBe(3);
+    expect(busy.stderr).not.toContain('another qmail-import');
   });
 
   it('a source that renumbers a folder (new UIDVALIDITY) gets no duplicate: files are recognised by content', async () => {
