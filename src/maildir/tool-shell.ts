@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { shellWord } from '../shell-word.js';
 import { userName } from './box-tools.js';
 
 /** What a tool run left: its exit code (null: killed), and the end of what it said on stderr. */
@@ -83,7 +84,7 @@ export class ToolShell {
   run(binary: string, args: readonly string[], timeoutMs: number): Promise<ToolExit> {
     const n = this.next++;
     const err = `err.${n}`;
-    const command = [binary, ...args].map(quoted).join(' ');
+    const command = [binary, ...args].map(shellWord).join(' ');
     return new Promise<ToolExit>((resolve, reject) => {
       const stuck = setTimeout(() => {
         const p = this.pending.get(n);
@@ -133,9 +134,4 @@ export class ToolShell {
         p.done({ code: p.killed ? null : code, stderr: stderr.slice(-STDERR_TAIL) });
       });
   }
-}
-
-/** One shell word, whatever the text: single quotes, each ' inside closed, escaped and reopened. */
-function quoted(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
 }

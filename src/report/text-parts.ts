@@ -36,7 +36,4 @@ export function section<T>(
   return [`${user}: ${head}:`, ...items.slice(0, shown).map((i) => `  ${line(i)}`), ...more];
 }
 
-/** A word as a shell reads it back: quoted unless plain, so that a value in a report can be copied. */
-export function shellWord(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { shellWord } from '../shell-word.js';
