@@ -68,7 +68,9 @@ export class ToolShell {
       env: { ...env, PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, USER: userName() },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    child.stdin.write(`trap 'cd / && rm -rf -- "$HOME"' EXIT\n`);
+    // Ctrl-C, a closing terminal or a TERM to the process group is this process's to act on (a
+    // stop at the next safe point): the shell and the runs it starts, which inherit it, go on.
+    child.stdin.write(`trap 'cd / && rm -rf -- "$HOME"' EXIT\ntrap '' INT HUP TERM\n`);
     return new ToolShell(child, home);
   }
 

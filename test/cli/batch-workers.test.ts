@@ -67,6 +67,26 @@ const statuses = (logDir: string): string[] =>
 const messagesIn = (maildir: string) =>
   fs.readdirSync(path.join(maildir, 'new')).length + fs.readdirSync(path.join(maildir, 'cur')).length;
 
+/** Two messages in each of `folders`, and more changes to each than a fresh Dovecot index of it counts. */
+async function seedChanged(a: Account, folders: string[], seed: number): Promise<void> {
+  const messages = (n: number) => sampleMessages({ count: 2, seed: seed + n });
+  await seedFolders(
+    a.server,
+    a.user,
+    a.password,
+    folders.map((f, n) => ({ path: f, messages: messages(n) })),
+  );
+  await withSourceImap(a.server, a.user, a.password, async (client) => {
+    for (const f of folders) {
+      await client.mailboxOpen(f);
+      for (let t = 0; t < 4; t++) {
+        await client.messageFlagsAdd('1', ['\\Answered']);
+        await client.messageFlagsRemove('1', ['\\Answered']);
+      }
+    }
+  });
+}
+
 describe('batch workers, as root', () => {
   it('six accounts of one owner, import then verify, --jobs 2: two workers serve them all, files the owner’s', async () => {
     const server = sharedSource();
@@ -95,22 +115,7 @@ describe('batch workers, as root', () => {
     const accounts = await Promise.all(
       [1, 2].map(async (i) => {
         const a = await makeAccount(server, []);
-        await seedFolders(
-          server,
-          a.user,
-          a.password,
-          folders.map((f, n) => ({ path: f, messages: sampleMessages({ count: 2, seed: 140 + 3 * i + n }) })),
-        );
-        // Each folder has seen more changes than a fresh Dovecot index of it counts.
-        await withSourceImap(server, a.user, a.password, async (client) => {
-          for (const f of folders) {
-            await client.mailboxOpen(f);
-            for (let t = 0; t < 4; t++) {
-              await client.messageFlagsAdd('1', ['\\Answered']);
-              await client.messageFlagsRemove('1', ['\\Answered']);
-            }
-          }
-        });
+        await seedChanged(a, folders, 140 + 3 * i);
         return a;
       }),
     );
@@ -130,21 +135,7 @@ describe('batch workers, as root', () => {
     const odd = 'It\'s $(echo x) `id` ;|& "q"';
     const folders = ['INBOX', odd];
     const a = await makeAccount(server, []);
-    await seedFolders(
-      server,
-      a.user,
-      a.password,
-      folders.map((f, n) => ({ path: f, messages: sampleMessages({ count: 2, seed: 190 + n }) })),
-    );
-    await withSourceImap(server, a.user, a.password, async (client) => {
-      for (const f of folders) {
-        await client.mailboxOpen(f);
-        for (let t = 0; t < 4; t++) {
-          await client.messageFlagsAdd('1', ['\\Answered']);
-          await client.messageFlagsRemove('1', ['\\Answered']);
-        }
-      }
-    });
+    await seedChanged(a, folders, 190);
     const run = await watchedBatch([a], ['--mode', 'both', '--imap-server', 'dovecot']);
     expect(run.code, run.output).toBe(0);
     const log = fs.readFileSync(path.join(run.logDir, `${a.user}.log`), 'utf8');
