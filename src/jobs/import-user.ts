@@ -1,9 +1,7 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { ImapFlow } from 'imapflow';
 import { FolderError, ImportError, type ErrorContext } from '../errors.js';
 import { resolveImapServer } from '../maildir/imap-server.js';
-import { ensureMaildir, MAILDIR_SUBDIRS, requireMaildir } from '../maildir/layout.js';
+import { ensureMaildir, requireMaildir } from '../maildir/layout.js';
 import { clearOurTmp, lockMaildir } from '../maildir/lock.js';
 import { checkQuotaFile, quotaAfter } from '../maildir/quota.js';
 import { addSubscriptions } from '../maildir/subscriptions.js';
@@ -34,87 +32,38 @@ export async function importUser(job: UserJob, ctx: RunContext): Promise<ImportR
 
 async function importUserAs(job: UserJob, ctx: RunContext): Promise<ImportReport> {
   const context: ErrorContext = { user: job.user };
-  // A Maildir that is there already is locked while the source is logged in to: the lock's
-  // `flock` run (src/maildir/lock.ts) costs a process start, paid beside the server's login. The
-  // login's outcome is still reported first, and one refused leaves the lock as it found it.
-  const early = job.dryRun ? undefined : settled(lockIfComplete(job, context));
-  let lockTaken = false;
+  const imap = await openImap(job.imap, credentialsOf(job), context);
   try {
-    const imap = await openImap(job.imap, credentialsOf(job), context);
+    const listed = await listFolders(imap, context, true);
+    // --restore reads every folder too: what it brings back may be in one the source left as it was.
+    const marks = async () =>
+      job.full || job.restore ? new Map<string, FolderMark>() : await readMarks(job.maildir, context);
+    // Read once, when the first folder that changed needs it: before that folder writes a line.
+    let contents: Promise<JournalContents> | undefined;
+    const records = () =>
+      (contents ??= readJournal(job.maildir, context).catch((err: unknown) => {
+        throw err instanceof FolderError ? new JournalUnreadable(err.detail, { ...context, cause: err }) : err;
+      }));
+    // A Maildir path with a typo is an error, not a second Maildir: created only with --create.
+    if (job.dryRun && !job.createMaildir) await requireMaildir(job.maildir, context, job.owner);
+    if (job.dryRun) return await importAll(imap, job, listed, { records, marks: await marks() }, ctx);
+    await ensureMaildir(job.maildir, context, job.createMaildir, job.owner);
+    const release = await lockMaildir(job.maildir, context);
     try {
-      const listed = await listFolders(imap, context, true);
-      // --restore reads every folder too: what it brings back may be in one the source left as it was.
-      const marks = async () =>
-        job.full || job.restore ? new Map<string, FolderMark>() : await readMarks(job.maildir, context);
-      // Read once, when the first folder that changed needs it: before that folder writes a line.
-      let contents: Promise<JournalContents> | undefined;
-      const records = () =>
-        (contents ??= readJournal(job.maildir, context).catch((err: unknown) => {
-          throw err instanceof FolderError ? new JournalUnreadable(err.detail, { ...context, cause: err }) : err;
-        }));
-      // A Maildir path with a typo is an error, not a second Maildir: created only with --create.
-      if (job.dryRun && !job.createMaildir) await requireMaildir(job.maildir, context, job.owner);
-      if (job.dryRun) return await importAll(imap, job, listed, { records, marks: await marks() }, ctx);
-      lockTaken = true;
-      const release = (await early?.then(valueOf)) ?? (await lockAfterLogin(job, context));
+      await clearOurTmp(job.maildir, context);
+      await checkQuotaFile(job.maildir, context);
+      const journal = await Journal.open(job.maildir, context);
       try {
-        await clearOurTmp(job.maildir, context);
-        await checkQuotaFile(job.maildir, context);
-        const journal = await Journal.open(job.maildir, context);
-        try {
-          return await importAll(imap, job, listed, { records, journal, marks: await marks() }, ctx);
-        } finally {
-          await journal.close();
-        }
+        return await importAll(imap, job, listed, { records, journal, marks: await marks() }, ctx);
       } finally {
-        await release();
+        await journal.close();
       }
     } finally {
-      await closeImap(imap);
+      await release();
     }
   } finally {
-    const left = lockTaken ? undefined : await early;
-    if (left?.ok) await left.value?.();
+    await closeImap(imap);
   }
-}
-
-type Release = () => Promise<void>;
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-/** The Maildir locked, if it and its tmp/, new/ and cur/ are directories already: nothing made. */
-async function lockIfComplete(job: UserJob, context: ErrorContext): Promise<Release | undefined> {
-  const dirs = [job.maildir, ...MAILDIR_SUBDIRS.map((sub) => path.join(job.maildir, sub))];
-  const there = await Promise.all(
-    dirs.map((d) =>
-      fs.lstat(d).then(
-        (st) => st.isDirectory(),
-        () => false,
-      ),
-    ),
-  );
-  if (!there.every(Boolean)) return undefined;
-  // Its checks (no symlink, writable) before the lock file is opened there.
-  await ensureMaildir(job.maildir, context, false, job.owner);
-  return lockMaildir(job.maildir, context);
-}
-
-/** A Maildir still to be made (--create) or completed: only once the source let us in. */
-async function lockAfterLogin(job: UserJob, context: ErrorContext): Promise<Release> {
-  await ensureMaildir(job.maildir, context, job.createMaildir, job.owner);
-  return lockMaildir(job.maildir, context);
-}
-
-/** Settled without throwing: a lock that failed beside a login that failed says nothing. */
-function settled<T>(p: Promise<T>): Promise<Settled<T>> {
-  return p.then(
-    (value) => ({ ok: true, value }),
-    (error: unknown) => ({ ok: false, error }),
-  );
-}
-
-function valueOf<T>(s: Settled<T>): T {
-  if (!s.ok) throw s.error;
-  return s.value;
 }
 
 /** Every folder, then the subscriptions and the marks: everything a run does once the Maildir is ours. */
