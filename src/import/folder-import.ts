@@ -76,8 +76,10 @@ export async function importFolder(
     await markAsFolder(dir, context);
     // The Maildir's lock, taken by importUser, covers its folders.
     await clearOurTmp(dir, context);
-    if (snapshot.highestModseq !== undefined) await keepSnapshot(job.maildir, target.dirName, snapshot, context);
   }
+  // The INBOX's with the header fields its POP3 matching reads (readSnapshot).
+  if (run.journal && snapshot.highestModseq !== undefined)
+    await keepSnapshot(job.maildir, target.dirName, { ...snapshot, ...(inbox ? { headers: true } : {}) }, context);
   const scanned = (await scanIfPresent(dir, context)) ?? [];
   const existing = existingByName(scanned);
   const { uidValidity, messages } = snapshot;
@@ -155,9 +157,9 @@ export async function importFolder(
 }
 
 /**
- * The source's snapshot of the folder: a folder other than the INBOX (whose POP3 evidence wants
- * every message's headers) reads only what changed since the snapshot the last run kept, unless
- * --full asks for every message.
+ * The source's snapshot of the folder: only what changed since the snapshot the last run kept,
+ * unless --full asks for every message. The INBOX's carries the header fields its POP3 evidence
+ * matches by; its POP3 listing is read whole all the same (inbox-evidence.ts).
  */
 async function readSnapshot(
   imap: ImapFlow,
@@ -165,8 +167,8 @@ async function readSnapshot(
   { folder, inbox, dirName }: FolderTarget,
   context: ErrorContext,
 ): Promise<{ snapshot: FolderSnapshot; read: SnapshotRead }> {
-  const kept = inbox || job.full ? undefined : await readKeptSnapshot(job.maildir, dirName, context);
-  if (kept) return readFolderChanges(imap, folder, kept, context);
+  const kept = job.full ? undefined : await readKeptSnapshot(job.maildir, dirName, context);
+  if (kept) return readFolderChanges(imap, folder, kept, context, inbox);
   return { snapshot: await readFolderSnapshot(imap, folder, context, inbox), read: 'full' };
 }
 
