@@ -80,14 +80,17 @@ function countOf(values: readonly number[]): Map<number, number> {
   return count;
 }
 
+/** A key: a string, or a UID where a formula gave one (no string made per message). */
+export type Key = string | number;
+
 /** Groups by key: `pop3Keys[i]` / `imapKeys[j]` list the keys of each leftover (none, one or several). */
-export function groupByKeys(
-  pop3Keys: readonly (readonly string[])[],
-  imapKeys: readonly (readonly string[])[],
-): KeyGroup[] {
-  const groups = new Map<string, KeyGroup>();
-  const group = (key: string) => groups.get(key) ?? groups.set(key, { pop3: [], imap: [] }).get(key)!;
-  pop3Keys.forEach((keys, i) => new Set(keys).forEach((k) => group(k).pop3.push(i)));
-  imapKeys.forEach((keys, j) => new Set(keys).forEach((k) => group(k).imap.push(j)));
+export function groupByKeys(pop3Keys: readonly (readonly Key[])[], imapKeys: readonly (readonly Key[])[]): KeyGroup[] {
+  const groups = new Map<Key, KeyGroup>();
+  const group = (key: Key) => groups.get(key) ?? groups.set(key, { pop3: [], imap: [] }).get(key)!;
+  // Most messages have one key: a set to drop repeats only where there are several.
+  const each = (keys: readonly Key[], add: (k: Key) => void) =>
+    (keys.length > 1 ? new Set(keys) : keys).forEach((k) => add(k));
+  pop3Keys.forEach((keys, i) => each(keys, (k) => group(k).pop3.push(i)));
+  imapKeys.forEach((keys, j) => each(keys, (k) => group(k).imap.push(j)));
   return [...groups.values()];
 }
