@@ -164,6 +164,8 @@ function inPop3Order(
   pop3Drafts.sort((a, b) => (a.pop3 as Pop3Message).n - (b.pop3 as Pop3Message).n);
   byUid.clear();
   const matchedUids = new Set(matches.map((m) => m.uid));
+  // Where every IMAP message is matched (a formula), there is nothing to place between them.
+  if (imap.every((m) => matchedUids.has(m.uid))) return pop3Drafts;
   const sortedMatchedUids = [...matchedUids].sort((a, b) => a - b);
   const after = new Map<number, Draft[]>();
   for (const meta of [...imap].sort((a, b) => a.uid - b.uid)) {
@@ -173,7 +175,6 @@ function inPop3Order(
     if (group) group.push(draft(meta));
     else after.set(anchor, [draft(meta)]);
   }
-  if (after.size === 0) return pop3Drafts;
   const out = [...(after.get(0) ?? [])];
   for (const d of pop3Drafts) {
     out.push(d);

@@ -95,6 +95,9 @@ export type Fate =
   | { kind: 'too-big'; recorded: boolean }
   | { kind: 'conflict'; file: ExistingFile; why: string };
 
+/** The fate of most messages of a first import, shared: a plan holds one fate per message. */
+const NEW: Fate = Object.freeze({ kind: 'new' });
+
 /** `maxSize`: --max-size, checked against the size the source announced, before any byte is read. */
 export function fateOf(
   m: { name: string; uid?: number; uidl?: string; size: number },
@@ -119,7 +122,7 @@ export function fateOf(
   const tooBig =
     m.size > maxSize ? { kind: 'too-big' as const, recorded: facts.history.skipped.has(historyKey(m)) } : undefined;
   // Our own earlier file under this name is another message: it moves aside (EarlierFile.parkAs).
-  if (!file || record) return tooBig ?? { kind: 'new', ...restored };
+  if (!file || record) return tooBig ?? (deleted ? { kind: 'new', ...restored } : NEW);
   const crlf = facts.foreignCrlfSize?.get(m.name);
   if (crlf === undefined || crlf === m.size) return { kind: 'there', file };
   return {
@@ -221,6 +224,8 @@ export function earlierFiles(
   facts: FolderFacts,
   parkedName: (r: JournalEntry) => string,
 ): EarlierFile[] {
+  // A first import has no earlier files: no sets of every message's name for nothing.
+  if (facts.history.recordOf.size === 0) return [];
   const claimed = new Set(
     messages.filter((m) => ['present', 'reflag', 'rewrite'].includes(m.action)).map((m) => m.name),
   );

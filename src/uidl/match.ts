@@ -194,8 +194,9 @@ function pairByKeys(
 /** Moves the [pop3Index, imapIndex] pairs from the leftovers to the matches. */
 function take(state: MatchState, pairs: readonly [number, number][], matchedBy: string): MatchState {
   if (pairs.length === 0) return state;
-  const pop3Taken = new Set(pairs.map(([i]) => i));
-  const imapTaken = new Set(pairs.map(([, j]) => j));
+  const pop3Taken = new Uint8Array(state.pop3Left.length);
+  const imapTaken = new Uint8Array(state.imapLeft.length);
+  for (const [i, j] of pairs) pop3Taken[i] = imapTaken[j] = 1;
   return {
     ...state,
     matches: [
@@ -206,7 +207,7 @@ function take(state: MatchState, pairs: readonly [number, number][], matchedBy: 
         matchedBy,
       })),
     ],
-    pop3Left: state.pop3Left.filter((_, i) => !pop3Taken.has(i)),
-    imapLeft: state.imapLeft.filter((_, j) => !imapTaken.has(j)),
+    pop3Left: state.pop3Left.filter((_, i) => !pop3Taken[i]),
+    imapLeft: state.imapLeft.filter((_, j) => !imapTaken[j]),
   };
 }
