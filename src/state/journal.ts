@@ -19,7 +19,13 @@ export interface JournalContents {
  */
 const JOURNAL_FILE = 'qmail-import.journal';
 
-export async function readJournal(maildir: string, context: ErrorContext): Promise<JournalContents> {
+/** `hashes: false`: the records without their sha256, which verify never asks for (64 bytes of
+ *  text a record it need not hold). */
+export async function readJournal(
+  maildir: string,
+  context: ErrorContext,
+  { hashes = true }: { hashes?: boolean } = {},
+): Promise<JournalContents> {
   const file = path.join(maildir, JOURNAL_FILE);
   const entries: JournalEntry[] = [];
   const skips: JournalSkip[] = [];
@@ -34,7 +40,7 @@ export async function readJournal(maildir: string, context: ErrorContext): Promi
       process.stderr.write(`qmail-import: WARNING: ${file} line ${lineNo} ${why}; skipped\n`);
     if (text === undefined) warn(`is longer than ${MAX_JOURNAL_LINE_BYTES} bytes`);
     if (!text) return;
-    const entry = parseEntry(text, shared);
+    const entry = parseEntry(text, shared, hashes);
     if (entry && 'skipped' in entry) skips.push(entry);
     else if (entry) entries.push(entry);
     // The last line may be cut short by a crash or a full disk: skipped quietly. Any other bad line
@@ -105,7 +111,11 @@ function lineSplitter(take: (text: string | undefined, ended: boolean) => void) 
  * a message deleted here back. A numeric UIDVALIDITY is read as its decimal text. A record is
  * built with one shape and only its known fields, its repeated strings through `shared`.
  */
-function parseEntry(line: string, shared: (s: string) => string): JournalEntry | JournalSkip | undefined {
+function parseEntry(
+  line: string,
+  shared: (s: string) => string,
+  hashes: boolean,
+): JournalEntry | JournalSkip | undefined {
   let v: unknown;
   try {
     v = JSON.parse(line);
@@ -150,7 +160,7 @@ function parseEntry(line: string, shared: (s: string) => string): JournalEntry |
     uid,
     uidl,
     name: e.name,
-    sha256: e.sha256 as string | undefined,
+    sha256: hashes ? (e.sha256 as string | undefined) : undefined,
     size: Number.isSafeInteger(e.size) ? (e.size as number) : undefined,
     stored: isStoredFile(e.stored)
       ? { bytes: e.stored.bytes, lines: e.stored.lines, mtimeSec: e.stored.mtimeSec }

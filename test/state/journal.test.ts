@@ -52,4 +52,15 @@ describe('readJournal', () => {
     // A hidden class per record (as a spread of shared fields made) was over 600 bytes a record.
     expect(perRecord).toBeLessThan(400);
   });
+
+  it("reads verify's records without their hashes", async () => {
+    const dir = journalOf(3);
+    const { entries } = await readJournal(dir, { user: 'u' }, { hashes: false });
+    expect(entries.map((e) => [e.name, e.sha256])).toEqual([
+      ['1796420977.1', undefined],
+      ['1796420977.2', undefined],
+      ['1796420977.3', undefined],
+    ]);
+    expect((await readJournal(dir, { user: 'u' })).entries[2]?.sha256).toBe((3).toString(16).padStart(64, '0'));
+  });
 });
