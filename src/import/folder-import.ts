@@ -67,17 +67,45 @@ export async function importFolder(
   runStartSec: number,
   ctx: RunContext,
 ): Promise<FolderReport> {
-  const { folder, inbox } = target;
-  const context: ErrorContext = { user: job.user, folder: folder.path };
+  const context: ErrorContext = { user: job.user, folder: target.folder.path };
   const dir = path.join(job.maildir, target.dirName);
-  const { snapshot, read } = await readSnapshot(imap, job, target, context);
-  if (run.journal && !inbox) {
+  const source = await readSnapshot(imap, job, target, context);
+  if (run.journal && !target.inbox) {
     await ensureMaildir(dir, context, true, job.owner);
     await markAsFolder(dir, context);
     // The Maildir's lock, taken by importUser, covers its folders.
     await clearOurTmp(dir, context);
-    if (snapshot.highestModseq !== undefined) await keepSnapshot(job.maildir, target.dirName, snapshot, context);
   }
+  const { snapshot } = source;
+  // Kept beside the folder's import: a file of its own, whose sync need not hold the folder up.
+  // The INBOX's with the header fields its POP3 matching reads (readSnapshot).
+  const keeping =
+    run.journal && snapshot.highestModseq !== undefined
+      ? keepSnapshot(job.maildir, target.dirName, { ...snapshot, ...(target.inbox ? { headers: true } : {}) }, context)
+      : undefined;
+  try {
+    return await importAsRead(imap, job, run, target, { ...source, dir, runStartSec }, ctx, context);
+  } finally {
+    await keeping;
+  }
+}
+
+/** The folder's import once its snapshot is read: its files, evidence, plan and write session. */
+async function importAsRead(
+  imap: ImapFlow,
+  job: UserJob,
+  run: RunState,
+  target: FolderTarget,
+  {
+    snapshot,
+    read,
+    dir,
+    runStartSec,
+  }: { snapshot: FolderSnapshot; read: SnapshotRead; dir: string; runStartSec: number },
+  ctx: RunContext,
+  context: ErrorContext,
+): Promise<FolderReport> {
+  const { folder, inbox } = target;
   const scanned = (await scanIfPresent(dir, context)) ?? [];
   const existing = existingByName(scanned);
   const { uidValidity, messages } = snapshot;
@@ -155,9 +183,9 @@ export async function importFolder(
 }
 
 /**
- * The source's snapshot of the folder: a folder other than the INBOX (whose POP3 evidence wants
- * every message's headers) reads only what changed since the snapshot the last run kept, unless
- * --full asks for every message.
+ * The source's snapshot of the folder: only what changed since the snapshot the last run kept,
+ * unless --full asks for every message. The INBOX's carries the header fields its POP3 evidence
+ * matches by; its POP3 listing is read whole all the same (inbox-evidence.ts).
  */
 async function readSnapshot(
   imap: ImapFlow,
@@ -165,8 +193,8 @@ async function readSnapshot(
   { folder, inbox, dirName }: FolderTarget,
   context: ErrorContext,
 ): Promise<{ snapshot: FolderSnapshot; read: SnapshotRead }> {
-  const kept = inbox || job.full ? undefined : await readKeptSnapshot(job.maildir, dirName, context);
-  if (kept) return readFolderChanges(imap, folder, kept, context);
+  const kept = job.full ? undefined : await readKeptSnapshot(job.maildir, dirName, context);
+  if (kept) return readFolderChanges(imap, folder, kept, context, inbox);
   return { snapshot: await readFolderSnapshot(imap, folder, context, inbox), read: 'full' };
 }
 

@@ -14,22 +14,26 @@ export type SnapshotRead = 'changes' | 'full';
  * under the same UIDVALIDITY, with CONDSTORE, the messages from its UIDNEXT on and the flags changed
  * since its HIGHESTMODSEQ (RFC 7162 CHANGEDSINCE). A message expunged since shows only in the
  * count: when the kept messages below its UIDNEXT and the new ones are not exactly EXISTS, or
- * anything else does not fit, every message is read as without a kept snapshot.
+ * anything else does not fit, every message is read as without a kept snapshot. `matchHeaders`
+ * (the INBOX): with X-UIDL and Message-ID, as readFolderSnapshot reads them, from a snapshot kept
+ * with them.
  */
 export async function readFolderChanges(
   client: ImapFlow,
   folder: FolderName,
   kept: KeptSnapshot,
   context: ErrorContext,
+  matchHeaders = false,
 ): Promise<{ snapshot: FolderSnapshot; read: SnapshotRead }> {
   const box = await examineFolder(client, folder, context);
   const full = async () => ({
-    snapshot: await listOpenFolder(client, folder.path, box, context),
+    snapshot: await listOpenFolder(client, folder.path, box, context, matchHeaders),
     read: 'full' as const,
   });
   const now = snapshotOf(folder.path, box, []);
   if (
     kept.path !== folder.path ||
+    (matchHeaders && !kept.headers) ||
     now.uidValidity !== kept.uidValidity ||
     now.highestModseq === undefined ||
     kept.highestModseq === undefined ||
@@ -41,7 +45,8 @@ export async function readFolderChanges(
   )
     return full();
   try {
-    const changes = await readSince(client, folder.path, kept, { exists: box.exists, uidNext: now.uidNext }, context);
+    const open = { exists: box.exists, uidNext: now.uidNext, matchHeaders };
+    const changes = await readSince(client, folder.path, kept, open, context);
     // EXISTS as it is now: mail that came during these FETCHes was announced before them.
     if (!changes || changes.length !== (client.mailbox ? client.mailbox.exists : box.exists)) return full();
     return { snapshot: { ...now, messages: changes }, read: 'changes' };
@@ -61,7 +66,7 @@ async function readSince(
   client: ImapFlow,
   path: string,
   kept: KeptSnapshot,
-  { exists, uidNext }: { exists: number; uidNext: number },
+  { exists, uidNext, matchHeaders }: { exists: number; uidNext: number; matchHeaders: boolean },
   context: ErrorContext,
 ): Promise<ImapMessageMeta[] | undefined> {
   // The kept snapshot's FETCH may have seen mail that came after its EXAMINE: read again from its UIDNEXT.
@@ -73,7 +78,7 @@ async function readSince(
       client,
       path,
       `1:${kept.uidNext - 1}`,
-      { byUid: true, changedSince },
+      { byUid: true, changedSince, matchHeaders },
       context,
     )) {
       if (!byUid.has(m.uid)) return undefined;
@@ -81,7 +86,7 @@ async function readSince(
     }
   }
   if (uidNext > kept.uidNext)
-    for (const m of await fetchMessageMeta(client, path, `${kept.uidNext}:*`, { byUid: true }, context))
+    for (const m of await fetchMessageMeta(client, path, `${kept.uidNext}:*`, { byUid: true, matchHeaders }, context))
       // `n:*` names the last message even below n (RFC 3501): only those from n on are new.
       if (m.uid >= kept.uidNext) byUid.set(m.uid, m);
   return [...byUid.values()].sort((a, b) => a.uid - b.uid);

@@ -12,6 +12,9 @@ export interface KeptSnapshot {
   uidValidity: string;
   uidNext: number;
   highestModseq?: string;
+  /** The messages were read with the X-UIDL and Message-ID header fields (the INBOX's, for its
+   *  POP3 matching): only such a snapshot serves a read that wants them. */
+  headers?: true;
   messages: ImapMessageMeta[];
 }
 
@@ -46,6 +49,7 @@ export async function readKeptSnapshot(
       typeof kept.uidValidity === 'string' &&
       Number.isInteger(kept.uidNext) &&
       (kept.highestModseq === undefined || /^\d+$/.test(kept.highestModseq)) &&
+      (kept.headers === undefined || kept.headers === true) &&
       Array.isArray(kept.messages) &&
       kept.messages.every(soundMeta);
     return sound ? kept : undefined;
@@ -57,12 +61,12 @@ export async function readKeptSnapshot(
 export async function keepSnapshot(
   maildir: string,
   dirName: string,
-  { path: folder, uidValidity, uidNext, highestModseq, messages }: KeptSnapshot,
+  { path: folder, uidValidity, uidNext, highestModseq, headers, messages }: KeptSnapshot,
   context: ErrorContext,
 ): Promise<void> {
   const file = fileOf(maildir, dirName);
   if (!file) return;
-  const text = `${JSON.stringify({ path: folder, uidValidity, uidNext, highestModseq, messages })}\n`;
+  const text = `${JSON.stringify({ path: folder, uidValidity, uidNext, highestModseq, headers, messages })}\n`;
   // Not kept (something in its place): the next run reads the folder in full; the mail is not held up.
   await replaceFile(maildir, file, text, context).catch((err: unknown) => {
     if (!(err instanceof FolderError)) throw err;
@@ -77,6 +81,8 @@ function soundMeta(m: ImapMessageMeta): boolean {
     Array.isArray(m.flags) &&
     m.flags.every((f) => typeof f === 'string') &&
     Number.isInteger(m.internalDateSec) &&
-    Number.isInteger(m.size)
+    Number.isInteger(m.size) &&
+    (m.xUidl === undefined || typeof m.xUidl === 'string') &&
+    (m.messageId === undefined || typeof m.messageId === 'string')
   );
 }

@@ -116,7 +116,7 @@ function otherFiles(maildir: string): Record<string, string> {
       const st = fs.lstatSync(path.join(dir, name));
       if (st.isDirectory() && name.startsWith('.')) walk(path.join(dir, name), `${rel}${name}/`);
       // Dovecot's index (the HIGHESTMODSEQ floor, docs/imap-uids.md) holds ids and times of its own.
-      else if (st.isFile() && !/^(qmail-import\.(journal|marks|source\..*)|dovecot\.index.*)$/.test(name))
+      else if (st.isFile() && !/^(qmail-import\.(journal|marks|source(\..*)?)|dovecot\.index.*)$/.test(name))
         // A UID list's header holds a GUID of its own, made when it is first written.
         out[`${rel}${name}`] = fs.readFileSync(path.join(dir, name), 'latin1').replace(/ G[0-9a-f]{32}/, '');
     }
