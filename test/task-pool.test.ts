@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { TaskPool } from '../src/task-pool.js';
 
@@ -63,5 +65,21 @@ describe('TaskPool', () => {
     for (const n of ['x', 'y']) await pool.run(async () => void log.push(n));
     await pool.settle();
     expect(log).toEqual(['x', 'y']);
+  });
+
+  it('holds nothing for each task that ran beside one that runs long', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const live = () => (gc(), process.memoryUsage().heapUsed);
+    const pool = new TaskPool(2);
+    const long = gate([], 'long');
+    await pool.run(long.task);
+    const before = live();
+    for (let i = 0; i < 100_000; i++) await pool.run(async () => undefined);
+    const grown = live() - before;
+    long.open();
+    await pool.settle();
+    // A reaction kept per task would be several MB here.
+    expect(grown).toBeLessThan(1_000_000);
   });
 });

@@ -162,7 +162,7 @@ async function importRecords(
 ): Promise<(folder: string) => ImportRecord | undefined> {
   const lastImportSec = job.strict ? undefined : await lastWrittenSec(job.maildir, context);
   if (lastImportSec === undefined) return () => undefined;
-  return recordsByFolder(await readJournal(job.maildir, context), lastImportSec);
+  return recordsByFolder(await readJournal(job.maildir, context, { hashes: false }), lastImportSec);
 }
 
 /** INBOX by its POP3 listing, every other folder by its IMAP UIDs: the account's normal life in one count. */

@@ -40,49 +40,62 @@ export interface InboxPlanInput {
   maxSize?: number;
 }
 
-/** One message on its way into the plan. */
+/** One message on its way into the plan: named by nameAll, given its fate and second after. */
 interface Draft {
   meta?: ImapMessageMeta;
   pop3?: Pop3Message;
   matchedBy?: string;
+  name: string;
+  size: number;
+  why?: string;
 }
 
 /**
  * Decides, without any I/O, what the INBOX import will do: the order (the source's POP3 order),
  * the file name (the UIDL wherever qmail-pop3d can reproduce it), flags, mtime and action of each
- * message.
+ * message. Each message is one draft until its planned message is made (an INBOX may hold
+ * 100,000 messages: a copy per step would be garbage of that many at once).
  */
 export function planInbox(input: InboxPlanInput): InboxPlan {
   const { facts } = input;
-  const viaPop3 = new Set((input.viaPop3 ?? []).map((p) => p.n));
   const drafts = inPop3Order(input.imap, input.matched?.matches ?? [], input.viaPop3 ?? []);
-  const named = nameAll(drafts, input);
-  const fates = named.map((d) => fateOf({ ...d, uid: d.meta?.uid, uidl: d.pop3?.uidl }, facts, input.maxSize));
-
-  const slots = wantedSeconds(drafts, input.beforeSec).map((w, i): MtimeSlot => {
+  nameAll(drafts, input);
+  const fates = drafts.map((d) =>
+    fateOf({ name: d.name, size: d.size, uid: d.meta?.uid, uidl: d.pop3?.uidl }, facts, input.maxSize),
+  );
+  const slots = wantedSeconds(drafts, input.beforeSec);
+  fates.forEach((fate, i) => {
     // A file put back takes the second it was written with, unless another file holds it now.
-    const recorded = recordedSec(fates[i] as Fate);
+    const recorded = recordedSec(fate);
     const free = recorded !== undefined && !input.otherMtimesSec.has(recorded);
-    return { ...w, fixedSec: free ? recorded : keptFile(fates[i] as Fate)?.mtimeSec };
+    (slots[i] as MtimeSlot).fixedSec = free ? recorded : keptFile(fate)?.mtimeSec;
   });
   const mtimes = assignMtimes(slots, input.beforeSec, input.otherMtimesSec);
 
   const naming = new BoxNaming(facts.box);
-  const messages = named.map((d, i): PlannedMessage => ({
-    ...plannedMessage(d.name, d.meta, d.size, mtimes.mtimeSec[i] as number, fates[i] as Fate, naming),
-    ...(d.pop3 ? { pop3N: d.pop3.n, uidl: d.pop3.uidl, matchedBy: d.matchedBy } : {}),
-    ...(d.why ? { downloadAgain: d.why } : {}),
-  }));
-  const uidlCount = new Map<string, number>();
-  for (const d of drafts) if (d.pop3) uidlCount.set(d.pop3.uidl, (uidlCount.get(d.pop3.uidl) ?? 0) + 1);
+  const messages = drafts.map((d, i): PlannedMessage => {
+    const pop3 = d.pop3 && { pop3N: d.pop3.n, uidl: d.pop3.uidl, matchedBy: d.matchedBy };
+    const side = d.why ? { ...pop3, downloadAgain: d.why } : pop3;
+    return plannedMessage(d.name, d.meta, d.size, mtimes.mtimeSec[i] as number, fates[i] as Fate, naming, side);
+  });
+  const viaPop3 = new Set((input.viaPop3 ?? []).map((p) => p.n));
   return {
     ...folderPlan('INBOX', facts, messages, naming, input),
     folder: 'INBOX',
     ...(input.matched?.formula ? { formula: input.matched.formula } : {}),
     unmatchedPop3: (input.matched?.unmatchedPop3 ?? []).filter((u) => !viaPop3.has(u.n)),
-    outOfOrder: mtimes.outOfOrder.map((i) => (named[i] as { name: string }).name),
-    sharedUidls: [...uidlCount.values()].filter((n) => n > 1).reduce((a, b) => a + b, 0),
+    outOfOrder: mtimes.outOfOrder.map((i) => (drafts[i] as Draft).name),
+    sharedUidls: sharedUidls(drafts),
   };
+}
+
+/** Messages whose UIDL another message of the listing has too. */
+function sharedUidls(drafts: readonly Draft[]): number {
+  const uidlCount = new Map<string, number>();
+  for (const d of drafts) if (d.pop3) uidlCount.set(d.pop3.uidl, (uidlCount.get(d.pop3.uidl) ?? 0) + 1);
+  let shared = 0;
+  for (const n of uidlCount.values()) if (n > 1) shared += n;
+  return shared;
 }
 
 /** The file a message already has and keeps (its place in time is fixed). */
@@ -95,13 +108,10 @@ function keptFile(fate: Fate): ExistingFile | undefined {
  * that name (representable, and the first message with it), else a stable unique Maildir name and
  * the reason POP3 clients will download it again.
  */
-function nameAll(
-  drafts: readonly Draft[],
-  input: InboxPlanInput,
-): (Draft & { name: string; size: number; why?: string })[] {
+function nameAll(drafts: Draft[], input: InboxPlanInput): void {
   const used = new Set<string>();
   const occurrences = new Map<string, number>();
-  return drafts.map((d) => {
+  for (const d of drafts) {
     const why = input.matched ? whyUidlNotKept(d, used) : undefined;
     let name = d.pop3 && !why ? d.pop3.uidl : undefined;
     if (name === undefined) {
@@ -112,8 +122,10 @@ function nameAll(
         : stablePop3Name(d.pop3?.uidl ?? '', k, input.host);
     }
     used.add(name);
-    return { ...d, name, size: d.meta?.size ?? d.pop3?.size ?? NaN, ...(why ? { why } : {}) };
-  });
+    d.name = name;
+    d.size = d.meta?.size ?? d.pop3?.size ?? NaN;
+    if (why) d.why = why;
+  }
 }
 
 function whyUidlNotKept(d: Draft, used: ReadonlySet<string>): string | undefined {
@@ -134,32 +146,48 @@ function inPop3Order(
   matches: readonly UidlMatch[],
   viaPop3: readonly Pop3Message[],
 ): Draft[] {
+  const draft = (meta?: ImapMessageMeta, pop3?: Pop3Message, matchedBy?: string): Draft => ({
+    meta,
+    pop3,
+    matchedBy,
+    name: '',
+    size: NaN,
+    why: undefined,
+  });
   const byUid = new Map(imap.map((m) => [m.uid, m]));
-  const pop3Drafts: Draft[] = [
-    ...matches.flatMap((m) =>
-      byUid.has(m.uid) ? [{ meta: byUid.get(m.uid), pop3: m.pop3, matchedBy: m.matchedBy }] : [],
-    ),
-    ...viaPop3.map((p) => ({ pop3: p, matchedBy: 'pop3 itself' })),
-  ].sort((a, b) => (a.pop3 as Pop3Message).n - (b.pop3 as Pop3Message).n);
+  const pop3Drafts: Draft[] = [];
+  for (const m of matches) {
+    const meta = byUid.get(m.uid);
+    if (meta) pop3Drafts.push(draft(meta, m.pop3, m.matchedBy));
+  }
+  for (const p of viaPop3) pop3Drafts.push(draft(undefined, p, 'pop3 itself'));
+  pop3Drafts.sort((a, b) => (a.pop3 as Pop3Message).n - (b.pop3 as Pop3Message).n);
+  byUid.clear();
   const matchedUids = new Set(matches.map((m) => m.uid));
+  // Where every IMAP message is matched (a formula), there is nothing to place between them.
+  if (imap.every((m) => matchedUids.has(m.uid))) return pop3Drafts;
   const sortedMatchedUids = [...matchedUids].sort((a, b) => a - b);
   const after = new Map<number, Draft[]>();
   for (const meta of [...imap].sort((a, b) => a.uid - b.uid)) {
     if (matchedUids.has(meta.uid)) continue;
     const anchor = greatestBelow(sortedMatchedUids, meta.uid) ?? 0;
     const group = after.get(anchor);
-    if (group) group.push({ meta });
-    else after.set(anchor, [{ meta }]);
+    if (group) group.push(draft(meta));
+    else after.set(anchor, [draft(meta)]);
   }
-  return [...(after.get(0) ?? []), ...pop3Drafts.flatMap((d) => [d, ...(d.meta ? (after.get(d.meta.uid) ?? []) : [])])];
+  const out = [...(after.get(0) ?? [])];
+  for (const d of pop3Drafts) {
+    out.push(d);
+    if (d.meta) for (const a of after.get(d.meta.uid) ?? []) out.push(a);
+  }
+  return out;
 }
 
 /** INTERNALDATE where there is one; a message known only over POP3 wants its predecessor's second. */
-function wantedSeconds(drafts: readonly Draft[], beforeSec: number): { wantSec: number }[] {
-  const known = drafts.map((d) => d.meta?.internalDateSec);
-  const firstKnown = known.find((k) => k !== undefined) ?? beforeSec - drafts.length - 1;
+function wantedSeconds(drafts: readonly Draft[], beforeSec: number): MtimeSlot[] {
+  const firstKnown = drafts.find((d) => d.meta)?.meta?.internalDateSec ?? beforeSec - drafts.length - 1;
   let last = firstKnown;
-  return known.map((k) => ({ wantSec: (last = k ?? last) }));
+  return drafts.map((d) => ({ wantSec: (last = d.meta?.internalDateSec ?? last), fixedSec: undefined }));
 }
 
 /** The greatest value in ascending `sorted` that is below `limit`. */

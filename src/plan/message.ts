@@ -95,6 +95,9 @@ export type Fate =
   | { kind: 'too-big'; recorded: boolean }
   | { kind: 'conflict'; file: ExistingFile; why: string };
 
+/** The fate of most messages of a first import, shared: a plan holds one fate per message. */
+const NEW: Fate = Object.freeze({ kind: 'new' });
+
 /** `maxSize`: --max-size, checked against the size the source announced, before any byte is read. */
 export function fateOf(
   m: { name: string; uid?: number; uidl?: string; size: number },
@@ -119,7 +122,7 @@ export function fateOf(
   const tooBig =
     m.size > maxSize ? { kind: 'too-big' as const, recorded: facts.history.skipped.has(historyKey(m)) } : undefined;
   // Our own earlier file under this name is another message: it moves aside (EarlierFile.parkAs).
-  if (!file || record) return tooBig ?? { kind: 'new', ...restored };
+  if (!file || record) return tooBig ?? (deleted ? { kind: 'new', ...restored } : NEW);
   const crlf = facts.foreignCrlfSize?.get(m.name);
   if (crlf === undefined || crlf === m.size) return { kind: 'there', file };
   return {
@@ -129,12 +132,24 @@ export function fateOf(
   };
 }
 
+/** What POP3 adds to an INBOX message: which listed message it is, how it was tied, why its UIDL is not kept. */
+export interface Pop3Side {
+  pop3N?: number;
+  uidl?: string;
+  matchedBy?: string;
+  downloadAgain?: string;
+}
+
+/** A flag list with nothing dropped, shared: most messages have none (a plan holds every message). */
+const NONE_DROPPED: readonly string[] = Object.freeze([]);
+
 /**
  * The part of a planned message every folder shares: source, file name, flags, mtime, action. The
  * name is final: the box's rules (`naming`) are in it. A message already there keeps its flags and
  * its place and gains those the source has now (a delta run after the cutover); a flag is never
  * taken away, as the user may have set it on the new server, and a file an IMAP client moved to
- * cur/ never goes back to new/.
+ * cur/ never goes back to new/. Every message is one object of one shape, fields it lacks
+ * undefined: a plan of 100,000 messages holds them all until its folder is done.
  */
 export function plannedMessage(
   name: string,
@@ -143,6 +158,7 @@ export function plannedMessage(
   mtimeSec: number,
   fate: Fate,
   naming: BoxNaming,
+  pop3: Pop3Side = {},
 ): PlannedMessage {
   const { letters: systemLetters, dropped } = maildirFlagsFromImap(meta?.flags ?? []);
   // $Forwarded is the letter P too, which neither Dovecot nor Courier shows: a keyword all the same.
@@ -152,28 +168,45 @@ export function plannedMessage(
   const letters = [...new Set([...systemLetters, ...keywords.letters, ...kept])].sort().join('');
   const inCur = naming.allInCur || (fate.kind === 'there' && fate.file.dir === 'cur');
   const placement = maildirPlacement(name, letters, inCur);
-  const base = {
-    source: meta ? ('imap' as const) : ('pop3' as const),
-    ...(meta ? { uid: meta.uid } : {}),
+  const droppedFlags = dropped.filter((f) => f.startsWith('\\') || keywords.overflow.includes(f));
+  const there = fate.kind === 'there' || fate.kind === 'conflict' ? fate.file : undefined;
+  const from = there && `${there.dir}/${there.file}`;
+  const m: PlannedMessage = {
+    source: meta ? 'imap' : 'pop3',
+    uid: meta?.uid,
+    pop3N: pop3.pop3N,
+    uidl: pop3.uidl,
     size,
+    matchedBy: pop3.matchedBy,
     name,
-    ...placement,
+    dir: placement.dir,
+    file: placement.file,
     mtimeSec,
-    droppedFlags: dropped.filter((f) => f.startsWith('\\') || keywords.overflow.includes(f)),
+    droppedFlags: droppedFlags.length > 0 ? droppedFlags : (NONE_DROPPED as string[]),
+    action: 'write',
+    from: undefined,
+    sizeWas: undefined,
+    repair: undefined,
+    restored: undefined,
+    conflict: undefined,
+    downloadAgain: pop3.downloadAgain,
+    unrecorded: undefined,
   };
-  if (fate.kind === 'new') return { ...base, action: 'write', ...(fate.restored ? { restored: true } : {}) };
-  if (fate.kind === 'deleted-here') return { ...base, action: 'deleted-here' };
-  if (fate.kind === 'too-big') return { ...base, action: 'too-big', ...(fate.recorded ? {} : { unrecorded: true }) };
-  const from = `${fate.file.dir}/${fate.file.file}`;
-  if (fate.kind === 'conflict')
-    return { ...base, dir: fate.file.dir, file: fate.file.file, action: 'conflict', conflict: fate.why };
-  const unrecorded = fate.kind === 'there' && !fate.recorded ? { unrecorded: true } : {};
-  if (fate.kind === 'there' && fate.sizeWas !== undefined)
-    return { ...base, action: 'rewrite', from, sizeWas: fate.sizeWas };
-  if (fate.kind === 'there' && fate.repair) return { ...base, action: 'rewrite', from, repair: fate.repair.why };
-  return from === `${placement.dir}/${placement.file}`
-    ? { ...base, action: 'present', ...unrecorded }
-    : { ...base, action: 'reflag', from, ...unrecorded };
+  if (fate.kind === 'new') m.restored = fate.restored ? true : undefined;
+  else if (fate.kind === 'deleted-here') m.action = 'deleted-here';
+  else if (fate.kind === 'too-big') {
+    m.action = 'too-big';
+    m.unrecorded = fate.recorded ? undefined : true;
+  } else if (fate.kind === 'conflict') {
+    Object.assign(m, { dir: fate.file.dir, file: fate.file.file, action: 'conflict', conflict: fate.why });
+  } else if (fate.sizeWas !== undefined || fate.repair) {
+    Object.assign(m, { action: 'rewrite', from, sizeWas: fate.sizeWas, repair: fate.repair?.why });
+  } else {
+    const moved = from !== `${placement.dir}/${placement.file}`;
+    Object.assign(m, { action: moved ? 'reflag' : 'present', from: moved ? from : undefined });
+    m.unrecorded = fate.recorded ? undefined : true;
+  }
+  return m;
 }
 
 /** The mtime a file put back had when we wrote it (a repair, a restore), where the journal has it. */
@@ -191,6 +224,8 @@ export function earlierFiles(
   facts: FolderFacts,
   parkedName: (r: JournalEntry) => string,
 ): EarlierFile[] {
+  // A first import has no earlier files: no sets of every message's name for nothing.
+  if (facts.history.recordOf.size === 0) return [];
   const claimed = new Set(
     messages.filter((m) => ['present', 'reflag', 'rewrite'].includes(m.action)).map((m) => m.name),
   );

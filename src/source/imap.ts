@@ -229,7 +229,12 @@ export async function fetchHeaderBlocks(
 function headerField(headers: Buffer | undefined, name: string): string | undefined {
   if (!headers) return undefined;
   const m = new RegExp(`^${name}:[ \\t]*(.*(?:\\r?\\n[ \\t].*)*)`, 'im').exec(headers.toString('latin1'));
-  return m ? (m[1] as string).replace(/\r?\n[ \t]+/g, ' ').trim() || undefined : undefined;
+  if (!m) return undefined;
+  // The value decoded on its own: a slice of the header text would hold all of it for as long as
+  // the folder's snapshot is held (the INBOX's: the whole import).
+  const end = m.index + m[0].length;
+  const value = headers.toString('latin1', end - (m[1] as string).length, end);
+  return value.replace(/\r?\n[ \t]+/g, ' ').trim() || undefined;
 }
 
 export async function closeImap(client: ImapFlow): Promise<void> {

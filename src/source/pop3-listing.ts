@@ -20,7 +20,8 @@ export function joinUidlAndList(uidl: readonly UidlEntry[], list: readonly ListE
   return uidl.map((u) => ({ n: u.n, uidl: u.uidl, size: sizeByN.get(u.n) ?? NaN }));
 }
 
-/** The lines of a UIDL or LIST answer, each checked: a message number once, a whole number from 1. */
+/** The lines of a UIDL or LIST answer, each checked: a message number once, a whole number from 1;
+ *  `pattern` captures the number and the rest after one space. */
 export function parseListing<T extends { n: number }>(
   lines: Buffer[],
   command: string,
@@ -37,6 +38,9 @@ export function parseListing<T extends { n: number }>(
       throw error(`malformed ${command} line: ${JSON.stringify(line.slice(0, 200))}`);
     }
     seen.add(n);
-    return build(n, m[2] as string);
+    // Decoded again from the line's bytes (each pattern reads "n SP rest"): a UIDL sliced out of
+    // the line would keep the whole line in memory for as long as the listing is held.
+    const at = (m[1] as string).length + 1;
+    return build(n, raw.toString('latin1', at, at + (m[2] as string).length));
   });
 }

@@ -62,32 +62,61 @@ export function pairWithinGroups(
     }
   }
   // A message two groups pair (an IMAP message with two Message-ID forms) is decided by neither.
-  const pop3Claims = countOf(pairs.map(([i]) => i));
-  const imapClaims = countOf(pairs.map(([, j]) => j));
-  const unique = pairs.filter(([i, j]) => pop3Claims.get(i) === 1 && imapClaims.get(j) === 1);
-  const paired = new Set(unique.map(([i]) => i));
-  const contested = pairs.filter(([i]) => !paired.has(i)).map(([i]) => i);
+  const pop3Claims = new Uint32Array(pop3Sizes.length);
+  const imapClaims = new Uint32Array(imapSizes.length);
+  for (const [i, j] of pairs) {
+    pop3Claims[i] = (pop3Claims[i] as number) + 1;
+    imapClaims[j] = (imapClaims[j] as number) + 1;
+  }
+  const unique = pairs.filter(([i, j]) => pop3Claims[i] === 1 && imapClaims[j] === 1);
+  const paired = new Uint8Array(pop3Sizes.length);
+  for (const [i] of unique) paired[i] = 1;
+  const contested = pairs.filter(([i]) => !paired[i]).map(([i]) => i);
   return {
     pairs: unique,
-    undecided: [...new Set([...undecided, ...contested])].filter((i) => !paired.has(i)),
+    undecided: [...new Set([...undecided, ...contested])].filter((i) => !paired[i]),
     ties,
   };
 }
 
-function countOf(values: readonly number[]): Map<number, number> {
-  const count = new Map<number, number>();
-  for (const v of values) count.set(v, (count.get(v) ?? 0) + 1);
-  return count;
-}
+/** A key: a string, or a UID where a formula gave one (no string made per message). */
+export type Key = string | number;
 
-/** Groups by key: `pop3Keys[i]` / `imapKeys[j]` list the keys of each leftover (none, one or several). */
-export function groupByKeys(
-  pop3Keys: readonly (readonly string[])[],
-  imapKeys: readonly (readonly string[])[],
-): KeyGroup[] {
-  const groups = new Map<string, KeyGroup>();
-  const group = (key: string) => groups.get(key) ?? groups.set(key, { pop3: [], imap: [] }).get(key)!;
-  pop3Keys.forEach((keys, i) => new Set(keys).forEach((k) => group(k).pop3.push(i)));
-  imapKeys.forEach((keys, j) => new Set(keys).forEach((k) => group(k).imap.push(j)));
-  return [...groups.values()];
+/** A group's members on one side: most groups have one, kept as the bare index (no array). */
+type Members = number | number[] | undefined;
+
+/**
+ * Groups by key: `pop3Keys[i]` / `imapKeys[j]` list the keys of each leftover (none, one or
+ * several). Every message is usually in a group of its own (a formula, a Message-ID): the groups
+ * are kept compact and each handed out as it is paired, so that 100,000 of them are never objects
+ * at once.
+ */
+export function* groupByKeys(
+  pop3Keys: readonly (readonly Key[])[],
+  imapKeys: readonly (readonly Key[])[],
+): Generator<KeyGroup> {
+  const groupOf = new Map<Key, number>();
+  const pop3: Members[] = [];
+  const imap: Members[] = [];
+  const add = (side: Members[], key: Key, index: number) => {
+    let g = groupOf.get(key);
+    if (g === undefined) {
+      g = pop3.length;
+      groupOf.set(key, g);
+      pop3.push(undefined);
+      imap.push(undefined);
+    }
+    const was = side[g];
+    if (was === undefined) side[g] = index;
+    else if (typeof was === 'number') side[g] = [was, index];
+    else was.push(index);
+  };
+  // A set drops a key a message lists twice, only where it lists several.
+  const each = (keys: readonly Key[], take: (k: Key) => void) =>
+    (keys.length > 1 ? new Set(keys) : keys).forEach((k) => take(k));
+  pop3Keys.forEach((keys, i) => each(keys, (k) => add(pop3, k, i)));
+  imapKeys.forEach((keys, j) => each(keys, (k) => add(imap, k, j)));
+  groupOf.clear();
+  const list = (m: Members) => (m === undefined ? [] : typeof m === 'number' ? [m] : m);
+  for (let g = 0; g < pop3.length; g++) yield { pop3: list(pop3[g]), imap: list(imap[g]) };
 }

@@ -1,7 +1,7 @@
 import type { ImapMessageMeta, Pop3Message } from '../message-records.js';
 import { detectFormula } from './formula.js';
 import { MESSAGE_FORMULAS } from './message-formula.js';
-import { groupByKeys, pairWithinGroups } from './key-groups.js';
+import { groupByKeys, pairWithinGroups, type Key } from './key-groups.js';
 import { matchBySizeAndOrder } from './size-order.js';
 
 /** One POP3 message tied to one IMAP message, and the evidence that tied them. */
@@ -85,7 +85,7 @@ export function matchByFormula(state: MatchState, uidValidity: string): MatchSta
   if (!found) return next;
   const label = `formula ${found.formula}`;
   const pop3Keys = state.pop3Left.map((p) => keyList(found.uidByPop3N.get(p.n)));
-  const imapKeys = state.imapLeft.map((m) => [String(m.uid)]);
+  const imapKeys = state.imapLeft.map((m) => [m.uid]);
   return { ...pairByKeys(next, pop3Keys, imapKeys, label, false), formula: found.formula };
 }
 
@@ -163,14 +163,14 @@ export function finishMatching(state: MatchState): MatchResult {
   };
 }
 
-function keyList(key: string | number | undefined): string[] {
-  return key === undefined ? [] : [String(key)];
+function keyList(key: Key | undefined): Key[] {
+  return key === undefined ? [] : [key];
 }
 
 function pairByKeys(
   state: MatchState,
-  pop3Keys: readonly (readonly string[])[],
-  imapKeys: readonly (readonly string[])[],
+  pop3Keys: readonly (readonly Key[])[],
+  imapKeys: readonly (readonly Key[])[],
   label: string,
   identical: boolean,
 ): MatchState {
@@ -194,8 +194,9 @@ function pairByKeys(
 /** Moves the [pop3Index, imapIndex] pairs from the leftovers to the matches. */
 function take(state: MatchState, pairs: readonly [number, number][], matchedBy: string): MatchState {
   if (pairs.length === 0) return state;
-  const pop3Taken = new Set(pairs.map(([i]) => i));
-  const imapTaken = new Set(pairs.map(([, j]) => j));
+  const pop3Taken = new Uint8Array(state.pop3Left.length);
+  const imapTaken = new Uint8Array(state.imapLeft.length);
+  for (const [i, j] of pairs) pop3Taken[i] = imapTaken[j] = 1;
   return {
     ...state,
     matches: [
@@ -206,7 +207,7 @@ function take(state: MatchState, pairs: readonly [number, number][], matchedBy: 
         matchedBy,
       })),
     ],
-    pop3Left: state.pop3Left.filter((_, i) => !pop3Taken.has(i)),
-    imapLeft: state.imapLeft.filter((_, j) => !imapTaken.has(j)),
+    pop3Left: state.pop3Left.filter((_, i) => !pop3Taken[i]),
+    imapLeft: state.imapLeft.filter((_, j) => !imapTaken[j]),
   };
 }
