@@ -22,8 +22,8 @@ const STDERR_TAIL = 2000;
  * the more so the bigger it is: a batch's worker pays 10–25 ms of CPU and of a blocked event loop
  * per program it starts itself (docs/imap-uids.md), a shell a fraction of that. So the shell is
  * started once and starts each run, in a subshell of its own so that runs go on side by side.
- * Every argument is single-quoted: no name (a folder's comes from the source) is read as shell
- * syntax. The shell works in a temp home of its own, removed when this process ends (or dies:
+ * Every argument is one shell word (src/shell-word.ts): no name (a folder's comes from the
+ * source) is read as shell syntax. The shell works in a temp home of its own, removed when this process ends (or dies:
  * then the shell does it, as its input ends).
  */
 export class ToolShell {
@@ -84,6 +84,7 @@ export class ToolShell {
    * running after `timeoutMs` is killed. Rejects only when the shell itself is gone.
    */
   run(binary: string, args: readonly string[], timeoutMs: number): Promise<ToolExit> {
+    if (this.ended) return Promise.reject(new Error('the shell has ended'));
     const n = this.next++;
     const err = `err.${n}`;
     const command = [binary, ...args].map(shellWord).join(' ');
@@ -97,7 +98,11 @@ export class ToolShell {
           return p.done(new Error('the shell did not start it'));
         }
         p.killed = true;
-        process.kill(p.pid, 'SIGKILL');
+        try {
+          process.kill(p.pid, 'SIGKILL');
+        } catch {
+          // Gone meanwhile: its exit status is on its way.
+        }
       }, timeoutMs);
       this.pending.set(n, {
         done: (exit) => {
@@ -106,7 +111,6 @@ export class ToolShell {
           else resolve(exit);
         },
       });
-      if (this.ended) return this.pending.get(n)?.done(new Error('the shell has ended'));
       // The subshell reports the tool's pid (for the timeout), then its exit status; each report
       // is one short write, whole even when runs finish together.
       this.child.stdin.write(
