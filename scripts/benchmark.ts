@@ -25,7 +25,7 @@ import { benchInbox, cpuSection, growthSection, seedInbox } from './lib/bench-in
 import { startLink } from './lib/bench-link.js';
 import { versionOf } from './lib/bench-measure.js';
 import { profileImport } from './lib/bench-profile.js';
-import { renderBenchmarks, type Table } from './lib/bench-report.js';
+import { keptReasons, renderBenchmarks, type Table } from './lib/bench-report.js';
 import { benchStart } from './lib/bench-start.js';
 import { collectTargets, LOOPBACK } from './lib/bench-targets.js';
 import { startSourceServer } from './lib/source-server.js';
@@ -160,6 +160,7 @@ fs.writeFileSync(
     tables,
     sections,
     targets: collectTargets(tables, size.inboxSmall, size.inbox),
+    reasons: keptReasons(fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : undefined),
     reproduce: `sudo env ${settings}${profile ? ' BENCH_PROFILE=1' : ''} ./scripts/benchmark.sh`,
     notes: [
       'A failed tool stays in its table with the reason (the last line of its error output).',

@@ -34,6 +34,8 @@ export interface BenchmarkResults {
   /** Sections in markdown after the tables (memory growth, the CPU profile). */
   sections: string[][];
   targets: Target[];
+  /** The hand-written section on the targets not met, kept from the file this run replaces. */
+  reasons: string[];
   reproduce: string;
   notes: string[];
 }
@@ -67,11 +69,27 @@ export function renderBenchmarks(r: BenchmarkResults): string {
         `| ${t.what} | ${t.target} | ${cell(t.measured)} | ${t.met === undefined ? 'not measured' : t.met ? 'yes' : '**no**'} |`,
     ),
     '',
+    ...r.reasons,
   ];
   for (const t of r.tables) out.push(...renderTable(t));
   for (const section of r.sections) out.push(...section, '');
   out.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '', '## Reproduce', '', '```sh', r.reproduce, '```', '');
   return out.join('\n');
+}
+
+/** The heading of the one section a run does not write: it is read from the profiles, by hand. */
+const REASONS_HEADING = '## Targets not met: the measured reason, and what it would take';
+
+/**
+ * The reasons section of the BENCHMARKS.md a run replaces (up to the next heading of its level),
+ * so that a new run keeps it; it names the run its figures come from.
+ */
+export function keptReasons(previous: string | undefined): string[] {
+  const lines = previous?.split('\n') ?? [];
+  const start = lines.indexOf(REASONS_HEADING);
+  if (start < 0) return [];
+  const end = lines.findIndex((line, i) => i > start && line.startsWith('## '));
+  return lines.slice(start, end < 0 ? undefined : end);
 }
 
 function renderTable(t: Table): string[] {
