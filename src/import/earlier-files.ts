@@ -20,6 +20,8 @@ export interface EarlierFile {
  */
 export class EarlierFiles {
   private readonly bySha256 = new Map<string, EarlierFile[]>();
+  /** Files not taken yet: with none, a message's bytes need no key (a first copy). */
+  private count = 0;
   /** Their content keys, read once a message's bytes match none exactly. */
   private keys?: Promise<Map<EarlierFile, string>>;
 
@@ -31,6 +33,11 @@ export class EarlierFiles {
   /** `sha256`: of the file's bytes, from its journal line or read. */
   add(sha256: string, file: EarlierFile): void {
     (this.bySha256.get(sha256) ?? this.bySha256.set(sha256, []).get(sha256)!).push(file);
+    this.count += 1;
+  }
+
+  get empty(): boolean {
+    return this.count === 0;
   }
 
   /**
@@ -39,13 +46,18 @@ export class EarlierFiles {
    */
   readonly take = async (sha256: string, key: string | undefined) => {
     const exact = this.bySha256.get(sha256)?.shift();
-    if (exact) return { file: path.join(this.dir, exact.rel), sameBytes: true };
+    if (exact) {
+      this.count -= 1;
+      return { file: path.join(this.dir, exact.rel), sameBytes: true };
+    }
     if (key === undefined) return undefined;
     this.keys ??= this.readKeys();
     const keys = await this.keys;
     for (const files of this.bySha256.values()) {
       const i = files.findIndex((f) => keys.get(f) === key);
-      if (i >= 0) return { file: path.join(this.dir, (files.splice(i, 1)[0] as EarlierFile).rel), sameBytes: false };
+      if (i < 0) continue;
+      this.count -= 1;
+      return { file: path.join(this.dir, (files.splice(i, 1)[0] as EarlierFile).rel), sameBytes: false };
     }
     return undefined;
   };

@@ -74,11 +74,14 @@ export class FolderWriteSession {
     try {
       // Checked against what the source announced before it gets a name (docs/write-path.md).
       const expectedSize = Number.isFinite(m.size) ? m.size : undefined;
-      // A rewrite replaces its own file; a new message may take an earlier file with its bytes.
+      // A rewrite replaces its own file; a new message may take an earlier file with its bytes,
+      // and with none left (a first copy) its bytes are not hashed a second time for a key.
       const into =
         m.action === 'rewrite' && m.from
           ? { replaces: path.join(this.dir, m.from) }
-          : { sameContent: this.pool.take, key: () => new ContentKey() };
+          : this.pool.empty
+            ? {}
+            : { sameContent: this.pool.take, key: () => new ContentKey() };
       const d = await deliver(
         this.dir,
         { dir: m.dir, file: m.file, mtimeSec: m.mtimeSec, body, expectedSize, onBytes, ...into },

@@ -8,10 +8,11 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { FolderError, ImportError, MessageError, syscallText, type ErrorContext } from '../errors.js';
 import type { ContentHasher } from './hash-file.js';
-import { countLf, CrlfToLf, crlfToLf } from './line-endings.js';
+import { countLf, CrlfToLf, crlfToLfInPlace } from './line-endings.js';
 import { tmpName } from './unique-name.js';
 
-/** A message body: whole, streamed, or produced block by block by a writer function (a message read over POP3). */
+/** A message body: whole, streamed, or produced block by block by a writer function (a message read over POP3).
+ *  A whole one is the write's from then on: its line ends are made LF in place. */
 export type MessageSource = Buffer | Readable | ((write: (chunk: Buffer) => Promise<void>) => Promise<void>);
 
 export interface Delivery {
@@ -95,7 +96,7 @@ export async function deliver(maildir: string, d: Delivery, context: ErrorContex
       // close() is checked too: on some file systems quota errors only show up here.
       closeSync(fd);
     }
-    const earlier = await d.sameContent?.(written.sha256, written.key);
+    const earlier = d.sameContent && (await d.sameContent(written.sha256, written.key));
     if (earlier) {
       // rename, then date it: the earlier copy takes the new name and the planned place in order.
       step = 'rename';
@@ -174,7 +175,7 @@ async function writeLf(
   let bytes = 0;
   let lfs = 0;
   const hash = createHash('sha256');
-  const write = async (chunk: Buffer) => {
+  const write = async (chunk: Buffer, lines = countLf(chunk)) => {
     if (blockProducer) {
       // + 1: the line end a server adds to a last line that had none.
       if (expectedSize !== undefined && bytes + chunk.length > expectedSize + 1)
@@ -183,52 +184,49 @@ async function writeLf(
     // write() may write less than asked (a full disk, a signal): go on until all of it is written.
     for (let done = 0; done < chunk.length;) done += writeSync(fd, chunk, done, chunk.length - done);
     bytes += chunk.length;
-    lfs += countLf(chunk);
+    lfs += lines;
     hash.update(chunk);
     key?.update(chunk);
     onBytes?.(chunk.length);
   };
-  const received = new ReceivedBytes(expectedSize, context);
+  // The raw bytes received, before CRLF becomes LF: a body that runs past its announced size is
+  // stopped as soon as it does.
+  let received = 0;
+  const receive = (n: number) => {
+    received += n;
+    if (expectedSize !== undefined && received > expectedSize) throw sizeError('over', expectedSize, context);
+  };
   if (Buffer.isBuffer(body)) {
-    received.add(body.length);
-    await write(crlfToLf(body));
+    receive(body.length);
+    const { lf, lines } = crlfToLfInPlace(body);
+    await write(lf, lines);
   }
   // The producer's blocks already have LF line ends; each write is awaited: bounded memory.
   else if (blockProducer) await body(write);
   // pipeline, not pipe: a connection dropped mid-message must fail the write, not end it short.
   else
-    await pipeline(body, received, new CrlfToLf(), async (lf: AsyncIterable<Buffer>) => {
+    await pipeline(body, new Counted(receive), new CrlfToLf(), async (lf: AsyncIterable<Buffer>) => {
       for await (const chunk of lf) await write(chunk);
     });
   if (expectedSize !== undefined) {
     // A block producer's size is CRLF (or LF) terms, give or take the line end a server adds
     // before the terminator to a message whose last line had none (RFC 1939).
-    const got = blockProducer ? bytes + lfs : received.bytes;
+    const got = blockProducer ? bytes + lfs : received;
     const ok = blockProducer ? [got, got - 2, bytes, bytes - 1].includes(expectedSize) : got === expectedSize;
     if (!ok) throw sizeError(got < expectedSize ? got : 'over', expectedSize, context);
   }
   return { bytes, lines: lfs, sha256: hash.digest('hex'), ...(key ? { key: key.digest() } : {}) };
 }
 
-/** Counts the raw bytes of a streamed body, and stops it as soon as it runs past the announced size. */
-class ReceivedBytes extends Transform {
-  bytes = 0;
-
-  constructor(
-    private readonly expected: number | undefined,
-    private readonly context: ErrorContext,
-  ) {
+/** Passes a streamed body on, telling `count` the size of each chunk; what `count` throws fails the stream. */
+class Counted extends Transform {
+  constructor(private readonly count: (n: number) => void) {
     super();
-  }
-
-  add(n: number): void {
-    this.bytes += n;
-    if (this.expected !== undefined && this.bytes > this.expected) throw sizeError('over', this.expected, this.context);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try {
-      this.add(chunk.length);
+      this.count(chunk.length);
       done(null, chunk);
     } catch (err) {
       done(err as Error);

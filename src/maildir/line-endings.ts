@@ -2,31 +2,53 @@ import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { fsCall, type ErrorContext } from '../errors.js';
 
-/** CRLF → LF, as qmail-local stores mail. A lone CR is kept: it is content, not a line end. */
-export function crlfToLf(data: Buffer): Buffer {
-  let cr = data.indexOf('\r\n');
-  if (cr < 0) return data;
-  const out = Buffer.allocUnsafe(data.length);
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * CRLF → LF in place, as qmail-local stores mail; a lone CR is kept: it is content, not a line end.
+ * `data` is rewritten and the result is its start, returned with its number of LFs (the lines a
+ * POP3 server adds a CR to). One search per line end and nothing allocated: a copy call per line
+ * took 8% of a full import's main thread.
+ */
+export function crlfToLfInPlace(data: Buffer): { lf: Buffer; lines: number } {
+  let lines = 0;
+  // Bytes before `from` that are kept have been moved down to end at `to` (-1: nothing moved yet);
+  // bytes from `from` on are as they came, so the CR before each LF is read unmoved.
+  let to = -1;
   let from = 0;
-  let to = 0;
-  while (cr >= 0) {
-    to += data.copy(out, to, from, cr);
-    from = cr + 1;
-    cr = data.indexOf('\r\n', from);
+  for (let lf = data.indexOf(LF); lf >= 0; lf = data.indexOf(LF, lf + 1)) {
+    lines += 1;
+    if (lf === 0 || data[lf - 1] !== CR) continue;
+    if (to < 0) to = lf - 1;
+    else {
+      data.copyWithin(to, from, lf - 1);
+      to += lf - 1 - from;
+    }
+    from = lf;
   }
-  to += data.copy(out, to, from);
-  return out.subarray(0, to);
+  if (to < 0) return { lf: data, lines };
+  data.copyWithin(to, from);
+  return { lf: data.subarray(0, to + data.length - from), lines };
 }
 
-/** The streaming form of crlfToLf: a CR at the end of one chunk waits for the next. */
+/** CRLF → LF into a new buffer, for bytes the caller keeps. */
+export function crlfToLf(data: Buffer): Buffer {
+  return crlfToLfInPlace(Buffer.from(data)).lf;
+}
+
+/**
+ * The streaming form of crlfToLfInPlace: a CR at the end of one chunk waits for the next. The
+ * chunks are its own from then on (a download's are), and rewritten in place.
+ */
 export class CrlfToLf extends Transform {
   private heldCr = false;
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     let data = this.heldCr ? Buffer.concat([Buffer.from('\r'), chunk]) : chunk;
-    this.heldCr = data.length > 0 && data[data.length - 1] === 0x0d;
+    this.heldCr = data.length > 0 && data[data.length - 1] === CR;
     if (this.heldCr) data = data.subarray(0, -1);
-    done(null, crlfToLf(data));
+    done(null, crlfToLfInPlace(data).lf);
   }
 
   override _flush(done: TransformCallback): void {
@@ -37,7 +59,7 @@ export class CrlfToLf extends Transform {
 /** Number of LF bytes: what turns a stored (LF) size into the CRLF size POP3 servers report. */
 export function countLf(data: Buffer): number {
   let n = 0;
-  for (let i = data.indexOf(0x0a); i >= 0; i = data.indexOf(0x0a, i + 1)) n += 1;
+  for (let i = data.indexOf(LF); i >= 0; i = data.indexOf(LF, i + 1)) n += 1;
   return n;
 }
 

@@ -17,6 +17,8 @@ beforeEach(async () => {
 });
 
 const RAW = Buffer.from('Subject: s\r\n\r\nline one\r\nline two\r\n');
+/** Bodies get copies: deliver() makes their line ends LF in place. */
+const copy = (b: Buffer) => Buffer.from(b);
 const visible = () => [...fs.readdirSync(path.join(maildir, 'new')), ...fs.readdirSync(path.join(maildir, 'tmp'))];
 const put = (body: MessageSource, expectedSize: number) =>
   deliver(maildir, { dir: 'new', file: 'm', mtimeSec: 1_700_000_000, body, expectedSize }, { user: 'u', uid: 7 });
@@ -30,14 +32,14 @@ const lines =
 
 describe('deliver against the announced size', () => {
   it('stores a body whose raw size is the announced one, whole or streamed', async () => {
-    await put(RAW, RAW.length);
+    await put(copy(RAW), RAW.length);
     fs.unlinkSync(path.join(maildir, 'new', 'm'));
-    await put(Readable.from([RAW.subarray(0, 5), RAW.subarray(5)]), RAW.length);
+    await put(Readable.from([RAW.subarray(0, 5), RAW.subarray(5)].map(copy)), RAW.length);
     expect(visible()).toEqual(['m']);
   });
 
   it('refuses a short body, names the message and the sizes, and links nothing', async () => {
-    const short = Readable.from([RAW.subarray(0, 10)]);
+    const short = Readable.from([copy(RAW.subarray(0, 10))]);
     await expect(put(short, RAW.length)).rejects.toThrow(
       new MessageError(`received 10 of the ${RAW.length} bytes the server announced; not stored`, {
         user: 'u',

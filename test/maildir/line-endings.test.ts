@@ -1,10 +1,12 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { countLf, CrlfToLf, crlfToLf } from '../../src/maildir/line-endings.js';
+import { countLf, CrlfToLf, crlfToLf, crlfToLfInPlace } from '../../src/maildir/line-endings.js';
 
 async function streamed(pieces: Buffer[]): Promise<Buffer> {
   const out: Buffer[] = [];
-  for await (const chunk of Readable.from(pieces).pipe(new CrlfToLf())) out.push(chunk as Buffer);
+  // Copies: the transform rewrites its chunks in place.
+  const copies = pieces.map((piece) => Buffer.from(piece));
+  for await (const chunk of Readable.from(copies).pipe(new CrlfToLf())) out.push(chunk as Buffer);
   return Buffer.concat(out);
 }
 
@@ -28,6 +30,17 @@ describe('CRLF to LF', () => {
     const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     const raw = Buffer.concat([Buffer.from('x\r\r\n\0\x80\xff\r\n', 'latin1'), all]);
     expect(crlfToLf(raw)).toEqual(Buffer.concat([Buffer.from('x\r\n\0\x80\xff\n', 'latin1'), all]));
+  });
+
+  it('gives what a plain replace gives, and the LF count, for CR and LF in any order and run', () => {
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let round = 0; round < 2000; round++) {
+      const text = Array.from({ length: next() % 40 }, () => ['\r', '\n', '\r\n', 'ab', 'c'][next() % 5]).join('');
+      const { lf, lines } = crlfToLfInPlace(Buffer.from(text, 'latin1'));
+      expect(lf.toString('latin1'), JSON.stringify(text)).toBe(text.replaceAll('\r\n', '\n'));
+      expect(lines).toBe(text.split('\n').length - 1);
+    }
   });
 
   it('counts LFs', () => {
