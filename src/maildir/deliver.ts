@@ -175,7 +175,7 @@ async function writeLf(
   let bytes = 0;
   let lfs = 0;
   const hash = createHash('sha256');
-  const write = async (chunk: Buffer, lines = countLf(chunk)) => {
+  const put = async (chunk: Buffer, lines: number) => {
     if (blockProducer) {
       // + 1: the line end a server adds to a last line that had none.
       if (expectedSize !== undefined && bytes + chunk.length > expectedSize + 1)
@@ -189,6 +189,8 @@ async function writeLf(
     key?.update(chunk);
     onBytes?.(chunk.length);
   };
+  // One argument only: a block producer calls it with more (a POP3 reader's count so far).
+  const write = (chunk: Buffer) => put(chunk, countLf(chunk));
   // The raw bytes received, before CRLF becomes LF: a body that runs past its announced size is
   // stopped as soon as it does.
   let received = 0;
@@ -199,7 +201,7 @@ async function writeLf(
   if (Buffer.isBuffer(body)) {
     receive(body.length);
     const { lf, lines } = crlfToLfInPlace(body);
-    await write(lf, lines);
+    await put(lf, lines);
   }
   // The producer's blocks already have LF line ends; each write is awaited: bounded memory.
   else if (blockProducer) await body(write);
