@@ -45,9 +45,10 @@ describe('batch on a terminal', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qi-tty-'));
     const users = path.join(dir, 'users');
     fs.writeFileSync(users, `${a.user}:${a.maildir}:${a.password}\n`, { mode: 0o600 });
-    // The download holds still some 12 MB in, until the test has seen the live view say so.
+    // The download holds still some 13 MB in (12 MB after its second chunk began), until the test
+    // has seen the live view say so.
     const proxy = await startProxy(server.imapPort, {
-      afterServer: /BODY\[\]<65536> \{\d+\}\r\n/,
+      afterServer: /BODY\[\]<[1-9]\d*> \{\d+\}\r\n/,
       extraBytes: 12_000_000,
       action: 'stall',
     });

@@ -91,7 +91,9 @@ async function runHeld(
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-  await proxy.fired;
+  // A run that ends before the fault (a refusal, a timeout under load) fails here with what it said.
+  const ended = await Promise.race([proxy.fired.then(() => false), closed.then(() => true)]);
+  expect(ended, `${stdout}${stderr}`).toBe(false);
   const pid = child.pid as number;
   const [worker] = workersOf(pid);
   expect(worker === undefined, 'a worker only in a batch').toBe(command === 'import');
