@@ -26,7 +26,7 @@ export interface PlannedMessage {
   mtimeSec: number;
   /** Source flags and keywords no name can hold on this box (keywords past Dovecot's 26 letters, or
    *  every keyword where no Dovecot serves the folder). */
-  droppedFlags: string[];
+  droppedFlags: readonly string[];
   /**
    * write: not in the Maildir yet; present: already there as planned; reflag: there, but the
    * source has flags the file lacks, so it is renamed (from `from`) to carry them too; conflict: a
@@ -182,7 +182,7 @@ export function plannedMessage(
     dir: placement.dir,
     file: placement.file,
     mtimeSec,
-    droppedFlags: droppedFlags.length > 0 ? droppedFlags : (NONE_DROPPED as string[]),
+    droppedFlags: droppedFlags.length > 0 ? droppedFlags : NONE_DROPPED,
     action: 'write',
     from: undefined,
     sizeWas: undefined,
