@@ -32,11 +32,6 @@ export function crlfToLfInPlace(data: Buffer): { lf: Buffer; lines: number } {
   return { lf: data.subarray(0, to + data.length - from), lines };
 }
 
-/** CRLF → LF into a new buffer, for bytes the caller keeps. */
-export function crlfToLf(data: Buffer): Buffer {
-  return crlfToLfInPlace(Buffer.from(data)).lf;
-}
-
 /**
  * The streaming form of crlfToLfInPlace: a CR at the end of one chunk waits for the next. The
  * chunks are its own from then on (a download's are), and rewritten in place.

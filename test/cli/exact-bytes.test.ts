@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { crlfToLf } from '../../src/maildir/line-endings.js';
+import { storedBytes } from '../support/stored-bytes.js';
 import { makeAccount, plainArgs, sharedSource, type Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
 import { doveadm } from '../support/doveadm.js';
@@ -60,7 +60,7 @@ const digests = (files: Buffer[]) =>
 
 /** The source's stored messages as an IMAP client would store them: its CR before an LF is a line end. */
 function storedOnSource(a: Account, dir: string): string[] {
-  return digests(folderFiles(a.server.maildirOf(a.user), dir, crlfToLf));
+  return digests(folderFiles(a.server.maildirOf(a.user), dir, storedBytes));
 }
 
 const INBOX = ['nul', 'nulAnd80', 'base64Utf8', 'eightBit', 'bareCr', 'mixed', 'noFinalNewline', 'headerOnly'];

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { crlfToLf } from '../../src/maildir/line-endings.js';
+import { storedBytes } from '../support/stored-bytes.js';
 import { listLikeQmailPop3d } from '../../src/maildir/pop3d-listing.js';
 import { scanMaildir } from '../../src/maildir/scan.js';
 import { makeAccount, sampleMessages, sharedSource, symlinkMaildir, type Account } from '../support/accounts.js';
@@ -64,7 +64,7 @@ describe('import then verify one INBOX (source UIDLs %v.%u)', () => {
       expect(m.size + lines).toBe(source.list[i]!.size);
       // UIDL %v.%u: the UID is after the dot, and UIDs follow the APPEND order.
       const uid = Number(m.uidl.split('.')[1]);
-      expect(bytes.equals(crlfToLf(a.messages[uid - 1]!.raw))).toBe(true);
+      expect(bytes.equals(storedBytes(a.messages[uid - 1]!.raw))).toBe(true);
     });
   });
 
@@ -278,7 +278,7 @@ describe('import: dry run and refusals', () => {
     const [same, other] = plan.messages as { uid: number; name: string }[];
     for (const d of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(a.maildir, d), { recursive: true });
     // The same message, as an earlier rsync of the old Maildir would have left it; and a stranger.
-    fs.writeFileSync(path.join(a.maildir, 'new', same!.name), crlfToLf(a.messages[same!.uid - 1]!.raw));
+    fs.writeFileSync(path.join(a.maildir, 'new', same!.name), storedBytes(a.messages[same!.uid - 1]!.raw));
     fs.writeFileSync(path.join(a.maildir, 'new', other!.name), 'Subject: not that message\n\n');
     // Dated as such copies are: when the message came in, leaving room for the third in between.
     for (const m of [same!, other!])

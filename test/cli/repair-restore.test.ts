@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withSourceImap } from '../../scripts/lib/source-imap.js';
-import { crlfToLf } from '../../src/maildir/line-endings.js';
+import { storedBytes } from '../support/stored-bytes.js';
 import { uidlOfName } from '../../src/maildir/pop3d-listing.js';
 import type { Account } from '../support/accounts.js';
 import { runCli } from '../support/cli.js';
@@ -28,7 +28,7 @@ async function sourceBytes(a: Account, folder: string, uid: number): Promise<Buf
   return withSourceImap(a.server, a.user, a.password, async (client) => {
     await client.mailboxOpen(folder, { readOnly: true });
     const m = await client.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
-    return crlfToLf((m as { source: Buffer }).source);
+    return storedBytes((m as { source: Buffer }).source);
   });
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { seedFolders } from '../../scripts/lib/seed.js';
 import type { SampleMessage } from '../../scripts/lib/sample-mail.js';
-import { crlfToLf } from '../../src/maildir/line-endings.js';
+import { storedBytes } from '../support/stored-bytes.js';
 import { DOWNLOAD_CHUNK_BYTES } from '../../src/limits.js';
 import type { FolderReport, ImportReport } from '../../src/report/types.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
@@ -97,7 +97,7 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** Only whole messages of the source in the Maildir (no partial file), none twice in a folder, tmp/ empty. */
 function expectWholeMessagesOnly(a: Source): void {
-  const whole = new Set(a.ever.map((m) => sha(crlfToLf(m.raw))));
+  const whole = new Set(a.ever.map((m) => sha(storedBytes(m.raw))));
   for (const [folder, files] of Object.entries(snapshotAllFolders(a.maildir))) {
     expect(
       files.filter((f) => f.path.startsWith('tmp/')),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { crlfToLf } from '../../src/maildir/line-endings.js';
+import { storedBytes } from './stored-bytes.js';
 import type { Account } from './accounts.js';
 
 /** What a fault left in a Maildir (INBOX), in the terms of docs/faults.md. */
@@ -21,7 +21,7 @@ export interface FaultOutcome {
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 export function faultOutcome(a: Account): FaultOutcome {
-  const wanted = new Map(a.messages.map((m) => [sha(crlfToLf(m.raw)), 0]));
+  const wanted = new Map(a.messages.map((m) => [sha(storedBytes(m.raw)), 0]));
   let partial = 0;
   const list = (sub: string) =>
     fs.existsSync(path.join(a.maildir, sub)) ? fs.readdirSync(path.join(a.maildir, sub)) : [];

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { withSourceImap } from '../../scripts/lib/source-imap.js';
-import { crlfToLf } from '../../src/maildir/line-endings.js';
+import { storedBytes } from './stored-bytes.js';
 import { uidlOfName } from '../../src/maildir/pop3d-listing.js';
 import type { Account } from './accounts.js';
 
@@ -20,7 +20,7 @@ export async function sourceBytesByUid(a: Account): Promise<Map<number, Buffer>>
     await client.mailboxOpen('INBOX', { readOnly: true });
     const out = new Map<number, Buffer>();
     for await (const m of client.fetch('1:*', { uid: true, source: true }))
-      if (m.source) out.set(m.uid, crlfToLf(m.source));
+      if (m.source) out.set(m.uid, storedBytes(m.source));
     return out;
   });
 }
