@@ -1,6 +1,7 @@
 // The closing lines of a batch that left accounts to do again: the command that does them, as
 // printed, runnable (the same command would be refused: its log directory exists now).
-import { plural, shellWord } from '../report/text-parts.js';
+import { plural } from '../report/text-parts.js';
+import { shellWord } from '../shell-word.js';
 
 /** Options that say which accounts and where the logs go: a re-run names its own. */
 const ACCOUNTS = ['users', 'domain', 'all-vpopmail', 'log-dir'];

@@ -55,18 +55,12 @@ export async function runDoveadm(
 async function currentShell(doveadm: string): Promise<NonNullable<typeof shell>> {
   const uid = process.getuid?.();
   const seen = shell;
-  const alive =
-    seen !== undefined &&
-    seen.uid === uid &&
-    (await seen.started.then(
-      (s) => s.tools.alive,
-      () => false,
-    ));
-  if (alive && seen) return seen;
+  const alive = (s: DoveadmShell) => s.tools.alive;
+  if (seen && seen.uid === uid && (await seen.started.then(alive, () => false))) return seen;
   // Another run may have replaced it meanwhile: one new shell, not two.
-  const fresh = shell !== seen && shell ? shell : { uid, started: startShell(doveadm) };
-  shell = fresh;
-  return fresh;
+  if (shell && shell !== seen && shell.uid === uid) return shell;
+  shell = { uid, started: startShell(doveadm) };
+  return shell;
 }
 
 type DoveadmShell = { tools: ToolShell; config: (location: string) => string[] };

@@ -116,13 +116,13 @@ export function fateOf(
   }
   const deleted = facts.history.deletedHere.get(historyKey(m));
   if (deleted && !restores(facts.restore ?? [], m)) return { kind: 'deleted-here' };
-  // Brought back where it was: its name, and the mtime it was written with (its place in the order).
-  const restored = deleted ? { restored: { mtimeSec: deleted.stored?.mtimeSec } } : {};
   // Only a message still to write is held back: one already here stays, whatever its size.
   const tooBig =
     m.size > maxSize ? { kind: 'too-big' as const, recorded: facts.history.skipped.has(historyKey(m)) } : undefined;
   // Our own earlier file under this name is another message: it moves aside (EarlierFile.parkAs).
-  if (!file || record) return tooBig ?? (deleted ? { kind: 'new', ...restored } : NEW);
+  // One deleted here and brought back keeps the mtime it was written with (its place in the order).
+  if (!file || record)
+    return tooBig ?? (deleted ? { kind: 'new', restored: { mtimeSec: deleted.stored?.mtimeSec } } : NEW);
   const crlf = facts.foreignCrlfSize?.get(m.name);
   if (crlf === undefined || crlf === m.size) return { kind: 'there', file };
   return {

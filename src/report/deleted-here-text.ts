@@ -1,5 +1,6 @@
 import { parseRestore, restoreValue } from '../plan/restore.js';
-import { section, shellWord } from './text-parts.js';
+import { shellWord } from '../shell-word.js';
+import { section } from './text-parts.js';
 import type { ImportReport, MessageId, VerifyReport } from './types.js';
 
 // Messages deleted here since the import, named as --restore takes them (src/plan/restore.ts), so

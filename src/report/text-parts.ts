@@ -35,5 +35,3 @@ export function section<T>(
   const more = n > shown ? [`  … and ${n - shown} more (--verbose or --json lists all)`] : [];
   return [`${user}: ${head}:`, ...items.slice(0, shown).map((i) => `  ${line(i)}`), ...more];
 }
-
-export { shellWord } from '../shell-word.js';
