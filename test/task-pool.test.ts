@@ -1,7 +1,6 @@
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { TaskPool } from '../src/task-pool.js';
+import { liveHeapBytes } from './support/live-heap.js';
 
 /** A task the test finishes by hand, recording when it started and ended. */
 function gate(log: string[], name: string, fail = false) {
@@ -68,15 +67,12 @@ describe('TaskPool', () => {
   });
 
   it('holds nothing for each task that ran beside one that runs long', async () => {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as () => void;
-    const live = () => (gc(), process.memoryUsage().heapUsed);
     const pool = new TaskPool(2);
     const long = gate([], 'long');
     await pool.run(long.task);
-    const before = live();
+    const before = liveHeapBytes();
     for (let i = 0; i < 100_000; i++) await pool.run(async () => undefined);
-    const grown = live() - before;
+    const grown = liveHeapBytes() - before;
     long.open();
     await pool.settle();
     // A reaction kept per task would be several MB here.

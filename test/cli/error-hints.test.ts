@@ -4,18 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeAccount, sampleMessages, sharedSource, symlinkMaildir, type Account } from '../support/accounts.js';
-import { CLI, runCli, type CliResult } from '../support/cli.js';
+import { CLI, runCli, withOption, type CliResult } from '../support/cli.js';
 import { VpopmailTree } from '../support/vpopmail-tree.js';
 import { SOURCE_ADMIN } from '../../scripts/lib/source-server.js';
-
-/** The account's arguments with one option's value replaced (or the option dropped with `undefined`). */
-function withOption(args: string[], option: string, value: string | undefined): string[] {
-  const i = args.indexOf(option);
-  if (i < 0) return value === undefined ? args : [...args, option, value];
-  return value === undefined
-    ? [...args.slice(0, i), ...args.slice(i + 2)]
-    : [...args.slice(0, i + 1), value, ...args.slice(i + 2)];
-}
 
 /** Whether that account can read the built CLI: not when the checkout sits under a 0700 directory. */
 function cliReadableBy(uid: number, gid: number): boolean {

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { lockMaildir } from '../../src/maildir/lock.js';
 import { seedFolders } from '../../scripts/lib/seed.js';
 import { makeAccount, sampleMessages, sharedSource, type Account } from '../support/accounts.js';
-import { CLI, runCli } from '../support/cli.js';
+import { CLI, runCli, withOption } from '../support/cli.js';
 import { snapshotAllFolders, snapshotMaildir, type TreeEntry } from '../support/maildir-tree.js';
 import { withSourceImap } from '../../scripts/lib/source-imap.js';
 import { deleteFromSourceInbox } from '../support/source-changes.js';
@@ -15,10 +15,6 @@ const allMessages = snapshotAllFolders;
 
 function withMaildir(a: Account, maildir: string): string[] {
   return a.args.map((x) => (x === a.maildir ? maildir : x));
-}
-
-function withPassword(args: string[], file: string): string[] {
-  return args.map((x, i) => (args[i - 1] === '--password-file' ? file : x));
 }
 
 /** Starts an import and SIGKILLs it (its whole process group) after `ms`. */
@@ -129,7 +125,7 @@ describe('interrupted and repeated imports', () => {
     const before = [snapshotMaildir(c.maildir), fs.readdirSync(c.maildir).sort()];
     const wrong = path.join(path.dirname(c.maildir), 'wrong-password');
     fs.writeFileSync(wrong, 'not-the-password\n', { mode: 0o600 });
-    const refused = withPassword(c.args, wrong);
+    const refused = withOption(c.args, '--password-file', wrong);
     expect((await runCli(['import', ...refused])).code).toBe(3);
     expect([snapshotMaildir(c.maildir), fs.readdirSync(c.maildir).sort()]).toEqual(before);
     const lock = path.join(c.maildir, 'qmail-import.lock');

@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readJournal } from '../../src/state/journal.js';
+import { liveHeapBytes } from '../support/live-heap.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -31,13 +30,10 @@ function journalOf(count: number): string {
 
 describe('readJournal', () => {
   it('holds a journal of 20,000 messages in under 400 bytes a record', async () => {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as () => void;
-    const live = () => (gc(), process.memoryUsage().heapUsed);
     const dir = journalOf(20_000);
-    const before = live();
+    const before = liveHeapBytes();
     const { entries } = await readJournal(dir, { user: 'u' });
-    const perRecord = (live() - before) / entries.length;
+    const perRecord = (liveHeapBytes() - before) / entries.length;
     expect(entries).toHaveLength(20_000);
     expect(entries[19_999]).toEqual({
       folder: 'INBOX',

@@ -4,6 +4,15 @@ import path from 'node:path';
 /** The built command, as the tests run it. */
 export const CLI = path.resolve('dist/src/bin/qmail-import.js');
 
+/** Command-line arguments with one option's value replaced (or the option dropped with `undefined`). */
+export function withOption(args: string[], option: string, value: string | undefined): string[] {
+  const i = args.indexOf(option);
+  if (i < 0) return value === undefined ? args : [...args, option, value];
+  return value === undefined
+    ? [...args.slice(0, i), ...args.slice(i + 2)]
+    : [...args.slice(0, i + 1), value, ...args.slice(i + 2)];
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;
